@@ -1,0 +1,391 @@
+"""The exchange format of ../shared/EXCHANGE.md: a folder of UTF-8 CSV files.
+
+`read_folder` checks everything before it returns: a folder with any malformed value is
+rejected whole, with every problem as `FILE:LINE: column: what is wrong`.
+`write_folder` writes a world back so that `read_folder` gives the same world.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+import io
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from graph.model import (
+    AccountAdmin,
+    ApproachReport,
+    ApproachStatus,
+    Basis,
+    BirthDate,
+    Connection,
+    ConnectionSource,
+    Declaration,
+    DeclarationStatus,
+    Direction,
+    FamilyKind,
+    FamilyLink,
+    LinkSource,
+    Membership,
+    Person,
+    Position,
+    Role,
+    School,
+    SchoolAccount,
+    World,
+)
+from graph.profiles import SHIPPED, ProfileError, load_profile
+
+
+class ExchangeError(Exception):
+    """A folder that was rejected whole; `problems` lists every line-precise problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the exchange folder")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    parse: Callable[[str], object]
+    required: bool = True  # must be present in the header and have a value
+    references: str | None = None  # the file whose id this column names
+
+
+def _enum(kind: type[enum.Enum]) -> Callable[[str], object]:
+    allowed = {member.value: member for member in kind}
+
+    def parse(text: str):
+        try:
+            return allowed[text]
+        except KeyError:
+            raise ValueError(f"{text!r} is not one of {', '.join(allowed)}") from None
+
+    return parse
+
+
+def _date(text: str) -> dt.date:
+    if len(text) != 10:
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date that exists (YYYY-MM-DD)") from None
+
+
+def _text(text: str) -> str:
+    return text
+
+
+def _profile(text: str) -> str:
+    return text  # checked against the shipped profiles and the folder once all is read
+
+
+# file -> (id column or None, columns in the order EXCHANGE.md lists them)
+FILES: dict[str, tuple[str | None, tuple[Column, ...]]] = {
+    "schools.csv": ("school_id", (
+        Column("school_id", _text),
+        Column("name", _text),
+        Column("trust_id", _text, required=False),
+        Column("profile", _profile),
+    )),
+    "people.csv": ("person_id", (
+        Column("person_id", _text),
+        Column("given_name", _text),
+        Column("family_name", _text, required=False),
+        Column("date_of_birth", BirthDate.parse, required=False),
+    )),
+    "memberships.csv": (None, (
+        Column("person_id", _text, references="people.csv"),
+        Column("school_id", _text, references="schools.csv"),
+        Column("role", _enum(Role)),
+        Column("position", _enum(Position), required=False),
+        Column("start_date", _date),
+        Column("end_date", _date, required=False),
+    )),
+    "family_links.csv": (None, (
+        Column("person_id", _text, references="people.csv"),
+        Column("relative_id", _text, references="people.csv"),
+        Column("kind", _enum(FamilyKind)),
+        Column("source", _enum(LinkSource)),
+    )),
+    "connections.csv": ("connection_id", (
+        Column("connection_id", _text),
+        Column("person_id", _text, references="people.csv"),
+        Column("other_id", _text, references="people.csv"),
+        Column("channel", _text),
+        Column("direction", _enum(Direction)),
+        Column("first_seen", _date, required=False),
+        Column("source", _enum(ConnectionSource)),
+    )),
+    "declarations.csv": ("declaration_id", (
+        Column("declaration_id", _text),
+        Column("declarer_id", _text, references="people.csv"),
+        Column("counterpart_id", _text, references="people.csv"),
+        Column("basis", _enum(Basis)),
+        Column("details", _text, required=False),
+        Column("declared_on", _date),
+        Column("status", _enum(DeclarationStatus)),
+        Column("decided_by", _text, required=False, references="people.csv"),
+        Column("decided_on", _date, required=False),
+    )),
+    "approaches.csv": ("report_id", (
+        Column("report_id", _text),
+        Column("adult_id", _text, references="people.csv"),
+        Column("from_id", _text, references="people.csv"),
+        Column("channel", _text),
+        Column("occurred_on", _date),
+        Column("reported_on", _date),
+        Column("summary", _text, required=False),
+        Column("status", _enum(ApproachStatus)),
+    )),
+    "school_accounts.csv": ("account_id", (
+        Column("account_id", _text),
+        Column("school_id", _text, references="schools.csv"),
+        Column("channel", _text),
+        Column("handle", _text),
+    )),
+    "account_admins.csv": (None, (
+        Column("account_id", _text, references="school_accounts.csv"),
+        Column("person_id", _text, references="people.csv"),
+        Column("authorised_by", _text, required=False, references="people.csv"),
+        Column("authorised_on", _date, required=False),
+    )),
+}
+REQUIRED_FILES = ("schools.csv", "people.csv", "memberships.csv")
+
+# What makes two rows of a file without an id column the same fact.
+_NATURAL_KEYS = {
+    "memberships.csv": ("person_id", "school_id", "role", "start_date"),
+    "family_links.csv": ("person_id", "relative_id", "kind"),
+    "account_admins.csv": ("account_id", "person_id"),
+}
+
+
+def read_folder(folder: str | os.PathLike, progress: Callable[[int], None] | None = None) -> World:
+    """Read and check a whole exchange folder; raise ExchangeError listing every problem."""
+    folder = Path(folder)
+    problems: list[str] = []
+    if not folder.is_dir():
+        raise ExchangeError([f"{folder}: not a folder"])
+    known = {f.name for f in folder.iterdir() if f.is_file()}
+    for name in sorted(known):
+        if name.endswith(".csv") and name not in FILES:
+            problems.append(f"{name}:1: -: unknown file (expected one of {', '.join(FILES)})")
+    for name in REQUIRED_FILES:
+        if name not in known:
+            problems.append(f"{name}:1: -: required file is missing")
+
+    rows: dict[str, list[tuple[int, dict]]] = {}
+    ids: dict[str, set[str]] = {}
+    for name, (id_column, columns) in FILES.items():
+        if name not in known:
+            rows[name] = []
+            ids[name] = set()
+            continue
+        rows[name] = _read_file(folder / name, name, id_column, columns, problems, progress)
+        ids[name] = {values[id_column] for _, values in rows[name]} if id_column else set()
+
+    for name, (_, columns) in FILES.items():
+        for column in columns:
+            if column.references is None:
+                continue
+            defined = ids[column.references]
+            for line, values in rows[name]:
+                value = values.get(column.name)
+                if value is not None and value not in defined:
+                    problems.append(
+                        f"{name}:{line}: {column.name}: {value!r} is not defined in "
+                        f"{column.references}"
+                    )
+    for line, values in rows["schools.csv"]:
+        profile = values["profile"]
+        if profile in SHIPPED:
+            continue
+        path = (folder / profile).resolve()
+        try:
+            load_profile(str(path))
+            values["profile"] = str(path)
+        except ProfileError as error:
+            problems.append(f"schools.csv:{line}: profile: {error}")
+
+    if problems:
+        raise ExchangeError(problems)
+    return _world_from(rows)
+
+
+def _read_file(path, name, id_column, columns, problems, progress) -> list[tuple[int, dict]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        problems.append(f"{name}:{line}: -: not UTF-8 text")
+        return []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        problems.append(f"{name}:1: -: empty file: a header row is required")
+        return []
+    by_name = {c.name: c for c in columns}
+    header_ok = True
+    for position, heading in enumerate(header):
+        if heading not in by_name:
+            problems.append(f"{name}:1: {heading or '(blank)'}: unknown column")
+            header_ok = False
+        elif heading in header[:position]:
+            problems.append(f"{name}:1: {heading}: column appears twice")
+            header_ok = False
+    for column in columns:
+        if column.required and column.name not in header:
+            problems.append(f"{name}:1: {column.name}: required column is missing")
+            header_ok = False
+    if not header_ok:
+        return []
+
+    parsers = [by_name[h] for h in header]
+    key_columns = (id_column,) if id_column else _NATURAL_KEYS[name]
+    first_line_of: dict[tuple, int] = {}
+    result = []
+    line = 1
+    for record in reader:
+        start = line + 1
+        line = reader.line_num
+        if not record or all(not cell.strip() for cell in record):
+            continue
+        if len(record) != len(parsers):
+            problems.append(
+                f"{name}:{start}: -: {len(record)} values for {len(parsers)} columns"
+            )
+            continue
+        values = {}
+        for column, cell in zip(parsers, record):
+            cell = cell.strip()
+            if not cell:
+                if column.required:
+                    problems.append(f"{name}:{start}: {column.name}: a value is required")
+                values[column.name] = None
+                continue
+            try:
+                values[column.name] = column.parse(cell)
+            except ValueError as error:
+                problems.append(f"{name}:{start}: {column.name}: {error}")
+                values[column.name] = None
+        key = tuple(values.get(k) for k in key_columns)
+        if None not in key:
+            if key in first_line_of:
+                what = id_column or "row"
+                problems.append(
+                    f"{name}:{start}: {key_columns[0] if id_column else '-'}: duplicate "
+                    f"{what} (first on line {first_line_of[key]})"
+                )
+            else:
+                first_line_of[key] = start
+        result.append((start, values))
+        if progress is not None and name == "people.csv" and len(result) % 10_000 == 0:
+            progress(10_000)
+    if progress is not None and name == "people.csv":
+        progress(len(result) % 10_000)
+    for column in columns:
+        if column.name not in header:
+            for _, values in result:
+                values[column.name] = None
+    return result
+
+
+def _world_from(rows: dict[str, list[tuple[int, dict]]]) -> World:
+    world = World()
+    for _, v in rows["schools.csv"]:
+        world.schools[v["school_id"]] = School(v["school_id"], v["name"], v["trust_id"], v["profile"])
+    for _, v in rows["people.csv"]:
+        world.people[v["person_id"]] = Person(
+            v["person_id"], v["given_name"], v["family_name"] or "", v["date_of_birth"]
+        )
+    world.memberships = [Membership(**v) for _, v in rows["memberships.csv"]]
+    world.family_links = [FamilyLink(**v) for _, v in rows["family_links.csv"]]
+    for _, v in rows["connections.csv"]:
+        world.connections[v["connection_id"]] = Connection(**v)
+    for _, v in rows["declarations.csv"]:
+        world.declarations[v["declaration_id"]] = Declaration(**{**v, "details": v["details"] or ""})
+    for _, v in rows["approaches.csv"]:
+        world.approaches[v["report_id"]] = ApproachReport(**{**v, "summary": v["summary"] or ""})
+    for _, v in rows["school_accounts.csv"]:
+        world.school_accounts[v["account_id"]] = SchoolAccount(**v)
+    world.account_admins = [AccountAdmin(**v) for _, v in rows["account_admins.csv"]]
+    return world
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return str(value)
+
+
+def record_rows(world: World) -> dict[str, Iterable[tuple]]:
+    """Each file's rows, in a stable order, as tuples in the column order of FILES."""
+    return {
+        "schools.csv": (
+            (s.school_id, s.name, s.trust_id, s.profile)
+            for s in sorted(world.schools.values(), key=lambda s: s.school_id)
+        ),
+        "people.csv": (
+            (p.person_id, p.given_name, p.family_name, p.date_of_birth)
+            for p in sorted(world.people.values(), key=lambda p: p.person_id)
+        ),
+        "memberships.csv": (
+            (m.person_id, m.school_id, m.role, m.position, m.start_date, m.end_date)
+            for m in sorted(world.memberships, key=lambda m: m.key)
+        ),
+        "family_links.csv": (
+            (f.person_id, f.relative_id, f.kind, f.source)
+            for f in sorted(world.family_links, key=lambda f: f.key)
+        ),
+        "connections.csv": (
+            (c.connection_id, c.person_id, c.other_id, c.channel, c.direction, c.first_seen, c.source)
+            for c in sorted(world.connections.values(), key=lambda c: c.connection_id)
+        ),
+        "declarations.csv": (
+            (d.declaration_id, d.declarer_id, d.counterpart_id, d.basis, d.details,
+             d.declared_on, d.status, d.decided_by, d.decided_on)
+            for d in sorted(world.declarations.values(), key=lambda d: d.declaration_id)
+        ),
+        "approaches.csv": (
+            (a.report_id, a.adult_id, a.from_id, a.channel, a.occurred_on, a.reported_on,
+             a.summary, a.status)
+            for a in sorted(world.approaches.values(), key=lambda a: a.report_id)
+        ),
+        "school_accounts.csv": (
+            (a.account_id, a.school_id, a.channel, a.handle)
+            for a in sorted(world.school_accounts.values(), key=lambda a: a.account_id)
+        ),
+        "account_admins.csv": (
+            (a.account_id, a.person_id, a.authorised_by, a.authorised_on)
+            for a in sorted(world.account_admins, key=lambda a: a.key)
+        ),
+    }
+
+
+def write_folder(world: World, folder: str | os.PathLike) -> dict[str, int]:
+    """Write every file of the exchange format (headers even when empty); return row counts."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name, rows in record_rows(world).items():
+        header = [c.name for c in FILES[name][1]]
+        count = 0
+        with open(folder / name, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow([_cell(v) for v in row])
+                count += 1
+        counts[name] = count
+    return counts

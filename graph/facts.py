@@ -1,0 +1,232 @@
+"""The facts of a World, indexed for the rules: networkx graphs for the edges that paths
+run along (family links, connections) and plain indexes for the records looked up by person.
+
+It can be changed one fact at a time, so that a store re-evaluates only what a change
+touches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+import networkx as nx
+
+from graph.model import (
+    PARENTAL_KINDS,
+    AccountAdmin,
+    ApproachReport,
+    Basis,
+    Connection,
+    Declaration,
+    DeclarationStatus,
+    FamilyLink,
+    LinkSource,
+    Membership,
+    Person,
+    Position,
+    Role,
+    School,
+    SchoolAccount,
+    World,
+)
+from graph.profiles import Profile, load_profile
+
+
+class FactGraph:
+    def __init__(self, world: World | None = None):
+        self.world = World()
+        # Undirected: kinship runs both ways. Edge data: `links`, the FamilyLink records and
+        # non-rejected family_member declarations joining the pair.
+        self.family = nx.Graph()
+        # Undirected multigraph keyed by connection_id, edge data `connection`.
+        self.connections = nx.MultiGraph()
+        self.memberships_of: dict[str, list[Membership]] = defaultdict(list)
+        self.memberships_at: dict[str, list[Membership]] = defaultdict(list)
+        self.children_of: dict[str, set[str]] = defaultdict(set)  # parent -> pupils
+        self.declarations_of: dict[str, list[Declaration]] = defaultdict(list)
+        self.approaches_of: dict[str, list[ApproachReport]] = defaultdict(list)  # by both parties
+        self.approaches_from: dict[str, list[ApproachReport]] = defaultdict(list)
+        self.admins_of: dict[str, list[AccountAdmin]] = defaultdict(list)
+        self.schools_in_trust: dict[str, list[str]] = defaultdict(list)
+        self.profiles: dict[str, Profile] = {}
+        if world is not None:
+            self.add_world(world)
+
+    # -- loading -----------------------------------------------------------------
+
+    def add_world(self, world: World) -> None:
+        for school in world.schools.values():
+            self.put_school(school)
+        for person in world.people.values():
+            self.put_person(person)
+        for membership in world.memberships:
+            self.add_membership(membership)
+        for link in world.family_links:
+            self.add_family_link(link)
+        for connection in world.connections.values():
+            self.put_connection(connection)
+        for declaration in world.declarations.values():
+            self.put_declaration(declaration)
+        for report in world.approaches.values():
+            self.put_approach(report)
+        for account in world.school_accounts.values():
+            self.put_school_account(account)
+        for admin in world.account_admins:
+            self.add_account_admin(admin)
+
+    def put_school(self, school: School) -> None:
+        old = self.world.schools.get(school.school_id)
+        if old is not None and old.trust_id:
+            self.schools_in_trust[old.trust_id].remove(old.school_id)
+        self.world.schools[school.school_id] = school
+        if school.trust_id:
+            self.schools_in_trust[school.trust_id].append(school.school_id)
+        self.profiles[school.school_id] = load_profile(school.profile)
+
+    def put_person(self, person: Person) -> None:
+        self.world.people[person.person_id] = person
+
+    def add_membership(self, membership: Membership) -> None:
+        self.world.memberships.append(membership)
+        self.memberships_of[membership.person_id].append(membership)
+        self.memberships_at[membership.school_id].append(membership)
+
+    def add_family_link(self, link: FamilyLink) -> None:
+        self.world.family_links.append(link)
+        self._join_family(link.person_id, link.relative_id, link)
+        if link.kind in PARENTAL_KINDS:
+            self.children_of[link.person_id].add(link.relative_id)
+
+    def put_connection(self, connection: Connection) -> None:
+        old = self.world.connections.get(connection.connection_id)
+        if old is not None:
+            self.connections.remove_edge(old.person_id, old.other_id, key=old.connection_id)
+        self.world.connections[connection.connection_id] = connection
+        self.connections.add_edge(
+            connection.person_id, connection.other_id, key=connection.connection_id,
+            connection=connection,
+        )
+
+    def put_declaration(self, declaration: Declaration) -> None:
+        old = self.world.declarations.get(declaration.declaration_id)
+        if old is not None:
+            for person_id in (old.declarer_id, old.counterpart_id):
+                self.declarations_of[person_id].remove(old)
+            if old.basis is Basis.FAMILY_MEMBER:
+                self._part_family(old.declarer_id, old.counterpart_id, old)
+        self.world.declarations[declaration.declaration_id] = declaration
+        for person_id in (declaration.declarer_id, declaration.counterpart_id):
+            self.declarations_of[person_id].append(declaration)
+        # A pending or accepted declaration of family gives a family basis, as a link would.
+        if (
+            declaration.basis is Basis.FAMILY_MEMBER
+            and declaration.status is not DeclarationStatus.REJECTED
+        ):
+            self._join_family(declaration.declarer_id, declaration.counterpart_id, declaration)
+
+    def put_approach(self, report: ApproachReport) -> None:
+        old = self.world.approaches.get(report.report_id)
+        if old is not None:
+            for person_id in {old.adult_id, old.from_id}:
+                self.approaches_of[person_id].remove(old)
+            self.approaches_from[old.from_id].remove(old)
+        self.world.approaches[report.report_id] = report
+        for person_id in {report.adult_id, report.from_id}:
+            self.approaches_of[person_id].append(report)
+        self.approaches_from[report.from_id].append(report)
+
+    def put_school_account(self, account: SchoolAccount) -> None:
+        self.world.school_accounts[account.account_id] = account
+
+    def add_account_admin(self, admin: AccountAdmin) -> None:
+        self.world.account_admins.append(admin)
+        self.admins_of[admin.account_id].append(admin)
+
+    def _join_family(self, a: str, b: str, record: FamilyLink | Declaration) -> None:
+        if a == b:
+            return
+        if self.family.has_edge(a, b):
+            self.family[a][b]["links"].append(record)
+        else:
+            self.family.add_edge(a, b, links=[record])
+
+    def _part_family(self, a: str, b: str, record: FamilyLink | Declaration) -> None:
+        if not self.family.has_edge(a, b):
+            return
+        links = self.family[a][b]["links"]
+        if record in links:
+            links.remove(record)
+        if not links:
+            self.family.remove_edge(a, b)
+
+    # -- questions the rules ask ---------------------------------------------------
+
+    def profile_of(self, school_id: str) -> Profile:
+        return self.profiles[school_id]
+
+    def schools_in_scope(self, school_id: str) -> list[str]:
+        """The schools whose pupils and parents count for an adult of `school_id`."""
+        school = self.world.schools[school_id]
+        if self.profiles[school_id].scope == "trust" and school.trust_id:
+            return self.schools_in_trust[school.trust_id]
+        return [school_id]
+
+    def family_distances(self, person_id: str, degree: int, records_only: bool = False) -> dict[str, int]:
+        """Everyone joined to `person_id` by a path of at most `degree` family links, with
+        the length of the shortest path (the person themself at 0)."""
+        if person_id not in self.family:
+            return {person_id: 0}
+        graph = self.family
+        if records_only:
+            graph = nx.subgraph_view(graph, filter_edge=self._is_recorded_link)
+        return nx.single_source_shortest_path_length(graph, person_id, cutoff=degree)
+
+    def _is_recorded_link(self, a: str, b: str) -> bool:
+        return any(
+            isinstance(link, FamilyLink) and link.source is LinkSource.RECORDS
+            for link in self.family[a][b]["links"]
+        )
+
+    def connections_between(self, a: str, b: str, as_of: dt.date) -> list[Connection]:
+        if not self.connections.has_edge(a, b):
+            return []
+        found = [
+            data["connection"]
+            for data in self.connections[a][b].values()
+            if data["connection"].first_seen is None or data["connection"].first_seen <= as_of
+        ]
+        return sorted(found, key=lambda c: c.connection_id)
+
+    def connected(self, a: str, b: str, as_of: dt.date) -> bool:
+        return bool(self.connections_between(a, b, as_of))
+
+    def declarations_between(self, a: str, others: Iterable[str]) -> list[Declaration]:
+        others = set(others)
+        return [
+            d for d in self.declarations_of.get(a, ())
+            if (d.counterpart_id if d.declarer_id == a else d.declarer_id) in others
+        ]
+
+    def holders_of(self, school_id: str, positions: Iterable[Position], on: dt.date) -> list[str]:
+        positions = set(positions)
+        return sorted({
+            m.person_id for m in self.memberships_at.get(school_id, ())
+            if m.position in positions and m.active_on(on)
+        })
+
+    def pupil_memberships(self, person_id: str) -> list[Membership]:
+        return [m for m in self.memberships_of.get(person_id, ()) if m.role is Role.PUPIL]
+
+    def is_current_pupil(self, person_id: str, on: dt.date, schools: Iterable[str] | None = None) -> bool:
+        schools = None if schools is None else set(schools)
+        return any(
+            m.active_on(on) and (schools is None or m.school_id in schools)
+            for m in self.pupil_memberships(person_id)
+        )
+
+    def is_parent_at(self, person_id: str, schools: Iterable[str], on: dt.date) -> bool:
+        """Whether `person_id` is, on `on`, the parent of a current pupil of one of `schools`."""
+        schools = list(schools)
+        return any(self.is_current_pupil(child, on, schools) for child in self.children_of.get(person_id, ()))

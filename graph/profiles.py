@@ -1,0 +1,169 @@
+"""Policy profiles: what one school's policy says, as data, each value with its clause.
+
+The five shipped profiles live in `graph/profiles/<name>.toml`; a school may instead name a
+path to a profile file of its own in the same shape.
+"""
+
+from __future__ import annotations
+
+import enum
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from graph.model import Position, Role
+
+PROFILE_DIR = Path(__file__).parent / "profiles"
+SHIPPED = ("ninestiles", "millfields", "aspire", "great-chart", "mowbray")
+
+RULE_IDS = (
+    "pupil-contact",
+    "ex-pupil-contact",
+    "parent-contact",
+    "declaration-required",
+    "approach-reported",
+    "school-account-oversight",
+    "data-quality",
+)
+
+
+class Scope(enum.StrEnum):
+    SCHOOL = "school"
+    TRUST = "trust"
+
+
+class ParentContact(enum.StrEnum):
+    """How a policy treats a personal connection between an adult and a parent."""
+
+    PROHIBITED = "prohibited"  # unless some other relationship exists (ninestiles 8.4)
+    PRIOR_RELATIONSHIP_ONLY = "prior-relationship-only"  # great-chart: prior relationship
+    APPROVAL = "approval"  # aspire c: the principal or chair of governors must approve
+
+
+class ProfileError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Setting:
+    value: object
+    clause: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    title: str
+    covered_roles: frozenset[Role]
+    scope: Scope
+    family_degree: int
+    ex_pupil_age_limit: int | None
+    family_link_from_records_needs_declaration: bool
+    parent_contact: ParentContact
+    parent_contact_channels: frozenset[str] | None  # None: every channel
+    inbound_only_is_advisory: bool
+    review_days: int
+    approach_window_days: int
+    account_admin_authorisers: frozenset[Position]
+    rule_clauses: dict[str, tuple[str, ...]]  # rule id -> clauses; a rule absent does not apply
+    clause_texts: dict[str, str]
+    settings: dict[str, Setting]  # every value above with the clause it comes from
+
+    def applies(self, rule: str) -> bool:
+        return rule in self.rule_clauses
+
+    def clauses(self, rule: str) -> tuple[str, ...]:
+        return self.rule_clauses[rule]
+
+
+SETTING_NAMES = (
+    "covered_roles",
+    "scope",
+    "family_degree",
+    "ex_pupil_age_limit",
+    "family_link_from_records_needs_declaration",
+    "parent_contact",
+    "parent_contact_channels",
+    "inbound_only_is_advisory",
+    "review_days",
+    "approach_window_days",
+    "account_admin_authorisers",
+)
+
+
+def load_profile(name_or_path: str) -> Profile:
+    """A shipped profile by name, or a profile file by path.
+
+    >>> load_profile("great-chart").ex_pupil_age_limit is None
+    True
+    """
+    if name_or_path in SHIPPED:
+        return _load_file(PROFILE_DIR / f"{name_or_path}.toml")
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise ProfileError(
+            f"no profile {name_or_path!r}: name one of {', '.join(SHIPPED)} or a profile file"
+        )
+    return _load_file(path.resolve())
+
+
+@cache
+def _load_file(path: Path) -> Profile:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ProfileError(f"{path}: {error}") from error
+    try:
+        return _profile_from(data)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ProfileError(f"{path}: {error}") from error
+
+
+def _profile_from(data: dict) -> Profile:
+    clause_texts = dict(data["clauses"])
+    settings = {}
+    for name in SETTING_NAMES:
+        entry = data[name]
+        if entry["clause"] not in clause_texts:
+            raise ValueError(f"{name}: clause {entry['clause']!r} has no text in [clauses]")
+        settings[name] = Setting(entry["value"], entry["clause"])
+    rule_clauses = {}
+    for rule, clauses in data["rules"].items():
+        if rule not in RULE_IDS:
+            raise ValueError(f"[rules]: unknown rule {rule!r}")
+        missing = [c for c in clauses if c not in clause_texts]
+        if not clauses or missing:
+            raise ValueError(f"[rules] {rule}: every rule needs clauses with text ({missing})")
+        rule_clauses[rule] = tuple(clauses)
+
+    def value(name):
+        return settings[name].value
+
+    age_limit = value("ex_pupil_age_limit")
+    channels = value("parent_contact_channels")
+    degree = int(value("family_degree"))
+    if degree < 1:
+        raise ValueError("family_degree must be at least 1")
+    return Profile(
+        name=data["name"],
+        title=data["title"],
+        covered_roles=frozenset(Role(r) for r in value("covered_roles")),
+        scope=Scope(value("scope")),
+        family_degree=degree,
+        ex_pupil_age_limit=None if age_limit == "none" else int(age_limit),
+        family_link_from_records_needs_declaration=bool(
+            value("family_link_from_records_needs_declaration")
+        ),
+        parent_contact=ParentContact(value("parent_contact")),
+        parent_contact_channels=None if channels == "all" else frozenset(channels),
+        inbound_only_is_advisory=bool(value("inbound_only_is_advisory")),
+        review_days=int(value("review_days")),
+        approach_window_days=int(value("approach_window_days")),
+        account_admin_authorisers=frozenset(
+            Position(p) for p in value("account_admin_authorisers")
+        ),
+        rule_clauses=rule_clauses,
+        clause_texts=clause_texts,
+        settings=settings,
+    )

@@ -1,0 +1,409 @@
+"""Every rule of ../shared/RULES.md, evaluated on the networkx facts as of a date.
+
+Each rule id here has a Cypher twin in `cypher/rules/<rule-id>.cypher`; the clauses a
+finding cites come from the profile of the school where it arises, so a rule a profile
+does not cite does not apply there.
+
+An `Evaluation` holds the findings of one date and can refresh only the findings that
+involve some people, which is how a store stays current after one change without
+re-scanning the graph.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from graph.facts import FactGraph
+from graph.model import (
+    FRIEND_BASES,
+    ApproachStatus,
+    Basis,
+    Connection,
+    DeclarationStatus,
+    Finding,
+    Membership,
+    Role,
+    Severity,
+)
+from graph.profiles import ParentContact, Profile
+from graph.routing import route
+
+SEVERITY = {
+    "pupil-contact": Severity.HIGH,
+    "ex-pupil-contact": Severity.HIGH,
+    "parent-contact": Severity.MEDIUM,
+    "declaration-required": Severity.LOW,
+    "approach-reported": Severity.MEDIUM,
+    "school-account-oversight": Severity.MEDIUM,
+    "data-quality": Severity.LOW,
+}
+# Findings of these rules are about a child, so the DSL is notified when they are high.
+ABOUT_A_CHILD = {"pupil-contact", "ex-pupil-contact"}
+
+
+def finding_id(rule: str, school_id: str, adult_id: str | None, counterpart_id: str | None,
+               account_id: str | None, detail: str = "") -> str:
+    """The same rule, parties and school give the same id, whatever the date or run."""
+    key = "|".join([rule, school_id, adult_id or "", counterpart_id or "", account_id or "", detail])
+    return "F-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Ties:
+    """What joins an adult to a person, apart from the connection itself."""
+
+    family: bool  # a path of family links within the profile's degree
+    family_in_records: bool  # such a path made of the school's own records
+    friend: bool  # a pending or accepted friendship with the person or their family
+    other_declared: bool  # a pending or accepted declaration of another basis
+    accepted: bool  # an accepted declaration covers it
+
+    def open_and_transparent(self, profile: Profile) -> bool:
+        return self.accepted or (
+            self.family_in_records and not profile.family_link_from_records_needs_declaration
+        )
+
+
+def ties_between(facts: FactGraph, adult: str, other: str, degree: int) -> Ties:
+    circle = facts.family_distances(other, degree)
+    family = adult in circle
+    declarations = facts.declarations_between(adult, circle)
+    live = [d for d in declarations if d.status is not DeclarationStatus.REJECTED]
+
+    def about_other(d) -> bool:
+        return other in (d.declarer_id, d.counterpart_id)
+
+    return Ties(
+        family=family,
+        family_in_records=family and adult in facts.family_distances(other, degree, records_only=True),
+        friend=any(d.basis in FRIEND_BASES for d in live),
+        other_declared=any(d.basis is Basis.OTHER and about_other(d) for d in live),
+        accepted=any(
+            d.status is DeclarationStatus.ACCEPTED and (about_other(d) or d.basis is not Basis.OTHER)
+            for d in declarations
+        ),
+    )
+
+
+class Evaluation:
+    """The findings of the facts as of one date."""
+
+    def __init__(self, facts: FactGraph, as_of: dt.date):
+        self.facts = facts
+        self.as_of = as_of
+        self.findings: dict[str, Finding] = {}
+        self._involving: dict[str, set[str]] = defaultdict(set)  # person or account -> ids
+
+    def run(self) -> Evaluation:
+        facts = self.facts
+        self.findings.clear()
+        self._involving.clear()
+        for a, b in {frozenset(edge) for edge in facts.connections.edges()}:
+            self._add(self._connection_findings(a, b))
+        for person_id in facts.memberships_of:
+            self._add(self._data_quality_findings(person_id))
+        for pair in sorted({(r.adult_id, r.from_id) for r in facts.world.approaches.values()}):
+            self._add(self._approach_findings(*pair))
+        for account_id in facts.world.school_accounts:
+            self._add(self._account_findings(account_id))
+        return self
+
+    def refresh(self, people: Iterable[str], accounts: Iterable[str] = ()) -> None:
+        """Recompute every finding that involves one of `people` or `accounts`."""
+        people, accounts = set(people), set(accounts)
+        for admin_account, admins in self.facts.admins_of.items():
+            if any(a.person_id in people or a.authorised_by in people for a in admins):
+                accounts.add(admin_account)
+        stale = set().union(*(self._involving.get(key, ()) for key in people | accounts))
+        for stale_id in stale:
+            finding = self.findings.pop(stale_id)
+            for key in (finding.adult_id, finding.counterpart_id, finding.account_id):
+                if key is not None:
+                    self._involving[key].discard(stale_id)
+        pairs = {
+            frozenset((p, q))
+            for p in people if p in self.facts.connections
+            for q in self.facts.connections.neighbors(p)
+        }
+        for a, b in pairs:
+            self._add(self._connection_findings(a, b))
+        for person_id in people:
+            self._add(self._data_quality_findings(person_id))
+        approach_pairs = {
+            (r.adult_id, r.from_id) for p in people for r in self.facts.approaches_of.get(p, ())
+        }
+        for pair in sorted(approach_pairs):
+            self._add(self._approach_findings(*pair))
+        for account_id in accounts:
+            if account_id in self.facts.world.school_accounts:
+                self._add(self._account_findings(account_id))
+
+    def sorted(self) -> list[Finding]:
+        return sorted(self.findings.values(), key=Finding.sort_key)
+
+    def _add(self, findings: Iterable[Finding]) -> None:
+        for finding in findings:
+            self.findings[finding.id] = finding
+            for key in (finding.adult_id, finding.counterpart_id, finding.account_id):
+                if key is not None:
+                    self._involving[key].add(finding.id)
+
+    # -- building findings -----------------------------------------------------------
+
+    def _finding(self, rule: str, school_id: str, *, adult: str | None = None,
+                 counterpart: str | None = None, account: str | None = None,
+                 connections: Iterable[Connection] = (), advisory: bool = False,
+                 explanation: str, detail: str = "", notify_dsl: bool = False) -> Finding:
+        severity = SEVERITY[rule]
+        parties = [p for p in (adult, counterpart) if p is not None]
+        notify = notify_dsl or (severity is Severity.HIGH and rule in ABOUT_A_CHILD)
+        route_to, recused = route(self.facts, school_id, parties, self.as_of, notify)
+        return Finding(
+            id=finding_id(rule, school_id, adult, counterpart, account, detail),
+            rule=rule,
+            severity=severity,
+            advisory=advisory,
+            school_id=school_id,
+            adult_id=adult,
+            counterpart_id=counterpart,
+            account_id=account,
+            connection_ids=tuple(sorted({c.connection_id for c in connections})),
+            clauses=self.facts.profile_of(school_id).clauses(rule),
+            route_to=route_to,
+            recused=recused,
+            explanation=explanation,
+        )
+
+    # -- pupil-contact, ex-pupil-contact, parent-contact, declaration-required ------------
+
+    def _connection_findings(self, a: str, b: str) -> list[Finding]:
+        connections = self.facts.connections_between(a, b, self.as_of)
+        if not connections or a == b:
+            return []
+        return self._adult_findings(a, b, connections) + self._adult_findings(b, a, connections)
+
+    def _adult_findings(self, adult: str, other: str, connections: list[Connection]) -> list[Finding]:
+        facts, as_of = self.facts, self.as_of
+        bound = [
+            m for m in facts.memberships_of.get(adult, ())
+            if m.role is not Role.PUPIL and m.active_on(as_of)
+            and m.role in facts.profile_of(m.school_id).covered_roles
+        ]
+        if not bound:
+            return []
+        pupil_memberships = facts.pupil_memberships(other)
+        if not pupil_memberships and other not in facts.children_of:
+            return []
+        ties_by_degree: dict[int, Ties] = {}
+        # (rule, school) -> connections; one finding each, whatever led to it
+        found: dict[tuple[str, str], list[Connection]] = defaultdict(list)
+        for school_id in sorted({m.school_id for m in bound}):
+            profile = facts.profile_of(school_id)
+            if profile.family_degree not in ties_by_degree:
+                ties_by_degree[profile.family_degree] = ties_between(
+                    facts, adult, other, profile.family_degree
+                )
+            ties = ties_by_degree[profile.family_degree]
+            here = [m for m in bound if m.school_id == school_id]
+            scope = facts.schools_in_scope(school_id)
+            rule = self._pupil_rule(here, pupil_memberships, scope, other, profile)
+            if rule is not None:
+                if not (ties.family or ties.friend):
+                    found[(rule, school_id)] += connections
+                elif not ties.open_and_transparent(profile) and profile.applies("declaration-required"):
+                    found[("declaration-required", school_id)] += connections
+            if profile.applies("parent-contact") and facts.is_parent_at(other, scope, as_of):
+                channels = profile.parent_contact_channels
+                relevant = [c for c in connections if channels is None or c.channel in channels]
+                if relevant:
+                    rule = self._parent_rule(adult, other, scope, profile, ties)
+                    if rule is not None:
+                        found[(rule, school_id)] += relevant
+        return [
+            self._contact_finding(rule, school_id, adult, other, used)
+            for (rule, school_id), used in sorted(found.items())
+        ]
+
+    def _pupil_rule(self, adult_memberships: list[Membership], pupil_memberships: list[Membership],
+                    scope: list[str], pupil: str, profile: Profile) -> str | None:
+        """pupil-contact or ex-pupil-contact if the adult has (had) a staff/pupil relationship
+        with `pupil` that the profile forbids without another basis; else None."""
+        as_of = self.as_of
+        taught = any(
+            p.school_id in scope and m.overlaps(p, as_of)
+            for p in pupil_memberships for m in adult_memberships
+        )
+        if not taught:
+            return None
+        if self.facts.is_current_pupil(pupil, as_of):
+            return "pupil-contact" if profile.applies("pupil-contact") else None
+        if not profile.applies("ex-pupil-contact"):
+            return None
+        limit = profile.ex_pupil_age_limit
+        birth = self.facts.world.people[pupil].date_of_birth
+        # An unknown date of birth counts as under 18: missing data never clears a connection.
+        if limit is None or birth is None or birth.age_on(as_of) < limit:
+            return "ex-pupil-contact"
+        return None
+
+    def _parent_rule(self, adult: str, parent: str, scope: list[str], profile: Profile,
+                     ties: Ties) -> str | None:
+        """parent-contact, declaration-required or None for an adult and the parent of a
+        current pupil in scope, as the profile's `parent_contact` says."""
+        facts, as_of = self.facts, self.as_of
+        adult_roles = {
+            m.role for m in facts.memberships_of.get(parent, ())
+            if m.school_id in scope and m.active_on(as_of) and m.role is not Role.PUPIL
+        }
+        known_to_school = bool(adult_roles & (profile.covered_roles | {Role.GOVERNOR}))
+        co_parent = facts.is_parent_at(adult, scope, as_of)
+        personal = ties.family or ties.friend or ties.other_declared
+        if profile.parent_contact is ParentContact.APPROVAL:
+            has_basis = personal or known_to_school or co_parent
+            if not has_basis:
+                return "parent-contact"
+            return None if ties.accepted else self._declaration_rule(profile)
+        if profile.parent_contact is ParentContact.PRIOR_RELATIONSHIP_ONLY:
+            co_parent = False  # being a parent at the same school is no prior relationship
+        if not (personal or known_to_school or co_parent):
+            return "parent-contact"
+        if not (personal or co_parent):
+            return None  # a colleague or fellow governor: the school knows the relationship
+        return None if ties.open_and_transparent(profile) else self._declaration_rule(profile)
+
+    @staticmethod
+    def _declaration_rule(profile: Profile) -> str | None:
+        return "declaration-required" if profile.applies("declaration-required") else None
+
+    def _contact_finding(self, rule: str, school_id: str, adult: str, other: str,
+                         connections: list[Connection]) -> Finding:
+        profile = self.facts.profile_of(school_id)
+        advisory = profile.inbound_only_is_advisory and all(
+            c.only_followed_by_other(adult) for c in connections
+        )
+        channels = ", ".join(sorted({c.channel for c in connections}))
+        school = self.facts.world.schools[school_id].name
+        explanation = {
+            "pupil-contact": f"{adult} is connected with {other} ({channels}), a current pupil "
+                             f"they have a staff/pupil relationship with at {school}, and no family "
+                             f"or friend relationship gives a basis for it.",
+            "ex-pupil-contact": f"{adult} is connected with {other} ({channels}), an ex-pupil of "
+                                f"{school} under the age limit whom they taught, and no family or "
+                                f"friend relationship gives a basis for it.",
+            "parent-contact": f"{adult} is connected with {other} ({channels}), whose only "
+                              f"relationship with them is as the parent of a pupil at {school}.",
+            "declaration-required": f"{adult} is connected with {other} ({channels}) at {school} "
+                                    f"through a family or friend relationship that is not yet "
+                                    f"declared and accepted.",
+        }[rule]
+        if advisory:
+            explanation = explanation[:-1] + "; only the other person follows, so the adult " \
+                                             "should block them and may report an approach."
+        return self._finding(rule, school_id, adult=adult, counterpart=other,
+                             connections=connections, advisory=advisory, explanation=explanation)
+
+    # -- data-quality ------------------------------------------------------------------
+
+    def _data_quality_findings(self, person_id: str) -> list[Finding]:
+        facts, as_of = self.facts, self.as_of
+        findings = []
+        memberships = facts.memberships_of.get(person_id, ())
+        started = [m for m in memberships if m.role is Role.PUPIL and m.start_date <= as_of]
+        person = facts.world.people.get(person_id)
+        if started and person is not None and person.date_of_birth is None:
+            latest = max(started, key=lambda m: (m.start_date, m.school_id))
+            if facts.profile_of(latest.school_id).applies("data-quality"):
+                findings.append(self._finding(
+                    "data-quality", latest.school_id, counterpart=person_id, detail="date_of_birth",
+                    explanation=f"{person_id}, a pupil or ex-pupil, has no date of birth, so they "
+                                f"count as under 18 until it is recorded.",
+                ))
+        for m in memberships:
+            if m.end_date is not None and m.end_date < m.start_date \
+                    and facts.profile_of(m.school_id).applies("data-quality"):
+                findings.append(self._finding(
+                    "data-quality", m.school_id, counterpart=person_id,
+                    detail=f"membership|{m.role}|{m.start_date}",
+                    explanation=f"{person_id}'s {m.role} membership ends on {m.end_date}, before "
+                                f"it starts on {m.start_date}.",
+                ))
+        return findings
+
+    # -- approach-reported --------------------------------------------------------------
+
+    def _approach_findings(self, adult: str, pupil: str) -> list[Finding]:
+        facts, as_of = self.facts, self.as_of
+        open_reports = [
+            r for r in facts.approaches_of.get(adult, ())
+            if r.from_id == pupil and r.status is ApproachStatus.OPEN and r.reported_on <= as_of
+        ]
+        if not open_reports:
+            return []
+        schools = sorted({
+            m.school_id for m in facts.memberships_of.get(adult, ())
+            if m.role is not Role.PUPIL and m.active_on(as_of)
+            and facts.profile_of(m.school_id).applies("approach-reported")
+        })
+        findings = []
+        for school_id in schools:
+            window = facts.profile_of(school_id).approach_window_days
+            since = as_of - dt.timedelta(days=window)
+            recent = [r for r in facts.approaches_from.get(pupil, ()) if since < r.occurred_on <= as_of]
+            repeated = len(recent) >= 3
+            explanation = (
+                f"{adult} reported {len(open_reports)} approach(es) from {pupil} that no one has "
+                f"reviewed yet"
+                + (f"; {pupil} made {len(recent)} approaches in {window} days, so the DSL is told."
+                   if repeated else ".")
+            )
+            findings.append(self._finding(
+                "approach-reported", school_id, adult=adult, counterpart=pupil,
+                explanation=explanation, notify_dsl=repeated,
+            ))
+        return findings
+
+    # -- school-account-oversight --------------------------------------------------------
+
+    def _account_findings(self, account_id: str) -> list[Finding]:
+        facts, as_of = self.facts, self.as_of
+        account = facts.world.school_accounts[account_id]
+        profile = facts.profile_of(account.school_id)
+        if not profile.applies("school-account-oversight"):
+            return []
+        admins = [
+            a for a in facts.admins_of.get(account_id, ())
+            if a.authorised_on is None or a.authorised_on <= as_of
+        ]
+        problems = []
+        if len(admins) < 2:
+            problems.append(f"has {len(admins)} authorised administrator(s), fewer than two")
+        authorisers = profile.account_admin_authorisers
+        for admin in sorted(admins, key=lambda a: a.person_id):
+            when = admin.authorised_on or as_of
+            allowed = facts.holders_of(account.school_id, authorisers, when)
+            if admin.authorised_by not in allowed:
+                problems.append(
+                    f"{admin.person_id} was authorised by "
+                    f"{admin.authorised_by or 'no one recorded'}, who is not "
+                    f"{' or '.join(sorted(authorisers))}"
+                )
+        if not problems:
+            return []
+        return [self._finding(
+            "school-account-oversight", account.school_id, account=account_id,
+            explanation=f"School account {account.handle} ({account.channel}) "
+                        + "; ".join(problems) + ".",
+        )]
+
+
+def evaluate(facts: FactGraph, as_of: dt.date) -> list[Finding]:
+    """Every finding of the facts as of `as_of`, in the order of EXCHANGE.md."""
+    return Evaluation(facts, as_of).run().sorted()
+
+
+def findings_json(findings: list[Finding], as_of: dt.date) -> dict:
+    return {"as_of": as_of.isoformat(), "findings": [f.to_json() for f in findings]}
