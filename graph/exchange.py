@@ -12,7 +12,7 @@ import datetime as dt
 import enum
 import io
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -299,6 +299,21 @@ def _read_file(path, name, id_column, columns, problems, progress) -> list[tuple
     return result
 
 
+def world_from_cells(cells: dict[str, Iterable[Sequence[str | None]]]) -> World:
+    """A world from rows already checked once (a store's own tables), as text cells in the
+    column order of FILES; None or "" is blank."""
+    rows = {}
+    for name, (_, columns) in FILES.items():
+        parsed = []
+        for record in cells.get(name, ()):
+            parsed.append((0, {
+                column.name: column.parse(cell) if cell else None
+                for column, cell in zip(columns, record)
+            }))
+        rows[name] = parsed
+    return _world_from(rows)
+
+
 def _world_from(rows: dict[str, list[tuple[int, dict]]]) -> World:
     world = World()
     for _, v in rows["schools.csv"]:
@@ -321,7 +336,7 @@ def _world_from(rows: dict[str, list[tuple[int, dict]]]) -> World:
     return world
 
 
-def _cell(value) -> str:
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, enum.Enum):
@@ -385,7 +400,7 @@ def write_folder(world: World, folder: str | os.PathLike) -> dict[str, int]:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(header)
             for row in rows:
-                writer.writerow([_cell(v) for v in row])
+                writer.writerow([cell_text(v) for v in row])
                 count += 1
         counts[name] = count
     return counts

@@ -1,0 +1,188 @@
+"""The embedded default store: the facts live in memory as a networkx FactGraph and are
+made durable in a SQLite database in WAL mode with full sync.
+
+A write is acknowledged only once its transaction has committed, so it survives the
+process being killed; a bulk import is one transaction, so a crash in the middle of it
+leaves the previous state whole. Nothing needs a server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from pathlib import Path
+
+from graph.exchange import FILES, cell_text, record_rows, world_from_cells
+from graph.facts import FactGraph
+from graph.model import Connection, Finding, World
+from graph.rules import Evaluation
+from graph.store.base import Progress, Store, StoreError
+
+DATABASE_NAME = "register.sqlite3"
+SCHEMA_VERSION = 1
+
+# One table per exchange file, with the same columns; the key says what is one fact.
+_KEYS = {
+    "schools.csv": ("school_id",),
+    "people.csv": ("person_id",),
+    "memberships.csv": ("person_id", "school_id", "role", "start_date"),
+    "family_links.csv": ("person_id", "relative_id", "kind"),
+    "connections.csv": ("connection_id",),
+    "declarations.csv": ("declaration_id",),
+    "approaches.csv": ("report_id",),
+    "school_accounts.csv": ("account_id",),
+    "account_admins.csv": ("account_id", "person_id"),
+}
+_BATCH = 5_000
+
+
+def default_data_dir() -> Path:
+    """RELREG_DATA, else $XDG_DATA_HOME/relreg, else ~/.local/share/relreg."""
+    if os.environ.get("RELREG_DATA"):
+        return Path(os.environ["RELREG_DATA"])
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "relreg"
+
+
+def _table(file_name: str) -> str:
+    return file_name.removesuffix(".csv")
+
+
+def _columns(file_name: str) -> list[str]:
+    return [c.name for c in FILES[file_name][1]]
+
+
+class EmbeddedStore(Store):
+    def __init__(self, data_dir: str | os.PathLike | None = None):
+        self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.data_dir / DATABASE_NAME
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=OFF")
+        self._create_schema()
+        self.facts = FactGraph(self._load_world())
+        self._evaluation: Evaluation | None = None
+
+    def _create_schema(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version not in (0, SCHEMA_VERSION):
+            raise StoreError(
+                f"{self.path} has schema version {version}; this register reads {SCHEMA_VERSION}"
+            )
+        with self._transaction():
+            for name, key in _KEYS.items():
+                columns = ", ".join(f"{c} TEXT" for c in _columns(name))
+                self._db.execute(
+                    f"CREATE TABLE IF NOT EXISTS {_table(name)} "
+                    f"({columns}, PRIMARY KEY ({', '.join(key)})) WITHOUT ROWID"
+                )
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _transaction(self):
+        return _Transaction(self._db)
+
+    def _load_world(self) -> World:
+        cells = {
+            name: self._db.execute(f"SELECT {', '.join(_columns(name))} FROM {_table(name)}")
+            for name in FILES
+        }
+        return world_from_cells(cells)
+
+    # -- writing ---------------------------------------------------------------------
+
+    def _write(self, world: World, progress: Progress | None) -> None:
+        for name, rows in record_rows(world).items():
+            columns = _columns(name)
+            statement = (
+                f"INSERT OR REPLACE INTO {_table(name)} ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))})"
+            )
+            batch = []
+            for row in rows:
+                batch.append([cell_text(v) or None for v in row])
+                if len(batch) == _BATCH:
+                    self._db.executemany(statement, batch)
+                    if progress is not None and name == "people.csv":
+                        progress(len(batch))
+                    batch = []
+            self._db.executemany(statement, batch)
+            if progress is not None and name == "people.csv":
+                progress(len(batch))
+
+    def import_world(self, world: World, progress: Progress | None = None) -> None:
+        with self._transaction():
+            self._write(world, progress)
+        self._reload()
+
+    def replace_world(self, world: World, progress: Progress | None = None) -> None:
+        with self._transaction():
+            for name in FILES:
+                self._db.execute(f"DELETE FROM {_table(name)}")
+            self._write(world, progress)
+        self._reload()
+
+    def _reload(self) -> None:
+        self.facts = FactGraph(self._load_world())
+        self._evaluation = None
+
+    def add_connection(self, connection: Connection, as_of: dt.date) -> list[Finding]:
+        for person_id in (connection.person_id, connection.other_id):
+            if person_id not in self.facts.world.people:
+                raise StoreError(f"connection {connection.connection_id}: no person {person_id}")
+        world = World(connections={connection.connection_id: connection})
+        with self._transaction():
+            self._write(world, None)
+        self.facts.put_connection(connection)
+        evaluation = self._current_evaluation(as_of)
+        if evaluation is not None:
+            evaluation.refresh({connection.person_id, connection.other_id})
+            return [
+                f for f in evaluation.sorted()
+                if {f.adult_id, f.counterpart_id} & {connection.person_id, connection.other_id}
+            ]
+        scratch = Evaluation(self.facts, as_of)
+        scratch.refresh({connection.person_id, connection.other_id})
+        return scratch.sorted()
+
+    # -- reading ---------------------------------------------------------------------
+
+    def _current_evaluation(self, as_of: dt.date) -> Evaluation | None:
+        if self._evaluation is not None and self._evaluation.as_of == as_of:
+            return self._evaluation
+        return None
+
+    def findings(self, as_of: dt.date) -> list[Finding]:
+        evaluation = self._current_evaluation(as_of)
+        if evaluation is None:
+            evaluation = self._evaluation = Evaluation(self.facts, as_of).run()
+        return evaluation.sorted()
+
+    def export_world(self) -> World:
+        return self._load_world()
+
+    def is_empty(self) -> bool:
+        return not any(
+            self._db.execute(f"SELECT 1 FROM {_table(name)} LIMIT 1").fetchone()
+            for name in FILES
+        )
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error: all or nothing."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+
+    def __enter__(self):
+        self._db.execute("BEGIN IMMEDIATE")
+        return self._db
+
+    def __exit__(self, exc_type, exc, tb):
+        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False
