@@ -27,6 +27,7 @@ from graph.model import (
     Finding,
     Membership,
     Role,
+    SchoolAccount,
     Severity,
 )
 from graph.profiles import ParentContact, Profile
@@ -285,24 +286,9 @@ class Evaluation:
         advisory = profile.inbound_only_is_advisory and all(
             c.only_followed_by_other(adult) for c in connections
         )
-        channels = ", ".join(sorted({c.channel for c in connections}))
+        channels = sorted({c.channel for c in connections})
         school = self.facts.world.schools[school_id].name
-        explanation = {
-            "pupil-contact": f"{adult} is connected with {other} ({channels}), a current pupil "
-                             f"they have a staff/pupil relationship with at {school}, and no family "
-                             f"or friend relationship gives a basis for it.",
-            "ex-pupil-contact": f"{adult} is connected with {other} ({channels}), an ex-pupil of "
-                                f"{school} under the age limit whom they taught, and no family or "
-                                f"friend relationship gives a basis for it.",
-            "parent-contact": f"{adult} is connected with {other} ({channels}), whose only "
-                              f"relationship with them is as the parent of a pupil at {school}.",
-            "declaration-required": f"{adult} is connected with {other} ({channels}) at {school} "
-                                    f"through a family or friend relationship that is not yet "
-                                    f"declared and accepted.",
-        }[rule]
-        if advisory:
-            explanation = explanation[:-1] + "; only the other person follows, so the adult " \
-                                             "should block them and may report an approach."
+        explanation = explain_contact(rule, adult, other, channels, school, advisory)
         return self._finding(rule, school_id, adult=adult, counterpart=other,
                              connections=connections, advisory=advisory, explanation=explanation)
 
@@ -319,8 +305,7 @@ class Evaluation:
             if facts.profile_of(latest.school_id).applies("data-quality"):
                 findings.append(self._finding(
                     "data-quality", latest.school_id, counterpart=person_id, detail="date_of_birth",
-                    explanation=f"{person_id}, a pupil or ex-pupil, has no date of birth, so they "
-                                f"count as under 18 until it is recorded.",
+                    explanation=explain_missing_birth_date(person_id),
                 ))
         for m in memberships:
             if m.end_date is not None and m.end_date < m.start_date \
@@ -328,8 +313,7 @@ class Evaluation:
                 findings.append(self._finding(
                     "data-quality", m.school_id, counterpart=person_id,
                     detail=f"membership|{m.role}|{m.start_date}",
-                    explanation=f"{person_id}'s {m.role} membership ends on {m.end_date}, before "
-                                f"it starts on {m.start_date}.",
+                    explanation=explain_membership_dates(person_id, m),
                 ))
         return findings
 
@@ -354,15 +338,10 @@ class Evaluation:
             since = as_of - dt.timedelta(days=window)
             recent = [r for r in facts.approaches_from.get(pupil, ()) if since < r.occurred_on <= as_of]
             repeated = len(recent) >= 3
-            explanation = (
-                f"{adult} reported {len(open_reports)} approach(es) from {pupil} that no one has "
-                f"reviewed yet"
-                + (f"; {pupil} made {len(recent)} approaches in {window} days, so the DSL is told."
-                   if repeated else ".")
-            )
             findings.append(self._finding(
                 "approach-reported", school_id, adult=adult, counterpart=pupil,
-                explanation=explanation, notify_dsl=repeated,
+                explanation=explain_approaches(adult, pupil, len(open_reports), len(recent), window),
+                notify_dsl=repeated,
             ))
         return findings
 
@@ -378,26 +357,71 @@ class Evaluation:
             a for a in facts.admins_of.get(account_id, ())
             if a.authorised_on is None or a.authorised_on <= as_of
         ]
-        problems = []
-        if len(admins) < 2:
-            problems.append(f"has {len(admins)} authorised administrator(s), fewer than two")
         authorisers = profile.account_admin_authorisers
-        for admin in sorted(admins, key=lambda a: a.person_id):
-            when = admin.authorised_on or as_of
-            allowed = facts.holders_of(account.school_id, authorisers, when)
-            if admin.authorised_by not in allowed:
-                problems.append(
-                    f"{admin.person_id} was authorised by "
-                    f"{admin.authorised_by or 'no one recorded'}, who is not "
-                    f"{' or '.join(sorted(authorisers))}"
-                )
-        if not problems:
+        unauthorised = [
+            (admin.person_id, admin.authorised_by)
+            for admin in sorted(admins, key=lambda a: a.person_id)
+            if admin.authorised_by not in facts.holders_of(
+                account.school_id, authorisers, admin.authorised_on or as_of)
+        ]
+        if len(admins) >= 2 and not unauthorised:
             return []
         return [self._finding(
             "school-account-oversight", account.school_id, account=account_id,
-            explanation=f"School account {account.handle} ({account.channel}) "
-                        + "; ".join(problems) + ".",
+            explanation=explain_account(account, len(admins), unauthorised, authorisers),
         )]
+
+
+# -- explanations: one sentence a senior leader can read, shared by every store ---------------
+
+def explain_contact(rule: str, adult: str, other: str, channels: Iterable[str], school: str,
+                    advisory: bool) -> str:
+    on = ", ".join(sorted(channels))
+    sentence = {
+        "pupil-contact": f"{adult} is connected with {other} ({on}), a current pupil they have a "
+                         f"staff/pupil relationship with at {school}, and no family or friend "
+                         f"relationship gives a basis for it",
+        "ex-pupil-contact": f"{adult} is connected with {other} ({on}), an ex-pupil of {school} "
+                            f"under the age limit whom they taught, and no family or friend "
+                            f"relationship gives a basis for it",
+        "parent-contact": f"{adult} is connected with {other} ({on}), whose only relationship "
+                          f"with them is as the parent of a pupil at {school}",
+        "declaration-required": f"{adult} is connected with {other} ({on}) at {school} through a "
+                                f"family or friend relationship that is not yet declared and "
+                                f"accepted",
+    }[rule]
+    if advisory:
+        sentence += "; only the other person follows, so the adult should block them and may " \
+                    "report an approach"
+    return sentence + "."
+
+
+def explain_missing_birth_date(person_id: str) -> str:
+    return (f"{person_id}, a pupil or ex-pupil, has no date of birth, so they count as under 18 "
+            f"until it is recorded.")
+
+
+def explain_membership_dates(person_id: str, membership: Membership) -> str:
+    return (f"{person_id}'s {membership.role} membership ends on {membership.end_date}, before it "
+            f"starts on {membership.start_date}.")
+
+
+def explain_approaches(adult: str, pupil: str, open_reports: int, recent: int, window: int) -> str:
+    sentence = f"{adult} reported {open_reports} approach(es) from {pupil} that no one has reviewed yet"
+    if recent >= 3:
+        sentence += f"; {pupil} made {recent} approaches in {window} days, so the DSL is told"
+    return sentence + "."
+
+
+def explain_account(account: SchoolAccount, admins: int,
+                    unauthorised: list[tuple[str, str | None]], authorisers: Iterable[str]) -> str:
+    problems = []
+    if admins < 2:
+        problems.append(f"has {admins} authorised administrator(s), fewer than two")
+    for person_id, authorised_by in unauthorised:
+        problems.append(f"{person_id} was authorised by {authorised_by or 'no one recorded'}, "
+                        f"who is not {' or '.join(sorted(authorisers))}")
+    return f"School account {account.handle} ({account.channel}) " + "; ".join(problems) + "."
 
 
 def evaluate(facts: FactGraph, as_of: dt.date) -> list[Finding]:

@@ -1,0 +1,448 @@
+"""The scenario suite: small worlds, each with the exact findings a careful senior leader
+expects, positive and near-miss cases side by side. Each scenario's docstring names the
+trap it sets. The same suite runs against every store (tests/test_scenarios.py).
+
+A finding is summed up as "rule school adult counterpart", "-" for none, then
+"account=ID" for an account and "advisory" when only the other person follows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from graph.model import Finding, World
+from tests.builder import WorldBuilder, add_leaders, d, school_with_leaders
+
+AS_OF = d("2026-11-22")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    trap: str
+    build: Callable[[], World]
+    as_of: dt.date
+    expected: tuple[str, ...]
+    routes: dict[str, tuple[list[str], list[tuple[str, str]]]] = field(default_factory=dict)
+
+
+SCENARIOS: list[Scenario] = []
+
+
+def scenario(*expected: str, as_of: str | dt.date = AS_OF, routes=None):
+    def register(build):
+        SCENARIOS.append(Scenario(
+            build.__name__, (build.__doc__ or "").strip(), build,
+            as_of if isinstance(as_of, dt.date) else d(as_of), tuple(sorted(expected)), routes or {},
+        ))
+        return build
+    return register
+
+
+def summary(finding: Finding) -> str:
+    text = f"{finding.rule} {finding.school_id} {finding.adult_id or '-'} {finding.counterpart_id or '-'}"
+    if finding.account_id:
+        text += f" account={finding.account_id}"
+    if finding.advisory:
+        text += " advisory"
+    return text
+
+
+def school(profile="ninestiles") -> WorldBuilder:
+    """S1 with its leaders, teacher T1, pupil P1 (born 2015) and P1's mother M1."""
+    return school_with_leaders(profile).pupil("P1").family("M1", "parent", "P1")
+
+
+# -- pupil-contact ---------------------------------------------------------------------
+
+@scenario("pupil-contact S1 T1 P1", routes={"pupil-contact S1 T1 P1": (["H1", "L1", "D1"], [])})
+def teacher_follows_pupil():
+    """The plain case: a teacher and a current pupil of their school, mutual, no basis.
+    The DSL is notified because the finding is high and about a child."""
+    return school().connect("T1", "P1").build()
+
+
+@scenario()
+def teacher_joined_after_pupil_left():
+    """Trap: the pupil left before the teacher started, so they never overlapped: no
+    staff/pupil relationship, and the pupil is now an adult ex-pupil anyway."""
+    return (school_with_leaders().staff("T9", start="2024-09-01")
+            .pupil("P9", start="2015-09-01", end="2022-07-20", born="2004-05-05")
+            .connect("T9", "P9").build())
+
+
+@scenario()
+def teacher_who_left_is_not_bound():
+    """Trap: the teacher's only membership ended before the evaluation date: the school's
+    policy no longer binds them."""
+    return (school_with_leaders().staff("T9", start="2019-09-01", end="2025-08-31")
+            .pupil("P1").connect("T9", "P1").build())
+
+
+@scenario("pupil-contact S1 T1 P1 advisory")
+def pupil_follows_teacher_only():
+    """Trap: the pupil follows the teacher but not the other way round (the row is written
+    from the pupil's side as outbound): still a finding, but advisory."""
+    return school().connect("P1", "T1", direction="outbound").build()
+
+
+@scenario("pupil-contact S1 T1 P1")
+def one_mutual_among_inbound_is_not_advisory():
+    """Trap: one inbound-only connection and one mutual one: the pair is not advisory."""
+    return (school().connect("T1", "P1", direction="inbound")
+            .connect("T1", "P1", direction="mutual", channel="snapchat").build())
+
+
+@scenario()
+def connection_first_seen_after_as_of():
+    """Trap: a connection first seen after the evaluation date did not exist then."""
+    return school().connect("T1", "P1", first_seen="2026-12-01").build()
+
+
+# -- family and friends ------------------------------------------------------------------
+
+@scenario()
+def aunt_through_records_ninestiles():
+    """Trap: nobody typed "aunt": the teacher is recorded as the sibling of the pupil's
+    mother, a family path of two links; under ninestiles a family link from the school's
+    records is open and transparent already."""
+    return school().family("T1", "sibling", "M1").connect("T1", "P1").build()
+
+
+@scenario("declaration-required S1 T1 P1")
+def aunt_through_records_mowbray():
+    """The same aunt under mowbray, where a family link from records still has to be
+    reported to the headteacher (6.5.4): permitted, but a declaration is required."""
+    return school("mowbray").family("T1", "sibling", "M1").connect("T1", "P1").build()
+
+
+@scenario("pupil-contact S1 T1 P1")
+def relative_beyond_family_degree():
+    """Trap: a path of four family links is longer than the profile's family_degree of 3."""
+    return (school().family("T1", "sibling", "X1").family("X1", "spouse", "X2")
+            .family("X2", "sibling", "M1").connect("T1", "P1").build())
+
+
+@scenario("declaration-required S1 T1 P1")
+def relative_through_declared_link():
+    """Trap: the family path runs through a link the teacher declared, not the school's
+    records, so it gives a basis but is not yet open and transparent."""
+    return school().family("T1", "sibling", "M1", source="declared").connect("T1", "P1").build()
+
+
+@scenario("declaration-required S1 T1 P1")
+def pending_family_friend_declaration():
+    """A pending declaration of friendship with the pupil's mother makes the teacher a
+    family friend of the pupil: a basis, but not yet accepted."""
+    return school().declare("T1", "M1", "family_friend").connect("T1", "P1").build()
+
+
+@scenario()
+def accepted_family_friend_declaration():
+    """The same friendship once a senior leader accepted it: open and transparent."""
+    return school().declare("T1", "M1", "family_friend", "accepted", "H1").connect("T1", "P1").build()
+
+
+@scenario("pupil-contact S1 T1 P1")
+def rejected_declaration_gives_no_basis():
+    """Trap: a rejected declaration gives no basis at all."""
+    return school().declare("T1", "M1", "family_friend", "rejected", "H1").connect("T1", "P1").build()
+
+
+@scenario("pupil-contact S1 T1 P1")
+def other_basis_is_not_family_or_friend():
+    """Trap: a declaration of an "other" basis, even accepted, does not make a pupil
+    family or friend."""
+    return school().declare("T1", "P1", "other", "accepted", "H1").connect("T1", "P1").build()
+
+
+@scenario("declaration-required S1 T1 P1")
+def pending_family_member_declaration():
+    """A teacher declares a pupil as a family member; pending, it is a basis."""
+    return school().declare("T1", "P1", "family_member").connect("T1", "P1").build()
+
+
+# -- ex-pupil-contact ----------------------------------------------------------------------
+
+def ex_pupil(profile="ninestiles", born="2009-03-01"):
+    return (school_with_leaders(profile).pupil("X1", start="2016-09-01", end="2025-07-20", born=born)
+            .connect("T1", "X1"))
+
+
+@scenario("ex-pupil-contact S1 T1 X1")
+def ex_pupil_aged_17():
+    """An ex-pupil who is 17 on the evaluation date."""
+    return ex_pupil().build()
+
+
+@scenario(as_of="2027-03-01")
+def ex_pupil_turned_18():
+    """Trap: on their 18th birthday the ex-pupil is no longer covered by the 18 limit."""
+    return ex_pupil().build()
+
+
+@scenario("ex-pupil-contact S1 T1 X1", as_of="2027-03-01")
+def ex_pupil_great_chart_has_no_age_limit():
+    """Under great-chart every prior pupil counts, whatever their age."""
+    return ex_pupil("great-chart").build()
+
+
+@scenario()
+def ex_pupil_millfields_has_no_ex_pupil_rule():
+    """Trap: millfields speaks of pupils only; it has no ex-pupil clause."""
+    return ex_pupil("millfields").build()
+
+
+@scenario("ex-pupil-contact S1 T1 X1", as_of="2026-02-28")
+def leap_day_birthday_before_1_march():
+    """Trap: born 29 February 2008; in 2026 (a common year) the birthday falls on
+    1 March, so on 28 February they are still 17."""
+    return ex_pupil(born="2008-02-29").build()
+
+
+@scenario(as_of="2026-03-01")
+def leap_day_birthday_on_1_march():
+    """Born 29 February 2008: 18 on 1 March 2026."""
+    return ex_pupil(born="2008-02-29").build()
+
+
+@scenario("ex-pupil-contact S1 T1 X1", as_of="2026-12-30")
+def partial_birth_year_takes_latest_birthday():
+    """Trap: a date of birth of only "2008" could be 31 December, so on 30 December 2026
+    they may still be 17."""
+    return ex_pupil(born="2008").build()
+
+
+@scenario(as_of="2026-12-31")
+def partial_birth_year_turned_18():
+    """Born some time in 2008: certainly 18 by 31 December 2026."""
+    return ex_pupil(born="2008").build()
+
+
+@scenario("ex-pupil-contact S1 T1 X1", as_of="2026-06-29")
+def partial_birth_month_takes_last_day():
+    """Trap: "2008-06" takes 30 June as the birthday."""
+    return ex_pupil(born="2008-06").build()
+
+
+@scenario("ex-pupil-contact S1 T1 X1", "data-quality S1 - X1")
+def unknown_birth_date_counts_as_under_18():
+    """Trap: no date of birth: the register never clears a connection because data is
+    missing; it counts as under 18 and raises a data-quality finding."""
+    return ex_pupil(born=None).build()
+
+
+# -- parent-contact --------------------------------------------------------------------------
+
+@scenario("parent-contact S1 T1 M1")
+def teacher_and_parent_only():
+    """A teacher and the parent of a current pupil, nothing else between them."""
+    return school().connect("T1", "M1").build()
+
+
+@scenario()
+def parent_of_ex_pupil_only():
+    """Trap: the mother's only child has left, so she is not the parent of a current pupil."""
+    return (school_with_leaders().pupil("X1", start="2016-09-01", end="2024-07-20", born="2005-01-01")
+            .family("M1", "parent", "X1").connect("T1", "M1").build())
+
+
+@scenario()
+def parent_who_is_a_colleague():
+    """Trap: the parent also works at the school: not solely a staff/parent relationship."""
+    return school().staff("M1").connect("T1", "M1").build()
+
+
+@scenario("declaration-required S1 T1 M1")
+def teacher_who_is_also_a_parent_ninestiles():
+    """The complex relationship of 8.4.1: the teacher is a parent at the same school, so a
+    declaration is required instead of a prohibition."""
+    return school().pupil("P2").family("T1", "parent", "P2").connect("T1", "M1").build()
+
+
+@scenario("parent-contact S1 T1 M1")
+def teacher_who_is_also_a_parent_great_chart():
+    """Trap: under great-chart only a prior relationship counts; being a parent at the same
+    school is not one."""
+    return school("great-chart").pupil("P2").family("T1", "parent", "P2").connect("T1", "M1").build()
+
+
+@scenario()
+def prior_friendship_with_parent_great_chart():
+    """Under great-chart a declared prior friendship is the prior relationship asked for."""
+    return school("great-chart").declare("T1", "M1", "prior_friendship").connect("T1", "M1").build()
+
+
+@scenario("declaration-required S1 T1 M1")
+def colleague_parent_aspire_needs_approval():
+    """Trap: under aspire even a colleague who is a parent needs the principal's approval."""
+    return school("aspire").staff("M1").connect("T1", "M1").build()
+
+
+@scenario()
+def approved_parent_contact_aspire():
+    """Under aspire, a reason accepted by the headteacher clears the contact."""
+    return school("aspire").declare("T1", "M1", "other", "accepted", "H1").connect("T1", "M1").build()
+
+
+@scenario()
+def millfields_parent_on_social_media():
+    """Trap: millfields speaks of personal phone numbers and e-mail with parents only."""
+    return school("millfields").connect("T1", "M1", channel="facebook").build()
+
+
+@scenario("parent-contact S1 T1 M1")
+def millfields_parent_on_personal_phone():
+    """A millfields teacher with a parent's personal phone number."""
+    return school("millfields").connect("T1", "M1", channel="personal_phone").build()
+
+
+# -- covered roles and scope --------------------------------------------------------------
+
+@scenario()
+def volunteer_ninestiles_not_covered():
+    """Trap: ninestiles binds staff only; a volunteer is outside it."""
+    return school().member("V1", "S1", "volunteer").connect("V1", "P1").build()
+
+
+@scenario("pupil-contact S1 V1 P1")
+def volunteer_millfields_covered():
+    """Millfields binds volunteers too."""
+    return school("millfields").member("V1", "S1", "volunteer").connect("V1", "P1").build()
+
+
+@scenario("pupil-contact S1 T1 P2")
+def mowbray_trust_scope():
+    """Mowbray's 'school' means the wider trust: a teacher at S1 and a pupil at S2 of
+    the same trust have a staff/pupil relationship."""
+    builder = school_with_leaders("mowbray", trust="TR1").school("S2", "mowbray", "TR1")
+    return add_leaders(builder, "S2", prefix="B").pupil("P2", "S2").connect("T1", "P2").build()
+
+
+@scenario()
+def ninestiles_school_scope():
+    """Trap: the same two schools under ninestiles: different schools, no relationship."""
+    builder = school_with_leaders("ninestiles", trust="TR1").school("S2", "ninestiles", "TR1")
+    return add_leaders(builder, "S2", prefix="B").pupil("P2", "S2").connect("T1", "P2").build()
+
+
+# -- routing ----------------------------------------------------------------------------------
+
+@scenario("pupil-contact S1 T1 P1",
+          routes={"pupil-contact S1 T1 P1": (["L1", "D1"], [("H1", "family of T1")])})
+def headteacher_related_to_teacher_is_recused():
+    """Trap: the headteacher is the teacher's sister: recused, the senior leader reviews."""
+    return school().family("H1", "sibling", "T1").connect("T1", "P1").build()
+
+
+@scenario("pupil-contact S1 T1 P1", "pupil-contact S1 H1 P1",
+          routes={"pupil-contact S1 T1 P1": (["G1", "D1"], [("H1", "connected to P1"),
+                                                         ("L1", "friend of T1")])})
+def all_leaders_recused_goes_to_chair():
+    """Trap: every senior leader is recused (one connected to the pupil, one a declared
+    friend of the teacher): the chair of governors reviews instead. The headteacher's own
+    connection with the pupil is a finding of its own."""
+    return (school().connect("H1", "P1", channel="instagram")
+            .declare("L1", "T1", "prior_friendship").connect("T1", "P1").build())
+
+
+@scenario("pupil-contact S1 T1 P1", "pupil-contact S1 H1 P1",
+          routes={"pupil-contact S1 T1 P1": (["CEO", "D1"], [("H1", "connected to P1"),
+                                                          ("L1", "family of T1"),
+                                                          ("G1", "family of P1")])})
+def chain_up_to_trust_ceo():
+    """Trap: leaders and the chair all recused: the trust's chief executive reviews.
+    The headteacher's own connection with the pupil is a finding of its own."""
+    builder = school_with_leaders(trust="TR1").pupil("P1").family("M1", "parent", "P1")
+    builder.school("S2", "ninestiles", "TR1").staff("CEO", "S2", position="trust_ceo")
+    return (builder.connect("H1", "P1", channel="instagram").family("L1", "spouse", "T1")
+            .family("G1", "grandparent", "P1").connect("T1", "P1").build())
+
+
+@scenario("parent-contact S1 T1 M1", routes={"parent-contact S1 T1 M1": (["H1", "L1"], [])})
+def medium_finding_does_not_notify_dsl():
+    """Trap: the DSL is told of high-severity findings about a child only."""
+    return school().connect("T1", "M1").build()
+
+
+# -- approach-reported -----------------------------------------------------------------------
+
+@scenario("approach-reported S1 T1 P1", routes={"approach-reported S1 T1 P1": (["H1", "L1"], [])})
+def open_approach_report():
+    """An approach the teacher rejected and reported, not yet reviewed."""
+    return school().approach("T1", "P1").build()
+
+
+@scenario()
+def reviewed_approach_report():
+    """Trap: once reviewed, the report raises nothing."""
+    return school().approach("T1", "P1", status="reviewed").build()
+
+
+@scenario("approach-reported S1 T1 P1",
+          routes={"approach-reported S1 T1 P1": (["H1", "L1", "D1"], [])})
+def three_approaches_in_window_tell_the_dsl():
+    """Three approaches from the same pupil within the 30-day window raise it to the DSL."""
+    return (school().approach("T1", "P1", "2026-11-01").approach("T1", "P1", "2026-11-10", "reviewed")
+            .approach("T1", "P1", "2026-11-20", "reviewed").build())
+
+
+@scenario("approach-reported S1 T1 P1", routes={"approach-reported S1 T1 P1": (["H1", "L1"], [])})
+def three_approaches_outside_window():
+    """Trap: three approaches, but the first fell outside the 30-day window."""
+    return (school().approach("T1", "P1", "2026-10-01").approach("T1", "P1", "2026-11-10", "reviewed")
+            .approach("T1", "P1", "2026-11-20", "reviewed").build())
+
+
+@scenario()
+def approaches_not_in_aspire():
+    """Trap: aspire has no clause on reporting approaches."""
+    return school("aspire").approach("T1", "P1").build()
+
+
+# -- school-account-oversight ------------------------------------------------------------------
+
+@scenario("school-account-oversight S1 - - account=A1")
+def account_with_one_administrator():
+    """Mowbray 5.2.4: two authorised personnel oversee each school account."""
+    return school("mowbray").account("A1").admin("A1", "T1", "H1").build()
+
+
+@scenario()
+def account_with_two_authorised_by_head():
+    """Two administrators, both authorised by the headteacher."""
+    return school("mowbray").account("A1").admin("A1", "T1", "H1").admin("A1", "L1", "H1").build()
+
+
+@scenario("school-account-oversight S1 - - account=A1")
+def account_admin_authorised_by_senior_leader_mowbray():
+    """Trap: under mowbray only the headteacher grants authorised-personnel status (6.2.1)."""
+    return school("mowbray").account("A1").admin("A1", "T1", "H1").admin("A1", "D1", "L1").build()
+
+
+@scenario()
+def account_admin_authorised_by_senior_leader_great_chart():
+    """Under great-chart the School Leadership Team approves, so a senior leader may."""
+    return school("great-chart").account("A1").admin("A1", "T1", "H1").admin("A1", "D1", "L1").build()
+
+
+@scenario()
+def account_rule_not_in_ninestiles():
+    """Trap: ninestiles says nothing about administrators of school accounts."""
+    return school().account("A1").admin("A1", "T1", "H1").build()
+
+
+# -- data-quality -----------------------------------------------------------------------------
+
+@scenario("data-quality S1 - T9")
+def membership_ends_before_it_starts():
+    """A well-formed but contradictory membership is accepted and raised as data quality."""
+    return school_with_leaders().staff("T9", start="2024-09-01", end="2023-07-01").build()
+
+
+@scenario("data-quality S1 - P9")
+def pupil_without_birth_date():
+    """A pupil with no date of birth is a data-quality finding even with no connection."""
+    return school_with_leaders().pupil("P9", born=None).build()
