@@ -183,17 +183,23 @@ def read_folder(folder: str | os.PathLike, progress: Callable[[int], None] | Non
 
     rows: dict[str, list[tuple[int, dict]]] = {}
     ids: dict[str, set[str]] = {}
+    unreadable: set[str] = set()  # files whose ids are unknown: no reference into them is judged
     for name, (id_column, columns) in FILES.items():
         if name not in known:
             rows[name] = []
             ids[name] = set()
+            if name in REQUIRED_FILES:
+                unreadable.add(name)
             continue
+        before = len(problems)
         rows[name] = _read_file(folder / name, name, id_column, columns, problems, progress)
         ids[name] = {values[id_column] for _, values in rows[name]} if id_column else set()
+        if len(problems) > before and not rows[name]:
+            unreadable.add(name)
 
     for name, (_, columns) in FILES.items():
         for column in columns:
-            if column.references is None:
+            if column.references is None or column.references in unreadable:
                 continue
             defined = ids[column.references]
             for line, values in rows[name]:
@@ -208,6 +214,12 @@ def read_folder(folder: str | os.PathLike, progress: Callable[[int], None] | Non
         if profile in SHIPPED:
             continue
         path = (folder / profile).resolve()
+        if not path.is_file():
+            problems.append(
+                f"schools.csv:{line}: profile: {profile!r} is neither a shipped profile "
+                f"({', '.join(SHIPPED)}) nor a profile file in the folder"
+            )
+            continue
         try:
             load_profile(str(path))
             values["profile"] = str(path)

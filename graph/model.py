@@ -129,14 +129,14 @@ class BirthDate:
         BirthDate(year=2012, month=2, day=None)
         """
         parts = text.split("-")
-        if not 1 <= len(parts) <= 3 or len(parts[0]) != 4 or any(len(p) != 2 for p in parts[1:]):
+        if (not 1 <= len(parts) <= 3 or len(parts[0]) != 4
+                or any(len(p) != 2 for p in parts[1:]) or not all(p.isdigit() for p in parts)):
             raise ValueError(f"{text!r} is not a date of birth (YYYY, YYYY-MM or YYYY-MM-DD)")
         numbers = [int(p) for p in parts]
-        if len(numbers) == 3:
-            dt.date(*numbers)  # raises for a date that does not exist
-            return cls(*numbers)
-        if len(numbers) == 2 and not 1 <= numbers[1] <= 12:
-            raise ValueError(f"{text!r} has no month {numbers[1]}")
+        try:
+            dt.date(numbers[0], *(numbers[1:] + [1, 1])[:2])
+        except ValueError:
+            raise ValueError(f"{text!r} is not a date that exists (YYYY-MM-DD)") from None
         return cls(*numbers)
 
     def __str__(self) -> str:

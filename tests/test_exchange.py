@@ -1,0 +1,119 @@
+"""Bad input is rejected whole with line-precise problems; good input round-trips."""
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from graph.exchange import ExchangeError, read_folder, write_folder
+from graph.store.embedded import EmbeddedStore
+from tests.scenarios import school
+
+
+@pytest.fixture
+def folder(tmp_path):
+    path = tmp_path / "trust"
+    write_folder(school().connect("T1", "P1").declare("T1", "M1", "family_friend").build(), path)
+    return path
+
+
+def edit(path, name, old, new):
+    file = path / name
+    text = file.read_text()
+    assert old in text
+    file.write_text(text.replace(old, new, 1))
+
+
+def problems_of(path):
+    with pytest.raises(ExchangeError) as caught:
+        read_folder(path)
+    return caught.value.problems
+
+
+def line_of(path, name, text):
+    for number, line in enumerate((path / name).read_text().splitlines(), start=1):
+        if text in line:
+            return number
+    raise AssertionError(text)
+
+
+def test_every_problem_is_listed_with_file_line_and_column(folder):
+    edit(folder, "people.csv", "2015-03-03", "2015-02-30")
+    edit(folder, "memberships.csv", ",pupil,", ",pupill,")
+    edit(folder, "connections.csv", ",mutual,", ",sideways,")
+    assert problems_of(folder) == [
+        f"people.csv:{line_of(folder, 'people.csv', '2015-02-30')}: date_of_birth: "
+        "'2015-02-30' is not a date that exists (YYYY-MM-DD)",
+        f"memberships.csv:{line_of(folder, 'memberships.csv', 'pupill')}: role: "
+        "'pupill' is not one of staff, governor, volunteer, contractor, visitor, pupil",
+        f"connections.csv:2: direction: 'sideways' is not one of outbound, inbound, mutual",
+    ]
+
+
+def test_missing_and_unknown_columns(folder):
+    edit(folder, "schools.csv", "school_id,name,trust_id,profile", "school_id,name,trust,profile")
+    edit(folder, "connections.csv", "channel,", "")
+    assert problems_of(folder) == [
+        "schools.csv:1: trust: unknown column",
+        "connections.csv:1: channel: required column is missing",
+    ]
+
+
+def test_duplicate_id_and_dangling_reference(folder):
+    with open(folder / "connections.csv", "a") as handle:
+        handle.write("C1,T1,NOBODY,instagram,mutual,2026-01-01,reported\n")
+    assert problems_of(folder) == [
+        "connections.csv:3: connection_id: duplicate connection_id (first on line 2)",
+        "connections.csv:3: other_id: 'NOBODY' is not defined in people.csv",
+    ]
+
+
+def test_missing_required_file_and_unknown_profile(folder):
+    (folder / "memberships.csv").unlink()
+    edit(folder, "schools.csv", ",ninestiles", ",westminster")
+    (folder / "people.csv").unlink()
+    found = problems_of(folder)
+    assert found[:2] == ["people.csv:1: -: required file is missing",
+                         "memberships.csv:1: -: required file is missing"]
+    assert found[2].startswith("schools.csv:2: profile: 'westminster' is neither a shipped profile")
+    assert len(found) == 3, "no reference is judged against a missing file"
+
+
+def test_partial_and_blank_birth_dates_are_well_formed(folder):
+    edit(folder, "people.csv", "2015-03-03", "2015-03")
+    world = read_folder(folder)
+    assert str(world.people["P1"].date_of_birth) == "2015-03"
+
+
+def test_contradictory_membership_is_accepted(folder):
+    edit(folder, "memberships.csv", "2018-09-01,", "2018-09-01,2017-01-01")
+    world = read_folder(folder)
+    assert any(m.end_date and m.end_date < m.start_date for m in world.memberships)
+
+
+def test_export_reads_back_to_the_same_state(folder, tmp_path):
+    with EmbeddedStore(tmp_path / "a") as store:
+        store.import_world(read_folder(folder))
+        write_folder(store.export_world(), tmp_path / "out1")
+    with EmbeddedStore(tmp_path / "b") as store:
+        store.import_world(read_folder(tmp_path / "out1"))
+        write_folder(store.export_world(), tmp_path / "out2")
+    for file in (tmp_path / "out1").iterdir():
+        assert file.read_bytes() == (tmp_path / "out2" / file.name).read_bytes(), file.name
+
+
+def test_cli_rejects_whole_folder_and_stores_nothing(folder, tmp_path):
+    good = tmp_path / "good"
+    shutil.copytree(folder, good)
+    data = tmp_path / "data"
+    run = [sys.executable, "-m", "graph.cli"]
+    subprocess.run(run + ["import", str(good), "--data", str(data)], check=True, capture_output=True)
+    edit(folder, "people.csv", "2015-03-03", "03/03/2015")
+    edit(folder, "connections.csv", "C1,T1,P1", "C2,T1,P1")
+    result = subprocess.run(run + ["import", str(folder), "--data", str(data)], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert f"people.csv:{line_of(folder, 'people.csv', '03/03/2015')}: date_of_birth:" in result.stderr
+    assert "nothing was stored" in result.stderr
+    with EmbeddedStore(data) as store:
+        assert sorted(store.export_world().connections) == ["C1"]
