@@ -1,0 +1,131 @@
+"""Invariants of the rules, checked on many small random worlds."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from graph.facts import FactGraph
+from graph.model import (
+    Basis,
+    BirthDate,
+    Connection,
+    ConnectionSource,
+    Declaration,
+    DeclarationStatus,
+    Direction,
+    Membership,
+    Person,
+    Role,
+    World,
+)
+from graph.rules import Evaluation, evaluate, findings_json
+from tests.strategies import CHANNELS, worlds
+
+AS_OF = dt.date(2026, 11, 22)
+PROHIBITED = {"pupil-contact", "ex-pupil-contact", "parent-contact"}
+fast = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def as_json(world: World, as_of: dt.date = AS_OF) -> str:
+    return json.dumps(findings_json(evaluate(FactGraph(world), as_of), as_of))
+
+
+def shuffled(world: World, random) -> World:
+    def mix(items):
+        items = list(items)
+        random.shuffle(items)
+        return items
+
+    return World(
+        schools=dict(mix(world.schools.items())),
+        people=dict(mix(world.people.items())),
+        memberships=mix(world.memberships),
+        family_links=mix(world.family_links),
+        connections=dict(mix(world.connections.items())),
+        declarations=dict(mix(world.declarations.items())),
+        approaches=dict(mix(world.approaches.items())),
+        school_accounts=dict(mix(world.school_accounts.items())),
+        account_admins=mix(world.account_admins),
+    )
+
+
+@fast
+@given(worlds(), st.randoms(use_true_random=False))
+def test_row_order_never_changes_the_findings(world, random):
+    assert as_json(shuffled(world, random)) == as_json(world)
+
+
+def prohibited(world: World) -> set[tuple]:
+    return {
+        (f.rule, f.school_id, f.adult_id, f.counterpart_id)
+        for f in evaluate(FactGraph(world), AS_OF) if f.rule in PROHIBITED
+    }
+
+
+@fast
+@given(worlds(), st.data())
+def test_accepted_family_declaration_never_adds_a_prohibited_finding(world, data):
+    people = sorted(world.people)
+    declarer = data.draw(st.sampled_from(people))
+    counterpart = data.draw(st.sampled_from([p for p in people if p != declarer]))
+    before = prohibited(world)
+    world.declarations["NEW"] = Declaration(
+        "NEW", declarer, counterpart, Basis.FAMILY_MEMBER, "", dt.date(2025, 1, 1),
+        DeclarationStatus.ACCEPTED, None, dt.date(2025, 1, 2),
+    )
+    assert prohibited(world) <= before
+
+
+@fast
+@given(worlds(with_approaches=False), st.data())
+def test_turning_18_removes_only_that_ex_pupils_findings(world, data):
+    # Every other birthday falls in the spring, so between the two autumn dates below the
+    # only thing that changes is the ex-pupil's 18th birthday.
+    for person_id, person in world.people.items():
+        if person.date_of_birth is not None:
+            spring = BirthDate(person.date_of_birth.year, 3, 15)
+            world.people[person_id] = dataclasses.replace(person, date_of_birth=spring)
+    born = dt.date(2008, data.draw(st.integers(10, 12)), data.draw(st.integers(1, 28)))
+    school_id = data.draw(st.sampled_from(sorted(world.schools)))
+    world.people["X"] = Person("X", "Ex", "Pupil", BirthDate(born.year, born.month, born.day))
+    world.memberships.append(Membership("X", school_id, Role.PUPIL, None, dt.date(2016, 9, 1),
+                                        dt.date(2025, 7, 20)))
+    for number, other in enumerate(data.draw(st.lists(st.sampled_from(sorted(world.people)), max_size=4))):
+        if other != "X":
+            world.connections[f"CX{number}"] = Connection(
+                f"CX{number}", other, "X", data.draw(st.sampled_from(CHANNELS)), Direction.MUTUAL,
+                dt.date(2025, 9, 1), ConnectionSource.REPORTED,
+            )
+    birthday = dt.date(2026, born.month, born.day)
+    day_before = {f.id: f for f in evaluate(FactGraph(world), birthday - dt.timedelta(days=1))}
+    on_birthday = {f.id: f for f in evaluate(FactGraph(world), birthday)}
+    assert set(on_birthday) <= set(day_before), "turning 18 never adds a finding"
+    for finding_id in set(day_before) - set(on_birthday):
+        gone = day_before[finding_id]
+        assert gone.counterpart_id == "X"
+        assert gone.rule in {"ex-pupil-contact", "declaration-required"}
+        assert world.schools[gone.school_id].profile != "great-chart"
+    for finding_id in on_birthday:
+        assert on_birthday[finding_id] == day_before[finding_id]
+
+
+@fast
+@given(worlds(), st.data())
+def test_refresh_after_one_connection_equals_a_full_evaluation(world, data):
+    """What a store does after one new connection (re-evaluate only what it touches) must
+    give exactly what evaluating the whole graph again gives."""
+    facts = FactGraph(world)
+    evaluation = Evaluation(facts, AS_OF).run()
+    people = sorted(world.people)
+    a = data.draw(st.sampled_from(people))
+    b = data.draw(st.sampled_from([p for p in people if p != a]))
+    connection = Connection("NEW", a, b, data.draw(st.sampled_from(CHANNELS)),
+                            data.draw(st.sampled_from(list(Direction))), None, ConnectionSource.DECLARED)
+    facts.put_connection(connection)
+    evaluation.refresh({a, b})
+    assert evaluation.sorted() == Evaluation(facts, AS_OF).run().sorted()
