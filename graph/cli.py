@@ -116,6 +116,28 @@ def seed(out_dir, schools, people, seed_value):
         click.echo(f"{name}: {count}")
 
 
+@main.command()
+@click.option("--people", default=3000, show_default=True, help="Size of the demo trust.")
+@data_option
+def demo(people, data):
+    """Seed a demo trust into an empty store and show what the register finds in it."""
+    from seed.generator import generate_trust
+    from graph.store.embedded import EmbeddedStore
+
+    with EmbeddedStore(data) as store:
+        if store.is_empty():
+            folder = store.data_dir / "demo-trust"
+            generate_trust(folder, schools=4, people=people, seed=1)
+            store.import_world(_read(str(folder)))
+            click.echo(f"seeded a demo trust of {len(store.facts.world.people)} people into "
+                       f"{store.data_dir} (the exchange files are in {folder})")
+        else:
+            click.echo(f"{store.data_dir} already holds a register: showing it as it is")
+        findings = store.findings(dt.date.today())
+    _print_table(findings, dt.date.today())
+    click.echo("next: relreg detect --format json, relreg export FOLDER, relreg profiles")
+
+
 @main.command(name="import")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @store_option

@@ -1,0 +1,78 @@
+"""The command line as a senior leader or a trust admin uses it."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+RELREG = shutil.which("relreg")
+pytestmark = pytest.mark.skipif(RELREG is None, reason="the relreg console script is not installed")
+
+
+def relreg(*args, check=True):
+    return subprocess.run([RELREG, *map(str, args)], capture_output=True, text=True, check=check)
+
+
+@pytest.fixture(scope="module")
+def trust(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("seeded") / "trust"
+    relreg("seed", "--out", folder, "--people", 2500, "--seed", 7)
+    return folder
+
+
+def test_store_and_folder_give_the_same_findings(trust, tmp_path):
+    imported = relreg("import", trust, "--data", tmp_path / "data")
+    assert imported.stdout.startswith("imported ")
+    assert imported.stderr == "", "progress stays quiet when output is piped"
+    alone = json.loads(relreg("detect", trust, "--as-of", "2026-11-22", "--format", "json").stdout)
+    stored = json.loads(relreg("detect", "--data", tmp_path / "data", "--as-of", "2026-11-22",
+                               "--format", "json").stdout)
+    assert stored == alone
+    assert alone["as_of"] == "2026-11-22"
+    assert {f["rule"] for f in alone["findings"]} >= {"pupil-contact", "parent-contact", "declaration-required"}
+
+
+def test_export_then_import_gives_the_same_state(trust, tmp_path):
+    relreg("import", trust, "--data", tmp_path / "a")
+    relreg("export", tmp_path / "out", "--data", tmp_path / "a")
+    relreg("import", tmp_path / "out", "--data", tmp_path / "b")
+    relreg("export", tmp_path / "out2", "--data", tmp_path / "b")
+    for file in sorted((tmp_path / "out").iterdir()):
+        assert file.read_bytes() == (tmp_path / "out2" / file.name).read_bytes(), file.name
+    assert (tmp_path / "out" / "people.csv").read_text().count("\n") > 2000
+
+
+def test_export_refuses_a_folder_that_holds_files(trust, tmp_path):
+    result = relreg("export", trust, "--data", tmp_path / "data", check=False)
+    assert result.returncode != 0
+    assert "not empty" in result.stderr
+
+
+def test_findings_are_stable_across_evaluation_dates(trust):
+    early = json.loads(relreg("detect", trust, "--as-of", "2026-11-01", "--format", "json").stdout)
+    late = json.loads(relreg("detect", trust, "--as-of", "2026-11-22", "--format", "json").stdout)
+    ids_early = {(f["rule"], f["adult_id"], f["counterpart_id"]): f["id"] for f in early["findings"]}
+    ids_late = {(f["rule"], f["adult_id"], f["counterpart_id"]): f["id"] for f in late["findings"]}
+    shared = ids_early.keys() & ids_late.keys()
+    assert shared
+    assert all(ids_early[key] == ids_late[key] for key in shared)
+
+
+def test_table_is_a_summary_a_leader_can_scan(trust):
+    table = relreg("detect", trust, "--as-of", "2026-11-22").stdout
+    assert "finding(s) as of 2026-11-22" in table
+    assert "pupil-contact" in table and "route to" in table
+
+
+def test_bad_date_is_a_clear_error(trust):
+    result = relreg("detect", trust, "--as-of", "22/11/2026", check=False)
+    assert result.returncode == 2
+    assert "'22/11/2026' is not a date (YYYY-MM-DD)" in result.stderr
+
+
+def test_profiles_list_each_value_with_its_clause():
+    listing = relreg("profiles").stdout
+    for name in ("ninestiles", "millfields", "aspire", "great-chart", "mowbray"):
+        assert name in listing
+    assert "ex_pupil_age_limit" in listing and "mowbray 6.5.3" in listing
