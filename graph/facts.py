@@ -178,10 +178,21 @@ class FactGraph:
         the length of the shortest path (the person themself at 0)."""
         if person_id not in self.family:
             return {person_id: 0}
-        graph = self.family
-        if records_only:
-            graph = nx.subgraph_view(graph, filter_edge=self._is_recorded_link)
-        return nx.single_source_shortest_path_length(graph, person_id, cutoff=degree)
+        if not records_only:
+            return nx.single_source_shortest_path_length(self.family, person_id, cutoff=degree)
+        # A breadth-first search by hand: networkx on a filtered subgraph view counts every
+        # node of the whole graph on each call.
+        distances = {person_id: 0}
+        frontier = [person_id]
+        for distance in range(1, degree + 1):
+            reached = []
+            for node in frontier:
+                for neighbour in self.family.adj[node]:
+                    if neighbour not in distances and self._is_recorded_link(node, neighbour):
+                        distances[neighbour] = distance
+                        reached.append(neighbour)
+            frontier = reached
+        return distances
 
     def _is_recorded_link(self, a: str, b: str) -> bool:
         return any(
