@@ -88,10 +88,29 @@ class FactGraph:
     def put_person(self, person: Person) -> None:
         self.world.people[person.person_id] = person
 
+    def put_membership(self, membership: Membership) -> None:
+        """Add a membership, or replace the one with the same key (an end date set later)."""
+        for old in self.memberships_of.get(membership.person_id, ()):
+            if old.key == membership.key:
+                self.world.memberships.remove(old)
+                self.memberships_of[old.person_id].remove(old)
+                self.memberships_at[old.school_id].remove(old)
+                break
+        self.add_membership(membership)
+
     def add_membership(self, membership: Membership) -> None:
         self.world.memberships.append(membership)
         self.memberships_of[membership.person_id].append(membership)
         self.memberships_at[membership.school_id].append(membership)
+
+    def put_family_link(self, link: FamilyLink) -> None:
+        """Add a family link, or replace the one with the same key (its source changed)."""
+        for old in self.world.family_links:
+            if old.key == link.key:
+                self.world.family_links.remove(old)
+                self._part_family(old.person_id, old.relative_id, old)
+                break
+        self.add_family_link(link)
 
     def add_family_link(self, link: FamilyLink) -> None:
         self.world.family_links.append(link)
@@ -140,9 +159,44 @@ class FactGraph:
     def put_school_account(self, account: SchoolAccount) -> None:
         self.world.school_accounts[account.account_id] = account
 
+    def put_account_admin(self, admin: AccountAdmin) -> None:
+        for old in self.admins_of.get(admin.account_id, ()):
+            if old.key == admin.key:
+                self.world.account_admins.remove(old)
+                self.admins_of[admin.account_id].remove(old)
+                break
+        self.add_account_admin(admin)
+
     def add_account_admin(self, admin: AccountAdmin) -> None:
         self.world.account_admins.append(admin)
         self.admins_of[admin.account_id].append(admin)
+
+    def put_facts(self, world: World) -> None:
+        """Add or replace every fact of a (small) world, one at a time."""
+        for school in world.schools.values():
+            self.put_school(school)
+        for person in world.people.values():
+            self.put_person(person)
+        for membership in world.memberships:
+            self.put_membership(membership)
+        for link in world.family_links:
+            self.put_family_link(link)
+        for connection in world.connections.values():
+            self.put_connection(connection)
+        for declaration in world.declarations.values():
+            self.put_declaration(declaration)
+        for report in world.approaches.values():
+            self.put_approach(report)
+        for account in world.school_accounts.values():
+            self.put_school_account(account)
+        for admin in world.account_admins:
+            self.put_account_admin(admin)
+
+    def remove_connection(self, connection_id: str) -> Connection | None:
+        old = self.world.connections.pop(connection_id, None)
+        if old is not None:
+            self.connections.remove_edge(old.person_id, old.other_id, key=connection_id)
+        return old
 
     def _join_family(self, a: str, b: str, record: FamilyLink | Declaration) -> None:
         if a == b:

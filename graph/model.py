@@ -374,6 +374,22 @@ class World:
     school_accounts: dict[str, SchoolAccount] = field(default_factory=dict)
     account_admins: list[AccountAdmin] = field(default_factory=list)
 
+    def people_involved(self) -> set[str]:
+        """Everyone a fact of this world is about: whose findings a change to it can touch."""
+        involved = set(self.people)
+        involved.update(m.person_id for m in self.memberships)
+        for link in self.family_links:
+            involved.update((link.person_id, link.relative_id))
+        for c in self.connections.values():
+            involved.update((c.person_id, c.other_id))
+        for d in self.declarations.values():
+            involved.update((d.declarer_id, d.counterpart_id))
+        for r in self.approaches.values():
+            involved.update((r.adult_id, r.from_id))
+        for a in self.account_admins:
+            involved.add(a.person_id)
+        return involved
+
     def counts(self) -> dict[str, int]:
         return {
             "schools": len(self.schools),

@@ -146,6 +146,10 @@ class Evaluation:
     def sorted(self) -> list[Finding]:
         return sorted(self.findings.values(), key=Finding.sort_key)
 
+    def sorted_involving(self, people: Iterable[str]) -> list[Finding]:
+        ids = set().union(*(self._involving.get(p, ()) for p in people))
+        return sorted((self.findings[i] for i in ids), key=Finding.sort_key)
+
     def _add(self, findings: Iterable[Finding]) -> None:
         for finding in findings:
             self.findings[finding.id] = finding

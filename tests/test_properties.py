@@ -129,3 +129,41 @@ def test_refresh_after_one_connection_equals_a_full_evaluation(world, data):
     facts.put_connection(connection)
     evaluation.refresh({a, b})
     assert evaluation.sorted() == Evaluation(facts, AS_OF).run().sorted()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds(), worlds(), st.data())
+def test_store_stays_current_after_any_small_change(world, other, data):
+    """Whatever one change adds (a family link, a declaration, a membership, a connection,
+    an approach, an account administrator), the store's kept findings equal a full
+    evaluation of what it now holds."""
+    import tempfile
+
+    from graph.store.embedded import EmbeddedStore
+
+    people = sorted(world.people)
+    # One fact drawn from another random world, renamed onto this world's people.
+    rename = {p: data.draw(st.sampled_from(people)) for p in other.people}
+    candidates = (
+        [World(family_links=[dataclasses.replace(link, person_id=rename[link.person_id],
+                                                 relative_id=rename[link.relative_id])])
+         for link in other.family_links]
+        + [World(declarations={"NEW": dataclasses.replace(d, declaration_id="NEW", declarer_id=rename[d.declarer_id],
+                                                          counterpart_id=rename[d.counterpart_id], decided_by=None)})
+           for d in other.declarations.values()]
+        + [World(memberships=[dataclasses.replace(m, person_id=rename[m.person_id], school_id=sorted(world.schools)[0])])
+           for m in other.memberships]
+        + [World(approaches={"NEWR": dataclasses.replace(r, report_id="NEWR", adult_id=rename[r.adult_id],
+                                                         from_id=rename[r.from_id])})
+           for r in other.approaches.values()]
+    )
+    candidates = [c for c in candidates if all(link.person_id != link.relative_id for link in c.family_links)]
+    if not candidates:
+        return
+    change = data.draw(st.sampled_from(candidates))
+    with tempfile.TemporaryDirectory() as folder, EmbeddedStore(folder) as store:
+        store.import_world(world)
+        store.findings(AS_OF)
+        store.upsert(change)
+        expected = evaluate(FactGraph(store.export_world()), AS_OF)
+        assert store.findings(AS_OF) == expected

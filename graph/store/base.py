@@ -38,6 +38,15 @@ class Store(abc.ABC):
         """Every finding as of `as_of`, in the order of EXCHANGE.md."""
 
     @abc.abstractmethod
+    def upsert(self, world: World) -> None:
+        """Add or replace the facts of a small world durably (a declaration decided, a
+        connection reported, a membership ended); findings follow on the next read."""
+
+    @abc.abstractmethod
+    def remove_connection(self, connection_id: str) -> None:
+        """Forget a connection (withdrawn by the adult who declared it, or a mistake)."""
+
+    @abc.abstractmethod
     def add_connection(self, connection: Connection, as_of: dt.date) -> list[Finding]:
         """Record one connection durably and return the findings, as of `as_of`, about
         either of its two people."""

@@ -128,37 +128,67 @@ class EmbeddedStore(Store):
         self.facts = FactGraph(self._load_world())
         self._evaluation = None
 
-    def add_connection(self, connection: Connection, as_of: dt.date) -> list[Finding]:
-        for person_id in (connection.person_id, connection.other_id):
-            if person_id not in self.facts.world.people:
-                raise StoreError(f"connection {connection.connection_id}: no person {person_id}")
-        world = World(connections={connection.connection_id: connection})
+    def upsert(self, world: World) -> None:
+        """Add or replace the facts of a small world durably, then refresh only the
+        findings they can touch: those of everyone within the family degree of a person
+        the facts are about (kinship and recusal run along family paths)."""
+        self._check_references(world)
+        touched = self._family_circle(world.people_involved())
         with self._transaction():
             self._write(world, None)
-        self.facts.put_connection(connection)
-        evaluation = self._current_evaluation(as_of)
-        if evaluation is not None:
-            evaluation.refresh({connection.person_id, connection.other_id})
-            return [
-                f for f in evaluation.sorted()
-                if {f.adult_id, f.counterpart_id} & {connection.person_id, connection.other_id}
-            ]
-        scratch = Evaluation(self.facts, as_of)
-        scratch.refresh({connection.person_id, connection.other_id})
-        return scratch.sorted()
+        self.facts.put_facts(world)
+        touched |= self._family_circle(world.people_involved())
+        evaluation = self._evaluation
+        if evaluation is None:
+            return
+        # A school, a position or an account changes who reviews findings school-wide.
+        if world.schools or world.school_accounts or any(m.position for m in world.memberships):
+            self._evaluation = None
+        else:
+            evaluation.refresh(touched, {a.account_id for a in world.account_admins})
+
+    def add_connection(self, connection: Connection, as_of: dt.date) -> list[Finding]:
+        self.upsert(World(connections={connection.connection_id: connection}))
+        evaluation = self._evaluation_as_of(as_of)
+        pair = {connection.person_id, connection.other_id}
+        return evaluation.sorted_involving(pair)
+
+    def remove_connection(self, connection_id: str) -> None:
+        connection = self.facts.world.connections.get(connection_id)
+        if connection is None:
+            raise StoreError(f"no connection {connection_id}")
+        with self._transaction():
+            self._db.execute("DELETE FROM connections WHERE connection_id = ?", (connection_id,))
+        self.facts.remove_connection(connection_id)
+        if self._evaluation is not None:
+            self._evaluation.refresh({connection.person_id, connection.other_id})
+
+    def _family_circle(self, people: set[str]) -> set[str]:
+        degree = max((p.family_degree for p in self.facts.profiles.values()), default=0)
+        circle = set()
+        for person_id in people:
+            circle.update(self.facts.family_distances(person_id, degree))
+        return circle
+
+    def _check_references(self, world: World) -> None:
+        known_people, known_schools = self.facts.world.people, self.facts.world.schools
+        missing = sorted(p for p in world.people_involved()
+                         if p not in known_people and p not in world.people)
+        missing += sorted(m.school_id for m in world.memberships
+                          if m.school_id not in known_schools and m.school_id not in world.schools)
+        if missing:
+            raise StoreError(f"unknown person or school: {', '.join(missing)}")
 
     # -- reading ---------------------------------------------------------------------
 
-    def _current_evaluation(self, as_of: dt.date) -> Evaluation | None:
-        if self._evaluation is not None and self._evaluation.as_of == as_of:
-            return self._evaluation
-        return None
+    def _evaluation_as_of(self, as_of: dt.date) -> Evaluation:
+        """The findings as of `as_of`, kept current by every change since they were made."""
+        if self._evaluation is None or self._evaluation.as_of != as_of:
+            self._evaluation = Evaluation(self.facts, as_of).run()
+        return self._evaluation
 
     def findings(self, as_of: dt.date) -> list[Finding]:
-        evaluation = self._current_evaluation(as_of)
-        if evaluation is None:
-            evaluation = self._evaluation = Evaluation(self.facts, as_of).run()
-        return evaluation.sorted()
+        return self._evaluation_as_of(as_of).sorted()
 
     def export_world(self) -> World:
         return self._load_world()

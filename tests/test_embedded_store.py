@@ -1,0 +1,92 @@
+"""The embedded store keeps its findings current after each change, touching only what
+the change can reach."""
+
+import pytest
+
+from graph.facts import FactGraph
+from graph.model import World
+from graph.rules import evaluate
+from graph.store.base import StoreError
+from graph.store.embedded import EmbeddedStore
+from tests.builder import WorldBuilder, d
+from tests.scenarios import AS_OF, school, summary
+
+
+@pytest.fixture
+def store(tmp_path):
+    with EmbeddedStore(tmp_path / "data") as opened:
+        yield opened
+
+
+def summaries(store):
+    assert store.findings(AS_OF) == evaluate(FactGraph(store.export_world()), AS_OF)
+    return sorted(summary(f) for f in store.findings(AS_OF))
+
+
+def test_a_family_link_far_from_both_parties_clears_a_finding(store):
+    """Trap: the new link joins the teacher's sister G to the pupil's mother; neither the
+    teacher nor the pupil is named in it, yet it makes the teacher the pupil's great-aunt."""
+    store.import_world(school().family("T1", "sibling", "G").connect("T1", "P1").build())
+    assert summaries(store) == ["pupil-contact S1 T1 P1"]
+    change = WorldBuilder().family("G", "parent", "M1").build()
+    change.people.clear()
+    store.upsert(change)
+    assert summaries(store) == []
+
+
+def test_a_new_headteacher_changes_routing_school_wide(store):
+    store.import_world(school().connect("T1", "P1").build())
+    before = store.findings(AS_OF)[0]
+    assert before.route_to == ("H1", "L1", "D1")
+    change = WorldBuilder().staff("H2", position="headteacher", start="2026-09-01").build()
+    store.upsert(change)
+    assert store.findings(AS_OF)[0].route_to == ("H1", "H2", "L1", "D1")
+    assert summaries(store) == ["pupil-contact S1 T1 P1"]
+
+
+def test_accepting_a_declaration_resolves_the_finding_and_keeps_its_id(store):
+    builder = school().declare("T1", "M1", "family_friend", declaration_id="DF").connect("T1", "P1")
+    store.import_world(builder.build())
+    [pending] = store.findings(AS_OF)
+    assert summary(pending) == "declaration-required S1 T1 P1"
+    accepted = school().declare("T1", "M1", "family_friend", "accepted", "H1", declaration_id="DF").build()
+    store.upsert(World(declarations=accepted.declarations))
+    assert summaries(store) == []
+    rejected = school().declare("T1", "M1", "family_friend", "rejected", "H1", declaration_id="DF").build()
+    store.upsert(World(declarations=rejected.declarations))
+    assert summaries(store) == ["pupil-contact S1 T1 P1"]
+
+
+def test_ending_a_pupil_membership_makes_an_ex_pupil(store):
+    store.import_world(school().connect("T1", "P1").connect("T1", "M1").build())
+    assert summaries(store) == ["parent-contact S1 T1 M1", "pupil-contact S1 T1 P1"]
+    left = WorldBuilder().pupil("P1", end="2026-07-20").build()
+    left.people.clear()
+    store.upsert(left)
+    assert summaries(store) == ["ex-pupil-contact S1 T1 P1"], "the mother is no longer a parent of a pupil"
+
+
+def test_removing_a_connection(store):
+    store.import_world(school().connect("T1", "P1", connection_id="C1").build())
+    store.findings(AS_OF)
+    store.remove_connection("C1")
+    assert summaries(store) == []
+    with pytest.raises(StoreError):
+        store.remove_connection("C1")
+
+
+def test_a_change_about_an_unknown_person_is_refused_and_nothing_is_written(store):
+    store.import_world(school().build())
+    with pytest.raises(StoreError, match="unknown person or school: NOBODY"):
+        store.upsert(World(connections=WorldBuilder().connect("T1", "NOBODY").build().connections))
+    assert store.export_world().connections == {}
+
+
+def test_state_survives_reopening(tmp_path):
+    with EmbeddedStore(tmp_path / "data") as store:
+        store.import_world(school().build())
+        store.add_connection(WorldBuilder().connect("T1", "P1", connection_id="C9").build().connections["C9"], AS_OF)
+    with EmbeddedStore(tmp_path / "data") as store:
+        assert [summary(f) for f in store.findings(AS_OF)] == ["pupil-contact S1 T1 P1"]
+        assert store.findings(AS_OF)[0].connection_ids == ("C9",)
+        assert store.export_world().connections["C9"].first_seen == d("2026-01-10")
