@@ -127,7 +127,7 @@ def demo(people, data):
     with EmbeddedStore(data) as store:
         if store.is_empty():
             folder = store.data_dir / "demo-trust"
-            generate_trust(folder, schools=4, people=people, seed=1)
+            generate_trust(folder, schools=4, people=people, seed=1, as_of=dt.date.today())
             store.import_world(_read(str(folder)))
             click.echo(f"seeded a demo trust of {len(store.facts.world.people)} people into "
                        f"{store.data_dir} (the exchange files are in {folder})")
