@@ -57,14 +57,22 @@ class FactGraph:
     # -- loading -----------------------------------------------------------------
 
     def add_world(self, world: World) -> None:
+        """Add every fact of a world that holds none of these facts yet (a bulk load)."""
+        self._take(world, replace=False)
+
+    def put_facts(self, world: World) -> None:
+        """Add or replace every fact of a (small) world, one at a time."""
+        self._take(world, replace=True)
+
+    def _take(self, world: World, replace: bool) -> None:
         for school in world.schools.values():
             self.put_school(school)
         for person in world.people.values():
             self.put_person(person)
         for membership in world.memberships:
-            self.add_membership(membership)
+            (self.put_membership if replace else self.add_membership)(membership)
         for link in world.family_links:
-            self.add_family_link(link)
+            (self.put_family_link if replace else self.add_family_link)(link)
         for connection in world.connections.values():
             self.put_connection(connection)
         for declaration in world.declarations.values():
@@ -74,7 +82,7 @@ class FactGraph:
         for account in world.school_accounts.values():
             self.put_school_account(account)
         for admin in world.account_admins:
-            self.add_account_admin(admin)
+            (self.put_account_admin if replace else self.add_account_admin)(admin)
 
     def put_school(self, school: School) -> None:
         old = self.world.schools.get(school.school_id)
@@ -170,27 +178,6 @@ class FactGraph:
     def add_account_admin(self, admin: AccountAdmin) -> None:
         self.world.account_admins.append(admin)
         self.admins_of[admin.account_id].append(admin)
-
-    def put_facts(self, world: World) -> None:
-        """Add or replace every fact of a (small) world, one at a time."""
-        for school in world.schools.values():
-            self.put_school(school)
-        for person in world.people.values():
-            self.put_person(person)
-        for membership in world.memberships:
-            self.put_membership(membership)
-        for link in world.family_links:
-            self.put_family_link(link)
-        for connection in world.connections.values():
-            self.put_connection(connection)
-        for declaration in world.declarations.values():
-            self.put_declaration(declaration)
-        for report in world.approaches.values():
-            self.put_approach(report)
-        for account in world.school_accounts.values():
-            self.put_school_account(account)
-        for admin in world.account_admins:
-            self.put_account_admin(admin)
 
     def remove_connection(self, connection_id: str) -> Connection | None:
         old = self.world.connections.pop(connection_id, None)
