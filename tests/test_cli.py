@@ -76,3 +76,28 @@ def test_profiles_list_each_value_with_its_clause():
     for name in ("ninestiles", "millfields", "aspire", "great-chart", "mowbray"):
         assert name in listing
     assert "ex_pupil_age_limit" in listing and "mowbray 6.5.3" in listing
+
+
+def test_long_work_shows_progress_on_a_terminal(trust, tmp_path):
+    """Trap: the same command that is silent when piped must show its progress to a person
+    at a terminal."""
+    import os
+    import pty
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([RELREG, "import", str(trust), "--data", str(tmp_path / "data")],
+                               stdout=subprocess.PIPE, stderr=terminal, text=True)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    process.wait()
+    os.close(controller)
+    assert process.returncode == 0
+    assert b"reading" in shown or b"storing people" in shown
