@@ -15,9 +15,19 @@ from pathlib import Path
 
 from graph.exchange import FILES, cell_text, record_rows, world_from_cells
 from graph.facts import FactGraph
-from graph.model import Connection, Finding, World
+from graph.model import (
+    ApproachReport,
+    Connection,
+    Declaration,
+    FamilyLink,
+    Finding,
+    Membership,
+    Person,
+    School,
+    World,
+)
 from graph.rules import Evaluation
-from graph.store.base import Progress, Store, StoreError
+from graph.store.base import Progress, Store, StoreError, sort_people, walk
 
 DATABASE_NAME = "register.sqlite3"
 SCHEMA_VERSION = 1
@@ -113,19 +123,21 @@ class EmbeddedStore(Store):
                 progress(len(batch))
 
     def import_world(self, world: World, progress: Progress | None = None) -> None:
+        was_empty = self.is_empty()
         with self._transaction():
             self._write(world, progress)
-        self._reload()
+        # Into an empty store the imported world is the whole state: no need to read it back.
+        self._use(world if was_empty else self._load_world())
 
     def replace_world(self, world: World, progress: Progress | None = None) -> None:
         with self._transaction():
             for name in FILES:
                 self._db.execute(f"DELETE FROM {_table(name)}")
             self._write(world, progress)
-        self._reload()
+        self._use(world)
 
-    def _reload(self) -> None:
-        self.facts = FactGraph(self._load_world())
+    def _use(self, world: World) -> None:
+        self.facts = FactGraph(world)
         self._evaluation = None
 
     def upsert(self, world: World) -> None:
@@ -201,6 +213,87 @@ class EmbeddedStore(Store):
 
     def close(self) -> None:
         self._db.close()
+
+    # -- reading by person and school, from the in-memory indexes ----------------------
+
+    def person(self, person_id: str) -> Person | None:
+        return self.facts.world.people.get(person_id)
+
+    def schools(self) -> list[School]:
+        return sorted(self.facts.world.schools.values(), key=lambda s: s.school_id)
+
+    def memberships_of(self, person_id: str) -> list[Membership]:
+        return sorted(self.facts.memberships_of.get(person_id, ()), key=lambda m: m.key)
+
+    def people_at(self, school_id: str, name: str = "") -> list[Person]:
+        people = self.facts.world.people
+        wanted = name.casefold()
+        members = {m.person_id for m in self.facts.memberships_at.get(school_id, ())}
+        return sort_people(people[p] for p in members
+                           if p in people and wanted in people[p].name.casefold())
+
+    def declaration(self, declaration_id: str) -> Declaration | None:
+        return self.facts.world.declarations.get(declaration_id)
+
+    def declarations_of(self, person_id: str) -> list[Declaration]:
+        found = {d.declaration_id: d for d in self.facts.declarations_of.get(person_id, ())}
+        return [found[i] for i in sorted(found)]
+
+    def declarations_at(self, school_id: str) -> list[Declaration]:
+        members = {m.person_id for m in self.facts.memberships_at.get(school_id, ())}
+        found = {d.declaration_id: d for p in members
+                 for d in self.facts.declarations_of.get(p, ()) if d.declarer_id == p}
+        return [found[i] for i in sorted(found)]
+
+    def connection(self, connection_id: str) -> Connection | None:
+        return self.facts.world.connections.get(connection_id)
+
+    def connections_of(self, person_id: str) -> list[Connection]:
+        graph = self.facts.connections
+        if person_id not in graph:
+            return []
+        found = {c.connection_id: c for _, _, c in graph.edges(person_id, data="connection")}
+        return [found[i] for i in sorted(found)]
+
+    def approach(self, report_id: str) -> ApproachReport | None:
+        return self.facts.world.approaches.get(report_id)
+
+    def approaches_of(self, person_id: str) -> list[ApproachReport]:
+        found = {r.report_id: r for r in self.facts.approaches_of.get(person_id, ())}
+        return [found[i] for i in sorted(found)]
+
+    def network(self, person_id: str, depth: int, max_people: int = 300) -> World:
+        facts = self.facts
+
+        def neighbours(p: str) -> set[str]:
+            near = set(facts.family.adj[p]) if p in facts.family else set()
+            if p in facts.connections:
+                near.update(facts.connections.adj[p])
+            near.discard(p)
+            return near
+
+        reached = walk(person_id, depth, max_people, neighbours)
+        among = set(reached)
+        world = World()
+        for p in reached:
+            if p in facts.world.people:
+                world.people[p] = facts.world.people[p]
+            for m in facts.memberships_of.get(p, ()):
+                world.memberships.append(m)
+                world.schools[m.school_id] = facts.world.schools[m.school_id]
+            if p in facts.family:
+                for other, data in facts.family.adj[p].items():
+                    world.family_links.extend(
+                        link for link in data["links"]
+                        if isinstance(link, FamilyLink) and link.person_id == p and other in among)
+            if p in facts.connections:
+                for _, other, c in facts.connections.edges(p, data="connection"):
+                    if other in among:
+                        world.connections[c.connection_id] = c
+            for d in facts.declarations_of.get(p, ()):
+                if d.declarer_id in among and d.counterpart_id in among:
+                    world.declarations[d.declaration_id] = d
+        return world
 
 
 class _Transaction:
