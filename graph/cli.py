@@ -17,6 +17,7 @@ from rich.table import Table
 
 from graph.exchange import ExchangeError, read_folder, write_folder
 from graph.facts import FactGraph
+from graph.model import Role
 from graph.profiles import SETTING_NAMES, SHIPPED, load_profile
 from graph.rules import evaluate, findings_json
 from graph.store.base import Store, StoreError
@@ -51,13 +52,7 @@ def _read(folder: str) -> "World":  # noqa: F821
         try:
             return read_folder(folder, progress=advance)
         except ExchangeError as error:
-            for problem in error.problems:
-                click.echo(problem, err=True)
-            click.echo(
-                f"rejected: {len(error.problems)} problem(s) in {folder}; nothing was stored",
-                err=True,
-            )
-            sys.exit(1)
+            _rejected(error, folder)
 
 
 def open_store(store: str | None, data: str | None) -> Store:
@@ -138,18 +133,162 @@ def demo(people, data):
     click.echo("next: relreg detect --format json, relreg export FOLDER, relreg profiles")
 
 
+def _rejected(error: ExchangeError, what: str) -> None:
+    for problem in error.problems:
+        click.echo(problem, err=True)
+    click.echo(f"rejected: {len(error.problems)} problem(s) in {what}; nothing was stored", err=True)
+    sys.exit(1)
+
+
+def _service_data_dir(target: Store, data: str | None) -> Path:
+    """Where the register keeps what is not a fact (identifiers, mappings, reviews)."""
+    from graph.store.embedded import default_data_dir
+
+    return Path(getattr(target, "data_dir", None) or data or default_data_dir())
+
+
 @main.command(name="import")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--school", "school_id", metavar="SCHOOL_ID",
+              help="The register's school a common transfer file or MIS export is for.")
+@click.option("--source", metavar="NAME",
+              help="The MIS a .csv export comes from: its confirmed column mapping is used.")
 @store_option
 @data_option
-def import_(folder, store, data):
-    """Load an exchange folder into the store, all or nothing."""
-    world = _read(folder)
+def import_(path, school_id, source, store, data):
+    """Load an exchange folder, a DfE common transfer file (.xml) or an MIS export (.csv)
+    into the store, all or nothing."""
+    if Path(path).is_dir():
+        world = _read(path)
+        with open_store(store, data) as target:
+            with progress_bar("storing people", len(world.people)) as advance:
+                target.import_world(world, progress=advance)
+        counts = ", ".join(f"{count} {name}" for name, count in world.counts().items())
+        click.echo(f"imported {counts}")
+        return
+    from graph.importing import import_path
+
     with open_store(store, data) as target:
-        with progress_bar("storing people", len(world.people)) as advance:
-            target.import_world(world, progress=advance)
-    counts = ", ".join(f"{count} {name}" for name, count in world.counts().items())
-    click.echo(f"imported {counts}")
+        try:
+            report = import_path(target, path, school_id=school_id, source=source,
+                                 data_dir=_service_data_dir(target, data))
+        except ExchangeError as error:
+            _rejected(error, path)
+    for line in report.lines():
+        click.echo(line)
+
+
+@main.command()
+@click.argument("export_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--source", required=True, metavar="NAME", help="The MIS the export comes from.")
+@click.option("--role", type=click.Choice([r.value for r in Role if r is not Role.PUPIL]),
+              help="Every row's role, where no column gives it.")
+@click.option("--school", "school_id", metavar="SCHOOL_ID", help="Every row's school, where no column gives it.")
+@click.option("--set", "settings", multiple=True, metavar="FIELD=HEADING",
+              help="Take FIELD from the column HEADING (repeat for each correction).")
+@click.option("--confirm", is_flag=True, help="Save the mapping as confirmed, for every later export.")
+@click.option("--by", "confirmed_by", metavar="NAME", help="Who confirms the mapping (with --confirm).")
+@data_option
+def mapping(export_file, source, role, school_id, settings, confirm, confirmed_by, data):
+    """Propose the column mapping of an MIS export, and save it once a trust admin has
+    checked it (--confirm --by NAME)."""
+    from graph.mis import MISError, mapping_toml, propose_mapping, save_mapping
+    from graph.store.embedded import default_data_dir
+
+    proposed = propose_mapping(export_file, source, role=role, school_id=school_id)
+    for setting in settings:
+        field_name, _, heading = setting.partition("=")
+        if not heading:
+            raise click.BadParameter(f"{setting!r} is not FIELD=HEADING", param_hint="--set")
+        proposed.columns[field_name.strip()] = [heading.strip()]
+    if not confirm:
+        click.echo(mapping_toml(proposed), nl=False)
+        click.echo("# check it, then save it with --confirm --by NAME", err=True)
+        return
+    if not confirmed_by:
+        raise click.UsageError("--confirm needs --by NAME: who checked the mapping")
+    try:
+        saved = save_mapping(proposed, Path(data) if data else default_data_dir(), confirmed_by)
+    except MISError as error:
+        _rejected(error, export_file)
+    click.echo(f"saved the mapping of {source} to {saved}")
+
+
+@main.group()
+def people():
+    """One person per human: proposals of the same person, merges and their undoing."""
+
+
+def _identity_table(data: str | None):
+    from graph.identity import IdentityTable
+    from graph.store.embedded import default_data_dir
+
+    return IdentityTable(Path(data) if data else default_data_dir())
+
+
+@people.command(name="proposals")
+@data_option
+def people_proposals(data):
+    """People who may be one human, for a person to confirm or reject."""
+    table = _identity_table(data)
+    for proposal in table.pending_proposals():
+        click.echo(f"{proposal.person_id} {proposal.other_id}: {proposal.reason}")
+
+
+@people.command(name="merge")
+@click.argument("kept_id")
+@click.argument("absorbed_id")
+@click.option("--by", "merged_by", required=True, metavar="NAME", help="Who decided the merge.")
+@click.option("--reason", default="", help="Why they are one human.")
+@store_option
+@data_option
+def people_merge(kept_id, absorbed_id, merged_by, reason, store, data):
+    """Make ABSORBED_ID one person with KEPT_ID; `relreg people undo` puts it back."""
+    from graph.identity import merge_people
+
+    with open_store(store, data) as target:
+        try:
+            record = merge_people(target, _identity_table(data), kept_id, absorbed_id,
+                                  merged_by=merged_by, reason=reason)
+        except StoreError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(record.summary())
+
+
+@people.command(name="reject")
+@click.argument("person_id")
+@click.argument("other_id")
+@data_option
+def people_reject(person_id, other_id, data):
+    """Two people a person judged to be two humans: never proposed again."""
+    _identity_table(data).reject_proposal(person_id, other_id)
+    click.echo(f"{person_id} and {other_id} are two people")
+
+
+@people.command(name="undo")
+@click.argument("merge_id")
+@store_option
+@data_option
+def people_undo(merge_id, store, data):
+    """Put back exactly what a merge changed."""
+    from graph.identity import undo_merge
+
+    with open_store(store, data) as target:
+        try:
+            record = undo_merge(target, _identity_table(data), merge_id)
+        except StoreError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(record.summary())
+
+
+@people.command(name="merges")
+@data_option
+def people_merges(data):
+    """Every merge, undone or not, oldest first."""
+    from graph.identity import merges
+
+    for record in merges(_identity_table(data)):
+        click.echo(record.summary())
 
 
 @main.command()
@@ -234,6 +373,78 @@ def profiles():
             table.add_row(f"rule {rule}", "applies", "; ".join(clauses))
         out.print(table)
         out.print()
+
+
+# -- the review service (issue 4) -----------------------------------------------------------
+
+@main.command()
+@click.option("--demo", is_flag=True,
+              help="Seed a demo trust into an empty store and print one sign-in per role.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on.")
+@store_option
+@data_option
+def serve(demo, host, port, store, data):
+    """Start the review service: the API under /api, its docs at /docs. Cases, accounts and
+    the audit trail live in service.sqlite3 in the data directory."""
+    import logging
+
+    import uvicorn
+
+    from api.db import SERVICE_DATABASE_NAME
+    from api.demo import demo_sign_ins, seed_demo_trust
+    from api.main import create_app
+    from graph.store.embedded import default_data_dir
+
+    opened = open_store(store, data)
+    data_dir = Path(getattr(opened, "data_dir", None) or data or default_data_dir())
+    if demo and seed_demo_trust(opened, data_dir):
+        click.echo(f"seeded a demo trust into {data_dir}")
+    app = create_app(opened, data_dir / SERVICE_DATABASE_NAME)
+    url = f"http://{host}:{port}"
+    click.echo(f"relreg review service on {url} (API docs at {url}/docs)")
+    if demo:
+        click.echo("demo sign-ins (username  password):")
+        for role, username, password in demo_sign_ins(app.state.register):
+            click.echo(f"  {role:<14} {username:<18} {password}")
+    sys.stdout.flush()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # No access log: it would hold client addresses and ids. The app logs route templates.
+    try:
+        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+    finally:
+        app.state.register.close()
+        opened.close()
+
+
+@main.group()
+def audit():
+    """The review service's audit trail."""
+
+
+@audit.command(name="verify")
+@data_option
+def audit_verify(data):
+    """Check the audit trail's hash chain from the first entry; exit 1 if it is broken."""
+    from api.db import SERVICE_DATABASE_NAME, open_service_db
+    from graph.audit import AuditTrail
+    from graph.store.embedded import default_data_dir
+
+    path = Path(data or default_data_dir()) / SERVICE_DATABASE_NAME
+    if not path.exists():
+        raise click.ClickException(f"no service database at {path}")
+    db = open_service_db(path)
+    try:
+        result = AuditTrail(db).verify()
+    finally:
+        db.close()
+    if not result.ok:
+        click.echo(f"audit trail broken: {result.problem} ({result.entries} entries read)",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"audit trail intact: {result.entries} entries, chain verified "
+               f"({result.erased} with personal details erased)")
 
 
 if __name__ == "__main__":

@@ -374,6 +374,35 @@ class World:
     school_accounts: dict[str, SchoolAccount] = field(default_factory=dict)
     account_admins: list[AccountAdmin] = field(default_factory=list)
 
+    def without(self, other: World) -> World:
+        """This world less every fact of `other`, matched by the fact's key."""
+        return World(
+            schools={k: v for k, v in self.schools.items() if k not in other.schools},
+            people={k: v for k, v in self.people.items() if k not in other.people},
+            memberships=_unkeyed(self.memberships, other.memberships),
+            family_links=_unkeyed(self.family_links, other.family_links),
+            connections={k: v for k, v in self.connections.items() if k not in other.connections},
+            declarations={k: v for k, v in self.declarations.items() if k not in other.declarations},
+            approaches={k: v for k, v in self.approaches.items() if k not in other.approaches},
+            school_accounts={k: v for k, v in self.school_accounts.items() if k not in other.school_accounts},
+            account_admins=_unkeyed(self.account_admins, other.account_admins),
+        )
+
+    def merged(self, other: World) -> World:
+        """This world with every fact of `other` added, replacing one with the same key."""
+        base = self.without(other)
+        return World(
+            schools={**base.schools, **other.schools},
+            people={**base.people, **other.people},
+            memberships=base.memberships + list(other.memberships),
+            family_links=base.family_links + list(other.family_links),
+            connections={**base.connections, **other.connections},
+            declarations={**base.declarations, **other.declarations},
+            approaches={**base.approaches, **other.approaches},
+            school_accounts={**base.school_accounts, **other.school_accounts},
+            account_admins=base.account_admins + list(other.account_admins),
+        )
+
     def people_involved(self) -> set[str]:
         """Everyone a fact of this world is about: whose findings a change to it can touch."""
         involved = set(self.people)
@@ -402,3 +431,8 @@ class World:
             "school_accounts": len(self.school_accounts),
             "account_admins": len(self.account_admins),
         }
+
+
+def _unkeyed(records: list, remove: list) -> list:
+    keys = {r.key for r in remove}
+    return [r for r in records if r.key not in keys]

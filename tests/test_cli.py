@@ -101,3 +101,24 @@ def test_long_work_shows_progress_on_a_terminal(trust, tmp_path):
     os.close(controller)
     assert process.returncode == 0
     assert b"reading" in shown or b"storing people" in shown
+
+
+def test_a_common_transfer_file_through_the_command_line(tmp_path):
+    """A trust admin imports a school's CTF; a hostile one is refused and stores nothing."""
+    from graph.exchange import write_folder
+    from tests.builder import school_with_leaders
+    from tests.ctf_factory import billion_laughs, synthetic_roll, write_ctf
+
+    write_folder(school_with_leaders().build(), tmp_path / "school")
+    relreg("import", tmp_path / "school", "--data", tmp_path / "data")
+    roll = write_ctf(tmp_path / "roll.xml", synthetic_roll(20))
+    imported = relreg("import", roll, "--school", "S1", "--data", tmp_path / "data")
+    assert "20" in imported.stdout
+    hostile = tmp_path / "hostile.xml"
+    hostile.write_text(billion_laughs())
+    refused = relreg("import", hostile, "--school", "S1", "--data", tmp_path / "data", check=False)
+    assert refused.returncode == 1
+    assert "nothing was stored" in refused.stderr
+    relreg("export", tmp_path / "out", "--data", tmp_path / "data")
+    pupils = (tmp_path / "out" / "memberships.csv").read_text().count(",pupil,")
+    assert pupils == 20

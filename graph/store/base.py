@@ -8,7 +8,16 @@ import abc
 import datetime as dt
 from collections.abc import Callable
 
-from graph.model import Connection, Finding, World
+from graph.model import (
+    ApproachReport,
+    Connection,
+    Declaration,
+    Finding,
+    Membership,
+    Person,
+    School,
+    World,
+)
 
 Progress = Callable[[int], None]
 
@@ -51,6 +60,70 @@ class Store(abc.ABC):
         """Record one connection durably and return the findings, as of `as_of`, about
         either of its two people."""
 
+    # -- reading by person and school ---------------------------------------------------
+    # Correct for any store, built on export_world() and so slow; a store overrides them
+    # with its own indexes.
+
+    def person(self, person_id: str) -> Person | None:
+        return self.export_world().people.get(person_id)
+
+    def schools(self) -> list[School]:
+        return sorted(self.export_world().schools.values(), key=lambda s: s.school_id)
+
+    def memberships_of(self, person_id: str) -> list[Membership]:
+        return sorted((m for m in self.export_world().memberships if m.person_id == person_id),
+                      key=lambda m: m.key)
+
+    def people_at(self, school_id: str, name: str = "") -> list[Person]:
+        """Everyone who holds or held a membership at `school_id`, whose name contains
+        `name` (any case), sorted by family name, given name and id."""
+        return _people_at(self.export_world(), school_id, name)
+
+    def declaration(self, declaration_id: str) -> Declaration | None:
+        return self.export_world().declarations.get(declaration_id)
+
+    def declarations_of(self, person_id: str) -> list[Declaration]:
+        """Declarations `person_id` made or is the counterpart of."""
+        return sorted((d for d in self.export_world().declarations.values()
+                       if person_id in (d.declarer_id, d.counterpart_id)),
+                      key=lambda d: d.declaration_id)
+
+    def declarations_at(self, school_id: str) -> list[Declaration]:
+        """Declarations made by someone who holds or held a membership at `school_id`."""
+        world = self.export_world()
+        members = {m.person_id for m in world.memberships if m.school_id == school_id}
+        return sorted((d for d in world.declarations.values() if d.declarer_id in members),
+                      key=lambda d: d.declaration_id)
+
+    def connection(self, connection_id: str) -> Connection | None:
+        return self.export_world().connections.get(connection_id)
+
+    def connections_of(self, person_id: str) -> list[Connection]:
+        return sorted((c for c in self.export_world().connections.values()
+                       if person_id in (c.person_id, c.other_id)),
+                      key=lambda c: c.connection_id)
+
+    def approach(self, report_id: str) -> ApproachReport | None:
+        return self.export_world().approaches.get(report_id)
+
+    def approaches_of(self, person_id: str) -> list[ApproachReport]:
+        """Approach reports `person_id` made or is the pupil of."""
+        return sorted((r for r in self.export_world().approaches.values()
+                       if person_id in (r.adult_id, r.from_id)),
+                      key=lambda r: r.report_id)
+
+    def network(self, person_id: str, depth: int, max_people: int = 300) -> World:
+        """The small world around `person_id`: everyone within `depth` family links or
+        connections of them (at most `max_people`, nearest first), with their schools,
+        memberships, and the family links, connections and declarations among them."""
+        return network_of(self.export_world(), person_id, depth, max_people)
+
+    def replace_facts(self, remove: World, add: World) -> None:
+        """Forget the facts of `remove` (matched by key) and add or replace those of `add`,
+        all or nothing: how people are merged and a merge undone. This generic version
+        rewrites the whole store; a store may do better."""
+        self.replace_world(self.export_world().without(remove).merged(add))
+
     def close(self) -> None:
         pass
 
@@ -59,3 +132,69 @@ class Store(abc.ABC):
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _people_at(world: World, school_id: str, name: str) -> list[Person]:
+    members = {m.person_id for m in world.memberships if m.school_id == school_id}
+    return sort_people(
+        world.people[p] for p in members
+        if p in world.people and name.casefold() in world.people[p].name.casefold()
+    )
+
+
+def sort_people(people) -> list[Person]:
+    return sorted(people, key=lambda p: (p.family_name.casefold(), p.given_name.casefold(),
+                                         p.person_id))
+
+
+def network_of(world: World, person_id: str, depth: int, max_people: int) -> World:
+    """`Store.network` on a whole world: a breadth-first walk along family links and
+    connections."""
+    neighbours: dict[str, set[str]] = {}
+    for link in world.family_links:
+        neighbours.setdefault(link.person_id, set()).add(link.relative_id)
+        neighbours.setdefault(link.relative_id, set()).add(link.person_id)
+    for c in world.connections.values():
+        neighbours.setdefault(c.person_id, set()).add(c.other_id)
+        neighbours.setdefault(c.other_id, set()).add(c.person_id)
+    reached = walk(person_id, depth, max_people, lambda p: neighbours.get(p, ()))
+    return world_among(world, reached)
+
+
+def walk(start: str, depth: int, max_people: int, neighbours) -> list[str]:
+    """People reached from `start` in at most `depth` steps, nearest first, at most
+    `max_people` of them."""
+    reached = [start]
+    seen = {start}
+    frontier = [start]
+    for _ in range(depth):
+        nxt = []
+        for person_id in frontier:
+            for other in sorted(neighbours(person_id)):
+                if other not in seen:
+                    if len(reached) >= max_people:
+                        return reached
+                    seen.add(other)
+                    reached.append(other)
+                    nxt.append(other)
+        frontier = nxt
+    return reached
+
+
+def world_among(world: World, people: list[str]) -> World:
+    """The facts of `world` about `people` only: a link or connection is kept when both of
+    its people are among them."""
+    among = set(people)
+    memberships = [m for m in world.memberships if m.person_id in among]
+    return World(
+        schools={m.school_id: world.schools[m.school_id] for m in memberships
+                 if m.school_id in world.schools},
+        people={p: world.people[p] for p in people if p in world.people},
+        memberships=memberships,
+        family_links=[f for f in world.family_links
+                      if f.person_id in among and f.relative_id in among],
+        connections={i: c for i, c in world.connections.items()
+                     if c.person_id in among and c.other_id in among},
+        declarations={i: d for i, d in world.declarations.items()
+                      if d.declarer_id in among and d.counterpart_id in among},
+    )

@@ -165,6 +165,19 @@ class EmbeddedStore(Store):
         pair = {connection.person_id, connection.other_id}
         return evaluation.sorted_involving(pair)
 
+    def replace_facts(self, remove: World, add: World) -> None:
+        self._check_references(add)
+        with self._transaction():
+            for name, rows in record_rows(remove).items():
+                key = _KEYS[name]
+                positions = [_columns(name).index(column) for column in key]
+                self._db.executemany(
+                    f"DELETE FROM {_table(name)} WHERE " + " AND ".join(f"{k} = ?" for k in key),
+                    [[cell_text(row[i]) for i in positions] for row in rows],
+                )
+            self._write(add, None)
+        self._use(self.facts.world.without(remove).merged(add))
+
     def remove_connection(self, connection_id: str) -> None:
         connection = self.facts.world.connections.get(connection_id)
         if connection is None:

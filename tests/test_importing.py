@@ -1,0 +1,323 @@
+"""`import_path`: CTFs and MIS exports into the store, one person per human, leavers by date.
+
+Every positive case sits beside its near miss; the trap is named in the docstring."""
+
+import datetime as dt
+import filecmp
+
+import pytest
+
+from graph.ctf import CTFError
+from graph.exchange import ExchangeError, write_folder
+from graph.identity import IdentityTable, merge_people
+from graph.importing import import_path
+from graph.mis import MISError, propose_mapping, save_mapping
+from graph.model import FamilyKind, Role
+from graph.store.embedded import EmbeddedStore
+from tests.builder import WorldBuilder, add_leaders, school_with_leaders
+from tests.ctf_factory import (
+    FakeContact,
+    FakePupil,
+    billion_laughs,
+    make_upn,
+    synthetic_roll,
+    write_ctf,
+)
+
+MUM = FakeContact("Nell", "Quillfeather", "PAM", 1, "nell.q@example.invalid", ("07700 900111",),
+                  ("14 Elm Road", "ZZ1 1QQ"))
+DAD = FakeContact("Piers", "Quillfeather", "PAF", 2, None, ("07700 900222",), ("14 Elm Road", "ZZ1 1QQ"))
+GP = FakeContact("Hugh", "Marlow", "DOC", 3, None, ("01632 960999",))
+AVA = FakePupil(make_upn(1), "Ava", "Quillfeather", "2014-05-06", "F", [MUM, DAD, GP], "2021-09-01")
+BO = FakePupil(make_upn(2), "Bo", "Quillfeather", "2016-01-10", "M", [MUM, DAD], "2023-09-01")
+CY = FakePupil(make_upn(3), "Cy", "Ferncastle", "2015-03-03", "M", [], "2022-09-01")
+
+
+@pytest.fixture
+def store(tmp_path):
+    with EmbeddedStore(tmp_path / "data") as store:
+        store.import_world(add_leaders(school_with_leaders().school("S2"), "S2", prefix="B").build())
+        yield store
+
+
+def exported(store, folder):
+    write_folder(store.export_world(), folder)
+    return folder
+
+
+def same_folders(a, b) -> bool:
+    return all(filecmp.cmp(a / f.name, b / f.name, shallow=False) for f in a.iterdir())
+
+
+def pupil_memberships(store, school_id="S1"):
+    return sorted((m.person_id, m.start_date.isoformat(), m.end_date and m.end_date.isoformat())
+                  for m in store.export_world().memberships
+                  if m.role is Role.PUPIL and m.school_id == school_id)
+
+
+def test_a_ctf_brings_pupils_their_family_and_no_one_else(store, tmp_path):
+    """Traps: the same mother and father appear under both children and must be one person
+    each; the pupil's doctor is a contact, not family, and is not imported at all."""
+    report = import_path(store, write_ctf(tmp_path / "roll.xml", [AVA, BO]), school_id="S1")
+    world = store.export_world()
+    assert pupil_memberships(store) == [(f"UPN:{AVA.upn}", "2021-09-01", None),
+                                        (f"UPN:{BO.upn}", "2023-09-01", None)]
+    links = sorted((world.people[f.person_id].given_name, f.relative_id, f.kind) for f in world.family_links)
+    assert links == [
+        ("Nell", f"UPN:{AVA.upn}", FamilyKind.PARENT), ("Nell", f"UPN:{BO.upn}", FamilyKind.PARENT),
+        ("Piers", f"UPN:{AVA.upn}", FamilyKind.PARENT), ("Piers", f"UPN:{BO.upn}", FamilyKind.PARENT),
+    ]
+    assert len({f.person_id for f in world.family_links}) == 2
+    assert not any(p.family_name == "Marlow" for p in world.people.values())
+    assert report.changes == {"people_added": 4, "memberships_added": 2, "family_links_added": 4}
+    assert report.skipped_contacts == 1
+    assert report.school_id == "S1" and report.file_date == dt.date(2025, 10, 1)
+
+
+def test_contact_details_stay_out_of_the_exchange_world(store, tmp_path):
+    """Trap: e-mail, phone and address are needed to match people, and are personal data
+    the exchange format has no column for: they live in the identity table only."""
+    import_path(store, write_ctf(tmp_path / "roll.xml", [AVA]), school_id="S1")
+    folder = exported(store, tmp_path / "out")
+    text = "".join(f.read_text() for f in folder.iterdir())
+    assert "nell.q@example.invalid" not in text and "07700" not in text and "ZZ1" not in text
+    with IdentityTable(tmp_path / "data") as identity:
+        mum = next(f.person_id for f in store.export_world().family_links)
+        assert ("email", "nell.q@example.invalid") in identity.of_person(mum)
+
+
+def test_an_unknown_relationship_code_is_other_relative_with_a_warning(store, tmp_path):
+    """Near miss of the CBDS codes: a code no list has still links the contact, warily."""
+    aunt = FakeContact("Iris", "Quillfeather", "AUN", 1, "iris@example.invalid")
+    path = write_ctf(tmp_path / "roll.xml", [FakePupil(make_upn(4), "Di", "Quillfeather", contacts=[aunt])])
+    report = import_path(store, path, school_id="S1")
+    [link] = store.export_world().family_links
+    assert link.kind is FamilyKind.OTHER_RELATIVE
+    assert len(report.warnings) == 1 and "'AUN' is not a CBDS relationship code" in report.warnings[0]
+
+
+def test_importing_the_same_file_again_changes_nothing(store, tmp_path):
+    """Trap: derived ids, start dates and family links must come out the same each time."""
+    path = write_ctf(tmp_path / "roll.xml", synthetic_roll(40), version=19)
+    import_path(store, path, school_id="S1")
+    first = exported(store, tmp_path / "first")
+    report = import_path(store, path)
+    assert not report.changed and report.proposals == [] and report.leavers == []
+    assert report.lines()[0].endswith("nothing changed")
+    assert same_folders(first, exported(store, tmp_path / "second"))
+
+
+def test_the_same_file_gives_the_same_ids_in_another_register(store, tmp_path):
+    """Trap: a contact's id is derived from what the file says, not from a counter."""
+    path = write_ctf(tmp_path / "roll.xml", [AVA, BO])
+    import_path(store, path, school_id="S1")
+    with EmbeddedStore(tmp_path / "other") as other:
+        other.import_world(school_with_leaders().build())
+        import_path(other, path, school_id="S1")
+        assert set(other.export_world().people) - {"H1", "L1", "D1", "G1", "T1"} == {
+            p for p in store.export_world().people if p.startswith(("UPN:", "CON:"))}
+
+
+def test_a_pupil_missing_from_a_later_file_becomes_an_ex_pupil_on_its_date(store, tmp_path):
+    """Trap: nobody is deleted; the membership ends on the later file's date, so the rules
+    see an ex-pupil from then on. The teacher's connection turns from pupil-contact into
+    ex-pupil-contact."""
+    import_path(store, write_ctf(tmp_path / "autumn.xml", [AVA, CY], file_date="2025-10-01"), school_id="S1")
+    store.upsert(WorldBuilder().connect("T1", f"UPN:{CY.upn}", connection_id="C1").build())
+    report = import_path(store, write_ctf(tmp_path / "spring.xml", [AVA], file_date="2026-01-12"))
+    assert report.leavers == [f"UPN:{CY.upn}"]
+    assert report.changes == {"memberships_ended": 1}
+    assert pupil_memberships(store) == [(f"UPN:{AVA.upn}", "2021-09-01", None),
+                                        (f"UPN:{CY.upn}", "2022-09-01", "2026-01-12")]
+    assert f"UPN:{CY.upn}" in store.export_world().people
+
+    def rules(on):
+        return {f.rule for f in store.findings(on) if f.counterpart_id == f"UPN:{CY.upn}"}
+
+    assert rules(dt.date(2026, 1, 12)) == {"pupil-contact"}
+    assert rules(dt.date(2026, 1, 13)) == {"ex-pupil-contact"}
+    again = import_path(store, tmp_path / "spring.xml")
+    assert not again.changed and again.leavers == []
+
+
+def test_an_older_file_imported_late_ends_nobody(store, tmp_path):
+    """Near miss of a leaver: the pupil is missing from a file that is older than the last."""
+    import_path(store, write_ctf(tmp_path / "spring.xml", [AVA, CY], file_date="2026-01-12"), school_id="S1")
+    report = import_path(store, write_ctf(tmp_path / "autumn.xml", [AVA], file_date="2025-10-01"))
+    assert report.leavers == [] and not report.changed
+    assert report.warnings == ["autumn.xml:1: Header/DateTime: this file (2025-10-01) is older than "
+                               "the last file of school S1 (2026-01-12): nobody's membership was ended"]
+    later = import_path(store, write_ctf(tmp_path / "summer.xml", [AVA], file_date="2026-06-01"))
+    assert later.leavers == [f"UPN:{CY.upn}"], "the last roll is still spring's"
+
+
+def test_a_pupil_who_comes_back_gets_a_new_membership(store, tmp_path):
+    """Trap: reopening the old membership would erase the time they were away."""
+    back = FakePupil(CY.upn, CY.given_name, CY.family_name, CY.date_of_birth, "M", [])
+    import_path(store, write_ctf(tmp_path / "a.xml", [AVA, CY], file_date="2025-10-01"), school_id="S1")
+    import_path(store, write_ctf(tmp_path / "b.xml", [AVA], file_date="2026-01-12"))
+    import_path(store, write_ctf(tmp_path / "c.xml", [AVA, back], file_date="2026-04-20"))
+    assert [m for m in pupil_memberships(store) if m[0] == f"UPN:{CY.upn}"] == [
+        (f"UPN:{CY.upn}", "2022-09-01", "2026-01-12"), (f"UPN:{CY.upn}", "2026-04-20", None)]
+
+
+def test_the_school_is_named_once_then_recognised_by_its_dfe_number(store, tmp_path):
+    """Traps: a first file of an unknown school cannot be placed; a later one is placed by
+    the number remembered; naming a school that contradicts the number is refused."""
+    path = write_ctf(tmp_path / "roll.xml", [AVA], source=("823", "4001"))
+    with pytest.raises(CTFError) as caught:
+        import_path(store, path)
+    assert "the register knows neither the source school 823/4001" in caught.value.problems[0]
+    with pytest.raises(CTFError) as caught:
+        import_path(store, path, school_id="S404")
+    assert caught.value.problems == ["roll.xml:1: -: there is no school 'S404' in the register"]
+    assert import_path(store, path, school_id="S1").school_id == "S1"
+    assert import_path(store, write_ctf(tmp_path / "later.xml", [AVA, BO], file_date="2026-01-05")).school_id == "S1"
+    with pytest.raises(CTFError) as caught:
+        import_path(store, path, school_id="S2")
+    assert caught.value.problems == ["roll.xml:1: Header/SourceSchool: 823/4001 is school S1 in the "
+                                     "register, not S2"]
+
+
+def test_a_transfer_between_two_register_schools(store, tmp_path):
+    """Trap: a CTF from S1 to S2 is no roll: it must end nobody else's membership at S1.
+    The pupils join S2 on the file's date; a file naming S1 as the school sees them leave."""
+    import_path(store, write_ctf(tmp_path / "s1.xml", [AVA, CY], source=("823", "4001")), school_id="S1")
+    import_path(store, write_ctf(tmp_path / "s2.xml", [BO], source=("823", "4002")), school_id="S2")
+    transfer = write_ctf(tmp_path / "move.xml", [CY], file_date="2026-02-02",
+                         source=("823", "4001"), dest=("823", "4002"))
+    report = import_path(store, transfer)
+    assert (report.school_id, report.leavers) == ("S2", [])
+    assert (f"UPN:{CY.upn}", "2026-02-02", None) in pupil_memberships(store, "S2")
+    assert (f"UPN:{BO.upn}", "2023-09-01", None) in pupil_memberships(store, "S2")
+    report = import_path(store, transfer, school_id="S1")
+    assert report.leavers == [f"UPN:{CY.upn}"]
+    assert pupil_memberships(store, "S1") == [(f"UPN:{AVA.upn}", "2021-09-01", None),
+                                              (f"UPN:{CY.upn}", "2022-09-01", "2026-02-02")]
+
+
+@pytest.mark.parametrize("version", [17, 21, 25])
+def test_versions_import_alike(store, tmp_path, version):
+    """Trap: `Sex` in older files, `Gender` in newer; the register's facts are the same."""
+    report = import_path(store, write_ctf(tmp_path / "roll.xml", [AVA, BO], version=version), school_id="S1")
+    assert report.changes == {"people_added": 4, "memberships_added": 2, "family_links_added": 4}
+    with IdentityTable(tmp_path / "data") as identity:
+        assert ("sex", "M") in identity.of_person(f"UPN:{BO.upn}")
+
+
+def test_a_hostile_file_imports_nothing(store, tmp_path):
+    """Trap: a billion-laughs file must fail before anything reaches the store."""
+    before = exported(store, tmp_path / "before")
+    (tmp_path / "laughs.xml").write_text(billion_laughs())
+    with pytest.raises(CTFError):
+        import_path(store, tmp_path / "laughs.xml", school_id="S1")
+    big = write_ctf(tmp_path / "big.xml", synthetic_roll(5))
+    with pytest.raises(CTFError) as caught:
+        import_path(store, big, school_id="S1", max_ctf_bytes=100)
+    assert "over the limit of 100" in caught.value.problems[0]
+    assert same_folders(before, exported(store, tmp_path / "after"))
+
+
+def test_folders_and_unknown_files(store, tmp_path):
+    """Near miss: a PDF is none of the three kinds of input."""
+    folder = exported(store, tmp_path / "folder")
+    assert import_path(store, folder).kind == "folder"
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    with pytest.raises(ExchangeError) as caught:
+        import_path(store, tmp_path / "notes.pdf")
+    assert caught.value.problems == ["notes.pdf:1: -: not an exchange folder, a common transfer "
+                                     "file (.xml) or an MIS export (.csv)"]
+
+
+# -- MIS exports and one person per human ---------------------------------------------
+
+STAFF_HEADER = "Staff ID,Forename,Surname,Personal Email,Mobile,Start Date,Leaving Date"
+
+
+def staff_export(tmp_path, *rows, name="staff.csv"):
+    path = tmp_path / name
+    path.write_text("\n".join([STAFF_HEADER, *rows]) + "\n")
+    return path
+
+
+@pytest.fixture
+def staff_source(tmp_path):
+    path = staff_export(tmp_path, "X1,Nell,Quillfeather,,,01/09/2020,")
+    save_mapping(propose_mapping(path, "sims-staff", role="staff", school_id="S1"),
+                 tmp_path / "data", confirmed_by="Ada Admin")
+    return "sims-staff"
+
+
+def test_a_parent_who_is_also_staff_is_one_person(store, tmp_path, staff_source):
+    """Trap: the staff export and the CTF both name Nell Quillfeather with the same e-mail:
+    one human, so one person with a staff membership and two children."""
+    import_path(store, write_ctf(tmp_path / "roll.xml", [AVA, BO]), school_id="S1")
+    path = staff_export(tmp_path, "X1,Nell,Quillfeather,nell.q@example.invalid,,01/09/2020,")
+    report = import_path(store, path, source=staff_source)
+    assert report.proposals == []
+    world = store.export_world()
+    nell = [p for p in world.people.values() if p.given_name == "Nell"]
+    assert len(nell) == 1
+    assert [m.role for m in world.memberships if m.person_id == nell[0].person_id] == [Role.STAFF]
+    assert sorted(f.relative_id for f in world.family_links if f.person_id == nell[0].person_id) == [
+        f"UPN:{AVA.upn}", f"UPN:{BO.upn}"]
+    assert report.changes == {"memberships_added": 1}
+    assert not import_path(store, path, source=staff_source).changed
+
+
+def test_a_similar_name_is_proposed_and_never_merged_alone(store, tmp_path, staff_source):
+    """Near miss of the exact match: "Nel" on the staff export shares Nell's mobile. The
+    import proposes the pair and keeps two people until someone confirms; then one merge
+    makes them one, and the proposal is not raised again."""
+    import_path(store, write_ctf(tmp_path / "roll.xml", [AVA]), school_id="S1")
+    path = staff_export(tmp_path, "X1,Nel,Quillfeather,,07700 900111,01/09/2020,")
+    report = import_path(store, path, source=staff_source)
+    [proposal] = report.proposals
+    pair = {proposal.person_id, proposal.other_id}
+    assert "MIS:sims-staff:X1" in pair and "same phone" in proposal.reason
+    assert pair <= set(store.export_world().people), "both people are still there"
+    with IdentityTable(tmp_path / "data") as identity:
+        assert [p.person_id for p in identity.pending_proposals()] == [proposal.person_id]
+        mum = (pair - {"MIS:sims-staff:X1"}).pop()
+        merge_people(store, identity, mum, "MIS:sims-staff:X1", merged_by="H1")
+        assert identity.pending_proposals() == []
+    again = import_path(store, path, source=staff_source)
+    assert not again.changed and again.proposals == []
+    assert "MIS:sims-staff:X1" not in store.export_world().people
+
+
+def test_a_staff_export_records_leaving_dates(store, tmp_path, staff_source):
+    """Trap: a leaving date on an existing staff member replaces their membership; it does
+    not add a second one."""
+    import_path(store, staff_export(tmp_path, "X1,Nell,Quillfeather,,,01/09/2020,"), source=staff_source)
+    report = import_path(store, staff_export(tmp_path, "X1,Nell,Quillfeather,,,01/09/2020,31/12/2025"),
+                         source=staff_source)
+    assert report.changes == {"memberships_updated": 1}
+    [membership] = [m for m in store.export_world().memberships if m.person_id == "MIS:sims-staff:X1"]
+    assert membership.end_date == dt.date(2025, 12, 31)
+
+
+def test_a_csv_needs_its_source_and_a_confirmed_mapping(store, tmp_path):
+    """Near miss: the same export with no source, or a source nobody mapped yet."""
+    path = staff_export(tmp_path, "X1,Nell,Quillfeather,,,01/09/2020,")
+    with pytest.raises(MISError) as caught:
+        import_path(store, path)
+    assert "name the source of this export" in caught.value.problems[0]
+    with pytest.raises(MISError) as caught:
+        import_path(store, path, source="arbor")
+    assert "no confirmed column mapping for source 'arbor'" in caught.value.problems[0]
+
+
+def test_a_contacts_birth_date_from_the_staff_export_survives_the_next_ctf(store, tmp_path, staff_source):
+    """Trap: a CTF gives contacts no date of birth; its silence must not erase the one the
+    staff export gave the same person."""
+    roll = write_ctf(tmp_path / "roll.xml", [AVA])
+    import_path(store, roll, school_id="S1")
+    path = tmp_path / "staff.csv"
+    path.write_text(STAFF_HEADER + ",Date of Birth\nX1,Nell,Quillfeather,nell.q@example.invalid,,01/09/2020,,1984-03-02\n")
+    mapping = propose_mapping(path, "hr", role="staff", school_id="S1")
+    save_mapping(mapping, tmp_path / "data", confirmed_by="Ada Admin")
+    import_path(store, path, source="hr")
+    nell = next(p for p in store.export_world().people.values() if p.given_name == "Nell")
+    assert str(nell.date_of_birth) == "1984-03-02"
+    assert not import_path(store, roll).changed

@@ -1,0 +1,161 @@
+"""MIS exports as CSV: a column mapping proposed, confirmed once, saved per source, and
+checked against every file before anything is read.
+
+Every positive case sits beside its near miss; the trap is named in the docstring."""
+
+import datetime as dt
+
+import pytest
+
+from graph.mis import (
+    MISError,
+    load_mapping,
+    mapping_path,
+    parse_date,
+    propose_mapping,
+    read_mis,
+    save_mapping,
+)
+from graph.model import BirthDate, Position, Role
+
+HEADER = ("Staff ID,Legal Forename,Legal Surname,Date of Birth,Personal Email,Mobile,"
+          "Home Phone,Postcode,Address Line 1,Start Date,Leaving Date,Staff Category")
+
+
+def problem_of(call, *args, **kwargs) -> str:
+    with pytest.raises(MISError) as caught:
+        call(*args, **kwargs)
+    [problem] = caught.value.problems
+    return problem
+
+
+def export(tmp_path, *rows, header=HEADER, name="staff.csv"):
+    path = tmp_path / name
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+ROW_T1 = ("S001,Jennifer,Quillfeather,14/02/1981,jen.q@example.invalid,07700 900001,,ZZ1 1QQ,"
+          "14 Elm Road,01/09/2019,,Teacher")
+ROW_T2 = "S002,Omar,Hartwell,1975-06-30,,,01632 960001,,,2015-09-01,31/08/2025,Teaching Assistant"
+
+
+@pytest.fixture
+def confirmed(tmp_path):
+    """The mapping of source sims-staff, proposed from an export and confirmed."""
+    mapping = propose_mapping(export(tmp_path, ROW_T1), "sims-staff", school_id="S1")
+    mapping.values["role"] = {"Teacher": "staff", "Teaching Assistant": "staff"}
+    save_mapping(mapping, tmp_path / "data", confirmed_by="Ada Admin", confirmed_on=dt.date(2026, 1, 5))
+    return load_mapping(tmp_path / "data", "sims-staff")
+
+
+def test_a_mapping_is_proposed_from_the_headings(tmp_path):
+    """Trap: "Mobile" and "Home Phone" are both phones; a heading holds one field only."""
+    mapping = propose_mapping(export(tmp_path, ROW_T1), "sims-staff")
+    assert mapping.columns == {
+        "external_id": ["Staff ID"], "given_name": ["Legal Forename"],
+        "family_name": ["Legal Surname"], "date_of_birth": ["Date of Birth"],
+        "email": ["Personal Email"], "phone": ["Mobile", "Home Phone"],
+        "address_line": ["Address Line 1"], "postcode": ["Postcode"],
+        "role": ["Staff Category"], "start_date": ["Start Date"], "end_date": ["Leaving Date"],
+    }
+    assert mapping.confirmed_by is None
+
+
+def test_a_confirmed_mapping_is_saved_and_read_back(tmp_path, confirmed):
+    """Near miss: a mapping that nobody confirmed is refused."""
+    assert confirmed.confirmed_by == "Ada Admin" and confirmed.confirmed_on == "2026-01-05"
+    assert confirmed.columns["phone"] == ["Mobile", "Home Phone"]
+    assert confirmed.values["role"]["Teaching Assistant"] == "staff"
+    assert confirmed.school_id == "S1"
+    path = mapping_path(tmp_path / "data", "sims-staff")
+    assert path.name == "sims-staff.toml" and "Ada Admin" in path.read_text()
+    path.write_text(path.read_text().replace('confirmed_by = "Ada Admin"\n', ""))
+    assert problem_of(load_mapping, tmp_path / "data", "sims-staff") == (
+        "sims-staff.toml:1: confirmed_by: the mapping was never confirmed")
+    assert problem_of(load_mapping, tmp_path / "data", "arbor").startswith(
+        "arbor.toml:1: -: no confirmed column mapping for source 'arbor'")
+    assert "confirmed by someone" in problem_of(save_mapping, confirmed, tmp_path / "data", confirmed_by=" ")
+
+
+def test_rows_are_read_through_the_mapping(tmp_path, confirmed):
+    """Trap: English MIS exports write dates DD/MM/YYYY; ISO dates are read as well."""
+    staff = read_mis(export(tmp_path, ROW_T1, ROW_T2), confirmed, {"S1"})
+    first, second = staff.rows
+    assert (first.line, first.external_id, first.given_name, first.family_name) == (2, "S001", "Jennifer", "Quillfeather")
+    assert first.date_of_birth == BirthDate(1981, 2, 14)
+    assert (first.emails, first.phones, first.address) == (
+        ("jen.q@example.invalid",), ("07700 900001",), ("14 Elm Road", "ZZ1 1QQ"))
+    assert (first.school_id, first.role, first.start_date, first.end_date) == (
+        "S1", Role.STAFF, dt.date(2019, 9, 1), None)
+    assert (second.phones, second.end_date) == (("01632 960001",), dt.date(2025, 8, 31))
+    assert parse_date("2024-09-03") == parse_date("03/09/2024")
+
+
+def test_the_mapping_is_checked_against_the_header_before_any_row(tmp_path, confirmed):
+    """Trap: an export whose layout changed (a renamed column) would put nothing, or the
+    wrong thing, in a field; it is refused before a row is read, bad rows or not.
+    Near miss: a new column nobody mapped is only a warning."""
+    renamed = HEADER.replace("Legal Surname", "Surname")
+    path = export(tmp_path, "not,even,the,right,number,of,cells", header=renamed)
+    with pytest.raises(MISError) as caught:
+        read_mis(path, confirmed, {"S1"})
+    assert caught.value.problems == [
+        "staff.csv:1: Legal Surname (family_name): the confirmed mapping of 'sims-staff' reads "
+        "this column, and the file has none"
+    ]
+    staff = read_mis(export(tmp_path, ROW_T1 + ",42", header=HEADER + ",Shoe Size"), confirmed, {"S1"})
+    assert staff.warnings == ("staff.csv:1: Shoe Size: a column the mapping of 'sims-staff' was "
+                              "not confirmed with: ignored",)
+
+
+def test_every_bad_value_is_listed_with_its_line(tmp_path, confirmed):
+    """Trap: one bad row must not hide the next; the whole export is refused."""
+    rows = [
+        ROW_T1,
+        ROW_T2.replace("1975-06-30", "31/02/1975"),
+        ROW_T2.replace("S002", "S001").replace("Teaching Assistant", "Caretaker"),
+        ROW_T2.replace("S002", "S003").replace("Omar", ""),
+    ]
+    with pytest.raises(MISError) as caught:
+        read_mis(export(tmp_path, *rows), confirmed, {"S1"})
+    assert caught.value.problems == [
+        "staff.csv:3: Date of Birth (date_of_birth): '31/02/1975' is not a date that exists",
+        "staff.csv:4: Staff ID (external_id): duplicate id 'S001' (first on line 2)",
+        "staff.csv:4: Staff Category (role): 'Caretaker' is not one of staff, governor, volunteer, "
+        "contractor, visitor, pupil (add it to [values.role] of the mapping)",
+        "staff.csv:5: Legal Forename (given_name): a value is required",
+    ]
+
+
+def test_a_school_column_must_name_register_schools(tmp_path):
+    """Near miss of a fixed school: a column of schools, one of which the register lacks."""
+    header = "Forename,Surname,School,Start Date,Position"
+    path = export(tmp_path, "Ann,Brook,S1,2020-09-01,headteacher", "Ben,Cole,S9,2020-09-01,",
+                  header=header, name="governors.csv")
+    mapping = propose_mapping(path, "governors", role="governor")
+    assert mapping.columns["school"] == ["School"] and mapping.columns["position"] == ["Position"]
+    save_mapping(mapping, tmp_path / "data", confirmed_by="Ada Admin")
+    with pytest.raises(MISError) as caught:
+        read_mis(path, load_mapping(tmp_path / "data", "governors"), {"S1"})
+    assert caught.value.problems == ["governors.csv:3: School (school): 'S9' is not a school of the register"]
+    rows = read_mis(path, load_mapping(tmp_path / "data", "governors"), {"S1", "S9"}).rows
+    assert [(r.role, r.position) for r in rows] == [(Role.GOVERNOR, Position.HEADTEACHER), (Role.GOVERNOR, None)]
+
+
+def test_a_mapping_without_a_role_or_a_required_field_is_not_saved(tmp_path):
+    """Trap: an export with no role column and no role given would import people with no
+    role at all."""
+    path = export(tmp_path, "Ann,2020-09-01", header="Forename,Start Date", name="odd.csv")
+    with pytest.raises(MISError) as caught:
+        save_mapping(propose_mapping(path, "odd"), tmp_path / "data", confirmed_by="Ada Admin")
+    assert caught.value.problems == [
+        "odd.toml:1: -: the mapping of 'odd' gives no column for family_name, which is required",
+        "odd.toml:1: -: the mapping of 'odd' gives neither a role column nor a role for every row",
+        "odd.toml:1: -: the mapping of 'odd' gives neither a school column nor a school for every row",
+    ]
+
+
+def test_a_source_name_cannot_leave_the_mappings_folder(tmp_path):
+    """Trap: a source named ../../x would write a mapping anywhere."""
+    assert "is not a source name" in problem_of(mapping_path, tmp_path, "../../x")
