@@ -386,8 +386,8 @@ def explain_contact(rule: str, adult: str, other: str, channels: Iterable[str], 
                          f"staff/pupil relationship with at {school}, and no family or friend "
                          f"relationship gives a basis for it",
         "ex-pupil-contact": f"{adult} is connected with {other} ({on}), an ex-pupil of {school} "
-                            f"under the age limit whom they taught, and no family or friend "
-                            f"relationship gives a basis for it",
+                            f"whom they taught and whom the policy still protects, and no family "
+                            f"or friend relationship gives a basis for it",
         "parent-contact": f"{adult} is connected with {other} ({on}), whose only relationship "
                           f"with them is as the parent of a pupil at {school}",
         "declaration-required": f"{adult} is connected with {other} ({on}) at {school} through a "
