@@ -159,6 +159,14 @@ FILES: dict[str, tuple[str | None, tuple[Column, ...]]] = {
 }
 REQUIRED_FILES = ("schools.csv", "people.csv", "memberships.csv")
 
+# Facts between two people, which cannot be between a person and themself.
+_TWO_PEOPLE = {
+    "family_links.csv": ("person_id", "relative_id"),
+    "connections.csv": ("person_id", "other_id"),
+    "declarations.csv": ("declarer_id", "counterpart_id"),
+    "approaches.csv": ("adult_id", "from_id"),
+}
+
 # What makes two rows of a file without an id column the same fact.
 _NATURAL_KEYS = {
     "memberships.csv": ("person_id", "school_id", "role", "start_date"),
@@ -209,6 +217,10 @@ def read_folder(folder: str | os.PathLike, progress: Callable[[int], None] | Non
                         f"{name}:{line}: {column.name}: {value!r} is not defined in "
                         f"{column.references}"
                     )
+    for name, (first, second) in _TWO_PEOPLE.items():
+        for line, values in rows[name]:
+            if values.get(first) is not None and values.get(first) == values.get(second):
+                problems.append(f"{name}:{line}: {second}: names the same person as {first}")
     for line, values in rows["schools.csv"]:
         profile = values["profile"]
         if profile in SHIPPED:

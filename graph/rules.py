@@ -103,7 +103,7 @@ class Evaluation:
         facts = self.facts
         self.findings.clear()
         self._involving.clear()
-        for a, b in {frozenset(edge) for edge in facts.connections.edges()}:
+        for a, b in {tuple(sorted(edge)) for edge in facts.connections.edges()}:
             self._add(self._connection_findings(a, b))
         for person_id in facts.memberships_of:
             self._add(self._data_quality_findings(person_id))
@@ -334,6 +334,7 @@ class Evaluation:
         schools = sorted({
             m.school_id for m in facts.memberships_of.get(adult, ())
             if m.role is not Role.PUPIL and m.active_on(as_of)
+            and m.role in facts.profile_of(m.school_id).covered_roles
             and facts.profile_of(m.school_id).applies("approach-reported")
         })
         findings = []

@@ -402,6 +402,19 @@ def approaches_not_in_aspire():
     return school("aspire").approach("T1", "P1").build()
 
 
+@scenario()
+def approach_to_uncovered_volunteer_ninestiles():
+    """Trap: ninestiles binds staff only, so a volunteer's report raises no finding there."""
+    return school().member("V1", "S1", "volunteer").approach("V1", "P1").build()
+
+
+@scenario("data-quality S1 - X1")
+def unknown_birth_date_ex_pupil_who_is_family():
+    """Trap: an ex-pupil with no date of birth counts as under 18, but being family is
+    still a basis (records: transparent under ninestiles): only the data-quality finding."""
+    return ex_pupil(born=None).family("T1", "sibling", "X1").build()
+
+
 # -- school-account-oversight ------------------------------------------------------------------
 
 @scenario("school-account-oversight S1 - - account=A1")

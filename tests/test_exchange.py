@@ -117,3 +117,11 @@ def test_cli_rejects_whole_folder_and_stores_nothing(folder, tmp_path):
     assert "nothing was stored" in result.stderr
     with EmbeddedStore(data) as store:
         assert sorted(store.export_world().connections) == ["C1"]
+
+
+def test_a_fact_between_a_person_and_themself_is_rejected(folder):
+    """Trap: a connection, family link, declaration or approach from someone to themself
+    is well-formed CSV but no fact at all."""
+    with open(folder / "connections.csv", "a") as handle:
+        handle.write("C7,T1,T1,instagram,mutual,2026-01-01,reported\n")
+    assert problems_of(folder) == ["connections.csv:3: other_id: names the same person as person_id"]

@@ -203,6 +203,13 @@ class EmbeddedStore(Store):
                           if m.school_id not in known_schools and m.school_id not in world.schools)
         if missing:
             raise StoreError(f"unknown person or school: {', '.join(missing)}")
+        pairs = ([(f.person_id, f.relative_id) for f in world.family_links]
+                 + [(c.person_id, c.other_id) for c in world.connections.values()]
+                 + [(d.declarer_id, d.counterpart_id) for d in world.declarations.values()]
+                 + [(r.adult_id, r.from_id) for r in world.approaches.values()])
+        alone = sorted({a for a, b in pairs if a == b})
+        if alone:
+            raise StoreError(f"a fact between a person and themself: {', '.join(alone)}")
 
     # -- reading ---------------------------------------------------------------------
 
@@ -279,7 +286,10 @@ class EmbeddedStore(Store):
         facts = self.facts
 
         def neighbours(p: str) -> set[str]:
-            near = set(facts.family.adj[p]) if p in facts.family else set()
+            near = set()
+            if p in facts.family:  # its edges also hold family_member declarations: not links
+                near.update(other for other, data in facts.family.adj[p].items()
+                            if any(isinstance(link, FamilyLink) for link in data["links"]))
             if p in facts.connections:
                 near.update(facts.connections.adj[p])
             near.discard(p)

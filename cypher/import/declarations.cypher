@@ -1,0 +1,32 @@
+// query: import-declarations
+// parameters: $rows
+// returns: none
+// Add or replace declarations (rows of declarations.csv):
+// (:Person)-[:DECLARES]->(:Declaration)-[:ABOUT]->(:Person).
+// A pending or accepted declaration of a family member also draws a family edge between
+// the two people, as a family link would (graph/facts.py), marked with its declaration_id
+// so that it follows the declaration when that is replaced.
+
+UNWIND $rows AS row
+MATCH (declarer:Person {person_id: row.declarer_id})
+MATCH (counterpart:Person {person_id: row.counterpart_id})
+MERGE (declaration:Declaration {declaration_id: row.declaration_id})
+SET declaration.basis = row.basis,
+    declaration.details = row.details,
+    declaration.declared_on = row.declared_on,
+    declaration.status = row.status,
+    declaration.decided_by = row.decided_by,
+    declaration.decided_on = row.decided_on
+WITH row, declarer, counterpart, declaration
+CALL (declaration) {
+  MATCH (declaration)-[old:DECLARES|ABOUT]-(:Person)
+  DELETE old
+}
+CALL (row) {
+  MATCH ()-[old:IS_RELATIVE_OF {declaration_id: row.declaration_id}]->()
+  DELETE old
+}
+CREATE (declarer)-[:DECLARES]->(declaration)-[:ABOUT]->(counterpart)
+WITH row, declarer, counterpart
+WHERE row.basis = 'family_member' AND row.status <> 'rejected' AND declarer <> counterpart
+CREATE (declarer)-[:IS_RELATIVE_OF {declaration_id: row.declaration_id}]->(counterpart)

@@ -1,0 +1,37 @@
+// rule: approach-reported
+// severity: medium
+// clauses: ninestiles 8.3.2; millfields report and record; mowbray 6.5.5
+// parameters: $as_of, $profiles, $people
+// returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, open_reports, recent, window_days
+// An adult reported approaches from a pupil or ex-pupil and no one has reviewed them yet:
+// one finding at each school where the adult holds an active covered membership. Three or
+// more approaches from the same pupil within the profile's window (by any adult, reviewed
+// or not) also tell the DSL. The networkx twin is Evaluation._approach_findings in
+// graph/rules.py.
+
+MATCH (adult:Person)-[:REPORTS]->(:ApproachReport)-[:FROM]->(pupil:Person)
+WITH DISTINCT adult, pupil
+WHERE $people IS NULL OR adult.person_id IN $people OR pupil.person_id IN $people
+// graph/facts.py files a report under both its people, so a report someone made about
+// themself lists every report from them among their own.
+WITH adult, pupil, COUNT {
+  MATCH (report:ApproachReport)-[:FROM]->(pupil)
+  WHERE (adult = pupil OR EXISTS { MATCH (adult)-[:REPORTS]->(report) })
+    AND report.status = 'open' AND report.reported_on <= $as_of
+} AS open_reports
+WHERE open_reports > 0
+
+MATCH (adult)-[:HOLDS]->(held:Membership)-[:AT]->(school:School)
+WHERE held.role <> 'pupil' AND held.role IN $profiles[school.school_id].covered_roles
+  AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
+  AND 'approach-reported' IN $profiles[school.school_id].rules
+WITH DISTINCT adult, pupil, open_reports, school,
+     $profiles[school.school_id].approach_window_days AS window_days
+WITH adult, pupil, open_reports, school, window_days, COUNT {
+  MATCH (report:ApproachReport)-[:FROM]->(pupil)
+  WHERE $as_of - duration({days: window_days}) < report.occurred_on <= $as_of
+} AS recent
+RETURN 'approach-reported' AS rule, school.school_id AS school_id, adult.person_id AS adult_id,
+       pupil.person_id AS counterpart_id, null AS account_id, [] AS connection_ids,
+       false AS advisory, recent >= 3 AS notify_dsl,
+       open_reports, recent, window_days

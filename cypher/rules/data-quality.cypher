@@ -1,0 +1,35 @@
+// rule: data-quality
+// severity: low
+// clauses: ninestiles 8.3; millfields scope; aspire c; great-chart staff; mowbray 6.5.3
+// parameters: $as_of, $profiles, $people
+// returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, detail, role, start_date, end_date
+// A fact a rule needs is missing or contradictory: a pupil or ex-pupil with no date of
+// birth (one finding, at the school of their latest pupil membership started by $as_of),
+// or a membership that ends before it starts (one finding each). The person is the
+// counterpart; `detail` tells the findings of one person and school apart. The networkx
+// twin is Evaluation._data_quality_findings in graph/rules.py.
+
+MATCH (person:Person)-[:HOLDS]->(membership:Membership {role: 'pupil'})-[:AT]->(school:School)
+WHERE person.date_of_birth IS NULL AND membership.start_date <= $as_of
+  AND ($people IS NULL OR person.person_id IN $people)
+WITH person, membership, school
+ORDER BY membership.start_date DESC, school.school_id DESC
+WITH person, head(collect(school)) AS school
+WHERE 'data-quality' IN $profiles[school.school_id].rules
+RETURN 'data-quality' AS rule, school.school_id AS school_id, null AS adult_id,
+       person.person_id AS counterpart_id, null AS account_id, [] AS connection_ids,
+       false AS advisory, false AS notify_dsl, 'date_of_birth' AS detail,
+       null AS role, null AS start_date, null AS end_date
+
+UNION ALL
+
+MATCH (person:Person)-[:HOLDS]->(membership:Membership)-[:AT]->(school:School)
+WHERE membership.end_date < membership.start_date
+  AND 'data-quality' IN $profiles[school.school_id].rules
+  AND ($people IS NULL OR person.person_id IN $people)
+RETURN 'data-quality' AS rule, school.school_id AS school_id, null AS adult_id,
+       person.person_id AS counterpart_id, null AS account_id, [] AS connection_ids,
+       false AS advisory, false AS notify_dsl,
+       'membership|' + membership.role + '|' + toString(membership.start_date) AS detail,
+       membership.role AS role, membership.start_date AS start_date,
+       membership.end_date AS end_date

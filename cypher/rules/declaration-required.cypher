@@ -1,0 +1,162 @@
+// rule: declaration-required
+// severity: low
+// clauses: ninestiles 4.2.1; ninestiles 8.3.1; ninestiles 8.4.1; millfields open and transparent; millfields own family; aspire c; mowbray 6.1.4; mowbray 6.5.4
+// parameters: $as_of, $profiles, $people, $friend_bases, $parental_kinds
+// returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, channels, school_name
+// A relationship permits the connection but it is not yet open and transparent. Either
+// (pupil side) the adult and a pupil or ex-pupil whom pupil-contact or ex-pupil-contact
+// would protect are family or friends, or (parent side) the adult and the parent of a
+// current pupil have a basis the profile's parent_contact accepts; and no accepted
+// declaration covers it (a family path in the school's own records covers itself where
+// the profile says so). One finding for each adult, counterpart and school, over the
+// connections of both sides. The networkx twin is Evaluation._adult_findings and
+// Evaluation._parent_rule in graph/rules.py.
+
+// Two people joined by connections seen by $as_of, once each way round: either may be the adult.
+MATCH (adult:Person)-[connection:CONNECTS_WITH]-(other:Person)
+WHERE adult <> other
+  AND (connection.first_seen IS NULL OR connection.first_seen <= $as_of)
+  AND ($people IS NULL OR adult.person_id IN $people OR other.person_id IN $people)
+WITH adult, other, collect(connection) AS connections
+WHERE EXISTS { MATCH (other)-[:HOLDS]->(:Membership {role: 'pupil'}) }
+   OR EXISTS { MATCH (other)-[link:IS_RELATIVE_OF]->(:Person) WHERE link.kind IN $parental_kinds }
+
+// The adult's memberships that the school's profile binds, active on $as_of, school by school.
+MATCH (adult)-[:HOLDS]->(bound:Membership)-[:AT]->(school:School)
+WITH adult, other, connections, school, bound, $profiles[school.school_id] AS profile
+WHERE 'declaration-required' IN profile.rules
+  AND bound.role <> 'pupil' AND bound.role IN profile.covered_roles
+  AND bound.start_date <= $as_of AND (bound.end_date IS NULL OR bound.end_date >= $as_of)
+WITH adult, other, connections, school, profile, collect(bound) AS bound
+
+// The schools whose pupils and parents count: the school itself, or every school of its trust.
+OPTIONAL MATCH (school)-[:PART_OF]->(trust:Trust)
+WITH adult, other, connections, school, profile, bound,
+     CASE WHEN profile.scope = 'trust' AND trust IS NOT NULL
+          THEN COLLECT { MATCH (trust)<-[:PART_OF]-(in_trust:School) RETURN in_trust }
+          ELSE [school] END AS scope
+
+// What the pupil side needs: a staff/pupil relationship (a pupil membership in scope that
+// overlapped a bound one by $as_of; a bound membership is active on $as_of, so
+// Membership.overlaps comes to this), and whether the other is a pupil anywhere on $as_of.
+WITH adult, other, connections, school, profile, scope,
+     EXISTS {
+       MATCH (other)-[:HOLDS]->(taught:Membership {role: 'pupil'})-[:AT]->(taught_at:School)
+       WHERE taught_at IN scope
+         AND taught.start_date <= $as_of AND taught.start_date <= coalesce(taught.end_date, $as_of)
+         AND any(held IN bound WHERE held.start_date <= coalesce(taught.end_date, $as_of))
+     } AS taught,
+     EXISTS {
+       MATCH (other)-[:HOLDS]->(current:Membership {role: 'pupil'})
+       WHERE current.start_date <= $as_of AND (current.end_date IS NULL OR current.end_date >= $as_of)
+     } AS current_pupil,
+// What the parent side needs: the parent of a current pupil in scope, on a channel that counts.
+     'parent-contact' IN profile.rules AND EXISTS {
+       MATCH (other)-[link:IS_RELATIVE_OF]->(:Person)-[:HOLDS]->(child:Membership {role: 'pupil'})
+             -[:AT]->(child_school:School)
+       WHERE link.kind IN $parental_kinds AND child_school IN scope
+         AND child.start_date <= $as_of AND (child.end_date IS NULL OR child.end_date >= $as_of)
+     } AS parent_here,
+     [c IN connections WHERE profile.parent_contact_channels IS NULL
+                             OR c.channel IN profile.parent_contact_channels] AS relevant
+WHERE taught OR (parent_here AND size(relevant) > 0)
+
+// Age on $as_of the UK way (BirthDate.age_on): a partial date of birth takes the latest
+// possible birthday, and 29 February falls on 1 March in a common year.
+OPTIONAL CALL (other) {
+  WITH split(other.date_of_birth, '-') AS parts
+  WHERE parts IS NOT NULL
+  WITH toInteger(parts[0]) AS year, coalesce(toInteger(parts[1]), 12) AS month,
+       toInteger(parts[2]) AS day
+  WITH year, month,
+       coalesce(day, (date({year: year, month: month, day: 1}) + duration({months: 1})
+                      - duration({days: 1})).day) AS day,
+       ($as_of.year % 4 = 0 AND $as_of.year % 100 <> 0) OR $as_of.year % 400 = 0 AS leap_year
+  WITH year,
+       CASE WHEN month = 2 AND day = 29 AND NOT leap_year
+            THEN date({year: $as_of.year, month: 3, day: 1})
+            ELSE date({year: $as_of.year, month: month, day: day}) END AS birthday
+  RETURN $as_of.year - year - CASE WHEN birthday > $as_of THEN 1 ELSE 0 END AS age
+}
+
+// What joins the two apart from the connections (graph.rules.Ties).
+WITH adult, other, connections, school, profile, scope, relevant, parent_here,
+     // a pupil-contact or ex-pupil-contact case, were there no basis
+     taught AND CASE WHEN current_pupil THEN 'pupil-contact' IN profile.rules
+                     ELSE 'ex-pupil-contact' IN profile.rules
+                          AND (profile.ex_pupil_age_limit IS NULL OR age IS NULL
+                               OR age < profile.ex_pupil_age_limit) END AS protected_pupil,
+     // family: a path of family edges within the profile's degree
+     EXISTS {
+       MATCH path = SHORTEST 1 (adult)-[:IS_RELATIVE_OF]-*(other)
+       WHERE length(path) <= profile.family_degree
+     } AS family,
+     // a family path made of the school's own records alone
+     EXISTS {
+       MATCH path = SHORTEST 1 (adult)(()-[:IS_RELATIVE_OF {source: 'records'}]-())*(other)
+       WHERE length(path) <= profile.family_degree
+     } AS family_in_records,
+     // a live friendship declared with the other or anyone of their family
+     EXISTS {
+       MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(friend:Person)
+       WHERE declaration.basis IN $friend_bases AND declaration.status <> 'rejected'
+         AND EXISTS {
+           MATCH path = SHORTEST 1 (friend)-[:IS_RELATIVE_OF]-*(other)
+           WHERE length(path) <= profile.family_degree
+         }
+     } AS friend,
+     // a live declaration of another basis between the two
+     EXISTS {
+       MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(other)
+       WHERE declaration.basis = 'other' AND declaration.status <> 'rejected'
+     } AS other_declared,
+     // an accepted declaration with the other, or of family or friendship with their family
+     EXISTS {
+       MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(declared:Person)
+       WHERE declaration.status = 'accepted' AND (declared = other OR declaration.basis <> 'other')
+         AND EXISTS {
+           MATCH path = SHORTEST 1 (declared)-[:IS_RELATIVE_OF]-*(other)
+           WHERE length(path) <= profile.family_degree
+         }
+     } AS accepted,
+     // an active adult membership of the other in scope, in a covered role or as a governor
+     EXISTS {
+       MATCH (other)-[:HOLDS]->(held:Membership)-[:AT]->(held_at:School)
+       WHERE held_at IN scope AND held.role <> 'pupil'
+         AND (held.role IN profile.covered_roles OR held.role = 'governor')
+         AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
+     } AS known_to_school,
+     // the adult is a parent at the school too (8.4.1), where the profile counts that
+     profile.parent_contact <> 'prior-relationship-only' AND EXISTS {
+       MATCH (adult)-[link:IS_RELATIVE_OF]->(:Person)-[:HOLDS]->(child:Membership {role: 'pupil'})
+             -[:AT]->(child_school:School)
+       WHERE link.kind IN $parental_kinds AND child_school IN scope
+         AND child.start_date <= $as_of AND (child.end_date IS NULL OR child.end_date >= $as_of)
+     } AS co_parent
+WITH adult, other, connections, school, profile, relevant, parent_here, protected_pupil,
+     family OR friend AS family_or_friend,
+     family OR friend OR other_declared AS personal,
+     known_to_school, co_parent, accepted,
+     accepted OR (family_in_records AND NOT profile.family_link_from_records_needs_declaration)
+       AS open_and_transparent
+WITH adult, other, connections, school, profile, relevant,
+     protected_pupil AND family_or_friend AND NOT open_and_transparent AS pupil_side,
+     parent_here AND size(relevant) > 0 AND
+       CASE profile.parent_contact
+         WHEN 'approval' THEN (personal OR known_to_school OR co_parent) AND NOT accepted
+         ELSE (personal OR co_parent) AND NOT open_and_transparent
+       END AS parent_side
+WHERE pupil_side OR parent_side
+// The parent side's connections are among the pupil side's: all of them when that applies.
+WITH adult, other, school, profile, CASE WHEN pupil_side THEN connections ELSE relevant END AS used
+
+RETURN 'declaration-required' AS rule, school.school_id AS school_id, adult.person_id AS adult_id,
+       other.person_id AS counterpart_id, null AS account_id,
+       [c IN used | c.connection_id] AS connection_ids,
+       // Advisory when, on every connection, only the other follows the adult.
+       profile.inbound_only_is_advisory
+         AND all(c IN used WHERE
+                 c.direction = CASE WHEN startNode(c) = adult THEN 'inbound' ELSE 'outbound' END)
+         AS advisory,
+       false AS notify_dsl,
+       [c IN used | c.channel] AS channels, school.name AS school_name

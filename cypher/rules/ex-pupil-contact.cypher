@@ -1,0 +1,91 @@
+// rule: ex-pupil-contact
+// severity: high
+// clauses: ninestiles 8.3; great-chart staff; mowbray 6.5.3
+// parameters: $as_of, $profiles, $people, $friend_bases
+// returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, channels, school_name
+// A covered adult is connected with an ex-pupil they had a staff/pupil relationship with,
+// who is under the profile's age limit on $as_of (every ex-pupil where there is none), and
+// the two are neither family nor friends. An unknown date of birth counts as under 18.
+// The networkx twin is Evaluation._adult_findings in graph/rules.py.
+
+// Two people joined by connections seen by $as_of, once each way round: either may be the adult.
+MATCH (adult:Person)-[connection:CONNECTS_WITH]-(pupil:Person)
+WHERE adult <> pupil
+  AND (connection.first_seen IS NULL OR connection.first_seen <= $as_of)
+  AND ($people IS NULL OR adult.person_id IN $people OR pupil.person_id IN $people)
+WITH adult, pupil, collect(connection) AS connections
+// Not a pupil anywhere on $as_of, but a pupil once.
+WHERE EXISTS { MATCH (pupil)-[:HOLDS]->(:Membership {role: 'pupil'}) }
+  AND NOT EXISTS {
+    MATCH (pupil)-[:HOLDS]->(current:Membership {role: 'pupil'})
+    WHERE current.start_date <= $as_of AND (current.end_date IS NULL OR current.end_date >= $as_of)
+  }
+
+// The adult's memberships that the school's profile binds, active on $as_of, school by school.
+MATCH (adult)-[:HOLDS]->(bound:Membership)-[:AT]->(school:School)
+WITH adult, pupil, connections, school, bound, $profiles[school.school_id] AS profile
+WHERE 'ex-pupil-contact' IN profile.rules
+  AND bound.role <> 'pupil' AND bound.role IN profile.covered_roles
+  AND bound.start_date <= $as_of AND (bound.end_date IS NULL OR bound.end_date >= $as_of)
+WITH adult, pupil, connections, school, profile, collect(bound) AS bound
+
+// The schools whose pupils count: the school itself, or every school of its trust.
+OPTIONAL MATCH (school)-[:PART_OF]->(trust:Trust)
+WITH adult, pupil, connections, school, profile, bound,
+     CASE WHEN profile.scope = 'trust' AND trust IS NOT NULL
+          THEN COLLECT { MATCH (trust)<-[:PART_OF]-(in_trust:School) RETURN in_trust }
+          ELSE [school] END AS scope
+
+// A staff/pupil relationship: a pupil membership in scope that overlapped a bound one by
+// $as_of. A bound membership is active on $as_of, so Membership.overlaps comes to this.
+WHERE EXISTS {
+  MATCH (pupil)-[:HOLDS]->(taught:Membership {role: 'pupil'})-[:AT]->(taught_at:School)
+  WHERE taught_at IN scope
+    AND taught.start_date <= $as_of AND taught.start_date <= coalesce(taught.end_date, $as_of)
+    AND any(held IN bound WHERE held.start_date <= coalesce(taught.end_date, $as_of))
+}
+
+// Age on $as_of the UK way (BirthDate.age_on): a partial date of birth takes the latest
+// possible birthday, and 29 February falls on 1 March in a common year.
+OPTIONAL CALL (pupil) {
+  WITH split(pupil.date_of_birth, '-') AS parts
+  WHERE parts IS NOT NULL
+  WITH toInteger(parts[0]) AS year, coalesce(toInteger(parts[1]), 12) AS month,
+       toInteger(parts[2]) AS day
+  WITH year, month,
+       coalesce(day, (date({year: year, month: month, day: 1}) + duration({months: 1})
+                      - duration({days: 1})).day) AS day,
+       ($as_of.year % 4 = 0 AND $as_of.year % 100 <> 0) OR $as_of.year % 400 = 0 AS leap_year
+  WITH year,
+       CASE WHEN month = 2 AND day = 29 AND NOT leap_year
+            THEN date({year: $as_of.year, month: 3, day: 1})
+            ELSE date({year: $as_of.year, month: month, day: day}) END AS birthday
+  RETURN $as_of.year - year - CASE WHEN birthday > $as_of THEN 1 ELSE 0 END AS age
+}
+WITH adult, pupil, connections, school, profile, age
+WHERE (profile.ex_pupil_age_limit IS NULL OR age IS NULL OR age < profile.ex_pupil_age_limit)
+// Not family: no path of family edges within the profile's degree ...
+AND NOT EXISTS {
+  MATCH path = SHORTEST 1 (adult)-[:IS_RELATIVE_OF]-*(pupil)
+  WHERE length(path) <= profile.family_degree
+}
+// ... and not friends: no live friendship declared with the ex-pupil or anyone of their family.
+AND NOT EXISTS {
+  MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(friend:Person)
+  WHERE declaration.basis IN $friend_bases AND declaration.status <> 'rejected'
+    AND EXISTS {
+      MATCH path = SHORTEST 1 (friend)-[:IS_RELATIVE_OF]-*(pupil)
+      WHERE length(path) <= profile.family_degree
+    }
+}
+
+RETURN 'ex-pupil-contact' AS rule, school.school_id AS school_id, adult.person_id AS adult_id,
+       pupil.person_id AS counterpart_id, null AS account_id,
+       [c IN connections | c.connection_id] AS connection_ids,
+       // Advisory when, on every connection, only the ex-pupil follows the adult.
+       profile.inbound_only_is_advisory
+         AND all(c IN connections WHERE
+                 c.direction = CASE WHEN startNode(c) = adult THEN 'inbound' ELSE 'outbound' END)
+         AS advisory,
+       true AS notify_dsl,
+       [c IN connections | c.channel] AS channels, school.name AS school_name

@@ -1,0 +1,91 @@
+// rule: parent-contact
+// severity: medium
+// clauses: ninestiles 8.4; millfields personal phone and e-mail; aspire c; great-chart parents; mowbray 6.5.6
+// parameters: $as_of, $profiles, $people, $friend_bases, $parental_kinds
+// returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, channels, school_name
+// A covered adult is connected, on a channel the profile's parent_contact_channels names,
+// with the parent of a current pupil in scope, and nothing else joins them: not family, no
+// declared friendship or other basis, the parent is no colleague or governor there, and
+// (unless the profile asks for a prior relationship) the adult is no parent there either.
+// The networkx twin is Evaluation._parent_rule in graph/rules.py.
+
+// Two people joined by connections seen by $as_of, once each way round: either may be the adult.
+MATCH (adult:Person)-[connection:CONNECTS_WITH]-(parent:Person)
+WHERE adult <> parent
+  AND (connection.first_seen IS NULL OR connection.first_seen <= $as_of)
+  AND ($people IS NULL OR adult.person_id IN $people OR parent.person_id IN $people)
+WITH adult, parent, collect(connection) AS connections
+WHERE EXISTS {
+  MATCH (parent)-[link:IS_RELATIVE_OF]->(:Person)
+  WHERE link.kind IN $parental_kinds
+}
+
+// The adult's memberships that the school's profile binds, active on $as_of, school by school.
+MATCH (adult)-[:HOLDS]->(bound:Membership)-[:AT]->(school:School)
+WITH adult, parent, connections, school, bound, $profiles[school.school_id] AS profile
+WHERE 'parent-contact' IN profile.rules
+  AND bound.role <> 'pupil' AND bound.role IN profile.covered_roles
+  AND bound.start_date <= $as_of AND (bound.end_date IS NULL OR bound.end_date >= $as_of)
+WITH DISTINCT adult, parent, connections, school, profile
+
+// The schools whose pupils count: the school itself, or every school of its trust.
+OPTIONAL MATCH (school)-[:PART_OF]->(trust:Trust)
+WITH adult, parent, connections, school, profile,
+     CASE WHEN profile.scope = 'trust' AND trust IS NOT NULL
+          THEN COLLECT { MATCH (trust)<-[:PART_OF]-(in_trust:School) RETURN in_trust }
+          ELSE [school] END AS scope,
+     [c IN connections WHERE profile.parent_contact_channels IS NULL
+                             OR c.channel IN profile.parent_contact_channels] AS relevant
+WHERE size(relevant) > 0
+// The parent of a current pupil in scope.
+AND EXISTS {
+  MATCH (parent)-[link:IS_RELATIVE_OF]->(:Person)-[:HOLDS]->(child:Membership {role: 'pupil'})
+        -[:AT]->(child_school:School)
+  WHERE link.kind IN $parental_kinds AND child_school IN scope
+    AND child.start_date <= $as_of AND (child.end_date IS NULL OR child.end_date >= $as_of)
+}
+// Not known to the school another way: no active adult membership in scope in a role the
+// profile covers, nor as a governor.
+AND NOT EXISTS {
+  MATCH (parent)-[:HOLDS]->(held:Membership)-[:AT]->(held_at:School)
+  WHERE held_at IN scope AND held.role <> 'pupil'
+    AND (held.role IN profile.covered_roles OR held.role = 'governor')
+    AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
+}
+// The adult is no parent of a current pupil in scope (8.4.1), where that counts.
+AND (profile.parent_contact = 'prior-relationship-only' OR NOT EXISTS {
+  MATCH (adult)-[link:IS_RELATIVE_OF]->(:Person)-[:HOLDS]->(child:Membership {role: 'pupil'})
+        -[:AT]->(child_school:School)
+  WHERE link.kind IN $parental_kinds AND child_school IN scope
+    AND child.start_date <= $as_of AND (child.end_date IS NULL OR child.end_date >= $as_of)
+})
+// Not family: no path of family edges within the profile's degree ...
+AND NOT EXISTS {
+  MATCH path = SHORTEST 1 (adult)-[:IS_RELATIVE_OF]-*(parent)
+  WHERE length(path) <= profile.family_degree
+}
+// ... not friends: no live friendship declared with the parent or anyone of their family ...
+AND NOT EXISTS {
+  MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(friend:Person)
+  WHERE declaration.basis IN $friend_bases AND declaration.status <> 'rejected'
+    AND EXISTS {
+      MATCH path = SHORTEST 1 (friend)-[:IS_RELATIVE_OF]-*(parent)
+      WHERE length(path) <= profile.family_degree
+    }
+}
+// ... and no live declaration of another basis between the two.
+AND NOT EXISTS {
+  MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(parent)
+  WHERE declaration.basis = 'other' AND declaration.status <> 'rejected'
+}
+
+RETURN 'parent-contact' AS rule, school.school_id AS school_id, adult.person_id AS adult_id,
+       parent.person_id AS counterpart_id, null AS account_id,
+       [c IN relevant | c.connection_id] AS connection_ids,
+       // Advisory when, on every connection that counts, only the parent follows the adult.
+       profile.inbound_only_is_advisory
+         AND all(c IN relevant WHERE
+                 c.direction = CASE WHEN startNode(c) = adult THEN 'inbound' ELSE 'outbound' END)
+         AS advisory,
+       false AS notify_dsl,
+       [c IN relevant | c.channel] AS channels, school.name AS school_name

@@ -1,0 +1,69 @@
+// rule: pupil-contact
+// severity: high
+// clauses: ninestiles 8.3; millfields never friend a pupil; aspire c; great-chart staff; mowbray 6.5.3
+// parameters: $as_of, $profiles, $people, $friend_bases
+// returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, channels, school_name
+// A covered adult is connected with a current pupil they have a staff/pupil relationship
+// with, and the two are neither family nor friends. One finding for each adult, pupil and
+// school. The networkx twin is Evaluation._adult_findings in graph/rules.py.
+
+// Two people joined by connections seen by $as_of, once each way round: either may be the adult.
+MATCH (adult:Person)-[connection:CONNECTS_WITH]-(pupil:Person)
+WHERE adult <> pupil
+  AND (connection.first_seen IS NULL OR connection.first_seen <= $as_of)
+  AND ($people IS NULL OR adult.person_id IN $people OR pupil.person_id IN $people)
+WITH adult, pupil, collect(connection) AS connections
+// A current pupil, at any school.
+WHERE EXISTS {
+  MATCH (pupil)-[:HOLDS]->(current:Membership {role: 'pupil'})
+  WHERE current.start_date <= $as_of AND (current.end_date IS NULL OR current.end_date >= $as_of)
+}
+
+// The adult's memberships that the school's profile binds, active on $as_of, school by school.
+MATCH (adult)-[:HOLDS]->(bound:Membership)-[:AT]->(school:School)
+WITH adult, pupil, connections, school, bound, $profiles[school.school_id] AS profile
+WHERE 'pupil-contact' IN profile.rules
+  AND bound.role <> 'pupil' AND bound.role IN profile.covered_roles
+  AND bound.start_date <= $as_of AND (bound.end_date IS NULL OR bound.end_date >= $as_of)
+WITH adult, pupil, connections, school, profile, collect(bound) AS bound
+
+// The schools whose pupils count: the school itself, or every school of its trust.
+OPTIONAL MATCH (school)-[:PART_OF]->(trust:Trust)
+WITH adult, pupil, connections, school, profile, bound,
+     CASE WHEN profile.scope = 'trust' AND trust IS NOT NULL
+          THEN COLLECT { MATCH (trust)<-[:PART_OF]-(in_trust:School) RETURN in_trust }
+          ELSE [school] END AS scope
+
+// A staff/pupil relationship: a pupil membership in scope that overlapped a bound one by
+// $as_of. A bound membership is active on $as_of, so Membership.overlaps comes to this.
+WHERE EXISTS {
+  MATCH (pupil)-[:HOLDS]->(taught:Membership {role: 'pupil'})-[:AT]->(taught_at:School)
+  WHERE taught_at IN scope
+    AND taught.start_date <= $as_of AND taught.start_date <= coalesce(taught.end_date, $as_of)
+    AND any(held IN bound WHERE held.start_date <= coalesce(taught.end_date, $as_of))
+}
+// Not family: no path of family edges within the profile's degree ...
+AND NOT EXISTS {
+  MATCH path = SHORTEST 1 (adult)-[:IS_RELATIVE_OF]-*(pupil)
+  WHERE length(path) <= profile.family_degree
+}
+// ... and not friends: no live friendship declared with the pupil or anyone of their family.
+AND NOT EXISTS {
+  MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(friend:Person)
+  WHERE declaration.basis IN $friend_bases AND declaration.status <> 'rejected'
+    AND EXISTS {
+      MATCH path = SHORTEST 1 (friend)-[:IS_RELATIVE_OF]-*(pupil)
+      WHERE length(path) <= profile.family_degree
+    }
+}
+
+RETURN 'pupil-contact' AS rule, school.school_id AS school_id, adult.person_id AS adult_id,
+       pupil.person_id AS counterpart_id, null AS account_id,
+       [c IN connections | c.connection_id] AS connection_ids,
+       // Advisory when, on every connection, only the pupil follows the adult.
+       profile.inbound_only_is_advisory
+         AND all(c IN connections WHERE
+                 c.direction = CASE WHEN startNode(c) = adult THEN 'inbound' ELSE 'outbound' END)
+         AS advisory,
+       true AS notify_dsl,
+       [c IN connections | c.channel] AS channels, school.name AS school_name

@@ -1,0 +1,39 @@
+// rule: school-account-oversight
+// severity: medium
+// clauses: great-chart accounts; mowbray 5.2.4; mowbray 6.2.1
+// parameters: $as_of, $profiles, $people
+// returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, handle, channel, admins, unauthorised, authorisers
+// An official school account has fewer than two administrators authorised by $as_of, or
+// one authorised by someone who held none of the profile's account_admin_authorisers
+// positions at the school on the day (on $as_of when the day is not known). A finding
+// about an account names no person, so there is none when $people asks for findings
+// about some people. The networkx twin is Evaluation._account_findings in graph/rules.py.
+
+MATCH (account:SchoolAccount)-[:OF]->(school:School)
+WITH account, school, $profiles[school.school_id] AS profile
+WHERE $people IS NULL AND 'school-account-oversight' IN profile.rules
+WITH account, school, profile, COLLECT {
+  MATCH (admin:Person)-[administers:ADMINISTERS]->(account)
+  WHERE administers.authorised_on IS NULL OR administers.authorised_on <= $as_of
+  WITH admin, administers, coalesce(administers.authorised_on, $as_of) AS day
+  RETURN {
+    person_id: admin.person_id,
+    authorised_by: administers.authorised_by,
+    authorised: EXISTS {
+      MATCH (:Person {person_id: administers.authorised_by})-[:HOLDS]->(held:Membership)
+            -[:AT]->(school)
+      WHERE held.position IN profile.account_admin_authorisers
+        AND held.start_date <= day AND (held.end_date IS NULL OR held.end_date >= day)
+    }
+  } AS entry
+  ORDER BY entry.person_id
+} AS admins
+WITH account, school, profile, admins,
+     [entry IN admins WHERE NOT entry.authorised | [entry.person_id, entry.authorised_by]]
+       AS unauthorised
+WHERE size(admins) < 2 OR size(unauthorised) > 0
+RETURN 'school-account-oversight' AS rule, school.school_id AS school_id, null AS adult_id,
+       null AS counterpart_id, account.account_id AS account_id, [] AS connection_ids,
+       false AS advisory, false AS notify_dsl,
+       account.handle AS handle, account.channel AS channel, size(admins) AS admins,
+       unauthorised, profile.account_admin_authorisers AS authorisers

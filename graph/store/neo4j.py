@@ -1,0 +1,440 @@
+"""The Neo4j store: the facts live in a Neo4j 5 database as the graph drawn in
+graph/model.py, and every rule runs there as the Cypher of cypher/rules/<rule-id>.cypher,
+routed by cypher/routing/route.cypher. The Python rules of graph/rules.py are the
+reference: for the same facts this store gives byte-identical findings.
+
+Only what is not a decision is done in Python: the profiles are loaded from
+graph/profiles and passed to Cypher as the $profiles parameter (keyed by school_id);
+finding ids, clauses and explanations are built from the columns the rules return.
+
+Imports are written in batches of separate transactions, so that a 100,000-person trust
+does not have to fit in one transaction's memory. To keep them all or nothing as far as
+that allows, every reference is checked before anything is written, and an
+(:UnfinishedImport) mark is set before the first batch and taken away after the last. If
+the process dies in between, the mark stays: this store then refuses to evaluate or
+export the half-written facts until the import is run again (imports are idempotent:
+every fact is merged on its key) or the world replaced.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import enum
+import itertools
+import os
+from collections.abc import Iterable, Iterator
+
+from neo4j import Driver, GraphDatabase, ManagedTransaction, NotificationMinimumSeverity
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+
+from cypher.load import Query, load, load_rule
+from graph.exchange import FILES, record_rows, world_from_cells
+from graph.model import (
+    FRIEND_BASES,
+    PARENTAL_KINDS,
+    ApproachReport,
+    BirthDate,
+    Connection,
+    Declaration,
+    Finding,
+    Membership,
+    Person,
+    Recusal,
+    Role,
+    School,
+    SchoolAccount,
+    World,
+)
+from graph.profiles import RULE_IDS, Profile, load_profile
+from graph.routing import REVIEWER_POSITIONS
+from graph.rules import (
+    SEVERITY,
+    explain_account,
+    explain_approaches,
+    explain_contact,
+    explain_membership_dates,
+    explain_missing_birth_date,
+    finding_id,
+)
+from graph.store.base import Progress, Store, StoreError, sort_people, walk, world_among
+
+BATCH_SIZE = 5_000
+CONTACT_RULES = ("pupil-contact", "ex-pupil-contact", "parent-contact", "declaration-required")
+
+# One driver per server and credentials for the whole process, as the driver wants.
+_drivers: dict[tuple[str, tuple[str, str] | None], Driver] = {}
+
+
+def driver_for(uri: str, user: str | None = None, password: str | None = None) -> Driver:
+    """The process's driver for `uri`; credentials default to RELREG_NEO4J_USER and
+    RELREG_NEO4J_PASSWORD, and there is no authentication when neither is set."""
+    user = user if user is not None else os.environ.get("RELREG_NEO4J_USER")
+    password = password if password is not None else os.environ.get("RELREG_NEO4J_PASSWORD")
+    auth = (user or "neo4j", password or "") if (user or password) else None
+    if (uri, auth) not in _drivers:
+        # The queries name labels and properties a young database may not have yet: that is
+        # no mistake worth a warning on every run.
+        _drivers[(uri, auth)] = GraphDatabase.driver(
+            uri, auth=auth, notifications_min_severity=NotificationMinimumSeverity.OFF
+        )
+    return _drivers[(uri, auth)]
+
+
+@atexit.register
+def _close_drivers() -> None:
+    for driver in _drivers.values():
+        driver.close()
+    _drivers.clear()
+
+
+def _stem(file_name: str) -> str:
+    return file_name.removesuffix(".csv")
+
+
+def profile_parameter(profile: Profile) -> dict:
+    """What the Cypher rules read of a profile, as plain values."""
+    channels = profile.parent_contact_channels
+    return {
+        "rules": sorted(profile.rule_clauses),
+        "covered_roles": sorted(str(role) for role in profile.covered_roles),
+        "scope": str(profile.scope),
+        "family_degree": profile.family_degree,
+        "ex_pupil_age_limit": profile.ex_pupil_age_limit,
+        "family_link_from_records_needs_declaration":
+            profile.family_link_from_records_needs_declaration,
+        "parent_contact": str(profile.parent_contact),
+        "parent_contact_channels": None if channels is None else sorted(channels),
+        "inbound_only_is_advisory": profile.inbound_only_is_advisory,
+        "approach_window_days": profile.approach_window_days,
+        "account_admin_authorisers": sorted(str(p) for p in profile.account_admin_authorisers),
+    }
+
+
+def _cell(value):
+    """A value of record_rows as a Cypher parameter: blank is null, as in the embedded store."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, BirthDate):
+        return str(value)
+    return value
+
+
+def _batches(rows: Iterable, size: int = BATCH_SIZE) -> Iterator[list]:
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _parameters(query: Query, values: dict) -> dict:
+    """Exactly the parameters the query's header declares (a missing one is a KeyError)."""
+    return {name: values[name] for name in query.parameters}
+
+
+# -- transaction functions: retry-safe, each consumes its results inside ------------------
+
+def _write_rows(tx: ManagedTransaction, query: str, rows: list[dict]) -> None:
+    tx.run(query, rows=rows).consume()
+
+
+def _read_all(tx: ManagedTransaction, query: str, parameters: dict) -> list[dict]:
+    return tx.run(query, parameters).data()
+
+
+class Neo4jStore(Store):
+    def __init__(self, uri: str, user: str | None = None, password: str | None = None,
+                 database: str = "neo4j"):
+        self.uri = uri
+        self.database = database
+        self._driver = driver_for(uri, user, password)
+        try:
+            self._driver.verify_connectivity()
+            for statement in load("schema").statements():
+                self._execute_write(statement)
+        except (ServiceUnavailable, AuthError, Neo4jError, OSError) as error:
+            raise StoreError(f"Neo4j at {uri} (database {database}): {error}") from error
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    def _session(self):
+        return self._driver.session(database=self.database)
+
+    def _execute_write(self, text: str, parameters: dict | None = None) -> list[dict]:
+        with self._session() as session:
+            return session.execute_write(_read_all, text, parameters or {})
+
+    def _execute_read(self, text: str, parameters: dict | None = None) -> list[dict]:
+        with self._session() as session:
+            return session.execute_read(_read_all, text, parameters or {})
+
+    def _status(self) -> dict:
+        return self._execute_read(load("store/status").body)[0]
+
+    def _check_finished(self) -> None:
+        if self._status()["unfinished_import"]:
+            raise StoreError(
+                f"an import into Neo4j at {self.uri} did not finish, so the database holds part "
+                f"of a world: import the folder again (or detect it with --scratch)"
+            )
+
+    # -- writing -----------------------------------------------------------------------
+
+    def import_world(self, world: World, progress: Progress | None = None) -> None:
+        self._check_references(world)
+        self._write(world, progress)
+
+    def replace_world(self, world: World, progress: Progress | None = None) -> None:
+        unknown = [i for ids in _references_outside(world).values() for i in ids]
+        if unknown:
+            raise StoreError(f"unknown person, school or account: {', '.join(unknown)}")
+        self._begin_import()
+        clear = load("store/clear")
+        while self._execute_write(clear.body, {"batch_size": BATCH_SIZE})[0]["deleted"]:
+            pass
+        self._write(world, progress)
+
+    def _begin_import(self) -> None:
+        self._execute_write(load("store/begin-import").body,
+                            {"started_at": dt.datetime.now(dt.timezone.utc)})
+
+    def _write(self, world: World, progress: Progress | None) -> None:
+        self._begin_import()  # again after replace_world's: the mark is merged, not doubled
+        with self._session() as session:
+            for file_name, rows in record_rows(world).items():
+                columns = [column.name for column in FILES[file_name][1]]
+                query = load(f"import/{_stem(file_name)}").body
+                for batch in _batches(rows):
+                    cells = [dict(zip(columns, map(_cell, row))) for row in batch]
+                    session.execute_write(_write_rows, query, cells)
+                    if progress is not None and file_name == "people.csv":
+                        progress(len(batch))
+        self._execute_write(load("store/end-import").body)
+
+    def upsert(self, world: World) -> None:
+        self.import_world(world)
+
+    def remove_connection(self, connection_id: str) -> None:
+        removed = self._execute_write(load("store/remove-connection").body,
+                                      {"connection_id": connection_id})[0]["removed"]
+        if not removed:
+            raise StoreError(f"no connection {connection_id}")
+
+    def add_connection(self, connection: Connection, as_of: dt.date) -> list[Finding]:
+        self.import_world(World(connections={connection.connection_id: connection}))
+        return self._evaluate(as_of, people=sorted({connection.person_id, connection.other_id}))
+
+    def _check_references(self, world: World) -> None:
+        """Refuse a world that names people, schools or accounts that neither it nor the
+        database holds: Cypher would otherwise drop a fact about no one without a word."""
+        outside = _references_outside(world)
+        if not any(outside.values()):
+            return
+        missing = self._execute_read(load("store/missing-references").body, outside)[0]
+        unknown = [i for key in outside for i in missing[key]]
+        if unknown:
+            raise StoreError(f"unknown person, school or account: {', '.join(unknown)}")
+
+    # -- reading -----------------------------------------------------------------------
+
+    def is_empty(self) -> bool:
+        return self._status()["empty"]
+
+    def export_world(self) -> World:
+        self._check_finished()
+        return world_from_cells({name: self._rows(f"export/{_stem(name)}") for name in FILES})
+
+    def findings(self, as_of: dt.date) -> list[Finding]:
+        self._check_finished()
+        return self._evaluate(as_of, people=None)
+
+    # -- reading by person and school: indexed queries, not the whole world ---------------
+
+    def person(self, person_id: str) -> Person | None:
+        return self._world(people=self._rows("read/people", person_ids=[person_id])) \
+            .people.get(person_id)
+
+    def schools(self) -> list[School]:
+        schools = self._world(schools=self._rows("export/schools")).schools.values()
+        return sorted(schools, key=lambda s: s.school_id)
+
+    def memberships_of(self, person_id: str) -> list[Membership]:
+        world = self._world(memberships=self._rows("read/memberships", person_ids=[person_id]))
+        return sorted(world.memberships, key=lambda m: m.key)
+
+    def people_at(self, school_id: str, name: str = "") -> list[Person]:
+        people = self._world(people=self._rows("read/members", school_id=school_id)).people
+        wanted = name.casefold()
+        return sort_people(p for p in people.values() if wanted in p.name.casefold())
+
+    def declaration(self, declaration_id: str) -> Declaration | None:
+        return self._declarations(declaration_ids=[declaration_id]).get(declaration_id)
+
+    def declarations_of(self, person_id: str) -> list[Declaration]:
+        return self._declarations(person_ids=[person_id]).sorted()
+
+    def declarations_at(self, school_id: str) -> list[Declaration]:
+        members = {row[0] for row in self._rows("read/members", school_id=school_id)}
+        found = self._declarations(person_ids=sorted(members))
+        return [d for d in found.sorted() if d.declarer_id in members]
+
+    def connection(self, connection_id: str) -> Connection | None:
+        return self._connections(connection_ids=[connection_id]).get(connection_id)
+
+    def connections_of(self, person_id: str) -> list[Connection]:
+        return self._connections(person_ids=[person_id]).sorted()
+
+    def approach(self, report_id: str) -> ApproachReport | None:
+        return self._approaches(report_ids=[report_id]).get(report_id)
+
+    def approaches_of(self, person_id: str) -> list[ApproachReport]:
+        return self._approaches(person_ids=[person_id]).sorted()
+
+    def network(self, person_id: str, depth: int, max_people: int = 300) -> World:
+        neighbours: dict[str, list[str]] = {}
+
+        def neighbours_of(someone: str) -> list[str]:
+            if someone not in neighbours:
+                rows = self._execute_read(load("read/neighbours").body, {"person_ids": [someone]})
+                neighbours[someone] = rows[0]["neighbours"] if rows else []
+            return neighbours[someone]
+
+        reached = walk(person_id, depth, max_people, neighbours_of)
+        world = self._world(
+            schools=self._rows("export/schools"),
+            people=self._rows("read/people", person_ids=reached),
+            memberships=self._rows("read/memberships", person_ids=reached),
+            family_links=self._rows("read/family_links", person_ids=reached),
+            connections=self._rows("read/connections", person_ids=reached, connection_ids=[]),
+            declarations=self._rows("read/declarations", person_ids=reached, declaration_ids=[]),
+        )
+        return world_among(world, reached)
+
+    def _rows(self, query_name: str, **parameters) -> list[list]:
+        """The rows of a read query, as cells in the order of its header's `returns`."""
+        query = load(query_name)
+        return [[row[column] for column in query.returns]
+                for row in self._execute_read(query.body, parameters)]
+
+    @staticmethod
+    def _world(**rows_by_file: list[list]) -> World:
+        return world_from_cells({f"{stem}.csv": rows for stem, rows in rows_by_file.items()})
+
+    def _declarations(self, person_ids=(), declaration_ids=()) -> _ById:
+        rows = self._rows("read/declarations", person_ids=list(person_ids),
+                          declaration_ids=list(declaration_ids))
+        return _ById(self._world(declarations=rows).declarations)
+
+    def _connections(self, person_ids=(), connection_ids=()) -> _ById:
+        rows = self._rows("read/connections", person_ids=list(person_ids),
+                          connection_ids=list(connection_ids))
+        return _ById(self._world(connections=rows).connections)
+
+    def _approaches(self, person_ids=(), report_ids=()) -> _ById:
+        rows = self._rows("read/approaches", person_ids=list(person_ids),
+                          report_ids=list(report_ids))
+        return _ById(self._world(approaches=rows).approaches)
+
+    def _profiles(self) -> dict[str, Profile]:
+        rows = self._execute_read(load("store/schools").body)
+        return {row["school_id"]: load_profile(row["profile"]) for row in rows}
+
+    def _evaluate(self, as_of: dt.date, people: list[str] | None) -> list[Finding]:
+        """Every finding as of `as_of` (only those whose adult or counterpart is one of
+        `people`, unless that is None)."""
+        profiles = self._profiles()
+        values = {
+            "as_of": as_of,
+            "profiles": {school_id: profile_parameter(p) for school_id, p in profiles.items()},
+            "people": people,
+            "friend_bases": sorted(str(b) for b in FRIEND_BASES),
+            "parental_kinds": sorted(str(k) for k in PARENTAL_KINDS),
+            "reviewer_positions": [str(p) for p in REVIEWER_POSITIONS],
+        }
+        with self._session() as session:
+            rows, routes = session.execute_read(_detect, values)
+        findings = [_finding(row, routes[_route_request(row)], profiles[row["school_id"]])
+                    for row in rows]
+        return sorted(findings, key=Finding.sort_key)
+
+
+def _detect(tx: ManagedTransaction, values: dict) -> tuple[list[dict], dict[tuple, dict]]:
+    """Run every rule, then route what they found; both in one transaction."""
+    rows = []
+    for rule_id in RULE_IDS:
+        rule = load_rule(rule_id)
+        rows += tx.run(rule.body, _parameters(rule, values)).data()
+    # Findings with the same school, parties and DSL notice are routed alike.
+    requests = list(dict.fromkeys(_route_request(row) for row in rows))
+    route = load("routing/route")
+    routed = tx.run(route.body, _parameters(route, {**values, "findings": [
+        {"key": key, "school_id": school_id, "parties": list(parties), "notify_dsl": notify_dsl}
+        for key, (school_id, parties, notify_dsl) in enumerate(requests)
+    ]})).data()
+    return rows, {requests[row["key"]]: row for row in routed}
+
+
+class _ById(dict):
+    """Records by id; `sorted()` lists them in id order."""
+
+    def sorted(self) -> list:
+        return [self[key] for key in sorted(self)]
+
+
+def _references_outside(world: World) -> dict[str, list[str]]:
+    """The ids the world's facts refer to and the world itself does not define."""
+    return {
+        "person_ids": sorted(world.people_involved() - world.people.keys()),
+        "school_ids": sorted(({m.school_id for m in world.memberships}
+                              | {a.school_id for a in world.school_accounts.values()})
+                             - world.schools.keys()),
+        "account_ids": sorted({a.account_id for a in world.account_admins}
+                              - world.school_accounts.keys()),
+    }
+
+
+def _route_request(row: dict) -> tuple[str, tuple[str, ...], bool]:
+    parties = tuple(p for p in (row["adult_id"], row["counterpart_id"]) if p is not None)
+    return row["school_id"], parties, row["notify_dsl"]
+
+
+def _finding(row: dict, routing: dict, profile: Profile) -> Finding:
+    rule = row["rule"]
+    return Finding(
+        id=finding_id(rule, row["school_id"], row["adult_id"], row["counterpart_id"],
+                      row["account_id"], row.get("detail") or ""),
+        rule=rule,
+        severity=SEVERITY[rule],
+        advisory=row["advisory"],
+        school_id=row["school_id"],
+        adult_id=row["adult_id"],
+        counterpart_id=row["counterpart_id"],
+        account_id=row["account_id"],
+        connection_ids=tuple(sorted(set(row["connection_ids"]))),
+        clauses=profile.clauses(rule),
+        route_to=tuple(routing["route_to"]),
+        recused=tuple(Recusal(r["person_id"], r["reason"]) for r in routing["recused"]),
+        explanation=_explanation(row),
+    )
+
+
+def _explanation(row: dict) -> str:
+    rule = row["rule"]
+    if rule in CONTACT_RULES:
+        return explain_contact(rule, row["adult_id"], row["counterpart_id"], set(row["channels"]),
+                               row["school_name"], row["advisory"])
+    if rule == "data-quality":
+        if row["detail"] == "date_of_birth":
+            return explain_missing_birth_date(row["counterpart_id"])
+        membership = Membership(row["counterpart_id"], row["school_id"], Role(row["role"]), None,
+                                row["start_date"].to_native(), row["end_date"].to_native())
+        return explain_membership_dates(row["counterpart_id"], membership)
+    if rule == "approach-reported":
+        return explain_approaches(row["adult_id"], row["counterpart_id"], row["open_reports"],
+                                  row["recent"], row["window_days"])
+    if rule == "school-account-oversight":
+        account = SchoolAccount(row["account_id"], row["school_id"], row["channel"], row["handle"])
+        unauthorised = [(person_id, authorised_by) for person_id, authorised_by in row["unauthorised"]]
+        return explain_account(account, row["admins"], unauthorised, row["authorisers"])
+    raise StoreError(f"no explanation for rule {rule!r}")
