@@ -388,6 +388,7 @@ def profiles():
 def serve(demo, host, port, store, data):
     """Start the review service: the API under /api, its docs at /docs. Cases, accounts and
     the audit trail live in service.sqlite3 in the data directory."""
+    import gc
     import logging
 
     import uvicorn
@@ -409,6 +410,9 @@ def serve(demo, host, port, store, data):
         for role, username, password in demo_sign_ins(app.state.register):
             click.echo(f"  {role:<14} {username:<18} {password}")
     sys.stdout.flush()
+    # The facts loaded so far live as long as the process: keep the garbage collector from
+    # walking them all again on every full collection (a pause in the middle of requests).
+    gc.freeze()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # No access log: it would hold client addresses and ids. The app logs route templates.
     try:
@@ -416,6 +420,50 @@ def serve(demo, host, port, store, data):
     finally:
         app.state.register.close()
         opened.close()
+
+
+@main.command(name="add-account")
+@click.argument("username")
+@click.option("--role", required=True,
+              type=click.Choice(["staff", "senior_leader", "headteacher", "dsl", "trust_admin",
+                                 "auditor"]))
+@click.option("--person", "person_id", help="The account's person in the register.")
+@click.option("--school", "school_id", help="The account's school.")
+@click.password_option(help="Asked for when not given (at least 12 characters).")
+@store_option
+@data_option
+def add_account(username, role, person_id, school_id, password, store, data):
+    """Make a service account: the first trust admin, who makes the others in the service."""
+    from api.auth import SCHOOL_ROLES, AccountBook, AccountRole, UsernameTaken
+    from api.db import SERVICE_DATABASE_NAME, open_service_db, transaction
+    from api.settings import Settings
+    from graph.audit import AuditTrail
+    from graph.store.embedded import default_data_dir
+
+    if len(password) < 12:
+        raise click.BadParameter("at least 12 characters", param_hint="--password")
+    role = AccountRole(role)
+    with open_store(store, data) as opened:
+        if role in SCHOOL_ROLES and not (person_id and school_id):
+            raise click.UsageError(f"a {role} account needs --person and --school")
+        if person_id and opened.person(person_id) is None:
+            raise click.ClickException(f"no person {person_id} in the register")
+        if school_id and school_id not in {s.school_id for s in opened.schools()}:
+            raise click.ClickException(f"no school {school_id} in the register")
+        data_dir = Path(getattr(opened, "data_dir", None) or data or default_data_dir())
+    db = open_service_db(data_dir / SERVICE_DATABASE_NAME)
+    try:
+        accounts, trail = AccountBook(db, Settings()), AuditTrail(db)
+        with transaction(db):
+            account = accounts.create(username, password, role, person_id, school_id)
+            trail.record(actor="command-line", action="account.create", object_kind="account",
+                         object_id=str(account.account_id), role=str(role),
+                         subjects=[person_id] if person_id else [])
+    except UsernameTaken:
+        raise click.ClickException(f"the username {username} is taken") from None
+    finally:
+        db.close()
+    click.echo(f"account {account.account_id} made: {username} ({role})")
 
 
 @main.group()

@@ -1,0 +1,75 @@
+"""A demo trust to try the service on: seeded facts and one sign-in per role."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from api.auth import AccountRole
+from api.service import Register
+from graph.exchange import read_folder
+from graph.model import Position, Role
+from graph.store.base import Store
+
+DEMO_PEOPLE = 3000
+
+
+def seed_demo_trust(store: Store, data_dir: Path, people: int = DEMO_PEOPLE) -> bool:
+    """Seed a demo trust into an empty store; False if it already held facts."""
+    if not store.is_empty():
+        return False
+    from seed.generator import generate_trust
+
+    folder = Path(data_dir) / "demo-trust"
+    generate_trust(folder, schools=4, people=people, seed=1)
+    store.import_world(read_folder(folder))
+    return True
+
+
+def demo_sign_ins(register: Register) -> list[tuple[AccountRole, str, str]]:
+    """(role, username, password) for one account per role at the first school, made anew
+    (fresh passwords, unlocked) each time: a demo only."""
+    store = register.store
+    today = register.today()
+    school_id = store.schools()[0].school_id
+    holders: dict[str, str] = {}
+    teachers: list[str] = []
+    for person in store.people_at(school_id):
+        for m in store.memberships_of(person.person_id):
+            if m.school_id != school_id or not m.active_on(today) or m.role is not Role.STAFF:
+                continue
+            if m.position is None:
+                teachers.append(person.person_id)
+            else:
+                holders.setdefault(str(m.position), person.person_id)
+    # The demo teacher is one with a finding about them, so there is something to see.
+    flagged = {f.adult_id for f in store.findings(today) if f.school_id == school_id}
+    teacher = next((t for t in teachers if t in flagged), teachers[0] if teachers else None)
+    people = {
+        AccountRole.STAFF: teacher,
+        AccountRole.SENIOR_LEADER: holders.get(Position.SENIOR_LEADER),
+        AccountRole.HEADTEACHER: holders.get(Position.HEADTEACHER),
+        AccountRole.DSL: holders.get(Position.DSL),
+        AccountRole.TRUST_ADMIN: None,
+        AccountRole.AUDITOR: None,
+    }
+    sign_ins = []
+    with register.writing():
+        for role, person_id in people.items():
+            username = f"demo-{role.replace('_', '-')}"
+            password = secrets.token_urlsafe(12)
+            school = school_id if person_id else None
+            account = register.accounts.by_username(username)
+            if account is None:
+                account = register.accounts.create(username, password, role, person_id, school)
+                action = "account.create"
+            else:
+                register.accounts.update(account.account_id, role=role, person_id=person_id,
+                                         school_id=school, disabled=False, password=password)
+                register.accounts.unlock(username)
+                action = "account.update"
+            register.audit.record(actor="register", action=action, object_kind="account",
+                                  object_id=str(account.account_id), role=str(role),
+                                  subjects=[person_id] if person_id else [])
+            sign_ins.append((role, username, password))
+    return sign_ins

@@ -1,0 +1,87 @@
+"""The review service: `create_app(store, service_db)` builds the FastAPI app on a store of
+the register (embedded or Neo4j) and the service database beside it.
+
+OpenAPI docs are at /docs and /openapi.json; every route of the API is under /api.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import anyio.to_thread
+from fastapi import FastAPI
+
+from api.db import open_service_db
+from api.errors import install_error_handlers, route_template
+from api.routes import api_router
+from api.service import Register
+from api.settings import Settings
+from graph.store.base import Store
+
+log = logging.getLogger("relreg.api")
+
+
+def create_app(store: Store, service_db: str | os.PathLike, *, settings: Settings | None = None,
+               today: Callable[[], dt.date] = dt.date.today,
+               clock: Callable[[], float] = time.time) -> FastAPI:
+    """The app, serving `store` with cases, accounts and the audit trail in the SQLite
+    database at `service_db` (evidence files go in the folder beside it). Whoever made the
+    app closes them: `app.state.register.close()`, then the store."""
+    settings = settings or Settings()
+    register = Register(store, open_service_db(service_db), settings,
+                        Path(service_db).parent, today=today, clock=clock)
+    register.keep_current()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        # Requests take turns on the register's lock anyway: a few threads wait in line
+        # fairly, where the default forty jostle for it and for the GIL.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        yield
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="Relationship register",
+        summary="Staff's relationships with pupils, ex-pupils and parents, reviewed by senior "
+                "leaders as their school's social media policy demands.",
+        version="0.1.0",
+    )
+    app.state.register = register
+    app.include_router(api_router)
+    install_error_handlers(app)
+
+    app.add_middleware(RequestLog)
+    return app
+
+
+class RequestLog:
+    """Logs each request as method, route template, status and time: the ids in its path,
+    the client's address and the body stay out of the logs, which hold no personal data.
+    (A plain ASGI middleware: BaseHTTPMiddleware costs a task and streams per request.)"""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            log.info("%s %s %d %.1f ms", scope["method"], route_template(scope), status,
+                     (time.perf_counter() - started) * 1000)

@@ -1,0 +1,88 @@
+"""Service accounts, managed by trust admins."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from api.auth import SCHOOL_ROLES, UsernameTaken
+from api.deps import ActorDep, RegisterDep, TrustAdmin
+from api.errors import conflict, invalid, not_found
+from api.schemas import AccountCreate, AccountPublic, AccountUpdate
+
+router = APIRouter(prefix="/accounts", tags=["accounts"])
+
+AccountId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def _check_links(register, role, person_id: str | None, school_id: str | None) -> None:
+    """An account of a school role is someone of the register at a school of it."""
+    if role in SCHOOL_ROLES:
+        if person_id is None:
+            raise invalid("person_id", f"a {role} account needs the person it belongs to")
+        if school_id is None:
+            raise invalid("school_id", f"a {role} account needs its school")
+    if person_id is not None and register.store.person(person_id) is None:
+        raise invalid("person_id", f"no person {person_id}")
+    if school_id is not None and school_id not in {s.school_id for s in register.store.schools()}:
+        raise invalid("school_id", f"no school {school_id}")
+
+
+@router.get("", response_model=list[AccountPublic])
+def list_accounts(register: RegisterDep, _admin: TrustAdmin) -> list[AccountPublic]:
+    with register.lock:
+        return [AccountPublic.of(a, register.accounts.is_locked(a.username))
+                for a in register.accounts.all()]
+
+
+@router.post("", response_model=AccountPublic, status_code=status.HTTP_201_CREATED,
+             responses={409: {"description": "The username is taken"}})
+def create_account(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
+                   body: AccountCreate) -> AccountPublic:
+    _check_links(register, body.role, body.person_id, body.school_id)
+    try:
+        with register.writing():
+            account = register.accounts.create(body.username, body.password, body.role,
+                                               body.person_id, body.school_id)
+            register.audit.record(actor=actor.name, action="account.create",
+                                  object_kind="account", object_id=str(account.account_id),
+                                  client=actor.client, role=str(body.role),
+                                  subjects=[body.person_id] if body.person_id else [])
+    except UsernameTaken:
+        raise conflict("that username is taken") from None
+    return AccountPublic.of(account)
+
+
+@router.get("/{account_id}", response_model=AccountPublic)
+def get_account(register: RegisterDep, _admin: TrustAdmin, account_id: AccountId) -> AccountPublic:
+    with register.lock:
+        account = register.accounts.get(account_id)
+        if account is None:
+            raise not_found("account", str(account_id))
+        return AccountPublic.of(account, register.accounts.is_locked(account.username))
+
+
+@router.patch("/{account_id}", response_model=AccountPublic)
+def update_account(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
+                   account_id: AccountId, body: AccountUpdate) -> AccountPublic:
+    """Change an account's role or links, disable it, set a new password, or unlock it
+    after too many failed sign-ins. Its sessions end when its role, password or access
+    changes."""
+    with register.lock:
+        account = register.accounts.get(account_id)
+        if account is None:
+            raise not_found("account", str(account_id))
+        _check_links(register, body.role or account.role, body.person_id or account.person_id,
+                     body.school_id or account.school_id)
+        with register.writing():
+            account = register.accounts.update(
+                account_id, role=body.role, person_id=body.person_id, school_id=body.school_id,
+                disabled=body.disabled, password=body.password)
+            if body.unlock:
+                register.accounts.unlock(account.username)
+            register.audit.record(actor=actor.name, action="account.update",
+                                  object_kind="account", object_id=str(account_id),
+                                  client=actor.client,
+                                  changed=sorted(body.model_dump(exclude_unset=True)))
+        return AccountPublic.of(account, register.accounts.is_locked(account.username))

@@ -1,0 +1,79 @@
+"""Signing in and out: a bearer token for API clients, a session cookie (with its CSRF
+token) for pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from api.auth import SessionKind, SignInFailed, SignInLocked, SignInSlowed
+from api.deps import COOKIE_NAME, ActorDep, CurrentSession, RegisterDep
+from api.schemas import AccountPublic, SessionPublic, SignIn, Token
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+SIGN_IN_RESPONSES = {
+    401: {"description": "Wrong username or password"},
+    423: {"description": "Locked after too many failed sign-ins"},
+    429: {"description": "Too many failed sign-ins: wait Retry-After seconds"},
+}
+
+
+def _sign_in(register, request: Request, username: str, password: str, kind: SessionKind):
+    client = request.client.host if request.client else None
+    try:
+        return register.sign_in(username, password, kind, client)
+    except SignInFailed as error:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error),
+                            headers={"WWW-Authenticate": "Bearer"}) from None
+    except SignInSlowed as error:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(error),
+                            headers={"Retry-After": str(max(1, round(error.retry_after)))}) \
+            from None
+    except SignInLocked as error:
+        raise HTTPException(status.HTTP_423_LOCKED, str(error),
+                            headers={"Retry-After": str(max(1, round(error.retry_after)))}) \
+            from None
+
+
+@router.post("/token", response_model=Token, responses=SIGN_IN_RESPONSES)
+def sign_in_for_token(register: RegisterDep, request: Request,
+                      form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
+    """Sign in as an API client (OAuth2 password flow): answers a bearer token."""
+    _, token, _ = _sign_in(register, request, form.username, form.password, SessionKind.BEARER)
+    return Token(access_token=token)
+
+
+@router.post("/login", response_model=SessionPublic, responses=SIGN_IN_RESPONSES)
+def sign_in_for_pages(register: RegisterDep, request: Request, response: Response,
+                      body: SignIn) -> SessionPublic:
+    """Sign in for pages: sets the session cookie (HttpOnly, Secure, SameSite=Lax) and
+    answers the CSRF token that unsafe requests with the cookie must send back."""
+    account, token, csrf = _sign_in(register, request, body.username, body.password,
+                                    SessionKind.COOKIE)
+    response.set_cookie(COOKIE_NAME, token, httponly=True, secure=register.settings.cookie_secure,
+                        samesite="lax", max_age=int(register.settings.session_hours * 3600),
+                        path="/")
+    return SessionPublic(account=AccountPublic.of(account), csrf_token=csrf)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def sign_out(register: RegisterDep, request: Request, session: CurrentSession,
+             actor: ActorDep) -> Response:
+    """End the session or token used for this request."""
+    if session.kind is SessionKind.BEARER:
+        token = request.headers["Authorization"].partition(" ")[2]
+    else:
+        token = request.cookies[COOKIE_NAME]
+    register.sign_out(actor, token)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(COOKIE_NAME, path="/", secure=register.settings.cookie_secure,
+                           httponly=True, samesite="lax")
+    return response
+
+
+@router.get("/me", response_model=SessionPublic)
+def who_am_i(session: CurrentSession) -> SessionPublic:
+    return SessionPublic(account=AccountPublic.of(session.account), csrf_token=session.csrf_token)

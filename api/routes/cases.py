@@ -1,0 +1,97 @@
+"""Findings as cases: the review state of each finding, with its history, for the
+reviewers it is routed to."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from api.access import check_acts_on_case, check_sees_case, may_see_case
+from api.auth import AccountRole
+from api.deps import ActorDep, RegisterDep, RegisterUser
+from api.errors import invalid
+from api.schemas import ID_PATTERN, CaseAssign, CaseMove, CasePublic
+from graph.review import CaseState, case_order
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+FindingId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
+Severity = Literal["high", "medium", "low"]
+MOVE_RESPONSES = {409: {"description": "The move is not allowed from the case's state"}}
+
+
+@router.get("", response_model=list[CasePublic])
+def list_cases(
+    register: RegisterDep, account: RegisterUser,
+    school_id: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
+    rule: Annotated[str | None, Query(max_length=64)] = None,
+    severity: Severity | None = None,
+    state: CaseState | None = None,
+    overdue: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[CasePublic]:
+    """The cases you may see, overdue first, then by due date and severity."""
+    register.keep_current()
+    today = register.today()
+    with register.lock:
+        adult_id = account.person_id if account.role is AccountRole.STAFF else None
+        found = register.cases.find(school_id=school_id, rule=rule, severity=severity,
+                                    state=state, adult_id=adult_id)
+    visible = sorted((c for c in found if may_see_case(account, c)
+                      and (overdue is None or c.overdue(today) == overdue)),
+                     key=case_order(today))
+    return [CasePublic.of(c, today) for c in visible[offset:offset + limit]]
+
+
+@router.get("/{finding_id}", response_model=CasePublic)
+def get_case(register: RegisterDep, account: RegisterUser, finding_id: FindingId) -> CasePublic:
+    """A case with its whole history: who moved it, when and why."""
+    register.keep_current()
+    with register.lock:
+        case = register.cases.get(finding_id, with_history=True)
+    check_sees_case(account, case)
+    return CasePublic.of(case, register.today())
+
+
+@router.post("/{finding_id}/moves", response_model=CasePublic, responses=MOVE_RESPONSES)
+def move_case(register: RegisterDep, account: RegisterUser, actor: ActorDep,
+              finding_id: FindingId, body: CaseMove) -> CasePublic:
+    """Move a case to another state of its review, with a reason: open -> in_review ->
+    accepted | action_required (action, action_due) | escalated (escalated_to) | dismissed
+    -> closed; closed -> open when new evidence arrives."""
+    register.keep_current()
+    with register.writing():
+        case = register.cases.get(finding_id)
+        check_acts_on_case(account, case)
+        change = register.cases.move(
+            finding_id, body.to_state, actor.name, body.reason, today=register.today(),
+            review_days=register.review_days_at(case.school_id), action=body.action,
+            action_due=body.action_due, escalated_to=body.escalated_to,
+            conditions=body.conditions)
+        register.audit.record(actor=actor.name, action="case.move", object_kind="case",
+                              object_id=finding_id, subjects=change.subjects,
+                              client=actor.client, from_state=change.from_state,
+                              to_state=change.to_state, reason=body.reason)
+        case = register.cases.get(finding_id, with_history=True)
+    return CasePublic.of(case, register.today())
+
+
+@router.post("/{finding_id}/assignment", response_model=CasePublic)
+def assign_case(register: RegisterDep, account: RegisterUser, actor: ActorDep,
+                finding_id: FindingId, body: CaseAssign) -> CasePublic:
+    """Give a case to one of the reviewers it is routed to."""
+    register.keep_current()
+    with register.writing():
+        case = register.cases.get(finding_id)
+        check_acts_on_case(account, case)
+        if body.assignee_id not in case.finding["route_to"]:
+            raise invalid("assignee_id", f"the case is not routed to {body.assignee_id}")
+        change = register.cases.assign(finding_id, body.assignee_id, actor.name, body.reason)
+        register.audit.record(actor=actor.name, action="case.assign", object_kind="case",
+                              object_id=finding_id, subjects=change.subjects,
+                              client=actor.client, assignee_id=body.assignee_id,
+                              reason=body.reason)
+        case = register.cases.get(finding_id, with_history=True)
+    return CasePublic.of(case, register.today())

@@ -1,0 +1,66 @@
+"""Schools, the policy profile each follows, and the shipped profiles."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from api.deps import ActorDep, RegisterDep, RegisterUser, TrustAdmin
+from api.errors import not_found
+from api.schemas import ID_PATTERN, ProfilePublic, SchoolProfileUpdate, SchoolPublic, SettingPublic
+from graph.model import School, World
+from graph.profiles import SHIPPED, load_profile
+
+router = APIRouter(tags=["schools and profiles"])
+
+
+def _public(school: School) -> SchoolPublic:
+    return SchoolPublic(school_id=school.school_id, name=school.name, trust_id=school.trust_id,
+                        profile=school.profile)
+
+
+@router.get("/schools", response_model=list[SchoolPublic])
+def list_schools(register: RegisterDep, _account: RegisterUser) -> list[SchoolPublic]:
+    return [_public(s) for s in register.store.schools()]
+
+
+@router.put("/schools/{school_id}/profile", response_model=SchoolPublic)
+def set_school_profile(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
+                       school_id: Annotated[str, Path(max_length=64, pattern=ID_PATTERN)],
+                       body: SchoolProfileUpdate) -> SchoolPublic:
+    """Make a school follow one of the shipped policy profiles; every finding there is
+    re-evaluated under it."""
+    with register.lock:
+        found = [s for s in register.store.schools() if s.school_id == school_id]
+        if not found:
+            raise not_found("school", school_id)
+        school = dataclasses.replace(found[0], profile=body.profile)
+        register.change_facts(actor, "school.profile.set", "school", object_id=school_id,
+                              profile=body.profile, upsert=World(schools={school_id: school}),
+                              cause=f"school {school_id} now follows the {body.profile} profile")
+    return _public(school)
+
+
+@router.get("/profiles", response_model=list[ProfilePublic])
+def list_profiles(_account: RegisterUser) -> list[ProfilePublic]:
+    return [_profile(name) for name in SHIPPED]
+
+
+@router.get("/profiles/{name}", response_model=ProfilePublic)
+def get_profile(_account: RegisterUser,
+                name: Annotated[str, Path(max_length=64)]) -> ProfilePublic:
+    if name not in SHIPPED:
+        raise not_found("profile", name)
+    return _profile(name)
+
+
+def _profile(name: str) -> ProfilePublic:
+    profile = load_profile(name)
+    return ProfilePublic(
+        name=profile.name, title=profile.title,
+        settings={key: SettingPublic(value=s.value, clause=s.clause)
+                  for key, s in profile.settings.items()},
+        rules={rule: list(clauses) for rule, clauses in profile.rule_clauses.items()},
+        clause_texts=profile.clause_texts)

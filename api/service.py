@@ -1,0 +1,236 @@
+"""The review service's one home for state: the register's store, the service database
+(cases, accounts, evidence, audit trail) and the lock that lets one request at a time
+touch them.
+
+Every change to the facts goes through `change_facts`: the store writes it durably (and
+re-evaluates only what it touches), then, in one service-database transaction, the audit
+trail records it and the cases follow the findings: new ones raised, changed ones given
+the new evidence, ones that no longer fire resolved with the change as the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from api.auth import (
+    Account,
+    AccountBook,
+    Session,
+    SessionKind,
+    SignInError,
+    SignInFailed,
+    SignInLocked,
+    SignInSlowed,
+    verify_password,
+)
+from api.db import transaction
+from api.evidence import EvidenceBox
+from api.settings import Settings
+from graph.audit import AuditTrail
+from graph.model import World
+from graph.profiles import load_profile
+from graph.review import REGISTER, CaseBook
+from graph.store.base import Store
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something and from where, for the audit trail."""
+
+    account: Account | None
+    client: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.account.actor if self.account else "anonymous"
+
+
+class LockedStore:
+    """The store, one caller at a time: each method call holds the service's lock. What
+    the store returns is frozen records and fresh lists, safe to use after."""
+
+    def __init__(self, store: Store, lock: threading.RLock):
+        self._store = store
+        self._lock = lock
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._store, name)
+        if not callable(attribute):
+            return attribute
+
+        def locked(*args, **kwargs):
+            with self._lock:
+                return attribute(*args, **kwargs)
+
+        return locked
+
+
+class Register:
+    def __init__(self, store: Store, db: sqlite3.Connection, settings: Settings,
+                 data_dir: Path, *, today: Callable[[], dt.date] = dt.date.today,
+                 clock: Callable[[], float] = time.time):
+        self.lock = threading.RLock()
+        self._store = store
+        self.store = LockedStore(store, self.lock)
+        self.db = db
+        self.settings = settings
+        self.data_dir = Path(data_dir)
+        self.today = today
+        with self.lock:  # each creates its tables if need be
+            self.cases = CaseBook(db)
+            self.audit = AuditTrail(db)
+            self.accounts = AccountBook(db, settings, clock)
+            self.evidence = EvidenceBox(db, self.data_dir / "evidence")
+            db.execute("CREATE TABLE IF NOT EXISTS declaration_notes (note_id INTEGER PRIMARY KEY, "
+                       "declaration_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, "
+                       "kind TEXT NOT NULL, reason TEXT NOT NULL)")
+        self._synced_on: dt.date | None = None
+
+    @contextlib.contextmanager
+    def writing(self):
+        """The lock and one service-database transaction."""
+        with self.lock:
+            try:
+                with transaction(self.db):
+                    yield
+            except BaseException:
+                self.cases.reload()  # its memory of live findings may be ahead of the rollback
+                raise
+
+    def record(self, actor: Actor, action: str, object_kind: str, **details) -> None:
+        """Audit something that changes no fact: a sign-in, a case move, a view."""
+        with self.writing():
+            self.audit.record(actor=actor.name, action=action, object_kind=object_kind,
+                              client=actor.client, **details)
+
+    def change_facts(self, actor: Actor, action: str, object_kind: str, *, cause: str,
+                     upsert: World | None = None, remove_connection: str | None = None,
+                     import_world: World | None = None,
+                     then: Callable[[], None] | None = None, **details) -> None:
+        """Write a change to the facts, audit it, and bring the cases in line; `then`
+        writes anything else that goes with it in the same service-database transaction."""
+        with self.lock:
+            self.keep_current()  # so that what the new day changed is not put down to this
+            if upsert is not None:
+                self._store.upsert(upsert)
+            if remove_connection is not None:
+                self._store.remove_connection(remove_connection)
+            if import_world is not None:
+                self._store.import_world(import_world)
+            with self.writing():
+                self.audit.record(actor=actor.name, action=action, object_kind=object_kind,
+                                  client=actor.client, **details)
+                if then is not None:
+                    then()
+                self._sync(cause)
+
+    def keep_current(self) -> None:
+        """Re-evaluate once the date has moved on (an ex-pupil may have turned 18)."""
+        with self.lock:
+            today = self.today()
+            if self._synced_on != today:
+                cause = ("the service started" if self._synced_on is None
+                         else f"re-evaluated as of {today.isoformat()}")
+                with self.writing():
+                    self._sync(cause)
+
+    def refresh(self, actor: Actor) -> None:
+        """Re-evaluate on demand as of today and bring the cases in line."""
+        with self.writing():
+            self.audit.record(actor=actor.name, action="findings.refresh", object_kind="finding",
+                              client=actor.client)
+            self._sync(f"re-evaluated on demand as of {self.today().isoformat()}")
+
+    def _sync(self, cause: str) -> None:
+        today = self.today()
+        review_days = self._review_days()
+        changes = self.cases.sync(self._store.findings(today), today, cause, review_days)
+        for change in changes:
+            self.audit.record(
+                actor=REGISTER, action=f"case.{change.kind}", object_kind="case",
+                object_id=change.finding_id, subjects=change.subjects,
+                from_state=change.from_state, to_state=change.to_state, reason=change.reason)
+        self._synced_on = today
+
+    def _review_days(self) -> Callable[[str], int]:
+        profiles: dict[str, int] = {}
+
+        def days(school_id: str) -> int:
+            if not profiles:
+                profiles.update({s.school_id: load_profile(s.profile).review_days
+                                 for s in self._store.schools()})
+            return profiles[school_id]
+
+        return days
+
+    def review_days_at(self, school_id: str) -> int:
+        return self._review_days()(school_id)
+
+    # -- sign-in and sessions --------------------------------------------------------
+
+    def sign_in(self, username: str, password: str, kind: SessionKind,
+                client: str | None) -> tuple[Account, str, str | None]:
+        """(account, token, csrf token) or a SignInError; every attempt is audited."""
+        anonymous = Actor(None, client)
+        try:
+            with self.lock:
+                account_id, password_hash = self.accounts.sign_in_gate(username)
+            verified = verify_password(password_hash, password)  # slow: outside the lock
+            with self.writing():
+                account = self.accounts.sign_in_result(username, account_id, password_hash,
+                                                       password, verified)
+                if account is not None:
+                    token, csrf = self.accounts.start_session(account, kind)
+                    self.audit.record(actor=account.actor, action="sign_in",
+                                      object_kind="session", client=client, kind=str(kind))
+            if account is None:  # the failure is counted: now say so
+                raise SignInFailed("wrong username or password")
+            return account, token, csrf
+        except SignInError as error:
+            outcome = {SignInFailed: "failed", SignInSlowed: "slowed",
+                       SignInLocked: "locked"}[type(error)]
+            # The username goes in the erasable details; the chain keeps only the outcome.
+            self.record(anonymous, "sign_in", "session", outcome=outcome, username=username)
+            raise
+
+    def session(self, token: str, kind: SessionKind) -> Session | None:
+        with self.lock:
+            return self.accounts.session(token, kind)
+
+    def sign_out(self, actor: Actor, token: str) -> None:
+        with self.writing():
+            self.accounts.end_session(token)
+            self.audit.record(actor=actor.name, action="sign_out", object_kind="session",
+                              client=actor.client)
+
+    # -- why declarations were decided or withdrawn: the facts do not say ---------------
+
+    def note_declaration(self, declaration_id: str, actor: Actor, kind: str, reason: str) -> None:
+        """Record why (the caller holds a transaction)."""
+        self.db.execute("INSERT INTO declaration_notes (declaration_id, at, actor, kind, reason) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        (declaration_id, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                         actor.name, kind, reason))
+
+    def declaration_reasons(self, declaration_ids: list[str]) -> dict[str, str]:
+        """The latest reason given for each of the declarations that has one."""
+        reasons: dict[str, str] = {}
+        with self.lock:
+            for start in range(0, len(declaration_ids), 500):
+                chunk = declaration_ids[start:start + 500]
+                rows = self.db.execute(
+                    f"SELECT declaration_id, reason FROM declaration_notes WHERE declaration_id "
+                    f"IN ({', '.join('?' * len(chunk))}) ORDER BY note_id", chunk)
+                reasons.update(rows)
+        return reasons
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.close()

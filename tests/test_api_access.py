@@ -1,0 +1,182 @@
+"""Least privilege: each rule of api/access.py proven by a request that is denied (and,
+beside it, the same request by someone who is allowed, so the denial means something)."""
+
+import pytest
+
+import api.auth
+from tests.api_world import FAST_HASHER, ServiceUnderTest, service, small_trust  # noqa: F401
+from tests.builder import WorldBuilder
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@pytest.fixture
+def made(service):
+    """Things T1 made: a declaration, a declared connection, an approach report; and the
+    pupil-contact case about T1 at S1."""
+    declaration = service.post("T1", "/api/declarations",
+                                json={"counterpart_id": "M1", "basis": "other"}).json()
+    connection = service.post("T1", "/api/connections",
+                              json={"other_id": "M1", "channel": "whatsapp"}).json()
+    report = service.post("T1", "/api/approaches",
+                          data={"from_id": "P1", "channel": "instagram",
+                                "occurred_on": "2026-11-20"},
+                          files={"evidence": ("shot.png", PNG, "image/png")}).json()
+    case = service.case_of("pupil-contact", "T1", "P1")
+    return {"declaration": declaration["declaration_id"], "connection": connection["connection_id"],
+            "report": report["report_id"], "evidence": report["evidence"][0]["evidence_id"],
+            "case": case["finding_id"]}
+
+
+def check(service, allowed, denied, method, url, **kwargs):
+    """`denied` gets 403; `allowed` (if any) does not."""
+    if allowed is not None:
+        response = getattr(service, method)(allowed, url, **kwargs)
+        assert response.status_code < 400, (allowed, url, response.text)
+    response = getattr(service, method)(denied, url, **kwargs)
+    assert response.status_code == 403, (denied, url, response.status_code, response.text)
+
+
+# -- staff: only their own, never a finding about someone else ---------------------------------
+
+def test_staff_see_only_their_own_declarations(service, made):
+    check(service, "T1", "T2", "get", f"/api/declarations/{made['declaration']}")
+    assert service.get("T2", "/api/declarations").json() == []
+
+
+def test_staff_withdraw_only_their_own_declarations(service, made):
+    check(service, None, "T2", "post", f"/api/declarations/{made['declaration']}/withdraw",
+          json={"reason": "not mine"})
+
+
+def test_staff_cannot_decide_declarations(service, made):
+    check(service, None, "T1", "post", f"/api/declarations/{made['declaration']}/decision",
+          json={"decision": "accepted", "reason": "my own"})
+
+
+def test_staff_see_only_their_own_connections(service, made):
+    check(service, "T1", "T2", "get", f"/api/connections/{made['connection']}")
+    check(service, "T1", "T2", "get", "/api/connections", params={"person_id": "T1"})
+    assert service.get("T2", "/api/connections").json() == []
+
+
+def test_staff_withdraw_only_connections_they_declared(service, made):
+    check(service, None, "T2", "delete", f"/api/connections/{made['connection']}")
+    # C1 is T1's, but found by monitoring: not T1's to withdraw.
+    check(service, None, "T1", "delete", "/api/connections/C1")
+
+
+def test_staff_see_only_their_own_approach_reports(service, made):
+    check(service, "T1", "T2", "get", f"/api/approaches/{made['report']}")
+    check(service, "T1", "T2", "get",
+          f"/api/approaches/{made['report']}/evidence/{made['evidence']}")
+    check(service, None, "T2", "post", f"/api/approaches/{made['report']}/evidence",
+          files={"evidence": ("more.png", PNG, "image/png")})
+
+
+def test_staff_never_see_a_finding_about_someone_else(service, made):
+    check(service, "T1", "T2", "get", f"/api/cases/{made['case']}")
+    assert service.get("T2", "/api/cases").json() == []
+    assert service.get("T2", "/api/findings").json()["findings"] == []
+    assert {f["adult_id"] for f in service.get("T1", "/api/findings").json()["findings"]} == {"T1"}
+
+
+def test_staff_cannot_move_a_case_about_themselves(service, made):
+    check(service, "L1", "T1", "post", f"/api/cases/{made['case']}/moves",
+          json={"to_state": "in_review", "reason": "looking"})
+
+
+def test_staff_see_no_one_but_themselves(service):
+    check(service, "T1", "T2", "get", "/api/people/T1")
+    check(service, "L1", "T1", "get", "/api/people", params={"school_id": "S1"})
+    check(service, "L1", "T1", "get", "/api/people/P1/network")
+
+
+# -- senior leaders and the DSL: their own school only ------------------------------------------
+
+def test_leaders_see_only_their_own_school(service, made):
+    check(service, "L1", "BL1", "get", "/api/people/P1")
+    check(service, "L1", "BL1", "get", "/api/people/P1/network")
+    check(service, "L1", "BL1", "get", "/api/people", params={"school_id": "S1"})
+    check(service, "L1", "BL1", "get", f"/api/declarations/{made['declaration']}")
+    check(service, "L1", "BL1", "get", "/api/connections", params={"person_id": "T1"})
+    check(service, "L1", "BL1", "get", f"/api/approaches/{made['report']}")
+    check(service, "L1", "BL1", "get", f"/api/cases/{made['case']}")
+    check(service, "D1", "BL1", "get", f"/api/cases/{made['case']}")
+    assert {c["finding"]["school_id"] for c in service.get("BL1", "/api/cases").json()} == {"S2"}
+
+
+def test_leaders_decide_only_declarations_at_their_school(service, made):
+    check(service, "H1", "BL1", "post", f"/api/declarations/{made['declaration']}/decision",
+          json={"decision": "accepted", "reason": "known"})
+
+
+def test_a_leader_cannot_decide_their_own_declaration(service):
+    declaration = service.post("L1", "/api/declarations",
+                               json={"counterpart_id": "P1", "basis": "family_member"}).json()
+    url = f"/api/declarations/{declaration['declaration_id']}/decision"
+    check(service, "H1", "L1", "post", url, json={"decision": "accepted", "reason": "aunt"})
+
+
+def test_the_dsl_does_not_decide_declarations(service, made):
+    check(service, "L1", "D1", "post", f"/api/declarations/{made['declaration']}/decision",
+          json={"decision": "rejected", "reason": "no"})
+
+
+def test_a_recused_leader_never_sees_the_case(tmp_path, monkeypatch):
+    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    world = small_trust()
+    world.family_links += WorldBuilder().family("L1", "sibling", "T1").build().family_links
+    served = ServiceUnderTest(tmp_path, world)
+    try:
+        case = served.case_of("pupil-contact", "T1", "P1", who="H1")
+        assert case["finding"]["recused"] == [{"person_id": "L1", "reason": "family of T1"}]
+        assert "L1" not in case["finding"]["route_to"]
+        check(served, "H1", "L1", "get", f"/api/cases/{case['finding_id']}")
+        check(served, "H1", "L1", "post", f"/api/cases/{case['finding_id']}/moves",
+              json={"to_state": "in_review", "reason": "mine to review"})
+        assert served.get("L1", "/api/cases").json() == []
+    finally:
+        served.close()
+
+
+def test_leaders_manage_no_accounts_imports_or_profiles(service):
+    check(service, "admin", "L1", "get", "/api/accounts")
+    check(service, "admin", "H1", "put", "/api/schools/S1/profile", json={"profile": "mowbray"})
+    check(service, None, "H1", "post", "/api/imports",
+          files={"file": ("trust.zip", b"PK\x05\x06" + b"\x00" * 18, "application/zip")})
+    check(service, "admin", "L1", "post", "/api/people",
+          json={"person_id": "N1", "given_name": "New"})
+
+
+# -- trust admins: imports, accounts and profiles, not cases -------------------------------------
+
+def test_trust_admins_see_no_cases_networks_or_declarations(service, made):
+    check(service, "L1", "admin", "get", f"/api/cases/{made['case']}")
+    check(service, "L1", "admin", "get", "/api/people/P1/network")
+    check(service, "L1", "admin", "get", "/api/declarations")
+    check(service, "L1", "admin", "get", f"/api/approaches/{made['report']}")
+    check(service, "T1", "admin", "post", "/api/declarations",
+          json={"counterpart_id": "P1", "basis": "other"})
+
+
+# -- the auditor: only the audit trail -----------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["/api/cases", "/api/schools", "/api/people/P1",
+                                 "/api/findings", "/api/profiles", "/api/accounts"])
+def test_the_auditor_reads_nothing_but_the_audit_trail(service, url):
+    check(service, None, "auditor", "get", url)
+
+
+def test_only_the_auditor_reads_the_audit_trail(service):
+    check(service, "auditor", "admin", "get", "/api/audit")
+    check(service, "auditor", "L1", "get", "/api/audit/verify")
+    check(service, None, "auditor", "post", "/api/findings/refresh")
+
+
+def test_nothing_without_signing_in(service):
+    for url in ("/api/cases", "/api/people/P1", "/api/audit"):
+        response = service.http.get(url)
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"
+    assert service.http.get("/api/cases", headers={"Authorization": "Bearer forged"}).status_code == 401

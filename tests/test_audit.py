@@ -1,0 +1,118 @@
+"""The audit trail: a hash chain that shows any change, from which a person's details can
+be erased without breaking it; `relreg audit verify` says which."""
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from api.db import SERVICE_DATABASE_NAME, open_service_db
+from graph.audit import AuditTrail
+
+
+@pytest.fixture
+def trail(tmp_path):
+    db = open_service_db(tmp_path / SERVICE_DATABASE_NAME)
+    yield AuditTrail(db)
+    db.close()
+
+
+def fill(trail):
+    trail.record(actor="account:3", action="person.network.view", object_kind="person",
+                 object_id="P1", subjects=["P1"], client="10.1.2.3", depth=2)
+    trail.record(actor="account:1", action="declaration.create", object_kind="declaration",
+                 object_id="D1", subjects=["T1", "M1"], client="10.1.2.4")
+    trail.record(actor="account:3", action="declaration.decide", object_kind="declaration",
+                 object_id="D1", subjects=["T1", "M1"], reason="known to the school")
+
+
+def tamper(trail, sql, *params):
+    """What someone with the database file could do: drop the guards, then edit."""
+    trail.db.execute("PRAGMA foreign_keys=OFF")
+    trail.db.execute("DROP TRIGGER audit_entries_are_never_changed")
+    trail.db.execute("DROP TRIGGER audit_entries_are_never_deleted")
+    trail.db.execute(sql, params)
+
+
+def test_an_untouched_trail_verifies(trail):
+    fill(trail)
+    result = trail.verify()
+    assert result.ok and result.entries == 3 and result.erased == 0
+    entries = trail.entries()
+    assert [e.action for e in entries] == ["person.network.view", "declaration.create",
+                                           "declaration.decide"]
+    assert entries[0].details == {"object_id": "P1", "subjects": ["P1"], "client": "10.1.2.3",
+                                  "depth": 2}
+
+
+def test_the_trail_refuses_edits_and_deletes(trail):
+    fill(trail)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        trail.db.execute("UPDATE audit_entries SET actor = 'account:9' WHERE seq = 1")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        trail.db.execute("DELETE FROM audit_entries WHERE seq = 3")
+
+
+@pytest.mark.parametrize("sql, params, bad_seq", [
+    ("UPDATE audit_entries SET actor = ? WHERE seq = 2", ("account:9",), 2),
+    ("UPDATE audit_entries SET action = ? WHERE seq = 1", ("sign_in",), 1),
+    ("DELETE FROM audit_entries WHERE seq = ?", (2,), 3),  # the entry after the gap
+    ("UPDATE audit_details SET details = replace(details, 'known', 'unknown') WHERE seq = ?",
+     (3,), 3),
+])
+def test_any_change_breaks_the_chain_where_it_was_made(trail, sql, params, bad_seq):
+    fill(trail)
+    tamper(trail, sql, *params)
+    result = trail.verify()
+    assert not result.ok
+    assert result.first_bad_seq == bad_seq
+
+
+def test_erasing_a_person_leaves_the_chain_verifiable(trail):
+    fill(trail)
+    trail.record(actor="account:2", action="sign_in", object_kind="session", client="10.9.9.9")
+    assert trail.erase_person("M1") == 2
+    result = trail.verify()
+    assert result.ok and result.entries == 4 and result.erased == 2
+    entries = trail.entries()
+    assert [e.details is None for e in entries] == [False, True, True, False]
+    assert [e.action for e in entries][1:3] == ["declaration.create", "declaration.decide"]
+    dump = "\n".join(trail.db.iterdump())
+    assert "M1" not in dump and "known to the school" not in dump
+    assert "P1" in dump, "other people's entries are untouched"
+
+
+def test_what_the_chain_hashes_holds_no_personal_data(trail):
+    fill(trail)
+    chained = trail.db.execute("SELECT * FROM audit_entries").fetchall()
+    text = repr(chained)
+    for personal in ("P1", "T1", "M1", "10.1.2.3", "known to the school", "D1"):
+        assert personal not in text
+
+
+RELREG = shutil.which("relreg")
+
+
+def relreg_audit_verify(data_dir):
+    command = [RELREG] if RELREG else [sys.executable, "-m", "graph.cli"]
+    return subprocess.run([*command, "audit", "verify", "--data", str(data_dir)],
+                          capture_output=True, text=True)
+
+
+def test_relreg_audit_verify(tmp_path, trail):
+    fill(trail)
+    result = relreg_audit_verify(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "audit trail intact: 3 entries" in result.stdout
+    tamper(trail, "UPDATE audit_entries SET outcome = 'denied' WHERE seq = 2")
+    result = relreg_audit_verify(tmp_path)
+    assert result.returncode == 1
+    assert "entry 2" in result.stderr
+
+
+def test_relreg_audit_verify_without_a_service_database(tmp_path):
+    result = relreg_audit_verify(tmp_path / "nothing")
+    assert result.returncode != 0
+    assert "no service database" in result.stderr
