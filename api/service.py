@@ -11,6 +11,7 @@ the new evidence, ones that no longer fire resolved with the change as the reaso
 from __future__ import annotations
 
 import contextlib
+import logging
 import datetime as dt
 import sqlite3
 import threading
@@ -36,8 +37,26 @@ from api.settings import Settings
 from graph.audit import AuditTrail
 from graph.model import World
 from graph.profiles import load_profile
-from graph.review import REGISTER, CaseBook
+from graph.review import REGISTER, CaseBook, CaseChange
 from graph.store.base import Store
+from graph.timeline import what_happened
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reevaluation:
+    since: dt.date | None  # the last run before this one
+    as_of: dt.date
+    changes: list[tuple[CaseChange, str]]  # each change to a case, with what happened
+
+    def lines(self) -> list[str]:
+        head = (f"re-evaluated as of {self.as_of}; last run as of {self.since}" if self.since
+                else f"re-evaluated as of {self.as_of}; first run")
+        lines = [head + f": {len(self.changes)} change(s)"]
+        for change, why in self.changes:
+            lines.append(f"{change.kind} {change.finding_id} ({', '.join(change.subjects)}): {why}")
+        return lines
 
 
 @dataclass(frozen=True)
@@ -88,6 +107,8 @@ class Register:
             self.audit = AuditTrail(db)
             self.accounts = AccountBook(db, settings, clock)
             self.evidence = EvidenceBox(db, self.data_dir / "evidence")
+            db.execute("CREATE TABLE IF NOT EXISTS reevaluations (as_of TEXT NOT NULL, "
+                       "run_at TEXT NOT NULL, changes INTEGER NOT NULL)")
             db.execute("CREATE TABLE IF NOT EXISTS declaration_notes (note_id INTEGER PRIMARY KEY, "
                        "declaration_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, "
                        "kind TEXT NOT NULL, reason TEXT NOT NULL)")
@@ -134,12 +155,41 @@ class Register:
     def keep_current(self) -> None:
         """Re-evaluate once the date has moved on (an ex-pupil may have turned 18)."""
         with self.lock:
-            today = self.today()
-            if self._synced_on != today:
-                cause = ("the service started" if self._synced_on is None
-                         else f"re-evaluated as of {today.isoformat()}")
-                with self.writing():
-                    self._sync(cause)
+            if self._synced_on != self.today():
+                self.reevaluate(self.today(), "the service started" if self._synced_on is None else None)
+
+    def run_daily(self, check_every_seconds: float = 600) -> threading.Event:
+        """Re-evaluate each day as it comes, even when no one uses the service; set the
+        returned event to stop."""
+        stop = threading.Event()
+
+        def loop():
+            while not stop.wait(check_every_seconds):
+                try:
+                    self.keep_current()
+                except Exception:  # the next check tries again; the reason is in the log
+                    log.exception("the daily re-evaluation failed")
+
+        threading.Thread(target=loop, name="daily-reevaluation", daemon=True).start()
+        return stop
+
+    def reevaluate(self, as_of: dt.date, cause: str | None = None) -> Reevaluation:
+        """Bring the cases in line with the findings as of `as_of` (the daily run, or
+        `relreg reevaluate`), and say what changed since the last run and why."""
+        with self.lock:
+            last = self.db.execute("SELECT MAX(as_of) FROM reevaluations").fetchone()[0]
+            since = dt.date.fromisoformat(last) if last else None
+            with self.writing():
+                changes = self._sync(cause or f"re-evaluated as of {as_of.isoformat()}", as_of)
+                self.db.execute("INSERT INTO reevaluations (as_of, run_at, changes) VALUES (?, ?, ?)",
+                                (as_of.isoformat(), dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                                 len(changes)))
+            explained = [
+                (change, what_happened(self._store, self.cases.get(change.finding_id).finding,
+                                       since, as_of))
+                for change in changes
+            ]
+        return Reevaluation(since, as_of, explained)
 
     def refresh(self, actor: Actor) -> None:
         """Re-evaluate on demand as of today and bring the cases in line."""
@@ -148,16 +198,19 @@ class Register:
                               client=actor.client)
             self._sync(f"re-evaluated on demand as of {self.today().isoformat()}")
 
-    def _sync(self, cause: str) -> None:
+    def _sync(self, cause: str, as_of: dt.date | None = None) -> list[CaseChange]:
         today = self.today()
+        as_of = as_of or today
         review_days = self._review_days()
-        changes = self.cases.sync(self._store.findings(today), today, cause, review_days)
+        changes = self.cases.sync(self._store.findings(as_of), as_of, cause, review_days)
         for change in changes:
             self.audit.record(
                 actor=REGISTER, action=f"case.{change.kind}", object_kind="case",
                 object_id=change.finding_id, subjects=change.subjects,
                 from_state=change.from_state, to_state=change.to_state, reason=change.reason)
-        self._synced_on = today
+        if as_of == today:
+            self._synced_on = today
+        return changes
 
     def _review_days(self) -> Callable[[str], int]:
         profiles: dict[str, int] = {}

@@ -415,11 +415,36 @@ def serve(demo, host, port, store, data):
     gc.freeze()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # No access log: it would hold client addresses and ids. The app logs route templates.
+    stop_daily_run = app.state.register.run_daily()
     try:
         uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
     finally:
+        stop_daily_run.set()
         app.state.register.close()
         opened.close()
+
+
+@main.command()
+@click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
+              help="Evaluation date (default today).")
+@store_option
+@data_option
+def reevaluate(as_of, store, data):
+    """Raise and resolve cases as time moves on (pupils leave, ex-pupils reach the age
+    limit, adults join or leave), and say what changed since the last run and why."""
+    from api.db import SERVICE_DATABASE_NAME, open_service_db
+    from api.service import Register
+    from api.settings import Settings
+
+    with open_store(store, data) as opened:
+        data_dir = _service_data_dir(opened, data)
+        register = Register(opened, open_service_db(data_dir / SERVICE_DATABASE_NAME), Settings(),
+                            data_dir, today=lambda: as_of)
+        try:
+            for line in register.reevaluate(as_of).lines():
+                click.echo(line)
+        finally:
+            register.close()
 
 
 @main.command(name="add-account")
