@@ -219,6 +219,21 @@ def people():
     """One person per human: proposals of the same person, merges and their undoing."""
 
 
+def _audit(data_dir: Path, action: str, object_id: str, subjects: list[str], **details) -> None:
+    """Write what a command did about people in the review service's audit trail."""
+    from api.db import SERVICE_DATABASE_NAME, open_service_db, transaction
+    from graph.audit import AuditTrail
+
+    db = open_service_db(data_dir / SERVICE_DATABASE_NAME)
+    try:
+        trail = AuditTrail(db)  # creates its tables: not inside the transaction
+        with transaction(db):
+            trail.record(actor="command-line", action=action, object_kind="person",
+                         object_id=object_id, subjects=subjects, **details)
+    finally:
+        db.close()
+
+
 def _identity_table(data: str | None):
     from graph.identity import IdentityTable
     from graph.store.embedded import default_data_dir
@@ -252,6 +267,8 @@ def people_merge(kept_id, absorbed_id, merged_by, reason, store, data):
                                   merged_by=merged_by, reason=reason)
         except StoreError as error:
             raise click.ClickException(str(error)) from None
+        _audit(_service_data_dir(target, data), "person.merge", record.merge_id,
+               [kept_id, absorbed_id], merged_by=merged_by, reason=reason)
     click.echo(record.summary())
 
 
@@ -262,6 +279,10 @@ def people_merge(kept_id, absorbed_id, merged_by, reason, store, data):
 def people_reject(person_id, other_id, data):
     """Two people a person judged to be two humans: never proposed again."""
     _identity_table(data).reject_proposal(person_id, other_id)
+    from graph.store.embedded import default_data_dir
+
+    _audit(Path(data) if data else default_data_dir(), "person.merge.reject",
+           f"{person_id}|{other_id}", [person_id, other_id])
     click.echo(f"{person_id} and {other_id} are two people")
 
 
@@ -278,6 +299,8 @@ def people_undo(merge_id, store, data):
             record = undo_merge(target, _identity_table(data), merge_id)
         except StoreError as error:
             raise click.ClickException(str(error)) from None
+        _audit(_service_data_dir(target, data), "person.merge.undo", merge_id,
+               [record.kept_id, record.absorbed_id])
     click.echo(record.summary())
 
 

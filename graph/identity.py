@@ -442,7 +442,7 @@ class MergeRecord:
     def summary(self) -> str:
         counts = {name: n for name, n in self.removed.counts().items() if n}
         moved = ", ".join(f"{n} {name}" for name, n in counts.items())
-        text = f"merged {self.absorbed_id} into {self.kept_id} ({moved})"
+        text = f"{self.merge_id}: merged {self.absorbed_id} into {self.kept_id} ({moved})"
         return text + (f"; undone {self.undone_at}" if self.undone_at else "")
 
     def to_json(self) -> dict:

@@ -156,7 +156,7 @@ def test_merge_rewrites_every_fact_and_undo_restores_exactly(store, tmp_path):
             ("L1", "PARENT"), ("PARENT", "H1")]
         assert identity.of_person("DUP") == set()
         assert ("email", "dee@example.invalid") in identity.of_person("PARENT")
-        assert record.summary().startswith("merged DUP into PARENT (")
+        assert record.summary().startswith(f"{record.merge_id}: merged DUP into PARENT (")
         assert [m.merge_id for m in merges(identity)] == [record.merge_id]
 
         undone = undo_merge(store, identity, record.merge_id)

@@ -321,3 +321,38 @@ def test_a_contacts_birth_date_from_the_staff_export_survives_the_next_ctf(store
     nell = next(p for p in store.export_world().people.values() if p.given_name == "Nell")
     assert str(nell.date_of_birth) == "1984-03-02"
     assert not import_path(store, roll).changed
+
+
+def test_merge_and_undo_on_the_command_line_are_in_the_audit_trail(store, tmp_path, staff_source):
+    """A trust admin confirms a proposal with `relreg people merge`, then undoes it: both are
+    audited, the chain still verifies, and the register is as it was."""
+    import shutil
+    import subprocess
+
+    from api.db import SERVICE_DATABASE_NAME, open_service_db
+    from graph.audit import AuditTrail
+
+    import_path(store, write_ctf(tmp_path / "roll.xml", [AVA]), school_id="S1")
+    import_path(store, staff_export(tmp_path, "X1,Nel,Quillfeather,,07700 900111,01/09/2020,"),
+                source=staff_source)
+    write_folder(store.export_world(), tmp_path / "before")
+    store.close()
+    relreg = [shutil.which("relreg")]
+    data = ["--data", str(tmp_path / "data")]
+    proposals = subprocess.run(relreg + ["people", "proposals"] + data, capture_output=True, text=True,
+                               check=True).stdout.split()
+    kept, absorbed = proposals[0], proposals[1].rstrip(":")
+    merging = subprocess.run(relreg + ["people", "merge", kept, absorbed, "--by", "H1"] + data,
+                             capture_output=True, text=True)
+    assert merging.returncode == 0, merging.stderr
+    merged = merging.stdout
+    merge_id = merged.split()[0].rstrip(":")
+    subprocess.run(relreg + ["people", "undo", merge_id] + data, capture_output=True, check=True)
+    subprocess.run(relreg + ["audit", "verify"] + data, capture_output=True, check=True)
+    db = open_service_db(tmp_path / "data" / SERVICE_DATABASE_NAME)
+    actions = [entry.action for entry in AuditTrail(db).entries()]
+    db.close()
+    assert actions == ["person.merge", "person.merge.undo"]
+    with EmbeddedStore(tmp_path / "data") as reopened:
+        write_folder(reopened.export_world(), tmp_path / "after")
+    assert filecmp.dircmp(tmp_path / "before", tmp_path / "after").diff_files == []
