@@ -24,14 +24,39 @@ def test_ci_runs_the_readme_test_command():
     assert test in (ROOT / ".ci" / "run").read_text().splitlines()
 
 
-def test_readme_run_command_shows_findings(tmp_path):
+def test_readme_run_command_starts_the_register_with_demo_sign_ins(tmp_path):
+    """The README's first command, as typed (less the install), with a data directory and
+    port of the test's own: the service answers and prints a sign-in per role."""
+    import signal
+    import time
+
+    from tests.test_api_serve import free_port, http
+
     run, _ = readme_commands()
     relreg_part = run.split("&&")[-1].split()
     assert relreg_part[0] == "relreg"
-    result = subprocess.run(
-        [sys.executable, "-m", "graph.cli", *relreg_part[1:], "--data", str(tmp_path)],
-        capture_output=True, text=True, check=True,
-    )
-    assert "seeded a demo trust" in result.stdout
-    assert re.search(r"\d+ finding\(s\) as of", result.stdout)
-    assert "pupil-contact" in result.stdout
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "graph.cli", *relreg_part[1:], "--data", str(tmp_path), "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        printed = []
+        for line in server.stdout:
+            printed.append(line)
+            if line.split()[:1] == ["auditor"] or len(printed) > 30:
+                break
+        status = None
+        for _ in range(100):
+            try:
+                status = http("GET", f"http://127.0.0.1:{port}/api/health")[0]
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert status == 200
+        text = "".join(printed)
+        assert "seeded a demo trust" in text
+        for role in ("staff", "senior_leader", "headteacher", "dsl", "trust_admin", "auditor"):
+            assert re.search(rf"^\s+{role}\s+\S+\s+\S+$", text, flags=re.MULTILINE), role
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
