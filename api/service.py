@@ -31,7 +31,7 @@ from api.auth import (
     SignInSlowed,
     verify_password,
 )
-from api.db import transaction
+from graph.sqlite import transaction
 from api.evidence import EvidenceBox
 from api.settings import Settings
 from graph.audit import AuditTrail

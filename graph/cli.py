@@ -17,7 +17,7 @@ from rich.table import Table
 
 from graph.exchange import ExchangeError, read_folder, write_folder
 from graph.facts import FactGraph
-from graph.model import Role
+from graph.model import Role, World
 from graph.profiles import SETTING_NAMES, SHIPPED, load_profile
 from graph.rules import evaluate, findings_json
 from graph.store.base import Store, StoreError
@@ -47,7 +47,7 @@ def _date(_ctx, _param, value: str | None) -> dt.date:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _read(folder: str) -> "World":  # noqa: F821
+def _read(folder: str) -> World:
     with progress_bar(f"reading {folder}", None) as advance:
         try:
             return read_folder(folder, progress=advance)
@@ -221,7 +221,8 @@ def people():
 
 def _audit(data_dir: Path, action: str, object_id: str, subjects: list[str], **details) -> None:
     """Write what a command did about people in the review service's audit trail."""
-    from api.db import SERVICE_DATABASE_NAME, open_service_db, transaction
+    from api.db import SERVICE_DATABASE_NAME, open_service_db
+    from graph.sqlite import transaction
     from graph.audit import AuditTrail
 
     db = open_service_db(data_dir / SERVICE_DATABASE_NAME)
@@ -483,7 +484,8 @@ def reevaluate(as_of, store, data):
 def add_account(username, role, person_id, school_id, password, store, data):
     """Make a service account: the first trust admin, who makes the others in the service."""
     from api.auth import SCHOOL_ROLES, AccountBook, AccountRole, UsernameTaken
-    from api.db import SERVICE_DATABASE_NAME, open_service_db, transaction
+    from api.db import SERVICE_DATABASE_NAME, open_service_db
+    from graph.sqlite import transaction
     from api.settings import Settings
     from graph.audit import AuditTrail
     from graph.store.embedded import default_data_dir

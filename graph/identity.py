@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 import re
-import sqlite3
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -38,6 +37,7 @@ from rapidfuzz import fuzz
 
 from graph.exchange import cell_text, record_rows, world_from_cells
 from graph.model import BirthDate, Person, World
+from graph.sqlite import open_database, transaction
 from graph.store.base import Store, StoreError
 
 IDENTITY_DATABASE = "identity.sqlite3"
@@ -297,9 +297,7 @@ class IdentityTable:
     def __init__(self, data_dir: str | os.PathLike):
         Path(data_dir).mkdir(parents=True, exist_ok=True)
         self.path = Path(data_dir) / IDENTITY_DATABASE
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db = open_database(self.path)
         self._db.executescript("""
             CREATE TABLE IF NOT EXISTS identifiers (
                 person_id TEXT, kind TEXT, value TEXT, PRIMARY KEY (person_id, kind, value));
@@ -325,7 +323,7 @@ class IdentityTable:
         self.close()
 
     def _transaction(self):
-        return _Transaction(self._db)
+        return transaction(self._db)
 
     # identifiers
 
@@ -406,18 +404,6 @@ class IdentityTable:
                                tuple(sorted((a, b)))).fetchone()
         return row[0] if row else None
 
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection):
-        self._db = db
-
-    def __enter__(self):
-        self._db.execute("BEGIN IMMEDIATE")
-        return self._db
-
-    def __exit__(self, exc_type, exc, tb):
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
-        return False
 
 
 # -- merging and undoing -----------------------------------------------------------------
@@ -603,5 +589,3 @@ def _rewrite(world: World, kept: str, absorbed: str) -> tuple[World, World]:
                 admin_keys.add(moved.key)
                 added.account_admins.append(moved)
     return removed, added
-
-

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
 from pathlib import Path
 
 from graph.exchange import FILES, cell_text, record_rows, world_from_cells
@@ -27,6 +26,7 @@ from graph.model import (
     World,
 )
 from graph.rules import Evaluation
+from graph.sqlite import open_database, transaction
 from graph.store.base import Progress, Store, StoreError, sort_people, walk
 
 DATABASE_NAME = "register.sqlite3"
@@ -68,9 +68,7 @@ class EmbeddedStore(Store):
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / DATABASE_NAME
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db = open_database(self.path)
         self._db.execute("PRAGMA foreign_keys=OFF")
         self._create_schema()
         self.facts = FactGraph(self._load_world())
@@ -92,7 +90,7 @@ class EmbeddedStore(Store):
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def _transaction(self):
-        return _Transaction(self._db)
+        return transaction(self._db)
 
     def _load_world(self) -> World:
         cells = {
@@ -317,18 +315,3 @@ class EmbeddedStore(Store):
                 if d.declarer_id in among and d.counterpart_id in among:
                     world.declarations[d.declaration_id] = d
         return world
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error: all or nothing."""
-
-    def __init__(self, db: sqlite3.Connection):
-        self._db = db
-
-    def __enter__(self):
-        self._db.execute("BEGIN IMMEDIATE")
-        return self._db
-
-    def __exit__(self, exc_type, exc, tb):
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
-        return False
