@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from api.db import open_service_db
 from api.errors import install_error_handlers, route_template
+from api.pages import install_pages
 from api.routes import api_router
 from api.service import Register
 from api.settings import Settings
@@ -55,6 +56,7 @@ def create_app(store: Store, service_db: str | os.PathLike, *, settings: Setting
     app.state.register = register
     app.include_router(api_router)
     install_error_handlers(app)
+    install_pages(app)
 
     app.add_middleware(RequestLog)
     return app

@@ -1,0 +1,182 @@
+"""Trust admins' pages: import an exchange folder as a zip (every problem shown as
+FILE:LINE: column: what is wrong), manage accounts, and choose each school's policy
+profile. The auditor's page reads the audit trail. All call the API's route functions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile, status
+from pydantic import ValidationError
+
+from api.auth import AccountRole
+from api.deps import ActorDep, Auditor, CurrentSession, RegisterDep, TrustAdmin
+from api.pages.common import ROLE_NAMES, messages_of, page, see_other
+from api.routes.accounts import create_account, get_account, list_accounts, update_account
+from api.routes.audit import read_audit_trail, verify_audit_trail
+from api.routes.imports import import_folder
+from api.routes.schools import list_schools, set_school_profile
+from api.schemas import AccountCreate, AccountUpdate, SchoolProfileUpdate
+from graph.profiles import SHIPPED, load_profile
+
+router = APIRouter(include_in_schema=False)
+
+ACCOUNT_LABELS = {"username": "Username", "password": "Password", "role": "Role",
+                  "person_id": "Person id", "school_id": "School", "disabled": "Access"}
+
+
+# -- import -----------------------------------------------------------------------------
+
+@router.get("/admin/import")
+def import_page(request: Request, session: CurrentSession, _admin: TrustAdmin):
+    return page(request, "admin_import.html", {"title": "Import an exchange folder"},
+                session=session)
+
+
+@router.post("/admin/import")
+def post_import(request: Request, register: RegisterDep, session: CurrentSession,
+                admin: TrustAdmin, actor: ActorDep,
+                file: Annotated[UploadFile | None, File()] = None):
+    context = {"title": "Import an exchange folder"}
+    if file is None or not file.filename:
+        context["problems"] = ["Choose the zip file of the exchange folder."]
+        return page(request, "admin_import.html", context, session=session,
+                    status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    try:
+        result = import_folder(register, admin, actor, file)
+    except HTTPException as error:
+        # Each problem of a rejected folder is already FILE:LINE: column: what is wrong.
+        context["problems"] = [p["msg"] for p in error.detail] if isinstance(error.detail, list) \
+            else [str(error.detail)]
+        context["file_name"] = file.filename
+        return page(request, "admin_import.html", context, session=session,
+                    status_code=error.status_code)
+    context.update(imported=result.imported, file_name=file.filename)
+    return page(request, "admin_import.html", context, session=session)
+
+
+# -- accounts ---------------------------------------------------------------------------
+
+def _accounts_page(request, register, session, admin, *, errors=None, values=None,
+                   status_code=200):
+    return page(request, "admin_accounts.html", {
+        "title": "Accounts", "accounts": list_accounts(register, admin),
+        "schools": {s.school_id: s.name for s in list_schools(register, admin)},
+        "roles": {str(r): ROLE_NAMES[r] for r in AccountRole},
+        "errors": errors or [], "values": values or {},
+    }, session=session, status_code=status_code)
+
+
+@router.get("/admin/accounts")
+def accounts_page(request: Request, register: RegisterDep, session: CurrentSession,
+                  admin: TrustAdmin):
+    return _accounts_page(request, register, session, admin)
+
+
+@router.post("/admin/accounts")
+def post_account(request: Request, register: RegisterDep, session: CurrentSession,
+                 admin: TrustAdmin, actor: ActorDep,
+                 username: Annotated[str, Form(max_length=100)] = "",
+                 password: Annotated[str, Form(max_length=200)] = "",
+                 role: Annotated[str, Form(max_length=40)] = "",
+                 person_id: Annotated[str, Form(max_length=64)] = "",
+                 school_id: Annotated[str, Form(max_length=64)] = ""):
+    values = {"username": username, "role": role, "person_id": person_id,
+              "school_id": school_id}
+    try:
+        body = AccountCreate(username=username, password=password, role=role,
+                             person_id=person_id or None, school_id=school_id or None)
+        create_account(register, admin, actor, body)
+    except (ValidationError, HTTPException) as error:
+        return _accounts_page(request, register, session, admin,
+                              errors=messages_of(error, ACCOUNT_LABELS), values=values,
+                              status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return see_other("/admin/accounts", "account")
+
+
+AccountId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def _account_page(request, register, session, admin, account_id, *, errors=None,
+                  status_code=200):
+    return page(request, "admin_account.html", {
+        "title": "Change an account", "subject": get_account(register, admin, account_id),
+        "schools": {s.school_id: s.name for s in list_schools(register, admin)},
+        "roles": {str(r): ROLE_NAMES[r] for r in AccountRole}, "errors": errors or [],
+    }, session=session, status_code=status_code)
+
+
+@router.get("/admin/accounts/{account_id}")
+def account_page(request: Request, register: RegisterDep, session: CurrentSession,
+                 admin: TrustAdmin, account_id: AccountId):
+    return _account_page(request, register, session, admin, account_id)
+
+
+@router.post("/admin/accounts/{account_id}")
+def post_account_change(request: Request, register: RegisterDep, session: CurrentSession,
+                        admin: TrustAdmin, actor: ActorDep, account_id: AccountId,
+                        role: Annotated[str, Form(max_length=40)] = "",
+                        person_id: Annotated[str, Form(max_length=64)] = "",
+                        school_id: Annotated[str, Form(max_length=64)] = "",
+                        access: Annotated[str, Form(max_length=20)] = "",
+                        password: Annotated[str, Form(max_length=200)] = "",
+                        unlock: Annotated[str, Form(max_length=10)] = ""):
+    current = get_account(register, admin, account_id)
+    # Send only what changed, so the audit trail names just that.
+    changes = {}
+    if role and role != current.role:
+        changes["role"] = role
+    if person_id and person_id != current.person_id:
+        changes["person_id"] = person_id
+    if school_id and school_id != current.school_id:
+        changes["school_id"] = school_id
+    if access in ("enabled", "disabled") and (access == "disabled") != current.disabled:
+        changes["disabled"] = access == "disabled"
+    if password:
+        changes["password"] = password
+    if unlock:
+        changes["unlock"] = True
+    try:
+        update_account(register, admin, actor, account_id, AccountUpdate(**changes))
+    except (ValidationError, HTTPException) as error:
+        return _account_page(request, register, session, admin, account_id,
+                             errors=messages_of(error, ACCOUNT_LABELS),
+                             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return see_other("/admin/accounts", "account")
+
+
+# -- schools and their profiles ---------------------------------------------------------
+
+@router.get("/admin/schools")
+def schools_page(request: Request, register: RegisterDep, session: CurrentSession,
+                 admin: TrustAdmin):
+    profiles = {name: load_profile(name) for name in SHIPPED}
+    return page(request, "admin_schools.html", {
+        "title": "Schools and their policy profiles", "schools": list_schools(register, admin),
+        "profiles": profiles, "profile_titles": {n: p.title for n, p in profiles.items()},
+    }, session=session)
+
+
+@router.post("/admin/schools/{school_id}/profile")
+def post_school_profile(register: RegisterDep, admin: TrustAdmin, actor: ActorDep,
+                        school_id: Annotated[str, Path(max_length=64)],
+                        profile: Annotated[str, Form(max_length=64)] = ""):
+    try:
+        set_school_profile(register, admin, actor, school_id, SchoolProfileUpdate(profile=profile))
+    except ValidationError:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            f"choose one of the shipped profiles: {', '.join(SHIPPED)}") from None
+    return see_other("/admin/schools", "profile")
+
+
+# -- the audit trail, for the auditor ----------------------------------------------------
+
+@router.get("/audit")
+def audit_page(request: Request, register: RegisterDep, session: CurrentSession,
+               auditor: Auditor, after: Annotated[int, Query(ge=0, le=2**62)] = 0):
+    entries = read_audit_trail(register, auditor, after=after, limit=200)
+    return page(request, "audit.html", {
+        "title": "Audit trail", "entries": entries,
+        "verification": verify_audit_trail(register, auditor),
+        "next_after": entries[-1].seq if len(entries) == 200 else None,
+    }, session=session)

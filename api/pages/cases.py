@@ -1,0 +1,217 @@
+"""Senior leaders' pages: the review queue (overdue first, filtered by school, rule,
+severity and state) and the case page (the finding's explanation, the policy clause's own
+words, the evidence, the small network around the two people, who was recused and why,
+and the decisions, each with a reason). The pages call the API's own route functions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Path, Request, status
+from pydantic import ValidationError
+
+from api.access import check_acts_on_case, check_decides_declaration, check_sees_network
+from api.deps import ActorDep, CurrentSession, RegisterDep, ReviewerAccount
+from api.errors import not_found
+from api.pages.common import RULE_NAMES, STATE_NAMES, messages_of, page, see_other
+from api.pages.network import firing_findings, view_network
+from api.pages.people import known_at
+from api.pages.picture import EDGE_STYLES, ROLE_STYLES, draw
+from api.routes.cases import get_case, list_cases, move_case
+from api.routes.declarations import decide_declaration
+from api.schemas import ID_PATTERN, CaseMove, DeclarationDecision
+from graph.model import World
+from graph.profiles import load_profile
+from graph.review import REVIEWER_MOVES, CaseError, CaseNotFound
+
+router = APIRouter(include_in_schema=False)
+
+FindingId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
+SEVERITIES = {"high": "High", "medium": "Medium", "low": "Low"}
+CASE_NETWORK_CAP = 40  # people around each of the two: enough to see, small enough to read
+MOVE_LABELS = {"to_state": "Decision", "reason": "Reason", "action": "Action",
+               "action_due": "Action due by", "escalated_to": "Escalate to",
+               "conditions": "Conditions", "decision": "Decision"}
+
+
+def _names(register, person_ids) -> dict[str, str]:
+    names = {}
+    for person_id in person_ids:
+        if person_id:
+            person = register.store.person(person_id)
+            names[person_id] = person.name if person else person_id
+    return names
+
+
+@router.get("/cases")
+def review_queue(request: Request, register: RegisterDep, session: CurrentSession,
+                 account: ReviewerAccount, school: str = "", rule: str = "",
+                 severity: str = "", state: str = ""):
+    # Unknown values are ignored rather than refused: they come from the form's own lists.
+    school = school if school in {s.school_id for s in register.store.schools()} else ""
+    rule = rule if rule in RULE_NAMES else ""
+    severity = severity if severity in SEVERITIES else ""
+    state = state if state in STATE_NAMES else ""
+    cases = list_cases(register, account, school_id=school or None, rule=rule or None,
+                       severity=severity or None, state=state or None, limit=1000)
+    schools = {s.school_id: s.name for s in register.store.schools()
+               if s.school_id in {account.school_id, school} | {c.finding.school_id
+                                                                  for c in cases}}
+    names = _names(register, {p for c in cases
+                              for p in (c.finding.adult_id, c.finding.counterpart_id)})
+    return page(request, "queue.html", {
+        "title": "Review queue", "cases": cases, "names": names, "schools": schools,
+        "filters": {"school": school, "rule": rule, "severity": severity, "state": state},
+        "severities": SEVERITIES, "overdue_count": sum(c.overdue for c in cases),
+        "capped": len(cases) >= 1000,
+    }, session=session)
+
+
+def _case_page(request: Request, register, session, account, actor, finding_id: str, *,
+               errors: dict[str, list[str]] | None = None, values: dict | None = None,
+               status_code: int = 200):
+    try:
+        case = get_case(register, account, finding_id)
+    except CaseNotFound:
+        raise not_found("case", finding_id) from None
+    finding = case.finding
+    store = register.store
+    today = register.today()
+    school = next((s for s in store.schools() if s.school_id == finding.school_id), None)
+    profile = load_profile(school.profile) if school else None
+    clauses = [(c, profile.clause_texts.get(c, "") if profile else "") for c in finding.clauses]
+    parties = [p for p in (finding.adult_id, finding.counterpart_id) if p]
+    recused = [r.person_id for r in finding.recused]
+    names = _names(register, {*parties, *recused, *finding.route_to})
+    network = _small_network(register, account, actor, parties, finding_id)
+    drawn_as = {row.person_id: row.known_as for row in network["picture"].people} \
+        if network["shown"] else {}
+    known_as = {p: known_at(store.memberships_of(p), finding.school_id, today)
+                or drawn_as.get(p, "no membership at this school") for p in parties}
+    connections = [c for c in (store.connection(cid) for cid in finding.connection_ids) if c]
+    approaches = []
+    if finding.rule == "approach-reported" and finding.adult_id:
+        with register.lock:
+            approaches = [(r, register.evidence.of_report(r.report_id))
+                          for r in store.approaches_of(finding.adult_id)
+                          if r.from_id == finding.counterpart_id]
+    declarations = []
+    if finding.adult_id and finding.counterpart_id:
+        for d in store.declarations_of(finding.adult_id):
+            if d.declarer_id == finding.adult_id and d.counterpart_id == finding.counterpart_id:
+                declarations.append((d, _may_decide(account, store, d)))
+    reasons = register.declaration_reasons([d.declaration_id for d, _ in declarations])
+    try:
+        with register.lock:
+            check_acts_on_case(account, register.cases.get(finding_id))
+        moves = sorted(REVIEWER_MOVES[case.state], key=list(STATE_NAMES).index)
+    except HTTPException:
+        moves = []
+    return page(request, "case.html", {
+        "title": f"{RULE_NAMES[finding.rule]}: case", "case": case, "finding": finding,
+        "school": school, "profile": profile, "clauses": clauses, "names": names,
+        "known_as": known_as, "connections": connections, "approaches": approaches,
+        "declarations": declarations, "declaration_reasons": reasons, "network": network,
+        "moves": moves, "actors": _actor_names(register, case.history or []),
+        "errors": errors or {}, "values": values or {}, "today": today,
+        "role_styles": ROLE_STYLES, "edge_styles": EDGE_STYLES,
+    }, session=session, status_code=status_code)
+
+
+def _may_decide(account, store, declaration) -> bool:
+    try:
+        check_decides_declaration(account, store, declaration)
+    except HTTPException:
+        return False
+    return declaration.status == "pending"
+
+
+def _small_network(register, account, actor, parties: list[str], finding_id: str) -> dict:
+    """The two people and those directly around them, drawn from the networks the reviewer
+    may see (each view audited). A party whose network they may not see (a parent has no
+    membership of the school) is reached one step further from the other party."""
+    if not parties:
+        return {"shown": False, "why": "This finding is not about two people."}
+    viewable, refused = [], []
+    for person_id in parties:
+        try:
+            check_sees_network(account, register.store, person_id)
+            viewable.append(person_id)
+        except HTTPException as error:
+            refused.append(messages_of(error)[0])
+    if not viewable:
+        return {"shown": False, "why": refused[0]}
+    depth = 2 if refused else 1
+    cap = CASE_NETWORK_CAP * depth
+    parts = [view_network(register, account, actor, person_id, depth, cap, case=finding_id)
+             for person_id in viewable]
+    world = World()
+    for part in parts:
+        world = world.merged(part)
+    findings = firing_findings(register, world.people)
+    picture = draw(world, parties, findings, register.today())
+    return {"shown": True, "picture": picture,
+            "capped": any(len(part.people) >= cap for part in parts)}
+
+
+def _actor_names(register, history) -> dict[str, str]:
+    """How the history names each actor: the account's username, not its number."""
+    names = {"register": "The register"}
+    with register.lock:
+        for event in history:
+            if event.actor.startswith("account:") and event.actor not in names:
+                account = register.accounts.get(int(event.actor.partition(":")[2]))
+                names[event.actor] = account.username if account else event.actor
+    return names
+
+
+@router.get("/cases/{finding_id}")
+def case_page(request: Request, register: RegisterDep, session: CurrentSession,
+              account: ReviewerAccount, actor: ActorDep, finding_id: FindingId):
+    return _case_page(request, register, session, account, actor, finding_id)
+
+
+@router.post("/cases/{finding_id}/moves")
+def post_move(request: Request, register: RegisterDep, session: CurrentSession,
+              account: ReviewerAccount, actor: ActorDep, finding_id: FindingId,
+              to_state: Annotated[str, Form(max_length=40)] = "",
+              reason: Annotated[str, Form(max_length=4000)] = "",
+              action: Annotated[str, Form(max_length=4000)] = "",
+              action_due: Annotated[str, Form(max_length=10)] = "",
+              escalated_to: Annotated[str, Form(max_length=10)] = "",
+              conditions: Annotated[str, Form(max_length=4000)] = ""):
+    values = {"to_state": to_state, "reason": reason, "action": action,
+              "action_due": action_due, "escalated_to": escalated_to, "conditions": conditions}
+    # Only the details of the decision taken go with it.
+    details = {"action_required": {"action": action or None, "action_due": action_due or None},
+               "escalated": {"escalated_to": escalated_to or None},
+               "accepted": {"conditions": conditions or None}}.get(to_state, {})
+    try:
+        if not to_state:
+            raise HTTPException(422, [{"loc": ["body", "to_state"], "msg": "choose one"}])
+        body = CaseMove(to_state=to_state, reason=reason, **details)
+        move_case(register, account, actor, finding_id, body)
+    except (ValidationError, HTTPException, CaseError) as error:
+        return _case_page(request, register, session, account, actor, finding_id,
+                          errors={"move": messages_of(error, MOVE_LABELS)}, values=values,
+                          status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return see_other(f"/cases/{finding_id}", "moved")
+
+
+@router.post("/cases/{finding_id}/declarations/{declaration_id}")
+def post_declaration_decision(request: Request, register: RegisterDep,
+                              session: CurrentSession, account: ReviewerAccount,
+                              actor: ActorDep, finding_id: FindingId,
+                              declaration_id: Annotated[str, Path(max_length=64,
+                                                                  pattern=ID_PATTERN)],
+                              decision: Annotated[str, Form(max_length=20)] = "",
+                              reason: Annotated[str, Form(max_length=4000)] = ""):
+    try:
+        body = DeclarationDecision(decision=decision, reason=reason)
+        decide_declaration(register, account, actor, declaration_id, body)
+    except (ValidationError, HTTPException) as error:
+        return _case_page(request, register, session, account, actor, finding_id,
+                          errors={declaration_id: messages_of(error, MOVE_LABELS)},
+                          values={"decision": decision, "reason": reason},
+                          status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return see_other(f"/cases/{finding_id}", "decided")

@@ -1,0 +1,182 @@
+"""What every page shares: the templates, the words the pages use for the register's
+values, the navigation of each role, and how errors become messages on a page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pyvis
+from fastapi import HTTPException, Request
+from fastapi.responses import RedirectResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from api.auth import REVIEWER_ROLES, SCHOOL_ROLES, AccountRole, Session
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES_DIR = HERE.parent / "templates"
+STATIC_DIR = HERE.parent / "static"
+# pyvis ships vis-network; the app serves that copy itself and inlines it in exports.
+VIS_DIR = sorted((Path(pyvis.__file__).parent / "lib").glob("vis-9.*"))[-1]
+
+# Nothing is loaded from outside the app; the pages run no inline script.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+RULE_NAMES = {
+    "pupil-contact": "Personal contact with a pupil",
+    "ex-pupil-contact": "Personal contact with an ex-pupil",
+    "parent-contact": "Personal contact with a parent",
+    "declaration-required": "Relationship not yet declared",
+    "approach-reported": "Approach reported",
+    "school-account-oversight": "School account oversight",
+    "data-quality": "Missing or contradictory data",
+}
+STATE_NAMES = {
+    "open": "Open",
+    "in_review": "In review",
+    "accepted": "Accepted",
+    "action_required": "Action required",
+    "escalated": "Escalated",
+    "dismissed": "Dismissed",
+    "closed": "Closed",
+    "resolved": "Resolved: the rule no longer fires",
+}
+# What a reviewer's button says for each move.
+MOVE_NAMES = {
+    "in_review": "Start the review",
+    "accepted": "Accept: transparent and permitted",
+    "action_required": "Require action",
+    "escalated": "Escalate",
+    "dismissed": "Dismiss",
+    "closed": "Close",
+    "open": "Reopen",
+}
+BASIS_NAMES = {
+    "family_member": "Family member",
+    "family_friend": "Family friend",
+    "prior_friendship": "Friendship from before",
+    "other": "Other",
+}
+# Seen from the person declaring: the connection's person_id is them.
+DIRECTION_NAMES = {
+    "mutual": "We follow each other",
+    "outbound": "I follow them; they do not follow me",
+    "inbound": "They follow me; I do not follow them",
+}
+CHANNELS = {
+    "facebook": "Facebook", "instagram": "Instagram", "x": "X (Twitter)", "tiktok": "TikTok",
+    "snapchat": "Snapchat", "linkedin": "LinkedIn", "youtube": "YouTube", "twitch": "Twitch",
+    "whatsapp": "WhatsApp", "xbox_live": "Xbox Live", "playstation": "PlayStation Network",
+    "personal_phone": "Personal phone (calls or texts)", "personal_email": "Personal e-mail",
+}
+ROLE_NAMES = {
+    "staff": "Staff", "senior_leader": "Senior leader", "headteacher": "Headteacher",
+    "dsl": "Designated safeguarding lead", "trust_admin": "Trust admin", "auditor": "Auditor",
+}
+# Shown after a form has done its work (the code is in the address, never free text).
+NOTICES = {
+    "declared": "Your declaration is recorded. A senior leader will review it.",
+    "connected": "Your connection is recorded.",
+    "reported": "Your approach report is recorded.",
+    "confirmed": "Your yearly confirmation is recorded.",
+    "moved": "The case is updated and the decision recorded.",
+    "decided": "The declaration is decided.",
+    "imported": "The folder was imported.",
+    "account": "The account is saved.",
+    "profile": "The school's profile is saved.",
+    "signed-out": "You have signed out.",
+}
+
+
+def nav_for(role: AccountRole) -> list[tuple[str, str]]:
+    """(address, label) of the pages a role works with, in the order they are shown."""
+    items = []
+    if role in SCHOOL_ROLES:
+        items += [("/my", "My relationships"), ("/my/declare", "Declare")]
+    if role in REVIEWER_ROLES:
+        items += [("/cases", "Review queue"), ("/network", "Network explorer")]
+    if role is AccountRole.TRUST_ADMIN:
+        items += [("/admin/import", "Import"), ("/admin/accounts", "Accounts"),
+                  ("/admin/schools", "Schools")]
+    if role is AccountRole.AUDITOR:
+        items += [("/audit", "Audit trail")]
+    return items
+
+
+def home_for(role: AccountRole) -> str:
+    return {AccountRole.STAFF: "/my", AccountRole.SENIOR_LEADER: "/cases",
+            AccountRole.HEADTEACHER: "/cases", AccountRole.DSL: "/network",
+            AccountRole.TRUST_ADMIN: "/admin/import", AccountRole.AUDITOR: "/audit"}[role]
+
+
+def long_date(value: dt.date | str | None) -> str:
+    """23 November 2026: how an English school writes a date."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return f"{value.day} {value:%B %Y}"
+
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates.env.filters["long_date"] = long_date
+templates.env.globals.update(RULE_NAMES=RULE_NAMES, STATE_NAMES=STATE_NAMES,
+                             BASIS_NAMES=BASIS_NAMES, DIRECTION_NAMES=DIRECTION_NAMES,
+                             CHANNELS=CHANNELS, ROLE_NAMES=ROLE_NAMES, MOVE_NAMES=MOVE_NAMES)
+
+
+def page(request: Request, template: str, context: dict | None = None, *,
+         session: Session | None = None, status_code: int = 200):
+    """A page, with what the layout needs: who is signed in, their navigation, the CSRF
+    token every form carries, and a notice left by the form before."""
+    context = dict(context or {})
+    if session is not None:
+        context.setdefault("account", session.account)
+        context.setdefault("csrf_token", session.csrf_token or "")
+        context.setdefault("nav", nav_for(session.account.role))
+    context.setdefault("notice", NOTICES.get(request.query_params.get("notice", "")))
+    context.setdefault("path", request.url.path)
+    return templates.TemplateResponse(request, template, context, status_code=status_code,
+                                      headers=page_headers())
+
+
+def page_headers() -> dict[str, str]:
+    return {"Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
+            "Cache-Control": "no-store"}
+
+
+def see_other(path: str, notice: str | None = None, **query) -> RedirectResponse:
+    """After a form: the page to show next (303, so a reload does not post again)."""
+    if notice:
+        query["notice"] = notice
+    query = {k: v for k, v in query.items() if v not in (None, "")}
+    return RedirectResponse(path + (f"?{urlencode(query)}" if query else ""), status_code=303)
+
+
+def messages_of(error: Exception, labels: dict[str, str] | None = None) -> list[str]:
+    """What went wrong, in words a person can act on: one line per field the service or
+    the form's model named (HTTPException details, pydantic ValidationErrors)."""
+    labels = labels or {}
+    if isinstance(error, ValidationError):
+        problems = [(e["loc"][-1] if e["loc"] else "", _plain(e)) for e in error.errors()]
+    elif isinstance(error, HTTPException) and isinstance(error.detail, list):
+        problems = [(p.get("loc", [""])[-1], p.get("msg", "")) for p in error.detail]
+    elif isinstance(error, HTTPException):
+        problems = [("", str(error.detail))]
+    else:
+        problems = [("", str(error))]
+    return [f"{labels.get(str(field), str(field).replace('_', ' ').capitalize())}: {message}"
+            if field not in ("", "body") else message for field, message in problems]
+
+
+def _plain(problem: dict) -> str:
+    """pydantic's message, unless a plainer one says the same."""
+    context = problem.get("ctx") or {}
+    if problem["type"] == "missing" or context.get("pattern") == r"\S" or (
+            problem["type"] == "string_too_short" and context.get("min_length") == 1):
+        return "fill this in"
+    return problem["msg"]

@@ -1,0 +1,104 @@
+"""Signing in and out of the pages: a form that sets the session cookie. The sign-in form
+carries a token of its own (a cookie echoed in the form), so that no other site can sign a
+browser in to an account of its choosing."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, status
+from fastapi.responses import RedirectResponse
+
+from api.auth import SessionKind, SignInFailed, SignInLocked, SignInSlowed
+from api.deps import COOKIE_NAME, ActorDep, CurrentSession, RegisterDep
+from api.pages.common import home_for, page, see_other
+
+router = APIRouter(include_in_schema=False)
+
+SIGN_IN_COOKIE = "relreg_sign_in"
+
+
+def _safe_next(wanted: str | None) -> str | None:
+    """Only a path of this app: never another site."""
+    if wanted and wanted.startswith("/") and not wanted.startswith(("//", "/\\")):
+        return wanted
+    return None
+
+
+def _sign_in_page(request: Request, register, *, next_path: str | None, username: str = "",
+                  error: str | None = None, status_code: int = 200):
+    token = secrets.token_urlsafe(32)
+    response = page(request, "sign_in.html", {"sign_in_token": token, "next": next_path or "",
+                                              "username": username, "error": error},
+                    status_code=status_code)
+    response.set_cookie(SIGN_IN_COOKIE, token, httponly=True,
+                        secure=register.settings.cookie_secure, samesite="strict",
+                        max_age=3600, path="/sign-in")
+    return response
+
+
+@router.get("/")
+def home(request: Request, register: RegisterDep):
+    cookie = request.cookies.get(COOKIE_NAME)
+    session = register.session(cookie, SessionKind.COOKIE) if cookie else None
+    if session is None:
+        return RedirectResponse("/sign-in", status_code=status.HTTP_303_SEE_OTHER)
+    return RedirectResponse(home_for(session.account.role), status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/sign-in")
+def sign_in_form(request: Request, register: RegisterDep, next: str | None = None):
+    return _sign_in_page(request, register, next_path=_safe_next(next))
+
+
+@router.post("/sign-in")
+def sign_in(request: Request, register: RegisterDep,
+            username: Annotated[str, Form(max_length=100)] = "",
+            password: Annotated[str, Form(max_length=200)] = "",
+            sign_in_token: Annotated[str, Form(max_length=100)] = "",
+            next: Annotated[str, Form(max_length=2000)] = ""):
+    next_path = _safe_next(next)
+    expected = request.cookies.get(SIGN_IN_COOKIE, "")
+    if not (expected and hmac.compare_digest(expected, sign_in_token)):
+        return _sign_in_page(request, register, next_path=next_path, username=username,
+                             error="The sign-in form had expired. Please sign in again.",
+                             status_code=status.HTTP_400_BAD_REQUEST)
+    if not username or not password:
+        return _sign_in_page(request, register, next_path=next_path, username=username,
+                             error="Enter your username and your password.",
+                             status_code=status.HTTP_400_BAD_REQUEST)
+    client = request.client.host if request.client else None
+    try:
+        account, token, _ = register.sign_in(username, password, SessionKind.COOKIE, client)
+    except SignInFailed:
+        error, code = "The username or password is wrong.", status.HTTP_401_UNAUTHORIZED
+    except SignInSlowed as slowed:
+        error = (f"Too many failed sign-ins. Wait {max(1, round(slowed.retry_after))} "
+                 f"seconds, then try again.")
+        code = status.HTTP_429_TOO_MANY_REQUESTS
+    except SignInLocked:
+        error = ("Too many failed sign-ins: this account is locked for a while. A trust "
+                 "admin can unlock it.")
+        code = status.HTTP_423_LOCKED
+    else:
+        response = RedirectResponse(next_path or home_for(account.role),
+                                    status_code=status.HTTP_303_SEE_OTHER)
+        response.set_cookie(COOKIE_NAME, token, httponly=True,
+                            secure=register.settings.cookie_secure, samesite="lax",
+                            max_age=int(register.settings.session_hours * 3600), path="/")
+        response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
+        return response
+    return _sign_in_page(request, register, next_path=next_path, username=username,
+                         error=error, status_code=code)
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, register: RegisterDep, _session: CurrentSession,
+             actor: ActorDep):
+    register.sign_out(actor, request.cookies[COOKIE_NAME])
+    response = see_other("/sign-in", "signed-out")
+    response.delete_cookie(COOKIE_NAME, path="/", secure=register.settings.cookie_secure,
+                           httponly=True, samesite="lax")
+    return response

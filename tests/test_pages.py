@@ -1,0 +1,466 @@
+"""The pages, through the same app as the API (the browser story is tests/test_browser.py):
+what each role sees and does, that every form needs its CSRF token, that the access rules
+are the API's, and that network views and exports are audited and self-contained."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+import zipfile
+
+import pytest
+from fastapi.testclient import TestClient
+
+import api.auth
+import tests.api_world
+from api.pages.common import CONTENT_SECURITY_POLICY
+from api.pages.picture import EDGE_STYLES, ROLE_STYLES, draw
+from graph.exchange import write_folder
+from graph.model import World
+from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest
+from tests.builder import WorldBuilder
+from tests.pages_world import story_world
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@pytest.fixture
+def service(tmp_path, monkeypatch):
+    """The story's school served, first on 9 November so that the cases it raises then are
+    overdue when the tests run, on 23 November."""
+    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(tests.api_world, "TODAY", dt.date(2026, 11, 9))
+    served = ServiceUnderTest(tmp_path, world=story_world())
+    served.today = dt.date(2026, 11, 23)
+    yield served
+    served.close()
+
+
+class Browser:
+    """A person's browser: their own cookies, signed in through the sign-in form."""
+
+    def __init__(self, service, who: str):
+        self.http = TestClient(service.app, base_url="https://testserver")
+        self.service = service
+        form = self.http.get("/sign-in")
+        signed_in = self.http.post("/sign-in", data={
+            "username": f"{who.lower()}-user", "password": PASSWORD,
+            "sign_in_token": field(form.text, "sign_in_token")}, follow_redirects=False)
+        assert signed_in.status_code == 303, signed_in.text
+        self.home = signed_in.headers["location"]
+        self.csrf = field(self.http.get(self.home).text, "csrf_token")
+
+    def get(self, url, **kwargs):
+        return self.http.get(url, **kwargs)
+
+    def post(self, url, data=None, csrf=True, **kwargs):
+        data = dict(data or {})
+        if csrf:
+            data["csrf_token"] = self.csrf
+        return self.http.post(url, data=data, follow_redirects=False, **kwargs)
+
+
+def field(page: str, name: str) -> str:
+    return re.search(rf'name="{name}" value="([^"]*)"', page).group(1)
+
+
+def text(page: str) -> str:
+    """The page's words, as a person reads them."""
+    words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    return re.sub(r" (?=[.,:;)])|(?<=\() ", "", words)
+
+
+def region(page: str, heading_id: str) -> str:
+    """The words from the heading with this id up to the next h2."""
+    start = page.index(f'id="{heading_id}"')
+    end = page.find("<h2", start)
+    return text(page[start:end if end > 0 else None].partition(">")[2])
+
+
+# -- signing in, CSRF, and pages versus the API ---------------------------------------------
+
+def test_a_page_sends_someone_not_signed_in_to_the_sign_in_form(service):
+    response = service.http.get("/cases?rule=pupil-contact", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?next=%2Fcases%3Frule%3Dpupil-contact"
+    assert service.http.get("/api/cases").status_code == 401, "the API still answers JSON"
+
+
+def test_signing_in_goes_where_the_person_was_going_and_never_to_another_site(service):
+    http = TestClient(service.app, base_url="https://testserver")
+    for wanted, landed in (("/network", "/network"), ("//evil.example/", "/cases")):
+        token = field(http.get("/sign-in").text, "sign_in_token")
+        response = http.post("/sign-in", data={"username": "l1-user", "password": PASSWORD,
+                                                "sign_in_token": token, "next": wanted},
+                             follow_redirects=False)
+        assert response.headers["location"] == landed
+
+
+def test_a_wrong_password_or_a_forged_sign_in_form_is_refused_on_the_page(service):
+    http = TestClient(service.app, base_url="https://testserver")
+    token = field(http.get("/sign-in").text, "sign_in_token")
+    wrong = http.post("/sign-in", data={"username": "t2-user", "password": "not it",
+                                        "sign_in_token": token})
+    assert wrong.status_code == 401 and "The username or password is wrong." in text(wrong.text)
+    other_site = TestClient(service.app, base_url="https://testserver")  # no sign-in cookie
+    forged = other_site.post("/sign-in", data={"username": "t2-user", "password": PASSWORD,
+                                               "sign_in_token": token})
+    assert forged.status_code == 400 and "relreg_session" not in other_site.cookies
+
+
+def test_every_form_needs_the_csrf_token(service):
+    teacher = Browser(service, "T2")
+    declaration = {"counterpart_id": "M1", "basis": "family_friend"}
+    refused = teacher.post("/my/declarations", declaration, csrf=False)
+    assert refused.status_code == 403 and "CSRF" in text(refused.text)
+    assert refused.headers["content-type"].startswith("text/html")
+    assert service.store.declarations_of("T2") == [], "nothing was declared"
+    assert teacher.post("/my/declarations", declaration).status_code == 303
+    signed_out = teacher.post("/sign-out", csrf=False)
+    assert signed_out.status_code == 403, "even signing out"
+
+
+def test_pages_load_nothing_from_outside_the_app(service):
+    leader = Browser(service, "L1")
+    for url in ("/cases", "/network?person=P1"):
+        response = leader.get(url)
+        assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        assert not re.search(r'(src|href)="(https?:)?//', response.text), url
+
+
+# -- staff --------------------------------------------------------------------------------------
+
+def test_staff_find_people_of_their_school_and_a_pupils_family_by_name(service):
+    teacher = Browser(service, "T2")
+    found = teacher.get("/my/declare", params={"name": "morgan"}).text
+    rows = re.findall(r'<th scope="row">([^<]+)</th>\s*<td>([^<]+)</td>', found)
+    assert rows == [("Ella Morgan", "pupil"), ("Jack Morgan", "pupil"),
+                    ("Sarah Morgan", "parent of Ella Morgan and Jack Morgan")]
+    assert "2012" not in found, "no date of birth"
+    assert "No one at your school" in text(teacher.get("/my/declare?name=okoro").text), \
+        "a pupil of another school is not found"
+    assert teacher.get("/my/declare?person=P2").status_code == 404
+
+
+def test_staff_declare_a_relationship_and_a_connection_and_see_the_finding(service):
+    teacher = Browser(service, "T2")
+    chosen = teacher.get("/my/declare?person=M1").text
+    assert "About Sarah Morgan" in text(chosen)
+    assert "Report an approach" not in chosen, "a parent makes no approach"
+    declared = teacher.post("/my/declarations", {"counterpart_id": "M1",
+                                                 "basis": "family_friend",
+                                                 "details": "choir friends"})
+    assert declared.headers["location"] == "/my?notice=declared"
+    connected = teacher.post("/my/connections", {"other_id": "M1", "channel": "facebook",
+                                                 "direction": "mutual"})
+    assert connected.headers["location"] == "/my?notice=connected"
+    [declaration] = service.store.declarations_of("T2")
+    assert (declaration.counterpart_id, declaration.basis, declaration.status) == \
+        ("M1", "family_friend", "pending")
+    page = teacher.get("/my").text
+    assert "Sarah Morgan Family friend choir friends 23 November 2026 Pending" in \
+        region(page, "declarations-heading")
+    assert "Sarah Morgan Facebook We follow each other 23 November 2026 Declared " \
+           "Relationship not yet declared Open" in region(page, "connections-heading")
+    assert "Relationship not yet declared Sarah Morgan Low" in region(page, "findings-heading")
+
+
+def test_a_bad_declaration_is_shown_on_the_form_and_nothing_is_stored(service):
+    teacher = Browser(service, "T2")
+    refused = teacher.post("/my/declarations", {"counterpart_id": "M1", "basis": "acquaintance"})
+    assert refused.status_code == 422
+    assert "Basis: Input should be" in text(refused.text)
+    assert "About Sarah Morgan" in text(refused.text), "the form is shown again"
+    assert service.store.declarations_of("T2") == []
+
+
+def test_staff_report_an_approach_with_its_evidence(service):
+    teacher = Browser(service, "T2")
+    assert "Report an approach" in teacher.get("/my/declare?person=P1").text
+    reported = teacher.post("/my/approaches",
+                            {"from_id": "P1", "channel": "instagram",
+                             "occurred_on": "2026-11-20", "summary": "asked to follow me"},
+                            files={"evidence": ("message.png", PNG, "image/png")})
+    assert reported.headers["location"] == "/my?notice=reported"
+    page = teacher.get("/my").text
+    approaches = region(page, "approaches-heading")
+    assert "Ella Morgan Instagram 20 November 2026 asked to follow me message.png Open" \
+        in approaches
+    assert "Approach reported" in region(page, "findings-heading")
+    refused = teacher.post("/my/approaches", {"from_id": "M1", "channel": "instagram",
+                                              "occurred_on": "2026-11-20"})
+    assert refused.status_code == 422 and "is not a pupil or ex-pupil" in text(refused.text)
+
+
+def test_the_yearly_confirmation_is_given_and_its_date_shown(service):
+    teacher = Browser(service, "T2")
+    assert "Your yearly confirmation is due." in text(teacher.get("/my").text)
+    refused = teacher.post("/my/confirmation", {"choice": "changes", "changes": " "})
+    assert refused.status_code == 422 and "Say what has changed" in text(refused.text)
+    assert teacher.post("/my/confirmation", {"choice": "nothing_further"}).status_code == 303
+    confirmation = region(teacher.get("/my").text, "confirmation-heading")
+    assert "You last gave it on 23 November 2026: nothing further to declare. It is next " \
+           "due by 23 November 2027." in confirmation
+    [entry] = service.register.audit.entries(action="confirmation.give")
+    assert entry.actor == service.accounts["T2"].actor and entry.details["subjects"] == ["T2"]
+
+
+def test_staff_may_not_open_the_leaders_pages(service):
+    teacher = Browser(service, "T2")
+    for url in ("/cases", "/network?person=P1", "/admin/accounts"):
+        refused = teacher.get(url)
+        assert refused.status_code == 403, url
+        assert "You may not see this page" in text(refused.text)
+
+
+# -- senior leaders ---------------------------------------------------------------------------
+
+def test_the_review_queue_shows_overdue_cases_first_and_filters(service):
+    Browser(service, "T2").post("/my/connections", {"other_id": "P1", "channel": "x",
+                                                    "direction": "mutual"})
+    leader = Browser(service, "L1")
+    rows = re.findall(r'<tr( class="overdue")?>\s*<td class="date">.*?<a href="/cases/[^"]+">'
+                      r"([^<]+)<", leader.get("/cases").text, re.S)
+    assert rows[:2] == [(' class="overdue"', "Personal contact with a pupil")] * 2
+    assert rows[2] == ("", "Personal contact with a pupil"), "T2 and P1, raised today"
+    low = leader.get("/cases", params={"severity": "low"}).text
+    assert "No case matches these filters." in low
+    open_contact = leader.get("/cases", params={"state": "open", "rule": "pupil-contact"})
+    assert open_contact.text.count('<td class="date">') == 3
+    assert "3 cases, 2 overdue." in text(open_contact.text)
+    in_review = leader.get("/cases", params={"state": "in_review"}).text
+    assert "No case matches these filters." in in_review
+
+
+def test_the_case_page_shows_the_finding_the_clause_and_who_was_recused(service):
+    teacher = Browser(service, "T2")
+    teacher.post("/my/declarations", {"counterpart_id": "M1", "basis": "family_friend"})
+    teacher.post("/my/connections", {"other_id": "M1", "channel": "facebook",
+                                     "direction": "mutual"})
+    leader = Browser(service, "L1")
+    case = service.case_of("declaration-required", "T2", "M1")
+    page = leader.get(f"/cases/{case['finding_id']}").text
+    assert "T2 is connected with M1 (facebook)" in region(page, "explanation-heading")
+    assert "ninestiles 8.4.1 Staff at schools can often have more complex relationships" \
+        in region(page, "clauses-heading")
+    assert "Helen Achebe connected to T2" in region(page, "routing-heading")
+    assert "Priya Shah and Sarah Morgan follow each other" in region(page, "evidence-heading")
+    assert "Facebook: Priya Shah and Sarah Morgan follow each other" in \
+        region(page, "network-heading"), "the small network around them"
+    views = service.register.audit.entries(action="person.network.view")
+    assert [(e.details["object_id"], e.details["depth"]) for e in views] == [("T2", 2)], \
+        "Sarah Morgan's own network is not the leader's to see: Priya's, one step further"
+
+
+def test_a_decision_needs_a_reason_and_is_recorded_with_it(service):
+    leader = Browser(service, "L1")
+    case_id = service.case_of("pupil-contact", "T1", "P1")["finding_id"]
+    refused = leader.post(f"/cases/{case_id}/moves", {"to_state": "in_review", "reason": ""})
+    assert refused.status_code == 422 and "Reason: fill this in" in text(refused.text)
+    assert service.register.cases.get(case_id).state == "open"
+    assert leader.post(f"/cases/{case_id}/moves", {"to_state": "in_review",
+                                                   "reason": "looking"}).status_code == 303
+    no_date = leader.post(f"/cases/{case_id}/moves", {
+        "to_state": "action_required", "reason": "unfollow", "action": "Unfollow Ella"})
+    assert no_date.status_code == 422 and "action_required needs the date" in text(no_date.text)
+    decided = leader.post(f"/cases/{case_id}/moves", {
+        "to_state": "action_required", "reason": "a pupil, no basis",
+        "action": "Unfollow Ella", "action_due": "2026-11-27", "conditions": "ignored"})
+    assert decided.status_code == 303
+    case = service.register.cases.get(case_id, with_history=True)
+    assert (case.state, case.action, case.action_due, case.conditions) == \
+        ("action_required", "Unfollow Ella", dt.date(2026, 11, 27), None)
+    assert case.history[-1].reason == "a pupil, no basis"
+    history = region(leader.get(f"/cases/{case_id}").text, "history-heading")
+    assert "l1-user: moved to action required. a pupil, no basis" in history
+    [move] = service.register.audit.entries(action="case.move", after=0, limit=1000)[-1:]
+    assert move.details["reason"] == "a pupil, no basis"
+
+
+def test_a_leader_accepts_the_declaration_from_the_case_and_the_case_resolves(service):
+    teacher = Browser(service, "T2")
+    teacher.post("/my/declarations", {"counterpart_id": "M1", "basis": "family_friend"})
+    teacher.post("/my/connections", {"other_id": "M1", "channel": "facebook",
+                                     "direction": "mutual"})
+    [declaration] = service.store.declarations_of("T2")
+    case_id = service.case_of("declaration-required", "T2", "M1")["finding_id"]
+    leader = Browser(service, "L1")
+    accepted = leader.post(f"/cases/{case_id}/declarations/{declaration.declaration_id}",
+                           {"decision": "accepted", "reason": "known to the school"})
+    assert accepted.status_code == 303
+    assert service.register.cases.get(case_id).state == "resolved"
+    page = text(leader.get(f"/cases/{case_id}").text)
+    assert "Status: Accepted: known to the school" in page
+    assert "The rule no longer fires, so there is nothing to decide." in page
+
+
+def test_a_case_not_routed_to_the_reader_is_refused(service):
+    leader_elsewhere = Browser(service, "BL1")
+    case_id = service.case_of("pupil-contact", "T1", "P1")["finding_id"]
+    assert leader_elsewhere.get(f"/cases/{case_id}").status_code == 403
+    assert leader_elsewhere.post(f"/cases/{case_id}/moves", {
+        "to_state": "in_review", "reason": "mine now"}).status_code == 403
+    assert service.register.cases.get(case_id).state == "open"
+
+
+# -- safeguarding leads: the network picture -------------------------------------------------
+
+def test_a_network_view_is_drawn_and_audited(service):
+    dsl = Browser(service, "D1")
+    page = dsl.get("/network", params={"person": "P1", "depth": 2}).text
+    data = re.search(r'<script type="application/json" id="network-data">(.*?)</script>',
+                     page, re.S).group(1)
+    assert '"label": "Ella Morgan"' in data
+    links = region(page, "links-table-heading")
+    assert "Tom Fairweather and Ella Morgan Facebook: Tom Fairweather and Ella Morgan follow " \
+           "each other Prohibited: Personal contact with a pupil (high)" in links
+    assert "Connection a rule prohibits" in region(page, "legend-heading")
+    [view] = service.register.audit.entries(action="person.network.view")
+    assert view.actor == service.accounts["D1"].actor
+    assert (view.details["object_id"], view.details["depth"]) == ("P1", 2)
+
+
+def test_the_explorer_finds_people_of_the_school_and_links_only_to_networks_it_may_show(
+        service):
+    found = Browser(service, "D1").get("/network", params={"name": "morgan"}).text
+    assert 'href="/network?person=P1&amp;depth=2"' in found
+    assert 'href="/network?person=M1' not in found, "a parent has no membership to see by"
+    assert "Not a member of your school" in text(found)
+
+
+def test_the_network_of_someone_at_another_school_is_refused(service):
+    dsl = Browser(service, "D1")
+    assert dsl.get("/network", params={"person": "P2"}).status_code == 403
+    assert service.register.audit.entries(action="person.network.view") == []
+
+
+def test_the_cap_on_people_drawn_says_when_it_is_reached(service):
+    dsl = Browser(service, "D1")
+    capped = text(dsl.get("/network", params={"person": "P1", "depth": 2, "cap": 3}).text)
+    assert "The picture stops at 3 people." in capped
+    assert "3 people, as of" in capped
+    whole = text(dsl.get("/network", params={"person": "P1", "depth": 2}).text)
+    assert "The picture stops" not in whole
+
+
+def test_the_rule_filter_keeps_the_connections_its_findings_name(service):
+    dsl = Browser(service, "D1")
+    page = dsl.get("/network", params={"person": "P1", "depth": 2,
+                                       "rule": "pupil-contact"}).text
+    people = region(page, "people-table-heading")
+    assert "Tom Fairweather" in people and "Jack Morgan" in people
+    assert "Sarah Morgan" not in people
+
+
+def test_the_export_is_one_self_contained_file_and_is_audited(service):
+    dsl = Browser(service, "D1")
+    exported = dsl.get("/network/export", params={"person": "P1", "depth": 2})
+    assert exported.headers["content-disposition"] == \
+        'attachment; filename="network-P1-depth-2.html"'
+    page = exported.text
+    assert not re.search(r"<script[^>]*\bsrc=|<link\b|@import|url\(\s*['\"]?(https?:)?//",
+                         page), "no script or style is fetched"
+    assert "vis-network" in page and "new vis.Network" in page, "vis-network is inlined"
+    assert "Network of Ella Morgan" in text(page)
+    [export] = service.register.audit.entries(action="person.network.export")
+    assert export.details["object_id"] == "P1"
+
+
+def test_the_picture_colours_prohibited_undeclared_and_inbound_only_connections(service):
+    world = service.store.network("P1", 2, 50)
+    findings = [c.finding for c in service.register.cases.find() if c.fires]
+    declared = {"rule": "declaration-required", "connection_ids": ["C3"], "severity": "low",
+                "advisory": False}
+    picture = draw(world, ["P1"], findings + [declared], dt.date(2026, 11, 23))
+    edges = {(e["from"], e["to"]): e for e in picture.edges}
+    assert edges[("T1", "P1")]["color"]["color"] == EDGE_STYLES["prohibited"].colour
+    assert edges[("T1", "P1")]["dashes"] is False
+    assert edges[("T1", "P3")]["dashes"] == EDGE_STYLES["inbound_only"].dashes
+    assert edges[("T1", "P3")]["arrows"] == {"to": {"enabled": False},
+                                             "from": {"enabled": True}}, "Jack follows Tom"
+    nodes = {n["id"]: n for n in picture.nodes}
+    assert nodes["P1"]["shape"] == ROLE_STYLES["pupil"].shape
+    assert nodes["M1"]["color"]["background"] == ROLE_STYLES["parent"].colour
+    assert nodes["T1"]["color"]["background"] == ROLE_STYLES["staff"].colour
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(one: str, other: str) -> float:
+    lighter, darker = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_the_colours_have_the_contrast_wcag_asks_for():
+    for style in [*ROLE_STYLES.values(), *EDGE_STYLES.values()]:
+        assert contrast(style.colour, "#ffffff") >= 4.5, style
+    css = open("api/static/style.css").read()
+    for background in ("--prohibited", "--undeclared", "--ok", "--header", "--link"):
+        colour = re.search(rf"{background}: (#[0-9a-f]{{6}})", css).group(1)
+        assert contrast(colour, "#ffffff") >= 4.5, background
+    assert contrast("#4b5563", "#f3f4f6") >= 4.5, "hints and muted text on the light grey"
+
+
+# -- trust admins -------------------------------------------------------------------------------
+
+def zipped(world: World, folder, spoil=None) -> bytes:
+    write_folder(world, folder)
+    if spoil:
+        name, old, new = spoil
+        (folder / name).write_text((folder / name).read_text().replace(old, new))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for file in sorted(folder.iterdir()):
+            archive.write(file, file.name)
+    return buffer.getvalue()
+
+
+def test_a_rejected_import_shows_every_problem_with_its_line(service, tmp_path):
+    admin = Browser(service, "admin")
+    world = WorldBuilder().school("S3").staff("T7", "S3").pupil("P7", "S3").build()
+    bad = zipped(world, tmp_path / "bad", ("people.csv", "2015-03-03", "2015-02-30"))
+    rejected = admin.post("/admin/import", files={"file": ("trust.zip", bad)})
+    assert rejected.status_code == 422
+    assert "trust.zip was rejected: nothing was imported" in text(rejected.text)
+    assert "people.csv:2: date_of_birth: &#39;2015-02-30&#39; is not a date that exists" in \
+        rejected.text
+    assert service.store.person("T7") is None
+    good = zipped(world, tmp_path / "good")
+    imported = admin.post("/admin/import", files={"file": ("trust.zip", good)})
+    assert "trust.zip was imported." in text(imported.text)
+    assert service.store.person("T7") is not None
+
+
+def test_trust_admins_manage_accounts(service):
+    admin = Browser(service, "admin")
+    weak = admin.post("/admin/accounts", {"username": "new.teacher", "password": "short",
+                                          "role": "staff", "person_id": "T1",
+                                          "school_id": "S1"})
+    assert weak.status_code == 422 and "Password: String should have at least 12" in \
+        text(weak.text)
+    made = admin.post("/admin/accounts", {"username": "new.teacher", "password": PASSWORD * 2,
+                                          "role": "staff", "person_id": "T1",
+                                          "school_id": "S1"})
+    assert made.status_code == 303
+    account = service.register.accounts.by_username("new.teacher")
+    assert "new.teacher Staff T1 Meadowbank Academy Active" in text(admin.get(
+        "/admin/accounts").text)
+    assert admin.post(f"/admin/accounts/{account.account_id}",
+                      {"access": "disabled"}).status_code == 303
+    assert service.register.accounts.get(account.account_id).disabled
+    [update] = service.register.audit.entries(action="account.update")
+    assert update.details["changed"] == ["disabled"]
+
+
+def test_trust_admins_set_the_profile_of_each_school(service):
+    admin = Browser(service, "admin")
+    assert "Ninestiles Academy Trust" in admin.get("/admin/schools").text
+    assert admin.post("/admin/schools/S1/profile", {"profile": "mowbray"}).status_code == 303
+    assert [s.profile for s in service.store.schools() if s.school_id == "S1"] == ["mowbray"]
+    assert admin.post("/admin/schools/S1/profile", {"profile": "lenient"}).status_code == 422
