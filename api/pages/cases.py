@@ -14,7 +14,8 @@ from api.access import check_acts_on_case, check_decides_declaration, check_sees
 from api.deps import ActorDep, CurrentSession, RegisterDep, ReviewerAccount
 from api.errors import not_found
 from api.pages.common import RULE_NAMES, STATE_NAMES, messages_of, page, see_other
-from api.pages.network import firing_findings, view_network
+from api.pages.network import firing_findings
+from api.routes.people import view_network
 from api.pages.people import known_at
 from api.pages.picture import EDGE_STYLES, ROLE_STYLES, draw
 from api.routes.cases import get_case, list_cases, move_case

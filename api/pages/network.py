@@ -11,12 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.access import check_sees_network
-from api.auth import Account
 from api.deps import ActorDep, CurrentSession, RegisterDep, ReviewerAccount
-from api.errors import not_found
 from api.pages.common import RULE_NAMES, STATIC_DIR, VIS_DIR, page, templates
 from api.pages.people import find_people_to_name
+from api.routes.people import view_network
 from api.pages.picture import (
     CONNECTION_RULES,
     EDGE_STYLES,
@@ -25,7 +23,7 @@ from api.pages.picture import (
     draw,
     filter_world,
 )
-from api.service import Actor, Register
+from api.service import Register
 from graph.model import World
 
 router = APIRouter(include_in_schema=False)
@@ -34,20 +32,6 @@ DEFAULT_CAP = 100
 Depth = Annotated[int, Query(ge=1, le=3)]
 Cap = Annotated[int | None, Query(ge=2, le=10_000)]
 Filter = Annotated[str, Query(max_length=64)]
-
-
-def view_network(register: Register, account: Account, actor: Actor, person_id: str,
-                 depth: int, cap: int, action: str = "person.network.view",
-                 **details) -> World:
-    """The network around a person, if the account may see it, audited as the API's
-    network view is (`action` tells a view from an export)."""
-    if register.store.person(person_id) is None:
-        raise not_found("person", person_id)
-    check_sees_network(account, register.store, person_id)
-    world = register.store.network(person_id, depth, cap)
-    register.record(actor, action, "person", object_id=person_id, subjects=[person_id],
-                    depth=depth, cap=cap, people=len(world.people), **details)
-    return world
 
 
 def firing_findings(register: Register, people) -> list[dict]:

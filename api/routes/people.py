@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from api.access import check_lists_school, check_sees_network, check_sees_person
+from api.auth import Account
 from api.deps import ActorDep, RegisterDep, RegisterUser, ReviewerAccount, TrustAdmin
 from api.errors import conflict, invalid, not_found
 from api.schemas import (
@@ -19,6 +20,7 @@ from api.schemas import (
     PersonDetail,
     PersonPublic,
 )
+from api.service import Actor, Register
 from graph.model import BirthDate, Membership, Person, World
 
 router = APIRouter(prefix="/people", tags=["people"])
@@ -87,13 +89,21 @@ def get_network(register: RegisterDep, account: ReviewerAccount, actor: ActorDep
                 depth: Annotated[int, Query(ge=1, le=3)] = 1) -> NetworkPublic:
     """Everyone within `depth` family links or connections of a person, and the facts
     among them. Every view is audited."""
+    max_people = register.settings.network_max_people
+    world = view_network(register, account, actor, person_id, depth, max_people)
+    return NetworkPublic.of(person_id, depth, world, max_people)
+
+
+def view_network(register: Register, account: Account, actor: Actor, person_id: str, depth: int,
+                 max_people: int, action: str = "person.network.view", **details) -> World:
+    """The network around a person, if the account may see it; every view is audited
+    (`action` tells a page's export from a view)."""
     _person(register, person_id)
     check_sees_network(account, register.store, person_id)
-    max_people = register.settings.network_max_people
     world = register.store.network(person_id, depth, max_people)
-    register.record(actor, "person.network.view", "person", object_id=person_id,
-                    subjects=[person_id], depth=depth)
-    return NetworkPublic.of(person_id, depth, world, max_people)
+    register.record(actor, action, "person", object_id=person_id, subjects=[person_id],
+                    depth=depth, cap=max_people, people=len(world.people), **details)
+    return world
 
 
 @router.get("/{person_id}/memberships", response_model=list[MembershipPublic])
