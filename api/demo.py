@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
@@ -21,7 +22,7 @@ def seed_demo_trust(store: Store, data_dir: Path, people: int = DEMO_PEOPLE) -> 
     from seed.generator import generate_trust
 
     folder = Path(data_dir) / "demo-trust"
-    generate_trust(folder, schools=4, people=people, seed=1)
+    generate_trust(folder, schools=4, people=people, seed=1, as_of=dt.date.today())
     store.import_world(read_folder(folder))
     return True
 

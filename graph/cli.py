@@ -116,21 +116,18 @@ def seed(out_dir, schools, people, seed_value):
 @data_option
 def demo(people, data):
     """Seed a demo trust into an empty store and show what the register finds in it."""
-    from seed.generator import generate_trust
+    from api.demo import seed_demo_trust
     from graph.store.embedded import EmbeddedStore
 
     with EmbeddedStore(data) as store:
-        if store.is_empty():
-            folder = store.data_dir / "demo-trust"
-            generate_trust(folder, schools=4, people=people, seed=1, as_of=dt.date.today())
-            store.import_world(_read(str(folder)))
+        if seed_demo_trust(store, store.data_dir, people):
             click.echo(f"seeded a demo trust of {len(store.facts.world.people)} people into "
-                       f"{store.data_dir} (the exchange files are in {folder})")
+                       f"{store.data_dir} (the exchange files are in {store.data_dir / 'demo-trust'})")
         else:
             click.echo(f"{store.data_dir} already holds a register: showing it as it is")
         findings = store.findings(dt.date.today())
     _print_table(findings, dt.date.today())
-    click.echo("next: relreg detect --format json, relreg export FOLDER, relreg profiles")
+    click.echo("next: relreg serve, relreg detect --format json, relreg export FOLDER")
 
 
 def _rejected(error: ExchangeError, what: str) -> None:
