@@ -8,7 +8,7 @@ from pathlib import Path
 
 from api.auth import AccountRole
 from api.service import Register
-from graph.exchange import read_folder
+from graph.intake.exchange import read_folder
 from graph.model import Position, Role
 from graph.store.base import Store
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import anyio.to_thread
 from fastapi import FastAPI
 
-from api.db import open_service_db
+from graph.sqlite import open_service_db
 from api.errors import install_error_handlers, route_template
 from api.pages import install_pages
 from api.routes import api_router

@@ -95,7 +95,7 @@ def free_port() -> int:
 def start_server(data: Path, port: int) -> tuple[subprocess.Popen, dict[str, str]]:
     """`relreg serve --demo`; answers the process and the demo passwords by username."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "graph.cli", "serve", "--demo", "--data", str(data),
+        [sys.executable, "-m", "api.cli", "serve", "--demo", "--data", str(data),
          "--host", HOST, "--port", str(port)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     passwords = {}
@@ -240,7 +240,7 @@ async def run(args, data: Path) -> int:
     finally:
         server.terminate()
         server.wait()
-    audit = subprocess.run([sys.executable, "-m", "graph.cli", "audit", "verify", "--data",
+    audit = subprocess.run([sys.executable, "-m", "api.cli", "audit", "verify", "--data",
                             str(data)], cwd=ROOT, capture_output=True, text=True)
     print(f"after kill -9 and restart: {len(acknowledged) - len(lost)} of {len(acknowledged)} "
           f"acknowledged declarations present, {len(lost)} lost")

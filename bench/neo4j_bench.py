@@ -23,7 +23,7 @@ CONNECTIONS_ADDED = 20
 def bench_neo4j(uri: str, folder: str | Path, as_of: dt.date = AS_OF) -> dict:
     """Replace what the database at `uri` holds with `folder`, then time full detection
     and adding single connections. Returns the figures as a dict."""
-    from graph.exchange import read_folder
+    from graph.intake.exchange import read_folder
     from graph.model import Connection, ConnectionSource, Direction
     from graph.store.neo4j import Neo4jStore
 

@@ -42,7 +42,7 @@ def peak_rss_mb() -> float:
 
 
 def measure_embedded(people: int) -> dict:
-    from graph.exchange import read_folder
+    from graph.intake.exchange import read_folder
     from graph.model import Connection, ConnectionSource, Direction
     from graph.store.embedded import EmbeddedStore
 

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from graph.exchange import ExchangeError, read_folder, write_folder
+from graph.intake.exchange import ExchangeError, read_folder, write_folder
 from graph.facts import FactGraph
 from graph.model import Role, World
 from graph.profiles import SETTING_NAMES, SHIPPED, load_profile
@@ -83,6 +83,7 @@ data_option = click.option(
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="relationship-register", prog_name="relreg")
 def main():
     """The relationship register: staff's relationships with pupils, ex-pupils and parents,
     checked against the school's social media policy."""
@@ -109,25 +110,6 @@ def seed(out_dir, schools, people, seed_value):
                                 progress=report)
     for name, count in counts.items():
         click.echo(f"{name}: {count}")
-
-
-@main.command()
-@click.option("--people", default=3000, show_default=True, help="Size of the demo trust.")
-@data_option
-def demo(people, data):
-    """Seed a demo trust into an empty store and show what the register finds in it."""
-    from api.demo import seed_demo_trust
-    from graph.store.embedded import EmbeddedStore
-
-    with EmbeddedStore(data) as store:
-        if seed_demo_trust(store, store.data_dir, people):
-            click.echo(f"seeded a demo trust of {len(store.facts.world.people)} people into "
-                       f"{store.data_dir} (the exchange files are in {store.data_dir / 'demo-trust'})")
-        else:
-            click.echo(f"{store.data_dir} already holds a register: showing it as it is")
-        findings = store.findings(dt.date.today())
-    _print_table(findings, dt.date.today())
-    click.echo("next: relreg serve, relreg detect --format json, relreg export FOLDER")
 
 
 def _rejected(error: ExchangeError, what: str) -> None:
@@ -163,7 +145,7 @@ def import_(path, school_id, source, store, data):
         counts = ", ".join(f"{count} {name}" for name, count in world.counts().items())
         click.echo(f"imported {counts}")
         return
-    from graph.importing import import_path
+    from graph.intake.importing import import_path
 
     with open_store(store, data) as target:
         try:
@@ -189,7 +171,7 @@ def import_(path, school_id, source, store, data):
 def mapping(export_file, source, role, school_id, settings, confirm, confirmed_by, data):
     """Propose the column mapping of an MIS export, and save it once a trust admin has
     checked it (--confirm --by NAME)."""
-    from graph.mis import MISError, mapping_toml, propose_mapping, save_mapping
+    from graph.intake.mis import MISError, mapping_toml, propose_mapping, save_mapping
     from graph.store.embedded import default_data_dir
 
     proposed = propose_mapping(export_file, source, role=role, school_id=school_id)
@@ -218,8 +200,7 @@ def people():
 
 def _audit(data_dir: Path, action: str, object_id: str, subjects: list[str], **details) -> None:
     """Write what a command did about people in the review service's audit trail."""
-    from api.db import SERVICE_DATABASE_NAME, open_service_db
-    from graph.sqlite import transaction
+    from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db, transaction
     from graph.audit import AuditTrail
 
     db = open_service_db(data_dir / SERVICE_DATABASE_NAME)
@@ -233,7 +214,7 @@ def _audit(data_dir: Path, action: str, object_id: str, subjects: list[str], **d
 
 
 def _identity_table(data: str | None):
-    from graph.identity import IdentityTable
+    from graph.intake.identity import IdentityTable
     from graph.store.embedded import default_data_dir
 
     return IdentityTable(Path(data) if data else default_data_dir())
@@ -257,7 +238,7 @@ def people_proposals(data):
 @data_option
 def people_merge(kept_id, absorbed_id, merged_by, reason, store, data):
     """Make ABSORBED_ID one person with KEPT_ID; `relreg people undo` puts it back."""
-    from graph.identity import merge_people
+    from graph.intake.identity import merge_people
 
     with open_store(store, data) as target:
         try:
@@ -290,7 +271,7 @@ def people_reject(person_id, other_id, data):
 @data_option
 def people_undo(merge_id, store, data):
     """Put back exactly what a merge changed."""
-    from graph.identity import undo_merge
+    from graph.intake.identity import undo_merge
 
     with open_store(store, data) as target:
         try:
@@ -306,7 +287,7 @@ def people_undo(merge_id, store, data):
 @data_option
 def people_merges(data):
     """Every merge, undone or not, oldest first."""
-    from graph.identity import merges
+    from graph.intake.identity import merges
 
     for record in merges(_identity_table(data)):
         click.echo(record.summary())
@@ -394,152 +375,6 @@ def profiles():
             table.add_row(f"rule {rule}", "applies", "; ".join(clauses))
         out.print(table)
         out.print()
-
-
-# -- the review service (issue 4) -----------------------------------------------------------
-
-@main.command()
-@click.option("--demo", is_flag=True,
-              help="Seed a demo trust into an empty store and print one sign-in per role.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on.")
-@store_option
-@data_option
-def serve(demo, host, port, store, data):
-    """Start the review service: the API under /api, its docs at /docs. Cases, accounts and
-    the audit trail live in service.sqlite3 in the data directory."""
-    import gc
-    import logging
-
-    import uvicorn
-
-    from api.db import SERVICE_DATABASE_NAME
-    from api.demo import demo_sign_ins, seed_demo_trust
-    from api.main import create_app
-    from graph.store.embedded import default_data_dir
-
-    opened = open_store(store, data)
-    data_dir = Path(getattr(opened, "data_dir", None) or data or default_data_dir())
-    if demo and seed_demo_trust(opened, data_dir):
-        click.echo(f"seeded a demo trust into {data_dir}")
-    app = create_app(opened, data_dir / SERVICE_DATABASE_NAME)
-    url = f"http://{host}:{port}"
-    click.echo(f"relreg review service on {url} (API docs at {url}/docs)")
-    if demo:
-        click.echo("demo sign-ins (username  password):")
-        for role, username, password in demo_sign_ins(app.state.register):
-            click.echo(f"  {role:<14} {username:<18} {password}")
-    sys.stdout.flush()
-    # The facts loaded so far live as long as the process: keep the garbage collector from
-    # walking them all again on every full collection (a pause in the middle of requests).
-    gc.freeze()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # No access log: it would hold client addresses and ids. The app logs route templates.
-    stop_daily_run = app.state.register.run_daily()
-    try:
-        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
-    finally:
-        stop_daily_run.set()
-        app.state.register.close()
-        opened.close()
-
-
-@main.command()
-@click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
-              help="Evaluation date (default today).")
-@store_option
-@data_option
-def reevaluate(as_of, store, data):
-    """Raise and resolve cases as time moves on (pupils leave, ex-pupils reach the age
-    limit, adults join or leave), and say what changed since the last run and why."""
-    from api.db import SERVICE_DATABASE_NAME, open_service_db
-    from api.service import Register
-    from api.settings import Settings
-
-    with open_store(store, data) as opened:
-        data_dir = _service_data_dir(opened, data)
-        register = Register(opened, open_service_db(data_dir / SERVICE_DATABASE_NAME), Settings(),
-                            data_dir, today=lambda: as_of)
-        try:
-            for line in register.reevaluate(as_of).lines():
-                click.echo(line)
-        finally:
-            register.close()
-
-
-@main.command(name="add-account")
-@click.argument("username")
-@click.option("--role", required=True,
-              type=click.Choice(["staff", "senior_leader", "headteacher", "dsl", "trust_admin",
-                                 "auditor"]))
-@click.option("--person", "person_id", help="The account's person in the register.")
-@click.option("--school", "school_id", help="The account's school.")
-@click.password_option(help="Asked for when not given (at least 12 characters).")
-@store_option
-@data_option
-def add_account(username, role, person_id, school_id, password, store, data):
-    """Make a service account: the first trust admin, who makes the others in the service."""
-    from api.auth import SCHOOL_ROLES, AccountBook, AccountRole, UsernameTaken
-    from api.db import SERVICE_DATABASE_NAME, open_service_db
-    from graph.sqlite import transaction
-    from api.settings import Settings
-    from graph.audit import AuditTrail
-    from graph.store.embedded import default_data_dir
-
-    if len(password) < 12:
-        raise click.BadParameter("at least 12 characters", param_hint="--password")
-    role = AccountRole(role)
-    with open_store(store, data) as opened:
-        if role in SCHOOL_ROLES and not (person_id and school_id):
-            raise click.UsageError(f"a {role} account needs --person and --school")
-        if person_id and opened.person(person_id) is None:
-            raise click.ClickException(f"no person {person_id} in the register")
-        if school_id and school_id not in {s.school_id for s in opened.schools()}:
-            raise click.ClickException(f"no school {school_id} in the register")
-        data_dir = Path(getattr(opened, "data_dir", None) or data or default_data_dir())
-    db = open_service_db(data_dir / SERVICE_DATABASE_NAME)
-    try:
-        accounts, trail = AccountBook(db, Settings()), AuditTrail(db)
-        with transaction(db):
-            account = accounts.create(username, password, role, person_id, school_id)
-            trail.record(actor="command-line", action="account.create", object_kind="account",
-                         object_id=str(account.account_id), role=str(role),
-                         subjects=[person_id] if person_id else [])
-    except UsernameTaken:
-        raise click.ClickException(f"the username {username} is taken") from None
-    finally:
-        db.close()
-    click.echo(f"account {account.account_id} made: {username} ({role})")
-
-
-@main.group()
-def audit():
-    """The review service's audit trail."""
-
-
-@audit.command(name="verify")
-@data_option
-def audit_verify(data):
-    """Check the audit trail's hash chain from the first entry; exit 1 if it is broken."""
-    from api.db import SERVICE_DATABASE_NAME, open_service_db
-    from graph.audit import AuditTrail
-    from graph.store.embedded import default_data_dir
-
-    path = Path(data or default_data_dir()) / SERVICE_DATABASE_NAME
-    if not path.exists():
-        raise click.ClickException(f"no service database at {path}")
-    db = open_service_db(path)
-    try:
-        result = AuditTrail(db).verify()
-    finally:
-        db.close()
-    if not result.ok:
-        click.echo(f"audit trail broken: {result.problem} ({result.entries} entries read)",
-                   err=True)
-        sys.exit(1)
-    click.echo(f"audit trail intact: {result.entries} entries, chain verified "
-               f"({result.erased} with personal details erased)")
 
 
 if __name__ == "__main__":

@@ -30,3 +30,15 @@ def transaction(db: sqlite3.Connection):
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+
+
+SERVICE_DATABASE_NAME = "service.sqlite3"
+
+
+def open_service_db(path: str | os.PathLike) -> sqlite3.Connection:
+    """Open (creating) the review service's database: cases, accounts, sessions, evidence
+    and the audit trail. The connection is shared by the service's threads, always under
+    its lock."""
+    db = open_database(path)
+    db.execute("PRAGMA foreign_keys=ON")
+    return db

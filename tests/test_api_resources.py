@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from api.settings import Settings
-from graph.exchange import write_folder
+from graph.intake.exchange import write_folder
 from tests.api_world import service  # noqa: F401
 from tests.builder import WorldBuilder
 

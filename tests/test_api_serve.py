@@ -40,7 +40,7 @@ def http(method, url, token=None, form=None):
 def demo_server(tmp_path):
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "graph.cli", "serve", "--demo", "--data", str(tmp_path),
+        [sys.executable, "-m", "api.cli", "serve", "--demo", "--data", str(tmp_path),
          "--port", str(port)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines = []
@@ -102,7 +102,7 @@ def test_the_load_benchmark_loses_no_acknowledged_write():
 
 
 def test_the_first_trust_admin_is_made_on_the_command_line(tmp_path):
-    command = [sys.executable, "-m", "graph.cli", "add-account", "first-admin", "--role",
+    command = [sys.executable, "-m", "api.cli", "add-account", "first-admin", "--role",
                "trust_admin", "--data", str(tmp_path)]
     short = subprocess.run([*command, "--password", "short"], cwd=ROOT, capture_output=True,
                            text=True)

@@ -25,7 +25,7 @@ import uvicorn
 from api.auth import AccountRole
 from api.main import create_app
 from api.settings import Settings
-from graph.exchange import write_folder
+from graph.intake.exchange import write_folder
 from graph.store.embedded import EmbeddedStore
 from tests.builder import WorldBuilder
 from tests.pages_world import story_world

@@ -105,7 +105,7 @@ def test_long_work_shows_progress_on_a_terminal(trust, tmp_path):
 
 def test_a_common_transfer_file_through_the_command_line(tmp_path):
     """A trust admin imports a school's CTF; a hostile one is refused and stores nothing."""
-    from graph.exchange import write_folder
+    from graph.intake.exchange import write_folder
     from tests.builder import school_with_leaders
     from tests.ctf_factory import billion_laughs, synthetic_roll, write_ctf
 

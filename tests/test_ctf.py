@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from graph.ctf import RELATIONSHIP_KINDS, CTFError, check_upn, read_ctf
+from graph.intake.ctf import RELATIONSHIP_KINDS, CTFError, check_upn, read_ctf
 from graph.model import BirthDate, FamilyKind
 from tests.ctf_factory import (
     FakeContact,

@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from graph.exchange import write_folder
+from graph.intake.exchange import write_folder
 from graph.store.embedded import EmbeddedStore
 from tests.scenarios import school
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from graph.exchange import ExchangeError, read_folder, write_folder
+from graph.intake.exchange import ExchangeError, read_folder, write_folder
 from graph.store.embedded import EmbeddedStore
 from tests.scenarios import school
 
@@ -107,7 +107,7 @@ def test_cli_rejects_whole_folder_and_stores_nothing(folder, tmp_path):
     good = tmp_path / "good"
     shutil.copytree(folder, good)
     data = tmp_path / "data"
-    run = [sys.executable, "-m", "graph.cli"]
+    run = [sys.executable, "-m", "api.cli"]
     subprocess.run(run + ["import", str(good), "--data", str(data)], check=True, capture_output=True)
     edit(folder, "people.csv", "2015-03-03", "03/03/2015")
     edit(folder, "connections.csv", "C1,T1,P1", "C2,T1,P1")

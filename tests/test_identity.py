@@ -7,8 +7,8 @@ import filecmp
 
 import pytest
 
-from graph.exchange import write_folder
-from graph.identity import (
+from graph.intake.exchange import write_folder
+from graph.intake.identity import (
     Identity,
     IdentityIndex,
     IdentityTable,

@@ -7,11 +7,11 @@ import filecmp
 
 import pytest
 
-from graph.ctf import CTFError
-from graph.exchange import ExchangeError, write_folder
-from graph.identity import IdentityTable, merge_people
-from graph.importing import import_path
-from graph.mis import MISError, propose_mapping, save_mapping
+from graph.intake.ctf import CTFError
+from graph.intake.exchange import ExchangeError, write_folder
+from graph.intake.identity import IdentityTable, merge_people
+from graph.intake.importing import import_path
+from graph.intake.mis import MISError, propose_mapping, save_mapping
 from graph.model import FamilyKind, Role
 from graph.store.embedded import EmbeddedStore
 from tests.builder import WorldBuilder, add_leaders, school_with_leaders
@@ -329,7 +329,7 @@ def test_merge_and_undo_on_the_command_line_are_in_the_audit_trail(store, tmp_pa
     import shutil
     import subprocess
 
-    from api.db import SERVICE_DATABASE_NAME, open_service_db
+    from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
     from graph.audit import AuditTrail
 
     import_path(store, write_ctf(tmp_path / "roll.xml", [AVA]), school_id="S1")

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from graph.mis import (
+from graph.intake.mis import (
     MISError,
     load_mapping,
     mapping_path,

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cypher.load import parse, query_files
-from graph.exchange import read_folder, write_folder
+from graph.intake.exchange import read_folder, write_folder
 from graph.model import World
 from graph.profiles import PROFILE_DIR
 from graph.rules import findings_json

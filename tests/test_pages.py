@@ -17,7 +17,7 @@ import api.auth
 import tests.api_world
 from api.pages.common import CONTENT_SECURITY_POLICY
 from api.pages.picture import EDGE_STYLES, ROLE_STYLES, draw
-from graph.exchange import write_folder
+from graph.intake.exchange import write_folder
 from graph.model import World
 from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest
 from tests.builder import WorldBuilder

@@ -37,7 +37,7 @@ def test_readme_run_command_starts_the_register_with_demo_sign_ins(tmp_path):
     assert relreg_part[0] == "relreg"
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "graph.cli", *relreg_part[1:], "--data", str(tmp_path), "--port", str(port)],
+        [sys.executable, "-m", "api.cli", *relreg_part[1:], "--data", str(tmp_path), "--port", str(port)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         printed = []

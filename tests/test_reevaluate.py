@@ -6,10 +6,10 @@ import shutil
 import subprocess
 import time
 
-from api.db import SERVICE_DATABASE_NAME, open_service_db
+from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
 from api.service import Register
 from api.settings import Settings
-from graph.exchange import write_folder
+from graph.intake.exchange import write_folder
 from graph.store.embedded import EmbeddedStore
 from tests.builder import school_with_leaders
 

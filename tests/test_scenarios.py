@@ -3,7 +3,7 @@ own; tests/test_neo4j_parity.py runs it against Neo4j."""
 
 import pytest
 
-from graph.exchange import read_folder, write_folder
+from graph.intake.exchange import read_folder, write_folder
 from graph.facts import FactGraph
 from graph.rules import evaluate
 from graph.store.embedded import EmbeddedStore

@@ -16,7 +16,7 @@ from fastapi import APIRouter, File, HTTPException, UploadFile, status
 from api.deps import ActorDep, RegisterDep, TrustAdmin
 from api.errors import invalid
 from api.schemas import ImportResult
-from graph.exchange import ExchangeError, read_folder
+from graph.intake.exchange import ExchangeError, read_folder
 from graph.profiles import SHIPPED
 
 router = APIRouter(prefix="/imports", tags=["imports"])

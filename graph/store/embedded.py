@@ -12,7 +12,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from graph.exchange import FILES, cell_text, record_rows, world_from_cells
+from graph.intake.exchange import FILES, cell_text, record_rows, world_from_cells
 from graph.facts import FactGraph
 from graph.model import (
     ApproachReport,

@@ -29,7 +29,7 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction, NotificationMinimum
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from cypher.load import Query, load, load_rule
-from graph.exchange import FILES, record_rows, world_from_cells
+from graph.intake.exchange import FILES, record_rows, world_from_cells
 from graph.model import (
     FRIEND_BASES,
     PARENTAL_KINDS,

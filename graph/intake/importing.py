@@ -2,7 +2,7 @@
 
 A CTF or an MIS export becomes a small world of people, memberships and family links that
 is added to what the store already holds: ids are derived from the source's own
-identifiers, each incoming person is resolved against the register first (graph.identity),
+identifiers, each incoming person is resolved against the register first (graph.intake.identity),
 and a record is written only where it is new or has changed, so importing the same file
 twice changes nothing.
 
@@ -25,10 +25,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from graph.ctf import MAX_CTF_BYTES, CTFError, CTFFile, read_ctf
-from graph.exchange import ExchangeError, read_folder
-from graph.identity import Identity, IdentityIndex, IdentityTable, Kind, MatchProposal, propose_matches
-from graph.mis import MISError, load_mapping, read_mis
+from graph.intake.ctf import MAX_CTF_BYTES, CTFError, CTFFile, read_ctf
+from graph.intake.exchange import ExchangeError, read_folder
+from graph.intake.identity import Identity, IdentityIndex, IdentityTable, Kind, MatchProposal, propose_matches
+from graph.intake.mis import MISError, load_mapping, read_mis
 from graph.model import FamilyLink, LinkSource, Membership, Person, Role, World
 from graph.store.base import Store
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from graph.exchange import cell_text, record_rows, world_from_cells
+from graph.intake.exchange import cell_text, record_rows, world_from_cells
 from graph.model import BirthDate, Person, World
 from graph.sqlite import open_database, transaction
 from graph.store.base import Store, StoreError

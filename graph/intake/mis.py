@@ -22,8 +22,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graph.ctf import check_upn
-from graph.exchange import ExchangeError
+from graph.intake.ctf import check_upn
+from graph.intake.exchange import ExchangeError
 from graph.model import BirthDate, Position, Role
 
 MAPPINGS_FOLDER = "mappings"

@@ -25,7 +25,7 @@ from defusedxml import DefusedXmlException, DTDForbidden
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 from stdnum.gb import upn as stdnum_upn
 
-from graph.exchange import ExchangeError
+from graph.intake.exchange import ExchangeError
 from graph.model import BirthDate, FamilyKind
 
 CTF_VERSIONS = range(17, 26)

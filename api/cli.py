@@ -1,0 +1,187 @@
+"""The review service's commands (`serve`, `demo`, `add-account`, `audit`, `reevaluate`),
+joined to the register's own commands of `graph/cli.py` into the one `relreg` entry point."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from graph.cli import (
+    _date,
+    _print_table,
+    _service_data_dir,
+    data_option,
+    main,
+    open_store,
+    store_option,
+)
+
+@main.command()
+@click.option("--people", default=3000, show_default=True, help="Size of the demo trust.")
+@data_option
+def demo(people, data):
+    """Seed a demo trust into an empty store and show what the register finds in it."""
+    from api.demo import seed_demo_trust
+    from graph.store.embedded import EmbeddedStore
+
+    with EmbeddedStore(data) as store:
+        if seed_demo_trust(store, store.data_dir, people):
+            click.echo(f"seeded a demo trust of {len(store.facts.world.people)} people into "
+                       f"{store.data_dir} (the exchange files are in {store.data_dir / 'demo-trust'})")
+        else:
+            click.echo(f"{store.data_dir} already holds a register: showing it as it is")
+        findings = store.findings(dt.date.today())
+    _print_table(findings, dt.date.today())
+    click.echo("next: relreg serve, relreg detect --format json, relreg export FOLDER")
+
+
+
+@main.command()
+@click.option("--demo", is_flag=True,
+              help="Seed a demo trust into an empty store and print one sign-in per role.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on.")
+@store_option
+@data_option
+def serve(demo, host, port, store, data):
+    """Start the review service: the API under /api, its docs at /docs. Cases, accounts and
+    the audit trail live in service.sqlite3 in the data directory."""
+    import gc
+    import logging
+
+    import uvicorn
+
+    from graph.sqlite import SERVICE_DATABASE_NAME
+    from api.demo import demo_sign_ins, seed_demo_trust
+    from api.main import create_app
+    from graph.store.embedded import default_data_dir
+
+    opened = open_store(store, data)
+    data_dir = Path(getattr(opened, "data_dir", None) or data or default_data_dir())
+    if demo and seed_demo_trust(opened, data_dir):
+        click.echo(f"seeded a demo trust into {data_dir}")
+    app = create_app(opened, data_dir / SERVICE_DATABASE_NAME)
+    url = f"http://{host}:{port}"
+    click.echo(f"relreg review service on {url} (API docs at {url}/docs)")
+    if demo:
+        click.echo("demo sign-ins (username  password):")
+        for role, username, password in demo_sign_ins(app.state.register):
+            click.echo(f"  {role:<14} {username:<18} {password}")
+    sys.stdout.flush()
+    # The facts loaded so far live as long as the process: keep the garbage collector from
+    # walking them all again on every full collection (a pause in the middle of requests).
+    gc.freeze()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # No access log: it would hold client addresses and ids. The app logs route templates.
+    stop_daily_run = app.state.register.run_daily()
+    try:
+        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+    finally:
+        stop_daily_run.set()
+        app.state.register.close()
+        opened.close()
+
+
+@main.command()
+@click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
+              help="Evaluation date (default today).")
+@store_option
+@data_option
+def reevaluate(as_of, store, data):
+    """Raise and resolve cases as time moves on (pupils leave, ex-pupils reach the age
+    limit, adults join or leave), and say what changed since the last run and why."""
+    from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
+    from api.service import Register
+    from api.settings import Settings
+
+    with open_store(store, data) as opened:
+        data_dir = _service_data_dir(opened, data)
+        register = Register(opened, open_service_db(data_dir / SERVICE_DATABASE_NAME), Settings(),
+                            data_dir, today=lambda: as_of)
+        try:
+            for line in register.reevaluate(as_of).lines():
+                click.echo(line)
+        finally:
+            register.close()
+
+
+@main.command(name="add-account")
+@click.argument("username")
+@click.option("--role", required=True,
+              type=click.Choice(["staff", "senior_leader", "headteacher", "dsl", "trust_admin",
+                                 "auditor"]))
+@click.option("--person", "person_id", help="The account's person in the register.")
+@click.option("--school", "school_id", help="The account's school.")
+@click.password_option(help="Asked for when not given (at least 12 characters).")
+@store_option
+@data_option
+def add_account(username, role, person_id, school_id, password, store, data):
+    """Make a service account: the first trust admin, who makes the others in the service."""
+    from api.auth import SCHOOL_ROLES, AccountBook, AccountRole, UsernameTaken
+    from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
+    from graph.sqlite import transaction
+    from api.settings import Settings
+    from graph.audit import AuditTrail
+    from graph.store.embedded import default_data_dir
+
+    if len(password) < 12:
+        raise click.BadParameter("at least 12 characters", param_hint="--password")
+    role = AccountRole(role)
+    with open_store(store, data) as opened:
+        if role in SCHOOL_ROLES and not (person_id and school_id):
+            raise click.UsageError(f"a {role} account needs --person and --school")
+        if person_id and opened.person(person_id) is None:
+            raise click.ClickException(f"no person {person_id} in the register")
+        if school_id and school_id not in {s.school_id for s in opened.schools()}:
+            raise click.ClickException(f"no school {school_id} in the register")
+        data_dir = Path(getattr(opened, "data_dir", None) or data or default_data_dir())
+    db = open_service_db(data_dir / SERVICE_DATABASE_NAME)
+    try:
+        accounts, trail = AccountBook(db, Settings()), AuditTrail(db)
+        with transaction(db):
+            account = accounts.create(username, password, role, person_id, school_id)
+            trail.record(actor="command-line", action="account.create", object_kind="account",
+                         object_id=str(account.account_id), role=str(role),
+                         subjects=[person_id] if person_id else [])
+    except UsernameTaken:
+        raise click.ClickException(f"the username {username} is taken") from None
+    finally:
+        db.close()
+    click.echo(f"account {account.account_id} made: {username} ({role})")
+
+
+@main.group()
+def audit():
+    """The review service's audit trail."""
+
+
+@audit.command(name="verify")
+@data_option
+def audit_verify(data):
+    """Check the audit trail's hash chain from the first entry; exit 1 if it is broken."""
+    from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
+    from graph.audit import AuditTrail
+    from graph.store.embedded import default_data_dir
+
+    path = Path(data or default_data_dir()) / SERVICE_DATABASE_NAME
+    if not path.exists():
+        raise click.ClickException(f"no service database at {path}")
+    db = open_service_db(path)
+    try:
+        result = AuditTrail(db).verify()
+    finally:
+        db.close()
+    if not result.ok:
+        click.echo(f"audit trail broken: {result.problem} ({result.entries} entries read)",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"audit trail intact: {result.entries} entries, chain verified "
+               f"({result.erased} with personal details erased)")
+
+
+if __name__ == "__main__":
+    main()
