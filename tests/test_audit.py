@@ -7,8 +7,9 @@ import subprocess
 import sys
 
 import pytest
+import time_machine
 
-from api.db import SERVICE_DATABASE_NAME, open_service_db
+from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
 from graph.audit import AuditTrail
 
 
@@ -21,11 +22,11 @@ def trail(tmp_path):
 
 def fill(trail):
     trail.record(actor="account:3", action="person.network.view", object_kind="person",
-                 object_id="P1", subjects=["P1"], client="10.1.2.3", depth=2)
+                 object_id="pupil-alba", subjects=["pupil-alba"], client="10.1.2.3", depth=2)
     trail.record(actor="account:1", action="declaration.create", object_kind="declaration",
-                 object_id="D1", subjects=["T1", "M1"], client="10.1.2.4")
+                 object_id="declaration-42", subjects=["teacher-tom", "mother-may"], client="10.1.2.4")
     trail.record(actor="account:3", action="declaration.decide", object_kind="declaration",
-                 object_id="D1", subjects=["T1", "M1"], reason="known to the school")
+                 object_id="declaration-42", subjects=["teacher-tom", "mother-may"], reason="known to the school")
 
 
 def tamper(trail, sql, *params):
@@ -43,7 +44,7 @@ def test_an_untouched_trail_verifies(trail):
     entries = trail.entries()
     assert [e.action for e in entries] == ["person.network.view", "declaration.create",
                                            "declaration.decide"]
-    assert entries[0].details == {"object_id": "P1", "subjects": ["P1"], "client": "10.1.2.3",
+    assert entries[0].details == {"object_id": "pupil-alba", "subjects": ["pupil-alba"], "client": "10.1.2.3",
                                   "depth": 2}
 
 
@@ -73,22 +74,26 @@ def test_any_change_breaks_the_chain_where_it_was_made(trail, sql, params, bad_s
 def test_erasing_a_person_leaves_the_chain_verifiable(trail):
     fill(trail)
     trail.record(actor="account:2", action="sign_in", object_kind="session", client="10.9.9.9")
-    assert trail.erase_person("M1") == 2
+    assert trail.erase_person("mother-may") == 2
     result = trail.verify()
     assert result.ok and result.entries == 4 and result.erased == 2
     entries = trail.entries()
     assert [e.details is None for e in entries] == [False, True, True, False]
     assert [e.action for e in entries][1:3] == ["declaration.create", "declaration.decide"]
     dump = "\n".join(trail.db.iterdump())
-    assert "M1" not in dump and "known to the school" not in dump
-    assert "P1" in dump, "other people's entries are untouched"
+    assert "mother-may" not in dump and "known to the school" not in dump
+    assert "pupil-alba" in dump, "other people's entries are untouched"
 
 
-def test_what_the_chain_hashes_holds_no_personal_data(trail):
-    fill(trail)
+@pytest.mark.parametrize("instant", ["2028-02-29T00:00:00Z", "2026-08-31T23:59:00Z",
+                                     "2026-12-04T10:15:00Z", "2026-12-04T19:59:59Z"])
+def test_what_the_chain_hashes_holds_no_personal_data(trail, instant):
+    # Identifiers that no timestamp can contain: "T1" once matched 10:00 to 19:59 UTC.
+    with time_machine.travel(instant, tick=False):
+        fill(trail)
     chained = trail.db.execute("SELECT * FROM audit_entries").fetchall()
     text = repr(chained)
-    for personal in ("P1", "T1", "M1", "10.1.2.3", "known to the school", "D1"):
+    for personal in ("pupil-alba", "teacher-tom", "mother-may", "10.1.2.3", "known to the school", "declaration-42"):
         assert personal not in text
 
 
@@ -96,7 +101,7 @@ RELREG = shutil.which("relreg")
 
 
 def relreg_audit_verify(data_dir):
-    command = [RELREG] if RELREG else [sys.executable, "-m", "graph.cli"]
+    command = [RELREG] if RELREG else [sys.executable, "-m", "api.cli"]
     return subprocess.run([*command, "audit", "verify", "--data", str(data_dir)],
                           capture_output=True, text=True)
 
