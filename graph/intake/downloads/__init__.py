@@ -1,0 +1,116 @@
+"""Reading the downloads that social media platforms give their users of their own data,
+for a member of staff to check against their school in private.
+
+`read_download(source)` takes the zip as downloaded, the folder it unpacks to, or one file
+of it (a path, or bytes with their file name) and returns every friend, follower and
+followed account in it, in memory only. One module per platform says what it reads and the
+public evidence for it: `facebook`, `instagram`, `linkedin`, `tiktok`, `x`; `archive` opens
+zips and folders safely.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from graph.intake.downloads import facebook, instagram, linkedin, tiktok, x
+from graph.intake.downloads.archive import ArchiveError, Bundle, FileBundle, open_bundle
+from graph.intake.downloads.common import Entry, FormatError, Relation, load_json
+
+READERS = {m.PLATFORM: m for m in (facebook, instagram, linkedin, tiktok, x)}
+PLATFORM_NAMES = {p: m.NAME for p, m in READERS.items()}
+ACCEPTED = (
+    "a Facebook download in JSON (connections/friends/your_friends.json, or the older "
+    "friends_and_followers/friends.json or friends/friends.json), an Instagram download in "
+    "JSON (followers_1.json and following.json), LinkedIn's Connections.csv, TikTok's "
+    "user_data.json (JSON) or an X archive (data/follower.js and data/following.js); as the "
+    "zip you downloaded, the folder it unpacks to, or the file itself"
+)
+
+__all__ = ["ACCEPTED", "PLATFORM_NAMES", "Download", "DownloadError", "Entry", "Relation",
+           "read_download"]
+
+
+class DownloadError(Exception):
+    """The download cannot be read; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Download:
+    label: str
+    platforms: tuple[str, ...]
+    entries: list[Entry]
+    files: tuple[str, ...]  # the files read, by their path inside the download
+
+
+def _platform_of_single(bundle: Bundle) -> str | None:
+    """For a file given on its own under a name the readers do not know: its platform by
+    its content."""
+    data = bundle.read(bundle.names[0])
+    if x.looks_like(data):
+        return "x"
+    if linkedin.header_at(data[:4096].decode("utf-8-sig", "replace").splitlines()) is not None:
+        return "linkedin"
+    try:
+        parsed = load_json(data, bundle.names[0])
+    except FormatError:
+        return None
+    for module in (facebook, instagram, tiktok):
+        if module.looks_like(parsed):
+            return module.PLATFORM
+    return None
+
+
+def _not_a_download(label: str) -> DownloadError:
+    return DownloadError(f"{label} is not a download of friends or followers that the register "
+                         f"reads. It accepts {ACCEPTED}.")
+
+
+def read_download(source: str | os.PathLike | bytes, *, file_name: str | None = None,
+                  platform: str | None = None,
+                  progress: Callable[[int], None] | None = None) -> Download:
+    """Every entry of a download. `platform`, if given, is the platform the user says it is
+    from: a download of another platform is refused. `progress` is told of each file read
+    (the number of entries so far)."""
+    if platform is not None and platform not in READERS:
+        raise DownloadError(f"{platform!r} is not a platform the register reads: choose one of "
+                            f"{', '.join(sorted(READERS))}.")
+    try:
+        bundle = open_bundle(source, file_name)
+    except ArchiveError as error:
+        raise DownloadError(str(error)) from None
+    try:
+        return _read(bundle, platform, progress)
+    except ArchiveError as error:
+        raise DownloadError(str(error)) from None
+    except FormatError as error:
+        raise DownloadError(f"{bundle.label}: {error}. It accepts {ACCEPTED}.") from None
+    finally:
+        bundle.close()
+
+
+def _read(bundle: Bundle, platform: str | None, progress) -> Download:
+    found = {p: m.files_in(bundle) for p, m in READERS.items()}
+    found = {p: names for p, names in found.items() if names}
+    if not found and isinstance(bundle, FileBundle):
+        single = _platform_of_single(bundle)
+        if single is not None:
+            found = {single: bundle.names}
+    if not found:
+        raise _not_a_download(bundle.label)
+    if platform is not None and platform not in found:
+        others = " and ".join(PLATFORM_NAMES[p] for p in sorted(found))
+        raise DownloadError(f"{bundle.label} is a download from {others}, not from "
+                            f"{PLATFORM_NAMES[platform]}: choose {others} or give the "
+                            f"{PLATFORM_NAMES[platform]} download.")
+    platforms = [platform] if platform is not None else sorted(found)
+    entries: list[Entry] = []
+    files: list[str] = []
+    for name in platforms:
+        entries += READERS[name].read(bundle, found[name])
+        files += found[name]
+        if progress is not None:
+            progress(len(entries))
+    return Download(bundle.label, tuple(platforms), entries, tuple(files))
+
