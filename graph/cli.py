@@ -377,5 +377,75 @@ def profiles():
         out.print()
 
 
+@main.command(name="check-download")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--person", "person_id", required=True, metavar="PERSON_ID",
+              help="The member of staff whose download it is.")
+@click.option("--platform", type=click.Choice(["facebook", "instagram", "linkedin", "tiktok", "x"]),
+              help="The platform the download is from (else found from the files).")
+@click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
+              help="Evaluation date (default today).")
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table",
+              show_default=True)
+@store_option
+@data_option
+def check_download_(path, person_id, platform, as_of, fmt, store, data):
+    """Check a social media download (the zip, its folder, or one file of it) against the
+    pupils, ex-pupils and parents of the person's schools. Read in memory only: nothing of
+    it is stored, and the audit trail records only that a check was made."""
+    from graph.download_check import CheckError, check_download, school_emails
+    from graph.intake.downloads import DownloadError, read_download
+
+    with open_store(store, data) as source:
+        try:
+            with progress_bar("reading the download", None) as advance:
+                download = read_download(path, platform=platform, progress=advance)
+            data_dir = _service_data_dir(source, data)
+            result = check_download(source, person_id, download, as_of,
+                                    emails=school_emails(data_dir))
+        except (DownloadError, CheckError) as error:
+            raise click.ClickException(str(error)) from None
+        _audit_check(data_dir, person_id, download.platforms, result.entries_read)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=1, ensure_ascii=False))
+    else:
+        _print_check(result)
+
+
+def _audit_check(data_dir: Path, person_id: str, platforms, entries: int) -> None:
+    """That a check was made, by whom and how many entries it read: never what it found."""
+    from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db, transaction
+    from graph.audit import AuditTrail
+
+    db = open_service_db(data_dir / SERVICE_DATABASE_NAME)
+    try:
+        trail = AuditTrail(db)
+        with transaction(db):
+            trail.record(actor="command-line", action="download.check", object_kind="download",
+                         subjects=[person_id], platforms=list(platforms), entries_read=entries)
+    finally:
+        db.close()
+
+
+def _print_check(result) -> None:
+    from graph.download_check import SUGGESTIONS, platform_names
+
+    out.print(f"[bold]{result.entries_read} entries read from {platform_names(result.platforms)}; "
+              f"{len(result.matches)} likely match(es) at your schools as of "
+              f"{result.as_of.isoformat()}[/bold]")
+    for note in result.notes:
+        out.print(note)
+    if not result.matches:
+        return
+    table = Table("in your download", "probably", "known as", "why", "how sure", "suggested",
+                  "clause", "the policy says")
+    for m in result.matches:
+        table.add_row("; ".join(e.label for e in m.entries), f"{m.name} ({m.person_id})",
+                      m.known_as, "; ".join(m.reasons), f"{m.confidence:.0%}",
+                      SUGGESTIONS[m.policy.suggested], "; ".join(m.policy.clauses) or "-",
+                      m.policy.says)
+    out.print(table)
+
+
 if __name__ == "__main__":
     main()

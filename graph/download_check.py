@@ -313,3 +313,17 @@ def _urgency(policy: Policy) -> tuple[int, str]:
 
 def platform_names(platforms) -> str:
     return " and ".join(PLATFORM_NAMES.get(p, p) for p in platforms)
+
+
+def school_emails(data_dir) -> dict[str, str]:
+    """The e-mail addresses the school's records gave (kept apart from the facts, for
+    recognising people), each with its person; none if there is no identity database."""
+    from pathlib import Path
+
+    from graph.intake.identity import IDENTITY_DATABASE, IdentityTable, Kind
+
+    if data_dir is None or not (Path(data_dir) / IDENTITY_DATABASE).exists():
+        return {}
+    with IdentityTable(data_dir) as table:
+        return {value: person_id for person_id, kind, value in table.rows()
+                if kind == Kind.EMAIL}
