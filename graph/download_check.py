@@ -61,8 +61,15 @@ class CheckError(Exception):
 @dataclass
 class Candidate:
     person: Person
-    known_as: list[str] = field(default_factory=list)  # "pupil at Oakfield Academy"
+    roles: list[str] = field(default_factory=list)  # "pupil at Oakfield Academy"
+    relations: dict[str, list[str]] = field(default_factory=dict)  # "parent" -> pupils' names
     family: set[str] = field(default_factory=set)  # candidates in their family
+
+    @property
+    def known_as(self) -> str:
+        """'pupil at Oakfield Academy; parent of Ella Morgan and Jack Morgan'."""
+        return "; ".join(self.roles + [f"{kind} of {' and '.join(names)}"
+                                       for kind, names in self.relations.items()])
 
 
 @dataclass(frozen=True)
@@ -159,8 +166,8 @@ def candidates(store: Store, person_id: str, as_of: dt.date) -> dict[str, Candid
             current = any(m.active_on(as_of) for m in here)
             words = f"{'pupil' if current else 'ex-pupil'} at {schools[school_id].name}"
             candidate = found.setdefault(person.person_id, Candidate(person))
-            if words not in candidate.known_as:
-                candidate.known_as.append(words)
+            if words not in candidate.roles:
+                candidate.roles.append(words)
                 pupils.append(person)
     for pupil in {p.person_id: p for p in pupils}.values():
         world = store.network(pupil.person_id, 1, max_people=50)
@@ -176,11 +183,12 @@ def candidates(store: Store, person_id: str, as_of: dt.date) -> dict[str, Candid
             if link.relative_id == pupil.person_id or link.kind in (
                     FamilyKind.SIBLING, FamilyKind.SPOUSE, FamilyKind.PARTNER,
                     FamilyKind.OTHER_RELATIVE):
-                words = f"{_KIN_WORDS[link.kind]} of {pupil.name}"
+                kind = _KIN_WORDS[link.kind]
             else:
-                words = f"family of {pupil.name}"
-            if words not in relative.known_as:
-                relative.known_as.append(words)
+                kind = "family"
+            names = relative.relations.setdefault(kind, [])
+            if pupil.name not in names:
+                names.append(pupil.name)
     return found
 
 
@@ -295,7 +303,7 @@ def check_download(store: Store, person_id: str, download: Download, as_of: dt.d
                                                _direction(relations), as_of))
         policy = min(channel_policies, key=_urgency)
         candidate = people[other_id]
-        results.append(Match(other_id, candidate.person.name, "; ".join(candidate.known_as),
+        results.append(Match(other_id, candidate.person.name, candidate.known_as,
                              entries, best.confidence, best.reasons, policy))
     results.sort(key=lambda m: (_urgency(m.policy), -m.confidence, m.name, m.person_id))
     notes = []

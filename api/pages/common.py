@@ -95,7 +95,8 @@ def nav_for(role: AccountRole) -> list[tuple[str, str]]:
     """(address, label) of the pages a role works with, in the order they are shown."""
     items = []
     if role in SCHOOL_ROLES:
-        items += [("/my", "My relationships"), ("/my/declare", "Declare")]
+        items += [("/my", "My relationships"), ("/my/declare", "Declare"),
+                  ("/my/download-check", "Check a download")]
     if role in REVIEWER_ROLES:
         items += [("/cases", "Review queue"), ("/network", "Network explorer")]
     if role is AccountRole.TRUST_ADMIN:
