@@ -46,6 +46,9 @@ EXTRA_SHORT_FORMS = {
     "zac": {"zachary"}, "seb": {"sebastian"}, "nat": {"natalie", "nathan", "nathaniel"},
     "mo": {"muhammad", "mohammed", "mohammad"}, "beth": {"bethany", "elizabeth"},
 }
+# Parts of a family name that say nothing on their own ("Da" of Da Silva).
+PARTICLES = {"da", "de", "del", "della", "di", "do", "dos", "das", "du", "van", "von", "der",
+             "den", "ter", "le", "la", "al", "el", "bin", "ibn", "st", "mac", "mc", "o"}
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "nee"}
 _LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ß": "ss",
                           "æ": "ae", "œ": "oe", "ı": "i"})
@@ -92,6 +95,7 @@ class Named:
     person_id: str
     given: tuple[str, ...]  # folded given names, the first first
     family: tuple[str, ...]  # folded family name parts
+    firsts: frozenset[str]  # first words a name written for them may start with
 
 
 @dataclass(frozen=True)
@@ -110,9 +114,10 @@ class NameIndex:
         self.people: dict[str, Named] = {}
         self.by_family_part: dict[str, list[Named]] = defaultdict(list)
         for person_id, given_name, family_name in people:
-            named = Named(person_id, tuple(tokens(given_name)), tuple(tokens(family_name)))
-            if not named.given or not named.family:
+            given, family = tuple(tokens(given_name)), tuple(tokens(family_name))
+            if not given or not family:
                 continue
+            named = Named(person_id, given, family, frozenset(given) | _forms(given[0]))
             self.people[person_id] = named
             for part in set(named.family):
                 self.by_family_part[part].append(named)
@@ -129,7 +134,7 @@ class NameIndex:
         seen = set()
         for part in rest:
             for named in self.by_family_part.get(part, ()):
-                if named.person_id in seen:
+                if first not in named.firsts or named.person_id in seen:
                     continue
                 seen.add(named.person_id)
                 scored = _score_name(words, first, rest, named)
@@ -186,7 +191,7 @@ def _score_name(words: list[str], first: str, rest: list[str],
     # the family name: whole (its parts last, in order), or one part of a double one
     if rest[-len(family):] == list(family) or joined_rest.endswith("".join(family)):
         family_whole = True
-    elif set(family) & set(rest) and (len(family) > 1 or len(rest) > 1):
+    elif (set(family) & set(rest)) - PARTICLES and (len(family) > 1 or len(rest) > 1):
         family_whole = False
     else:
         return None

@@ -71,8 +71,8 @@ def read_download(source: str | os.PathLike | bytes, *, file_name: str | None = 
                   platform: str | None = None,
                   progress: Callable[[int], None] | None = None) -> Download:
     """Every entry of a download. `platform`, if given, is the platform the user says it is
-    from: a download of another platform is refused. `progress` is told of each file read
-    (the number of entries so far)."""
+    from: a download of another platform is refused. `progress` is told how many entries
+    each platform's files gave, as they are read."""
     if platform is not None and platform not in READERS:
         raise DownloadError(f"{platform!r} is not a platform the register reads: choose one of "
                             f"{', '.join(sorted(READERS))}.")
@@ -108,9 +108,10 @@ def _read(bundle: Bundle, platform: str | None, progress) -> Download:
     entries: list[Entry] = []
     files: list[str] = []
     for name in platforms:
-        entries += READERS[name].read(bundle, found[name])
+        read = READERS[name].read(bundle, found[name])
+        entries += read
         files += found[name]
         if progress is not None:
-            progress(len(entries))
+            progress(len(read))
     return Download(bundle.label, tuple(platforms), entries, tuple(files))
 
