@@ -39,7 +39,6 @@ CHOICES = {
     "prior_friendship": "Declare: a friendship from before",
     "removed": "I have removed the connection",
 }
-SUGGESTED_CHOICE = {"declare_family": "family_member", "remove": "removed"}
 
 
 def _form_page(request, session, *, problems=None, platform="", status_code=200):
@@ -83,7 +82,7 @@ def check(request: Request, register: RegisterDep, session: CurrentSession,
     return page(request, "download_results.html", {
         "title": "What your download shows", "result": result,
         "platforms_text": platform_names(result.platforms), "choices": CHOICES,
-        "suggestions": SUGGESTIONS, "suggested_choice": SUGGESTED_CHOICE,
+        "suggestions": SUGGESTIONS,
     }, session=session)
 
 
