@@ -100,3 +100,11 @@ def test_instagram_followers_are_matched_by_username(service):
 def test_only_staff_and_leaders_of_a_school_may_check(service):
     admin = Browser(service, "admin")
     assert admin.get("/my/download-check").status_code == 403
+
+
+def test_choices_need_the_csrf_token(service):
+    teacher = Browser(service, "T2")
+    refused = teacher.post("/my/download-check/choices", {"choice-M1": "family_friend"},
+                           csrf=False)
+    assert refused.status_code == 403
+    assert not service.register.store.declarations_of("M1")

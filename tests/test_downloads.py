@@ -327,3 +327,12 @@ def test_the_table_names_the_match_and_the_suggested_action(store, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Rachel Morgan (M1)" in result.output and "Remove the connection" in result.output
     assert "ninestiles 8.4" in result.output
+
+
+@pytest.mark.neo4j
+def test_a_check_says_the_same_on_neo4j(store, neo4j_store):
+    neo4j_store.replace_world(school_world())
+    download = read_download(facebook_zip(["Ella Morgan", "Rachel Morgan", "Zoë Wiśniewska",
+                                           "Oliver Jenkins", "Mia Khan"]), file_name="f.zip")
+    assert check_download(neo4j_store, "T1", download, ON).to_json() == \
+        check_download(store, "T1", download, ON).to_json()
