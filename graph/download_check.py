@@ -11,6 +11,7 @@ profiles whenever they change.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections import defaultdict
@@ -21,14 +22,13 @@ from graph.facts import FactGraph
 from graph.intake.downloads import PLATFORM_NAMES, Download, Entry, Relation
 from graph.matching import MIN_CONFIDENCE, NameIndex, NameMatch, with_family_bonus
 from graph.model import (
-    PARENTAL_KINDS,
     Connection,
     ConnectionSource,
+    DeclarationStatus,
     Direction,
     FamilyKind,
     Person,
     Role,
-    World,
 )
 from graph.profiles import Scope, load_profile
 from graph.rules import evaluate, ties_between
@@ -250,7 +250,7 @@ def policy_for(store: Store, person_id: str, other_id: str, channel: str,
                       "that they are a parent at the school: remove it, or declare the "
                       "friendship if you knew them before.")
     ties = ties_between(facts, person_id, other_id, profile.family_degree)
-    declared = any(d.declarer_id == person_id and d.status != "rejected"
+    declared = any(d.declarer_id == person_id and d.status is not DeclarationStatus.REJECTED
                    and d.counterpart_id in facts.family_distances(other_id, profile.family_degree)
                    for d in world.declarations.values())
     if declared:
@@ -299,8 +299,12 @@ def check_download(store: Store, person_id: str, download: Download, as_of: dt.d
         channel_policies = []
         for channel in sorted({e.platform for e in entries}):
             relations = {e.relation for e in entries if e.platform == channel}
-            channel_policies.append(policy_for(store, person_id, other_id, channel,
-                                               _direction(relations), as_of))
+            policy = policy_for(store, person_id, other_id, channel, _direction(relations), as_of)
+            if relations == {Relation.REQUEST_RECEIVED} and policy.suggested == REMOVE:
+                policy = dataclasses.replace(policy, says=(
+                    "They asked to connect with you and the policy does not allow it: decline "
+                    "the request (and report it as an approach if they are a pupil)."))
+            channel_policies.append(policy)
         policy = min(channel_policies, key=_urgency)
         candidate = people[other_id]
         results.append(Match(other_id, candidate.person.name, candidate.known_as,

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 import json
 import sqlite3
-import zipfile
 
 import pytest
 from click.testing import CliRunner
@@ -336,3 +334,11 @@ def test_a_check_says_the_same_on_neo4j(store, neo4j_store):
                                            "Oliver Jenkins", "Mia Khan"]), file_name="f.zip")
     assert check_download(neo4j_store, "T1", download, ON).to_json() == \
         check_download(store, "T1", download, ON).to_json()
+
+
+def test_a_friend_request_from_a_pupil_is_to_be_declined(store):
+    download = read_download(zipped({"connections/friends/received_friend_requests.json":
+                                     facebook_friends(["Ella Morgan"], key="received_requests_v2")}),
+                             file_name="f.zip")
+    [ella] = check_download(store, "T1", download, ON).matches
+    assert ella.policy.suggested == REMOVE and "decline the request" in ella.policy.says

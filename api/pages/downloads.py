@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
@@ -75,8 +75,6 @@ def check(request: Request, register: RegisterDep, session: CurrentSession,
     except (DownloadError, CheckError) as error:
         return _form_page(request, session, platform=platform, status_code=422,
                           problems=[str(error)])
-    finally:
-        del data
     register.record(actor, "download.check", "download", subjects=[me],
                     platforms=list(read.platforms), entries_read=result.entries_read)
     return page(request, "download_results.html", {
