@@ -65,7 +65,7 @@ def serve(demo, host, port, store, data):
     data_dir = Path(getattr(opened, "data_dir", None) or data or default_data_dir())
     if demo and seed_demo_trust(opened, data_dir):
         click.echo(f"seeded a demo trust into {data_dir}")
-    app = create_app(opened, data_dir / SERVICE_DATABASE_NAME)
+    app = create_app(opened, data_dir / SERVICE_DATABASE_NAME, settings=service_settings())
     url = f"http://{host}:{port}"
     click.echo(f"relreg review service on {url} (API docs at {url}/docs)")
     if demo:
@@ -173,6 +173,19 @@ def add_account(username, role, person_id, school_id, email, password, store, da
     click.echo(f"account {account.account_id} made: {username} ({role})")
 
 
+def service_settings():
+    """The RELREG_ settings, or a clear error naming each wrong one."""
+    from pydantic import ValidationError
+
+    from api.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise click.ClickException("the settings are wrong: " + "; ".join(
+            f"RELREG_{str(e['loc'][0]).upper()}: {e['msg']}" for e in error.errors())) from None
+
+
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Say who would be written to about what; send "
                                               "nothing and record nothing.")
@@ -182,19 +195,12 @@ def notify(dry_run, store, data):
     """Send the e-mail notifications due now: what happened since the last run, and today's
     digest if it has not gone (the service does this by itself as it runs). Mail settings:
     RELREG_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD, _FROM."""
-    from pydantic import ValidationError
-
     from api.local_sign_in import install
     from api.notify import Notifier, mail_problems
     from api.service import Register
-    from api.settings import Settings
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
 
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        raise click.ClickException("the settings are wrong: " + "; ".join(
-            f"RELREG_{str(e['loc'][0]).upper()}: {e['msg']}" for e in error.errors())) from None
+    settings = service_settings()
     problems = mail_problems(settings)
     if problems and not dry_run:
         raise click.ClickException(" ".join(problems) + " (Or try --dry-run.)")

@@ -34,8 +34,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 from api.auth import REVIEWER_ROLES, SCHOOL_ROLES, Account, AccountRole
 from api.service import Register
 from api.settings import Settings
-from graph.review import AWAITING_DECISION, add_school_days
-from graph.sqlite import transaction
+from graph.review import AWAITING_DECISION, CaseNotFound, add_school_days
 
 log = logging.getLogger(__name__)
 
@@ -514,7 +513,7 @@ class Notifier:
         if entry.action in ("case.raised", "case.reopened"):
             try:
                 case = self.register.cases.get(details["object_id"])
-            except Exception:
+            except CaseNotFound:
                 return
             if case.state not in AWAITING_DECISION:
                 return

@@ -17,12 +17,11 @@ account a role and a person) or refuse it.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import secrets
 import threading
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass
 from urllib.parse import urlparse
 
 import requests

@@ -74,9 +74,9 @@ def mail_server():
 
 
 def mail_settings(port: int, **more) -> Settings:
-    return Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
-                    smtp_from="register@trust.example.org", public_url="https://register.example.org",
-                    **more)
+    return Settings(**{"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": "none",
+                       "smtp_from": "register@trust.example.org",
+                       "public_url": "https://register.example.org", **more})
 
 
 def address_of(name: str) -> str:

@@ -11,7 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 import api.auth
-from api.auth import SessionKind
 from api.local_sign_in import RESET_SECONDS
 from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest
 from tests.mail_world import address_of, give_addresses, mail_server, mail_settings  # noqa: F401

@@ -16,7 +16,7 @@ import tests.api_world
 from api.cli import main
 from api.notify import Contacts, Kind, Mode, Notifier, mail_problems
 from api.settings import Settings
-from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest
+from tests.api_world import FAST_HASHER, ServiceUnderTest
 from tests.mail_world import (
     address_of,
     assert_content_free,
@@ -265,3 +265,19 @@ def test_relreg_notify_dry_run_says_who_would_be_told_and_sends_nothing(tmp_path
             in dry.output
         assert "would write 6 new message(s) with the daily digest" in dry.output
     assert runs[0].output == runs[1].output, "the dry run recorded nothing"
+
+
+@pytest.mark.parametrize("security, said", [
+    ("starttls", "does not offer STARTTLS (or sign-in): check RELREG_SMTP_SECURITY"),
+    ("tls", "No secure connection to the mail server at 127.0.0.1:"),
+])
+def test_a_mail_server_that_does_not_speak_the_security_asked_for_is_named_clearly(
+        mail_server, security, said):
+    from api.notify import MailError, Mailer
+
+    settings = mail_settings(mail_server.port, smtp_security=security, smtp_timeout_seconds=5)
+    with pytest.raises(MailError) as raised:
+        Mailer(settings).send("someone@example.org", "subject", "body", 0)
+    assert said in str(raised.value)
+    assert "someone@example.org" not in str(raised.value)
+    assert mail_server.arrived == []

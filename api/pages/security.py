@@ -62,9 +62,7 @@ def second_step(register, account, next_path: str | None) -> RedirectResponse:
     """After a right password for an account with a second factor: ask for the code (or
     set it up first), with a short-lived token instead of the password."""
     token = local_sign_in.start_second_step(register, account)
-    response = RedirectResponse("/sign-in/second-factor" + (f"?next={next_path}" if next_path
-                                                            else ""),
-                                status_code=status.HTTP_303_SEE_OTHER)
+    response = see_other("/sign-in/second-factor", next=next_path)
     response.set_cookie(SECOND_STEP_COOKIE, token, httponly=True,
                         secure=register.settings.cookie_secure, samesite="strict",
                         max_age=local_sign_in.SECOND_STEP_SECONDS, path="/sign-in")
