@@ -5,6 +5,7 @@ recorded in the audit trail; never a child's name, a relationship or a finding's
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 import time_machine
@@ -281,3 +282,31 @@ def test_a_mail_server_that_does_not_speak_the_security_asked_for_is_named_clear
     assert said in str(raised.value)
     assert "someone@example.org" not in str(raised.value)
     assert mail_server.arrived == []
+
+
+def test_the_service_sends_by_itself_as_it_runs(served, mail_server):
+    from api.notify import start_notifier
+
+    stop = start_notifier(served.register, every_seconds=0.05)
+    try:
+        for _ in range(200):
+            if mail_server.to(address_of("L1")):
+                break
+            threading.Event().wait(0.05)
+    finally:
+        stop.set()
+    [digest] = mail_server.to(address_of("L1"))
+    assert "routed to you for review" in digest.body
+
+
+def test_without_mail_settings_the_service_sends_nothing_and_says_why(tmp_path, monkeypatch,
+                                                                     caplog):
+    from api.notify import start_notifier
+
+    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    service = ServiceUnderTest(tmp_path)
+    try:
+        start_notifier(service.register, every_seconds=0.05)
+        assert "no notifications are sent: No mail server is set" in caplog.text
+    finally:
+        service.close()
