@@ -428,8 +428,8 @@ class Notifier:
 
     def _sent(self, m: OutboxMessage) -> None:
         now = self.now()
-        recipient, subjects = self._recipient(m.account_id)
         with self.register.writing():
+            recipient, subjects = self._recipient(m.account_id)
             self.db.execute("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = "
                             "attempts + 1, last_error = NULL WHERE message_id = ?",
                             (now, m.message_id))
@@ -441,8 +441,8 @@ class Notifier:
         now = self.now()
         attempts = m.attempts + 1
         gave_up = attempts >= self.settings.notify_attempts
-        recipient, subjects = self._recipient(m.account_id)
         with self.register.writing():
+            recipient, subjects = self._recipient(m.account_id)
             self.db.execute(
                 "UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, "
                 "last_error = ? WHERE message_id = ?",

@@ -388,7 +388,8 @@ def _account_for(register: Register, policy: SignInPolicy, claims: dict) -> Acco
         refused = AccessWaiting()
         refused.details = {"email": email}
         raise refused
-    account = register.accounts.get(row[0])
+    with register.lock:
+        account = register.accounts.get(row[0])
     if account is None or account.disabled:
         raise SignInRefused("Your account is turned off: ask your trust admin.",
                             "refused:disabled")

@@ -161,7 +161,9 @@ def settle(request: Request, register: RegisterDep, session: CurrentSession,
                                                         "school_id": "School",
                                                         "username": "Username"}),
                              status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    oidc.settle_request(register, actor, request_id, register.accounts.get(made.account_id))
+    with register.lock:
+        account = register.accounts.get(made.account_id)
+    oidc.settle_request(register, actor, request_id, account)
     return see_other("/admin/sign-in", "approved")
 
 
@@ -170,7 +172,8 @@ def set_email(request: Request, register: RegisterDep, session: CurrentSession,
               _admin: TrustAdmin, actor: ActorDep,
               username: Annotated[str, Form(max_length=100)] = "",
               email: Annotated[str, Form(max_length=254)] = ""):
-    account = register.accounts.by_username(username.strip())
+    with register.lock:
+        account = register.accounts.by_username(username.strip())
     problem = None if account else f"There is no account {username.strip()!r}."
     if account:
         try:
@@ -201,7 +204,8 @@ def remove_second_factor(register: RegisterDep, _admin: TrustAdmin, actor: Actor
 def notification_troubles(request: Request, register: RegisterDep, session: CurrentSession,
                           _admin: TrustAdmin, error: str | None = None):
     troubles = Notifier(register).troubles()
-    usernames = {a.account_id: a.username for a in register.accounts.all()}
+    with register.lock:
+        usernames = {a.account_id: a.username for a in register.accounts.all()}
     return page(request, "admin_notifications.html", {
         "title": "Notifications not sent", "troubles": troubles, "usernames": usernames,
         "kind_names": {**KIND_NAMES, "password_reset": "Password reset link"}, "when": _when,
