@@ -329,11 +329,15 @@ def _finish(register, state, kept_state, code, error, redirect_uri, client) -> S
     check = dict(issuer=policy.issuer, client_id=policy.client_id, nonce=nonce,
                  access_token=token.get("access_token"), algorithms=algorithms, now=now)
     try:
-        claims = validate_id_token(token["id_token"],
-                                   keys=providers.keys(policy.issuer, metadata, now), **check)
-    except IdTokenRefused:  # perhaps the provider has rolled its keys over
-        claims = validate_id_token(token["id_token"], keys=providers.keys(
-            policy.issuer, metadata, now, fresh=True), **check)
+        try:
+            claims = validate_id_token(token["id_token"],
+                                       keys=providers.keys(policy.issuer, metadata, now), **check)
+        except IdTokenRefused:  # perhaps the provider has rolled its keys over
+            claims = validate_id_token(token["id_token"], keys=providers.keys(
+                policy.issuer, metadata, now, fresh=True), **check)
+    except ProviderError:
+        raise SignInRefused("The sign-in provider's keys could not be read: tell your trust "
+                            "admin.", "refused:keys") from None
     account = _account_for(register, policy, claims)
     with register.writing():
         session_token, _ = register.accounts.start_session(account, SessionKind.COOKIE)
