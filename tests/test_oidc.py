@@ -252,3 +252,13 @@ def test_local_passwords_turned_off_leave_only_trust_admins_theirs(served, provi
     admin = served.http.post("/api/auth/token", data={"username": "admin-user",
                                                       "password": PASSWORD})
     assert admin.status_code == 200, "trust admins keep a way in when the provider is down"
+
+
+def test_only_an_address_the_provider_vouches_for_counts():
+    assert oidc.email_of({"email": "Tom@NineStiles.org.uk", "email_verified": True}) \
+        == "tom@ninestiles.org.uk"
+    assert oidc.email_of({"email": "tom@ninestiles.org.uk", "xms_edov": True}) \
+        == "tom@ninestiles.org.uk", "Entra ID: the domain's owner verified it"
+    assert oidc.email_of({"email": "tom@ninestiles.org.uk"}) is None, "Entra ID without it"
+    assert oidc.email_of({"email": "tom@ninestiles.org.uk", "email_verified": False}) is None
+    assert oidc.email_of({"email_verified": True}) is None
