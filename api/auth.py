@@ -76,6 +76,33 @@ class SignInLocked(SignInError):
         super().__init__("too many failed sign-ins: this account is locked")
 
 
+class SecondFactorNeeded(SignInError):
+    """The password was right, and the account signs in with a second factor too (or must
+    set one up first: `enrolled` False)."""
+
+    outcome = "second_factor"
+
+    def __init__(self, account: "Account", enrolled: bool):
+        self.account = account
+        self.enrolled = enrolled
+        super().__init__("this account also needs its one-time code (totp_code)")
+
+
+class SecondFactorWrong(SignInFailed):
+    """A wrong one-time code: counted like a wrong password."""
+
+    outcome = "failed"
+    uncounted = True
+
+
+class PasswordsTurnedOff(SignInError):
+    outcome = "passwords_off"
+
+    def __init__(self):
+        super().__init__("this trust signs in through its identity provider, not with "
+                         "passwords")
+
+
 class UsernameTaken(Exception):
     pass
 

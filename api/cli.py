@@ -1,4 +1,5 @@
-"""The review service's commands (`serve`, `demo`, `add-account`, `audit`, `reevaluate`),
+"""The review service's commands (`serve`, `demo`, `add-account`, `audit`, `reevaluate`,
+`notify`),
 joined to the register's own commands of `graph/cli.py` into the one `relreg` entry point."""
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def serve(demo, host, port, store, data):
     data_dir = Path(getattr(opened, "data_dir", None) or data or default_data_dir())
     if demo and seed_demo_trust(opened, data_dir):
         click.echo(f"seeded a demo trust into {data_dir}")
-    app = create_app(opened, data_dir / SERVICE_DATABASE_NAME)
+    app = create_app(opened, data_dir / SERVICE_DATABASE_NAME, settings=service_settings())
     url = f"http://{host}:{port}"
     click.echo(f"relreg review service on {url} (API docs at {url}/docs)")
     if demo:
@@ -78,9 +79,13 @@ def serve(demo, host, port, store, data):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # No access log: it would hold client addresses and ids. The app logs route templates.
     stop_daily_run = app.state.register.run_daily()
+    from api.notify import start_notifier
+
+    stop_notifier = start_notifier(app.state.register)  # immediate ones, and the daily digest
     try:
         uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
     finally:
+        stop_notifier.set()
         stop_daily_run.set()
         app.state.register.close()
         opened.close()
@@ -116,10 +121,12 @@ def reevaluate(as_of, store, data):
                                  "auditor"]))
 @click.option("--person", "person_id", help="The account's person in the register.")
 @click.option("--school", "school_id", help="The account's school.")
+@click.option("--email", help="Where its notifications and reset links go; also what links "
+                             "it to a sign-in through the trust's provider.")
 @click.password_option(help="Asked for when not given (at least 12 characters).")
 @store_option
 @data_option
-def add_account(username, role, person_id, school_id, password, store, data):
+def add_account(username, role, person_id, school_id, email, password, store, data):
     """Make a service account: the first trust admin, who makes the others in the service."""
     from api.auth import SCHOOL_ROLES, AccountBook, AccountRole, UsernameTaken
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
@@ -128,8 +135,15 @@ def add_account(username, role, person_id, school_id, password, store, data):
     from graph.audit import AuditTrail
     from graph.store.embedded import default_data_dir
 
+    from api.notify import BadAddress, Contacts, create_tables, normal_address
+
     if len(password) < 12:
         raise click.BadParameter("at least 12 characters", param_hint="--password")
+    if email:
+        try:
+            email = normal_address(email)
+        except BadAddress as error:
+            raise click.BadParameter(str(error), param_hint="--email") from None
     role = AccountRole(role)
     with open_store(store, data) as opened:
         if role in SCHOOL_ROLES and not (person_id and school_id):
@@ -142,16 +156,74 @@ def add_account(username, role, person_id, school_id, password, store, data):
     db = open_service_db(data_dir / SERVICE_DATABASE_NAME)
     try:
         accounts, trail = AccountBook(db, Settings()), AuditTrail(db)
+        create_tables(db)
+        if email and Contacts(db).by_email(email):
+            raise click.ClickException(f"another account already has the address {email}")
         with transaction(db):
             account = accounts.create(username, password, role, person_id, school_id)
             trail.record(actor="command-line", action="account.create", object_kind="account",
                          object_id=str(account.account_id), role=str(role),
                          subjects=[person_id] if person_id else [])
+            if email:
+                Contacts(db).set_email(account.account_id, email)
     except UsernameTaken:
         raise click.ClickException(f"the username {username} is taken") from None
     finally:
         db.close()
     click.echo(f"account {account.account_id} made: {username} ({role})")
+
+
+def service_settings():
+    """The RELREG_ settings, or a clear error naming each wrong one."""
+    from pydantic import ValidationError
+
+    from api.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise click.ClickException("the settings are wrong: " + "; ".join(
+            f"RELREG_{str(e['loc'][0]).upper()}: {e['msg']}" for e in error.errors())) from None
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Say who would be written to about what; send "
+                                              "nothing and record nothing.")
+@store_option
+@data_option
+def notify(dry_run, store, data):
+    """Send the e-mail notifications due now: what happened since the last run, and today's
+    digest if it has not gone (the service does this by itself as it runs). Mail settings:
+    RELREG_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD, _FROM."""
+    from api.local_sign_in import install
+    from api.notify import Notifier, mail_problems
+    from api.service import Register
+    from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
+
+    settings = service_settings()
+    problems = mail_problems(settings)
+    if problems and not dry_run:
+        raise click.ClickException(" ".join(problems) + " (Or try --dry-run.)")
+    with open_store(store, data) as opened:
+        data_dir = _service_data_dir(opened, data)
+        register = Register(opened, open_service_db(data_dir / SERVICE_DATABASE_NAME), settings,
+                            data_dir)
+        try:
+            install(register)
+            notifier = Notifier(register)
+            report = notifier.run(digest=notifier.digest_due(), dry_run=dry_run)
+            usernames = {a.account_id: a.username for a in register.accounts.all()}
+        finally:
+            register.close()
+    for line in report.lines(usernames):
+        click.echo(line)
+    what = "would write" if dry_run else "wrote"
+    click.echo(f"{what} {len(report.composed)} new message(s)"
+               f"{' with the daily digest' if report.digest else ''}"
+               + ("" if dry_run else f"; sent {report.sent}, {len(report.failed)} not sent "
+                                     f"(tried again later; trust admins see them)"))
+    if report.failed:
+        sys.exit(1)
 
 
 @main.group()

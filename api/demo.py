@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from api.auth import AccountRole
+from api.notify import Contacts
 from api.service import Register
 from graph.intake.exchange import read_folder
 from graph.model import Position, Role
@@ -72,5 +73,7 @@ def demo_sign_ins(register: Register) -> list[tuple[AccountRole, str, str]]:
             register.audit.record(actor="register", action=action, object_kind="account",
                                   object_id=str(account.account_id), role=str(role),
                                   subjects=[person_id] if person_id else [])
+            # So that `relreg notify` has somewhere to write (example.org takes no mail).
+            Contacts(register.db).set_email(account.account_id, f"{username}@example.org")
             sign_ins.append((role, username, password))
     return sign_ins

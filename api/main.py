@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from graph.sqlite import open_service_db
 from api.errors import install_error_handlers, route_template
 from api.pages import install_pages
+from api.pages.security import install as install_sign_in_pages
 from api.routes import api_router
 from api.service import Register
 from api.settings import Settings
@@ -57,6 +58,7 @@ def create_app(store: Store, service_db: str | os.PathLike, *, settings: Setting
     app.include_router(api_router)
     install_error_handlers(app)
     install_pages(app)
+    install_sign_in_pages(app)  # provider, one-time codes, resets, notifications
 
     app.add_middleware(RequestLog)
     return app

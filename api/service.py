@@ -113,6 +113,9 @@ class Register:
                        "declaration_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, "
                        "kind TEXT NOT NULL, reason TEXT NOT NULL)")
         self._synced_on: dt.date | None = None
+        # Checks a right password must also pass (a second factor, passwords turned off):
+        # each raises a SignInError to refuse. Installed by api.local_sign_in.
+        self.sign_in_guards: list[Callable[[Account, str | None], None]] = []
 
     @contextlib.contextmanager
     def writing(self):
@@ -229,7 +232,8 @@ class Register:
     # -- sign-in and sessions --------------------------------------------------------
 
     def sign_in(self, username: str, password: str, kind: SessionKind,
-                client: str | None) -> tuple[Account, str, str | None]:
+                client: str | None, totp_code: str | None = None
+                ) -> tuple[Account, str, str | None]:
         """(account, token, csrf token) or a SignInError; every attempt is audited."""
         anonymous = Actor(None, client)
         try:
@@ -240,6 +244,8 @@ class Register:
                 account = self.accounts.sign_in_result(username, account_id, password_hash,
                                                        password, verified)
                 if account is not None:
+                    for guard in self.sign_in_guards:
+                        guard(account, totp_code)
                     token, csrf = self.accounts.start_session(account, kind)
                     self.audit.record(actor=account.actor, action="sign_in",
                                       object_kind="session", client=client, kind=str(kind))
@@ -247,8 +253,11 @@ class Register:
                 raise SignInFailed("wrong username or password")
             return account, token, csrf
         except SignInError as error:
-            outcome = {SignInFailed: "failed", SignInSlowed: "slowed",
-                       SignInLocked: "locked"}[type(error)]
+            if getattr(error, "uncounted", False):  # refused by a guard: count it now
+                with self.writing():
+                    self.accounts.sign_in_result(username, None, "", "", False)
+            outcome = getattr(error, "outcome", None) or {
+                SignInFailed: "failed", SignInSlowed: "slowed", SignInLocked: "locked"}[type(error)]
             # The username goes in the erasable details; the chain keeps only the outcome.
             self.record(anonymous, "sign_in", "session", outcome=outcome, username=username)
             raise

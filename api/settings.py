@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,3 +28,22 @@ class Settings(BaseSettings):
     max_import_unpacked_bytes: int = 1024 * 1024 * 1024
     network_max_people: int = 300
     worker_threads: int = 4  # threads that run requests (they take turns on one lock)
+
+    # Where people reach the service, as their browsers see it (behind the HTTPS proxy):
+    # the links in e-mails and the address a sign-in provider sends people back to.
+    public_url: str = "http://127.0.0.1:8000"
+
+    # Mail (docs/sign-in-and-notifications.md). Unset host: nothing is sent.
+    smtp_host: str | None = None
+    smtp_port: int | None = None  # default: 25 (none), 587 (starttls), 465 (tls)
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_timeout_seconds: float = 20
+    # Notifications: the daily digest goes at or after this hour (the server's local time);
+    # immediate ones within `notify_every_seconds`; a failed send is tried again with
+    # growing waits, `notify_attempts` times in all, then shown to trust admins as failed.
+    notify_digest_hour: int = Field(default=7, ge=0, le=23)
+    notify_every_seconds: float = 60
+    notify_attempts: int = 5

@@ -101,9 +101,10 @@ def nav_for(role: AccountRole) -> list[tuple[str, str]]:
         items += [("/cases", "Review queue"), ("/network", "Network explorer")]
     if role is AccountRole.TRUST_ADMIN:
         items += [("/admin/import", "Import"), ("/admin/accounts", "Accounts"),
-                  ("/admin/schools", "Schools")]
+                  ("/admin/schools", "Schools"), ("/admin/sign-in", "Sign-in")]
     if role is AccountRole.AUDITOR:
         items += [("/audit", "Audit trail")]
+    items += [("/my/notifications", "Notifications")]
     return items
 
 

@@ -11,7 +11,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import RedirectResponse
 
-from api.auth import SessionKind, SignInFailed, SignInLocked, SignInSlowed
+from api.auth import (
+    PasswordsTurnedOff,
+    SecondFactorNeeded,
+    SessionKind,
+    SignInFailed,
+    SignInLocked,
+    SignInSlowed,
+)
 from api.deps import COOKIE_NAME, ActorDep, CurrentSession, RegisterDep
 from api.pages.common import home_for, page, see_other
 
@@ -82,6 +89,13 @@ def sign_in(request: Request, register: RegisterDep,
         error = ("Too many failed sign-ins: this account is locked for a while. A trust "
                  "admin can unlock it.")
         code = status.HTTP_423_LOCKED
+    except SecondFactorNeeded as needed:  # the one-time code comes next (api/pages/security.py)
+        from api.pages.security import second_step
+
+        return second_step(register, needed.account, next_path)
+    except PasswordsTurnedOff:
+        error = "Your trust signs in through your organisation, not with a password here."
+        code = status.HTTP_403_FORBIDDEN
     else:
         response = RedirectResponse(next_path or home_for(account.role),
                                     status_code=status.HTTP_303_SEE_OTHER)

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.auth import SessionKind, SignInFailed, SignInLocked, SignInSlowed
+from api.auth import (
+    PasswordsTurnedOff,
+    SecondFactorNeeded,
+    SessionKind,
+    SignInFailed,
+    SignInLocked,
+    SignInSlowed,
+)
 from api.deps import COOKIE_NAME, ActorDep, CurrentSession, RegisterDep
 from api.schemas import AccountPublic, SessionPublic, SignIn, Token
 
@@ -21,10 +28,18 @@ SIGN_IN_RESPONSES = {
 }
 
 
-def _sign_in(register, request: Request, username: str, password: str, kind: SessionKind):
+def _sign_in(register, request: Request, username: str, password: str, kind: SessionKind,
+             totp_code: str | None = None):
     client = request.client.host if request.client else None
     try:
-        return register.sign_in(username, password, kind, client)
+        return register.sign_in(username, password, kind, client, totp_code)
+    except SecondFactorNeeded as error:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED,
+                            str(error) if error.enrolled else
+                            "this account must set up its one-time code: sign in on the pages "
+                            "first", headers={"WWW-Authenticate": "Bearer"}) from None
+    except PasswordsTurnedOff as error:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from None
     except SignInFailed as error:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error),
                             headers={"WWW-Authenticate": "Bearer"}) from None
@@ -40,9 +55,12 @@ def _sign_in(register, request: Request, username: str, password: str, kind: Ses
 
 @router.post("/token", response_model=Token, responses=SIGN_IN_RESPONSES)
 def sign_in_for_token(register: RegisterDep, request: Request,
-                      form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
-    """Sign in as an API client (OAuth2 password flow): answers a bearer token."""
-    _, token, _ = _sign_in(register, request, form.username, form.password, SessionKind.BEARER)
+                      form: Annotated[OAuth2PasswordRequestForm, Depends()],
+                      totp_code: Annotated[str | None, Form(max_length=20)] = None) -> Token:
+    """Sign in as an API client (OAuth2 password flow): answers a bearer token. An account
+    with a second factor also sends the one-time code from its app as totp_code."""
+    _, token, _ = _sign_in(register, request, form.username, form.password, SessionKind.BEARER,
+                           totp_code)
     return Token(access_token=token)
 
 

@@ -1,0 +1,242 @@
+"""Trust admins' pages for signing in and notifications: the trust's identity provider,
+local passwords on or off, the roles that need a one-time code, first sign-ins waiting for
+approval, each account's e-mail address, and messages the mail server did not take."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Path, Request, status
+from pydantic import ValidationError
+
+from api import local_sign_in, oidc
+from api.auth import AccountRole
+from api.deps import ActorDep, CurrentSession, RegisterDep, TrustAdmin
+from api.notify import KIND_NAMES, BadAddress, Contacts, MailError, Mailer, Notifier, mail_problems
+from api.pages.common import NOTICES, ROLE_NAMES, messages_of, page, see_other
+from api.routes.accounts import create_account
+from api.routes.schools import list_schools
+from api.schemas import AccountCreate
+
+router = APIRouter(include_in_schema=False)
+
+NOTICES.update({
+    "provider": "The sign-in provider is saved and answered correctly.",
+    "provider-removed": "The sign-in provider is removed: people sign in with passwords.",
+    "policy": "The sign-in rules are saved.",
+    "approved": "The sign-in is approved: the account is made and linked.",
+    "refused": "The sign-in is refused.",
+    "email": "The e-mail address is saved.",
+    "second-factor-removed": "The account's one-time code is removed: it sets up a new one "
+                             "at its next sign-in if its role needs one.",
+    "retry": "The message will be tried again within a minute.",
+    "test-sent": "A test message was sent to your e-mail address.",
+})
+
+RequestId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def _when(timestamp: float | None) -> str:
+    if timestamp is None:
+        return ""
+    moment = dt.datetime.fromtimestamp(timestamp, dt.UTC)
+    return f"{moment.day} {moment:%B %Y, %H:%M} UTC"
+
+
+def _sign_in_page(request, register, session, *, errors=None, values=None, status_code=200):
+    with register.lock:
+        policy = oidc.load_policy(register.db)
+        contacts = Contacts(register.db).all()
+        totp = local_sign_in.Totp(register)
+        accounts = [(a, contacts.get(a.account_id), totp.enrolled(a.account_id))
+                    for a in register.accounts.all()]
+    return page(request, "admin_sign_in.html", {
+        "title": "Sign-in and notifications", "policy": policy, "accounts": accounts,
+        "requests": oidc.requests_of(register), "when": _when,
+        "roles": {str(r): ROLE_NAMES[r] for r in AccountRole},
+        "schools": {s.school_id: s.name for s in list_schools(register, session.account)},
+        "redirect_uri": register.settings.public_url.rstrip("/") + "/sign-in/oidc/callback",
+        "errors": errors or [], "values": values or {},
+    }, session=session, status_code=status_code)
+
+
+@router.get("/admin/sign-in")
+def sign_in_settings(request: Request, register: RegisterDep, session: CurrentSession,
+                     _admin: TrustAdmin):
+    return _sign_in_page(request, register, session)
+
+
+def _change_policy(register, actor, policy: oidc.SignInPolicy, what: str) -> None:
+    with register.writing():
+        oidc.save_policy(register.db, policy)
+        register.audit.record(actor=actor.name, action="sign_in_settings.change",
+                              object_kind="trust", client=actor.client, changed=what,
+                              issuer=policy.issuer, domains=list(policy.allowed_domains),
+                              local_passwords=policy.local_passwords,
+                              totp_roles=list(policy.totp_roles))
+
+
+@router.post("/admin/sign-in/provider")
+def save_provider(request: Request, register: RegisterDep, session: CurrentSession,
+                  _admin: TrustAdmin, actor: ActorDep,
+                  provider_name: Annotated[str, Form(max_length=60)] = "",
+                  issuer: Annotated[str, Form(max_length=500)] = "",
+                  client_id: Annotated[str, Form(max_length=500)] = "",
+                  client_secret: Annotated[str, Form(max_length=2000)] = "",
+                  domains: Annotated[str, Form(max_length=2000)] = ""):
+    with register.lock:
+        current = oidc.load_policy(register.db)
+    issuer, client_id = issuer.strip(), client_id.strip()
+    secret = client_secret.strip() or (current.client_secret if issuer == current.issuer else "")
+    wanted = sorted({d.lower().lstrip("@") for d in re.split(r"[\s,;]+", domains) if d})
+    values = {"provider_name": provider_name, "issuer": issuer, "client_id": client_id,
+              "domains": " ".join(wanted)}
+    problems = oidc.check_provider(issuer, client_id, secret, wanted)
+    if not problems:
+        try:
+            oidc.discover(issuer)
+        except oidc.ProviderError as error:
+            problems = [str(error)]
+    if problems:
+        return _sign_in_page(request, register, session, errors=problems, values=values,
+                             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    _change_policy(register, actor, dataclasses.replace(
+        current, provider_name=provider_name.strip(), issuer=issuer, client_id=client_id,
+        client_secret=secret, allowed_domains=tuple(wanted)), "provider")
+    return see_other("/admin/sign-in", "provider")
+
+
+@router.post("/admin/sign-in/provider/remove")
+def remove_provider(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep):
+    with register.lock:
+        current = oidc.load_policy(register.db)
+    _change_policy(register, actor, oidc.SignInPolicy(
+        local_passwords=True, totp_roles=current.totp_roles), "provider removed")
+    return see_other("/admin/sign-in", "provider-removed")
+
+
+@router.post("/admin/sign-in/policy")
+async def save_rules(request: Request, register: RegisterDep, session: CurrentSession,
+                     _admin: TrustAdmin, actor: ActorDep):
+    form = await request.form()
+    local_passwords = form.get("local_passwords") != "off"
+    totp_roles = tuple(sorted(str(AccountRole(r)) for r in form.getlist("totp_roles")
+                              if r in set(AccountRole)))
+    with register.lock:
+        current = oidc.load_policy(register.db)
+    if not local_passwords and not current.provider_on:
+        return _sign_in_page(request, register, session, errors=[
+            "Set up the sign-in provider before turning local passwords off, or nobody but "
+            "trust admins could sign in."], status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    _change_policy(register, actor, dataclasses.replace(
+        current, local_passwords=local_passwords, totp_roles=totp_roles), "rules")
+    return see_other("/admin/sign-in", "policy")
+
+
+@router.post("/admin/sign-in/requests/{request_id}")
+def settle(request: Request, register: RegisterDep, session: CurrentSession,
+           admin: TrustAdmin, actor: ActorDep, request_id: RequestId,
+           decision: Annotated[str, Form(max_length=10)] = "",
+           role: Annotated[str, Form(max_length=40)] = "",
+           person_id: Annotated[str, Form(max_length=64)] = "",
+           school_id: Annotated[str, Form(max_length=64)] = ""):
+    waiting = oidc.request_of(register, request_id)
+    if waiting is None or waiting.status != "waiting":
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "that sign-in is no longer waiting")
+    if decision == "refuse":
+        oidc.settle_request(register, actor, request_id, None)
+        return see_other("/admin/sign-in", "refused")
+    username = re.sub(r"[^A-Za-z0-9_.@-]", "-", waiting.email)[:64]
+    try:
+        body = AccountCreate(username=username, password=secrets.token_urlsafe(32),
+                             role=role, person_id=person_id or None, school_id=school_id or None)
+        made = create_account(register, admin, actor, body)
+    except (ValidationError, HTTPException) as error:
+        return _sign_in_page(request, register, session,
+                             errors=messages_of(error, {"role": "Role", "person_id": "Person id",
+                                                        "school_id": "School",
+                                                        "username": "Username"}),
+                             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    with register.lock:
+        account = register.accounts.get(made.account_id)
+    oidc.settle_request(register, actor, request_id, account)
+    return see_other("/admin/sign-in", "approved")
+
+
+@router.post("/admin/sign-in/emails")
+def set_email(request: Request, register: RegisterDep, session: CurrentSession,
+              _admin: TrustAdmin, actor: ActorDep,
+              username: Annotated[str, Form(max_length=100)] = "",
+              email: Annotated[str, Form(max_length=254)] = ""):
+    with register.lock:
+        account = register.accounts.by_username(username.strip())
+    problem = None if account else f"There is no account {username.strip()!r}."
+    if account:
+        try:
+            with register.writing():
+                Contacts(register.db).set_email(account.account_id, email.strip() or None)
+                register.audit.record(actor=actor.name, action="account.email",
+                                      object_kind="account", object_id=str(account.account_id),
+                                      client=actor.client, removed=not email.strip())
+        except BadAddress as error:
+            problem = f"E-mail address: {error}."
+    if problem:
+        return _sign_in_page(request, register, session, errors=[problem],
+                             values={"username": username, "email": email},
+                             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return see_other("/admin/sign-in", "email")
+
+
+@router.post("/admin/sign-in/second-factor/{account_id}/remove")
+def remove_second_factor(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
+                         account_id: RequestId):
+    local_sign_in.remove_second_factor(register, actor, account_id)
+    return see_other("/admin/sign-in", "second-factor-removed")
+
+
+# -- notifications -----------------------------------------------------------------------
+
+@router.get("/admin/notifications")
+def notification_troubles(request: Request, register: RegisterDep, session: CurrentSession,
+                          _admin: TrustAdmin, error: str | None = None):
+    troubles = Notifier(register).troubles()
+    with register.lock:
+        usernames = {a.account_id: a.username for a in register.accounts.all()}
+    return page(request, "admin_notifications.html", {
+        "title": "Notifications not sent", "troubles": troubles, "usernames": usernames,
+        "kind_names": {**KIND_NAMES, "password_reset": "Password reset link"}, "when": _when,
+        "mail_problems": mail_problems(register.settings), "settings": register.settings,
+        "errors": [error] if error else []}, session=session)
+
+
+@router.post("/admin/notifications/{message_id}/retry")
+def retry(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep, message_id: RequestId):
+    if Notifier(register).retry(message_id):
+        register.record(actor, "notification.retry", "notification", object_id=str(message_id))
+    return see_other("/admin/notifications", "retry")
+
+
+@router.post("/admin/notifications/test")
+def send_test(request: Request, register: RegisterDep, session: CurrentSession,
+              _admin: TrustAdmin, actor: ActorDep):
+    with register.lock:
+        contact = Contacts(register.db).get(session.account.account_id)
+    if contact is None:
+        return notification_troubles(request, register, session, _admin,
+                                     "Give your own account an e-mail address first (on the "
+                                     "sign-in settings page).")
+    try:
+        Mailer(register.settings).send(
+            contact.email, "Relationship register: a test message",
+            "Hello,\n\nThis is a test message from the relationship register: its mail "
+            "settings work.\n", register.accounts.clock())
+    except MailError as error:
+        register.record(actor, "notification.test", "notification", outcome="failed",
+                        error=str(error))
+        return notification_troubles(request, register, session, _admin, str(error))
+    register.record(actor, "notification.test", "notification")
+    return see_other("/admin/notifications", "test-sent")
