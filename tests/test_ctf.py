@@ -31,32 +31,105 @@ def pupil(serial=1, *contacts, **fields):
     return FakePupil(make_upn(serial), "Ava", "Quillfeather", contacts=list(contacts), **fields)
 
 
-@pytest.mark.parametrize("version", range(17, 26))
-def test_every_version_from_17_to_25_is_read_with_sex_or_gender(tmp_path, version):
-    """Trap: older files write `Sex`, newer ones `Gender`; both mean the same."""
+@pytest.mark.parametrize("version", range(17, 27))
+def test_every_version_from_17_to_the_current_one_is_read(tmp_path, version):
+    """Trap: the version is `Header/CTFversion` ("25.0"), as every writer emits it; older
+    files name the pupil's sex `Gender`, newer ones `Sex`."""
     path = write_ctf(tmp_path / "roll.xml", [pupil(sex="M")], version=version)
+    assert ("<Gender>M</Gender>" if version <= 22 else "<Sex>M</Sex>") in path.read_text()
     ctf = read_ctf(path)
     assert ctf.version == version
     assert ctf.pupils[0].sex == "M"
     assert ctf.pupils[0].date_of_birth == BirthDate(2014, 5, 6)
 
 
-@pytest.mark.parametrize("version", [16, 26])
-def test_a_version_outside_17_to_25_is_refused(tmp_path, version):
+@pytest.mark.parametrize("sex_tag", ["Sex", "Gender"])
+@pytest.mark.parametrize("in_basic_details", [False, True])
+@pytest.mark.parametrize("address_style", ["bs7666", "lines"])
+def test_each_writers_variant_reads_alike(tmp_path, sex_tag, in_basic_details, address_style):
+    """Traps: writers differ in the sex element's name, in whether the names, date of birth
+    and sex sit directly under Pupil or in BasicDetails, and in BS7666 or AddressLines
+    addresses; each variant must give the same pupil and contact."""
+    mother = FakeContact("Nell", "Quillfeather", "PAM", 1, None, (), ("14 Elm Road", "ZZ1 1QQ"))
+    path = write_ctf(tmp_path / "roll.xml", [pupil(1, mother, sex="M")], sex_tag=sex_tag,
+                     names_in_basic_details=in_basic_details, address_style=address_style)
+    [read] = read_ctf(path).pupils
+    assert (read.given_name, read.family_name, read.sex, str(read.date_of_birth)) == (
+        "Ava", "Quillfeather", "M", "2014-05-06")
+    address = read.contacts[0].address
+    assert (address.first_line, address.postcode) == ("14 Elm Road", "ZZ1 1QQ")
+
+
+@pytest.mark.parametrize("version", [16, 27])
+def test_a_version_outside_17_to_the_current_one_is_refused(tmp_path, version):
     """Near miss: a well-formed CTF of a version the register does not read."""
     path = write_ctf(tmp_path / "roll.xml", [pupil()], version=version)
     assert problems_of(path) == [
-        f"roll.xml:5: Header/Version: '{version}.0' is not a CTF version this register reads (17 to 25)"
+        f"roll.xml:5: Header/CTFversion: '{version}.0' is not a CTF version this register "
+        "reads (17 to 26)"
     ]
 
 
-def test_header_gives_the_file_date_and_schools(tmp_path):
-    """Trap: a destination of MIS (an export to the school's own system) is not a school."""
+def test_a_file_in_the_invented_shape_is_refused(tmp_path):
+    """Near miss of the real header: `Version` where writers put `CTFversion`."""
+    text = ctf_xml([pupil()]).replace("CTFversion>", "Version>")
+    (tmp_path / "odd.xml").write_text(text)
+    assert problems_of(tmp_path / "odd.xml") == [
+        "odd.xml:3: Header/CTFversion: '' is not a CTF version this register reads (17 to 26)"]
+
+
+def test_header_gives_the_file_date_schools_and_qualifier(tmp_path):
+    """Traps: XXX/XXXX (unknown destination), MMM/MMMM (missing or abroad) and MIS are not
+    schools; DocumentQualifier `partial` is kept so that missing modules say nothing."""
     ctf = read_ctf(write_ctf(tmp_path / "a.xml", [pupil()], file_date="2025-12-01",
-                             source=("823", "4001"), dest=("MIS", "MIS")))
-    assert (ctf.file_date.isoformat(), ctf.source_school, ctf.dest_school) == ("2025-12-01", "823/4001", None)
-    ctf = read_ctf(write_ctf(tmp_path / "b.xml", [pupil()], dest=("823", "4002")))
-    assert ctf.dest_school == "823/4002"
+                             source=("823", "4001"), dest=("XXX", "XXXX"), qualifier="partial"))
+    assert (ctf.file_date.isoformat(), ctf.source_school, ctf.dest_school, ctf.dest_code,
+            ctf.partial) == ("2025-12-01", "823/4001", None, "XXX/XXXX", True)
+    for code in (("MMM", "MMMM"), ("MIS", "MIS")):
+        assert read_ctf(write_ctf(tmp_path / "b.xml", [pupil()], dest=code)).dest_school is None
+    ctf = read_ctf(write_ctf(tmp_path / "c.xml", [pupil()], dest=("823", "4002")))
+    assert (ctf.dest_school, ctf.partial) == ("823/4002", False)
+
+
+def test_basic_details_give_the_former_upn_and_preferred_names(tmp_path):
+    """Trap: the legal names stay the pupil's names; the preferred ones are kept beside."""
+    temporary = make_upn(90)
+    read = read_ctf(write_ctf(tmp_path / "roll.xml", [pupil(
+        1, former_upn=temporary, preferred_given_name="Avie", preferred_family_name="Quill")])).pupils[0]
+    assert (read.given_name, read.family_name) == ("Ava", "Quillfeather")
+    assert (read.former_upn, read.preferred_given_name, read.preferred_family_name) == (
+        temporary, "Avie", "Quill")
+
+
+def test_address_as_pupil_gives_the_contact_the_pupils_address(tmp_path):
+    """Trap: `<Address><AddressAsPupil>true</AddressAsPupil></Address>` is an address, the
+    pupil's, not no address. Near miss: a contact with an address of their own keeps it."""
+    at_home = FakeContact("Piers", "Quillfeather", "PAF", 2, address_as_pupil=True)
+    away = FakeContact("Nell", "Quillfeather", "PAM", 1, address=("3 Ash Road", "ZZ9 9QQ"))
+    [read] = read_ctf(write_ctf(tmp_path / "roll.xml", [pupil(1, away, at_home)])).pupils
+    addresses = {c.given_name: (c.address.first_line, c.address.postcode) for c in read.contacts}
+    assert addresses == {"Piers": ("12 Invented Road", "ZZ1 1QQ"), "Nell": ("3 Ash Road", "ZZ9 9QQ")}
+    assert {c.given_name: c.responsibility for c in read.contacts} == {"Piers": True, "Nell": True}
+
+
+def test_the_school_history_gives_entry_and_leaving_dates(tmp_path):
+    """Trap: the leaving date and reason sit in SchoolHistory/School, not in the header."""
+    leaver = pupil(1, entry_date="2021-09-01", leaving_date="2025-07-18")
+    [spell] = read_ctf(write_ctf(tmp_path / "roll.xml", [leaver])).pupils[0].history
+    assert (spell.school_number, str(spell.entry_date), str(spell.leaving_date),
+            spell.leaving_reason) == ("823/3999", "2021-09-01", "2025-07-18", "MOVE")
+
+
+def test_bad_pupils_are_left_out_on_request_and_listed(tmp_path):
+    """Near miss of refusing the whole file: with skip_bad, the bad pupil is left out with
+    its line, and the good ones are read."""
+    bad = FakePupil(make_upn(3), "Cy", "Quillfeather", date_of_birth="2014-02-30")
+    path = write_ctf(tmp_path / "roll.xml", [pupil(1), bad, pupil(2)])
+    ctf = read_ctf(path, skip_bad=True)
+    assert [p.upn for p in ctf.pupils] == [make_upn(1), make_upn(2)]
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "2014-02-30" in text)
+    assert ctf.skipped == (f"roll.xml:{line}: Pupil/DOB: '2014-02-30' is not a date that exists "
+                           "(YYYY-MM-DD)",)
 
 
 def test_upn_check_letter_is_checked_by_python_stdnum():

@@ -1,8 +1,11 @@
-"""DfE Common Transfer Files (CTF 17 to 25): pupils and their contacts, read safely.
+"""DfE Common Transfer Files (CTF 17 to 26): pupils and their contacts, read safely.
 
-A CTF is XML that a school's MIS writes: a `Header` (version, date and time, source and
-destination school as LEA + Estab) and `CTFpupilData/Pupil` records, each with its UPN,
-names, date of birth, sex, contacts and school history. `read_ctf` checks the whole file
+A CTF is XML that a school's MIS (or a DfE service) writes: `CTfile/Header` (DocumentName,
+CTFversion, DateTime, DocumentQualifier full or partial, SupplierID, SourceSchool and
+DestSchool as LEA + Estab, where a non-school destination is a code such as XXX/XXXX or
+MMM/MMMM) and `CTFpupilData/Pupil` records: UPN, names, date of birth, `Sex` (`Gender` in
+older files), `BasicDetails` (FormerUPN, preferred names), `Address`, `Contacts` and
+`SchoolHistory`. docs/imports.md says which writers' files each variant rests on. `read_ctf` checks the whole file
 before it returns and raises CTFError listing every problem as `FILE:LINE: element: what is
 wrong`, like the exchange format. It never resolves a DTD, an entity or an external
 reference: a file that declares one is refused at once, and so is a file over the size limit.
@@ -28,7 +31,7 @@ from stdnum.gb import upn as stdnum_upn
 from graph.intake.exchange import ExchangeError
 from graph.model import BirthDate, FamilyKind
 
-CTF_VERSIONS = range(17, 26)
+CTF_VERSIONS = range(17, 27)  # 17 to the current one (26, for 2026 to 2027)
 MAX_CTF_BYTES = 200 * 1024 * 1024  # a large secondary school's CTF with assessments is ~50 MB
 
 # CBDS contact relationship codes: the family link the contact has to the pupil, or None
@@ -56,12 +59,18 @@ IMPLIED_SEX = {"PAM": "F", "STM": "F", "FOM": "F", "PAF": "M", "STF": "M", "FOF"
 
 # The elements read; any other element is skipped with everything inside it.
 _KEPT = frozenset({
-    "CTfile", "Header", "Version", "DateTime", "SourceSchool", "DestSchool", "LEA", "Estab",
+    "CTfile", "Header", "DocumentName", "CTFversion", "DateTime", "DocumentQualifier",
+    "SupplierID", "SourceSchool", "DestSchool", "LEA", "Estab", "SchoolName",
     "CTFpupilData", "Pupil", "UPN", "Surname", "Forename", "DOB", "Sex", "Gender",
+    "BasicDetails", "FormerUPN", "PreferredSurname", "PreferredForename",
     "Contacts", "Contact", "Order", "Relationship", "Responsibility", "Address",
-    "BS7666Address", "SAON", "PAON", "Street", "AddressLines", "AddressLine1", "PostCode",
-    "Phones", "Phone", "PhoneNo", "Email", "SchoolHistory", "School", "EntryDate", "LeavingDate",
+    "AddressAsPupil", "BS7666Address", "SAON", "PAON", "Street", "AddressLines",
+    "AddressLine1", "PostCode", "Phones", "Phone", "PhoneNo", "Email",
+    "SchoolHistory", "School", "EntryDate", "LeavingDate", "LeavingReason",
 })
+# LEA/Estab codes that name no school: an unknown destination (XXX/XXXX), a pupil gone
+# abroad or missing (MMM/MMMM), an export to the school's own MIS, the DfE itself.
+NOT_A_SCHOOL = frozenset({"XXX", "XXXX", "MMM", "MMMM", "MIS", "LAD", "DFE"})
 
 
 class CTFError(ExchangeError):
@@ -86,7 +95,7 @@ class CTFContact:
     family_name: str
     relationship: str  # the CBDS code as written
     kind: FamilyKind | None  # None: not family
-    responsibility: bool | None  # parental responsibility; the exchange format has no column for it
+    responsibility: bool | None  # parental responsibility, kept with the family link
     sex: str | None
     emails: tuple[str, ...]
     phones: tuple[str, ...]
@@ -100,6 +109,7 @@ class SchoolSpell:
     school_number: str
     entry_date: dt.date | None
     leaving_date: dt.date | None
+    leaving_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,10 @@ class CTFPupil:
     sex: str | None
     contacts: tuple[CTFContact, ...]
     history: tuple[SchoolSpell, ...]
+    former_upn: str | None = None
+    preferred_given_name: str = ""
+    preferred_family_name: str = ""
+    address: Address | None = None
 
     def spell_at(self, school_number: str | None) -> SchoolSpell | None:
         return next((s for s in self.history if s.school_number == school_number), None)
@@ -126,6 +140,9 @@ class CTFFile:
     dest_school: str | None  # None where the destination is not a school (unknown, the LA)
     pupils: tuple[CTFPupil, ...]
     warnings: tuple[str, ...]
+    partial: bool = False  # DocumentQualifier partial: missing modules say nothing
+    dest_code: str = ""  # the DestSchool as written, "XXX/XXXX" for an unknown one
+    skipped: tuple[str, ...] = ()  # problems of pupils left out on request (skip_bad)
 
 
 def check_upn(text: str) -> str:
@@ -151,8 +168,11 @@ def check_upn(text: str) -> str:
                          "a digit or letter") from None
 
 
-def read_ctf(path: str | os.PathLike, max_bytes: int = MAX_CTF_BYTES) -> CTFFile:
-    """Read and check a whole CTF; raise CTFError listing every problem."""
+def read_ctf(path: str | os.PathLike, max_bytes: int = MAX_CTF_BYTES, *,
+             skip_bad: bool = False) -> CTFFile:
+    """Read and check a whole CTF; raise CTFError listing every problem. With `skip_bad`,
+    a pupil with a problem is left out (listed in `skipped`) instead; a problem in the
+    Header still refuses the file."""
     path = Path(path)
     name = path.name
     size = path.stat().st_size
@@ -160,7 +180,7 @@ def read_ctf(path: str | os.PathLike, max_bytes: int = MAX_CTF_BYTES) -> CTFFile
         raise CTFError([f"{name}:1: -: the file is {size:,} bytes, over the limit of "
                         f"{max_bytes:,} for a common transfer file: refused unread"])
     root = _parse(path, name)
-    return _Reader(name).read(root)
+    return _Reader(name, skip_bad).read(root)
 
 
 # -- parsing -------------------------------------------------------------------------
@@ -261,10 +281,12 @@ def _parse(path: Path, name: str) -> _Node:
 
 
 class _Reader:
-    def __init__(self, name: str):
+    def __init__(self, name: str, skip_bad: bool = False):
         self.name = name
+        self.skip_bad = skip_bad
         self.problems: list[str] = []
         self.warnings: list[str] = []
+        self.skipped: list[str] = []
 
     def problem(self, node: _Node, element: str, what: str) -> None:
         self.problems.append(f"{self.name}:{node.line}: {element}: {what}")
@@ -285,23 +307,34 @@ class _Reader:
         pupils = []
         seen: dict[str, int] = {}
         for node in root.all("CTFpupilData/Pupil"):
+            before = len(self.problems)
             pupil = self._pupil(node)
-            if pupil is None:
-                continue
-            if pupil.upn in seen:
+            if pupil is not None and pupil.upn in seen:
                 self.problem(node, "Pupil/UPN", f"{pupil.upn} appears twice (first on line {seen[pupil.upn]})")
+                pupil = None
+            if self.skip_bad and len(self.problems) > before:
+                self.skipped += self.problems[before:]
+                del self.problems[before:]
+                continue
+            if pupil is None:
                 continue
             seen[pupil.upn] = node.line
             pupils.append(pupil)
         if self.problems:
             raise CTFError(self.problems)
-        return CTFFile(self.name, version, file_date, source, dest, tuple(pupils), tuple(self.warnings))
+        qualifier = header.value("DocumentQualifier").lower() if header is not None else ""
+        dest_node = header.first("DestSchool") if header is not None else None
+        dest_code = (f"{dest_node.value('LEA')}/{dest_node.value('Estab')}"
+                     if dest_node is not None else "")
+        return CTFFile(self.name, version, file_date, source, dest, tuple(pupils),
+                       tuple(self.warnings), qualifier == "partial", dest_code,
+                       tuple(self.skipped))
 
     def _version(self, header: _Node) -> int:
-        text = header.value("Version")
+        text = header.value("CTFversion")
         major = text.split(".")[0]
         if not major.isdigit() or int(major) not in CTF_VERSIONS:
-            self.problem(header.first("Version") or header, "Header/Version",
+            self.problem(header.first("CTFversion") or header, "Header/CTFversion",
                          f"{text!r} is not a CTF version this register reads "
                          f"({CTF_VERSIONS.start} to {CTF_VERSIONS.stop - 1})")
             return 0
@@ -323,6 +356,8 @@ class _Reader:
         if node is None:
             return None
         lea, estab = node.value("LEA"), node.value("Estab")
+        if lea.upper() in NOT_A_SCHOOL or estab.upper() in NOT_A_SCHOOL:
+            return None
         if len(lea) == 3 and lea.isdigit() and len(estab) == 4 and estab.isdigit():
             return f"{lea}/{estab}"
         return None
@@ -337,40 +372,62 @@ class _Reader:
             self.problem(node.first(path) or node, where, f"{text!r} is not a date that exists (YYYY-MM-DD)")
             return None
 
-    def _pupil(self, node: _Node) -> CTFPupil | None:
-        text = node.value("UPN")
+    def _upn(self, node: _Node, path: str, where: str) -> str | None:
+        text = node.value(path)
         if not text:
-            self.problem(node, "Pupil/UPN", "a UPN is required")
             return None
         try:
-            upn = check_upn(text)
+            return check_upn(text)
         except ValueError as error:
-            self.problem(node.first("UPN"), "Pupil/UPN", str(error))
+            self.problem(node.first(path) or node, where, str(error))
             return None
-        if not node.value("Forename"):
+
+    def _pupil(self, node: _Node) -> CTFPupil | None:
+        if not node.value("UPN"):
+            self.problem(node, "Pupil/UPN", "a UPN is required")
+            return None
+        upn = self._upn(node, "UPN", "Pupil/UPN")
+        if upn is None:
+            return None
+        # Writers put the names, date of birth and sex directly under Pupil; some put
+        # them in BasicDetails, beside the former UPN and the preferred names.
+        basic = node.first("BasicDetails") or _Node("BasicDetails", node.line)
+
+        def either(tag: str) -> str:
+            return node.value(tag) or basic.value(tag)
+
+        if not either("Forename"):
             self.problem(node, "Pupil/Forename", "a forename is required")
         birth = None
-        dob = node.value("DOB")
+        dob = either("DOB")
         if dob:
             try:
                 birth = BirthDate.parse(dob)
             except ValueError as error:
-                self.problem(node.first("DOB"), "Pupil/DOB", str(error))
+                self.problem(node.first("DOB") or basic.first("DOB") or node, "Pupil/DOB", str(error))
+        former = (self._upn(basic, "FormerUPN", "Pupil/BasicDetails/FormerUPN")
+                  or self._upn(node, "FormerUPN", "Pupil/FormerUPN"))
         history = tuple(
             SchoolSpell(
                 self._school_number(school) or "",
                 self._date(school, "EntryDate", "SchoolHistory/School/EntryDate"),
                 self._date(school, "LeavingDate", "SchoolHistory/School/LeavingDate"),
+                school.value("LeavingReason"),
             )
             for school in node.all("SchoolHistory/School")
         )
-        contacts = tuple(self._contact(c) for c in node.all("Contacts/Contact"))
+        address = _address(node.first("Address"))
+        contacts = tuple(self._contact(c, address) for c in node.all("Contacts/Contact"))
         return CTFPupil(
-            node.line, upn, node.value("Forename"), node.value("Surname"), birth,
-            _sex(node.value("Sex") or node.value("Gender")), contacts, history,
+            node.line, upn, either("Forename"), either("Surname"), birth,
+            _sex(either("Sex") or either("Gender")), contacts, history,
+            former_upn=former if former != upn else None,
+            preferred_given_name=basic.value("PreferredForename"),
+            preferred_family_name=basic.value("PreferredSurname"),
+            address=address,
         )
 
-    def _contact(self, node: _Node) -> CTFContact:
+    def _contact(self, node: _Node, pupil_address: Address | None) -> CTFContact:
         code = node.value("Relationship").upper()
         if code in RELATIONSHIP_KINDS:
             kind = RELATIONSHIP_KINDS[code]
@@ -393,8 +450,13 @@ class _Reader:
             sex=_sex(node.value("Sex") or node.value("Gender")) or IMPLIED_SEX.get(code),
             emails=tuple(e.text.strip() for e in node.all("Email") if e.text.strip()),
             phones=tuple(p.text.strip() for p in node.all("Phones/Phone/PhoneNo") if p.text.strip()),
-            address=_address(node.first("Address")),
+            address=(pupil_address if _true(node.value("Address/AddressAsPupil"))
+                     else _address(node.first("Address"))),
         )
+
+
+def _true(text: str) -> bool:
+    return text.strip().lower() in {"true", "1"}
 
 
 def _sex(text: str) -> str | None:

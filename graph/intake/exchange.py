@@ -10,9 +10,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import enum
-import io
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +38,58 @@ from graph.model import (
     World,
 )
 from graph.profiles import SHIPPED, ProfileError, load_profile
+
+
+# The csv module's own limit on one field (128 KiB), and ours on one physical line: a file
+# is read a line at a time, never whole, so a hostile file cannot fill the memory.
+MAX_FIELD_CHARS = csv.field_size_limit()
+MAX_LINE_BYTES = 4 * 1024 * 1024
+
+
+class _Unreadable(Exception):
+    def __init__(self, line: int, what: str):
+        self.line, self.what = line, what
+
+
+def _decoded_lines(handle) -> Iterator[str]:
+    number = 0
+    while True:
+        raw = handle.readline(MAX_LINE_BYTES)
+        if not raw:
+            return
+        number += 1
+        if len(raw) == MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            raise _Unreadable(number, f"a line longer than {MAX_LINE_BYTES:,} bytes: not a "
+                                      "CSV file this register reads")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _Unreadable(number, "not UTF-8 text") from None
+        yield text.removeprefix("\ufeff") if number == 1 else text
+
+
+def csv_rows(path: str | os.PathLike, name: str, problems: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """Each record of a UTF-8 CSV file with the line it starts on, read as a stream. A file
+    the csv module cannot read on (text that is not UTF-8, a field over its limit of
+    MAX_FIELD_CHARS) stops there, with a problem naming the file and the line."""
+    with open(path, "rb") as handle:
+        lines = _decoded_lines(handle)
+        reader = csv.reader(lines)
+        while True:
+            start = reader.line_num + 1
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except _Unreadable as error:
+                problems.append(f"{name}:{error.line}: -: {error.what}")
+                return
+            except csv.Error as error:
+                what = (f"a value longer than {MAX_FIELD_CHARS:,} characters"
+                        if "field larger" in str(error) else f"not CSV the register reads ({error})")
+                problems.append(f"{name}:{start}: -: {what}: the file was read no further")
+                return
+            yield start, record
 
 
 class ExchangeError(Exception):
@@ -225,11 +276,12 @@ def read_folder(folder: str | os.PathLike, progress: Callable[[int], None] | Non
         profile = values["profile"]
         if profile in SHIPPED:
             continue
-        path = (folder / profile).resolve()
-        if not path.is_file():
+        path = _profile_in(folder, profile)
+        if path is None:
+            # One answer whatever lies outside the folder: it says nothing of what exists.
             problems.append(
                 f"schools.csv:{line}: profile: {profile!r} is neither a shipped profile "
-                f"({', '.join(SHIPPED)}) nor a profile file in the folder"
+                f"({', '.join(SHIPPED)}) nor the name of a profile file in the folder"
             )
             continue
         try:
@@ -243,20 +295,23 @@ def read_folder(folder: str | os.PathLike, progress: Callable[[int], None] | Non
     return _world_from(rows)
 
 
+def _profile_in(folder: Path, name: str) -> Path | None:
+    """The profile file `name` inside `folder`: a plain file name, no path, no link out."""
+    if not name or name != Path(name).name or name in (".", "..") or "\\" in name:
+        return None
+    root = folder.resolve()
+    path = (root / name).resolve()
+    return path if path.parent == root and path.is_file() else None
+
+
 def _read_file(path, name, id_column, columns, problems, progress) -> list[tuple[int, dict]]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        problems.append(f"{name}:{line}: -: not UTF-8 text")
+    records = csv_rows(path, name, problems)
+    first = next(records, None)
+    if first is None:
+        if not any(p.startswith(f"{name}:") for p in problems):
+            problems.append(f"{name}:1: -: empty file: a header row is required")
         return []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        problems.append(f"{name}:1: -: empty file: a header row is required")
-        return []
+    header = [h.strip() for h in first[1]]
     by_name = {c.name: c for c in columns}
     header_ok = True
     for position, heading in enumerate(header):
@@ -277,10 +332,7 @@ def _read_file(path, name, id_column, columns, problems, progress) -> list[tuple
     key_columns = (id_column,) if id_column else _NATURAL_KEYS[name]
     first_line_of: dict[tuple, int] = {}
     result = []
-    line = 1
-    for record in reader:
-        start = line + 1
-        line = reader.line_num
+    for start, record in records:
         if not record or all(not cell.strip() for cell in record):
             continue
         if len(record) != len(parsers):
@@ -296,6 +348,7 @@ def _read_file(path, name, id_column, columns, problems, progress) -> list[tuple
                     problems.append(f"{name}:{start}: {column.name}: a value is required")
                 values[column.name] = None
                 continue
+            cell = _from_spreadsheet(cell)
             try:
                 values[column.name] = column.parse(cell)
             except ValueError as error:
@@ -412,10 +465,31 @@ def record_rows(world: World) -> dict[str, Iterable[tuple]]:
     }
 
 
+# A cell a spreadsheet would run as a formula (or that starts with the quote that marks
+# such a cell) is written behind one more quote, which `read_folder` takes off again.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """`text` as a spreadsheet shows it and never runs it: a leading quote before =, +, -,
+    @, tab, return or a quote. `read_folder` reads the original back.
+
+    >>> spreadsheet_safe("=HYPERLINK(1)"), spreadsheet_safe("Ann")
+    ("'=HYPERLINK(1)", 'Ann')
+    """
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _from_spreadsheet(text: str) -> str:
+    return text[1:] if text.startswith("'") and len(text) > 1 and text[1] in "=+-@\t\r'" else text
+
+
 def write_folder(world: World, folder: str | os.PathLike) -> dict[str, int]:
-    """Write every file of the exchange format (headers even when empty); return row counts."""
+    """Write every file of the exchange format (headers even when empty); return row counts.
+    A school's own profile file is copied into the folder, so the folder reads back whole."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    profiles = _copy_profiles(world, folder)
     counts = {}
     for name, rows in record_rows(world).items():
         header = [c.name for c in FILES[name][1]]
@@ -424,7 +498,24 @@ def write_folder(world: World, folder: str | os.PathLike) -> dict[str, int]:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(header)
             for row in rows:
-                writer.writerow([cell_text(v) for v in row])
+                if name == "schools.csv":
+                    row = (*row[:3], profiles.get(row[3], row[3]))
+                writer.writerow([spreadsheet_safe(cell_text(v)) for v in row])
                 count += 1
         counts[name] = count
     return counts
+
+
+def _copy_profiles(world: World, folder: Path) -> dict[str, str]:
+    """{profile as stored: its file name in `folder`} for every profile not shipped."""
+    names: dict[str, str] = {}
+    for school in world.schools.values():
+        source = Path(school.profile)
+        if school.profile in SHIPPED or school.profile in names or not source.is_file():
+            continue
+        name = source.name if source.suffix == ".toml" else source.name + ".toml"
+        while (folder / name).exists():
+            name = f"{Path(name).stem}-{len(names) + 1}.toml"
+        (folder / name).write_bytes(source.read_bytes())
+        names[school.profile] = name
+    return names

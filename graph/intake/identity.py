@@ -311,6 +311,15 @@ class IdentityTable:
                 status TEXT, PRIMARY KEY (person_a, person_b));
             CREATE TABLE IF NOT EXISTS merges (
                 merge_id TEXT PRIMARY KEY, record TEXT, undone_at TEXT);
+            CREATE TABLE IF NOT EXISTS link_details (
+                person_id TEXT, relative_id TEXT, parental_responsibility INTEGER,
+                PRIMARY KEY (person_id, relative_id));
+            CREATE TABLE IF NOT EXISTS preferred_names (
+                person_id TEXT PRIMARY KEY, given_name TEXT, family_name TEXT);
+            CREATE TABLE IF NOT EXISTS imports (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, import_id TEXT UNIQUE, school_id TEXT,
+                kind TEXT, name TEXT, imported_at TEXT, counts TEXT, removed TEXT, added TEXT,
+                undone_at TEXT);
         """)
 
     def close(self) -> None:
@@ -368,6 +377,71 @@ class IdentityTable:
         with self._transaction():
             self._db.execute("INSERT OR REPLACE INTO last_roll VALUES (?, ?, ?)",
                              (school_id, file_date.isoformat(), json.dumps(sorted(upns))))
+
+    # what a CTF or MIS says beside the facts: parental responsibility, preferred names
+
+    def add_link_details(self, responsibility: dict[tuple[str, str], bool]) -> None:
+        """Whether each parent (`person_id`) has parental responsibility for each child."""
+        with self._transaction():
+            self._db.executemany("INSERT OR REPLACE INTO link_details VALUES (?, ?, ?)",
+                                 [(a, b, int(v)) for (a, b), v in sorted(responsibility.items())])
+
+    def parental_responsibility(self, person_id: str, relative_id: str) -> bool | None:
+        row = self._db.execute("SELECT parental_responsibility FROM link_details WHERE "
+                               "person_id = ? AND relative_id = ?", (person_id, relative_id)).fetchone()
+        return bool(row[0]) if row else None
+
+    def add_preferred_names(self, names: dict[str, tuple[str, str]]) -> None:
+        with self._transaction():
+            self._db.executemany("INSERT OR REPLACE INTO preferred_names VALUES (?, ?, ?)",
+                                 [(k, g, f) for k, (g, f) in sorted(names.items())])
+
+    def preferred_name(self, person_id: str) -> tuple[str, str] | None:
+        """(preferred forename, preferred surname), either blank, where a source gave one:
+        the name to show; identity keeps to the legal name."""
+        row = self._db.execute("SELECT given_name, family_name FROM preferred_names "
+                               "WHERE person_id = ?", (person_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    # the import log: what each import wrote and replaced, so that the last can be undone
+
+    def log_import(self, school_id: str | None, kind: str, name: str, counts: dict,
+                   removed: World, added: World) -> str:
+        import_id = hashlib.sha256(f"{dt.datetime.now(dt.UTC).isoformat()}{name}{os.getpid()}"
+                                   .encode()).hexdigest()[:12]
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO imports (import_id, school_id, kind, name, imported_at, counts, "
+                "removed, added) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (import_id, school_id, kind, name,
+                 dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), json.dumps(counts),
+                 json.dumps(_world_cells(removed)), json.dumps(_world_cells(added))))
+        return import_id
+
+    def last_import(self, school_id: str | None = None):
+        """(import id, kind, file name, facts replaced, facts written) of the last import
+        not undone (of `school_id`, where given), or None."""
+        where, args = ("AND school_id = ?", (school_id,)) if school_id else ("", ())
+        row = self._db.execute(
+            f"SELECT import_id, kind, name, removed, added FROM imports WHERE undone_at IS NULL "
+            f"{where} ORDER BY seq DESC LIMIT 1", args).fetchone()
+        if row is None:
+            return None
+        return (row[0], row[1], row[2], world_from_cells(json.loads(row[3])),
+                world_from_cells(json.loads(row[4])))
+
+    def mark_import_undone(self, import_id: str) -> None:
+        with self._transaction():
+            self._db.execute("UPDATE imports SET undone_at = ? WHERE import_id = ?",
+                             (dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), import_id))
+
+    def imports(self) -> list[dict]:
+        return [
+            {"import_id": r[0], "school_id": r[1], "kind": r[2], "name": r[3],
+             "imported_at": r[4], "counts": json.loads(r[5]), "undone_at": r[6]}
+            for r in self._db.execute("SELECT import_id, school_id, kind, name, imported_at, "
+                                      "counts, undone_at FROM imports ORDER BY seq")
+        ]
 
     # proposals
 

@@ -1,20 +1,32 @@
 """`relreg import PATH`: an exchange folder, a DfE Common Transfer File or an MIS export.
 
+Every import is planned before it changes anything: the plan says which people are added,
+updated (old and new values) or matched to someone the register knows, which memberships
+start and end, which family links are added, and every problem with its file and line.
+`import_path(..., dry_run=True)` stops there (the preview); otherwise the plan is applied,
+logged with its counts, and can be undone while it is the last import of its school.
+
 A CTF or an MIS export becomes a small world of people, memberships and family links that
 is added to what the store already holds: ids are derived from the source's own
-identifiers, each incoming person is resolved against the register first (graph.intake.identity),
-and a record is written only where it is new or has changed, so importing the same file
-twice changes nothing.
+identifiers, each incoming person is resolved against the register first
+(graph.intake.identity), and a record is written only where it is new or has changed, so
+importing the same file twice changes nothing.
 
-A CTF belongs to one register school, found from its Header:
-- a roll: the school's own export (no destination school, or itself). A pupil in the last
-  roll of the school and missing from a later one has left: their membership ends on the
-  new file's date, so they become an ex-pupil. Nobody is deleted.
-- a transfer to a register school: the pupils join it.
-- a transfer from a register school to a school outside the register: the pupils leave it,
-  on their leaving date in the school history, else on the file's date.
-The school is matched through the DfE numbers (LEA/Estab) the register remembers for it;
-the first file of a school names it with `school_id`, and its number is remembered.
+A CTF transfers some pupils; it is never a school's roll, so it never ends a membership it
+does not name. Its Header says which way the pupils move:
+- in: the DestSchool is the register's school; the pupils join it from their EntryDate
+  there, else the file's date;
+- out: the SourceSchool is the register's school, whatever the destination (another
+  school, XXX/XXXX for an unknown one, MMM/MMMM for a pupil gone missing or abroad); the
+  pupils named leave on their LeavingDate at the school, else on the file's date;
+- the school's own file (DestSchool is itself): the pupils named are on roll, and leave
+  only where their history gives a LeavingDate.
+A LeavingDate at any register school in a pupil's history ends that membership too. A
+`partial` file leaves out whole modules: what it does not say is never read as deleted.
+
+Only an MIS export imported as the full roll (`full_roll=True`) ends the memberships of
+people it does not list; ending more than a tenth of a school's roll needs
+`confirm_ending=True`.
 """
 
 from __future__ import annotations
@@ -25,12 +37,24 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from graph.intake.ctf import MAX_CTF_BYTES, CTFError, CTFFile, read_ctf
+from graph.intake.ctf import MAX_CTF_BYTES, CTFError, CTFFile, CTFPupil, read_ctf
 from graph.intake.exchange import ExchangeError, read_folder
-from graph.intake.identity import Identity, IdentityIndex, IdentityTable, Kind, MatchProposal, propose_matches
-from graph.intake.mis import MISError, load_mapping, read_mis
-from graph.model import FamilyLink, LinkSource, Membership, Person, Role, World
+from graph.intake.identity import (
+    Identity,
+    IdentityIndex,
+    IdentityTable,
+    Kind,
+    MatchProposal,
+    normal_address,
+    normal_name,
+    propose_matches,
+)
+from graph.intake.mis import MISContact, MISError, load_mapping, read_mis, read_mis_contacts
+from graph.model import FamilyKind, FamilyLink, LinkSource, Membership, Person, Role, World
 from graph.store.base import Store
+
+# Ending more than this share of a school's roll in one import needs an explicit yes.
+CONFIRM_ENDING_SHARE = 0.10
 
 
 @dataclass
@@ -40,63 +64,258 @@ class ImportReport:
     school_id: str | None = None
     file_date: dt.date | None = None
     changes: Counter = field(default_factory=Counter)  # e.g. people_added, memberships_ended
+    details: list[str] = field(default_factory=list)  # each change, one line each, for the preview
     leavers: list[str] = field(default_factory=list)  # people whose pupil membership ended
     skipped_contacts: int = 0  # contacts who are not family (a doctor, a social worker...)
+    skipped: list[str] = field(default_factory=list)  # bad records left out on request
     warnings: list[str] = field(default_factory=list)
     proposals: list[MatchProposal] = field(default_factory=list)  # new, for a person to confirm
+    direction: str = ""  # for a CTF: in, out or own
+    partial: bool = False
+    dry_run: bool = False
+    import_id: str | None = None
 
     @property
     def changed(self) -> bool:
         return any(self.changes.values())
 
     def lines(self) -> list[str]:
-        """What `relreg import` prints."""
+        """What `relreg import` prints, and the admin page shows."""
         where = f" for school {self.school_id}" if self.school_id else ""
         dated = f" dated {self.file_date}" if self.file_date else ""
-        done = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in sorted(self.changes.items()) if n)
-        lines = [f"imported {self.path} ({self.kind}{dated}){where}: {done or 'nothing changed'}"]
+        what = {"in": ", pupils joining", "out": ", pupils leaving", "own": ", the school's own file"}
+        kind = self.kind + what.get(self.direction, "") + (", partial" if self.partial else "")
+        done = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in sorted(self.changes.items()) if n)
+        verb = "would import" if self.dry_run else "imported"
+        lines = [f"{verb} {self.path} ({kind}{dated}){where}: {done or 'nothing changed'}"]
+        lines += [f"  {d}" for d in self.details]
         if self.skipped_contacts:
             lines.append(f"{self.skipped_contacts} contact(s) who are not family were not imported")
-        if self.leavers:
-            lines.append(f"{len(self.leavers)} pupil(s) missing from this file left on "
-                         f"{self.file_date}: {', '.join(self.leavers)}")
+        if self.skipped:
+            lines.append(f"{len(self.skipped)} bad record(s) left out, as asked:")
+            lines += [f"  skipped {s}" for s in self.skipped]
         lines += [f"warning: {w}" for w in self.warnings]
         lines += [f"possible same person: {p.person_id} and {p.other_id} ({p.reason})"
                   for p in self.proposals]
+        if self.dry_run:
+            lines.append("nothing was changed: this was a preview")
+        elif self.import_id and self.changed:
+            lines.append(f"import {self.import_id}: `relreg undo-import` undoes it while it is "
+                         "the last import of its school")
         return lines
 
 
 def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None = None,
                 source: str | None = None, data_dir: str | os.PathLike | None = None,
-                max_ctf_bytes: int = MAX_CTF_BYTES) -> ImportReport:
+                max_ctf_bytes: int = MAX_CTF_BYTES, dry_run: bool = False,
+                skip_bad: bool = False, full_roll: bool = False, confirm_ending: bool = False,
+                as_of: dt.date | None = None) -> ImportReport:
     """Import a folder (exchange format), an .xml (CTF) or a .csv (MIS export of `source`,
     read through its confirmed column mapping). Raises ExchangeError (CTFError, MISError)
-    listing every problem; then nothing was imported."""
+    listing every problem; then nothing was imported. `dry_run`: plan and report only.
+    `skip_bad`: leave out records with problems (each reported) instead of refusing the
+    file. `full_roll`: an MIS export that lists the whole roll, ending the memberships of
+    people it leaves out on `as_of` (default today)."""
     path = Path(path)
     if data_dir is None:
         from graph.store.embedded import default_data_dir
 
         data_dir = getattr(store, "data_dir", None) or default_data_dir()
-    if path.is_dir():
-        return import_folder(store, path)
-    suffix = path.suffix.lower()
-    if suffix == ".xml":
-        return import_ctf(store, path, school_id=school_id, data_dir=data_dir, max_bytes=max_ctf_bytes)
-    if suffix == ".csv":
-        if not source:
-            raise MISError([f"{path.name}:1: -: name the source of this export, so that its "
-                            "confirmed column mapping is used"])
-        return import_mis(store, path, source=source, school_id=school_id, data_dir=data_dir)
-    raise ExchangeError([f"{path.name}:1: -: not an exchange folder, a common transfer file "
-                         "(.xml) or an MIS export (.csv)"])
-
-
-def import_folder(store: Store, folder: Path) -> ImportReport:
-    world = read_folder(folder)
-    store.import_world(world)
-    report = ImportReport(str(folder), "folder")
-    report.changes.update({f"{name}_imported": n for name, n in world.counts().items()})
+    with IdentityTable(data_dir) as identity:
+        existing = store.export_world()
+        if path.is_dir():
+            plan = _plan_folder(existing, path)
+        else:
+            suffix = path.suffix.lower()
+            if suffix == ".xml":
+                plan = _plan_ctf(existing, identity, path, school_id, max_ctf_bytes, skip_bad)
+            elif suffix == ".csv":
+                if not source:
+                    raise MISError([f"{path.name}:1: -: name the source of this export, so that "
+                                    "its confirmed column mapping is used"])
+                plan = _plan_mis(existing, identity, path, source, school_id, data_dir, skip_bad,
+                                 full_roll, confirm_ending or dry_run, as_of or dt.date.today())
+            else:
+                raise ExchangeError([f"{path.name}:1: -: not an exchange folder, a common transfer "
+                                     "file (.xml) or an MIS export (.csv)"])
+        report = plan.report
+        _describe(existing, plan.facts, report)
+        report.dry_run = dry_run
+        if dry_run:
+            report.proposals = _proposals(existing.merged(plan.facts), identity, plan.found,
+                                          plan.extra_proposals, save=False)
+            return report
+        if report.changed:
+            report.import_id = identity.log_import(
+                report.school_id, report.kind, path.name, dict(report.changes),
+                removed=_replaced(existing, plan.facts), added=plan.facts)
+            store.import_world(plan.facts)
+        # Side tables after the store: a crash in between is mended by importing again.
+        identity.add(plan.found)
+        identity.add_link_details(plan.responsibility)
+        identity.add_preferred_names(plan.preferred)
+        if plan.school_number:
+            identity.remember_school_number(plan.school_number, report.school_id)
+        report.proposals = _proposals(store.export_world(), identity, plan.found,
+                                      plan.extra_proposals, save=True)
     return report
+
+
+@dataclass
+class _Plan:
+    report: ImportReport
+    facts: World  # every new or changed fact
+    found: dict[str, Identity] = field(default_factory=dict)
+    school_number: str | None = None
+    responsibility: dict[tuple[str, str], bool] = field(default_factory=dict)  # (parent, child)
+    preferred: dict[str, tuple[str, str]] = field(default_factory=dict)  # person -> preferred names
+    extra_proposals: list[MatchProposal] = field(default_factory=list)
+
+
+def _proposals(world: World, identity: IdentityTable, found: dict[str, Identity],
+               extra: list[MatchProposal], *, save: bool) -> list[MatchProposal]:
+    linked = {frozenset((f.person_id, f.relative_id)) for f in world.family_links}
+    decided = identity.decided_pairs()
+    index = identity.index(world)
+    for person_id, person in found.items():
+        index.add(person_id, person)
+    proposals = propose_matches(index, found, linked, decided)
+    seen = {frozenset((p.person_id, p.other_id)) for p in proposals}
+    for p in extra:
+        pair = frozenset((p.person_id, p.other_id))
+        if pair not in seen and pair not in decided and p.person_id in world.people \
+                and p.other_id in world.people:
+            seen.add(pair)
+            proposals.append(p)
+    if save:
+        identity.add_proposals(proposals, dt.date.today())
+    return proposals
+
+
+# -- what an import changes ---------------------------------------------------------------
+
+
+def _replaced(existing: World, facts: World) -> World:
+    """The stored facts that `facts` replace: what an undo puts back."""
+    return World(
+        schools={k: existing.schools[k] for k in facts.schools if k in existing.schools},
+        people={k: existing.people[k] for k in facts.people if k in existing.people},
+        memberships=_same_keys(existing.memberships, facts.memberships),
+        family_links=_same_keys(existing.family_links, facts.family_links),
+        connections={k: existing.connections[k] for k in facts.connections if k in existing.connections},
+        declarations={k: existing.declarations[k] for k in facts.declarations if k in existing.declarations},
+        approaches={k: existing.approaches[k] for k in facts.approaches if k in existing.approaches},
+        school_accounts={k: existing.school_accounts[k] for k in facts.school_accounts
+                         if k in existing.school_accounts},
+        account_admins=_same_keys(existing.account_admins, facts.account_admins),
+    )
+
+
+def _same_keys(records: list, of: list) -> list:
+    keys = {r.key for r in of}
+    return [r for r in records if r.key in keys]
+
+
+def _describe(existing: World, facts: World, report: ImportReport) -> None:
+    """Count and list what `facts` change in `existing`: nothing overwritten unseen."""
+    changes, details = report.changes, report.details
+    changes.clear()
+    details.clear()
+    people = existing.people
+
+    def who(person_id: str) -> str:
+        person = facts.people.get(person_id) or people.get(person_id)
+        return f"{person.name} ({person_id})" if person else person_id
+
+    for school_id, school in sorted(facts.schools.items()):
+        old = existing.schools.get(school_id)
+        if old == school:
+            continue
+        changes["schools_updated" if old else "schools_added"] += 1
+        details.append(f"school {school_id}: " + (_fields_changed(old, school) if old else f"added, {school.name}"))
+    for person_id, person in sorted(facts.people.items()):
+        old = people.get(person_id)
+        if old == person:
+            continue
+        changes["people_updated" if old else "people_added"] += 1
+        details.append(f"{who(person_id)}: " + (_fields_changed(old, person) if old else "added"))
+    held = {m.key: m for m in existing.memberships}
+    for m in sorted(facts.memberships, key=lambda m: m.key):
+        old = held.get(m.key)
+        if old == m:
+            continue
+        at = f"{m.role} at {m.school_id}"
+        if old is None:
+            changes["memberships_added"] += 1
+            until = f" until {m.end_date}" if m.end_date else ""
+            details.append(f"{who(m.person_id)}: {at} from {m.start_date}{until}")
+        elif m.end_date is not None and (old.end_date is None or old.end_date > m.end_date):
+            changes["memberships_ended"] += 1
+            details.append(f"{who(m.person_id)}: {at} since {m.start_date} ends on {m.end_date}")
+        else:
+            changes["memberships_updated"] += 1
+            details.append(f"{who(m.person_id)}: {at} since {m.start_date}: {_fields_changed(old, m)}")
+    links = {f.key: f for f in existing.family_links}
+    for link in sorted(facts.family_links, key=lambda f: f.key):
+        old = links.get(link.key)
+        if old == link:
+            continue
+        changes["family_links_updated" if old else "family_links_added"] += 1
+        kind = str(link.kind).replace("_", " ")
+        details.append(f"{who(link.person_id)} is the {kind} of {who(link.relative_id)}")
+    for name, new, old in (
+        ("connections", facts.connections, existing.connections),
+        ("declarations", facts.declarations, existing.declarations),
+        ("approaches", facts.approaches, existing.approaches),
+        ("school_accounts", facts.school_accounts, existing.school_accounts),
+    ):
+        for key, record in new.items():
+            if old.get(key) != record:
+                changes[f"{name}_updated" if key in old else f"{name}_added"] += 1
+    admins = {a.key: a for a in existing.account_admins}
+    for admin in facts.account_admins:
+        if admins.get(admin.key) != admin:
+            changes["account_admins_updated" if admin.key in admins else "account_admins_added"] += 1
+
+
+def _fields_changed(old, new) -> str:
+    names = [n for n in old.__slots__ if getattr(old, n) != getattr(new, n)]
+    return "; ".join(f"{n.replace('_', ' ')} {_shown(getattr(old, n))} -> {_shown(getattr(new, n))}"
+                     for n in names)
+
+
+def _shown(value) -> str:
+    return "(none)" if value is None or value == "" else repr(str(value))
+
+
+def _only_changed(existing: World, incoming: World) -> World:
+    """The facts of `incoming` that are new or differ from what is stored."""
+    held = {m.key: m for m in existing.memberships}
+    links = {f.key: f for f in existing.family_links}
+    admins = {a.key: a for a in existing.account_admins}
+    return World(
+        schools={k: v for k, v in incoming.schools.items() if existing.schools.get(k) != v},
+        people={k: v for k, v in incoming.people.items() if existing.people.get(k) != v},
+        memberships=[m for m in incoming.memberships if held.get(m.key) != m],
+        family_links=[f for f in incoming.family_links if links.get(f.key) != f],
+        connections={k: v for k, v in incoming.connections.items() if existing.connections.get(k) != v},
+        declarations={k: v for k, v in incoming.declarations.items() if existing.declarations.get(k) != v},
+        approaches={k: v for k, v in incoming.approaches.items() if existing.approaches.get(k) != v},
+        school_accounts={k: v for k, v in incoming.school_accounts.items()
+                         if existing.school_accounts.get(k) != v},
+        account_admins=[a for a in incoming.account_admins if admins.get(a.key) != a],
+    )
+
+
+# -- exchange folders ----------------------------------------------------------------------
+
+
+def _plan_folder(existing: World, folder: Path) -> _Plan:
+    world = read_folder(folder)
+    return _Plan(ImportReport(str(folder), "folder"), _only_changed(existing, world))
+
+
+# -- building the facts of a CTF or MIS export --------------------------------------------
 
 
 class _Delta:
@@ -105,7 +324,6 @@ class _Delta:
     def __init__(self, existing: World):
         self.existing = existing
         self.world = World()
-        self.changes: Counter = Counter()
         # (person, school, role) -> {membership key: membership}, as stored or as changed here
         self._memberships: dict[tuple, dict[tuple, Membership]] = defaultdict(dict)
         for m in existing.memberships:
@@ -114,9 +332,7 @@ class _Delta:
         self._links = {f.key for f in existing.family_links}
 
     def person(self, person: Person) -> None:
-        old = self.known_person(person.person_id)
-        if old != person:
-            self.changes["people_updated" if old else "people_added"] += 1
+        if self.known_person(person.person_id) != person:
             self.world.people[person.person_id] = person
 
     def person_from(self, person: Person, source_id: str) -> None:
@@ -133,14 +349,10 @@ class _Delta:
     def known_person(self, person_id: str) -> Person | None:
         return self.world.people.get(person_id) or self.existing.people.get(person_id)
 
-    def membership(self, membership: Membership, *, ending: bool = False) -> None:
+    def membership(self, membership: Membership) -> None:
         held = self._memberships[membership.person_id, membership.school_id, membership.role]
-        old = held.get(membership.key)
-        if old == membership:
+        if held.get(membership.key) == membership:
             return
-        change = "memberships_added" if old is None else (
-            "memberships_ended" if ending else "memberships_updated")
-        self.changes[change] += 1
         held[membership.key] = membership
         self._changed_memberships[membership.key] = membership
 
@@ -151,8 +363,25 @@ class _Delta:
     def family_link(self, link: FamilyLink) -> None:
         if link.key not in self._links:
             self._links.add(link.key)
-            self.changes["family_links_added"] += 1
             self.world.family_links.append(link)
+
+    def join(self, person_id: str, school_id: str, role: Role, start: dt.date,
+             end: dt.date | None = None, position=None) -> None:
+        """On roll from `start`: nothing to do where a membership is open then."""
+        current = _not_ended_by(self.memberships_of(person_id, school_id, role), start)
+        if current is None:
+            self.membership(Membership(person_id, school_id, role, position, start, end))
+        elif end is not None and current.end_date is None and current.start_date <= end:
+            self.membership(replace(current, end_date=end))
+
+    def leave(self, person_id: str, school_id: str, role: Role, on: dt.date) -> bool:
+        """End the membership open on `on`; False where there is none."""
+        current = _not_ended_by(self.memberships_of(person_id, school_id, role), on)
+        if current is None or current.start_date > on:
+            return False
+        if current.end_date != on:
+            self.membership(replace(current, end_date=on))
+        return True
 
     def facts(self) -> World:
         """Every new or changed fact, to add to the store; empty where nothing changed."""
@@ -182,65 +411,139 @@ def _not_ended_by(memberships: list[Membership], on: dt.date) -> Membership | No
     return next((m for m in memberships if m.end_date is None or m.end_date >= on), None)
 
 
+def _address_pair(address) -> list[tuple[str, str]]:
+    return [(address.first_line, address.postcode)] if address else []
+
+
+def _add_contact(delta: _Delta, people: _Incoming, plan: _Plan, contact, child_id: str,
+                 fallback: str) -> str:
+    """The contact as a person with a family link to the child; returns their id."""
+    person = Identity.of(contact.given_name, contact.family_name, emails=contact.emails,
+                         phones=contact.phones, sex=contact.sex,
+                         addresses=_address_pair(contact.address))
+    new_id = person.stable_id("CON:", fallback)
+    contact_id = people.resolve(person, new_id)
+    delta.person_from(Person(contact_id, contact.given_name, contact.family_name, None), new_id)
+    delta.family_link(FamilyLink(contact_id, child_id, contact.kind, LinkSource.RECORDS))
+    if contact.responsibility is not None:
+        plan.responsibility[contact_id, child_id] = contact.responsibility
+    return contact_id
+
+
+def _sibling_proposals(seen: list[tuple[str, str, str, str | None, frozenset]]) -> list[MatchProposal]:
+    """Contacts with no phone, e-mail or address of their own, of the same name and
+    relationship under children who share an address or another contact: one human most
+    likely, proposed for a person to confirm. `seen`: (contact id, normal name, relationship,
+    the child's address, the child's other contacts)."""
+    groups = defaultdict(list)
+    for contact_id, name, relationship, home, others in seen:
+        groups[name, relationship].append((contact_id, home, others))
+    proposals = {}
+    for (name, relationship), members in groups.items():
+        for i, (a, home_a, others_a) in enumerate(members):
+            for b, home_b, others_b in members[i + 1:]:
+                if a == b or not ((home_a and home_a == home_b) or (others_a & others_b)):
+                    continue
+                first, second = sorted((a, b))
+                proposals[first, second] = MatchProposal(
+                    first, second, 100.0,
+                    f"same name {name!r} and relationship {relationship} under children who share "
+                    "a home or another contact; no phone, e-mail or address to be sure")
+    return list(proposals.values())
+
+
 # -- common transfer files ---------------------------------------------------------------
 
 
-def import_ctf(store: Store, path: Path, *, school_id: str | None, data_dir: str | os.PathLike,
-               max_bytes: int = MAX_CTF_BYTES) -> ImportReport:
-    ctf = read_ctf(path, max_bytes)
-    with IdentityTable(data_dir) as identity:
-        existing = store.export_world()
-        school_id, direction, number = _school_of(ctf, school_id, identity.school_numbers(), existing)
-        report = ImportReport(str(path), "ctf", school_id, ctf.file_date)
-        report.warnings += ctf.warnings
-        people = _Incoming(identity.index(existing))
-        delta = _Delta(existing)
-        listed = set()
-        for pupil in ctf.pupils:
-            listed.add(pupil.upn)
-            pupil_id = people.resolve(
-                Identity.of(pupil.given_name, pupil.family_name, pupil.date_of_birth,
-                            upn=pupil.upn, sex=pupil.sex),
-                f"UPN:{pupil.upn}",
-            )
-            delta.person_from(Person(pupil_id, pupil.given_name, pupil.family_name,
-                                     pupil.date_of_birth), f"UPN:{pupil.upn}")
-            _pupil_membership(delta, report, ctf, pupil, pupil_id, school_id, direction, number)
-            for contact in pupil.contacts:
-                if contact.kind is None:
-                    report.skipped_contacts += 1
-                    continue
-                address = contact.address
-                person = Identity.of(
-                    contact.given_name, contact.family_name, emails=contact.emails,
-                    phones=contact.phones, sex=contact.sex,
-                    addresses=[(address.first_line, address.postcode)] if address else [],
-                )
-                new_id = person.stable_id("CON:", f"contact of {pupil.upn}")
-                contact_id = people.resolve(person, new_id)
-                delta.person_from(Person(contact_id, contact.given_name, contact.family_name, None), new_id)
-                delta.family_link(FamilyLink(contact_id, pupil_id, contact.kind, LinkSource.RECORDS))
+def _plan_ctf(existing: World, identity: IdentityTable, path: Path, school_id: str | None,
+              max_bytes: int, skip_bad: bool) -> _Plan:
+    ctf = read_ctf(path, max_bytes, skip_bad=skip_bad)
+    numbers = identity.school_numbers()
+    school_id, direction, number = _school_of(ctf, school_id, numbers, existing)
+    report = ImportReport(str(path), "ctf", school_id, ctf.file_date, direction=direction,
+                          partial=ctf.partial, warnings=list(ctf.warnings), skipped=list(ctf.skipped))
+    delta = _Delta(existing)
+    plan = _Plan(report, delta.world, school_number=number)
+    people = _Incoming(identity.index(existing))
+    known_schools = {n: s for n, s in numbers.items() if s in existing.schools}
+    if number:
+        known_schools[number] = school_id
+    alone: list = []
+    for pupil in ctf.pupils:
+        pupil_id = _ctf_pupil(delta, people, plan, ctf, pupil, school_id, direction, number,
+                              known_schools)
+        contacts_of_child = []
+        for contact in pupil.contacts:
+            if contact.kind is None:
+                report.skipped_contacts += 1
+                continue
+            contact_id = _add_contact(delta, people, plan, contact, pupil_id,
+                                      f"contact of {pupil.upn}")
+            bare = not (contact.emails or contact.phones or contact.address)
+            contacts_of_child.append((contact_id, contact, bare))
+        home = normal_address(pupil.address.first_line, pupil.address.postcode) if pupil.address else None
+        for contact_id, contact, bare in contacts_of_child:
+            if bare:
+                others = frozenset(c for c, _, _ in contacts_of_child if c != contact_id)
+                alone.append((contact_id, normal_name(contact.given_name, contact.family_name),
+                              contact.relationship, home, others))
+    plan.facts = delta.facts()
+    plan.found = people.found
+    plan.extra_proposals = _sibling_proposals(alone)
+    return plan
 
-        roll_to_remember = None
-        if direction == "roll":
-            roll_to_remember = _end_leavers(delta, report, identity, people.index, ctf, school_id, listed)
 
-        if any(delta.facts().counts().values()):
-            store.import_world(delta.facts())
-        report.changes.update(delta.changes)
-        # Side tables after the store: a crash in between is mended by importing again.
-        identity.add(people.found)
-        if number:
-            identity.remember_school_number(number, school_id)
-        if roll_to_remember is not None:
-            identity.remember_roll(school_id, ctf.file_date, roll_to_remember)
-        report.proposals = _new_proposals(store, identity, people.found)
-    return report
+def _ctf_pupil(delta: _Delta, people: _Incoming, plan: _Plan, ctf: CTFFile, pupil: CTFPupil,
+               school_id: str, direction: str, number: str | None,
+               known_schools: dict[str, str]) -> str:
+    report = plan.report
+    upn_id = f"UPN:{pupil.upn}"
+    person = Identity.of(pupil.given_name, pupil.family_name, pupil.date_of_birth,
+                         upn=pupil.upn, sex=pupil.sex)
+    if pupil.former_upn:  # a temporary UPN replaced by a permanent one: one child
+        person = replace(person, identifiers=person.identifiers | {(Kind.UPN, pupil.former_upn)})
+    pupil_id = people.resolve(person, upn_id)
+    delta.person_from(Person(pupil_id, pupil.given_name, pupil.family_name, pupil.date_of_birth),
+                      pupil_id if pupil_id.startswith("UPN:") else upn_id)
+    if pupil.preferred_given_name or pupil.preferred_family_name:
+        plan.preferred[pupil_id] = (pupil.preferred_given_name, pupil.preferred_family_name)
+
+    spell = pupil.spell_at(number)
+    if direction == "out":
+        leaving = spell.leaving_date if spell and spell.leaving_date else ctf.file_date
+        if delta.leave(pupil_id, school_id, Role.PUPIL, leaving):
+            report.leavers.append(pupil_id)
+        elif spell and spell.entry_date and spell.entry_date <= leaving:
+            delta.join(pupil_id, school_id, Role.PUPIL, spell.entry_date, leaving)
+        else:
+            report.warnings.append(
+                f"{ctf.name}:{pupil.line}: Pupil: {pupil.upn} leaves school {school_id}, "
+                "which the register never had on roll and the file gives no entry date: "
+                "no membership recorded")
+    else:
+        start = spell.entry_date if spell and spell.entry_date and spell.entry_date <= ctf.file_date \
+            else ctf.file_date
+        leaving = spell.leaving_date if spell else None
+        if direction == "own" and leaving:
+            delta.join(pupil_id, school_id, Role.PUPIL, start, leaving)
+            if delta.leave(pupil_id, school_id, Role.PUPIL, leaving):
+                report.leavers.append(pupil_id)
+        else:
+            delta.join(pupil_id, school_id, Role.PUPIL, start)
+    # The history's other register schools: a leaving date there ends that membership.
+    for other in pupil.history:
+        other_school = known_schools.get(other.school_number)
+        if other_school is None or other.school_number == number or not other.leaving_date:
+            continue
+        if not delta.leave(pupil_id, other_school, Role.PUPIL, other.leaving_date) \
+                and other.entry_date and other.entry_date <= other.leaving_date:
+            delta.join(pupil_id, other_school, Role.PUPIL, other.entry_date, other.leaving_date)
+    return pupil_id
 
 
 def _school_of(ctf: CTFFile, school_id: str | None, numbers: dict[str, str],
                existing: World) -> tuple[str, str, str | None]:
-    """(register school, direction: roll, in or out, the school's DfE number in this file)."""
+    """(register school, direction: in, out or own, the school's DfE number in this file)."""
     name = ctf.name
     source, dest = ctf.source_school, ctf.dest_school
     if school_id is not None and school_id not in existing.schools:
@@ -250,20 +553,26 @@ def _school_of(ctf: CTFFile, school_id: str | None, numbers: dict[str, str],
         found = numbers.get(number) if number else None
         return found if found in existing.schools else None
 
-    if dest is None or dest == source:
+    if dest is not None and dest == source:
         known = known_as(source)
         if school_id and known and known != school_id:
             raise CTFError([f"{name}:1: Header/SourceSchool: {source} is school {known} in the "
                             f"register, not {school_id}"])
-        chosen, direction, number = school_id or known, "roll", source
+        chosen, direction, number = school_id or known, "own", source
     elif school_id:
         if known_as(source) == school_id:
             chosen, direction, number = school_id, "out", source
-        elif known_as(dest) in (None, school_id):
+        elif dest is not None and known_as(dest) in (None, school_id):
             chosen, direction, number = school_id, "in", dest
-        else:
+        elif dest is None and known_as(source) is None:
+            # To no school (XXX, MMM...): only its source school sends such a file.
+            chosen, direction, number = school_id, "out", source
+        elif known_as(dest):
             raise CTFError([f"{name}:1: Header/DestSchool: {dest} is school {known_as(dest)} in "
                             f"the register, not {school_id}"])
+        else:
+            raise CTFError([f"{name}:1: Header/SourceSchool: {source} is school "
+                            f"{known_as(source)} in the register, not {school_id}"])
     elif known_as(dest):
         chosen, direction, number = known_as(dest), "in", dest
     elif known_as(source):
@@ -272,108 +581,162 @@ def _school_of(ctf: CTFFile, school_id: str | None, numbers: dict[str, str],
         chosen, direction, number = None, "", None
     if chosen is None:
         raise CTFError([f"{name}:1: Header: the register knows neither the source school "
-                        f"{source or '(none)'} nor the destination {dest or '(none)'}: name the "
-                        "register school this file is for"])
+                        f"{source or '(none)'} nor the destination {ctf.dest_code or '(none)'}: "
+                        "name the register school this file is for"])
     return chosen, direction, number
-
-
-def _pupil_membership(delta, report, ctf, pupil, pupil_id, school_id, direction, number) -> None:
-    spell = pupil.spell_at(number)
-    memberships = delta.memberships_of(pupil_id, school_id, Role.PUPIL)
-    if direction == "out":
-        leaving = spell.leaving_date if spell and spell.leaving_date else ctf.file_date
-        current = _not_ended_by(memberships, leaving)
-        if current is not None and current.start_date <= leaving:
-            delta.membership(replace(current, end_date=leaving), ending=True)
-            report.leavers.append(pupil_id)
-        elif not memberships:
-            if spell and spell.entry_date and spell.entry_date <= leaving:
-                delta.membership(Membership(pupil_id, school_id, Role.PUPIL, None,
-                                            spell.entry_date, leaving))
-            else:
-                report.warnings.append(
-                    f"{ctf.name}:{pupil.line}: Pupil: {pupil.upn} leaves school {school_id}, "
-                    "which the register never had on roll and the file gives no entry date: "
-                    "no membership recorded")
-        return
-    if _not_ended_by(memberships, ctf.file_date) is None:
-        start = spell.entry_date if spell and spell.entry_date and spell.entry_date <= ctf.file_date \
-            else ctf.file_date
-        delta.membership(Membership(pupil_id, school_id, Role.PUPIL, None, start, None))
-
-
-def _end_leavers(delta, report, identity, index: IdentityIndex, ctf: CTFFile, school_id: str,
-                 listed: set[str]) -> set[str] | None:
-    """End the membership of every pupil of the school's last roll missing from this one;
-    returns the roll to remember, or None where this file is older than the last."""
-    last = identity.last_roll(school_id)
-    if last is None:
-        return listed
-    last_date, last_upns = last
-    if ctf.file_date < last_date:
-        report.warnings.append(
-            f"{ctf.name}:1: Header/DateTime: this file ({ctf.file_date}) is older than the last "
-            f"file of school {school_id} ({last_date}): nobody's membership was ended")
-        return None
-    for upn in sorted(last_upns - listed):
-        people = index.by_identifier.get((Kind.UPN, upn))
-        if not people:
-            continue
-        pupil_id = min(people)
-        current = _not_ended_by(delta.memberships_of(pupil_id, school_id, Role.PUPIL), ctf.file_date)
-        if current is not None and current.start_date <= ctf.file_date and current.end_date != ctf.file_date:
-            delta.membership(replace(current, end_date=ctf.file_date), ending=True)
-            report.leavers.append(pupil_id)
-    return listed
-
-
-def _new_proposals(store: Store, identity: IdentityTable, found: dict[str, Identity]) -> list[MatchProposal]:
-    world = store.export_world()
-    linked = {frozenset((f.person_id, f.relative_id)) for f in world.family_links}
-    proposals = propose_matches(identity.index(world), found, linked, identity.decided_pairs())
-    identity.add_proposals(proposals, dt.date.today())
-    return proposals
 
 
 # -- MIS exports -------------------------------------------------------------------------
 
 
-def import_mis(store: Store, path: Path, *, source: str, school_id: str | None,
-               data_dir: str | os.PathLike) -> ImportReport:
+def _plan_mis(existing: World, identity: IdentityTable, path: Path, source: str,
+              school_id: str | None, data_dir, skip_bad: bool, full_roll: bool,
+              confirm_ending: bool, as_of: dt.date) -> _Plan:
     mapping = load_mapping(data_dir, source)
     if school_id is not None:
         if "school" in mapping.columns or (mapping.school_id and mapping.school_id != school_id):
             raise MISError([f"{path.name}:1: -: the mapping of {source!r} already says which "
                             f"school each row is for; {school_id!r} contradicts it"])
         mapping.school_id = school_id
+    if mapping.role == "contact":
+        if full_roll:
+            raise MISError([f"{path.name}:1: -: a contacts export lists families, not a roll: "
+                            "it cannot be imported as the full roll"])
+        return _plan_mis_contacts(existing, identity, path, mapping, skip_bad)
+    export = read_mis(path, mapping, set(existing.schools), skip_bad=skip_bad)
+    report = ImportReport(str(path), "mis", mapping.school_id, warnings=list(export.warnings),
+                          skipped=list(export.skipped))
+    delta = _Delta(existing)
+    plan = _Plan(report, delta.world)
+    people = _Incoming(identity.index(existing))
+    listed: dict[tuple[str, Role], set[str]] = defaultdict(set)
+    pupils_without_contacts = 0
+    for row in export.rows:
+        person = Identity.of(
+            row.given_name, row.family_name, row.date_of_birth, upn=row.upn,
+            ref=f"{source}:{row.external_id}" if row.external_id else None,
+            emails=row.emails, phones=row.phones, sex=row.sex,
+            addresses=[row.address] if row.address else [],
+        )
+        if row.former_upn:
+            person = replace(person, identifiers=person.identifiers | {(Kind.UPN, row.former_upn)})
+        if row.upn:
+            new_id = f"UPN:{row.upn}"
+        elif row.external_id:
+            new_id = f"MIS:{source}:{row.external_id}"
+        else:
+            new_id = person.stable_id(f"MIS:{source}:")
+        person_id = people.resolve(person, new_id)
+        delta.person_from(Person(person_id, row.given_name, row.family_name, row.date_of_birth),
+                          new_id)
+        if row.preferred_given_name or row.preferred_family_name:
+            plan.preferred[person_id] = (row.preferred_given_name, row.preferred_family_name)
+        listed[row.school_id, row.role].add(person_id)
+        delta.membership(Membership(person_id, row.school_id, row.role, row.position,
+                                    row.start_date, row.end_date))
+        for contact in row.contacts:
+            if contact.kind is None:
+                report.skipped_contacts += 1
+                continue
+            _add_contact(delta, people, plan, contact, person_id,
+                         f"contact of {row.upn or row.external_id or person_id}")
+        if row.role is Role.PUPIL and not row.contacts:
+            pupils_without_contacts += 1
+    if pupils_without_contacts and not export.has_contact_columns:
+        report.warnings.append(
+            f"{path.name}: {pupils_without_contacts} pupil(s) came with no contact columns, so no "
+            "family links came with them: the register cannot see that a member of staff is "
+            "connected to these pupils' parents until a contacts export or a CTF brings them")
+    if full_roll:
+        _end_missing(delta, report, existing, listed, as_of, confirm_ending, path.name)
+    plan.facts = delta.facts()
+    plan.found = people.found
+    return plan
+
+
+def _end_missing(delta: _Delta, report: ImportReport, existing: World,
+                 listed: dict[tuple[str, Role], set[str]], as_of: dt.date, confirmed: bool,
+                 name: str) -> None:
+    """A full roll: everyone on roll at a listed school and role and missing from the
+    export leaves on `as_of`."""
+    for (school_id, role), present in sorted(listed.items()):
+        on_roll = {m.person_id for m in existing.memberships
+                   if m.school_id == school_id and m.role is role and m.active_on(as_of)}
+        missing = sorted(on_roll - present)
+        for person_id in missing:
+            if delta.leave(person_id, school_id, role, as_of):
+                report.leavers.append(person_id)
+        share = len(missing) / len(on_roll) if on_roll else 0
+        if missing:
+            report.warnings.append(
+                f"{name}: imported as the full roll, it ends the {role} membership of "
+                f"{len(missing)} of the {len(on_roll)} on roll at {school_id} ({share:.0%}) on {as_of}")
+        if share > CONFIRM_ENDING_SHARE and not confirmed:
+            raise MISError([
+                f"{name}:1: -: as the full roll this export would end {len(missing)} of the "
+                f"{len(on_roll)} {role} memberships at {school_id} ({share:.0%}), more than a tenth: "
+                "check the preview (--dry-run), then confirm with --confirm-ending; nothing was imported"])
+
+
+def _plan_mis_contacts(existing: World, identity: IdentityTable, path: Path, mapping,
+                       skip_bad: bool) -> _Plan:
+    export = read_mis_contacts(path, mapping, skip_bad=skip_bad)
+    report = ImportReport(str(path), "mis contacts", mapping.school_id,
+                          warnings=list(export.warnings), skipped=list(export.skipped))
+    delta = _Delta(existing)
+    plan = _Plan(report, delta.world)
+    index = identity.index(existing)
+    people = _Incoming(index)
+    pupils_source = mapping.pupils_source or mapping.source
+    for row in export.rows:
+        key = ((Kind.UPN, row.pupil_upn) if row.pupil_upn
+               else (Kind.REF, f"{pupils_source}:{row.pupil_ref}"))
+        found = index.by_identifier.get(key)
+        child_id = min(found) if found else None
+        if child_id is None or child_id not in existing.people:
+            shown = row.pupil_upn or row.pupil_ref
+            report.skipped.append(f"{path.name}:{row.line}: no pupil {shown} in the register: "
+                                  "import the pupils first")
+            continue
+        contact: MISContact = row.contact
+        if contact.kind is None:
+            report.skipped_contacts += 1
+            continue
+        _add_contact(delta, people, plan, contact, child_id, f"contact of {row.pupil_upn or row.pupil_ref}")
+    plan.facts = delta.facts()
+    plan.found = people.found
+    return plan
+
+
+# -- undoing the last import ---------------------------------------------------------------
+
+
+def undo_last_import(store: Store, data_dir: str | os.PathLike,
+                     school_id: str | None = None) -> str:
+    """Undo the last import (of `school_id`, where given): the facts it added go, the ones
+    it replaced come back. Refused where anything has changed them since. Returns a line
+    saying what was undone."""
     with IdentityTable(data_dir) as identity:
-        existing = store.export_world()
-        export = read_mis(path, mapping, set(existing.schools))
-        report = ImportReport(str(path), "mis", mapping.school_id)
-        report.warnings += export.warnings
-        people = _Incoming(identity.index(existing))
-        delta = _Delta(existing)
-        for row in export.rows:
-            person = Identity.of(
-                row.given_name, row.family_name, row.date_of_birth, upn=row.upn,
-                ref=f"{source}:{row.external_id}" if row.external_id else None,
-                emails=row.emails, phones=row.phones, sex=row.sex,
-                addresses=[row.address] if row.address else [],
-            )
-            if row.upn:
-                new_id = f"UPN:{row.upn}"
-            elif row.external_id:
-                new_id = f"MIS:{source}:{row.external_id}"
-            else:
-                new_id = person.stable_id(f"MIS:{source}:")
-            person_id = people.resolve(person, new_id)
-            delta.person_from(Person(person_id, row.given_name, row.family_name, row.date_of_birth),
-                              new_id)
-            delta.membership(Membership(person_id, row.school_id, row.role, row.position,
-                                        row.start_date, row.end_date))
-        if any(delta.facts().counts().values()):
-            store.import_world(delta.facts())
-        report.changes.update(delta.changes)
-        identity.add(people.found)
-        report.proposals = _new_proposals(store, identity, people.found)
-    return report
+        entry = identity.last_import(school_id)
+        if entry is None:
+            where = f" of school {school_id}" if school_id else ""
+            raise ExchangeError([f"-:1: -: there is no import{where} to undo"])
+        import_id, kind, name, removed, added = entry
+        current = store.export_world()
+        changed = _only_changed(current, added)
+        if any(changed.counts().values()):
+            raise ExchangeError([
+                f"-:1: -: import {import_id} ({name}) cannot be undone: "
+                f"{sum(changed.counts().values())} of the facts it wrote have changed since "
+                "(a later import, a merge or an edit); undo those first"])
+        # Every fact the import wrote goes; the ones it replaced come back.
+        store.replace_facts(added, removed)
+        identity.mark_import_undone(import_id)
+    counts = ", ".join(f"{n} {what}" for what, n in added.counts().items() if n)
+    return f"undid import {import_id} ({kind} {name}): {counts} taken back"
+
+
+def imports_log(data_dir: str | os.PathLike) -> list[dict]:
+    with IdentityTable(data_dir) as identity:
+        return identity.imports()
+

@@ -12,9 +12,7 @@ given as `FILE:LINE: heading (field): what is wrong`.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import os
 import re
@@ -22,9 +20,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graph.intake.ctf import check_upn
-from graph.intake.exchange import ExchangeError
-from graph.model import BirthDate, Position, Role
+from graph.intake.ctf import IMPLIED_SEX, RELATIONSHIP_KINDS, Address, check_upn
+from graph.intake.exchange import ExchangeError, csv_rows
+from graph.model import BirthDate, FamilyKind, Position, Role
 
 MAPPINGS_FOLDER = "mappings"
 
@@ -38,28 +36,87 @@ class MISError(ExchangeError):
 
 
 # Register field -> (required, several headings allowed, headings it is often found under).
+# The headings are those of SIMS, Arbor and Bromcom reports as docs/imports.md lists them;
+# legal names come before preferred ones, which identity never uses.
 FIELDS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "external_id": (False, False, ("staff id", "person id", "id", "employee number",
-                                   "staff code", "payroll number", "mis id", "contact id")),
-    "upn": (False, False, ("upn", "unique pupil number")),
-    "given_name": (True, False, ("legal forename", "forename", "first name", "given name",
-                                 "firstname", "preferred forename")),
-    "family_name": (True, False, ("legal surname", "surname", "last name", "family name",
-                                  "lastname", "preferred surname")),
+                                   "staff code", "payroll number", "mis id", "admission number",
+                                   "adno", "pupil id", "student id", "arbor student id")),
+    "upn": (False, False, ("upn", "unique pupil number", "pupil upn", "student upn")),
+    "former_upn": (False, False, ("former upn", "previous upn")),
+    "given_name": (True, False, ("legal forename", "legal first name", "forename", "first name",
+                                 "given name", "firstname")),
+    "family_name": (True, False, ("legal surname", "legal last name", "surname", "last name",
+                                  "family name", "lastname")),
+    "preferred_given_name": (False, False, ("preferred forename", "preferred first name",
+                                            "known as")),
+    "preferred_family_name": (False, False, ("preferred surname", "preferred last name")),
     "date_of_birth": (False, False, ("date of birth", "dob", "birth date")),
-    "sex": (False, False, ("sex", "gender")),
+    "sex": (False, False, ("sex", "gender", "legal sex")),
     "email": (False, True, ("personal email", "email", "e-mail", "email address", "home email")),
     "phone": (False, True, ("mobile", "mobile phone", "telephone", "phone", "home phone",
-                            "personal mobile")),
-    "address_line": (False, False, ("address line 1", "address 1", "address", "street")),
+                            "personal mobile", "telephone number")),
+    "address_line": (False, False, ("address line 1", "address 1", "address", "street",
+                                    "address block")),
     "postcode": (False, False, ("postcode", "post code", "postal code")),
     "school": (False, False, ("school", "school id", "establishment")),
     "role": (False, False, ("role", "staff category", "category", "type")),
     "position": (False, False, ("position", "post")),
-    "start_date": (True, False, ("start date", "employment start", "date of arrival",
-                                 "joined", "contract start")),
+    "start_date": (False, False, ("start date", "employment start", "date of arrival",
+                                  "date of admission", "admission date", "enrolment date",
+                                  "date of entry", "joined", "contract start")),
     "end_date": (False, False, ("end date", "leaving date", "date of leaving",
                                 "employment end", "contract end")),
+    # A contacts export: one row per contact of a pupil, who is named by UPN or by the
+    # pupils' export's own id (external_id); given_name... are then the contact's.
+    "relationship": (False, False, ("relationship", "relationship to pupil",
+                                    "relationship to student", "relation")),
+    "responsibility": (False, False, ("parental responsibility", "has parental responsibility",
+                                      "responsibility")),
+    "priority": (False, False, ("priority", "contact priority", "order")),
+}
+
+# The columns of a pupil's contacts in one row: "Contact 1 Forename", "Contact 2 Surname"...
+CONTACT_SLOTS = range(1, 5)
+CONTACT_FIELDS: dict[str, tuple[str, ...]] = {
+    "given_name": ("forename", "first name", "legal forename", "legal first name"),
+    "family_name": ("surname", "last name", "legal surname", "legal last name"),
+    "relationship": ("relationship", "relationship to pupil", "relationship to student"),
+    "responsibility": ("parental responsibility", "responsibility", "has parental responsibility"),
+    "priority": ("priority", "order"),
+    "email": ("email", "email address", "e-mail"),
+    "phone": ("telephone", "phone", "mobile", "mobile phone", "home phone", "telephone number"),
+    "address_line": ("address line 1", "address 1", "address"),
+    "postcode": ("postcode", "post code"),
+    "address_as_pupil": ("lives with pupil", "lives with student", "address as pupil",
+                         "same address as pupil"),
+}
+_SLOT_PREFIXES = ("contact {n} ", "contact{n} ", "parent {n} ", "parent carer {n} ",
+                  "priority {n} contact ")
+for _n in CONTACT_SLOTS:
+    for _name, _headings in CONTACT_FIELDS.items():
+        FIELDS[f"contact{_n}_{_name}"] = (False, _name in ("email", "phone"), tuple(
+            prefix.format(n=_n) + h for prefix in _SLOT_PREFIXES for h in _headings))
+CONTACT_ROLE = "contact"  # the role of a mapping for a contacts export
+
+# What MIS exports write as a contact's relationship: the family link, or None for a
+# contact who is not family. CBDS codes as in a CTF are read too.
+RELATIONSHIP_WORDS: dict[str, FamilyKind | None] = {
+    "mother": FamilyKind.PARENT, "father": FamilyKind.PARENT, "parent": FamilyKind.PARENT,
+    "step mother": FamilyKind.STEP_PARENT, "step father": FamilyKind.STEP_PARENT,
+    "stepmother": FamilyKind.STEP_PARENT, "stepfather": FamilyKind.STEP_PARENT,
+    "step parent": FamilyKind.STEP_PARENT, "foster mother": FamilyKind.FOSTER_PARENT,
+    "foster father": FamilyKind.FOSTER_PARENT, "foster carer": FamilyKind.FOSTER_PARENT,
+    "foster parent": FamilyKind.FOSTER_PARENT, "carer": FamilyKind.CARER,
+    "guardian": FamilyKind.CARER, "grandmother": FamilyKind.GRANDPARENT,
+    "grandfather": FamilyKind.GRANDPARENT, "grandparent": FamilyKind.GRANDPARENT,
+    "brother": FamilyKind.SIBLING, "sister": FamilyKind.SIBLING, "sibling": FamilyKind.SIBLING,
+    "aunt": FamilyKind.OTHER_RELATIVE, "uncle": FamilyKind.OTHER_RELATIVE,
+    "other relative": FamilyKind.OTHER_RELATIVE, "other family member": FamilyKind.OTHER_RELATIVE,
+    "relative": FamilyKind.OTHER_RELATIVE,
+    "childminder": None, "doctor": None, "social worker": None, "teacher": None,
+    "head teacher": None, "other": None, "other contact": None, "friend": None,
+    "neighbour": None, "religious contact": None,
 }
 
 
@@ -69,12 +126,40 @@ class ColumnMapping:
 
     source: str
     columns: dict[str, list[str]]  # field -> heading(s); several only for email and phone
-    role: str | None = None  # every row's role, where no column gives it
+    role: str | None = None  # every row's role, where no column gives it; "contact": a contacts export
     school_id: str | None = None  # every row's school, where no column gives it
+    pupils_source: str | None = None  # a contacts export: the source whose ids name the pupils
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> {file value: register value}
     header: list[str] = field(default_factory=list)  # the header it was confirmed against
     confirmed_by: str | None = None
     confirmed_on: str | None = None
+
+
+@dataclass(frozen=True)
+class MISContact:
+    """A pupil's contact, as the columns of an export say it."""
+
+    line: int
+    given_name: str
+    family_name: str
+    relationship: str
+    kind: FamilyKind | None  # None: not family
+    responsibility: bool | None
+    order: int | None
+    sex: str | None
+    emails: tuple[str, ...]
+    phones: tuple[str, ...]
+    address: Address | None
+
+
+@dataclass(frozen=True)
+class MISContactRow:
+    """A row of a contacts export: whose contact, and the contact."""
+
+    line: int
+    pupil_upn: str | None
+    pupil_ref: str | None
+    contact: MISContact
 
 
 @dataclass(frozen=True)
@@ -94,14 +179,20 @@ class MISRow:
     position: Position | None
     start_date: dt.date
     end_date: dt.date | None
+    contacts: tuple[MISContact, ...] = ()
+    former_upn: str | None = None
+    preferred_given_name: str = ""
+    preferred_family_name: str = ""
 
 
 @dataclass(frozen=True)
 class MISFile:
     name: str
     source: str
-    rows: tuple[MISRow, ...]
+    rows: tuple
     warnings: tuple[str, ...]
+    skipped: tuple[str, ...] = ()  # problems of rows left out on request (skip_bad)
+    has_contact_columns: bool = False
 
 
 def _heading_key(text: str) -> str:
@@ -120,11 +211,14 @@ def mapping_path(data_dir: str | os.PathLike, source: str) -> Path:
 
 
 def read_header(path: str | os.PathLike) -> list[str]:
-    text = _read_text(Path(path))
-    try:
-        return [h.strip() for h in next(csv.reader(io.StringIO(text, newline="")))]
-    except StopIteration:
-        raise MISError([f"{Path(path).name}:1: -: empty file: a header row is required"]) from None
+    path = Path(path)
+    problems: list[str] = []
+    first = next(csv_rows(path, path.name, problems), None)
+    if problems:
+        raise MISError(problems)
+    if first is None:
+        raise MISError([f"{path.name}:1: -: empty file: a header row is required"])
+    return [h.strip() for h in first[1]]
 
 
 def propose_mapping(path: str | os.PathLike, source: str, *, role: str | None = None,
@@ -166,17 +260,27 @@ def check_mapping(mapping: ColumnMapping, header: list[str], name: str,
             if heading not in header:
                 problems.append(f"{name}:1: {heading} ({field_name}): the confirmed mapping of "
                                 f"{mapping.source!r} reads this column, and the file has none")
-    for field_name, (required, _, _) in FIELDS.items():
-        if required and field_name not in mapping.columns:
+    contacts_export = mapping.role == CONTACT_ROLE
+    required = [f for f, (needed, _, _) in FIELDS.items() if needed]
+    required += ["upn|external_id", "relationship"] if contacts_export else ["start_date"]
+    for n in CONTACT_SLOTS:
+        if any(f.startswith(f"contact{n}_") for f in mapping.columns):
+            required += [f"contact{n}_given_name", f"contact{n}_family_name",
+                         f"contact{n}_relationship"]
+    for field_name in required:
+        if not any(f in mapping.columns for f in field_name.split("|")):
+            what = " or ".join(field_name.split("|"))
             problems.append(f"{name}:1: -: the mapping of {mapping.source!r} gives no column "
-                            f"for {field_name}, which is required")
+                            f"for {what}, which is required")
     if "role" not in mapping.columns and mapping.role is None:
         problems.append(f"{name}:1: -: the mapping of {mapping.source!r} gives neither a role "
                         "column nor a role for every row")
-    elif mapping.role is not None and mapping.role not in set(Role):
+    elif mapping.role is not None and mapping.role not in {*Role, CONTACT_ROLE}:
         problems.append(f"{name}:1: -: the mapping's role {mapping.role!r} is not one of "
-                        f"{', '.join(Role)}")
-    if "school" not in mapping.columns and mapping.school_id is None:
+                        f"{', '.join([*Role, CONTACT_ROLE])}")
+    if contacts_export:
+        pass  # the pupils say which school
+    elif "school" not in mapping.columns and mapping.school_id is None:
         problems.append(f"{name}:1: -: the mapping of {mapping.source!r} gives neither a school "
                         "column nor a school for every row")
     elif mapping.school_id is not None and schools is not None and mapping.school_id not in schools:
@@ -220,7 +324,8 @@ def load_mapping(data_dir: str | os.PathLike, source: str) -> ColumnMapping:
     columns = {k: [v] if isinstance(v, str) else list(v) for k, v in data.get("columns", {}).items()}
     return ColumnMapping(
         source=data.get("source", source), columns=columns, role=data.get("role"),
-        school_id=data.get("school_id"), values=data.get("values", {}),
+        school_id=data.get("school_id"), pupils_source=data.get("pupils_source"),
+        values=data.get("values", {}),
         header=list(data.get("header", [])), confirmed_by=data["confirmed_by"],
         confirmed_on=data.get("confirmed_on"),
     )
@@ -242,7 +347,7 @@ def mapping_toml(mapping: ColumnMapping) -> str:
         f"# Column mapping of the MIS source {mapping.source!r}: register field = heading(s).",
         "# Confirmed by a trust admin; every export of this source is checked against it.",
     ]
-    for key in ("source", "confirmed_by", "confirmed_on", "role", "school_id"):
+    for key in ("source", "confirmed_by", "confirmed_on", "role", "school_id", "pupils_source"):
         value = getattr(mapping, key)
         if value is not None:
             lines.append(f"{key} = {_toml_value(value)}")
@@ -257,15 +362,6 @@ def mapping_toml(mapping: ColumnMapping) -> str:
 
 
 # -- reading an export ------------------------------------------------------------------
-
-
-def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise MISError([f"{path.name}:{line}: -: not UTF-8 text"]) from None
 
 
 def parse_date(text: str) -> dt.date:
@@ -293,67 +389,176 @@ def _birth(text: str) -> BirthDate:
     return BirthDate.parse(text)
 
 
-def read_mis(path: str | os.PathLike, mapping: ColumnMapping,
-             schools: set[str] | None = None) -> MISFile:
-    """Check `mapping` against the file's header, then read every row; raise MISError
-    listing every problem. `schools`: the register's school ids, to check references."""
-    path = Path(path)
+def _records(path: Path, mapping: ColumnMapping, schools: set[str] | None):
+    """(header, warnings, problems, the records as (line, cells)) once the mapping fits."""
     name = path.name
-    text = _read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise MISError([f"{name}:1: -: empty file: a header row is required"]) from None
+    problems: list[str] = []
+    records = csv_rows(path, name, problems)
+    first = next(records, None)
+    if first is None:
+        raise MISError(problems or [f"{name}:1: -: empty file: a header row is required"])
+    header = [h.strip() for h in first[1]]
     problems, warnings = check_mapping(mapping, header, name, schools)
     if problems:
         raise MISError(problems)
+    return header, warnings, problems, records
 
+
+def _rows_of(path, mapping, header, records, problems, skip_bad, skipped, read_row):
+    """Each row read by `read_row(row)`; a row with problems is left out into `skipped`
+    where `skip_bad`, else its problems refuse the file."""
+    name = path.name
     position = {h: i for i, h in enumerate(header)}
-    rows: list[MISRow] = []
-    first_line_of_id: dict[str, int] = {}
-    line = 1
-    for record in reader:
-        start, line = line + 1, reader.line_num
+    result = []
+    for start, record in records:
         if not record or all(not cell.strip() for cell in record):
             continue
+        before = len(problems)
         if len(record) != len(header):
             problems.append(f"{name}:{start}: -: {len(record)} values for {len(header)} columns")
+        else:
+            row = read_row(_Row(name, start, mapping, record, position, problems))
+        if len(problems) > before:
+            if skip_bad:
+                skipped += problems[before:]
+                del problems[before:]
             continue
-        row = _Row(name, start, mapping, record, position, problems)
+        result.append(row)
+    if problems and skip_bad and any(p.endswith("read no further") for p in problems):
+        skipped += problems  # a line the csv module cannot read: what came before stands
+        problems.clear()
+    if problems:
+        raise MISError(problems)
+    return result
+
+
+def read_mis(path: str | os.PathLike, mapping: ColumnMapping,
+             schools: set[str] | None = None, *, skip_bad: bool = False) -> MISFile:
+    """Check `mapping` against the file's header, then read every row; raise MISError
+    listing every problem (with `skip_bad`, rows with problems are left out and listed in
+    `skipped` instead). `schools`: the register's school ids, to check references."""
+    path = Path(path)
+    name = path.name
+    if mapping.role == CONTACT_ROLE:
+        raise MISError([f"{name}:1: -: the mapping of {mapping.source!r} is for a contacts export"])
+    header, warnings, problems, records = _records(path, mapping, schools)
+    first_line_of_id: dict[str, int] = {}
+    skipped: list[str] = []
+    slots = [n for n in CONTACT_SLOTS if f"contact{n}_given_name" in mapping.columns]
+
+    def read_row(row: _Row) -> MISRow:
+        start = row.line
         external_id = row.text("external_id")
         if external_id:
             if external_id in first_line_of_id:
-                problems.append(f"{name}:{start}: {row.label('external_id')}: duplicate id "
-                                f"{external_id!r} (first on line {first_line_of_id[external_id]})")
+                row.problems.append(f"{name}:{start}: {row.label('external_id')}: duplicate id "
+                                    f"{external_id!r} (first on line {first_line_of_id[external_id]})")
             first_line_of_id.setdefault(external_id, start)
         school_id = row.value("school") or mapping.school_id or ""
         if schools is not None and "school" in mapping.columns and school_id and school_id not in schools:
-            problems.append(f"{name}:{start}: {row.label('school')}: {school_id!r} is not a "
-                            "school of the register")
-        role = row.enum("role", Role, mapping.role)
-        sex = row.text("sex").upper()[:1]
+            row.problems.append(f"{name}:{start}: {row.label('school')}: {school_id!r} is not a "
+                                "school of the register")
         address = (row.text("address_line"), row.text("postcode"))
-        rows.append(MISRow(
+        return MISRow(
             line=start,
             external_id=external_id or None,
             upn=row.parse("upn", check_upn),
             given_name=row.text("given_name", required=True),
             family_name=row.text("family_name", required=True),
             date_of_birth=row.parse("date_of_birth", _birth),
-            sex=sex if sex in {"M", "F"} else None,
+            sex=_sex(row.text("sex")),
             emails=tuple(row.texts("email")),
             phones=tuple(row.texts("phone")),
             address=address if any(address) else None,
             school_id=school_id,
-            role=role,
+            role=row.enum("role", Role, mapping.role),
             position=row.enum("position", Position, None),
             start_date=row.parse("start_date", parse_date, required=True),
             end_date=row.parse("end_date", parse_date),
-        ))
-    if problems:
-        raise MISError(problems)
-    return MISFile(name, mapping.source, tuple(rows), tuple(warnings))
+            contacts=tuple(c for c in (_contact(row, f"contact{n}_", address) for n in slots) if c),
+            former_upn=row.parse("former_upn", check_upn),
+            preferred_given_name=row.text("preferred_given_name"),
+            preferred_family_name=row.text("preferred_family_name"),
+        )
+
+    rows = _rows_of(path, mapping, header, records, problems, skip_bad, skipped, read_row)
+    return MISFile(name, mapping.source, tuple(rows), tuple(warnings), tuple(skipped), bool(slots))
+
+
+def read_mis_contacts(path: str | os.PathLike, mapping: ColumnMapping, *,
+                      skip_bad: bool = False) -> MISFile:
+    """A contacts export: one row per contact, naming the pupil by UPN or by the pupils'
+    export's own id. Rows are MISContactRow."""
+    path = Path(path)
+    header, warnings, problems, records = _records(path, mapping, None)
+    skipped: list[str] = []
+
+    def read_row(row: _Row) -> MISContactRow:
+        upn = row.parse("upn", check_upn)
+        ref = row.text("external_id") or None
+        if not upn and not ref:
+            label = row.label("upn" if "upn" in mapping.columns else "external_id")
+            row.problems.append(f"{path.name}:{row.line}: {label}: a value is required: "
+                                "whose contact this is")
+        return MISContactRow(row.line, upn, ref, _contact(row, "", None, required=True))
+
+    rows = _rows_of(path, mapping, header, records, problems, skip_bad, skipped, read_row)
+    return MISFile(path.name, mapping.source, tuple(rows), tuple(warnings), tuple(skipped), True)
+
+
+def _sex(text: str) -> str | None:
+    sex = text.strip().upper()[:1]
+    return sex if sex in {"M", "F"} else None
+
+
+_YES = {"yes", "y", "true", "1", "t"}
+_NO = {"no", "n", "false", "0", "f"}
+
+
+def _contact(row: _Row, prefix: str, pupil_address: tuple[str, str] | None,
+             required: bool = False) -> MISContact | None:
+    """The contact in the columns `prefix`given_name...; None where the slot is empty."""
+    def text(name, needed=False):
+        return row.text(prefix + name, required=needed) if prefix + name in row.mapping.columns else ""
+
+    given, family = text("given_name"), text("family_name")
+    if not required and not (given or family):
+        return None
+    given, family = text("given_name", True), text("family_name", True)
+    words = text("relationship")
+    key = " ".join(re.sub(r"[^a-z]+", " ", words.casefold()).split())
+    if words.upper() in RELATIONSHIP_KINDS:
+        code, kind = words.upper(), RELATIONSHIP_KINDS[words.upper()]
+    elif key in RELATIONSHIP_WORDS:
+        code, kind = words, RELATIONSHIP_WORDS[key]
+    else:
+        row.problems.append(f"{row.name}:{row.line}: {row.label(prefix + 'relationship')}: "
+                            f"{words or '(blank)'!r} is not a relationship the register knows "
+                            f"(such as Mother, Father, Carer, Grandparent, or a CBDS code)")
+        code, kind = words, None
+    responsibility = text("responsibility").casefold()
+    if responsibility and responsibility not in _YES | _NO:
+        row.problems.append(f"{row.name}:{row.line}: {row.label(prefix + 'responsibility')}: "
+                            f"{text('responsibility')!r} is not yes or no")
+    order = text("priority")
+    lives_with_pupil = text("address_as_pupil").casefold() in _YES
+    if lives_with_pupil and pupil_address and any(pupil_address):
+        address = Address(*pupil_address)
+    else:
+        line, postcode = text("address_line"), text("postcode")
+        address = Address(line, postcode) if line or postcode else None
+    fields = row.mapping.columns
+    return MISContact(
+        line=row.line, given_name=given, family_name=family, relationship=code, kind=kind,
+        responsibility=(True if responsibility in _YES else False if responsibility in _NO else None),
+        order=int(order) if order.isdigit() else None,
+        sex=IMPLIED_SEX.get(code.upper()) or {"mother": "F", "father": "M", "stepmother": "F",
+                                               "stepfather": "M", "step mother": "F",
+                                               "step father": "M"}.get(key),
+        emails=tuple(row.texts(prefix + "email")) if prefix + "email" in fields else (),
+        phones=tuple(row.texts(prefix + "phone")) if prefix + "phone" in fields else (),
+        address=address,
+    )
 
 
 class _Row:
@@ -364,7 +569,8 @@ class _Row:
         self.record, self.position, self.problems = record, position, problems
 
     def label(self, field_name: str) -> str:
-        return f"{self.mapping.columns[field_name][0]} ({field_name})"
+        headings = self.mapping.columns.get(field_name)
+        return f"{headings[0]} ({field_name})" if headings else field_name
 
     def texts(self, field_name: str) -> list[str]:
         return [self.record[self.position[h]].strip() for h in self.mapping.columns.get(field_name, ())
