@@ -435,7 +435,10 @@ class ProfilePublic(BaseModel):
 
 
 class ImportResult(BaseModel):
-    imported: dict[str, int]
+    imported: dict[str, int]  # the facts of the folder, by kind
+    counts: dict[str, int] = {}  # what they change: people_added, memberships_ended...
+    changes: list[str] = []  # each change, one line each
+    previewed: bool = False  # true: nothing was changed
 
 
 class AuditEntryPublic(BaseModel):

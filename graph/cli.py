@@ -132,49 +132,75 @@ def _service_data_dir(target: Store, data: str | None) -> Path:
               help="The register's school a common transfer file or MIS export is for.")
 @click.option("--source", metavar="NAME",
               help="The MIS a .csv export comes from: its confirmed column mapping is used.")
+@click.option("--dry-run", is_flag=True,
+              help="Show every change the import would make, and change nothing.")
+@click.option("--skip-bad", is_flag=True,
+              help="Leave out the records with problems (each reported) instead of refusing the file.")
+@click.option("--full-roll", is_flag=True,
+              help="The MIS export lists the whole roll: end the memberships of people it leaves out.")
+@click.option("--confirm-ending", is_flag=True,
+              help="With --full-roll: yes, end more than a tenth of a school's roll.")
 @store_option
 @data_option
-def import_(path, school_id, source, store, data):
+def import_(path, school_id, source, dry_run, skip_bad, full_roll, confirm_ending, store, data):
     """Load an exchange folder, a DfE common transfer file (.xml) or an MIS export (.csv)
-    into the store, all or nothing."""
-    if Path(path).is_dir():
-        world = _read(path)
-        with open_store(store, data) as target:
-            with progress_bar("storing people", len(world.people)) as advance:
-                target.import_world(world, progress=advance)
-        counts = ", ".join(f"{count} {name}" for name, count in world.counts().items())
-        click.echo(f"imported {counts}")
-        return
+    into the store, all or nothing; --dry-run shows what would change first."""
     from graph.intake.importing import import_path
 
-    with open_store(store, data) as target:
+    with open_store(store, data) as target, progress_bar(f"reading {path}", None) as advance:
         try:
             report = import_path(target, path, school_id=school_id, source=source,
-                                 data_dir=_service_data_dir(target, data))
+                                 data_dir=_service_data_dir(target, data), dry_run=dry_run,
+                                 skip_bad=skip_bad, full_roll=full_roll,
+                                 confirm_ending=confirm_ending, progress=advance)
         except ExchangeError as error:
             _rejected(error, path)
     for line in report.lines():
         click.echo(line)
 
 
+@main.command(name="undo-import")
+@click.option("--school", "school_id", metavar="SCHOOL_ID",
+              help="Undo the last import of this school (default: the last import of all).")
+@store_option
+@data_option
+def undo_import(school_id, store, data):
+    """Undo the last import: the facts it wrote go, the ones it replaced come back."""
+    from graph.intake.importing import undo_last_import
+
+    with open_store(store, data) as target:
+        try:
+            click.echo(undo_last_import(target, _service_data_dir(target, data), school_id))
+        except ExchangeError as error:
+            _rejected(error, "the import log")
+
+
 @main.command()
 @click.argument("export_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--source", required=True, metavar="NAME", help="The MIS the export comes from.")
-@click.option("--role", type=click.Choice([r.value for r in Role if r is not Role.PUPIL]),
-              help="Every row's role, where no column gives it.")
+@click.option("--role", type=click.Choice([r.value for r in Role] + ["contact"]),
+              help="Every row's role, where no column gives it; `contact` for an export of "
+                   "pupils' contacts, one row per contact.")
+@click.option("--pupils-source", metavar="NAME",
+              help="With --role contact: the source whose ids (admission numbers) name the pupils.")
 @click.option("--school", "school_id", metavar="SCHOOL_ID", help="Every row's school, where no column gives it.")
 @click.option("--set", "settings", multiple=True, metavar="FIELD=HEADING",
               help="Take FIELD from the column HEADING (repeat for each correction).")
 @click.option("--confirm", is_flag=True, help="Save the mapping as confirmed, for every later export.")
 @click.option("--by", "confirmed_by", metavar="NAME", help="Who confirms the mapping (with --confirm).")
 @data_option
-def mapping(export_file, source, role, school_id, settings, confirm, confirmed_by, data):
+def mapping(export_file, source, role, pupils_source, school_id, settings, confirm, confirmed_by,
+            data):
     """Propose the column mapping of an MIS export, and save it once a trust admin has
     checked it (--confirm --by NAME)."""
     from graph.intake.mis import MISError, mapping_toml, propose_mapping, save_mapping
     from graph.store.embedded import default_data_dir
 
-    proposed = propose_mapping(export_file, source, role=role, school_id=school_id)
+    try:
+        proposed = propose_mapping(export_file, source, role=role, school_id=school_id)
+    except MISError as error:
+        _rejected(error, export_file)
+    proposed.pupils_source = pupils_source
     for setting in settings:
         field_name, _, heading = setting.partition("=")
         if not heading:

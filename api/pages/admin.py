@@ -1,9 +1,13 @@
-"""Trust admins' pages: import an exchange folder as a zip (every problem shown as
-FILE:LINE: column: what is wrong), manage accounts, and choose each school's policy
+"""Trust admins' pages: import an exchange folder as a zip, previewed first (every change
+listed, every problem shown as FILE:LINE: column: what is wrong), manage accounts, and choose each school's policy
 profile. The auditor's page reads the audit trail. All call the API's route functions."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile, status
@@ -14,7 +18,7 @@ from api.deps import ActorDep, Auditor, CurrentSession, RegisterDep, TrustAdmin
 from api.pages.common import ROLE_NAMES, messages_of, page, see_other
 from api.routes.accounts import create_account, get_account, list_accounts, update_account
 from api.routes.audit import read_audit_trail, verify_audit_trail
-from api.routes.imports import import_folder
+from api.routes.imports import _receive, import_zip
 from api.routes.schools import list_schools, set_school_profile
 from api.schemas import AccountCreate, AccountUpdate, SchoolProfileUpdate
 from graph.profiles import SHIPPED, load_profile
@@ -36,23 +40,68 @@ def import_page(request: Request, session: CurrentSession, _admin: TrustAdmin):
 @router.post("/admin/import")
 def post_import(request: Request, register: RegisterDep, session: CurrentSession,
                 admin: TrustAdmin, actor: ActorDep,
-                file: Annotated[UploadFile | None, File()] = None):
+                file: Annotated[UploadFile | None, File()] = None,
+                action: Annotated[str, Form(max_length=20)] = "import",
+                pending: Annotated[str, Form(max_length=64)] = ""):
+    """Preview (the default button) keeps the zip aside and lists every change; Import,
+    from the preview or straight away, imports it."""
     context = {"title": "Import an exchange folder"}
-    if file is None or not file.filename:
+    kept = _pending_zip(register, pending)
+    if kept is None and (file is None or not file.filename):
         context["problems"] = ["Choose the zip file of the exchange folder."]
         return page(request, "admin_import.html", context, session=session,
                     status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    name = file.filename if file is not None and file.filename else "the previewed zip"
+    context["file_name"] = name
     try:
-        result = import_folder(register, admin, actor, file)
+        if kept is None:
+            kept = _keep_upload(register, file)
+        result = import_zip(register, actor, kept, preview=action == "preview")
     except HTTPException as error:
         # Each problem of a rejected folder is already FILE:LINE: column: what is wrong.
         context["problems"] = [p["msg"] for p in error.detail] if isinstance(error.detail, list) \
             else [str(error.detail)]
-        context["file_name"] = file.filename
+        if kept is not None:
+            kept.unlink(missing_ok=True)
         return page(request, "admin_import.html", context, session=session,
                     status_code=error.status_code)
-    context.update(imported=result.imported, file_name=file.filename)
+    if result.previewed:
+        context.update(preview=result, pending=kept.stem)
+    else:
+        kept.unlink(missing_ok=True)
+        context.update(imported=result.imported, changes=result.counts)
     return page(request, "admin_import.html", context, session=session)
+
+
+def _pending_folder(register):
+    folder = register.data_dir / "pending-imports"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def _keep_upload(register, file: UploadFile):
+    """The upload kept aside under its hash until it is imported (or previewed again)."""
+    folder = _pending_folder(register)
+    temp = folder / f"upload-{secrets.token_hex(8)}.part"
+    try:
+        _receive(file.file, temp, register.settings.max_import_bytes)
+        digest = hashlib.sha256()
+        with open(temp, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        kept = folder / f"{digest.hexdigest()}.zip"
+        os.replace(temp, kept)
+        os.chmod(kept, 0o600)
+        return kept
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _pending_zip(register, pending: str):
+    if not re.fullmatch(r"[0-9a-f]{64}", pending):
+        return None
+    kept = _pending_folder(register) / f"{pending}.zip"
+    return kept if kept.is_file() else None
 
 
 # -- accounts ---------------------------------------------------------------------------

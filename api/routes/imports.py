@@ -1,25 +1,33 @@
-"""Imports of an exchange folder, sent as a zip: all or nothing, answering every problem
-as FILE:LINE: column: what is wrong."""
+"""Imports of an exchange folder, sent as a zip: previewed (`?preview=true`) or imported all
+or nothing, answering every problem as FILE:LINE: column: what is wrong. The zip is
+received and unpacked a chunk at a time, with its sizes counted as they come out."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, UploadFile, status
+from fastapi import APIRouter, File, HTTPException, Query, UploadFile, status
 
 from api.deps import ActorDep, RegisterDep, TrustAdmin
 from api.errors import invalid
 from api.schemas import ImportResult
 from graph.intake.exchange import ExchangeError, read_folder
+from graph.intake.importing import ImportReport, describe, only_changed
 from graph.profiles import SHIPPED
 
 router = APIRouter(prefix="/imports", tags=["imports"])
+
+
+# A zip member that unpacks to more than this many times its packed size is a zip bomb,
+# not an exchange file (CSV compresses some 5 to 20 times).
+MAX_COMPRESSION_RATIO = 100
+_CHUNK = 1024 * 1024
 
 
 @router.post("", response_model=ImportResult,
@@ -28,53 +36,98 @@ router = APIRouter(prefix="/imports", tags=["imports"])
                                              "every problem as FILE:LINE: column: what is wrong"}})
 def import_folder(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
                   file: Annotated[UploadFile, File(description="a zip of the exchange CSV files "
-                                                               "(and any profile files they name)")]
+                                                               "(and any profile files they name)")],
+                  preview: Annotated[bool, Query(description="show what would change, and "
+                                                             "change nothing")] = False,
                   ) -> ImportResult:
-    """Add or replace every fact of an exchange folder, all or nothing."""
+    """Add or replace every fact of an exchange folder, all or nothing; with `preview`,
+    list every change it would make instead."""
     settings = register.settings
-    content = file.file.read(settings.max_import_bytes + 1)
-    if len(content) > settings.max_import_bytes:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
-                            f"file: larger than {settings.max_import_bytes} bytes")
+    with tempfile.TemporaryDirectory() as temp:
+        packed = Path(temp) / "upload.zip"
+        _receive(file.file, packed, settings.max_import_bytes)
+        return import_zip(register, actor, packed, preview=preview)
+
+
+def import_zip(register, actor, packed: Path, *, preview: bool = False) -> ImportResult:
+    """The exchange folder in the zip at `packed`, previewed or imported (and audited)."""
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
-        _unpack(content, folder, settings.max_import_unpacked_bytes)
+        _unpack(packed, folder, register.settings.max_import_unpacked_bytes)
         try:
             world = read_folder(folder)
         except ExchangeError as error:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [
                 {"loc": ["body", "file"], "msg": problem, "type": "exchange"}
                 for problem in error.problems]) from None
+        report = ImportReport("the zip", "folder")
+        existing = register._store.export_world()
+        changed = only_changed(existing, world)
+        describe(existing, changed, report)
+        if preview:
+            return ImportResult(imported=world.counts(), changes=report.details,
+                                counts=dict(report.changes), previewed=True)
         for school in world.schools.values():
             if school.profile not in SHIPPED:  # a profile file from the zip: keep a copy
                 world.schools[school.school_id] = _keep_profile(register, school)
         register.change_facts(actor, "import", "import", import_world=world,
-                              counts=world.counts(), cause="an exchange folder was imported")
-    return ImportResult(imported=world.counts())
+                              counts=world.counts(), changes=dict(report.changes),
+                              cause="an exchange folder was imported")
+    return ImportResult(imported=world.counts(), changes=report.details,
+                        counts=dict(report.changes))
 
 
-def _unpack(content: bytes, folder: Path, max_unpacked: int) -> None:
+def _receive(upload, target: Path, max_bytes: int) -> None:
+    """The upload, copied to `target` a chunk at a time, refused past `max_bytes`."""
+    size = 0
+    with open(target, "wb") as out:
+        while chunk := upload.read(_CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                                    f"file: larger than {max_bytes} bytes")
+            out.write(chunk)
+
+
+def _unpack(packed: Path, folder: Path, max_unpacked: int) -> None:
     """The zip's files, flat, into `folder`: only plain names, no more than `max_unpacked`
-    bytes in all."""
+    bytes in all, none unpacking to more than MAX_COMPRESSION_RATIO times its packed size.
+    The sizes are counted as the bytes come out, never taken from the zip's own word, and
+    each file goes to disk a chunk at a time."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
+        archive = zipfile.ZipFile(packed)
         members = [m for m in archive.infolist() if not m.is_dir()]
-    except (zipfile.BadZipFile, EOFError, ValueError):
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError):
         raise invalid("file", "not a zip file") from None
-    if sum(m.file_size for m in members) > max_unpacked:
-        raise invalid("file", f"unpacks to more than {max_unpacked} bytes")
-    names = set()
-    for member in members:
-        name = PurePosixPath(member.filename).name
-        if name.startswith(".") or "__MACOSX" in member.filename:
-            continue
-        if name in names:
-            raise invalid("file", f"{name} appears twice in the zip")
-        names.add(name)
-        try:
-            (folder / name).write_bytes(archive.read(member))
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError):
-            raise invalid("file", f"{name} cannot be read from the zip") from None
+    with archive:
+        if sum(m.file_size for m in members) > max_unpacked:
+            raise invalid("file", f"unpacks to more than {max_unpacked} bytes")
+        names = set()
+        total = 0
+        for member in members:
+            name = PurePosixPath(member.filename).name
+            if name.startswith(".") or "__MACOSX" in member.filename:
+                continue
+            if name in names:
+                raise invalid("file", f"{name} appears twice in the zip")
+            names.add(name)
+            allowed = max(member.compress_size, 1) * MAX_COMPRESSION_RATIO
+            written = 0
+            try:
+                with archive.open(member) as source, open(folder / name, "wb") as out:
+                    while chunk := source.read(_CHUNK):
+                        written += len(chunk)
+                        total += len(chunk)
+                        if total > max_unpacked:
+                            raise invalid("file", f"unpacks to more than {max_unpacked} bytes")
+                        if written > allowed and written > _CHUNK:
+                            raise invalid("file", f"{name} unpacks to more than "
+                                                  f"{MAX_COMPRESSION_RATIO} times its packed size: "
+                                                  "refused as a zip bomb")
+                        out.write(chunk)
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError,
+                    EOFError, zlib.error):
+                raise invalid("file", f"{name} cannot be read from the zip") from None
 
 
 def _keep_profile(register, school):

@@ -55,6 +55,7 @@ from graph.store.base import Store
 
 # Ending more than this share of a school's roll in one import needs an explicit yes.
 CONFIRM_ENDING_SHARE = 0.10
+MAX_DETAILS = 2000  # changes listed one by one; past that, counted
 
 
 @dataclass
@@ -88,7 +89,9 @@ class ImportReport:
         done = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in sorted(self.changes.items()) if n)
         verb = "would import" if self.dry_run else "imported"
         lines = [f"{verb} {self.path} ({kind}{dated}){where}: {done or 'nothing changed'}"]
-        lines += [f"  {d}" for d in self.details]
+        lines += [f"  {d}" for d in self.details[:MAX_DETAILS]]
+        if len(self.details) > MAX_DETAILS:
+            lines.append(f"  ... and {len(self.details) - MAX_DETAILS:,} more changes")
         if self.skipped_contacts:
             lines.append(f"{self.skipped_contacts} contact(s) who are not family were not imported")
         if self.skipped:
@@ -109,7 +112,7 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
                 source: str | None = None, data_dir: str | os.PathLike | None = None,
                 max_ctf_bytes: int = MAX_CTF_BYTES, dry_run: bool = False,
                 skip_bad: bool = False, full_roll: bool = False, confirm_ending: bool = False,
-                as_of: dt.date | None = None) -> ImportReport:
+                as_of: dt.date | None = None, progress=None) -> ImportReport:
     """Import a folder (exchange format), an .xml (CTF) or a .csv (MIS export of `source`,
     read through its confirmed column mapping). Raises ExchangeError (CTFError, MISError)
     listing every problem; then nothing was imported. `dry_run`: plan and report only.
@@ -124,7 +127,7 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
     with IdentityTable(data_dir) as identity:
         existing = store.export_world()
         if path.is_dir():
-            plan = _plan_folder(existing, path)
+            plan = _plan_folder(existing, path, progress)
         else:
             suffix = path.suffix.lower()
             if suffix == ".xml":
@@ -139,7 +142,7 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
                 raise ExchangeError([f"{path.name}:1: -: not an exchange folder, a common transfer "
                                      "file (.xml) or an MIS export (.csv)"])
         report = plan.report
-        _describe(existing, plan.facts, report)
+        describe(existing, plan.facts, report)
         report.dry_run = dry_run
         if dry_run:
             report.proposals = _proposals(existing.merged(plan.facts), identity, plan.found,
@@ -216,7 +219,7 @@ def _same_keys(records: list, of: list) -> list:
     return [r for r in records if r.key in keys]
 
 
-def _describe(existing: World, facts: World, report: ImportReport) -> None:
+def describe(existing: World, facts: World, report: ImportReport) -> None:
     """Count and list what `facts` change in `existing`: nothing overwritten unseen."""
     changes, details = report.changes, report.details
     changes.clear()
@@ -288,7 +291,7 @@ def _shown(value) -> str:
     return "(none)" if value is None or value == "" else repr(str(value))
 
 
-def _only_changed(existing: World, incoming: World) -> World:
+def only_changed(existing: World, incoming: World) -> World:
     """The facts of `incoming` that are new or differ from what is stored."""
     held = {m.key: m for m in existing.memberships}
     links = {f.key: f for f in existing.family_links}
@@ -310,9 +313,9 @@ def _only_changed(existing: World, incoming: World) -> World:
 # -- exchange folders ----------------------------------------------------------------------
 
 
-def _plan_folder(existing: World, folder: Path) -> _Plan:
-    world = read_folder(folder)
-    return _Plan(ImportReport(str(folder), "folder"), _only_changed(existing, world))
+def _plan_folder(existing: World, folder: Path, progress=None) -> _Plan:
+    world = read_folder(folder, progress=progress)
+    return _Plan(ImportReport(str(folder), "folder"), only_changed(existing, world))
 
 
 # -- building the facts of a CTF or MIS export --------------------------------------------
@@ -723,7 +726,7 @@ def undo_last_import(store: Store, data_dir: str | os.PathLike,
             raise ExchangeError([f"-:1: -: there is no import{where} to undo"])
         import_id, kind, name, removed, added = entry
         current = store.export_world()
-        changed = _only_changed(current, added)
+        changed = only_changed(current, added)
         if any(changed.counts().values()):
             raise ExchangeError([
                 f"-:1: -: import {import_id} ({name}) cannot be undone: "
