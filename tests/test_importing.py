@@ -12,7 +12,7 @@ import pytest
 from graph.intake.ctf import CTFError
 from graph.intake.exchange import ExchangeError, write_folder
 from graph.intake.identity import IdentityTable, merge_people
-from graph.intake.importing import import_path
+from graph.intake.importing import import_path, undo_last_import
 from graph.intake.mis import MISError, propose_mapping, save_mapping
 from graph.model import FamilyKind, Role
 from graph.store.embedded import EmbeddedStore
@@ -432,3 +432,179 @@ def test_merge_and_undo_on_the_command_line_are_in_the_audit_trail(store, tmp_pa
     with EmbeddedStore(tmp_path / "data") as reopened:
         write_folder(reopened.export_world(), tmp_path / "after")
     assert filecmp.dircmp(tmp_path / "before", tmp_path / "after").diff_files == []
+
+
+# -- previews, bad records, undo -------------------------------------------------------
+
+
+def test_a_dry_run_lists_every_change_and_changes_nothing(store, tmp_path):
+    """Trap: a preview that wrote the identity table or the store would be an import."""
+    before = exported(store, tmp_path / "before")
+    path = write_ctf(tmp_path / "in.xml", [AVA, BO])
+    preview = import_path(store, path, school_id="S1", dry_run=True)
+    assert same_folders(before, exported(store, tmp_path / "after"))
+    assert preview.changes == {"people_added": 4, "memberships_added": 2, "family_links_added": 4}
+    assert f"  Ava Quillfeather (UPN:{AVA.upn}): pupil at S1 from 2025-10-01" in preview.lines()
+    assert preview.lines()[-1] == "nothing was changed: this was a preview"
+    done = import_path(store, path, school_id="S1")
+    assert done.changes == preview.changes and done.details == preview.details
+
+
+def test_a_preview_shows_what_an_import_overwrites(store, tmp_path):
+    """Nothing existing is overwritten unseen: a new surname is listed with old and new."""
+    import_path(store, write_ctf(tmp_path / "in.xml", [AVA]), school_id="S1")
+    renamed = replace(AVA, family_name="Marlow", contacts=[])
+    preview = import_path(store, write_ctf(tmp_path / "later.xml", [renamed]), dry_run=True)
+    assert preview.changes == {"people_updated": 1}
+    assert preview.details == [f"Ava Quillfeather (UPN:{AVA.upn}): family name 'Quillfeather' -> 'Marlow'"]
+
+
+def test_bad_records_are_left_out_only_on_request(store, tmp_path):
+    """Near miss: without skip_bad the file is refused whole; with it, the bad pupil is
+    left out and its line reported, and the good ones are imported."""
+    bad = FakePupil(make_upn(5), "Di", "Quillfeather", date_of_birth="2014-02-30")
+    path = write_ctf(tmp_path / "in.xml", [AVA, bad])
+    with pytest.raises(CTFError):
+        import_path(store, path, school_id="S1")
+    report = import_path(store, path, school_id="S1", skip_bad=True)
+    assert [m[0] for m in pupil_memberships(store)] == [f"UPN:{AVA.upn}"]
+    [skipped] = report.skipped
+    assert "Pupil/DOB: '2014-02-30' is not a date that exists" in skipped
+    assert any(line.startswith("  skipped in.xml:") for line in report.lines())
+
+
+def test_the_last_import_of_a_school_can_be_undone(store, tmp_path):
+    """Trap: undo must take back what the import added and put back what it replaced (an
+    ended membership reopens), and must refuse once a later import changed the same facts."""
+    on_roll(store, tmp_path, AVA, CY)
+    after_roll = exported(store, tmp_path / "roll")
+    out = write_ctf(tmp_path / "out.xml", [CY], file_date="2026-01-12", source=OUR, dest=("XXX", "XXXX"))
+    import_path(store, out)
+    assert undo_last_import(store, tmp_path / "data", "S1").startswith("undid import ")
+    assert same_folders(after_roll, exported(store, tmp_path / "undone"))
+    assert undo_last_import(store, tmp_path / "data", "S1").startswith("undid import ")
+    assert [m for m in store.export_world().memberships if m.role is Role.PUPIL] == []
+    with pytest.raises(ExchangeError) as caught:
+        undo_last_import(store, tmp_path / "data", "S1")
+    assert caught.value.problems == ["-:1: -: there is no import of school S1 to undo"]
+
+
+def test_an_import_changed_since_is_not_undone(store, tmp_path):
+    on_roll(store, tmp_path, AVA)
+    import_path(store, write_ctf(tmp_path / "later.xml", [replace(AVA, family_name="Marlow")],
+                                 file_date="2026-01-05"))
+    with IdentityTable(tmp_path / "data") as identity:
+        first = identity.imports()[0]["import_id"]
+        identity.mark_import_undone(identity.imports()[1]["import_id"])  # as if skipped over
+    with pytest.raises(ExchangeError) as caught:
+        undo_last_import(store, tmp_path / "data", "S1")
+    assert f"import {first} (in.xml) cannot be undone: 1 of the facts it wrote have changed" in \
+        caught.value.problems[0]
+
+
+# -- MIS exports bring families; full rolls ---------------------------------------------
+
+SIMS_PUPILS = ("Adno,UPN,Legal Surname,Legal Forename,Preferred Forename,Date of Birth,Gender,"
+               "Date of Admission,Contact 1 Forename,Contact 1 Surname,Contact 1 Relationship,"
+               "Contact 1 Parental Responsibility,Contact 1 Priority,Contact 1 Email,"
+               "Contact 1 Telephone,Contact 2 Forename,Contact 2 Surname,Contact 2 Relationship,"
+               "Contact 2 Parental Responsibility,Contact 2 Priority,Contact 2 Email,Contact 2 Telephone")
+
+
+def mis_export(tmp_path, header, *rows, name="pupils.csv"):
+    path = tmp_path / name
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def confirm(tmp_path, path, source, **kwargs):
+    mapping = propose_mapping(path, source, **kwargs)
+    save_mapping(mapping, tmp_path / "data", confirmed_by="Ada Admin")
+    return mapping
+
+
+def test_a_sims_pupil_export_with_contact_columns_brings_the_family(store, tmp_path):
+    """The damage this prevents: an export with parents' columns brought zero family
+    links, silently. Traps: SIMS's "Date of Admission" is the start date; the preferred
+    forename is shown, never taken for the legal one; siblings share one mother."""
+    path = mis_export(tmp_path, SIMS_PUPILS,
+                      f"1001,{AVA.upn},Quillfeather,Ava,Avie,06/05/2014,F,01/09/2021,Nell,Quillfeather,"
+                      "Mother,Yes,1,nell.q@example.invalid,07700 900111,Piers,Quillfeather,Father,No,2,,",
+                      f"1002,{BO.upn},Quillfeather,Bo,,10/01/2016,M,01/09/2023,Nell,Quillfeather,"
+                      "Mother,Yes,1,nell.q@example.invalid,07700 900111,Hugh,Marlow,Doctor,No,3,,")
+    mapping = confirm(tmp_path, path, "sims-pupils", role="pupil", school_id="S1")
+    assert mapping.columns["start_date"] == ["Date of Admission"]
+    assert mapping.columns["given_name"] == ["Legal Forename"]
+    report = import_path(store, path, source="sims-pupils")
+    world = store.export_world()
+    assert world.people[f"UPN:{AVA.upn}"].given_name == "Ava"
+    assert pupil_memberships(store) == sorted([(f"UPN:{AVA.upn}", "2021-09-01", None),
+                                               (f"UPN:{BO.upn}", "2023-09-01", None)])
+    parents = sorted((world.people[f.person_id].given_name, f.relative_id, f.kind) for f in world.family_links)
+    assert parents == sorted([("Nell", f"UPN:{AVA.upn}", FamilyKind.PARENT),
+                              ("Nell", f"UPN:{BO.upn}", FamilyKind.PARENT),
+                              ("Piers", f"UPN:{AVA.upn}", FamilyKind.PARENT)])
+    assert report.skipped_contacts == 1 and report.warnings == []
+    with IdentityTable(tmp_path / "data") as identity:
+        assert identity.preferred_name(f"UPN:{AVA.upn}") == ("Avie", "")
+        piers = next(f.person_id for f in world.family_links if world.people[f.person_id].given_name == "Piers")
+        assert identity.parental_responsibility(piers, f"UPN:{AVA.upn}") is False
+
+
+def test_pupils_without_contact_columns_come_with_a_plain_warning(store, tmp_path):
+    """Near miss: the same pupils with no contact columns: imported, and the admin is told
+    that no family came with them and what that means."""
+    path = mis_export(tmp_path, "UPN,Legal Surname,Legal Forename,Date of Admission",
+                      f"{AVA.upn},Quillfeather,Ava,01/09/2021")
+    confirm(tmp_path, path, "arbor", role="pupil", school_id="S1")
+    report = import_path(store, path, source="arbor")
+    assert report.changes == {"people_added": 1, "memberships_added": 1}
+    [warning] = report.warnings
+    assert "1 pupil(s) came with no contact columns, so no family links came with them" in warning
+    assert "connected to these pupils' parents" in warning
+
+
+def test_a_separate_contacts_export_keyed_by_admission_number(store, tmp_path):
+    """Bromcom and Arbor export contacts on their own, one row per contact, naming the
+    pupil by UPN or by the pupils' export's id. Trap: a contact of a pupil the register
+    does not hold is reported, not invented."""
+    pupils = mis_export(tmp_path, "Admission Number,UPN,Legal Surname,Legal Forename,Date of Admission",
+                        f"1001,{AVA.upn},Quillfeather,Ava,01/09/2021", name="pupils.csv")
+    confirm(tmp_path, pupils, "bromcom", role="pupil", school_id="S1")
+    import_path(store, pupils, source="bromcom")
+    contacts = mis_export(tmp_path, "Admission Number,Forename,Surname,Relationship,"
+                                    "Parental Responsibility,Priority,Email,Mobile",
+                          "1001,Nell,Quillfeather,Mother,Yes,1,nell.q@example.invalid,07700 900111",
+                          "9999,Iris,Nobody,Aunt,No,1,,", name="contacts.csv")
+    mapping = propose_mapping(contacts, "bromcom-contacts", role="contact")
+    mapping.pupils_source = "bromcom"
+    save_mapping(mapping, tmp_path / "data", confirmed_by="Ada Admin")
+    report = import_path(store, contacts, source="bromcom-contacts")
+    [link] = store.export_world().family_links
+    assert (link.relative_id, link.kind) == (f"UPN:{AVA.upn}", FamilyKind.PARENT)
+    assert report.skipped == ["contacts.csv:3: no pupil 9999 in the register: import the pupils first"]
+
+
+def test_only_a_full_roll_ends_the_memberships_it_leaves_out(store, tmp_path):
+    """Traps: an export that is not said to be the full roll ends nobody; as the full roll,
+    the preview says how many it ends, and ending more than a tenth needs a yes."""
+    header = "UPN,Legal Surname,Legal Forename,Date of Admission"
+    everyone = [f"{p.upn},{p.family_name},{p.given_name},01/09/2021" for p in (AVA, BO, CY)]
+    confirm(tmp_path, mis_export(tmp_path, header, *everyone), "sims", role="pupil", school_id="S1")
+    import_path(store, mis_export(tmp_path, header, *everyone), source="sims")
+    two = mis_export(tmp_path, header, *everyone[:2], name="two.csv")
+    assert import_path(store, two, source="sims").leavers == []
+    preview = import_path(store, two, source="sims", full_roll=True, dry_run=True,
+                          as_of=dt.date(2026, 3, 1))
+    assert preview.changes == {"memberships_ended": 1}
+    assert any("it ends the pupil membership of 1 of the 3 on roll at S1 (33%)" in w
+               for w in preview.warnings)
+    with pytest.raises(MISError) as caught:
+        import_path(store, two, source="sims", full_roll=True, as_of=dt.date(2026, 3, 1))
+    assert "would end 1 of the 3 pupil memberships at S1 (33%), more than a tenth" in \
+        caught.value.problems[0]
+    assert all(m[2] is None for m in pupil_memberships(store)), "refused: nothing ended"
+    report = import_path(store, two, source="sims", full_roll=True, confirm_ending=True,
+                         as_of=dt.date(2026, 3, 1))
+    assert report.leavers == [f"UPN:{CY.upn}"]
+    assert (f"UPN:{CY.upn}", "2021-09-01", "2026-03-01") in pupil_memberships(store)

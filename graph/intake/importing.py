@@ -227,7 +227,7 @@ def describe(existing: World, facts: World, report: ImportReport) -> None:
     people = existing.people
 
     def who(person_id: str) -> str:
-        person = facts.people.get(person_id) or people.get(person_id)
+        person = people.get(person_id) or facts.people.get(person_id)  # the name known so far
         return f"{person.name} ({person_id})" if person else person_id
 
     for school_id, school in sorted(facts.schools.items()):
