@@ -125,3 +125,91 @@ def test_a_fact_between_a_person_and_themself_is_rejected(folder):
     with open(folder / "connections.csv", "a") as handle:
         handle.write("C7,T1,T1,instagram,mutual,2026-01-01,reported\n")
     assert problems_of(folder) == ["connections.csv:3: other_id: names the same person as person_id"]
+
+
+# -- hostile input ------------------------------------------------------------------------
+
+
+def test_a_field_over_the_csv_limit_is_a_problem_with_its_file_and_line(folder):
+    """The damage this prevents: a 200 KiB name ended in a 500 (`field larger than field
+    limit`). It is a problem of people.csv on its line, like any other."""
+    people = folder / "people.csv"
+    lines = people.read_text().splitlines()
+    lines.insert(2, "X9," + "A" * 200_000 + ",Long,")
+    people.write_text("\n".join(lines) + "\n")
+    assert problems_of(folder) == ["people.csv:3: -: a value longer than 131,072 characters: "
+                                   "the file was read no further"]
+
+
+def test_a_profile_path_names_only_a_shipped_profile_or_a_file_in_the_folder(folder, tmp_path):
+    """Traps: /etc/passwd, ../../.. and a link out of the folder are refused alike, with
+    one message that says nothing of which outside files exist. Near miss: a profile file
+    in the folder is read."""
+    from graph.profiles import PROFILE_DIR, SHIPPED
+
+    schools = folder / "schools.csv"
+    header, row = schools.read_text().splitlines()[:2]
+    outside = tmp_path / "outside.toml"
+    outside.write_text((folder / "people.csv").read_text())
+    (folder / "link.toml").symlink_to(outside)
+    answers = set()
+    for profile in ("/etc/passwd", "/etc/no-such-file", "../outside.toml", "../../../etc/passwd",
+                    str(outside), "link.toml"):
+        schools.write_text(f"{header}\n{row.rsplit(',', 1)[0]},{profile}\n")
+        [problem] = problems_of(folder)
+        answers.add(problem.replace(repr(profile), "PROFILE"))
+    assert answers == {f"schools.csv:2: profile: PROFILE is neither a shipped profile "
+                       f"({', '.join(SHIPPED)}) nor the name of a profile file in the folder"}
+    shutil.copy(PROFILE_DIR / f"{SHIPPED[0]}.toml", folder / "ours.toml")
+    schools.write_text(f"{header}\n{row.rsplit(',', 1)[0]},ours.toml\n")
+    assert read_folder(folder).schools["S1"].profile == str((folder / "ours.toml").resolve())
+
+
+def test_formulas_are_neutralised_for_spreadsheets_and_read_back_as_written(tmp_path):
+    """Traps: a name beginning with =, +, - or @ would run as a formula when the exported
+    file is opened in a spreadsheet; the export writes it behind a quote, and importing
+    the folder gives back exactly what was there."""
+    from tests.builder import WorldBuilder
+
+    world = WorldBuilder().school("S1").staff("T1", "S1").pupil("P1", "S1").build()
+    names = ["=HYPERLINK(\"http://x\")", "+44 7700", "-1", "@SUM(A1)", "'quoted", "O'Brien"]
+    for number, name in enumerate(names):
+        person_id = f"F{number}"
+        world.people[person_id] = type(world.people["T1"])(person_id, name, "Family", None)
+    write_folder(world, tmp_path / "out")
+    text = (tmp_path / "out" / "people.csv").read_text()
+    assert "\nF0,'=HYPERLINK" in text.replace('"', "") and ",'+44 7700," in text
+    assert ",'-1," in text and ",'@SUM(A1)," in text and ",''quoted," in text and ",O'Brien," in text
+    assert read_folder(tmp_path / "out").people == world.people
+
+
+def test_a_zip_bomb_is_refused_while_it_unpacks(tmp_path):
+    """The damage this prevents: a 952 KB zip that unpacks to 900 MB was read whole into
+    memory. A member unpacking to over a hundred times its packed size is refused as the
+    bytes come out; so is a zip whose files add up to more than the limit. Near miss: an
+    ordinary exchange folder unpacks."""
+    import zipfile
+
+    from fastapi import HTTPException
+
+    from api.routes.imports import _unpack
+
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("people.csv", b"0" * 50_000_000)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(HTTPException) as caught:
+        _unpack(bomb, tmp_path / "out", 1024**3)
+    assert "people.csv unpacks to more than 100 times its packed size" in str(caught.value.detail)
+    assert (tmp_path / "out" / "people.csv").stat().st_size < 10_000_000, "stopped early"
+
+    plain = tmp_path / "plain.zip"
+    with zipfile.ZipFile(plain, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("people.csv", "person_id,given_name\n" + "".join(
+            f"P{n},Name{n * 7919 % 1000}\n" for n in range(3000)))
+    with pytest.raises(HTTPException) as caught:
+        _unpack(plain, tmp_path / "out", 1000)
+    assert "unpacks to more than 1000 bytes" in str(caught.value.detail)
+    (tmp_path / "ok").mkdir()
+    _unpack(plain, tmp_path / "ok", 1024**2)
+    assert (tmp_path / "ok" / "people.csv").read_text().startswith("person_id,given_name\n")

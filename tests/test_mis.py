@@ -159,3 +159,33 @@ def test_a_mapping_without_a_role_or_a_required_field_is_not_saved(tmp_path):
 def test_a_source_name_cannot_leave_the_mappings_folder(tmp_path):
     """Trap: a source named ../../x would write a mapping anywhere."""
     assert "is not a source name" in problem_of(mapping_path, tmp_path, "../../x")
+
+
+def test_a_value_over_the_csv_limit_is_a_problem_not_a_crash(tmp_path, confirmed):
+    """Trap: the csv module's `field larger than field limit` must become a problem with
+    the file and line; with skip_bad, the rows before it stand."""
+    path = export(tmp_path, ROW_T1, ROW_T2.replace("Omar", "O" * 140_000))
+    assert problem_of(read_mis, path, confirmed) == (
+        "staff.csv:3: -: a value longer than 131,072 characters: the file was read no further")
+    read = read_mis(path, confirmed, skip_bad=True)
+    assert [r.given_name for r in read.rows] == ["Jennifer"] and len(read.skipped) == 1
+
+
+def test_a_pupil_mapping_and_a_contacts_mapping_are_proposed(tmp_path):
+    """Near miss of the staff mapping: pupils (SIMS's Date of Admission, Arbor's Legal First
+    Name beside Preferred First Name) and contacts (role contact, keyed by UPN)."""
+    pupils = export(tmp_path, header="UPN,Legal First Name,Legal Last Name,Preferred First Name,"
+                                     "Date of Admission", name="arbor.csv")
+    mapping = propose_mapping(pupils, "arbor", role="pupil", school_id="S1")
+    assert (mapping.columns["given_name"], mapping.columns["preferred_given_name"],
+            mapping.columns["start_date"]) == (["Legal First Name"], ["Preferred First Name"],
+                                               ["Date of Admission"])
+    save_mapping(mapping, tmp_path / "data", confirmed_by="Ada Admin")
+    contacts = export(tmp_path, header="UPN,Forename,Surname,Relationship", name="contacts.csv")
+    mapping = propose_mapping(contacts, "arbor-contacts", role="contact")
+    assert save_mapping(mapping, tmp_path / "data", confirmed_by="Ada Admin").is_file()
+    no_relationship = export(tmp_path, header="UPN,Forename,Surname", name="bare.csv")
+    with pytest.raises(MISError) as caught:
+        save_mapping(propose_mapping(no_relationship, "bare", role="contact"), tmp_path / "data",
+                     confirmed_by="Ada Admin")
+    assert "gives no column for relationship, which is required" in caught.value.problems[0]

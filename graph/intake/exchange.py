@@ -253,7 +253,8 @@ def read_folder(folder: str | os.PathLike, progress: Callable[[int], None] | Non
         before = len(problems)
         rows[name] = _read_file(folder / name, name, id_column, columns, problems, progress)
         ids[name] = {values[id_column] for _, values in rows[name]} if id_column else set()
-        if len(problems) > before and not rows[name]:
+        if len(problems) > before and (not rows[name] or any(
+                p.endswith("read no further") for p in problems[before:])):
             unreadable.add(name)
 
     for name, (_, columns) in FILES.items():

@@ -398,10 +398,10 @@ def _records(path: Path, mapping: ColumnMapping, schools: set[str] | None):
     if first is None:
         raise MISError(problems or [f"{name}:1: -: empty file: a header row is required"])
     header = [h.strip() for h in first[1]]
-    problems, warnings = check_mapping(mapping, header, name, schools)
-    if problems:
-        raise MISError(problems)
-    return header, warnings, problems, records
+    found, warnings = check_mapping(mapping, header, name, schools)
+    if found:
+        raise MISError(found)
+    return header, warnings, problems, records  # csv_rows adds to `problems` as it reads
 
 
 def _rows_of(path, mapping, header, records, problems, skip_bad, skipped, read_row):
