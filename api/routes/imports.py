@@ -18,7 +18,8 @@ from api.deps import ActorDep, RegisterDep, TrustAdmin
 from api.errors import invalid
 from api.schemas import ImportResult
 from graph.intake.exchange import ExchangeError, read_folder
-from graph.intake.importing import ImportReport, describe, only_changed
+from graph.intake.identity import IdentityTable
+from graph.intake.importing import ImportReport, describe, only_changed, replaced
 from graph.profiles import SHIPPED
 
 router = APIRouter(prefix="/imports", tags=["imports"])
@@ -70,9 +71,15 @@ def import_zip(register, actor, packed: Path, *, preview: bool = False) -> Impor
         for school in world.schools.values():
             if school.profile not in SHIPPED:  # a profile file from the zip: keep a copy
                 world.schools[school.school_id] = _keep_profile(register, school)
+        changed = only_changed(existing, world)
         register.change_facts(actor, "import", "import", import_world=world,
                               counts=world.counts(), changes=dict(report.changes),
                               cause="an exchange folder was imported")
+        if report.changed:  # so that `relreg undo-import` can take it back
+            with IdentityTable(register.data_dir) as identity:
+                identity.log_import(None, "folder", "a zip from the admin page",
+                                    dict(report.changes), removed=replaced(existing, changed),
+                                    added=changed)
     return ImportResult(imported=world.counts(), changes=report.details,
                         counts=dict(report.changes))
 

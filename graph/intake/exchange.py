@@ -1,4 +1,4 @@
-"""The exchange format of ../shared/EXCHANGE.md: a folder of UTF-8 CSV files.
+"""The exchange format (docs/exchange.md): a folder of UTF-8 CSV files.
 
 `read_folder` checks everything before it returns: a folder with any malformed value is
 rejected whole, with every problem as `FILE:LINE: column: what is wrong`.
@@ -137,7 +137,7 @@ def _profile(text: str) -> str:
     return text  # checked against the shipped profiles and the folder once all is read
 
 
-# file -> (id column or None, columns in the order EXCHANGE.md lists them)
+# file -> (id column or None, columns in the order docs/exchange.md lists them)
 FILES: dict[str, tuple[str | None, tuple[Column, ...]]] = {
     "schools.csv": ("school_id", (
         Column("school_id", _text),

@@ -151,7 +151,7 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
         if report.changed:
             report.import_id = identity.log_import(
                 report.school_id, report.kind, path.name, dict(report.changes),
-                removed=_replaced(existing, plan.facts), added=plan.facts)
+                removed=replaced(existing, plan.facts), added=plan.facts)
             store.import_world(plan.facts)
         # Side tables after the store: a crash in between is mended by importing again.
         identity.add(plan.found)
@@ -198,7 +198,7 @@ def _proposals(world: World, identity: IdentityTable, found: dict[str, Identity]
 # -- what an import changes ---------------------------------------------------------------
 
 
-def _replaced(existing: World, facts: World) -> World:
+def replaced(existing: World, facts: World) -> World:
     """The stored facts that `facts` replace: what an undo puts back."""
     return World(
         schools={k: existing.schools[k] for k in facts.schools if k in existing.schools},
