@@ -5,6 +5,7 @@ Every positive case sits beside its near miss; the trap is named in the docstrin
 
 import datetime as dt
 import filecmp
+import re
 from dataclasses import replace
 
 import pytest
@@ -608,3 +609,71 @@ def test_only_a_full_roll_ends_the_memberships_it_leaves_out(store, tmp_path):
                          as_of=dt.date(2026, 3, 1))
     assert report.leavers == [f"UPN:{CY.upn}"]
     assert (f"UPN:{CY.upn}", "2021-09-01", "2026-03-01") in pupil_memberships(store)
+
+
+# -- the command line and the admin page --------------------------------------------------
+
+
+def test_the_command_line_previews_and_undoes(store, tmp_path):
+    """A data manager runs --dry-run, reads what would change, imports, and takes it back."""
+    import shutil
+    import subprocess
+
+    store.close()
+    relreg = [shutil.which("relreg")]
+    data = ["--data", str(tmp_path / "data")]
+    path = write_ctf(tmp_path / "in.xml", [AVA])
+    before = exported(EmbeddedStore(tmp_path / "data"), tmp_path / "before")
+    preview = subprocess.run(relreg + ["import", str(path), "--school", "S1", "--dry-run"] + data,
+                             capture_output=True, text=True, check=True).stdout
+    assert preview.startswith(f"would import {path} (ctf, pupils joining dated 2025-10-01) for "
+                              "school S1: 2 family links added, 1 memberships added, 3 people added")
+    assert "nothing was changed: this was a preview" in preview
+    done = subprocess.run(relreg + ["import", str(path), "--school", "S1"] + data,
+                          capture_output=True, text=True, check=True).stdout
+    assert done.startswith(f"imported {path}")
+    undone = subprocess.run(relreg + ["undo-import", "--school", "S1"] + data,
+                            capture_output=True, text=True, check=True).stdout
+    assert undone.startswith("undid import ")
+    with EmbeddedStore(tmp_path / "data") as reopened:
+        assert same_folders(before, exported(reopened, tmp_path / "after"))
+    again = subprocess.run(relreg + ["undo-import", "--school", "S1"] + data, capture_output=True,
+                           text=True)
+    assert again.returncode == 1 and "there is no import of school S1 to undo" in again.stderr
+
+
+def test_the_admin_page_previews_an_import_before_it_is_made(tmp_path, monkeypatch):
+    """Nothing existing is overwritten unseen: Preview lists each change and stores nothing;
+    Import these changes then imports the zip kept from the preview."""
+    import io
+    import zipfile
+
+    import api.auth
+    import tests.api_world
+    from tests.api_world import FAST_HASHER, ServiceUnderTest
+    from tests.pages_world import story_world
+    from tests.test_pages import Browser, text
+
+    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    service = ServiceUnderTest(tmp_path, world=story_world())
+    try:
+        world = service.store.export_world()
+        world.people["P1"] = replace(world.people["P1"], family_name="Morgan-Hale")
+        write_folder(world, tmp_path / "folder")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for file in sorted((tmp_path / "folder").iterdir()):
+                archive.write(file, file.name)
+        admin = Browser(service, "admin")
+        preview = admin.post("/admin/import", {"action": "preview"},
+                             files={"file": ("trust.zip", buffer.getvalue())})
+        shown = text(preview.text)
+        assert "Preview of trust.zip: nothing has changed yet." in shown
+        assert "Ella Morgan (P1): family name 'Morgan' -> 'Morgan-Hale'" in shown
+        assert service.store.person("P1").family_name == "Morgan"
+        pending = re.search(r'name="pending" value="([0-9a-f]{64})"', preview.text).group(1)
+        imported = admin.post("/admin/import", {"action": "import", "pending": pending})
+        assert "was imported." in text(imported.text)
+        assert service.store.person("P1").family_name == "Morgan-Hale"
+    finally:
+        service.close()
