@@ -155,6 +155,11 @@ def import_(path, school_id, source, dry_run, skip_bad, full_roll, confirm_endin
                                  confirm_ending=confirm_ending, progress=advance)
         except ExchangeError as error:
             _rejected(error, path)
+        if report.import_id:
+            _audit(_service_data_dir(target, data), "import", report.import_id, [],
+                   object_kind="import", file=Path(path).name, kind=report.kind,
+                   school_id=report.school_id, counts=dict(report.changes),
+                   skipped=len(report.skipped))
     for line in report.lines():
         click.echo(line)
 
@@ -170,9 +175,12 @@ def undo_import(school_id, store, data):
 
     with open_store(store, data) as target:
         try:
-            click.echo(undo_last_import(target, _service_data_dir(target, data), school_id))
+            done = undo_last_import(target, _service_data_dir(target, data), school_id)
         except ExchangeError as error:
             _rejected(error, "the import log")
+        _audit(_service_data_dir(target, data), "import.undo", done.split()[2], [],
+               object_kind="import", school_id=school_id)
+    click.echo(done)
 
 
 @main.command()
@@ -224,7 +232,8 @@ def people():
     """One person per human: proposals of the same person, merges and their undoing."""
 
 
-def _audit(data_dir: Path, action: str, object_id: str, subjects: list[str], **details) -> None:
+def _audit(data_dir: Path, action: str, object_id: str, subjects: list[str],
+           object_kind: str = "person", **details) -> None:
     """Write what a command did about people in the review service's audit trail."""
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db, transaction
     from graph.audit import AuditTrail
@@ -233,7 +242,7 @@ def _audit(data_dir: Path, action: str, object_id: str, subjects: list[str], **d
     try:
         trail = AuditTrail(db)  # creates its tables: not inside the transaction
         with transaction(db):
-            trail.record(actor="command-line", action=action, object_kind="person",
+            trail.record(actor="command-line", action=action, object_kind=object_kind,
                          object_id=object_id, subjects=subjects, **details)
     finally:
         db.close()

@@ -640,6 +640,14 @@ def test_the_command_line_previews_and_undoes(store, tmp_path):
     again = subprocess.run(relreg + ["undo-import", "--school", "S1"] + data, capture_output=True,
                            text=True)
     assert again.returncode == 1 and "there is no import of school S1 to undo" in again.stderr
+    from graph.audit import AuditTrail
+    from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
+
+    db = open_service_db(tmp_path / "data" / SERVICE_DATABASE_NAME)
+    entries = [(e.action, e.details.get("counts")) for e in AuditTrail(db).entries()]
+    db.close()
+    assert entries == [("import", {"family_links_added": 2, "memberships_added": 1,
+                                   "people_added": 3}), ("import.undo", None)]
 
 
 def test_the_admin_page_previews_an_import_before_it_is_made(tmp_path, monkeypatch):

@@ -127,7 +127,7 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
     with IdentityTable(data_dir) as identity:
         existing = store.export_world()
         if path.is_dir():
-            plan = _plan_folder(existing, path, progress)
+            plan = _plan_folder(existing, path, progress, skip_bad)
         else:
             suffix = path.suffix.lower()
             if suffix == ".xml":
@@ -313,9 +313,13 @@ def only_changed(existing: World, incoming: World) -> World:
 # -- exchange folders ----------------------------------------------------------------------
 
 
-def _plan_folder(existing: World, folder: Path, progress=None) -> _Plan:
+def _plan_folder(existing: World, folder: Path, progress=None, skip_bad: bool = False) -> _Plan:
     world = read_folder(folder, progress=progress)
-    return _Plan(ImportReport(str(folder), "folder"), only_changed(existing, world))
+    report = ImportReport(str(folder), "folder")
+    if skip_bad:
+        report.warnings.append("an exchange folder is imported all or nothing: --skip-bad "
+                               "leaves nothing out of it")
+    return _Plan(report, only_changed(existing, world))
 
 
 # -- building the facts of a CTF or MIS export --------------------------------------------
