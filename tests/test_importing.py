@@ -339,6 +339,8 @@ def test_a_parent_who_is_also_staff_is_one_person(store, tmp_path, staff_source)
     assert sorted(f.relative_id for f in world.family_links if f.person_id == nell[0].person_id) == [
         f"UPN:{AVA.upn}", f"UPN:{BO.upn}"]
     assert report.changes == {"memberships_added": 1}
+    assert report.matched == [f"Nell Quillfeather in the file is Nell Quillfeather ({nell[0].person_id}), "
+                              "already in the register"]
     assert not import_path(store, path, source=staff_source).changed
 
 
@@ -679,9 +681,41 @@ def test_the_admin_page_previews_an_import_before_it_is_made(tmp_path, monkeypat
         assert "Preview of trust.zip: nothing has changed yet." in shown
         assert "Ella Morgan (P1): family name 'Morgan' -> 'Morgan-Hale'" in shown
         assert service.store.person("P1").family_name == "Morgan"
-        pending = re.search(r'name="pending" value="([0-9a-f]{64})"', preview.text).group(1)
+        pending = re.search(r'name="pending" value="([0-9a-f]{64}\.zip)"', preview.text).group(1)
         imported = admin.post("/admin/import", {"action": "import", "pending": pending})
         assert "was imported." in text(imported.text)
         assert service.store.person("P1").family_name == "Morgan-Hale"
+    finally:
+        service.close()
+
+
+def test_the_admin_page_previews_and_imports_a_common_transfer_file(tmp_path, monkeypatch):
+    """A trust admin uploads a school's CTF: the preview lists the pupils and parents it
+    brings and changes nothing; importing it raises the cases a connection to a new pupil
+    makes, and the audit trail has the import with its counts."""
+    import api.auth
+    from tests.api_world import FAST_HASHER, ServiceUnderTest
+    from tests.pages_world import story_world
+    from tests.test_pages import Browser, text
+
+    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    service = ServiceUnderTest(tmp_path, world=story_world())
+    try:
+        admin = Browser(service, "admin")
+        path = write_ctf(tmp_path / "in.xml", [AVA])
+        preview = admin.post("/admin/import", {"action": "preview", "school": "S1"},
+                             files={"file": ("autumn.xml", path.read_bytes())})
+        shown = text(preview.text)
+        assert f"Ava Quillfeather (UPN:{AVA.upn}): pupil at S1 from 2025-10-01" in shown
+        assert service.store.person(f"UPN:{AVA.upn}") is None
+        pending = re.search(r'name="pending" value="([0-9a-f]{64}\.xml)"', preview.text).group(1)
+        admin.post("/admin/import", {"action": "import", "pending": pending, "school": "S1"})
+        assert service.store.person(f"UPN:{AVA.upn}") is not None
+        [entry] = service.register.audit.entries(action="import")
+        assert entry.details["counts"] == {"family_links_added": 2, "memberships_added": 1,
+                                           "people_added": 3}
+        bad = admin.post("/admin/import", {"action": "preview"},
+                         files={"file": ("notes.pdf", b"%PDF")})
+        assert bad.status_code == 422 and "choose a zip of an exchange folder" in text(bad.text)
     finally:
         service.close()

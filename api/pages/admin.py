@@ -8,6 +8,7 @@ import hashlib
 import os
 import re
 import secrets
+from pathlib import PurePath
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile, status
@@ -20,7 +21,9 @@ from api.routes.accounts import create_account, get_account, list_accounts, upda
 from api.routes.audit import read_audit_trail, verify_audit_trail
 from api.routes.imports import _receive, import_zip
 from api.routes.schools import list_schools, set_school_profile
-from api.schemas import AccountCreate, AccountUpdate, SchoolProfileUpdate
+from api.schemas import AccountCreate, AccountUpdate, ImportResult, SchoolProfileUpdate
+from graph.intake.exchange import ExchangeError
+from graph.intake.importing import import_path
 from graph.profiles import SHIPPED, load_profile
 
 router = APIRouter(include_in_schema=False)
@@ -42,23 +45,36 @@ def post_import(request: Request, register: RegisterDep, session: CurrentSession
                 admin: TrustAdmin, actor: ActorDep,
                 file: Annotated[UploadFile | None, File()] = None,
                 action: Annotated[str, Form(max_length=20)] = "import",
-                pending: Annotated[str, Form(max_length=64)] = ""):
-    """Preview (the default button) keeps the zip aside and lists every change; Import,
-    from the preview or straight away, imports it."""
-    context = {"title": "Import an exchange folder"}
-    kept = _pending_zip(register, pending)
+                pending: Annotated[str, Form(max_length=80)] = "",
+                school: Annotated[str, Form(max_length=64)] = "",
+                source: Annotated[str, Form(max_length=64)] = "",
+                skip_bad: Annotated[str, Form(max_length=10)] = "",
+                full_roll: Annotated[str, Form(max_length=10)] = "",
+                confirm_ending: Annotated[str, Form(max_length=10)] = ""):
+    """Preview (the default button) keeps the file aside and lists every change; Import,
+    from the preview or straight away, imports it. A zip is an exchange folder, an .xml a
+    common transfer file, a .csv an MIS export of a source whose mapping is confirmed."""
+    options = {"school": school, "source": source, "skip_bad": skip_bad,
+               "full_roll": full_roll, "confirm_ending": confirm_ending}
+    context = {"title": "Import an exchange folder", "options": options}
+    kept = _pending_file(register, pending)
     if kept is None and (file is None or not file.filename):
-        context["problems"] = ["Choose the zip file of the exchange folder."]
+        context["problems"] = ["Choose the file to import: a zip of an exchange folder, a "
+                               "common transfer file (.xml) or an MIS export (.csv)."]
         return page(request, "admin_import.html", context, session=session,
                     status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    name = file.filename if file is not None and file.filename else "the previewed zip"
+    name = file.filename if file is not None and file.filename else "the previewed file"
     context["file_name"] = name
+    preview = action == "preview"
     try:
         if kept is None:
             kept = _keep_upload(register, file)
-        result = import_zip(register, actor, kept, preview=action == "preview")
+        if kept.suffix == ".zip":
+            result = import_zip(register, actor, kept, preview=preview)
+        else:
+            result = _import_school_file(register, actor, kept, preview, options)
     except HTTPException as error:
-        # Each problem of a rejected folder is already FILE:LINE: column: what is wrong.
+        # Each problem is already FILE:LINE: column: what is wrong.
         context["problems"] = [p["msg"] for p in error.detail] if isinstance(error.detail, list) \
             else [str(error.detail)]
         if kept is not None:
@@ -66,11 +82,38 @@ def post_import(request: Request, register: RegisterDep, session: CurrentSession
         return page(request, "admin_import.html", context, session=session,
                     status_code=error.status_code)
     if result.previewed:
-        context.update(preview=result, pending=kept.stem)
+        context.update(preview=result, pending=kept.name)
     else:
         kept.unlink(missing_ok=True)
-        context.update(imported=result.imported, changes=result.counts)
+        context.update(imported=result.imported, changes=result.counts, report=result)
     return page(request, "admin_import.html", context, session=session)
+
+
+def _import_school_file(register, actor, kept, preview: bool, options: dict) -> ImportResult:
+    """A CTF or an MIS export, through the same import as `relreg import`."""
+    def write(facts, report):
+        register.change_facts(actor, "import", "import", import_world=facts,
+                              counts=dict(report.changes), file_kind=report.kind,
+                              cause=f"a {report.kind} file was imported")
+
+    try:
+        report = import_path(
+            register._store, kept, school_id=options["school"] or None,
+            source=options["source"] or None, data_dir=register.data_dir, dry_run=preview,
+            skip_bad=bool(options["skip_bad"]), full_roll=bool(options["full_roll"]),
+            confirm_ending=bool(options["confirm_ending"]), write=write)
+    except ExchangeError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [
+            {"loc": ["body", "file"], "msg": problem.replace(kept.name, "the file"),
+             "type": "import"} for problem in error.problems]) from None
+    notes = ([f"warning: {w}" for w in report.warnings]
+             + [f"left out: {s}" for s in report.skipped] + report.matched
+             + [f"possible same person: {p.person_id} and {p.other_id} ({p.reason})"
+                for p in report.proposals])
+    return ImportResult(imported=dict(report.changes), counts=dict(report.changes),
+                        changes=[d.replace(kept.name, "the file") for d in report.details]
+                        + [n.replace(kept.name, "the file") for n in notes],
+                        previewed=preview)
 
 
 def _pending_folder(register):
@@ -79,8 +122,16 @@ def _pending_folder(register):
     return folder
 
 
+_KINDS = (".zip", ".xml", ".csv")
+
+
 def _keep_upload(register, file: UploadFile):
     """The upload kept aside under its hash until it is imported (or previewed again)."""
+    suffix = PurePath(file.filename or "").suffix.lower()
+    if suffix not in _KINDS:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            "file: choose a zip of an exchange folder, a common transfer file "
+                            "(.xml) or an MIS export (.csv)")
     folder = _pending_folder(register)
     temp = folder / f"upload-{secrets.token_hex(8)}.part"
     try:
@@ -89,7 +140,7 @@ def _keep_upload(register, file: UploadFile):
         with open(temp, "rb") as handle:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
-        kept = folder / f"{digest.hexdigest()}.zip"
+        kept = folder / f"{digest.hexdigest()}{suffix}"
         os.replace(temp, kept)
         os.chmod(kept, 0o600)
         return kept
@@ -97,10 +148,10 @@ def _keep_upload(register, file: UploadFile):
         temp.unlink(missing_ok=True)
 
 
-def _pending_zip(register, pending: str):
-    if not re.fullmatch(r"[0-9a-f]{64}", pending):
+def _pending_file(register, pending: str):
+    if not re.fullmatch(r"[0-9a-f]{64}\.(zip|xml|csv)", pending):
         return None
-    kept = _pending_folder(register) / f"{pending}.zip"
+    kept = _pending_folder(register) / pending
     return kept if kept.is_file() else None
 
 

@@ -69,6 +69,7 @@ class ImportReport:
     leavers: list[str] = field(default_factory=list)  # people whose pupil membership ended
     skipped_contacts: int = 0  # contacts who are not family (a doctor, a social worker...)
     skipped: list[str] = field(default_factory=list)  # bad records left out on request
+    matched: list[str] = field(default_factory=list)  # people recognised as someone known
     warnings: list[str] = field(default_factory=list)
     proposals: list[MatchProposal] = field(default_factory=list)  # new, for a person to confirm
     direction: str = ""  # for a CTF: in, out or own
@@ -92,6 +93,9 @@ class ImportReport:
         lines += [f"  {d}" for d in self.details[:MAX_DETAILS]]
         if len(self.details) > MAX_DETAILS:
             lines.append(f"  ... and {len(self.details) - MAX_DETAILS:,} more changes")
+        if self.matched:
+            lines.append(f"{len(self.matched)} person(s) recognised on exact identifiers:")
+            lines += [f"  {m}" for m in self.matched[:MAX_DETAILS]]
         if self.skipped_contacts:
             lines.append(f"{self.skipped_contacts} contact(s) who are not family were not imported")
         if self.skipped:
@@ -112,13 +116,14 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
                 source: str | None = None, data_dir: str | os.PathLike | None = None,
                 max_ctf_bytes: int = MAX_CTF_BYTES, dry_run: bool = False,
                 skip_bad: bool = False, full_roll: bool = False, confirm_ending: bool = False,
-                as_of: dt.date | None = None, progress=None) -> ImportReport:
+                as_of: dt.date | None = None, progress=None, write=None) -> ImportReport:
     """Import a folder (exchange format), an .xml (CTF) or a .csv (MIS export of `source`,
     read through its confirmed column mapping). Raises ExchangeError (CTFError, MISError)
     listing every problem; then nothing was imported. `dry_run`: plan and report only.
     `skip_bad`: leave out records with problems (each reported) instead of refusing the
     file. `full_roll`: an MIS export that lists the whole roll, ending the memberships of
-    people it leaves out on `as_of` (default today)."""
+    people it leaves out on `as_of` (default today). `write(facts, report)`, where given,
+    stores the facts instead of `store.import_world` (the service audits them as it does)."""
     path = Path(path)
     if data_dir is None:
         from graph.store.embedded import default_data_dir
@@ -143,6 +148,9 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
                                      "file (.xml) or an MIS export (.csv)"])
         report = plan.report
         describe(existing, plan.facts, report)
+        report.matched = [
+            f"{name} in the file is {existing.people[pid].name} ({pid}), already in the register"
+            for pid, name in sorted(plan.matched.items()) if pid in existing.people]
         report.dry_run = dry_run
         if dry_run:
             report.proposals = _proposals(existing.merged(plan.facts), identity, plan.found,
@@ -152,7 +160,10 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
             report.import_id = identity.log_import(
                 report.school_id, report.kind, path.name, dict(report.changes),
                 removed=replaced(existing, plan.facts), added=plan.facts)
-            store.import_world(plan.facts)
+            if write is None:
+                store.import_world(plan.facts)
+            else:
+                write(plan.facts, report)
         # Side tables after the store: a crash in between is mended by importing again.
         identity.add(plan.found)
         identity.add_link_details(plan.responsibility)
@@ -173,6 +184,7 @@ class _Plan:
     responsibility: dict[tuple[str, str], bool] = field(default_factory=dict)  # (parent, child)
     preferred: dict[str, tuple[str, str]] = field(default_factory=dict)  # person -> preferred names
     extra_proposals: list[MatchProposal] = field(default_factory=list)
+    matched: dict[str, str] = field(default_factory=dict)  # person id -> name in the file
 
 
 def _proposals(world: World, identity: IdentityTable, found: dict[str, Identity],
@@ -402,10 +414,13 @@ class _Incoming:
     def __init__(self, index: IdentityIndex):
         self.index = index
         self.found: dict[str, Identity] = {}  # person id -> all the file says of them
+        self.matched: dict[str, str] = {}  # person id -> the name the file gives them
 
     def resolve(self, person: Identity, new_id: str) -> str:
         """The register's id for `person`: someone known on exact identifiers, else `new_id`."""
         person_id = self.index.resolve(person) or new_id
+        if person_id != new_id:  # made by another file or source: one person, shown as such
+            self.matched[person_id] = f"{person.given_name} {person.family_name}".strip()
         self.index.add(person_id, person)
         if person_id in self.found:
             person = replace(person, identifiers=self.found[person_id].identifiers | person.identifiers)
@@ -496,6 +511,7 @@ def _plan_ctf(existing: World, identity: IdentityTable, path: Path, school_id: s
                               contact.relationship, home, others))
     plan.facts = delta.facts()
     plan.found = people.found
+    plan.matched = people.matched
     plan.extra_proposals = _sibling_proposals(alone)
     return plan
 
@@ -658,6 +674,7 @@ def _plan_mis(existing: World, identity: IdentityTable, path: Path, source: str,
         _end_missing(delta, report, existing, listed, as_of, confirm_ending, path.name)
     plan.facts = delta.facts()
     plan.found = people.found
+    plan.matched = people.matched
     return plan
 
 
@@ -712,6 +729,7 @@ def _plan_mis_contacts(existing: World, identity: IdentityTable, path: Path, map
         _add_contact(delta, people, plan, contact, child_id, f"contact of {row.pupil_upn or row.pupil_ref}")
     plan.facts = delta.facts()
     plan.found = people.found
+    plan.matched = people.matched
     return plan
 
 
