@@ -90,9 +90,12 @@ class ImportReport:
         done = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in sorted(self.changes.items()) if n)
         verb = "would import" if self.dry_run else "imported"
         lines = [f"{verb} {self.path} ({kind}{dated}){where}: {done or 'nothing changed'}"]
-        lines += [f"  {d}" for d in self.details[:MAX_DETAILS]]
-        if len(self.details) > MAX_DETAILS:
-            lines.append(f"  ... and {len(self.details) - MAX_DETAILS:,} more changes")
+        if self.dry_run:  # the preview lists each change; the import itself counts them
+            lines += [f"  {d}" for d in self.details[:MAX_DETAILS]]
+            if len(self.details) > MAX_DETAILS:
+                lines.append(f"  ... and {len(self.details) - MAX_DETAILS:,} more changes")
+        elif self.leavers:
+            lines.append(f"{len(self.leavers)} membership(s) ended: {', '.join(self.leavers)}")
         if self.matched:
             lines.append(f"{len(self.matched)} person(s) recognised on exact identifiers:")
             lines += [f"  {m}" for m in self.matched[:MAX_DETAILS]]
