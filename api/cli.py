@@ -66,6 +66,12 @@ def serve(demo, host, port, store, data):
     if demo and seed_demo_trust(opened, data_dir):
         click.echo(f"seeded a demo trust into {data_dir}")
     app = create_app(opened, data_dir / SERVICE_DATABASE_NAME, settings=service_settings())
+    from graph.sqlite import open_to_others
+
+    if open_to_others(data_dir):
+        click.echo(f"warning: other users of this machine can open {data_dir}, which holds "
+                   f"children's personal data; make it private with: chmod 700 {data_dir}",
+                   err=True)
     url = f"http://{host}:{port}"
     click.echo(f"relreg review service on {url} (API docs at {url}/docs)")
     if demo:

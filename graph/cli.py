@@ -87,6 +87,9 @@ data_option = click.option(
 def main():
     """The relationship register: staff's relationships with pupils, ex-pupils and parents,
     checked against the school's social media policy."""
+    from graph.sqlite import PRIVATE_UMASK
+
+    os.umask(PRIVATE_UMASK)  # whatever it writes holds personal data: its owner's only
 
 
 @main.command()

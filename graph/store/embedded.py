@@ -26,7 +26,7 @@ from graph.model import (
     World,
 )
 from graph.rules import Evaluation
-from graph.sqlite import open_database, transaction
+from graph.sqlite import open_database, private_folder, transaction
 from graph.store.base import Progress, Store, StoreError, sort_people, walk
 
 DATABASE_NAME = "register.sqlite3"
@@ -66,7 +66,7 @@ def _columns(file_name: str) -> list[str]:
 class EmbeddedStore(Store):
     def __init__(self, data_dir: str | os.PathLike | None = None):
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(self.data_dir)
         self.path = self.data_dir / DATABASE_NAME
         self._db = open_database(self.path)
         self._db.execute("PRAGMA foreign_keys=OFF")
