@@ -237,20 +237,39 @@ def audit():
     """The review service's audit trail."""
 
 
-@audit.command(name="verify")
-@data_option
-def audit_verify(data):
-    """Check the audit trail's hash chain from the first entry; exit 1 if it is broken."""
+def _service_db(data):
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
-    from graph.audit import AuditTrail
     from graph.store.embedded import default_data_dir
 
     path = Path(data or default_data_dir()) / SERVICE_DATABASE_NAME
     if not path.exists():
         raise click.ClickException(f"no service database at {path}")
-    db = open_service_db(path)
+    return open_service_db(path)
+
+
+def _head(_ctx, _param, value):
+    from graph.audit import AuditError, Head
+
+    if value is None:
+        return None
     try:
-        result = AuditTrail(db).verify()
+        return Head.parse(value)
+    except AuditError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@audit.command(name="verify")
+@click.option("--head", callback=_head, metavar="SEQ:HASH",
+              help="A head printed earlier by `relreg audit head` (or the service's log): "
+                   "fail unless the trail still reaches it.")
+@data_option
+def audit_verify(head, data):
+    """Check the audit trail's hash chain from the first entry; exit 1 if it is broken."""
+    from graph.audit import AuditTrail
+
+    db = _service_db(data)
+    try:
+        result = AuditTrail(db).verify(head)
     finally:
         db.close()
     if not result.ok:
@@ -258,7 +277,22 @@ def audit_verify(data):
                    err=True)
         sys.exit(1)
     click.echo(f"audit trail intact: {result.entries} entries, chain verified "
-               f"({result.erased} with personal details erased)")
+               f"({result.erased} with personal details erased)"
+               + (f", reaches the head {head.seq}" if head else ""))
+
+
+@audit.command(name="head")
+@data_option
+def audit_head(data):
+    """Print the trail's head as SEQ:HASH, to keep off this machine and check against
+    later with `relreg audit verify --head`."""
+    from graph.audit import AuditTrail
+
+    db = _service_db(data)
+    try:
+        click.echo(str(AuditTrail(db).head()))
+    finally:
+        db.close()
 
 
 if __name__ == "__main__":

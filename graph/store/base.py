@@ -5,6 +5,7 @@ The scenario suite runs against each implementation and expects the same finding
 from __future__ import annotations
 
 import abc
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 
@@ -123,6 +124,18 @@ class Store(abc.ABC):
         all or nothing: how people are merged and a merge undone. This generic version
         rewrites the whole store; a store may do better."""
         self.replace_world(self.export_world().without(remove).merged(add))
+
+    # -- audit intents (graph/audit.py): a change and its entry, together or not at all -----
+
+    @contextlib.contextmanager
+    def marking(self, intent: int):
+        """Within it, each write also records, in its own transaction, that the change of
+        audit intent `intent` was made. A store that cannot does nothing here."""
+        yield
+
+    def applied(self, intent: int) -> bool | None:
+        """Whether a write marked with `intent` was made; None when the store cannot tell."""
+        return None
 
     def close(self) -> None:
         pass
