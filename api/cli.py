@@ -108,13 +108,14 @@ def reevaluate(as_of, store, data):
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
     from api.service import Register
     from api.settings import Settings
+    from graph.audit import os_actor
 
     with open_store(store, data) as opened:
         data_dir = _service_data_dir(opened, data)
         register = Register(opened, open_service_db(data_dir / SERVICE_DATABASE_NAME), Settings(),
                             data_dir, today=lambda: as_of)
         try:
-            for line in register.reevaluate(as_of).lines():
+            for line in register.reevaluate(as_of, actor=os_actor()).lines():
                 click.echo(line)
         finally:
             register.close()
@@ -138,7 +139,7 @@ def add_account(username, role, person_id, school_id, email, password, store, da
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
     from graph.sqlite import transaction
     from api.settings import Settings
-    from graph.audit import AuditTrail
+    from graph.audit import AuditTrail, os_actor
     from graph.store.embedded import default_data_dir
 
     from api.notify import BadAddress, Contacts, create_tables, normal_address
@@ -167,7 +168,7 @@ def add_account(username, role, person_id, school_id, email, password, store, da
             raise click.ClickException(f"another account already has the address {email}")
         with transaction(db):
             account = accounts.create(username, password, role, person_id, school_id)
-            trail.record(actor="command-line", action="account.create", object_kind="account",
+            trail.record(actor=os_actor(), action="account.create", object_kind="account",
                          object_id=str(account.account_id), role=str(role),
                          subjects=[person_id] if person_id else [])
             if email:

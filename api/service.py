@@ -194,13 +194,18 @@ class Register:
         threading.Thread(target=loop, name="daily-reevaluation", daemon=True).start()
         return stop
 
-    def reevaluate(self, as_of: dt.date, cause: str | None = None) -> Reevaluation:
+    def reevaluate(self, as_of: dt.date, cause: str | None = None,
+                   actor: str | None = None) -> Reevaluation:
         """Bring the cases in line with the findings as of `as_of` (the daily run, or
-        `relreg reevaluate`), and say what changed since the last run and why."""
+        `relreg reevaluate` by `actor`, who is audited), and say what changed since the
+        last run and why."""
         with self.lock:
             last = self.db.execute("SELECT MAX(as_of) FROM reevaluations").fetchone()[0]
             since = dt.date.fromisoformat(last) if last else None
             with self.writing():
+                if actor is not None:
+                    self.audit.record(actor=actor, action="findings.reevaluate",
+                                      object_kind="finding", as_of=as_of.isoformat())
                 changes = self._sync(cause or f"re-evaluated as of {as_of.isoformat()}", as_of)
                 self.db.execute("INSERT INTO reevaluations (as_of, run_at, changes) VALUES (?, ?, ?)",
                                 (as_of.isoformat(), dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -129,6 +129,25 @@ def _service_data_dir(target: Store, data: str | None) -> Path:
     return Path(getattr(target, "data_dir", None) or data or default_data_dir())
 
 
+@contextlib.contextmanager
+def audited(target: Store, data: str | None, action: str, object_kind: str, **record):
+    """Audit a command's change to the facts in the service's trail, with the operating-
+    system user as the actor: the entry is there if and only if the change was made."""
+    from graph.audit import AuditTrail, audited_change, os_actor
+    from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db, transaction
+
+    db = open_service_db(_service_data_dir(target, data) / SERVICE_DATABASE_NAME)
+    try:
+        trail = AuditTrail(db)
+        with transaction(db):  # what a killed command changed but did not audit
+            trail.reconcile(target.applied)
+        with audited_change(trail, target, actor=os_actor(), action=action,
+                            object_kind=object_kind, **record):
+            yield trail
+    finally:
+        db.close()
+
+
 @main.command(name="import")
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--school", "school_id", metavar="SCHOOL_ID",
@@ -143,7 +162,9 @@ def import_(path, school_id, source, store, data):
     if Path(path).is_dir():
         world = _read(path)
         with open_store(store, data) as target:
-            with progress_bar("storing people", len(world.people)) as advance:
+            with (audited(target, data, "facts.import", "register", kind="exchange folder",
+                          counts=world.counts()),
+                  progress_bar("storing people", len(world.people)) as advance):
                 target.import_world(world, progress=advance)
         counts = ", ".join(f"{count} {name}" for name, count in world.counts().items())
         click.echo(f"imported {counts}")
@@ -152,8 +173,11 @@ def import_(path, school_id, source, store, data):
 
     with open_store(store, data) as target:
         try:
-            report = import_path(target, path, school_id=school_id, source=source,
-                                 data_dir=_service_data_dir(target, data))
+            with audited(target, data, "facts.import", "register",
+                         kind=Path(path).suffix.lower().lstrip(".") or "file",
+                         school_id=school_id, source=source):
+                report = import_path(target, path, school_id=school_id, source=source,
+                                     data_dir=_service_data_dir(target, data))
         except ExchangeError as error:
             _rejected(error, path)
     for line in report.lines():
@@ -204,13 +228,13 @@ def people():
 def _audit(data_dir: Path, action: str, object_id: str, subjects: list[str], **details) -> None:
     """Write what a command did about people in the review service's audit trail."""
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db, transaction
-    from graph.audit import AuditTrail
+    from graph.audit import AuditTrail, os_actor
 
     db = open_service_db(data_dir / SERVICE_DATABASE_NAME)
     try:
         trail = AuditTrail(db)  # creates its tables: not inside the transaction
         with transaction(db):
-            trail.record(actor="command-line", action=action, object_kind="person",
+            trail.record(actor=os_actor(), action=action, object_kind="person",
                          object_id=object_id, subjects=subjects, **details)
     finally:
         db.close()
@@ -245,12 +269,12 @@ def people_merge(kept_id, absorbed_id, merged_by, reason, store, data):
 
     with open_store(store, data) as target:
         try:
-            record = merge_people(target, _identity_table(data), kept_id, absorbed_id,
-                                  merged_by=merged_by, reason=reason)
+            with audited(target, data, "person.merge", "person",
+                         subjects=[kept_id, absorbed_id], merged_by=merged_by, reason=reason):
+                record = merge_people(target, _identity_table(data), kept_id, absorbed_id,
+                                      merged_by=merged_by, reason=reason)
         except StoreError as error:
             raise click.ClickException(str(error)) from None
-        _audit(_service_data_dir(target, data), "person.merge", record.merge_id,
-               [kept_id, absorbed_id], merged_by=merged_by, reason=reason)
     click.echo(record.summary())
 
 
@@ -278,11 +302,10 @@ def people_undo(merge_id, store, data):
 
     with open_store(store, data) as target:
         try:
-            record = undo_merge(target, _identity_table(data), merge_id)
+            with audited(target, data, "person.merge.undo", "person", object_id=merge_id):
+                record = undo_merge(target, _identity_table(data), merge_id)
         except StoreError as error:
             raise click.ClickException(str(error)) from None
-        _audit(_service_data_dir(target, data), "person.merge.undo", merge_id,
-               [record.kept_id, record.absorbed_id])
     click.echo(record.summary())
 
 
