@@ -4,6 +4,7 @@ joined to the register's own commands of `graph/cli.py` into the one `relreg` en
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
@@ -231,6 +232,143 @@ def notify(dry_run, store, data):
                                      f"(tried again later; trust admins see them)"))
     if report.failed:
         sys.exit(1)
+
+@contextlib.contextmanager
+def _register(store, data, today=None):
+    """The service's register over the store, for a command that works as the service does."""
+    from api.service import Register
+    from api.settings import Settings
+    from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
+
+    with open_store(store, data) as opened:
+        data_dir = _service_data_dir(opened, data)
+        register = Register(opened, open_service_db(data_dir / SERVICE_DATABASE_NAME),
+                            Settings(), data_dir, **({"today": today} if today else {}))
+        try:
+            yield register
+        finally:
+            register.close()
+
+
+@main.command()
+@click.argument("person_id", metavar="PERSON")
+@click.option("--yes", is_flag=True, help="Erase; without it, only show what would go.")
+@store_option
+@data_option
+def erase(person_id, yes, store, data):
+    """Erase a person and every record naming them (UK GDPR Art. 17); without --yes, show
+    what would go and change nothing. Refused while a safeguarding hold is on them."""
+    from api.privacy import PrivacyError, erase as erase_person, plan_erasure
+    from graph.audit import os_actor
+
+    with _register(store, data) as register:
+        try:
+            plan = plan_erasure(register, person_id)
+            if not yes:
+                click.echo("would erase:")
+                for line in plan.lines():
+                    click.echo(line)
+                if plan.hold is None:
+                    click.echo("nothing changed: add --yes to erase")
+                else:
+                    click.echo("nothing changed: the hold must be lifted before erasure")
+                return
+            erase_person(register, os_actor(), person_id)
+        except PrivacyError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"erased {person_id}:")
+    for line in plan.lines()[1:]:
+        click.echo(line)
+
+
+@main.command(name="subject-access")
+@click.argument("person_id", metavar="PERSON")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder to write subject-access.html and subject-access.json into.")
+@click.option("--reveal", multiple=True, metavar="PERSON=WHY",
+              help="Show another person by name, and why (repeat for each).")
+@store_option
+@data_option
+def subject_access_command(person_id, out_dir, reveal, store, data):
+    """Write everything held about a person, as a page to print and as JSON (UK GDPR
+    Art. 15); others are described, not named, unless revealed with a reason."""
+    import json
+
+    from api.privacy import PrivacyError, subject_access, subject_access_html
+    from graph.audit import os_actor
+
+    reasons = {}
+    for item in reveal:
+        other, _, why = item.partition("=")
+        if not why.strip():
+            raise click.BadParameter(f"{item!r} is not PERSON=WHY", param_hint="--reveal")
+        reasons[other.strip()] = why
+    out = Path(out_dir)
+    if out.exists() and any(out.iterdir()):
+        raise click.ClickException(f"{out} is not empty: name a new or empty folder")
+    with _register(store, data) as register:
+        try:
+            report = subject_access(register, os_actor(), person_id, reveal=reasons)
+        except PrivacyError as error:
+            raise click.ClickException(str(error)) from None
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "subject-access.html").write_text(subject_access_html(report), encoding="utf-8")
+    (out / "subject-access.json").write_text(
+        json.dumps(report.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
+    click.echo(f"wrote {out / 'subject-access.html'} and {out / 'subject-access.json'}")
+
+
+@main.group()
+def hold():
+    """Safeguarding holds: records kept from erasure while a concern stands."""
+
+
+@hold.command(name="place")
+@click.argument("person_id", metavar="PERSON")
+@click.option("--reason", required=True, help="Why the records must be kept.")
+@store_option
+@data_option
+def hold_place(person_id, reason, store, data):
+    """Keep a person's records from erasure."""
+    from api.privacy import PrivacyError, place_hold
+    from graph.audit import os_actor
+
+    with _register(store, data) as register:
+        try:
+            place_hold(register, os_actor(), person_id, reason)
+        except PrivacyError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"{person_id} is held: their records cannot be erased until the hold is lifted")
+
+
+@hold.command(name="lift")
+@click.argument("person_id", metavar="PERSON")
+@click.option("--reason", required=True, help="Why the hold ends.")
+@store_option
+@data_option
+def hold_lift(person_id, reason, store, data):
+    """Lift a safeguarding hold."""
+    from api.privacy import PrivacyError, lift_hold
+    from graph.audit import os_actor
+
+    with _register(store, data) as register:
+        try:
+            lift_hold(register, os_actor(), person_id, reason)
+        except PrivacyError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"the hold on {person_id} is lifted")
+
+
+@hold.command(name="list")
+@store_option
+@data_option
+def hold_list(store, data):
+    """Every safeguarding hold."""
+    from api.privacy import holds
+
+    with _register(store, data) as register:
+        for h in holds(register):
+            click.echo(f"{h.person_id}  since {h.placed_at[:10]}  by {h.placed_by}: {h.reason}")
 
 
 @main.group()
