@@ -384,6 +384,53 @@ def export(folder, store, data):
     click.echo(", ".join(f"{count} {name}" for name, count in counts.items()))
 
 
+PASSPHRASE_ENV = "RELREG_BACKUP_PASSPHRASE"
+
+
+@main.command()
+@click.argument("backup_file", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--encrypt", is_flag=True,
+              help=f"Encrypt with a passphrase (asked for, or from {PASSPHRASE_ENV}).")
+@data_option
+def backup(backup_file, encrypt, data):
+    """Write a consistent copy of the data folder to FILE, even while the service runs."""
+    from graph.backup import BackupError, backup as write_backup
+    from graph.store.embedded import default_data_dir
+
+    passphrase = None
+    if encrypt:
+        passphrase = os.environ.get(PASSPHRASE_ENV) or click.prompt(
+            "Passphrase", hide_input=True, confirmation_prompt=True)
+    try:
+        manifest = write_backup(Path(data) if data else default_data_dir(), backup_file,
+                                passphrase)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up {len(manifest.files)} file(s) to {backup_file}"
+               + (" (encrypted)" if passphrase else "")
+               + (f"; audit head {manifest.audit_head}" if manifest.audit_head else ""))
+
+
+@main.command()
+@click.argument("backup_file", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@data_option
+def restore(backup_file, data):
+    """Restore a backup into an empty data folder, checking its audit trail."""
+    from graph.backup import BackupError, is_sealed, restore as read_backup
+    from graph.store.embedded import default_data_dir
+
+    passphrase = None
+    if is_sealed(backup_file):
+        passphrase = os.environ.get(PASSPHRASE_ENV) or click.prompt("Passphrase", hide_input=True)
+    target = Path(data) if data else default_data_dir()
+    try:
+        manifest = read_backup(backup_file, target, passphrase)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored {len(manifest.files)} file(s) made on {manifest.made_at} into "
+               f"{target}; audit trail checked")
+
+
 @main.command()
 def profiles():
     """List the shipped policy profiles, each value with the clause it comes from."""

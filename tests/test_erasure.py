@@ -147,3 +147,28 @@ def test_the_commands(tmp_path):
     assert done.returncode == 0, done.stderr
     assert relreg("audit", "verify", "--data", data).returncode == 0
     assert relreg("erase", "P1", "--data", data).returncode == 1
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def on_each_store(request, tmp_path, monkeypatch):
+    import api.auth
+    from graph.store.embedded import EmbeddedStore
+    from tests.api_world import FAST_HASHER, ServiceUnderTest
+
+    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    store = (request.getfixturevalue("neo4j_store") if request.param == "neo4j"
+             else EmbeddedStore(tmp_path / "data"))
+    served = ServiceUnderTest(tmp_path, store=store)
+    yield served
+    served.http.close()
+    served.register.close()
+
+
+def test_erasure_on_every_store(on_each_store):
+    register = on_each_store.register
+    erase(register, "account:admin", "M1")
+    world = register.store.export_world()
+    assert "M1" not in world.people_involved()
+    assert world.people_involved() <= set(world.people)
+    assert "P1" in world.people, "the child stays; only the link to the erased parent goes"
+    assert [e.outcome for e in register.audit.entries(action="person.erase")] == ["ok"]
