@@ -318,6 +318,34 @@ def subject_access_command(person_id, out_dir, reveal, store, data):
     click.echo(f"wrote {out / 'subject-access.html'} and {out / 'subject-access.json'}")
 
 
+@main.command(name="retention")
+@click.option("--apply", "apply_", is_flag=True, help="Erase who is due; without it, only list.")
+@click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
+              help="The day to judge by (default today).")
+@store_option
+@data_option
+def retention_command(apply_, as_of, store, data):
+    """List who the retention schedule says is due for erasure, and why; --apply erases
+    them as `relreg erase` does. People held for safeguarding are skipped and listed."""
+    from api.privacy import PrivacyError, retention
+    from graph.audit import os_actor
+    from graph.retention import RetentionError
+
+    with _register(store, data, today=lambda: as_of) as register:
+        try:
+            run = retention(register, os_actor(), as_of, apply=apply_)
+        except (PrivacyError, RetentionError) as error:
+            raise click.ClickException(str(error)) from None
+    verb = "erased" if apply_ else "due"
+    for d in run.due:
+        click.echo(f"{verb}: {d.person_id} ({d.kind}, due {d.due_on}): {d.why}")
+    for d, h in run.held:
+        click.echo(f"kept: {d.person_id} is due ({d.kind}, {d.due_on}) but held for "
+                   f"safeguarding since {h.placed_at[:10]}: {h.reason}")
+    click.echo(f"{len(run.due)} due, {len(run.held)} held as of {as_of}"
+               + ("" if apply_ else "; nothing changed: add --apply to erase them"))
+
+
 @main.group()
 def hold():
     """Safeguarding holds: records kept from erasure while a concern stands."""

@@ -144,7 +144,7 @@ def plan_erasure(register: Register, person_id: str) -> ErasurePlan:
 
 
 def erase(register: Register, actor: str, person_id: str, *, client: str | None = None,
-          own_person_id: str | None = None, data_dir=None) -> ErasurePlan:
+          own_person_id: str | None = None, basis: str = "request") -> ErasurePlan:
     """Erase the person, or raise PrivacyError saying why not (unknown, held, or the person
     of the account asking). Returns what went."""
     if own_person_id is not None and own_person_id == person_id:
@@ -168,7 +168,7 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
                 register.audit.settle(intent, store.applied(intent), outcome="failed")
             raise
         with register.writing():
-            register.audit.complete(intent, counts=plan.facts.counts())
+            register.audit.complete(intent, counts=plan.facts.counts(), basis=basis)
             register.cases.erase_party(person_id, actor)
             for (account_id,) in register.db.execute(
                     "SELECT account_id FROM accounts WHERE person_id = ?", (person_id,)).fetchall():
@@ -210,6 +210,46 @@ def _forget_identity(data_dir, person_id: str) -> None:
             db.execute("DELETE FROM merges WHERE instr(record, ?) > 0", (json.dumps(person_id),))
     finally:
         db.close()
+
+
+# -- retention ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RetentionRun:
+    due: list  # graph.retention.Due, not held
+    held: list  # (Due, Hold): due, but kept for safeguarding
+    erased: list[str]
+
+
+def retention(register: Register, actor: str, as_of: dt.date, *, apply: bool = False,
+              client: str | None = None) -> RetentionRun:
+    """Who the retention schedule says is due on `as_of`; with `apply`, erase them through
+    the same path as any erasure. Held people are skipped and listed."""
+    from graph.retention import due_for_erasure
+
+    with register.lock:
+        escalated: dict[str, dt.date] = {}
+        for adult_id, counterpart_id, at in register.db.execute(
+                "SELECT c.adult_id, c.counterpart_id, MAX(e.at) FROM cases c JOIN case_events e "
+                "ON e.finding_id = c.finding_id WHERE e.to_state = 'escalated' "
+                "GROUP BY c.finding_id"):
+            day = dt.date.fromisoformat(at[:10])
+            for party in (adult_id, counterpart_id):
+                if party and escalated.get(party, dt.date.min) < day:
+                    escalated[party] = day
+        everyone = due_for_erasure(register.store.export_world(), as_of, register.data_dir,
+                                   escalated=escalated)
+    kept = {h.person_id: h for h in holds(register)}
+    due = [d for d in everyone if d.person_id not in kept]
+    held = [(d, kept[d.person_id]) for d in everyone if d.person_id in kept]
+    erased = []
+    if apply:
+        for d in due:
+            if register.store.person(d.person_id) is None:
+                continue  # gone with someone erased before them
+            erase(register, actor, d.person_id, client=client, basis=f"retention: {d.kind}")
+            erased.append(d.person_id)
+    return RetentionRun(due, held, erased)
 
 
 # -- subject access -----------------------------------------------------------------------

@@ -448,6 +448,14 @@ def profiles():
             table.add_row(f"rule {rule}", "applies", "; ".join(clauses))
         out.print(table)
         out.print()
+    from graph.retention import shipped
+
+    out.print("[bold]retention[/bold]: as shipped; a trust sets its own in retention.toml "
+              "in its data folder")
+    table = Table("record", "years", "counted from", "source", box=None, padding=(0, 2))
+    for period in shipped().values():
+        table.add_row(period.kind, str(period.years), period.counted_from, period.source)
+    out.print(table)
 
 
 @main.command(name="check-download")
