@@ -176,6 +176,10 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
                                     "WHERE account_id = ?", (account_id,))
                 register.accounts.end_sessions(account_id)
             _forget_notes_and_evidence(register, plan.facts)
+            if register.db.execute("SELECT 1 FROM sqlite_master "
+                                   "WHERE name = 'yearly_confirmations'").fetchone():
+                register.db.execute("DELETE FROM yearly_confirmations WHERE person_id = ?",
+                                    (person_id,))
             register.audit.erase_person(person_id, actor)
             register._sync("a person was erased")
     _forget_identity(register.data_dir, person_id)
