@@ -286,7 +286,7 @@ class AuditTrail:
         if done is False:
             self.abandon(intent)
         else:
-            self.complete(intent, **more, **({} if done else {"outcome": "unknown"}))
+            self.complete(intent, **{**more, **({} if done else {"outcome": "unknown"})})
 
     def reconcile(self, applied) -> list[tuple[int, bool | None]]:
         """Settle every intent left open by a process that stopped between a change and

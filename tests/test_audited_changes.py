@@ -149,3 +149,18 @@ def test_kill_9_before_the_store_commits_leaves_neither(tmp_path):
     trail = trail_of(tmp_path / "data")
     assert trail.entries(action="facts.import") == []
     assert trail.db.execute("SELECT COUNT(*) FROM audit_intents").fetchone()[0] == 0
+
+
+def test_a_store_that_cannot_tell_leaves_an_entry_marked_unknown(store_and_trail, monkeypatch):
+    store, trail = store_and_trail
+    monkeypatch.setattr(store, "applied", lambda intent: None)  # as Neo4j answers
+
+    def broken(*_args):
+        raise OSError("connection lost")
+
+    monkeypatch.setattr(store, "_write", broken)
+    with pytest.raises(OSError):
+        with audited_change(trail, store, actor=ME, action="facts.import", object_kind="register"):
+            store.import_world(school().build())
+    [entry] = trail.entries()
+    assert entry.outcome == "unknown", "a change that may have happened is never left out"

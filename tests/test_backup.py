@@ -134,3 +134,25 @@ def test_a_backup_taken_while_writes_go_on_is_consistent(data, tmp_path):
         restored.close()
         with EmbeddedStore(tmp_path / f"restored-{n}") as store:
             assert "P1" in store.export_world().people
+
+
+@pytest.mark.neo4j
+def test_on_neo4j_the_backup_holds_the_registers_part(neo4j_store, tmp_path, monkeypatch):
+    import api.auth
+    from tests.api_world import FAST_HASHER, ServiceUnderTest
+
+    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    served = ServiceUnderTest(tmp_path, store=neo4j_store)
+    head = served.register.audit.head()
+    try:
+        manifest = backup(tmp_path / "data", tmp_path / "neo4j-side.backup")
+    finally:
+        served.http.close()
+        served.register.close()
+    assert SERVICE_DATABASE_NAME in manifest.files
+    assert "register.sqlite3" not in manifest.files, "the facts are Neo4j's to back up"
+    restore(tmp_path / "neo4j-side.backup", tmp_path / "again")
+    db = open_service_db(tmp_path / "again" / SERVICE_DATABASE_NAME)
+    assert AuditTrail(db).head() == head and AuditTrail(db).verify(head).ok
+    assert len(AuditTrail(db).entries(action="case.raised")) == 2
+    db.close()

@@ -84,3 +84,18 @@ def test_the_privacy_page(service):
     assert sar.headers["Content-Security-Policy"]
     staff = Browser(service, "T1")
     assert staff.get("/privacy").status_code == 403
+
+
+def test_the_service_logs_the_head_when_it_starts_its_day_and_when_it_stops(service, caplog):
+    import logging
+
+    head = str(service.register.audit.head())
+    with caplog.at_level(logging.INFO, logger="api.service"):
+        stop = service.register.run_daily(check_every_seconds=3600)
+        stop.set()
+    assert f"audit trail head {head}" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="api.service"):
+        service.register.close()
+        service.register.close = lambda: None  # the fixture's close: already done
+    assert f"audit trail head {head}" in caplog.text
