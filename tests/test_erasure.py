@@ -166,9 +166,15 @@ def on_each_store(request, tmp_path, monkeypatch):
 
 def test_erasure_on_every_store(on_each_store):
     register = on_each_store.register
+    made = on_each_store.post("T1", "/api/declarations",
+                              json={"counterpart_id": "M1", "basis": "family_member"})
+    assert made.status_code == 201
     erase(register, "account:admin", "M1")
+    erase(register, "account:admin", "T1")
     world = register.store.export_world()
-    assert "M1" not in world.people_involved()
+    assert not {"M1", "T1"} & world.people_involved()
     assert world.people_involved() <= set(world.people)
-    assert "P1" in world.people, "the child stays; only the link to the erased parent goes"
-    assert [e.outcome for e in register.audit.entries(action="person.erase")] == ["ok"]
+    assert "P1" in world.people, "the child stays; only the links to the erased go"
+    assert world.declarations == {} and "C1" not in world.connections
+    assert [e.outcome for e in register.audit.entries(action="person.erase")] == ["ok", "ok"]
+    assert register.cases.of_party("T1") == []
