@@ -185,11 +185,11 @@ class Register:
             while not stop.wait(check_every_seconds):
                 try:
                     self.keep_current()
+                    if logged_on != self.today() and not stop.is_set():
+                        logged_on = self.today()
+                        self.log_head()
                 except Exception:  # the next check tries again; the reason is in the log
                     log.exception("the daily re-evaluation failed")
-                if logged_on != self.today():
-                    logged_on = self.today()
-                    self.log_head()
 
         threading.Thread(target=loop, name="daily-reevaluation", daemon=True).start()
         return stop
