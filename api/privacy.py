@@ -175,6 +175,7 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
                 register.db.execute("UPDATE accounts SET person_id = NULL, disabled = 1 "
                                     "WHERE account_id = ?", (account_id,))
                 register.accounts.end_sessions(account_id)
+                _forget_account_details(register, account_id)
             _forget_notes_and_evidence(register, plan.facts)
             if register.db.execute("SELECT 1 FROM sqlite_master "
                                    "WHERE name = 'yearly_confirmations'").fetchone():
@@ -184,6 +185,20 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
             register._sync("a person was erased")
     _forget_identity(register.data_dir, person_id)
     return plan
+
+
+# What the sign-in and notification modules keep about an account (api/notify.py,
+# api/oidc.py, api/local_sign_in.py): it goes with the account's person.
+_ACCOUNT_TABLES = ("account_contacts", "notice_items", "outbox", "totp_secrets",
+                   "second_steps", "password_resets", "oidc_links")
+
+
+def _forget_account_details(register: Register, account_id: int) -> None:
+    existing = {name for (name,) in register.db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for table in _ACCOUNT_TABLES:
+        if table in existing:
+            register.db.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))
 
 
 def _forget_notes_and_evidence(register: Register, facts: World) -> None:

@@ -63,7 +63,13 @@ def service_actor(service, name):
 
 def test_an_erased_staff_member_loses_their_account(service):
     register = service.register
+    account_id = service.accounts["T1"].account_id
+    with register.writing():
+        register.db.execute("INSERT INTO account_contacts (account_id, email) VALUES (?, ?)",
+                            (account_id, "tom@school.example"))
     erase(register, "account:admin", "T1")
+    assert register.db.execute("SELECT COUNT(*) FROM account_contacts WHERE account_id = ?",
+                               (account_id,)).fetchone()[0] == 0
     account = register.accounts.get(service.accounts["T1"].account_id)
     assert account.person_id is None and account.disabled
     assert service.get("T1", "/api/cases").status_code == 401
