@@ -237,13 +237,13 @@ def notify(dry_run, store, data):
 def _register(store, data, today=None):
     """The service's register over the store, for a command that works as the service does."""
     from api.service import Register
-    from api.settings import Settings
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
 
+    settings = service_settings()
     with open_store(store, data) as opened:
         data_dir = _service_data_dir(opened, data)
         register = Register(opened, open_service_db(data_dir / SERVICE_DATABASE_NAME),
-                            Settings(), data_dir, **({"today": today} if today else {}))
+                            settings, data_dir, **({"today": today} if today else {}))
         try:
             yield register
         finally:
