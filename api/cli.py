@@ -4,6 +4,7 @@ joined to the register's own commands of `graph/cli.py` into the one `relreg` en
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
@@ -66,6 +67,12 @@ def serve(demo, host, port, store, data):
     if demo and seed_demo_trust(opened, data_dir):
         click.echo(f"seeded a demo trust into {data_dir}")
     app = create_app(opened, data_dir / SERVICE_DATABASE_NAME, settings=service_settings())
+    from graph.sqlite import open_to_others
+
+    if open_to_others(data_dir):
+        click.echo(f"warning: other users of this machine can open {data_dir}, which holds "
+                   f"children's personal data; make it private with: chmod 700 {data_dir}",
+                   err=True)
     url = f"http://{host}:{port}"
     click.echo(f"relreg review service on {url} (API docs at {url}/docs)")
     if demo:
@@ -102,13 +109,14 @@ def reevaluate(as_of, store, data):
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
     from api.service import Register
     from api.settings import Settings
+    from graph.audit import os_actor
 
     with open_store(store, data) as opened:
         data_dir = _service_data_dir(opened, data)
         register = Register(opened, open_service_db(data_dir / SERVICE_DATABASE_NAME), Settings(),
                             data_dir, today=lambda: as_of)
         try:
-            for line in register.reevaluate(as_of).lines():
+            for line in register.reevaluate(as_of, actor=os_actor()).lines():
                 click.echo(line)
         finally:
             register.close()
@@ -132,7 +140,7 @@ def add_account(username, role, person_id, school_id, email, password, store, da
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
     from graph.sqlite import transaction
     from api.settings import Settings
-    from graph.audit import AuditTrail
+    from graph.audit import AuditTrail, os_actor
     from graph.store.embedded import default_data_dir
 
     from api.notify import BadAddress, Contacts, create_tables, normal_address
@@ -161,7 +169,7 @@ def add_account(username, role, person_id, school_id, email, password, store, da
             raise click.ClickException(f"another account already has the address {email}")
         with transaction(db):
             account = accounts.create(username, password, role, person_id, school_id)
-            trail.record(actor="command-line", action="account.create", object_kind="account",
+            trail.record(actor=os_actor(), action="account.create", object_kind="account",
                          object_id=str(account.account_id), role=str(role),
                          subjects=[person_id] if person_id else [])
             if email:
@@ -225,26 +233,210 @@ def notify(dry_run, store, data):
     if report.failed:
         sys.exit(1)
 
+@contextlib.contextmanager
+def _register(store, data, today=None):
+    """The service's register over the store, for a command that works as the service does."""
+    from api.service import Register
+    from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
+
+    settings = service_settings()
+    with open_store(store, data) as opened:
+        data_dir = _service_data_dir(opened, data)
+        register = Register(opened, open_service_db(data_dir / SERVICE_DATABASE_NAME),
+                            settings, data_dir, **({"today": today} if today else {}))
+        try:
+            yield register
+        finally:
+            register.close()
+
+
+@main.command()
+@click.argument("person_id", metavar="PERSON")
+@click.option("--yes", is_flag=True, help="Erase; without it, only show what would go.")
+@store_option
+@data_option
+def erase(person_id, yes, store, data):
+    """Erase a person and every record naming them (UK GDPR Art. 17); without --yes, show
+    what would go and change nothing. Refused while a safeguarding hold is on them."""
+    from api.privacy import PrivacyError, erase as erase_person, plan_erasure
+    from graph.audit import os_actor
+
+    with _register(store, data) as register:
+        try:
+            plan = plan_erasure(register, person_id)
+            if not yes:
+                click.echo("would erase:")
+                for line in plan.lines():
+                    click.echo(line)
+                if plan.hold is None:
+                    click.echo("nothing changed: add --yes to erase")
+                else:
+                    click.echo("nothing changed: the hold must be lifted before erasure")
+                return
+            erase_person(register, os_actor(), person_id)
+        except PrivacyError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"erased {person_id}:")
+    for line in plan.lines()[1:]:
+        click.echo(line)
+
+
+@main.command(name="subject-access")
+@click.argument("person_id", metavar="PERSON")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder to write subject-access.html and subject-access.json into.")
+@click.option("--reveal", multiple=True, metavar="PERSON=WHY",
+              help="Show another person by name, and why (repeat for each).")
+@store_option
+@data_option
+def subject_access_command(person_id, out_dir, reveal, store, data):
+    """Write everything held about a person, as a page to print and as JSON (UK GDPR
+    Art. 15); others are described, not named, unless revealed with a reason."""
+    import json
+
+    from api.privacy import PrivacyError, subject_access, subject_access_html
+    from graph.audit import os_actor
+
+    reasons = {}
+    for item in reveal:
+        other, _, why = item.partition("=")
+        if not why.strip():
+            raise click.BadParameter(f"{item!r} is not PERSON=WHY", param_hint="--reveal")
+        reasons[other.strip()] = why
+    out = Path(out_dir)
+    if out.exists() and any(out.iterdir()):
+        raise click.ClickException(f"{out} is not empty: name a new or empty folder")
+    with _register(store, data) as register:
+        try:
+            report = subject_access(register, os_actor(), person_id, reveal=reasons)
+        except PrivacyError as error:
+            raise click.ClickException(str(error)) from None
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "subject-access.html").write_text(subject_access_html(report), encoding="utf-8")
+    (out / "subject-access.json").write_text(
+        json.dumps(report.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
+    click.echo(f"wrote {out / 'subject-access.html'} and {out / 'subject-access.json'}")
+
+
+@main.command(name="retention")
+@click.option("--apply", "apply_", is_flag=True, help="Erase who is due; without it, only list.")
+@click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
+              help="The day to judge by (default today).")
+@store_option
+@data_option
+def retention_command(apply_, as_of, store, data):
+    """List who the retention schedule says is due for erasure, and why; --apply erases
+    them as `relreg erase` does. People held for safeguarding are skipped and listed."""
+    from api.privacy import PrivacyError, retention
+    from graph.audit import os_actor
+    from graph.retention import RetentionError
+
+    with _register(store, data, today=lambda: as_of) as register:
+        try:
+            run = retention(register, os_actor(), as_of, apply=apply_)
+        except (PrivacyError, RetentionError) as error:
+            raise click.ClickException(str(error)) from None
+    verb = "erased" if apply_ else "due"
+    for d in run.due:
+        click.echo(f"{verb}: {d.person_id} ({d.kind}, due {d.due_on}): {d.why}")
+    for d, h in run.held:
+        click.echo(f"kept: {d.person_id} is due ({d.kind}, {d.due_on}) but held for "
+                   f"safeguarding since {h.placed_at[:10]}: {h.reason}")
+    click.echo(f"{len(run.due)} due, {len(run.held)} held as of {as_of}"
+               + ("" if apply_ else "; nothing changed: add --apply to erase them"))
+
+
+@main.group()
+def hold():
+    """Safeguarding holds: records kept from erasure while a concern stands."""
+
+
+@hold.command(name="place")
+@click.argument("person_id", metavar="PERSON")
+@click.option("--reason", required=True, help="Why the records must be kept.")
+@store_option
+@data_option
+def hold_place(person_id, reason, store, data):
+    """Keep a person's records from erasure."""
+    from api.privacy import PrivacyError, place_hold
+    from graph.audit import os_actor
+
+    with _register(store, data) as register:
+        try:
+            place_hold(register, os_actor(), person_id, reason)
+        except PrivacyError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"{person_id} is held: their records cannot be erased until the hold is lifted")
+
+
+@hold.command(name="lift")
+@click.argument("person_id", metavar="PERSON")
+@click.option("--reason", required=True, help="Why the hold ends.")
+@store_option
+@data_option
+def hold_lift(person_id, reason, store, data):
+    """Lift a safeguarding hold."""
+    from api.privacy import PrivacyError, lift_hold
+    from graph.audit import os_actor
+
+    with _register(store, data) as register:
+        try:
+            lift_hold(register, os_actor(), person_id, reason)
+        except PrivacyError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"the hold on {person_id} is lifted")
+
+
+@hold.command(name="list")
+@store_option
+@data_option
+def hold_list(store, data):
+    """Every safeguarding hold."""
+    from api.privacy import holds
+
+    with _register(store, data) as register:
+        for h in holds(register):
+            click.echo(f"{h.person_id}  since {h.placed_at[:10]}  by {h.placed_by}: {h.reason}")
+
 
 @main.group()
 def audit():
     """The review service's audit trail."""
 
 
-@audit.command(name="verify")
-@data_option
-def audit_verify(data):
-    """Check the audit trail's hash chain from the first entry; exit 1 if it is broken."""
+def _service_db(data):
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
-    from graph.audit import AuditTrail
     from graph.store.embedded import default_data_dir
 
     path = Path(data or default_data_dir()) / SERVICE_DATABASE_NAME
     if not path.exists():
         raise click.ClickException(f"no service database at {path}")
-    db = open_service_db(path)
+    return open_service_db(path)
+
+
+def _head(_ctx, _param, value):
+    from graph.audit import AuditError, Head
+
+    if value is None:
+        return None
     try:
-        result = AuditTrail(db).verify()
+        return Head.parse(value)
+    except AuditError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@audit.command(name="verify")
+@click.option("--head", callback=_head, metavar="SEQ:HASH",
+              help="A head printed earlier by `relreg audit head` (or the service's log): "
+                   "fail unless the trail still reaches it.")
+@data_option
+def audit_verify(head, data):
+    """Check the audit trail's hash chain from the first entry; exit 1 if it is broken."""
+    from graph.audit import AuditTrail
+
+    db = _service_db(data)
+    try:
+        result = AuditTrail(db).verify(head)
     finally:
         db.close()
     if not result.ok:
@@ -252,7 +444,22 @@ def audit_verify(data):
                    err=True)
         sys.exit(1)
     click.echo(f"audit trail intact: {result.entries} entries, chain verified "
-               f"({result.erased} with personal details erased)")
+               f"({result.erased} with personal details erased)"
+               + (f", reaches the head {head.seq}" if head else ""))
+
+
+@audit.command(name="head")
+@data_option
+def audit_head(data):
+    """Print the trail's head as SEQ:HASH, to keep off this machine and check against
+    later with `relreg audit verify --head`."""
+    from graph.audit import AuditTrail
+
+    db = _service_db(data)
+    try:
+        click.echo(str(AuditTrail(db).head()))
+    finally:
+        db.close()
 
 
 if __name__ == "__main__":

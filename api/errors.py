@@ -39,7 +39,9 @@ COMMON_RESPONSES = {
     401: {"description": "Not signed in, or the session or token has expired"},
     403: {"description": "Signed in, but not allowed"},
     404: {"description": "An id in the path names nothing"},
+    413: {"description": "The request body is larger than its cap (api/guards.py)"},
     422: {"description": "A field is wrong: `detail[].loc` names it"},
+    429: {"description": "Too many changes at once from one account: wait `Retry-After` seconds"},
 }
 
 

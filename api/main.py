@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from graph.sqlite import open_service_db
 from api.errors import install_error_handlers, route_template
+from api.guards import BodyLimit, SecurityHeaders, WriteLimit, install_guards
 from api.pages import install_pages
 from api.pages.security import install as install_sign_in_pages
 from api.routes import api_router
@@ -57,9 +58,13 @@ def create_app(store: Store, service_db: str | os.PathLike, *, settings: Setting
     app.state.register = register
     app.include_router(api_router)
     install_error_handlers(app)
+    install_guards(app)
     install_pages(app)
     install_sign_in_pages(app)  # provider, one-time codes, resets, notifications
 
+    app.add_middleware(WriteLimit)
+    app.add_middleware(BodyLimit)  # before the write limit: a refused body costs no write
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog)
     return app
 

@@ -112,6 +112,8 @@ class Register:
             db.execute("CREATE TABLE IF NOT EXISTS declaration_notes (note_id INTEGER PRIMARY KEY, "
                        "declaration_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, "
                        "kind TEXT NOT NULL, reason TEXT NOT NULL)")
+            with transaction(db):  # changes a killed process made but did not audit
+                self.audit.reconcile(store.applied)
         self._synced_on: dt.date | None = None
         # Checks a right password must also pass (a second factor, passwords turned off):
         # each raises a SignInError to refuse. Installed by api.local_sign_in.
@@ -142,15 +144,26 @@ class Register:
         writes anything else that goes with it in the same service-database transaction."""
         with self.lock:
             self.keep_current()  # so that what the new day changed is not put down to this
-            if upsert is not None:
-                self._store.upsert(upsert)
-            if remove_connection is not None:
-                self._store.remove_connection(remove_connection)
-            if import_world is not None:
-                self._store.import_world(import_world)
+            # The entry is written ahead: if the process dies after the store's commit, the
+            # next start appends it (graph/audit.py).
             with self.writing():
-                self.audit.record(actor=actor.name, action=action, object_kind=object_kind,
-                                  client=actor.client, **details)
+                intent = self.audit.intend(actor=actor.name, action=action,
+                                           object_kind=object_kind, client=actor.client,
+                                           **details)
+            try:
+                with self._store.marking(intent):
+                    if upsert is not None:
+                        self._store.upsert(upsert)
+                    if remove_connection is not None:
+                        self._store.remove_connection(remove_connection)
+                    if import_world is not None:
+                        self._store.import_world(import_world)
+            except BaseException:
+                with self.writing():
+                    self.audit.settle(intent, self._store.applied(intent), outcome="failed")
+                raise
+            with self.writing():
+                self.audit.complete(intent)
                 if then is not None:
                     then()
                 self._sync(cause)
@@ -165,24 +178,34 @@ class Register:
         """Re-evaluate each day as it comes, even when no one uses the service; set the
         returned event to stop."""
         stop = threading.Event()
+        self.log_head()
 
         def loop():
+            logged_on = self.today()
             while not stop.wait(check_every_seconds):
                 try:
                     self.keep_current()
+                    if logged_on != self.today() and not stop.is_set():
+                        logged_on = self.today()
+                        self.log_head()
                 except Exception:  # the next check tries again; the reason is in the log
                     log.exception("the daily re-evaluation failed")
 
         threading.Thread(target=loop, name="daily-reevaluation", daemon=True).start()
         return stop
 
-    def reevaluate(self, as_of: dt.date, cause: str | None = None) -> Reevaluation:
+    def reevaluate(self, as_of: dt.date, cause: str | None = None,
+                   actor: str | None = None) -> Reevaluation:
         """Bring the cases in line with the findings as of `as_of` (the daily run, or
-        `relreg reevaluate`), and say what changed since the last run and why."""
+        `relreg reevaluate` by `actor`, who is audited), and say what changed since the
+        last run and why."""
         with self.lock:
             last = self.db.execute("SELECT MAX(as_of) FROM reevaluations").fetchone()[0]
             since = dt.date.fromisoformat(last) if last else None
             with self.writing():
+                if actor is not None:
+                    self.audit.record(actor=actor, action="findings.reevaluate",
+                                      object_kind="finding", as_of=as_of.isoformat())
                 changes = self._sync(cause or f"re-evaluated as of {as_of.isoformat()}", as_of)
                 self.db.execute("INSERT INTO reevaluations (as_of, run_at, changes) VALUES (?, ?, ?)",
                                 (as_of.isoformat(), dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -293,6 +316,13 @@ class Register:
                 reasons.update(rows)
         return reasons
 
+    def log_head(self) -> None:
+        """Write the audit trail's head to the log (daily and at shutdown), from where a
+        school copies it off the machine: `relreg audit verify --head` checks against it."""
+        with self.lock:
+            log.info("audit trail head %s", self.audit.head())
+
     def close(self) -> None:
         with self.lock:
+            self.log_head()
             self.db.close()

@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     # Browsers send a Secure cookie only over HTTPS (and to localhost).
     cookie_secure: bool = True
 
+    # Request bodies are capped before they are read (api/guards.py): imports and evidence
+    # have their own caps below; every other request this one.
+    max_body_bytes: int = 1024 * 1024
+    # Writes per account: a burst, refilled at a steady rate.
+    write_burst: int = 120
+    writes_per_minute: int = 600
     max_evidence_bytes: int = 5 * 1024 * 1024
     max_import_bytes: int = 100 * 1024 * 1024
     max_import_unpacked_bytes: int = 1024 * 1024 * 1024

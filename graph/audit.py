@@ -7,20 +7,39 @@ salted digest of its details. The details (the object's id, the people it is abo
 client address, reasons) live in a separate table. Erasing a person deletes the details
 that name them, salt included: the digest left in the chain then reveals nothing, and the
 chain still verifies. While details are present, `verify` checks them against their digest
-too, so they cannot be altered unseen either.
+too, so they cannot be altered unseen either. A details row may be missing only where an
+erasure, itself an entry of the trail, says it erased it.
+
+The chain is not keyed: a key kept on the same machine as the database would be read by
+whoever can rewrite the database. Instead the trail is anchored: `head()` is the latest
+entry's sequence number and hash, which the service writes to its log every day and on
+shutdown and a trust admin can copy off the machine; `verify(head=...)` fails when the trail
+no longer reaches a head held elsewhere, whether entries were cut from the end or the
+whole chain was rewritten with its hashes recomputed.
+
+A change to the facts lives in another database (or in Neo4j), so it cannot share a
+transaction with its entry. Its entry is written ahead instead: `intend` keeps it aside, the
+store applies the change with the intent's number in the same transaction, and `complete`
+appends the entry; at start, `reconcile` asks the store about every intent left open (the
+process was killed in between) and appends the entry if and only if the change was made.
 
 Like the case book, the trail never begins or commits a transaction: its caller does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import getpass
 import hashlib
 import json
+import os
 import secrets
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from graph.sqlite import transaction
 
 GENESIS = "0" * 64
 
@@ -51,7 +70,39 @@ CREATE TABLE IF NOT EXISTS audit_subjects (
     seq INTEGER NOT NULL,
     PRIMARY KEY (person_id, seq)
 ) WITHOUT ROWID;
+-- Entries written ahead of a change made in another database (see `reconcile`).
+CREATE TABLE IF NOT EXISTS audit_intents (
+    intent INTEGER PRIMARY KEY AUTOINCREMENT,
+    record TEXT NOT NULL
+);
 """
+
+
+ERASURE = "audit.erase"  # an entry saying which entries' details an erasure removed
+
+
+class AuditError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Head:
+    """Where the chain ended when someone looked: its sequence number and hash."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Head:
+        seq, _, entry_hash = text.strip().partition(":")
+        if not (seq.isdigit() and len(entry_hash) == 64
+                and all(c in "0123456789abcdef" for c in entry_hash)):
+            raise AuditError(f"{text!r} is not a head: give it as SEQ:HASH, "
+                             f"as `relreg audit head` prints it")
+        return cls(int(seq), entry_hash)
 
 
 @dataclass(frozen=True)
@@ -135,15 +186,20 @@ class AuditTrail:
             in self.db.execute(sql, params)
         ]
 
-    def verify(self) -> Verification:
+    def verify(self, head: Head | None = None) -> Verification:
         """Walk the chain from the first entry: every hash recomputed, every link to the
-        previous entry checked, every detail not erased checked against its digest."""
+        previous entry checked, every detail not erased checked against its digest, every
+        missing detail accounted for by an erasure, and, given a head held elsewhere, the
+        chain still reaching it."""
         prev_hash = GENESIS
         count = erased = 0
+        missing: list[int] = []
+        accounted: set[int] = set()
         rows = self.db.execute(
             "SELECT e.seq, e.at, e.actor, e.action, e.object_kind, e.outcome, e.details_digest, "
             "e.prev_hash, e.hash, d.salt, d.details FROM audit_entries e "
             "LEFT JOIN audit_details d ON d.seq = e.seq ORDER BY e.seq")
+        reached = head is None
         for (seq, at, actor, action, kind, outcome, digest, entry_prev, entry_hash, salt,
              details) in rows:
             count += 1
@@ -159,23 +215,115 @@ class AuditTrail:
                 return broken("its contents do not match its hash")
             if details is None:
                 erased += 1
+                missing.append(seq)
             elif _digest(salt, details) != digest:
                 return broken("its details do not match their digest")
+            elif action == ERASURE:
+                accounted.update(json.loads(details).get("erased", ()))
+            if head is not None and seq == head.seq:
+                if entry_hash != head.hash:
+                    return broken(f"is not the head {head}: the trail was rewritten")
+                reached = True
             prev_hash = entry_hash
+        unaccounted = [seq for seq in missing if seq not in accounted]
+        if unaccounted:
+            seq = unaccounted[0]
+            return Verification(False, count, erased, seq,
+                                f"entry {seq}: its details were removed, but no erasure in "
+                                f"the trail removed them")
+        if not reached:
+            return Verification(False, count, erased, None,
+                                f"the trail ends at entry {count}, before the head {head}: "
+                                f"entries were cut from its end")
         return Verification(True, count, erased)
 
-    def erase_person(self, person_id: str) -> int:
-        """Erase the details of every entry about `person_id`; return how many. The chain
-        still verifies afterwards."""
+    def erase_person(self, person_id: str, actor: str = "register") -> int:
+        """Erase the details of every entry about `person_id`; return how many. One entry,
+        not about anyone, says which entries were erased (never whose), so that the chain
+        still verifies and a details row removed any other way does not."""
         seqs = [seq for (seq,) in self.db.execute(
-            "SELECT seq FROM audit_subjects WHERE person_id = ?", (person_id,))]
+            "SELECT seq FROM audit_subjects WHERE person_id = ? ORDER BY seq", (person_id,))]
         for seq in seqs:
             self.db.execute("DELETE FROM audit_details WHERE seq = ?", (seq,))
             self.db.execute("DELETE FROM audit_subjects WHERE seq = ?", (seq,))
+        if seqs:
+            self.record(actor=actor, action=ERASURE, object_kind="audit", erased=seqs)
         return len(seqs)
 
-    def head(self) -> str:
-        """The hash of the latest entry: written down elsewhere, it shows later that no
-        entry was cut from the end."""
-        last = self.db.execute("SELECT hash FROM audit_entries ORDER BY seq DESC LIMIT 1").fetchone()
-        return last[0] if last else GENESIS
+    def head(self) -> Head:
+        """The latest entry's sequence number and hash: written down elsewhere, it shows
+        later that no entry was cut from the end and the chain was not rewritten."""
+        last = self.db.execute(
+            "SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1").fetchone()
+        return Head(*last) if last else Head(0, GENESIS)
+
+    # -- changes made elsewhere, written ahead -------------------------------------------
+
+    def intend(self, *, actor: str, action: str, object_kind: str, **record) -> int:
+        """Write ahead the entry a change will have; return the intent's number, which the
+        store writes in the change's own transaction. The caller commits it before making
+        the change, then calls `complete` (or `abandon` if the change failed)."""
+        body = json.dumps({"actor": actor, "action": action, "object_kind": object_kind,
+                           **record}, default=str)
+        return self.db.execute("INSERT INTO audit_intents (record) VALUES (?)",
+                               (body,)).lastrowid
+
+    def complete(self, intent: int, **more) -> int:
+        """The change of `intent` was made: append its entry and close the intent."""
+        (body,) = self.db.execute("SELECT record FROM audit_intents WHERE intent = ?",
+                                  (intent,)).fetchone()
+        self.db.execute("DELETE FROM audit_intents WHERE intent = ?", (intent,))
+        return self.record(**{**json.loads(body), **more})
+
+    def abandon(self, intent: int) -> None:
+        """The change of `intent` was not made: it leaves no entry."""
+        self.db.execute("DELETE FROM audit_intents WHERE intent = ?", (intent,))
+
+    def settle(self, intent: int, done: bool | None, **more) -> None:
+        """Close an intent by what the store says of it: a change made gets its entry; one
+        not made leaves none; one the store cannot vouch for gets its entry with the
+        outcome "unknown". The caller holds a transaction."""
+        if done is False:
+            self.abandon(intent)
+        else:
+            self.complete(intent, **{**more, **({} if done else {"outcome": "unknown"})})
+
+    def reconcile(self, applied) -> list[tuple[int, bool | None]]:
+        """Settle every intent left open by a process that stopped between a change and
+        its entry; `applied(intent)` is the store's answer. The caller holds a transaction."""
+        found = []
+        for (intent,) in self.db.execute(
+                "SELECT intent FROM audit_intents ORDER BY intent").fetchall():
+            done = applied(intent)
+            self.settle(intent, done, found_at_start=True)
+            found.append((intent, done))
+        return found
+
+
+@contextlib.contextmanager
+def audited_change(trail: AuditTrail, store, *, actor: str, action: str, object_kind: str,
+                   **record):
+    """Make a change to the store's facts inside the block and audit it: the entry is
+    appended if and only if the change was made, even if the process dies in between
+    (the next start reconciles). `store` is a graph.store Store. The block may add to the
+    dict it is given what is known only once the change is made (an import's counts)."""
+    with transaction(trail.db):
+        intent = trail.intend(actor=actor, action=action, object_kind=object_kind, **record)
+    learned: dict = {}
+    try:
+        with store.marking(intent):
+            yield learned
+    except BaseException:
+        with transaction(trail.db):
+            trail.settle(intent, store.applied(intent), outcome="failed")
+        raise
+    with transaction(trail.db):
+        trail.complete(intent, **learned)
+
+
+def os_actor() -> str:
+    """The actor of a command: the operating-system user who ran it."""
+    try:
+        return f"os:{getpass.getuser()}"
+    except Exception:  # no name for the uid (a container): the number still says who
+        return f"os:uid-{os.getuid()}"

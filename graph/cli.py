@@ -87,6 +87,9 @@ data_option = click.option(
 def main():
     """The relationship register: staff's relationships with pupils, ex-pupils and parents,
     checked against the school's social media policy."""
+    from graph.sqlite import PRIVATE_UMASK
+
+    os.umask(PRIVATE_UMASK)  # whatever it writes holds personal data: its owner's only
 
 
 @main.command()
@@ -126,6 +129,25 @@ def _service_data_dir(target: Store, data: str | None) -> Path:
     return Path(getattr(target, "data_dir", None) or data or default_data_dir())
 
 
+@contextlib.contextmanager
+def audited(target: Store, data: str | None, action: str, object_kind: str, **record):
+    """Audit a command's change to the facts in the service's trail, with the operating-
+    system user as the actor: the entry is there if and only if the change was made."""
+    from graph.audit import AuditTrail, audited_change, os_actor
+    from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db, transaction
+
+    db = open_service_db(_service_data_dir(target, data) / SERVICE_DATABASE_NAME)
+    try:
+        trail = AuditTrail(db)
+        with transaction(db):  # what a killed command changed but did not audit
+            trail.reconcile(target.applied)
+        with audited_change(trail, target, actor=os_actor(), action=action,
+                            object_kind=object_kind, **record) as learned:
+            yield learned
+    finally:
+        db.close()
+
+
 @main.command(name="import")
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--school", "school_id", metavar="SCHOOL_ID",
@@ -148,18 +170,24 @@ def import_(path, school_id, source, dry_run, skip_bad, full_roll, confirm_endin
     from graph.intake.importing import import_path
 
     with open_store(store, data) as target, progress_bar(f"reading {path}", None) as advance:
+        def run():
+            return import_path(target, path, school_id=school_id, source=source,
+                               data_dir=_service_data_dir(target, data), dry_run=dry_run,
+                               skip_bad=skip_bad, full_roll=full_roll,
+                               confirm_ending=confirm_ending, progress=advance)
+
         try:
-            report = import_path(target, path, school_id=school_id, source=source,
-                                 data_dir=_service_data_dir(target, data), dry_run=dry_run,
-                                 skip_bad=skip_bad, full_roll=full_roll,
-                                 confirm_ending=confirm_ending, progress=advance)
+            if dry_run:
+                report = run()
+            else:
+                # The change and its entry stand or fall together.
+                with audited(target, data, "import", "import", file=Path(path).name,
+                             school_id=school_id, source=source) as learned:
+                    report = run()
+                    learned.update(object_id=report.import_id, kind=report.kind,
+                                   counts=dict(report.changes), skipped=len(report.skipped))
         except ExchangeError as error:
             _rejected(error, path)
-        if report.import_id:
-            _audit(_service_data_dir(target, data), "import", report.import_id, [],
-                   object_kind="import", file=Path(path).name, kind=report.kind,
-                   school_id=report.school_id, counts=dict(report.changes),
-                   skipped=len(report.skipped))
     for line in report.lines():
         click.echo(line)
 
@@ -175,11 +203,11 @@ def undo_import(school_id, store, data):
 
     with open_store(store, data) as target:
         try:
-            done = undo_last_import(target, _service_data_dir(target, data), school_id)
+            with audited(target, data, "import.undo", "import", school_id=school_id) as learned:
+                done = undo_last_import(target, _service_data_dir(target, data), school_id)
+                learned.update(object_id=done.split()[2])
         except ExchangeError as error:
             _rejected(error, "the import log")
-        _audit(_service_data_dir(target, data), "import.undo", done.split()[2], [],
-               object_kind="import", school_id=school_id)
     click.echo(done)
 
 
@@ -236,13 +264,13 @@ def _audit(data_dir: Path, action: str, object_id: str, subjects: list[str],
            object_kind: str = "person", **details) -> None:
     """Write what a command did about people in the review service's audit trail."""
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db, transaction
-    from graph.audit import AuditTrail
+    from graph.audit import AuditTrail, os_actor
 
     db = open_service_db(data_dir / SERVICE_DATABASE_NAME)
     try:
         trail = AuditTrail(db)  # creates its tables: not inside the transaction
         with transaction(db):
-            trail.record(actor="command-line", action=action, object_kind=object_kind,
+            trail.record(actor=os_actor(), action=action, object_kind=object_kind,
                          object_id=object_id, subjects=subjects, **details)
     finally:
         db.close()
@@ -277,12 +305,12 @@ def people_merge(kept_id, absorbed_id, merged_by, reason, store, data):
 
     with open_store(store, data) as target:
         try:
-            record = merge_people(target, _identity_table(data), kept_id, absorbed_id,
-                                  merged_by=merged_by, reason=reason)
+            with audited(target, data, "person.merge", "person",
+                         subjects=[kept_id, absorbed_id], merged_by=merged_by, reason=reason):
+                record = merge_people(target, _identity_table(data), kept_id, absorbed_id,
+                                      merged_by=merged_by, reason=reason)
         except StoreError as error:
             raise click.ClickException(str(error)) from None
-        _audit(_service_data_dir(target, data), "person.merge", record.merge_id,
-               [kept_id, absorbed_id], merged_by=merged_by, reason=reason)
     click.echo(record.summary())
 
 
@@ -310,11 +338,10 @@ def people_undo(merge_id, store, data):
 
     with open_store(store, data) as target:
         try:
-            record = undo_merge(target, _identity_table(data), merge_id)
+            with audited(target, data, "person.merge.undo", "person", object_id=merge_id):
+                record = undo_merge(target, _identity_table(data), merge_id)
         except StoreError as error:
             raise click.ClickException(str(error)) from None
-        _audit(_service_data_dir(target, data), "person.merge.undo", merge_id,
-               [record.kept_id, record.absorbed_id])
     click.echo(record.summary())
 
 
@@ -393,6 +420,53 @@ def export(folder, store, data):
     click.echo(", ".join(f"{count} {name}" for name, count in counts.items()))
 
 
+PASSPHRASE_ENV = "RELREG_BACKUP_PASSPHRASE"
+
+
+@main.command()
+@click.argument("backup_file", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--encrypt", is_flag=True,
+              help=f"Encrypt with a passphrase (asked for, or from {PASSPHRASE_ENV}).")
+@data_option
+def backup(backup_file, encrypt, data):
+    """Write a consistent copy of the data folder to FILE, even while the service runs."""
+    from graph.backup import BackupError, backup as write_backup
+    from graph.store.embedded import default_data_dir
+
+    passphrase = None
+    if encrypt:
+        passphrase = os.environ.get(PASSPHRASE_ENV) or click.prompt(
+            "Passphrase", hide_input=True, confirmation_prompt=True)
+    try:
+        manifest = write_backup(Path(data) if data else default_data_dir(), backup_file,
+                                passphrase)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up {len(manifest.files)} file(s) to {backup_file}"
+               + (" (encrypted)" if passphrase else "")
+               + (f"; audit head {manifest.audit_head}" if manifest.audit_head else ""))
+
+
+@main.command()
+@click.argument("backup_file", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@data_option
+def restore(backup_file, data):
+    """Restore a backup into an empty data folder, checking its audit trail."""
+    from graph.backup import BackupError, is_sealed, restore as read_backup
+    from graph.store.embedded import default_data_dir
+
+    passphrase = None
+    if is_sealed(backup_file):
+        passphrase = os.environ.get(PASSPHRASE_ENV) or click.prompt("Passphrase", hide_input=True)
+    target = Path(data) if data else default_data_dir()
+    try:
+        manifest = read_backup(backup_file, target, passphrase)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored {len(manifest.files)} file(s) made on {manifest.made_at} into "
+               f"{target}; audit trail checked")
+
+
 @main.command()
 def profiles():
     """List the shipped policy profiles, each value with the clause it comes from."""
@@ -410,6 +484,14 @@ def profiles():
             table.add_row(f"rule {rule}", "applies", "; ".join(clauses))
         out.print(table)
         out.print()
+    from graph.retention import shipped
+
+    out.print("[bold]retention[/bold]: as shipped; a trust sets its own in retention.toml "
+              "in its data folder")
+    table = Table("record", "years", "counted from", "source", box=None, padding=(0, 2))
+    for period in shipped().values():
+        table.add_row(period.kind, str(period.years), period.counted_from, period.source)
+    out.print(table)
 
 
 @main.command(name="check-download")

@@ -416,6 +416,45 @@ class CaseBook:
             sql += " WHERE " + " AND ".join(where)
         return [_case(row) for row in self.db.execute(sql, params)]
 
+    # -- erasure (api/privacy.py) -------------------------------------------------------
+
+    def of_party(self, person_id: str) -> list[str]:
+        """The findings of every case where `person_id` is the adult or the counterpart."""
+        return [finding_id for (finding_id,) in self.db.execute(
+            "SELECT finding_id FROM cases WHERE ? IN (adult_id, counterpart_id) "
+            "ORDER BY finding_id", (person_id,))]
+
+    def erase_party(self, person_id: str, actor: str) -> list[CaseChange]:
+        """Close, with the reason "erased", every case where `person_id` is a party, and
+        take them out of it: the case keeps its rule, school and history, but no longer
+        names them or holds the finding's wording. The caller holds a transaction."""
+        changes = []
+        for finding_id in self.of_party(person_id):
+            case = self.get(finding_id)
+            finding = _without_person(case.finding, person_id)
+            finding["explanation"] = "a party to this case was erased from the register"
+            self.db.execute(
+                "UPDATE cases SET state = 'closed', fires = 0, finding = ?, "
+                "adult_id = nullif(adult_id, ?), counterpart_id = nullif(counterpart_id, ?), "
+                "assignee_id = nullif(assignee_id, ?) WHERE finding_id = ?",
+                (json.dumps(finding, sort_keys=True), person_id, person_id, person_id,
+                 finding_id))
+            self._event(finding_id, actor, "erased", case.state, CaseState.CLOSED, "erased")
+            self._live_text.pop(finding_id, None)
+            self._live_object.pop(finding_id, None)
+            changes.append(CaseChange(finding_id, "erased", case.state, CaseState.CLOSED,
+                                      "erased", ()))
+        return changes
+
+
+def _without_person(value, person_id: str):
+    """`value` (a finding's JSON) with every mention of `person_id` made None."""
+    if isinstance(value, dict):
+        return {k: _without_person(v, person_id) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_person(v, person_id) for v in value if v != person_id]
+    return None if value == person_id else value
+
 
 def _case(row) -> Case:
     (finding_id, state, finding, fires, raised_on, due_on, assignee_id, escalated_to, action,

@@ -9,11 +9,40 @@ import sqlite3
 from pathlib import Path
 
 
+# The data folder holds children's personal data: only the account that runs the register
+# may read it, whatever the umask of whoever started it.
+PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_UMASK = 0o077
+
+
+def private_folder(path: str | os.PathLike) -> Path:
+    """Make `path` (and any missing parents) a folder only its owner can use. A folder that
+    already exists keeps its mode: `serve` warns when others can read it."""
+    path = Path(path)
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    path.mkdir(parents=True, exist_ok=True)
+    for folder in missing:
+        os.chmod(folder, PRIVATE_FOLDER_MODE)
+    return path
+
+
+def open_to_others(path: str | os.PathLike) -> bool:
+    """Whether users other than the owner may read, write or enter `path`."""
+    return bool(os.stat(path).st_mode & 0o077)
+
+
 def open_database(path: str | os.PathLike) -> sqlite3.Connection:
     """Open (creating) a database in WAL mode with full sync: a committed transaction
     survives the process being killed. Transactions are begun explicitly; the connection
-    may be shared by threads that take turns under a lock."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    may be shared by threads that take turns under a lock. The file is its owner's only
+    (SQLite gives its -wal and -shm files the same mode)."""
+    path = Path(path)
+    private_folder(path.parent)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, PRIVATE_FILE_MODE))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists():
+            os.chmod(file, PRIVATE_FILE_MODE)
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")

@@ -76,9 +76,10 @@ def test_erasing_a_person_leaves_the_chain_verifiable(trail):
     trail.record(actor="account:2", action="sign_in", object_kind="session", client="10.9.9.9")
     assert trail.erase_person("mother-may") == 2
     result = trail.verify()
-    assert result.ok and result.entries == 4 and result.erased == 2
+    assert result.ok and result.entries == 5 and result.erased == 2
     entries = trail.entries()
-    assert [e.details is None for e in entries] == [False, True, True, False]
+    assert [e.details is None for e in entries] == [False, True, True, False, False]
+    assert entries[-1].action == "audit.erase" and entries[-1].details["erased"] == [2, 3]
     assert [e.action for e in entries][1:3] == ["declaration.create", "declaration.decide"]
     dump = "\n".join(trail.db.iterdump())
     assert "mother-may" not in dump and "known to the school" not in dump
@@ -121,3 +122,69 @@ def test_relreg_audit_verify_without_a_service_database(tmp_path):
     result = relreg_audit_verify(tmp_path / "nothing")
     assert result.returncode != 0
     assert "no service database" in result.stderr
+
+
+def test_a_details_row_removed_without_an_erasure_breaks_the_trail(trail):
+    fill(trail)
+    trail.erase_person("pupil-alba")  # a real erasure: entry 1
+    assert trail.verify().ok
+    trail.db.execute("DELETE FROM audit_details WHERE seq = 3")  # no erasure names entry 3
+    result = trail.verify()
+    assert not result.ok and result.first_bad_seq == 3
+    assert "no erasure" in result.problem
+
+
+def test_a_head_held_elsewhere_catches_truncation_and_rewriting(trail):
+    fill(trail)
+    for n in range(50):
+        trail.record(actor="account:1", action="sign_in", object_kind="session", n=n)
+    head = trail.head()
+    assert head.seq == 53 and str(head) == f"53:{head.hash}"
+    assert trail.verify(head).ok
+    later = trail.record(actor="account:1", action="sign_out", object_kind="session")
+    assert later == 54 and trail.verify(head).ok, "a trail that grew still reaches the head"
+
+    tamper(trail, "DELETE FROM audit_details WHERE seq > 3")
+    trail.db.execute("DELETE FROM audit_entries WHERE seq > 3")
+    assert trail.verify().ok, "without the head, a cut at the end looks intact"
+    result = trail.verify(head)
+    assert not result.ok and "cut from its end" in result.problem
+
+
+def test_a_rewrite_with_every_hash_recomputed_fails_against_the_head(trail):
+    from graph.audit import _entry_hash
+
+    fill(trail)
+    head = trail.head()
+    tamper(trail, "UPDATE audit_entries SET actor = 'account:9' WHERE seq = 2")
+    prev = trail.db.execute("SELECT hash FROM audit_entries WHERE seq = 1").fetchone()[0]
+    for row in trail.db.execute("SELECT seq, at, actor, action, object_kind, outcome, "
+                                "details_digest FROM audit_entries WHERE seq >= 2 ORDER BY seq").fetchall():
+        new = _entry_hash(*row, prev)
+        trail.db.execute("UPDATE audit_entries SET prev_hash = ?, hash = ? WHERE seq = ?",
+                         (prev, new, row[0]))
+        prev = new
+    assert trail.verify().ok, "a rewrite with recomputed hashes is consistent in itself"
+    result = trail.verify(head)
+    assert not result.ok and result.first_bad_seq == 3 and "rewritten" in result.problem
+
+
+def relreg(data_dir, *args):
+    command = [RELREG] if RELREG else [sys.executable, "-m", "api.cli"]
+    return subprocess.run([*command, *args, "--data", str(data_dir)], capture_output=True,
+                          text=True)
+
+
+def test_relreg_audit_head_and_verify_against_it(tmp_path, trail):
+    fill(trail)
+    printed = relreg(tmp_path, "audit", "head")
+    assert printed.returncode == 0, printed.stderr
+    head = printed.stdout.strip()
+    assert head == str(trail.head()) and head.startswith("3:")
+    assert relreg(tmp_path, "audit", "verify", "--head", head).returncode == 0
+    tamper(trail, "DELETE FROM audit_details WHERE seq = 3")
+    trail.db.execute("DELETE FROM audit_entries WHERE seq = 3")
+    result = relreg(tmp_path, "audit", "verify", "--head", head)
+    assert result.returncode == 1 and "cut from its end" in result.stderr
+    bad = relreg(tmp_path, "audit", "verify", "--head", "three:abc")
+    assert bad.returncode == 2 and "SEQ:HASH" in bad.stderr and "Traceback" not in bad.stderr

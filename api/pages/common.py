@@ -102,6 +102,8 @@ def nav_for(role: AccountRole) -> list[tuple[str, str]]:
     if role is AccountRole.TRUST_ADMIN:
         items += [("/admin/import", "Import"), ("/admin/accounts", "Accounts"),
                   ("/admin/schools", "Schools"), ("/admin/sign-in", "Sign-in")]
+    if role in (AccountRole.TRUST_ADMIN, AccountRole.DSL):
+        items += [("/privacy", "Data protection")]
     if role is AccountRole.AUDITOR:
         items += [("/audit", "Audit trail")]
     items += [("/my/notifications", "Notifications")]

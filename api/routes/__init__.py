@@ -14,12 +14,13 @@ from api.routes import (
     findings,
     imports,
     people,
+    privacy,
     schools,
 )
 
 api_router = APIRouter(prefix="/api", responses=COMMON_RESPONSES)
 for module in (auth, accounts, people, declarations, connections, approaches, cases, findings,
-               schools, imports, audit):
+               schools, imports, audit, privacy):
     api_router.include_router(module.router)
 
 

@@ -5,6 +5,7 @@ The scenario suite runs against each implementation and expects the same finding
 from __future__ import annotations
 
 import abc
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 
@@ -124,6 +125,31 @@ class Store(abc.ABC):
         rewrites the whole store; a store may do better."""
         self.replace_world(self.export_world().without(remove).merged(add))
 
+    # -- erasure (UK GDPR Art. 17) ------------------------------------------------------
+
+    def facts_about(self, person_id: str) -> World:
+        """Every fact that is about `person_id` or names them: what their erasure removes."""
+        return facts_about(self.export_world(), person_id)
+
+    def erase_person(self, person_id: str) -> World:
+        """Remove the person and every fact naming them, all or nothing; return what went.
+        No link, connection, declaration or report is left pointing at nobody."""
+        about = self.facts_about(person_id)
+        self.replace_facts(about, World())
+        return about
+
+    # -- audit intents (graph/audit.py): a change and its entry, together or not at all -----
+
+    @contextlib.contextmanager
+    def marking(self, intent: int):
+        """Within it, each write also records, in its own transaction, that the change of
+        audit intent `intent` was made. A store that cannot does nothing here."""
+        yield
+
+    def applied(self, intent: int) -> bool | None:
+        """Whether a write marked with `intent` was made; None when the store cannot tell."""
+        return None
+
     def close(self) -> None:
         pass
 
@@ -132,6 +158,22 @@ class Store(abc.ABC):
 
     def __exit__(self, *exc):
         self.close()
+
+
+def facts_about(world: World, person_id: str) -> World:
+    """The facts of `world` about `person_id` or that name them."""
+    return World(
+        people={person_id: world.people[person_id]} if person_id in world.people else {},
+        memberships=[m for m in world.memberships if m.person_id == person_id],
+        family_links=[f for f in world.family_links if person_id in (f.person_id, f.relative_id)],
+        connections={i: c for i, c in world.connections.items()
+                     if person_id in (c.person_id, c.other_id)},
+        declarations={i: d for i, d in world.declarations.items()
+                      if person_id in (d.declarer_id, d.counterpart_id)},
+        approaches={i: r for i, r in world.approaches.items()
+                    if person_id in (r.adult_id, r.from_id)},
+        account_admins=[a for a in world.account_admins if a.person_id == person_id],
+    )
 
 
 def _people_at(world: World, school_id: str, name: str) -> list[Person]:

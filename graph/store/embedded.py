@@ -8,6 +8,7 @@ leaves the previous state whole. Nothing needs a server.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
@@ -26,7 +27,7 @@ from graph.model import (
     World,
 )
 from graph.rules import Evaluation
-from graph.sqlite import open_database, transaction
+from graph.sqlite import open_database, private_folder, transaction
 from graph.store.base import Progress, Store, StoreError, sort_people, walk
 
 DATABASE_NAME = "register.sqlite3"
@@ -66,10 +67,11 @@ def _columns(file_name: str) -> list[str]:
 class EmbeddedStore(Store):
     def __init__(self, data_dir: str | os.PathLike | None = None):
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(self.data_dir)
         self.path = self.data_dir / DATABASE_NAME
         self._db = open_database(self.path)
         self._db.execute("PRAGMA foreign_keys=OFF")
+        self._intent: int | None = None
         self._create_schema()
         self.facts = FactGraph(self._load_world())
         self._evaluation: Evaluation | None = None
@@ -87,10 +89,30 @@ class EmbeddedStore(Store):
                     f"CREATE TABLE IF NOT EXISTS {_table(name)} "
                     f"({columns}, PRIMARY KEY ({', '.join(key)})) WITHOUT ROWID"
                 )
+            # Which audit intents' changes were made (graph/audit.py, `reconcile`).
+            self._db.execute("CREATE TABLE IF NOT EXISTS applied_intents "
+                             "(intent INTEGER PRIMARY KEY)")
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
+    @contextlib.contextmanager
     def _transaction(self):
-        return transaction(self._db)
+        with transaction(self._db):
+            if self._intent is not None:
+                self._db.execute("INSERT OR IGNORE INTO applied_intents VALUES (?)",
+                                 (self._intent,))
+            yield
+
+    @contextlib.contextmanager
+    def marking(self, intent: int):
+        self._intent = intent
+        try:
+            yield
+        finally:
+            self._intent = None
+
+    def applied(self, intent: int) -> bool:
+        return self._db.execute("SELECT 1 FROM applied_intents WHERE intent = ?",
+                                (intent,)).fetchone() is not None
 
     def _load_world(self) -> World:
         cells = {

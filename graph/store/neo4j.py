@@ -221,6 +221,12 @@ class Neo4jStore(Store):
         if not removed:
             raise StoreError(f"no connection {connection_id}")
 
+    def erase_person(self, person_id: str) -> World:
+        """In one transaction, not by rewriting the whole store as the generic way would."""
+        about = self.facts_about(person_id)
+        self._execute_write(load("store/erase-person").body, {"person_id": person_id})
+        return about
+
     def add_connection(self, connection: Connection, as_of: dt.date) -> list[Finding]:
         self.import_world(World(connections={connection.connection_id: connection}))
         return self._evaluate(as_of, people=sorted({connection.person_id, connection.other_id}))

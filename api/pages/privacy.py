@@ -1,0 +1,120 @@
+"""The data protection page (/privacy): the audit trail's head to copy off the machine,
+safeguarding holds placed and lifted, erasure with its preview, and subject access as a
+page to print. Trust admins do erasure and subject access; the safeguarding lead holds."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request, status
+from fastapi.responses import HTMLResponse
+
+from api.auth import AccountRole
+from api.deps import ActorDep, CurrentSession, RegisterDep
+from api.pages.common import messages_of, page, page_headers, see_other
+from api.privacy import (
+    PrivacyError,
+    erase,
+    holds,
+    lift_hold,
+    place_hold,
+    plan_erasure,
+    subject_access,
+    subject_access_html,
+)
+
+router = APIRouter(include_in_schema=False)
+
+ADMIN, DSL = AccountRole.TRUST_ADMIN, AccountRole.DSL
+NOTICES = {"held": "The hold is placed: the person's records cannot be erased.",
+           "lifted": "The hold is lifted.", "erased": "The person is erased."}
+
+
+def _allowed(session, *roles) -> None:
+    if session.account.role not in roles:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "only trust admins and the safeguarding lead may use this page")
+
+
+def _privacy_page(request, register, session, *, problems=None, status_code=200, plan=None,
+                  person_id=""):
+    with register.lock:
+        head = register.audit.head()
+    return page(request, "privacy.html", {
+        "title": "Data protection", "head": head, "holds": holds(register),
+        "problems": problems or [], "plan": plan, "person_id": person_id,
+        "is_admin": session.account.role is ADMIN, "is_dsl": session.account.role is DSL,
+        "privacy_notice": NOTICES.get(request.query_params.get("done", "")),
+    }, session=session, status_code=status_code)
+
+
+def _refused(request, register, session, error: PrivacyError, person_id=""):
+    code = status.HTTP_404_NOT_FOUND if str(error).startswith("there is no person") \
+        else status.HTTP_409_CONFLICT
+    return _privacy_page(request, register, session, problems=messages_of(error),
+                         status_code=code, person_id=person_id)
+
+
+@router.get("/privacy")
+def privacy_page(request: Request, register: RegisterDep, session: CurrentSession,
+                 person_id: Annotated[str, Query(max_length=64)] = ""):
+    """With a person id, a trust admin sees what erasing them would remove."""
+    _allowed(session, ADMIN, DSL)
+    plan = None
+    if person_id and session.account.role is ADMIN:
+        try:
+            plan = plan_erasure(register, person_id.strip())
+        except PrivacyError as error:
+            return _refused(request, register, session, error, person_id)
+    return _privacy_page(request, register, session, plan=plan, person_id=person_id)
+
+
+@router.post("/privacy/erase")
+def post_erase(request: Request, register: RegisterDep, session: CurrentSession,
+               actor: ActorDep, person_id: Annotated[str, Form(max_length=64)]):
+    _allowed(session, ADMIN)
+    try:
+        erase(register, actor.name, person_id, client=actor.client,
+              own_person_id=session.account.person_id)
+    except PrivacyError as error:
+        return _refused(request, register, session, error, person_id)
+    return see_other("/privacy", done="erased")
+
+
+@router.post("/privacy/holds")
+def post_hold(request: Request, register: RegisterDep, session: CurrentSession,
+              actor: ActorDep, person_id: Annotated[str, Form(max_length=64)],
+              reason: Annotated[str, Form(max_length=2000)] = ""):
+    _allowed(session, DSL, ADMIN)
+    try:
+        place_hold(register, actor.name, person_id.strip(), reason, actor.client)
+    except PrivacyError as error:
+        return _refused(request, register, session, error)
+    return see_other("/privacy", done="held")
+
+
+@router.post("/privacy/holds/{person_id}/lift")
+def post_lift(request: Request, register: RegisterDep, session: CurrentSession,
+              actor: ActorDep, person_id: str, reason: Annotated[str, Form(max_length=2000)] = ""):
+    _allowed(session, DSL, ADMIN)
+    try:
+        lift_hold(register, actor.name, person_id, reason, actor.client)
+    except PrivacyError as error:
+        return _refused(request, register, session, error)
+    return see_other("/privacy", done="lifted")
+
+
+@router.post("/privacy/subject-access")
+def post_subject_access(request: Request, register: RegisterDep, session: CurrentSession,
+                        actor: ActorDep, person_id: Annotated[str, Form(max_length=64)],
+                        reveal_id: Annotated[str, Form(max_length=64)] = "",
+                        reveal_why: Annotated[str, Form(max_length=2000)] = ""):
+    """The printable page of everything held about the person."""
+    _allowed(session, ADMIN)
+    reveal = {reveal_id.strip(): reveal_why} if reveal_id.strip() else {}
+    try:
+        report = subject_access(register, actor.name, person_id.strip(), reveal=reveal,
+                                client=actor.client)
+    except PrivacyError as error:
+        return _refused(request, register, session, error)
+    return HTMLResponse(subject_access_html(report), headers=page_headers())

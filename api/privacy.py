@@ -1,0 +1,431 @@
+"""What a school needs to meet a data subject's rights: erasure (UK GDPR Art. 17) with a
+preview, safeguarding holds that keep a record from erasure (Art. 17(3)), and subject access
+(Art. 15). The command line (`relreg erase`, `relreg subject-access`), the API and the
+pages all come here.
+
+An erasure removes the person from the store (every fact naming them, so nothing points at
+nobody), closes the cases where they are a party with the reason "erased" and takes them
+out of those cases, unbinds and disables their service accounts, forgets the reasons and
+evidence kept for their declarations and reports and what the identity table knows of them,
+and erases their audit details through the chain-safe path. The trail records that an
+erasure happened, never whose.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import sqlite3
+from dataclasses import dataclass, field
+
+from api.service import Register
+from graph.model import Person, World
+
+_HOLDS = """
+CREATE TABLE IF NOT EXISTS safeguarding_holds (
+    person_id TEXT PRIMARY KEY,
+    placed_by TEXT NOT NULL,
+    placed_at TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+"""
+
+
+class PrivacyError(Exception):
+    """A request that cannot be met, said in a sentence for the person who made it."""
+
+
+@dataclass(frozen=True)
+class Hold:
+    person_id: str
+    placed_by: str
+    placed_at: str
+    reason: str
+
+
+def _holds_table(db: sqlite3.Connection) -> None:
+    db.executescript(_HOLDS)
+
+
+def holds(register: Register) -> list[Hold]:
+    with register.lock:
+        _holds_table(register.db)
+        return [Hold(*row) for row in register.db.execute(
+            "SELECT person_id, placed_by, placed_at, reason FROM safeguarding_holds "
+            "ORDER BY placed_at")]
+
+
+def hold_on(register: Register, person_id: str) -> Hold | None:
+    return next((h for h in holds(register) if h.person_id == person_id), None)
+
+
+def _known(register: Register, person_id: str) -> Person:
+    person = register.store.person(person_id)
+    if person is None:
+        raise PrivacyError(f"there is no person {person_id} in the register: check the id "
+                           f"on the person's page")
+    return person
+
+
+def place_hold(register: Register, actor: str, person_id: str, reason: str,
+               client: str | None = None) -> Hold:
+    """A safeguarding lead keeps the person's records from erasure while a concern stands."""
+    _known(register, person_id)
+    if not reason.strip():
+        raise PrivacyError("say why the records must be kept: a hold needs a reason")
+    if hold_on(register, person_id) is not None:
+        raise PrivacyError(f"{person_id} is already held: lift the hold first to change it")
+    placed = Hold(person_id, actor, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                  reason.strip())
+    with register.writing():
+        register.db.execute("INSERT INTO safeguarding_holds VALUES (?, ?, ?, ?)",
+                            (placed.person_id, placed.placed_by, placed.placed_at, placed.reason))
+        register.audit.record(actor=actor, action="hold.place", object_kind="person",
+                              object_id=person_id, subjects=[person_id], client=client,
+                              reason=placed.reason)
+    return placed
+
+
+def lift_hold(register: Register, actor: str, person_id: str, reason: str,
+              client: str | None = None) -> None:
+    if hold_on(register, person_id) is None:
+        raise PrivacyError(f"there is no safeguarding hold on {person_id}")
+    if not reason.strip():
+        raise PrivacyError("say why the hold is lifted")
+    with register.writing():
+        register.db.execute("DELETE FROM safeguarding_holds WHERE person_id = ?", (person_id,))
+        register.audit.record(actor=actor, action="hold.lift", object_kind="person",
+                              object_id=person_id, subjects=[person_id], client=client,
+                              reason=reason.strip())
+
+
+# -- erasure ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ErasurePlan:
+    """What an erasure of one person removes: shown before anything is changed."""
+
+    person: Person
+    facts: World
+    accounts: list[str]  # usernames of the service accounts bound to the person
+    cases: list[str]  # findings of the cases where they are a party
+    audit_entries: int  # entries whose details name them
+    hold: Hold | None
+
+    def lines(self) -> list[str]:
+        f = self.facts
+        lines = [f"{self.person.name} ({self.person.person_id})",
+                 f"  memberships: {len(f.memberships)}",
+                 f"  family links: {len(f.family_links)}",
+                 f"  connections: {len(f.connections)}",
+                 f"  declarations they made or that name them: {len(f.declarations)}",
+                 f"  reports of approaches: {len(f.approaches)}",
+                 f"  school social-media accounts they administer: {len(f.account_admins)}",
+                 f"  service accounts unbound and disabled: {', '.join(self.accounts) or 'none'}",
+                 f"  cases where they are a party, closed as erased: {len(self.cases)}",
+                 f"  audit entries whose details are erased: {self.audit_entries}"]
+        if self.hold is not None:
+            lines.append(f"  HELD for safeguarding since {self.hold.placed_at[:10]}: "
+                         f"{self.hold.reason}")
+        return lines
+
+
+def plan_erasure(register: Register, person_id: str) -> ErasurePlan:
+    person = _known(register, person_id)
+    with register.lock:
+        accounts = [username for (username,) in register.db.execute(
+            "SELECT username FROM accounts WHERE person_id = ? ORDER BY username", (person_id,))]
+        audit_entries = register.db.execute(
+            "SELECT COUNT(*) FROM audit_subjects WHERE person_id = ?", (person_id,)).fetchone()[0]
+        return ErasurePlan(person, register.store.facts_about(person_id), accounts,
+                           register.cases.of_party(person_id), audit_entries,
+                           hold_on(register, person_id))
+
+
+def erase(register: Register, actor: str, person_id: str, *, client: str | None = None,
+          own_person_id: str | None = None, basis: str = "request") -> ErasurePlan:
+    """Erase the person, or raise PrivacyError saying why not (unknown, held, or the person
+    of the account asking). Returns what went."""
+    if own_person_id is not None and own_person_id == person_id:
+        raise PrivacyError("you cannot erase your own person while signed in as them: ask "
+                           "another trust admin")
+    plan = plan_erasure(register, person_id)
+    if plan.hold is not None:
+        raise PrivacyError(f"{person_id} is held for safeguarding ({plan.hold.reason}): the "
+                           f"records are kept until the safeguarding lead lifts the hold")
+    with register.lock:
+        register.keep_current()
+        with register.writing():  # the entry says an erasure happened, never whose
+            intent = register.audit.intend(actor=actor, action="person.erase",
+                                           object_kind="person", client=client)
+        store = register._store
+        try:
+            with store.marking(intent):
+                store.erase_person(person_id)
+        except BaseException:
+            with register.writing():
+                register.audit.settle(intent, store.applied(intent), outcome="failed")
+            raise
+        with register.writing():
+            register.audit.complete(intent, counts=plan.facts.counts(), basis=basis)
+            register.cases.erase_party(person_id, actor)
+            for (account_id,) in register.db.execute(
+                    "SELECT account_id FROM accounts WHERE person_id = ?", (person_id,)).fetchall():
+                register.db.execute("UPDATE accounts SET person_id = NULL, disabled = 1 "
+                                    "WHERE account_id = ?", (account_id,))
+                register.accounts.end_sessions(account_id)
+                _forget_account_details(register, account_id)
+            _forget_notes_and_evidence(register, plan.facts)
+            if register.db.execute("SELECT 1 FROM sqlite_master "
+                                   "WHERE name = 'yearly_confirmations'").fetchone():
+                register.db.execute("DELETE FROM yearly_confirmations WHERE person_id = ?",
+                                    (person_id,))
+            register.audit.erase_person(person_id, actor)
+            register._sync("a person was erased")
+    _forget_identity(register.data_dir, person_id)
+    return plan
+
+
+# What the sign-in and notification modules keep about an account (api/notify.py,
+# api/oidc.py, api/local_sign_in.py): it goes with the account's person.
+_ACCOUNT_TABLES = ("account_contacts", "notice_items", "outbox", "totp_secrets",
+                   "second_steps", "password_resets", "oidc_links")
+
+
+def _forget_account_details(register: Register, account_id: int) -> None:
+    existing = {name for (name,) in register.db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for table in _ACCOUNT_TABLES:
+        if table in existing:
+            register.db.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))
+
+
+def _forget_notes_and_evidence(register: Register, facts: World) -> None:
+    for declaration_id in facts.declarations:
+        register.db.execute("DELETE FROM declaration_notes WHERE declaration_id = ?",
+                            (declaration_id,))
+    for report_id in facts.approaches:
+        for evidence in register.evidence.of_report(report_id):
+            register.db.execute("DELETE FROM evidence WHERE evidence_id = ?",
+                                (evidence.evidence_id,))
+            (register.evidence.folder / evidence.evidence_id).unlink(missing_ok=True)
+
+
+def _forget_identity(data_dir, person_id: str) -> None:
+    """What the identity table (graph/intake/identity.py) knows of the person: names,
+    birth dates, contacts, preferred names, parental responsibility, proposals, and the
+    merge and import records that hold their facts."""
+    from graph.intake.identity import IDENTITY_DATABASE
+    from graph.sqlite import open_database, transaction
+
+    path = data_dir / IDENTITY_DATABASE
+    if not path.exists():
+        return
+    db = open_database(path)
+    try:
+        with transaction(db):
+            db.execute("DELETE FROM identifiers WHERE person_id = ?", (person_id,))
+            db.execute("DELETE FROM proposals WHERE ? IN (person_a, person_b)", (person_id,))
+            db.execute("DELETE FROM merges WHERE instr(record, ?) > 0", (json.dumps(person_id),))
+            db.execute("DELETE FROM link_details WHERE ? IN (person_id, relative_id)", (person_id,))
+            db.execute("DELETE FROM preferred_names WHERE person_id = ?", (person_id,))
+            # An import that wrote or replaced their facts can then no longer be undone.
+            db.execute("DELETE FROM imports WHERE instr(removed, ?) > 0 OR instr(added, ?) > 0",
+                       (json.dumps(person_id), json.dumps(person_id)))
+    finally:
+        db.close()
+
+
+# -- retention ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RetentionRun:
+    due: list  # graph.retention.Due, not held
+    held: list  # (Due, Hold): due, but kept for safeguarding
+    erased: list[str]
+
+
+def retention(register: Register, actor: str, as_of: dt.date, *, apply: bool = False,
+              client: str | None = None) -> RetentionRun:
+    """Who the retention schedule says is due on `as_of`; with `apply`, erase them through
+    the same path as any erasure. Held people are skipped and listed."""
+    from graph.retention import due_for_erasure
+
+    with register.lock:
+        escalated: dict[str, dt.date] = {}
+        for adult_id, counterpart_id, at in register.db.execute(
+                "SELECT c.adult_id, c.counterpart_id, MAX(e.at) FROM cases c JOIN case_events e "
+                "ON e.finding_id = c.finding_id WHERE e.to_state = 'escalated' "
+                "GROUP BY c.finding_id"):
+            day = dt.date.fromisoformat(at[:10])
+            for party in (adult_id, counterpart_id):
+                if party and escalated.get(party, dt.date.min) < day:
+                    escalated[party] = day
+        everyone = due_for_erasure(register.store.export_world(), as_of, register.data_dir,
+                                   escalated=escalated)
+    kept = {h.person_id: h for h in holds(register)}
+    due = [d for d in everyone if d.person_id not in kept]
+    held = [(d, kept[d.person_id]) for d in everyone if d.person_id in kept]
+    erased = []
+    if apply:
+        for d in due:
+            if register.store.person(d.person_id) is None:
+                continue  # gone with someone erased before them
+            erase(register, actor, d.person_id, client=client, basis=f"retention: {d.kind}")
+            erased.append(d.person_id)
+    return RetentionRun(due, held, erased)
+
+
+# -- subject access -----------------------------------------------------------------------
+
+_ROLE_WORDS = {"staff": "a member of staff", "pupil": "a pupil", "governor": "a governor",
+               "volunteer": "a volunteer", "contractor": "a contractor", "visitor": "a visitor"}
+
+
+@dataclass
+class SubjectAccess:
+    """Everything held about one person, others' personal data redacted unless revealed."""
+
+    person: dict
+    memberships: list[dict] = field(default_factory=list)
+    family: list[dict] = field(default_factory=list)
+    declarations: list[dict] = field(default_factory=list)
+    connections: list[dict] = field(default_factory=list)
+    reports: list[dict] = field(default_factory=list)
+    cases: list[dict] = field(default_factory=list)
+    audit: list[dict] = field(default_factory=list)
+    revealed: dict[str, str] = field(default_factory=dict)  # person id: why
+    made_on: str = ""
+
+    def to_json(self) -> dict:
+        return {k: getattr(self, k) for k in ("made_on", "person", "memberships", "family",
+                                              "declarations", "connections", "reports",
+                                              "cases", "audit", "revealed")}
+
+
+def subject_access(register: Register, actor: str, person_id: str, *,
+                   reveal: dict[str, str] | None = None,
+                   client: str | None = None) -> SubjectAccess:
+    """Everything held about `person_id`. Other people appear as what they are ("a pupil
+    of Hill School"), never by name, unless `reveal` names them with why; the request and
+    each reveal are audited."""
+    reveal = {p: why.strip() for p, why in (reveal or {}).items()}
+    for other, why in reveal.items():
+        _known(register, other)
+        if not why:
+            raise PrivacyError(f"say why {other} is shown by name: a reveal needs a reason")
+    person = _known(register, person_id)
+    store = register.store
+    schools = {s.school_id: s.name for s in store.schools()}
+
+    def who(other_id: str | None, outside: str = "someone outside the schools") -> str:
+        if other_id is None:
+            return "nobody (erased)"
+        if other_id in reveal:
+            other = store.person(other_id)
+            return f"{other.name} ({other_id})" if other else other_id
+        roles = [f"{_ROLE_WORDS.get(str(m.role), 'a ' + str(m.role))} of "
+                 f"{schools.get(m.school_id, m.school_id)}" for m in store.memberships_of(other_id)]
+        return " and ".join(dict.fromkeys(roles)) or outside
+
+    facts = store.facts_about(person_id)
+    report = SubjectAccess(
+        person={"person_id": person.person_id, "given_name": person.given_name,
+                "family_name": person.family_name,
+                "date_of_birth": str(person.date_of_birth) if person.date_of_birth else None},
+        made_on=register.today().isoformat(),
+        revealed=reveal,
+    )
+    report.memberships = [
+        {"school": schools.get(m.school_id, m.school_id), "role": str(m.role),
+         "position": m.position and str(m.position), "start_date": m.start_date.isoformat(),
+         "end_date": m.end_date and m.end_date.isoformat()} for m in facts.memberships]
+    for link in facts.family_links:
+        other = link.relative_id if link.person_id == person_id else link.person_id
+        report.family.append({"relative": who(other, "a family member"), "kind": str(link.kind),
+                              "this person is": "the first named" if link.person_id == person_id
+                              else "the relative", "source": str(link.source)})
+    for d in facts.declarations.values():
+        made = d.declarer_id == person_id
+        report.declarations.append({
+            "made by": "this person" if made else who(d.declarer_id),
+            "about": who(d.counterpart_id) if made else "this person",
+            "basis": str(d.basis), "details": d.details if made else "(written by another)",
+            "declared_on": d.declared_on.isoformat(), "status": str(d.status)})
+    for c in facts.connections.values():
+        report.connections.append({"with": who(c.other_party(person_id)), "channel": c.channel,
+                                   "first_seen": c.first_seen and c.first_seen.isoformat(),
+                                   "source": str(c.source)})
+    for r in facts.approaches.values():
+        by_them = r.adult_id == person_id
+        report.reports.append({
+            "reported by": "this person" if by_them else who(r.adult_id),
+            "approached by": who(r.from_id) if by_them else "this person",
+            "channel": r.channel, "occurred_on": r.occurred_on.isoformat(),
+            "reported_on": r.reported_on.isoformat(), "status": str(r.status),
+            "summary": r.summary if by_them else "(written by another)"})
+    with register.lock:
+        for finding_id in register.cases.of_party(person_id):
+            case = register.cases.get(finding_id, with_history=True)
+            report.cases.append({
+                "rule": case.finding.get("rule"), "school": schools.get(case.school_id),
+                "raised_on": case.raised_on.isoformat(), "outcome": str(case.state),
+                "decisions": [{"on": e.at[:10], "to": e.to_state and str(e.to_state),
+                               "reason": e.reason} for e in case.history
+                              if e.kind in ("moved", "erased")]})
+        seqs = [seq for (seq,) in register.db.execute(
+            "SELECT seq FROM audit_subjects WHERE person_id = ? ORDER BY seq", (person_id,))]
+        for seq in seqs:
+            [entry] = register.audit.entries(after=seq - 1, limit=1)
+            report.audit.append({"at": entry.at, "by": entry.actor, "action": entry.action,
+                                 "outcome": entry.outcome})
+    with register.writing():
+        register.audit.record(actor=actor, action="subject_access.make", object_kind="person",
+                              object_id=person_id, subjects=[person_id], client=client)
+        for other, why in reveal.items():
+            register.audit.record(actor=actor, action="subject_access.reveal",
+                                  object_kind="person", object_id=other,
+                                  subjects=[person_id, other], client=client, reason=why)
+    return report
+
+
+def subject_access_html(report: SubjectAccess) -> str:
+    """One page to print: each section a table."""
+    e = html.escape
+    p = report.person
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+             f"<title>Subject access: {e(p['given_name'])} {e(p['family_name'])}</title>"
+             f"<style>body{{font-family:sans-serif;max-width:60rem;margin:auto}}"
+             f"table{{border-collapse:collapse;width:100%;margin-bottom:1rem}}"
+             f"td,th{{border:1px solid #999;padding:.2rem .4rem;text-align:left}}</style>"
+             f"</head><body><h1>What the relationship register holds about "
+             f"{e(p['given_name'])} {e(p['family_name'])}</h1>"
+             f"<p>Made on {e(report.made_on)}. Other people are described by their role, "
+             f"not named, unless the list at the end says why they are shown.</p>"]
+
+    def table(title: str, rows: list[dict]) -> None:
+        parts.append(f"<h2>{e(title)}</h2>")
+        if not rows:
+            parts.append("<p>None.</p>")
+            return
+        heads = list(rows[0])
+        parts.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in heads) + "</tr>")
+        for row in rows:
+            parts.append("<tr>" + "".join(
+                f"<td>{e(json.dumps(row[h]) if isinstance(row[h], list) else str(row[h] if row[h] is not None else ''))}</td>"
+                for h in heads) + "</tr>")
+        parts.append("</table>")
+
+    table("Who they are", [p])
+    table("Memberships of schools", report.memberships)
+    table("Family links", report.family)
+    table("Declarations", report.declarations)
+    table("Social-media connections", report.connections)
+    table("Reports of approaches", report.reports)
+    table("Cases where they are a party", report.cases)
+    table("Audit entries about them", report.audit)
+    table("People shown by name, and why",
+          [{"person": k, "why": v} for k, v in report.revealed.items()])
+    parts.append("</body></html>")
+    return "\n".join(parts)

@@ -1,0 +1,172 @@
+"""Data protection for trust admins and safeguarding leads: erase a person (with a preview),
+place and lift safeguarding holds, answer a subject access request, and read the audit
+trail's head to keep off the machine. All of it is audited (api/privacy.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, status
+from pydantic import BaseModel, Field
+
+from api.auth import AccountRole
+from api.deps import ActorDep, RegisterDep, TrustAdmin, _role_in
+from api.errors import conflict, not_found
+from api.privacy import (
+    ErasurePlan,
+    PrivacyError,
+    erase,
+    holds,
+    lift_hold,
+    place_hold,
+    plan_erasure,
+    subject_access,
+)
+from api.service import Actor, Register
+
+router = APIRouter(prefix="/privacy", tags=["data protection"])
+
+PersonId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+HoldKeeper = Annotated[object, Depends(_role_in({AccountRole.DSL, AccountRole.TRUST_ADMIN},
+                                                "the safeguarding lead and trust admins"))]
+HeadReader = Annotated[object, Depends(_role_in({AccountRole.TRUST_ADMIN, AccountRole.AUDITOR},
+                                                "trust admins and the auditor"))]
+Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"\S")]
+
+
+class ErasurePreview(BaseModel):
+    person_id: str
+    name: str
+    memberships: int
+    family_links: int
+    connections: int
+    declarations: int
+    approaches: int
+    account_admins: int
+    service_accounts: list[str]
+    cases: int
+    audit_entries: int
+    held: bool
+    hold_reason: str | None = None
+
+
+class HoldPlace(BaseModel):
+    person_id: str = Field(min_length=1, max_length=64)
+    reason: Reason
+
+
+class HoldLift(BaseModel):
+    reason: Reason
+
+
+class HoldPublic(BaseModel):
+    person_id: str
+    placed_by: str
+    placed_at: str
+    reason: str
+
+
+class SubjectAccessRequest(BaseModel):
+    reveal: dict[Annotated[str, Field(max_length=64)], Reason] = Field(
+        default_factory=dict, max_length=50,
+        description="Other people to show by name, each with why")
+
+
+class AuditHead(BaseModel):
+    seq: int
+    hash: str
+    head: str = Field(description="SEQ:HASH, as `relreg audit verify --head` takes it")
+
+
+def preview_of(plan: ErasurePlan) -> ErasurePreview:
+    counts = plan.facts.counts()
+    return ErasurePreview(
+        person_id=plan.person.person_id, name=plan.person.name,
+        memberships=counts["memberships"], family_links=counts["family_links"],
+        connections=counts["connections"], declarations=counts["declarations"],
+        approaches=counts["approaches"], account_admins=counts["account_admins"],
+        service_accounts=plan.accounts, cases=len(plan.cases),
+        audit_entries=plan.audit_entries, held=plan.hold is not None,
+        hold_reason=plan.hold.reason if plan.hold else None)
+
+
+def as_http(error: PrivacyError, person_id: str | None = None) -> HTTPException:
+    message = str(error)
+    if message.startswith("there is no person"):
+        return not_found("person", person_id or "")
+    if "your own person" in message:
+        return HTTPException(status.HTTP_403_FORBIDDEN, message)
+    if "reason" in message or "say why" in message:
+        return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, message)
+    return conflict(message)
+
+
+@router.get("/people/{person_id}/erasure", response_model=ErasurePreview)
+def preview_erasure(person_id: PersonId, register: RegisterDep,
+                    _admin: TrustAdmin) -> ErasurePreview:
+    """What erasing the person would remove. Changes nothing."""
+    try:
+        return preview_of(plan_erasure(register, person_id))
+    except PrivacyError as error:
+        raise as_http(error, person_id) from None
+
+
+def erase_as(register: Register, actor: Actor, person_id: str) -> ErasurePlan:
+    try:
+        return erase(register, actor.name, person_id, client=actor.client,
+                     own_person_id=actor.account.person_id if actor.account else None)
+    except PrivacyError as error:
+        raise as_http(error, person_id) from None
+
+
+@router.post("/people/{person_id}/erasure", response_model=ErasurePreview)
+def erase_person(person_id: PersonId, register: RegisterDep, _admin: TrustAdmin,
+                 actor: ActorDep) -> ErasurePreview:
+    """Erase the person and every record naming them: 409 while a safeguarding hold is on
+    them. Answers with what was removed."""
+    return preview_of(erase_as(register, actor, person_id))
+
+
+@router.get("/holds", response_model=list[HoldPublic])
+def list_holds(register: RegisterDep, _keeper: HoldKeeper) -> list[HoldPublic]:
+    return [HoldPublic(**h.__dict__) for h in holds(register)]
+
+
+@router.post("/holds", response_model=HoldPublic, status_code=status.HTTP_201_CREATED)
+def place(body: HoldPlace, register: RegisterDep, _keeper: HoldKeeper,
+          actor: ActorDep) -> HoldPublic:
+    """Keep a person's records from erasure while a safeguarding concern stands."""
+    try:
+        return HoldPublic(**place_hold(register, actor.name, body.person_id, body.reason,
+                                       actor.client).__dict__)
+    except PrivacyError as error:
+        raise as_http(error, body.person_id) from None
+
+
+@router.post("/holds/{person_id}/lift", status_code=status.HTTP_204_NO_CONTENT)
+def lift(person_id: PersonId, body: HoldLift, register: RegisterDep, _keeper: HoldKeeper,
+         actor: ActorDep) -> None:
+    try:
+        lift_hold(register, actor.name, person_id, body.reason, actor.client)
+    except PrivacyError as error:
+        raise as_http(error, person_id) from None
+
+
+@router.post("/people/{person_id}/subject-access")
+def make_subject_access(person_id: PersonId, body: SubjectAccessRequest,
+                        register: RegisterDep, _admin: TrustAdmin, actor: ActorDep) -> dict:
+    """Everything held about the person (UK GDPR Art. 15), others redacted unless revealed
+    with a reason. Audited, as each reveal is."""
+    try:
+        return subject_access(register, actor.name, person_id, reveal=body.reveal,
+                              client=actor.client).to_json()
+    except PrivacyError as error:
+        raise as_http(error, person_id) from None
+
+
+@router.get("/audit-head", response_model=AuditHead)
+def audit_head(register: RegisterDep, _reader: HeadReader) -> AuditHead:
+    """The audit trail's head, to copy off this machine (docs/data-protection.md)."""
+    with register.lock:
+        head = register.audit.head()
+    return AuditHead(seq=head.seq, hash=head.hash, head=str(head))

@@ -1,0 +1,186 @@
+"""Erasure (UK GDPR Art. 17), safeguarding holds and subject access (Art. 15), as a trust
+admin or DPO uses them: preview first, nothing pointing at nobody afterwards, refused with
+a reason while held, and every request audited."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from api.privacy import PrivacyError, erase, place_hold, lift_hold, plan_erasure, subject_access
+from tests.api_world import service  # noqa: F401 (a fixture)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def export_text(store) -> str:
+    world = store.export_world()
+    return repr(world)
+
+
+def test_the_preview_lists_what_would_go_and_changes_nothing(service):
+    register = service.register
+    before = export_text(register.store)
+    entries_before = register.audit.head().seq
+    plan = plan_erasure(register, "P1")
+    text = "\n".join(plan.lines())
+    assert "P1" in text
+    assert "family links: 1" in text and "connections: 1" in text
+    assert "cases where they are a party, closed as erased: 1" in text
+    assert export_text(register.store) == before
+    assert register.audit.head().seq == entries_before
+
+
+def test_erasure_leaves_nothing_naming_the_person_and_nothing_pointing_at_nobody(service):
+    register = service.register
+    [case_id] = register.cases.of_party("P1")
+    register.record(service_actor(service, "D1"), "person.network.view", "person",
+                    object_id="P1", subjects=["P1"])
+    erase(register, "account:admin", "P1")
+    world = register.store.export_world()
+    assert "P1" not in world.people
+    mentioned = world.people_involved()
+    assert "P1" not in mentioned
+    assert mentioned <= set(world.people), "every fact points at someone who exists"
+    case = register.cases.get(case_id, with_history=True)
+    assert str(case.state) == "closed" and case.history[-1].reason == "erased"
+    assert case.finding["counterpart_id"] is None and "P1" not in json.dumps(case.finding)
+    assert not any("P1" in str(e.details) for e in register.audit.entries(limit=10_000))
+    [erasure] = register.audit.entries(action="person.erase")
+    assert erasure.details["subjects"] == [], "the entry says an erasure happened, not whose"
+    assert register.audit.verify().ok
+    with pytest.raises(PrivacyError, match="no person P1"):
+        plan_erasure(register, "P1")
+
+
+def service_actor(service, name):
+    from api.service import Actor
+
+    return Actor(service.accounts[name], "10.0.0.1")
+
+
+def test_an_erased_staff_member_loses_their_account(service):
+    register = service.register
+    account_id = service.accounts["T1"].account_id
+    with register.writing():
+        register.db.execute("INSERT INTO account_contacts (account_id, email) VALUES (?, ?)",
+                            (account_id, "tom@school.example"))
+    erase(register, "account:admin", "T1")
+    assert register.db.execute("SELECT COUNT(*) FROM account_contacts WHERE account_id = ?",
+                               (account_id,)).fetchone()[0] == 0
+    account = register.accounts.get(service.accounts["T1"].account_id)
+    assert account.person_id is None and account.disabled
+    assert service.get("T1", "/api/cases").status_code == 401
+
+
+def test_a_hold_refuses_erasure_until_lifted_and_each_step_is_audited(service):
+    register = service.register
+    place_hold(register, "account:dsl", "P1", "open safeguarding concern, LADO informed")
+    before = export_text(register.store)
+    with pytest.raises(PrivacyError, match="held for safeguarding"):
+        erase(register, "account:admin", "P1")
+    assert export_text(register.store) == before
+    assert "HELD" in "\n".join(plan_erasure(register, "P1").lines())
+    lift_hold(register, "account:dsl", "P1", "concern closed")
+    erase(register, "account:admin", "P1")
+    actions = [e.action for e in register.audit.entries(limit=10_000)]
+    assert actions.count("hold.place") == 1 and actions.count("hold.lift") == 1
+    assert actions.count("person.erase") == 1
+
+
+def test_bad_requests_change_nothing(service):
+    register = service.register
+    before = export_text(register.store)
+    with pytest.raises(PrivacyError, match="no person NOBODY"):
+        erase(register, "account:admin", "NOBODY")
+    with pytest.raises(PrivacyError, match="your own person"):
+        erase(register, "account:T1", "T1", own_person_id="T1")
+    with pytest.raises(PrivacyError, match="reason"):
+        place_hold(register, "account:dsl", "P1", "  ")
+    assert export_text(register.store) == before
+
+
+def test_subject_access_redacts_others_unless_revealed_with_a_reason(service):
+    register = service.register
+    report = subject_access(register, "account:admin", "P1")
+    text = json.dumps(report.to_json())
+    assert report.person["person_id"] == "P1"
+    assert [c["channel"] for c in report.connections] == ["facebook"]
+    t1 = register.store.person("T1")
+    m1 = register.store.person("M1")
+    assert t1.family_name not in text and m1.family_name not in text
+    assert report.connections[0]["with"] == "a member of staff of School S1"
+    assert report.family[0]["relative"] == "a family member"
+    assert report.cases and report.cases[0]["outcome"] == "open"
+    revealed = subject_access(register, "account:admin", "P1",
+                              reveal={"M1": "the request came from the mother"})
+    assert m1.family_name in json.dumps(revealed.to_json())
+    [reveal] = register.audit.entries(action="subject_access.reveal")
+    assert reveal.details["reason"] == "the request came from the mother"
+    assert len(register.audit.entries(action="subject_access.make")) == 2
+
+
+def relreg(*args):
+    return subprocess.run([sys.executable, "-m", "api.cli", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True)
+
+
+def test_the_commands(tmp_path):
+    from graph.intake.exchange import write_folder
+    from tests.scenarios import school
+
+    data = tmp_path / "data"
+    write_folder(school().connect("T1", "P1").build(), tmp_path / "trust")
+    assert relreg("import", tmp_path / "trust", "--data", data).returncode == 0
+    preview = relreg("erase", "P1", "--data", data)
+    assert preview.returncode == 0 and "add --yes" in preview.stdout
+    unknown = relreg("erase", "NOBODY", "--yes", "--data", data)
+    assert unknown.returncode == 1 and "no person NOBODY" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    access = relreg("subject-access", "P1", "--out", tmp_path / "sar", "--data", data)
+    assert access.returncode == 0, access.stderr
+    page = (tmp_path / "sar" / "subject-access.html").read_text()
+    assert "<h1>What the relationship register holds about" in page
+    assert json.loads((tmp_path / "sar" / "subject-access.json").read_text())["person"]
+    assert relreg("hold", "place", "P1", "--reason", "concern", "--data", data).returncode == 0
+    held = relreg("erase", "P1", "--yes", "--data", data)
+    assert held.returncode == 1 and "held for safeguarding" in held.stderr
+    assert "P1" in relreg("hold", "list", "--data", data).stdout
+    assert relreg("hold", "lift", "P1", "--reason", "closed", "--data", data).returncode == 0
+    done = relreg("erase", "P1", "--yes", "--data", data)
+    assert done.returncode == 0, done.stderr
+    assert relreg("audit", "verify", "--data", data).returncode == 0
+    assert relreg("erase", "P1", "--data", data).returncode == 1
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def on_each_store(request, tmp_path, monkeypatch):
+    import api.auth
+    from graph.store.embedded import EmbeddedStore
+    from tests.api_world import FAST_HASHER, ServiceUnderTest
+
+    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    store = (request.getfixturevalue("neo4j_store") if request.param == "neo4j"
+             else EmbeddedStore(tmp_path / "data"))
+    served = ServiceUnderTest(tmp_path, store=store)
+    yield served
+    served.http.close()
+    served.register.close()
+
+
+def test_erasure_on_every_store(on_each_store):
+    register = on_each_store.register
+    made = on_each_store.post("T1", "/api/declarations",
+                              json={"counterpart_id": "M1", "basis": "family_member"})
+    assert made.status_code == 201
+    erase(register, "account:admin", "M1")
+    erase(register, "account:admin", "T1")
+    world = register.store.export_world()
+    assert not {"M1", "T1"} & world.people_involved()
+    assert world.people_involved() <= set(world.people)
+    assert "P1" in world.people, "the child stays; only the links to the erased go"
+    assert world.declarations == {} and "C1" not in world.connections
+    assert [e.outcome for e in register.audit.entries(action="person.erase")] == ["ok", "ok"]
+    assert register.cases.of_party("T1") == []
