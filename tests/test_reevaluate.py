@@ -62,11 +62,15 @@ def test_the_daily_run_resolves_a_case_when_an_ex_pupil_turns_18(tmp_path):
     stop = register.run_daily(check_every_seconds=0.05)
     try:
         today["date"] = dt.date(2026, 12, 15)
+        # Read under the register's lock, as the service does: between the daily run's
+        # state change and its history entry the case is not to be read.
         for _ in range(100):
-            if register.cases.get(x_case.finding_id).state == "resolved":
-                break
+            with register.lock:
+                if register.cases.get(x_case.finding_id).state == "resolved":
+                    break
             time.sleep(0.05)
-        case = register.cases.get(x_case.finding_id, with_history=True)
+        with register.lock:
+            case = register.cases.get(x_case.finding_id, with_history=True)
         assert case.state == "resolved"
         assert "re-evaluated as of 2026-12-15" in case.history[-1].reason
     finally:
