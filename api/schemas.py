@@ -423,7 +423,8 @@ class SchoolProfileUpdate(Strict):
 
 class SettingPublic(BaseModel):
     value: object
-    clause: str
+    clause: str | None  # the clause that states the value, or None for a register's default
+    default: str | None = None  # why the register takes the value, where no clause states it
 
 
 class ProfilePublic(BaseModel):

@@ -469,17 +469,18 @@ def restore(backup_file, data):
 
 @main.command()
 def profiles():
-    """List the shipped policy profiles, each value with the clause it comes from."""
+    """List the shipped policy profiles, each value with the clause that states it, or marked
+    as the register's default, with the reason, where no clause does."""
     for name in SHIPPED:
         profile = load_profile(name)
         out.print(f"[bold]{name}[/bold]: {profile.title}")
-        table = Table("setting", "value", "clause", box=None, padding=(0, 2))
+        table = Table("setting", "value", "from", box=None, padding=(0, 2))
         for setting in SETTING_NAMES:
             value = profile.settings[setting].value
             if isinstance(value, list):
                 value = ", ".join(value)
             table.add_row(setting, str(value).lower() if isinstance(value, bool) else str(value),
-                          profile.settings[setting].clause)
+                          profile.settings[setting].source)
         for rule, clauses in profile.rule_clauses.items():
             table.add_row(f"rule {rule}", "applies", "; ".join(clauses))
         out.print(table)

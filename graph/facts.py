@@ -146,11 +146,9 @@ class FactGraph:
         self.world.declarations[declaration.declaration_id] = declaration
         for person_id in (declaration.declarer_id, declaration.counterpart_id):
             self.declarations_of[person_id].append(declaration)
-        # A pending or accepted declaration of family gives a family basis, as a link would.
-        if (
-            declaration.basis is Basis.FAMILY_MEMBER
-            and declaration.status is not DeclarationStatus.REJECTED
-        ):
+        # A declaration of family gives a family basis, as a link would, from the day it is
+        # made until the day it is rejected, if it is: family_distances asks which hold on a date.
+        if declaration.basis is Basis.FAMILY_MEMBER:
             self._join_family(declaration.declarer_id, declaration.counterpart_id, declaration)
 
     def put_approach(self, report: ApproachReport) -> None:
@@ -214,12 +212,14 @@ class FactGraph:
             return self.schools_in_trust[school.trust_id]
         return [school_id]
 
-    def family_distances(self, person_id: str, degree: int, records_only: bool = False) -> dict[str, int]:
-        """Everyone joined to `person_id` by a path of at most `degree` family links, with
-        the length of the shortest path (the person themself at 0)."""
+    def family_distances(self, person_id: str, degree: int, as_of: dt.date | None = None,
+                         records_only: bool = False) -> dict[str, int]:
+        """Everyone joined to `person_id` by a path of at most `degree` family links that hold
+        on `as_of` (every link ever recorded or declared when it is None), with the length of
+        the shortest path (the person themself at 0)."""
         if person_id not in self.family:
             return {person_id: 0}
-        if not records_only:
+        if as_of is None and not records_only:
             return nx.single_source_shortest_path_length(self.family, person_id, cutoff=degree)
         # A breadth-first search by hand: networkx on a filtered subgraph view counts every
         # node of the whole graph on each call.
@@ -228,18 +228,14 @@ class FactGraph:
         for distance in range(1, degree + 1):
             reached = []
             for node in frontier:
-                for neighbour in self.family.adj[node]:
-                    if neighbour not in distances and self._is_recorded_link(node, neighbour):
+                for neighbour, data in self.family.adj[node].items():
+                    if neighbour not in distances and any(
+                        _link_holds(link, as_of, records_only) for link in data["links"]
+                    ):
                         distances[neighbour] = distance
                         reached.append(neighbour)
             frontier = reached
         return distances
-
-    def _is_recorded_link(self, a: str, b: str) -> bool:
-        return any(
-            isinstance(link, FamilyLink) and link.source is LinkSource.RECORDS
-            for link in self.family[a][b]["links"]
-        )
 
     def connections_between(self, a: str, b: str, as_of: dt.date) -> list[Connection]:
         if not self.connections.has_edge(a, b):
@@ -254,12 +250,22 @@ class FactGraph:
     def connected(self, a: str, b: str, as_of: dt.date) -> bool:
         return bool(self.connections_between(a, b, as_of))
 
-    def declarations_between(self, a: str, others: Iterable[str]) -> list[Declaration]:
+    def declarations_between(self, a: str, others: Iterable[str],
+                             as_of: dt.date | None = None) -> list[Declaration]:
+        """The declarations between `a` and any of `others` (made by `as_of`, if given)."""
         others = set(others)
         return [
             d for d in self.declarations_of.get(a, ())
             if (d.counterpart_id if d.declarer_id == a else d.declarer_id) in others
+            and (as_of is None or d.declared_on <= as_of)
         ]
+
+    def is_employee(self, person_id: str, school_id: str, on: dt.date) -> bool:
+        """Whether `person_id` is on the staff of `school_id` on `on`."""
+        return any(
+            m.school_id == school_id and m.role is Role.STAFF and m.active_on(on)
+            for m in self.memberships_of.get(person_id, ())
+        )
 
     def holders_of(self, school_id: str, positions: Iterable[Position], on: dt.date) -> list[str]:
         positions = set(positions)
@@ -282,3 +288,15 @@ class FactGraph:
         """Whether `person_id` is, on `on`, the parent of a current pupil of one of `schools`."""
         schools = list(schools)
         return any(self.is_current_pupil(child, on, schools) for child in self.children_of.get(person_id, ()))
+
+
+def _link_holds(link: FamilyLink | Declaration, as_of: dt.date | None, records_only: bool) -> bool:
+    """Whether a family link or a declaration of family joins two people on `as_of`."""
+    if isinstance(link, FamilyLink):
+        return link.source is LinkSource.RECORDS or not records_only
+    if records_only:
+        return False
+    if as_of is None:
+        return True
+    status = link.status_on(as_of)
+    return status is not None and status is not DeclarationStatus.REJECTED

@@ -113,6 +113,10 @@ class Severity(enum.StrEnum):
 _SEVERITY_RANK = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
 
 
+BIRTH_DATE_FORMS = ("write it as YYYY-MM-DD (2012-02-15), or as YYYY-MM (2012-02) or YYYY (2012) "
+                    "when only the month or the year is known")
+
+
 @dataclass(frozen=True, slots=True)
 class BirthDate:
     """A date of birth that may be partial: a year, a year and month, or a full date."""
@@ -131,12 +135,12 @@ class BirthDate:
         parts = text.split("-")
         if (not 1 <= len(parts) <= 3 or len(parts[0]) != 4
                 or any(len(p) != 2 for p in parts[1:]) or not all(p.isdigit() for p in parts)):
-            raise ValueError(f"{text!r} is not a date of birth (YYYY, YYYY-MM or YYYY-MM-DD)")
+            raise ValueError(f"{text!r} is not a date of birth: {BIRTH_DATE_FORMS}")
         numbers = [int(p) for p in parts]
         try:
             dt.date(numbers[0], *(numbers[1:] + [1, 1])[:2])
         except ValueError:
-            raise ValueError(f"{text!r} is not a date that exists (YYYY-MM-DD)") from None
+            raise ValueError(f"{text!r} is not a date that exists: {BIRTH_DATE_FORMS}") from None
         return cls(*numbers)
 
     def __str__(self) -> str:
@@ -272,6 +276,15 @@ class Declaration:
     status: DeclarationStatus
     decided_by: str | None
     decided_on: dt.date | None
+
+    def status_on(self, on: dt.date) -> DeclarationStatus | None:
+        """What the declaration is on `on`: None before it was made, pending until the day
+        it was decided (or for good, when no decision date is recorded), then its decision."""
+        if self.declared_on > on:
+            return None
+        if self.decided_on is None or self.decided_on > on:
+            return DeclarationStatus.PENDING
+        return self.status
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,8 +47,16 @@ class ProfileError(ValueError):
 
 @dataclass(frozen=True)
 class Setting:
+    """A profile value and where it comes from: the clause that says it or, where no clause
+    of the policy does, the reason the register takes it as its default."""
+
     value: object
-    clause: str
+    clause: str | None
+    default: str | None = None  # the reason, for a register's default
+
+    @property
+    def source(self) -> str:
+        return self.clause if self.clause is not None else f"register's default: {self.default}"
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,7 @@ class Profile:
     review_days: int
     approach_window_days: int
     account_admin_authorisers: frozenset[Position]
+    declaration_approvers: tuple[Position, ...]  # whose acceptance makes a relationship open
     rule_clauses: dict[str, tuple[str, ...]]  # rule id -> clauses; a rule absent does not apply
     clause_texts: dict[str, str]
     settings: dict[str, Setting]  # every value above with the clause it comes from
@@ -89,6 +98,7 @@ SETTING_NAMES = (
     "review_days",
     "approach_window_days",
     "account_admin_authorisers",
+    "declaration_approvers",
 )
 
 
@@ -125,9 +135,12 @@ def _profile_from(data: dict) -> Profile:
     settings = {}
     for name in SETTING_NAMES:
         entry = data[name]
-        if entry["clause"] not in clause_texts:
+        if ("clause" in entry) == ("default" in entry):
+            raise ValueError(f"{name}: give either the clause that states the value or, where no "
+                             f"clause does, default = \"the reason for the register's default\"")
+        if "clause" in entry and entry["clause"] not in clause_texts:
             raise ValueError(f"{name}: clause {entry['clause']!r} has no text in [clauses]")
-        settings[name] = Setting(entry["value"], entry["clause"])
+        settings[name] = Setting(entry["value"], entry.get("clause"), entry.get("default"))
     rule_clauses = {}
     for rule, clauses in data["rules"].items():
         if rule not in RULE_IDS:
@@ -163,6 +176,8 @@ def _profile_from(data: dict) -> Profile:
         account_admin_authorisers=frozenset(
             Position(p) for p in value("account_admin_authorisers")
         ),
+        declaration_approvers=tuple(sorted(
+            {Position(p) for p in value("declaration_approvers")}, key=list(Position).index)),
         rule_clauses=rule_clauses,
         clause_texts=clause_texts,
         settings=settings,

@@ -1,6 +1,6 @@
-"""Who reviews a finding: the school's senior leaders, less anyone recused, up the chain
-(chair of governors, then the trust's chief executive) when none is left; the DSL is
-notified of high-severity findings about a child, with the same recusal."""
+"""Who reviews a finding: the school's senior leaders, less anyone recused; where none is
+left, up the chain (the trust's leaders, then the chair of governors), saying why; the DSL
+is notified of high-severity findings about a child, with the same recusal."""
 
 from __future__ import annotations
 
@@ -11,21 +11,32 @@ from graph.facts import FactGraph
 from graph.model import FRIEND_BASES, DeclarationStatus, Position, Recusal
 
 REVIEWER_POSITIONS = (Position.HEADTEACHER, Position.SENIOR_LEADER)
+# Where a finding goes when no one before is free to review it, and how that is said.
+CHAIN = ("the school's senior leaders", "the trust's leaders", "the chair of governors",
+         "the designated safeguarding lead")
 
 
 def recusal_reason(facts: FactGraph, reviewer: str, parties: Sequence[str], degree: int,
                    as_of: dt.date) -> str | None:
-    """Why `reviewer` may not review a finding about `parties`, or None if they may."""
+    """Why `reviewer` may not review a finding about `parties` as of `as_of`, or None if
+    they may: a party, family of a party, a friend (declared, pending or accepted) of a party
+    or of a party's family, or connected with a party."""
     if reviewer in parties:
         return "party to the finding"
-    family = facts.family_distances(reviewer, degree)
+    circles = {party: facts.family_distances(party, degree, as_of) for party in parties}
     for party in parties:
-        if party in family:
+        if reviewer in circles[party]:
             return f"family of {party}"
     for party in parties:
-        for declaration in facts.declarations_between(reviewer, [party]):
-            if declaration.basis in FRIEND_BASES and declaration.status is not DeclarationStatus.REJECTED:
-                return f"friend of {party}"
+        friends = {
+            d.counterpart_id if d.declarer_id == reviewer else d.declarer_id
+            for d in facts.declarations_between(reviewer, circles[party], as_of)
+            if d.basis in FRIEND_BASES and d.status_on(as_of) is not DeclarationStatus.REJECTED
+        }
+        if party in friends:
+            return f"friend of {party}"
+        if friends:
+            return f"friend of the family of {party}"
     for party in parties:
         if facts.connected(reviewer, party, as_of):
             return f"connected to {party}"
@@ -33,8 +44,9 @@ def recusal_reason(facts: FactGraph, reviewer: str, parties: Sequence[str], degr
 
 
 def route(facts: FactGraph, school_id: str, parties: Sequence[str], as_of: dt.date,
-          notify_dsl: bool) -> tuple[tuple[str, ...], tuple[Recusal, ...]]:
-    """(route_to, recused) for a finding about `parties` at `school_id`."""
+          notify_dsl: bool) -> tuple[tuple[str, ...], tuple[Recusal, ...], str | None]:
+    """(route_to, recused, why it went up the chain or None) for a finding about `parties`
+    at `school_id`."""
     degree = facts.profile_of(school_id).family_degree
     route_to: list[str] = []
     recused: list[Recusal] = []
@@ -55,18 +67,33 @@ def route(facts: FactGraph, school_id: str, parties: Sequence[str], as_of: dt.da
 
     chain = [
         facts.holders_of(school_id, REVIEWER_POSITIONS, as_of),
+        trust_leaders(facts, school_id, as_of),
         facts.holders_of(school_id, [Position.CHAIR_OF_GOVERNORS], as_of),
-        trust_ceos(facts, school_id, as_of),
+        facts.holders_of(school_id, [Position.DSL], as_of),
     ]
-    for candidates in chain:
+    why = None
+    for level, candidates in enumerate(chain):
         if consider(candidates):
+            if level > 0:
+                why = escalation([len(c) for c in chain], level)
             break
+    else:
+        why = escalation([len(c) for c in chain], len(chain))
     if notify_dsl:
         consider(facts.holders_of(school_id, [Position.DSL], as_of))
-    return tuple(route_to), tuple(recused)
+    return tuple(route_to), tuple(recused), why
 
 
-def trust_ceos(facts: FactGraph, school_id: str, as_of: dt.date) -> list[str]:
+def escalation(sizes: list[int], level: int) -> str:
+    """Why a finding went to `CHAIN[level]` (or to no one, past the end of the chain), given
+    how many people each level of the chain had."""
+    goes = f"It goes to {CHAIN[level]}" if level < len(CHAIN) else "No one is left to review it"
+    passed = "; ".join(f"{CHAIN[i]}: {'all recused' if sizes[i] else 'none in post'}"
+                       for i in range(level))
+    return f"{goes} ({passed})."
+
+
+def trust_leaders(facts: FactGraph, school_id: str, as_of: dt.date) -> list[str]:
     trust_id = facts.world.schools[school_id].trust_id
     if not trust_id:
         return []

@@ -31,7 +31,7 @@ from graph.model import (
     Severity,
 )
 from graph.profiles import ParentContact, Profile
-from graph.routing import route
+from graph.routing import REVIEWER_POSITIONS, route
 
 SEVERITY = {
     "pupil-contact": Severity.HIGH,
@@ -55,13 +55,13 @@ def finding_id(rule: str, school_id: str, adult_id: str | None, counterpart_id: 
 
 @dataclass(frozen=True)
 class Ties:
-    """What joins an adult to a person, apart from the connection itself."""
+    """What joins an adult to a person on a date, apart from the connection itself."""
 
     family: bool  # a path of family links within the profile's degree
     family_in_records: bool  # such a path made of the school's own records
     friend: bool  # a pending or accepted friendship with the person or their family
     other_declared: bool  # a pending or accepted declaration of another basis
-    accepted: bool  # an accepted declaration covers it
+    accepted: bool  # a declaration accepted by someone the profile names covers it
 
     def open_and_transparent(self, profile: Profile) -> bool:
         return self.accepted or (
@@ -69,22 +69,32 @@ class Ties:
         )
 
 
-def ties_between(facts: FactGraph, adult: str, other: str, degree: int) -> Ties:
-    circle = facts.family_distances(other, degree)
+def ties_between(facts: FactGraph, adult: str, other: str, school_id: str, as_of: dt.date) -> Ties:
+    """The ties between `adult` and `other` as of `as_of`, as the profile of `school_id` reads
+    them: declarations count from the day they were made, and a decision from its day; an
+    acceptance counts only when it was decided by someone who held one of the profile's
+    `declaration_approvers` positions at the school on that day."""
+    profile = facts.profile_of(school_id)
+    circle = facts.family_distances(other, profile.family_degree, as_of)
     family = adult in circle
-    declarations = facts.declarations_between(adult, circle)
-    live = [d for d in declarations if d.status is not DeclarationStatus.REJECTED]
+    declarations = facts.declarations_between(adult, circle, as_of)
+    live = [d for d in declarations if d.status_on(as_of) is not DeclarationStatus.REJECTED]
 
     def about_other(d) -> bool:
         return other in (d.declarer_id, d.counterpart_id)
 
+    def accepted_by_approver(d) -> bool:
+        return d.status_on(as_of) is DeclarationStatus.ACCEPTED and d.decided_by in facts.holders_of(
+            school_id, profile.declaration_approvers, d.decided_on)
+
     return Ties(
         family=family,
-        family_in_records=family and adult in facts.family_distances(other, degree, records_only=True),
+        family_in_records=family and adult in facts.family_distances(
+            other, profile.family_degree, as_of, records_only=True),
         friend=any(d.basis in FRIEND_BASES for d in live),
         other_declared=any(d.basis is Basis.OTHER and about_other(d) for d in live),
         accepted=any(
-            d.status is DeclarationStatus.ACCEPTED and (about_other(d) or d.basis is not Basis.OTHER)
+            accepted_by_approver(d) and (about_other(d) or d.basis is not Basis.OTHER)
             for d in declarations
         ),
     )
@@ -111,6 +121,8 @@ class Evaluation:
             self._add(self._approach_findings(*pair))
         for account_id in facts.world.school_accounts:
             self._add(self._account_findings(account_id))
+        for school_id in facts.world.schools:
+            self._add(self._school_findings(school_id))
         return self
 
     def refresh(self, people: Iterable[str], accounts: Iterable[str] = ()) -> None:
@@ -119,12 +131,12 @@ class Evaluation:
         for admin_account, admins in self.facts.admins_of.items():
             if any(a.person_id in people or a.authorised_by in people for a in admins):
                 accounts.add(admin_account)
-        stale = set().union(*(self._involving.get(key, ()) for key in people | accounts))
+        schools = {m.school_id for p in people for m in self.facts.memberships_of.get(p, ())}
+        stale = set().union(*(self._involving.get(key, ()) for key in people | accounts | schools))
         for stale_id in stale:
             finding = self.findings.pop(stale_id)
-            for key in (finding.adult_id, finding.counterpart_id, finding.account_id):
-                if key is not None:
-                    self._involving[key].discard(stale_id)
+            for key in _keys(finding):
+                self._involving[key].discard(stale_id)
         pairs = {
             frozenset((p, q))
             for p in people if p in self.facts.connections
@@ -142,6 +154,8 @@ class Evaluation:
         for account_id in accounts:
             if account_id in self.facts.world.school_accounts:
                 self._add(self._account_findings(account_id))
+        for school_id in schools:
+            self._add(self._school_findings(school_id))
 
     def sorted(self) -> list[Finding]:
         return sorted(self.findings.values(), key=Finding.sort_key)
@@ -153,9 +167,8 @@ class Evaluation:
     def _add(self, findings: Iterable[Finding]) -> None:
         for finding in findings:
             self.findings[finding.id] = finding
-            for key in (finding.adult_id, finding.counterpart_id, finding.account_id):
-                if key is not None:
-                    self._involving[key].add(finding.id)
+            for key in _keys(finding):
+                self._involving[key].add(finding.id)
 
     # -- building findings -----------------------------------------------------------
 
@@ -166,7 +179,7 @@ class Evaluation:
         severity = SEVERITY[rule]
         parties = [p for p in (adult, counterpart) if p is not None]
         notify = notify_dsl or (severity is Severity.HIGH and rule in ABOUT_A_CHILD)
-        route_to, recused = route(self.facts, school_id, parties, self.as_of, notify)
+        route_to, recused, why = route(self.facts, school_id, parties, self.as_of, notify)
         return Finding(
             id=finding_id(rule, school_id, adult, counterpart, account, detail),
             rule=rule,
@@ -180,7 +193,7 @@ class Evaluation:
             clauses=self.facts.profile_of(school_id).clauses(rule),
             route_to=route_to,
             recused=recused,
-            explanation=explanation,
+            explanation=explanation if why is None else f"{explanation} {why}",
         )
 
     # -- pupil-contact, ex-pupil-contact, parent-contact, declaration-required ------------
@@ -193,35 +206,33 @@ class Evaluation:
 
     def _adult_findings(self, adult: str, other: str, connections: list[Connection]) -> list[Finding]:
         facts, as_of = self.facts, self.as_of
-        bound = [
+        # Every covered membership the adult holds or has held: "have, or have had".
+        covered = [
             m for m in facts.memberships_of.get(adult, ())
-            if m.role is not Role.PUPIL and m.active_on(as_of)
-            and m.role in facts.profile_of(m.school_id).covered_roles
+            if m.role is not Role.PUPIL and m.role in facts.profile_of(m.school_id).covered_roles
         ]
-        if not bound:
+        # The policy binds the adult where they are covered on the day.
+        bound_at = sorted({m.school_id for m in covered if m.active_on(as_of)})
+        if not bound_at:
             return []
         pupil_memberships = facts.pupil_memberships(other)
         if not pupil_memberships and other not in facts.children_of:
             return []
-        ties_by_degree: dict[int, Ties] = {}
         # (rule, school) -> connections; one finding each, whatever led to it
         found: dict[tuple[str, str], list[Connection]] = defaultdict(list)
-        for school_id in sorted({m.school_id for m in bound}):
+        for school_id in bound_at:
             profile = facts.profile_of(school_id)
-            if profile.family_degree not in ties_by_degree:
-                ties_by_degree[profile.family_degree] = ties_between(
-                    facts, adult, other, profile.family_degree
-                )
-            ties = ties_by_degree[profile.family_degree]
-            here = [m for m in bound if m.school_id == school_id]
+            ties = ties_between(facts, adult, other, school_id, as_of)
             scope = facts.schools_in_scope(school_id)
-            rule = self._pupil_rule(here, pupil_memberships, scope, other, profile)
+            taught_in_scope = [m for m in covered if m.school_id in scope]
+            rule = self._pupil_rule(taught_in_scope, pupil_memberships, scope, other, profile)
             if rule is not None:
+                # A pupil or ex-pupil of theirs is never "solely" a parent to them.
                 if not (ties.family or ties.friend):
                     found[(rule, school_id)] += connections
                 elif not ties.open_and_transparent(profile) and profile.applies("declaration-required"):
                     found[("declaration-required", school_id)] += connections
-            if profile.applies("parent-contact") and facts.is_parent_at(other, scope, as_of):
+            elif profile.applies("parent-contact") and facts.is_parent_at(other, scope, as_of):
                 channels = profile.parent_contact_channels
                 relevant = [c for c in connections if channels is None or c.channel in channels]
                 if relevant:
@@ -235,8 +246,10 @@ class Evaluation:
 
     def _pupil_rule(self, adult_memberships: list[Membership], pupil_memberships: list[Membership],
                     scope: list[str], pupil: str, profile: Profile) -> str | None:
-        """pupil-contact or ex-pupil-contact if the adult has (had) a staff/pupil relationship
-        with `pupil` that the profile forbids without another basis; else None."""
+        """pupil-contact or ex-pupil-contact if the adult has, or has had, a staff/pupil
+        relationship with `pupil` (any of their covered memberships in scope overlapped one of
+        the pupil's in scope on some day up to the evaluation date) that the profile forbids
+        without another basis; else None."""
         as_of = self.as_of
         taught = any(
             p.school_id in scope and m.overlaps(p, as_of)
@@ -292,7 +305,8 @@ class Evaluation:
         )
         channels = sorted({c.channel for c in connections})
         school = self.facts.world.schools[school_id].name
-        explanation = explain_contact(rule, adult, other, channels, school, advisory)
+        explanation = explain_contact(rule, adult, other, channels, school, advisory,
+                                      approval_needed(profile))
         return self._finding(rule, school_id, adult=adult, counterpart=other,
                              connections=connections, advisory=advisory, explanation=explanation)
 
@@ -321,6 +335,17 @@ class Evaluation:
                 ))
         return findings
 
+    def _school_findings(self, school_id: str) -> list[Finding]:
+        """A school where no one holds a senior leader's position has no one to review its
+        findings: they go up the chain, and the gap is a finding of its own."""
+        facts = self.facts
+        if facts.holders_of(school_id, REVIEWER_POSITIONS, self.as_of) \
+                or not facts.profile_of(school_id).applies("data-quality"):
+            return []
+        school = facts.world.schools[school_id].name
+        return [self._finding("data-quality", school_id, detail="no_leaders",
+                              explanation=explain_no_leaders(school))]
+
     # -- approach-reported --------------------------------------------------------------
 
     def _approach_findings(self, adult: str, pupil: str) -> list[Finding]:
@@ -341,7 +366,8 @@ class Evaluation:
         for school_id in schools:
             window = facts.profile_of(school_id).approach_window_days
             since = as_of - dt.timedelta(days=window)
-            recent = [r for r in facts.approaches_from.get(pupil, ()) if since < r.occurred_on <= as_of]
+            recent = [r for r in facts.approaches_from.get(pupil, ())
+                      if since < r.occurred_on <= as_of and r.reported_on <= as_of]
             repeated = len(recent) >= 3
             findings.append(self._finding(
                 "approach-reported", school_id, adult=adult, counterpart=pupil,
@@ -362,6 +388,9 @@ class Evaluation:
             a for a in facts.admins_of.get(account_id, ())
             if a.authorised_on is None or a.authorised_on <= as_of
         ]
+        # "Authorised personnel" are employees: only current staff of the school count.
+        not_employed = sorted(a.person_id for a in admins
+                              if not facts.is_employee(a.person_id, account.school_id, as_of))
         authorisers = profile.account_admin_authorisers
         unauthorised = [
             (admin.person_id, admin.authorised_by)
@@ -369,18 +398,33 @@ class Evaluation:
             if admin.authorised_by not in facts.holders_of(
                 account.school_id, authorisers, admin.authorised_on or as_of)
         ]
-        if len(admins) >= 2 and not unauthorised:
+        counted = len(admins) - len(not_employed)
+        if counted >= 2 and not unauthorised:
             return []
         return [self._finding(
             "school-account-oversight", account.school_id, account=account_id,
-            explanation=explain_account(account, len(admins), unauthorised, authorisers),
+            explanation=explain_account(account, counted, not_employed, unauthorised, authorisers),
         )]
 
 
 # -- explanations: one sentence a senior leader can read, shared by every store ---------------
 
+def approval_needed(profile: Profile) -> str:
+    """Who may accept a declaration under the profile, as a senior leader reads it."""
+    return " or ".join(POSITION_NAMES[p] for p in profile.declaration_approvers)
+
+
+POSITION_NAMES = {
+    "headteacher": "the headteacher",
+    "senior_leader": "a senior leader",
+    "dsl": "the designated safeguarding lead",
+    "chair_of_governors": "the chair of governors",
+    "trust_ceo": "the trust's chief executive",
+}
+
+
 def explain_contact(rule: str, adult: str, other: str, channels: Iterable[str], school: str,
-                    advisory: bool) -> str:
+                    advisory: bool, approvers: str) -> str:
     on = ", ".join(sorted(channels))
     sentence = {
         "pupil-contact": f"{adult} is connected with {other} ({on}), a current pupil they have a "
@@ -392,9 +436,12 @@ def explain_contact(rule: str, adult: str, other: str, channels: Iterable[str], 
         "parent-contact": f"{adult} is connected with {other} ({on}), whose only relationship "
                           f"with them is as the parent of a pupil at {school}",
         "declaration-required": f"{adult} is connected with {other} ({on}) at {school} through a "
-                                f"family or friend relationship that is not yet declared and "
-                                f"accepted",
+                                f"relationship that is not yet declared and accepted by "
+                                f"{approvers} of {school}",
     }[rule]
+    if rule == "parent-contact":
+        sentence += (f"; only another relationship, declared and accepted by {approvers} of "
+                     f"{school}, would permit it")
     if advisory:
         sentence += "; only the other person follows, so the adult should block them and may " \
                     "report an approach"
@@ -404,6 +451,11 @@ def explain_contact(rule: str, adult: str, other: str, channels: Iterable[str], 
 def explain_missing_birth_date(person_id: str) -> str:
     return (f"{person_id}, a pupil or ex-pupil, has no date of birth, so they count as under 18 "
             f"until it is recorded.")
+
+
+def explain_no_leaders(school: str) -> str:
+    return (f"No one holds the headteacher's or a senior leader's position at {school} on this "
+            f"date, so its findings go up the chain until one is recorded.")
 
 
 def explain_membership_dates(person_id: str, membership: Membership) -> str:
@@ -418,15 +470,24 @@ def explain_approaches(adult: str, pupil: str, open_reports: int, recent: int, w
     return sentence + "."
 
 
-def explain_account(account: SchoolAccount, admins: int,
+def explain_account(account: SchoolAccount, admins: int, not_employed: Iterable[str],
                     unauthorised: list[tuple[str, str | None]], authorisers: Iterable[str]) -> str:
     problems = []
     if admins < 2:
-        problems.append(f"has {admins} authorised administrator(s), fewer than two")
+        problems.append(f"has {admins} authorised administrator(s) on its staff, fewer than two")
+    for person_id in not_employed:
+        problems.append(f"{person_id} is not on the school's staff now, so does not count")
     for person_id, authorised_by in unauthorised:
         problems.append(f"{person_id} was authorised by {authorised_by or 'no one recorded'}, "
                         f"who is not {' or '.join(sorted(authorisers))}")
     return f"School account {account.handle} ({account.channel}) " + "; ".join(problems) + "."
+
+
+def _keys(finding: Finding) -> list[str]:
+    """What a finding is filed under for refreshing: its people and account, or its school
+    when it names none."""
+    keys = [k for k in (finding.adult_id, finding.counterpart_id, finding.account_id) if k is not None]
+    return keys or [finding.school_id]
 
 
 def evaluate(facts: FactGraph, as_of: dt.date) -> list[Finding]:

@@ -83,21 +83,22 @@ class WorldBuilder:
         return self
 
     def declare(self, declarer: str, counterpart: str, basis: str, status: str = "pending",
-                decided_by: str | None = None, declaration_id: str | None = None) -> WorldBuilder:
+                decided_by: str | None = None, declaration_id: str | None = None,
+                declared_on: str = "2026-02-01", decided_on: str = "2026-02-10") -> WorldBuilder:
         declaration_id = declaration_id or f"D{next(self._ids)}"
         decided = status != "pending"
         self.world.declarations[declaration_id] = Declaration(
-            declaration_id, declarer, counterpart, Basis(basis), "", d("2026-02-01"),
+            declaration_id, declarer, counterpart, Basis(basis), "", d(declared_on),
             DeclarationStatus(status), decided_by if decided else None,
-            d("2026-02-10") if decided else None,
+            d(decided_on) if decided else None,
         )
         return self
 
     def approach(self, adult: str, pupil: str, occurred: str = "2026-11-01", status: str = "open",
-                 report_id: str | None = None) -> WorldBuilder:
+                 report_id: str | None = None, reported: str | None = None) -> WorldBuilder:
         report_id = report_id or f"R{next(self._ids)}"
         self.world.approaches[report_id] = ApproachReport(
-            report_id, adult, pupil, "instagram", d(occurred), d(occurred), "asked to follow",
+            report_id, adult, pupil, "instagram", d(occurred), d(reported or occurred), "asked to follow",
             ApproachStatus(status),
         )
         return self

@@ -26,16 +26,18 @@ class Scenario:
     as_of: dt.date
     expected: tuple[str, ...]
     routes: dict[str, tuple[list[str], list[tuple[str, str]]]] = field(default_factory=dict)
+    explains: dict[str, str] = field(default_factory=dict)  # summary -> words its explanation says
 
 
 SCENARIOS: list[Scenario] = []
 
 
-def scenario(*expected: str, as_of: str | dt.date = AS_OF, routes=None):
+def scenario(*expected: str, as_of: str | dt.date = AS_OF, routes=None, explains=None):
     def register(build):
         SCENARIOS.append(Scenario(
             build.__name__, (build.__doc__ or "").strip(), build,
             as_of if isinstance(as_of, dt.date) else d(as_of), tuple(sorted(expected)), routes or {},
+            explains or {},
         ))
         return build
     return register
@@ -350,13 +352,14 @@ def all_leaders_recused_goes_to_chair():
 
 @scenario("pupil-contact S1 T1 P1", "pupil-contact S1 H1 P1",
           routes={"pupil-contact S1 T1 P1": (["CEO", "D1"], [("H1", "connected to P1"),
-                                                          ("L1", "family of T1"),
-                                                          ("G1", "family of P1")])})
+                                                          ("L1", "family of T1")])})
 def chain_up_to_trust_ceo():
-    """Trap: leaders and the chair all recused: the trust's chief executive reviews.
-    The headteacher's own connection with the pupil is a finding of its own."""
+    """Trap: the school's leaders are all recused: the finding goes up to the trust's
+    leaders (its chief executive) before the chair of governors, who is family of the
+    pupil anyway. The headteacher's own connection with the pupil is a finding of its own."""
     builder = school_with_leaders(trust="TR1").pupil("P1").family("M1", "parent", "P1")
-    builder.school("S2", "ninestiles", "TR1").staff("CEO", "S2", position="trust_ceo")
+    add_leaders(builder.school("S2", "ninestiles", "TR1"), "S2", prefix="B")
+    builder.staff("CEO", "S2", position="trust_ceo")
     return (builder.connect("H1", "P1", channel="instagram").family("L1", "spouse", "T1")
             .family("G1", "grandparent", "P1").connect("T1", "P1").build())
 
@@ -459,3 +462,263 @@ def membership_ends_before_it_starts():
 def pupil_without_birth_date():
     """A pupil with no date of birth is a data-quality finding even with no connection."""
     return school_with_leaders().pupil("P9", born=None).build()
+
+
+# -- everything as of the evaluation date ------------------------------------------------------
+
+@scenario("pupil-contact S1 T1 P1")
+def declaration_made_after_as_of():
+    """Trap: the teacher declared the friendship with the pupil's mother after the evaluation
+    date: on that date no declaration existed, so there was no basis."""
+    return (school().declare("T1", "M1", "family_friend", declared_on="2026-12-01")
+            .connect("T1", "P1").build())
+
+
+@scenario("declaration-required S1 T1 P1")
+def declaration_accepted_after_as_of_was_pending():
+    """Trap: the friendship was accepted after the evaluation date: on that date it was still
+    pending, a basis but not yet open and transparent."""
+    return (school().declare("T1", "M1", "family_friend", "accepted", "H1", decided_on="2026-12-01")
+            .connect("T1", "P1").build())
+
+
+@scenario("declaration-required S1 T1 P1")
+def declaration_rejected_after_as_of_was_pending():
+    """Trap: a declaration rejected after the evaluation date was pending on it, so it still
+    gave a basis that day."""
+    return (school().declare("T1", "P1", "family_member", "rejected", "H1", decided_on="2026-12-01")
+            .connect("T1", "P1").build())
+
+
+@scenario("pupil-contact S1 T1 P1")
+def family_member_declaration_rejected_before_as_of():
+    """Trap: once rejected, a declaration of family gives no family path at all."""
+    return school().declare("T1", "P1", "family_member", "rejected", "H1").connect("T1", "P1").build()
+
+
+@scenario("pupil-contact S1 T1 P1")
+def family_member_declaration_made_after_as_of():
+    """Trap: a declaration of family made after the evaluation date draws no family path on it."""
+    return (school().declare("T1", "M1", "family_member", declared_on="2026-12-01")
+            .connect("T1", "P1").build())
+
+
+@scenario("approach-reported S1 T1 P1", routes={"approach-reported S1 T1 P1": (["H1", "L1"], [])})
+def approach_reported_after_as_of_does_not_count():
+    """Trap: three approaches fell in the window, but one was reported only after the
+    evaluation date: on that date two were known, so the DSL is not told."""
+    return (school().approach("T1", "P1", "2026-11-01").approach("T1", "P1", "2026-11-10", "reviewed")
+            .approach("T1", "P1", "2026-11-20", "reviewed", reported="2026-11-25").build())
+
+
+@scenario("school-account-oversight S1 - - account=A1")
+def account_admin_authorised_after_as_of():
+    """Trap: the second administrator was authorised after the evaluation date: on that date
+    the account had one (mowbray 5.2.4)."""
+    return (school("mowbray").account("A1").admin("A1", "T1", "H1")
+            .admin("A1", "L1", "H1", on="2026-12-01").build())
+
+
+# -- "have, or have had" --------------------------------------------------------------------
+
+@scenario("ex-pupil-contact S1 T9 X9")
+def rehired_teacher_bound_by_past_relationship():
+    """ninestiles 8.3 "have, or have had": the teacher taught the child in an earlier spell at
+    the school, left, and was rehired after the child left; that past staff/pupil
+    relationship still binds them while the ex-pupil is under 18."""
+    return (school_with_leaders().staff("T9", start="2016-09-01", end="2019-07-20")
+            .staff("T9", start="2024-09-01")
+            .pupil("X9", start="2017-09-01", end="2023-07-20", born="2010-05-05")
+            .connect("T9", "X9").build())
+
+
+@scenario("pupil-contact S1 T9 P1")
+def rehired_teacher_and_pupil_they_taught_before():
+    """The same rehired teacher and a current pupil they taught in the earlier spell: a
+    staff/pupil relationship they have had."""
+    return (school_with_leaders().staff("T9", start="2016-09-01", end="2019-07-20")
+            .staff("T9", start="2026-09-01").pupil("P1", start="2018-09-01")
+            .connect("T9", "P1").build())
+
+
+@scenario("ex-pupil-contact S2 T9 X9")
+def mowbray_ex_pupil_taught_at_another_school_of_the_trust():
+    """mowbray 1 and 6.5.3: 'school' is the wider trust. The teacher taught the child at S1,
+    moved to S2 of the same trust and is still covered there, so stays bound to the
+    ex-pupil; the finding arises where the teacher now works."""
+    builder = school_with_leaders("mowbray", trust="TR1").school("S2", "mowbray", "TR1")
+    return (add_leaders(builder, "S2", prefix="B")
+            .staff("T9", "S1", start="2016-09-01", end="2022-08-31").staff("T9", "S2", start="2022-09-01")
+            .pupil("X9", "S1", start="2016-09-01", end="2024-07-20", born="2010-05-05")
+            .connect("T9", "X9").build())
+
+
+@scenario()
+def ninestiles_ex_pupil_taught_at_another_school_of_the_trust():
+    """Trap: the same move under ninestiles, whose relationship is with the pupils of the
+    teacher's own school: nothing binds the teacher at S2 to an ex-pupil of S1."""
+    builder = school_with_leaders("ninestiles", trust="TR1").school("S2", "ninestiles", "TR1")
+    return (add_leaders(builder, "S2", prefix="B")
+            .staff("T9", "S1", start="2016-09-01", end="2022-08-31").staff("T9", "S2", start="2022-09-01")
+            .pupil("X9", "S1", start="2016-09-01", end="2024-07-20", born="2010-05-05")
+            .connect("T9", "X9").build())
+
+
+# -- "and nothing else" ---------------------------------------------------------------------
+
+@scenario("ex-pupil-contact S1 T1 X1")
+def parent_who_is_also_the_teachers_ex_pupil():
+    """ninestiles 8.4 "solely": a 17-year-old ex-pupil the teacher taught is now the parent of
+    a current pupil. The ex-pupil finding speaks; there is no second, parent finding."""
+    return (ex_pupil().pupil("P2", start="2026-09-01", born="2022-01-01")
+            .family("X1", "parent", "P2").build())
+
+
+@scenario("declaration-required S1 T1 X1")
+def parent_who_is_the_teachers_ex_pupil_and_family():
+    """Trap: that ex-pupil parent is also the teacher's niece by a declared link: the pupil side
+    asks for a declaration, once, and no parent finding is added."""
+    return (ex_pupil().pupil("P2", start="2026-09-01", born="2022-01-01")
+            .family("X1", "parent", "P2").family("T1", "sibling", "Z1")
+            .family("Z1", "parent", "X1", source="declared").build())
+
+
+@scenario("parent-contact S1 T1 X1")
+def parent_who_is_an_adult_ex_pupil():
+    """Near miss: an ex-pupil aged 25 whom no ex-pupil rule protects any more is, for this
+    teacher, the parent of a current pupil and nothing the rules protect: parent-contact."""
+    return (school_with_leaders().pupil("X1", start="2008-09-01", end="2019-07-20", born="2001-03-01")
+            .pupil("P2").family("X1", "parent", "P2").connect("T1", "X1").build())
+
+
+# -- approval by the person the policy names -------------------------------------------------
+
+@scenario("declaration-required S1 T1 M1",
+          explains={"declaration-required S1 T1 M1": "the headteacher or the chair of governors"})
+def aspire_parent_contact_accepted_by_a_senior_leader():
+    """aspire c: the reason must be "established by the principal or chair of governors". A
+    senior leader's acceptance does not lift it; the finding says who may."""
+    return school("aspire").declare("T1", "M1", "other", "accepted", "L1").connect("T1", "M1").build()
+
+
+@scenario()
+def aspire_parent_contact_accepted_by_the_chair():
+    """aspire c: the chair of governors may establish the reason."""
+    return school("aspire").declare("T1", "M1", "other", "accepted", "G1").connect("T1", "M1").build()
+
+
+@scenario("declaration-required S1 T1 M1")
+def aspire_acceptance_by_someone_not_yet_headteacher():
+    """Trap: the person who accepted became headteacher only after the day they decided it;
+    on the decision date they held no position aspire c names."""
+    return (school("aspire").staff("H9", position="headteacher", start="2026-09-01")
+            .declare("T1", "M1", "other", "accepted", "H9").connect("T1", "M1").build())
+
+
+@scenario("declaration-required S1 T1 P1",
+          explains={"declaration-required S1 T1 P1": "accepted by the headteacher of"})
+def mowbray_family_friend_accepted_by_a_senior_leader():
+    """mowbray 6.5.4: the relationship must be reported to the Headteacher; a senior leader's
+    acceptance leaves it still to be declared to the headteacher."""
+    return (school("mowbray").declare("T1", "M1", "family_friend", "accepted", "L1")
+            .connect("T1", "P1").build())
+
+
+@scenario()
+def ninestiles_family_friend_accepted_by_a_senior_leader():
+    """ninestiles 8.3.1: relationships are reported to senior leaders, so a senior leader's
+    acceptance makes it open and transparent."""
+    return school().declare("T1", "M1", "family_friend", "accepted", "L1").connect("T1", "P1").build()
+
+
+# -- authorised personnel are current employees ----------------------------------------------
+
+@scenario("school-account-oversight S1 - - account=A1",
+          explains={"school-account-oversight S1 - - account=A1": "T9 is not on the school's staff"})
+def account_admin_who_has_left():
+    """mowbray 5.2.4 and the policy's definition: authorised personnel are employees. One of
+    the two administrators has left the school, so only one counts."""
+    return (school("mowbray").staff("T9", start="2019-09-01", end="2026-07-31").account("A1")
+            .admin("A1", "T1", "H1").admin("A1", "T9", "H1").build())
+
+
+@scenario("school-account-oversight S1 - - account=A1")
+def account_admin_who_is_a_volunteer():
+    """Trap: a volunteer is no employee, however authorised."""
+    return (school("mowbray").member("V1", "S1", "volunteer").account("A1")
+            .admin("A1", "T1", "H1").admin("A1", "V1", "H1").build())
+
+
+@scenario()
+def account_with_two_employees_and_a_volunteer():
+    """Two employees oversee the account; a third, a volunteer, does not take that away."""
+    return (school("mowbray").member("V1", "S1", "volunteer").account("A1")
+            .admin("A1", "T1", "H1").admin("A1", "L1", "H1").admin("A1", "V1", "H1").build())
+
+
+# -- recusal through the graph, never routed to nobody ----------------------------------------
+
+@scenario("pupil-contact S1 T1 P1",
+          routes={"pupil-contact S1 T1 P1": (["H1", "D1"], [("L1", "friend of the family of P1")])})
+def reviewer_who_is_a_friend_of_the_pupils_mother():
+    """Trap: the senior leader declared a friendship with the pupil's mother (pending): a
+    friend of a party's family is recused too."""
+    return school().declare("L1", "M1", "family_friend").connect("T1", "P1").build()
+
+
+@scenario("pupil-contact S1 T1 P1",
+          routes={"pupil-contact S1 T1 P1": (["H1", "L1", "D1"], [])})
+def reviewer_friendship_declared_after_as_of():
+    """Trap: the senior leader's friendship with the mother was declared after the evaluation
+    date: on it they were free to review."""
+    return (school().declare("L1", "M1", "family_friend", declared_on="2026-12-01")
+            .connect("T1", "P1").build())
+
+
+@scenario("pupil-contact S1 T1 P1", "data-quality S1 - -",
+          routes={"pupil-contact S1 T1 P1": (["G1", "D1"], [])},
+          explains={"pupil-contact S1 T1 P1": "It goes to the chair of governors (the school's "
+                                              "senior leaders: none in post; the trust's "
+                                              "leaders: none in post)."})
+def school_with_no_leaders():
+    """A school where no one holds the headteacher's or a senior leader's position: the
+    finding goes to the chair of governors, saying why, and the gap is a data-quality
+    finding of its own."""
+    return (WorldBuilder().school("S1", "ninestiles").staff("D1", position="dsl", start="2014-09-01")
+            .member("G1", "S1", "governor", position="chair_of_governors", start="2015-09-01")
+            .staff("T1", start="2018-09-01").pupil("P1").family("M1", "parent", "P1")
+            .connect("T1", "P1").build())
+
+
+@scenario("parent-contact S1 T1 M1", "data-quality S1 - -",
+          routes={"parent-contact S1 T1 M1": (["D1"], [("G1", "family of M1")])},
+          explains={"parent-contact S1 T1 M1": "It goes to the designated safeguarding lead"})
+def last_resort_is_the_dsl():
+    """Trap: no leaders, no trust, and the chair is the parent's sister: the finding still goes
+    to someone, the school's DSL, rather than to no one."""
+    return (WorldBuilder().school("S1", "ninestiles").staff("D1", position="dsl", start="2014-09-01")
+            .member("G1", "S1", "governor", position="chair_of_governors", start="2015-09-01")
+            .staff("T1", start="2018-09-01").pupil("P1").family("M1", "parent", "P1")
+            .family("G1", "sibling", "M1").connect("T1", "M1").build())
+
+
+# -- direction, per profile --------------------------------------------------------------
+
+@scenario("pupil-contact S1 T1 P1")
+def millfields_pupil_follows_teacher_is_not_advisory():
+    """millfields "never friend a pupil": whoever made the connection, it is forbidden, so a
+    connection only the pupil made is not advisory there."""
+    return school("millfields").connect("P1", "T1", direction="outbound").build()
+
+
+@scenario("pupil-contact S1 T1 P1")
+def aspire_pupil_follows_teacher_is_not_advisory():
+    """aspire c: the same connection only the pupil made is not advisory under aspire."""
+    return school("aspire").connect("P1", "T1", direction="outbound").build()
+
+
+@scenario("pupil-contact S1 T1 P1 advisory")
+def great_chart_pupil_follows_teacher_is_advisory():
+    """great-chart staff may not follow or engage with pupils; a pupil following a teacher who
+    does not follow back is advisory: the teacher should block them."""
+    return school("great-chart").connect("P1", "T1", direction="outbound").build()

@@ -193,7 +193,10 @@ def test_profiles_are_listed_with_their_clauses(service):
     assert [p["name"] for p in profiles] == ["ninestiles", "millfields", "aspire",
                                              "great-chart", "mowbray"]
     mowbray = service.get("T1", "/api/profiles/mowbray").json()
-    assert mowbray["settings"]["ex_pupil_age_limit"] == {"value": 18, "clause": "mowbray 6.5.3"}
+    assert mowbray["settings"]["ex_pupil_age_limit"] == {"value": 18, "clause": "mowbray 6.5.3",
+                                                         "default": None}
+    assert mowbray["settings"]["review_days"]["clause"] is None
+    assert "school week" in mowbray["settings"]["review_days"]["default"]
     assert service.get("T1", "/api/profiles/nowhere").status_code == 404
 
 
@@ -238,7 +241,9 @@ def test_a_bad_import_is_rejected_whole_with_line_precise_problems(service, tmp_
                             files={"file": ("s1.zip", zipped(tmp_path / "folder"))})
     assert rejected.status_code == 422
     assert [p["msg"] for p in rejected.json()["detail"]] == [
-        "people.csv:2: date_of_birth: '2015-02-30' is not a date that exists (YYYY-MM-DD)"]
+        "people.csv:2: date_of_birth: '2015-02-30' is not a date that exists: "
+        "write it as YYYY-MM-DD (2012-02-15), or as YYYY-MM (2012-02) or YYYY (2012) when "
+        "only the month or the year is known"]
     assert rejected.json()["detail"][0]["loc"] == ["body", "file"]
     assert service.get("admin", "/api/people/T6").status_code == 404, "nothing was imported"
 

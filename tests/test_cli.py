@@ -78,6 +78,15 @@ def test_profiles_list_each_value_with_its_clause():
     assert "ex_pupil_age_limit" in listing and "mowbray 6.5.3" in listing
 
 
+def test_profiles_mark_the_registers_defaults_apart_from_clauses():
+    """A value no policy states (a review window in school days, the approach-count window)
+    is shown as the register's default with its reason, not dressed as a clause."""
+    listing = " ".join(relreg("profiles").stdout.split())
+    assert "review_days 5 register's default: the policy asks for prompt handling" in listing
+    assert "approach_window_days 30 register's default:" in listing
+    assert "declaration_approvers headteacher, chair_of_governors aspire c" in listing
+
+
 def test_long_work_shows_progress_on_a_terminal(trust, tmp_path):
     """Trap: the same command that is silent when piped must show its progress to a person
     at a terminal."""

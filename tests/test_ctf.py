@@ -206,7 +206,9 @@ def test_every_problem_is_listed_with_its_line(tmp_path):
     second_pupil = line_of(make_upn(1), first_pupil + 1) - 1
     assert problems_of(path) == [
         f"roll.xml:{line_of(bad_upn.upn)}: Pupil/UPN: '{bad_upn.upn}' is not a UPN: its check letter is wrong",
-        f"roll.xml:{line_of('2014-02-30')}: Pupil/DOB: '2014-02-30' is not a date that exists (YYYY-MM-DD)",
+        f"roll.xml:{line_of('2014-02-30')}: Pupil/DOB: '2014-02-30' is not a date that exists: "
+        "write it as YYYY-MM-DD (2012-02-15), or as YYYY-MM (2012-02) or YYYY (2012) when "
+        "only the month or the year is known",
         f"roll.xml:{second_pupil}: Pupil/UPN: {make_upn(1)} appears twice (first on line {first_pupil})",
     ]
 

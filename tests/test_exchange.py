@@ -44,7 +44,9 @@ def test_every_problem_is_listed_with_file_line_and_column(folder):
     edit(folder, "connections.csv", ",mutual,", ",sideways,")
     assert problems_of(folder) == [
         f"people.csv:{line_of(folder, 'people.csv', '2015-02-30')}: date_of_birth: "
-        "'2015-02-30' is not a date that exists (YYYY-MM-DD)",
+        "'2015-02-30' is not a date that exists: "
+        "write it as YYYY-MM-DD (2012-02-15), or as YYYY-MM (2012-02) or YYYY (2012) when "
+        "only the month or the year is known",
         f"memberships.csv:{line_of(folder, 'memberships.csv', 'pupill')}: role: "
         "'pupill' is not one of staff, governor, volunteer, contractor, visitor, pupil",
         f"connections.csv:2: direction: 'sideways' is not one of outbound, inbound, mutual",

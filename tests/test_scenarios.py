@@ -17,6 +17,8 @@ def check(scenario, findings):
         finding = by_summary[name]
         assert list(finding.route_to) == route_to
         assert [(r.person_id, r.reason) for r in finding.recused] == recused
+    for name, words in scenario.explains.items():
+        assert words in by_summary[name].explanation, scenario.trap
     for finding in findings:
         assert finding.clauses, f"{summary(finding)} cites no clause"
         assert finding.explanation.endswith(".")

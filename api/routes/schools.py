@@ -60,7 +60,7 @@ def _profile(name: str) -> ProfilePublic:
     profile = load_profile(name)
     return ProfilePublic(
         name=profile.name, title=profile.title,
-        settings={key: SettingPublic(value=s.value, clause=s.clause)
+        settings={key: SettingPublic(value=s.value, clause=s.clause, default=s.default)
                   for key, s in profile.settings.items()},
         rules={rule: list(clauses) for rule, clauses in profile.rule_clauses.items()},
         clause_texts=profile.clause_texts)

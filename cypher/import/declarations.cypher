@@ -3,9 +3,10 @@
 // returns: none
 // Add or replace declarations (rows of declarations.csv):
 // (:Person)-[:DECLARES]->(:Declaration)-[:ABOUT]->(:Person).
-// A pending or accepted declaration of a family member also draws a family edge between
-// the two people, as a family link would (graph/facts.py), marked with its declaration_id
-// so that it follows the declaration when that is replaced.
+// A declaration of a family member also draws a family edge between the two people, as a
+// family link would (graph/facts.py), marked with its declaration_id so that it follows the
+// declaration when that is replaced, and with the days it holds from (declared_on) and, if
+// it was rejected, until (rejected_on): a rule asks which edges hold on its date.
 
 UNWIND $rows AS row
 MATCH (declarer:Person {person_id: row.declarer_id})
@@ -28,5 +29,8 @@ CALL (row) {
 }
 CREATE (declarer)-[:DECLARES]->(declaration)-[:ABOUT]->(counterpart)
 WITH row, declarer, counterpart
-WHERE row.basis = 'family_member' AND row.status <> 'rejected' AND declarer <> counterpart
-CREATE (declarer)-[:IS_RELATIVE_OF {declaration_id: row.declaration_id}]->(counterpart)
+WHERE row.basis = 'family_member' AND declarer <> counterpart
+CREATE (declarer)-[:IS_RELATIVE_OF {
+  declaration_id: row.declaration_id, declared_on: row.declared_on,
+  rejected_on: CASE WHEN row.status = 'rejected' THEN row.decided_on END
+}]->(counterpart)

@@ -1,18 +1,21 @@
 // query: route
 // parameters: $findings, $as_of, $profiles, $reviewer_positions, $friend_bases
-// returns: key, route_to, recused
-// Who reviews each finding of $findings (maps of key, school_id, parties, notify_dsl): the
-// school's headteacher and senior leaders less anyone recused; where none is left, the
-// chair of governors; then the trust's chief executive. With notify_dsl the school's DSL
-// is told too, with the same recusal. A reviewer is recused, with the first reason that
-// applies, as a party to the finding, as family of a party (within the profile's degree),
-// as a declared friend of one (pending or accepted), or as connected to one by $as_of;
-// each person is considered once. The networkx twin is graph/routing.py.
+// returns: key, route_to, recused, level, sizes
+// Who reviews each finding of $findings (maps of key, school_id, parties, notify_dsl), level
+// by level: 0 the school's headteacher and senior leaders, 1 the trust's leaders (its chief
+// executive), 2 the chair of governors, 3 the school's DSL; the first level where someone
+// may review ends the chain. With notify_dsl the school's DSL is told too (level 4). A
+// reviewer is recused, with the first reason that applies, as a party to the finding, as
+// family of a party (within the profile's degree, by family edges that hold on $as_of), as
+// a friend (declared by $as_of, pending or accepted) of a party or of a party's family, or
+// as connected to one by $as_of; each person is considered once. `level` is where the chain
+// ended (4 when no one could review) and `sizes` how many people each of levels 0-3 had,
+// which graph.routing.escalation turns into the reason it went up. The networkx twin is
+// graph/routing.py.
 
 UNWIND $findings AS finding
 MATCH (school:School {school_id: finding.school_id})
 OPTIONAL MATCH (school)-[:PART_OF]->(trust:Trust)
-// Candidates by level: 0 leaders, 1 chair of governors, 2 trust chief executive, 3 DSL.
 // (A membership's school_id is part of its key, and indexed with its position.)
 OPTIONAL CALL (finding, school, trust) {
   MATCH (reviewer:Person)-[:HOLDS]->(held:Membership {school_id: school.school_id})
@@ -20,21 +23,26 @@ OPTIONAL CALL (finding, school, trust) {
     AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
   RETURN 0 AS level, reviewer
   UNION
-  MATCH (reviewer:Person)-[:HOLDS]->(held:Membership {school_id: school.school_id})
-  WHERE held.position = 'chair_of_governors'
-    AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
-  RETURN 1 AS level, reviewer
-  UNION
   MATCH (trust)<-[:PART_OF]-(in_trust:School)
   MATCH (reviewer:Person)-[:HOLDS]->(held:Membership {school_id: in_trust.school_id})
   WHERE held.position = 'trust_ceo'
     AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
+  RETURN 1 AS level, reviewer
+  UNION
+  MATCH (reviewer:Person)-[:HOLDS]->(held:Membership {school_id: school.school_id})
+  WHERE held.position = 'chair_of_governors'
+    AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
   RETURN 2 AS level, reviewer
+  UNION
+  MATCH (reviewer:Person)-[:HOLDS]->(held:Membership {school_id: school.school_id})
+  WHERE held.position = 'dsl'
+    AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
+  RETURN 3 AS level, reviewer
   UNION
   MATCH (reviewer:Person)-[:HOLDS]->(held:Membership {school_id: school.school_id})
   WHERE finding.notify_dsl AND held.position = 'dsl'
     AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
-  RETURN 3 AS level, reviewer
+  RETURN 4 AS level, reviewer
 }
 WITH finding, school, level, reviewer, $profiles[school.school_id].family_degree AS degree
 // Why the reviewer may not review, or null.
@@ -45,14 +53,34 @@ WITH finding, level, reviewer,
        ELSE coalesce(
          head([party IN finding.parties WHERE EXISTS {
            MATCH (party_node:Person {person_id: party})
-           MATCH path = SHORTEST 1 (reviewer)-[:IS_RELATIVE_OF]-*(party_node)
+           MATCH path = SHORTEST 1 (reviewer)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(party_node)
            WHERE length(path) <= degree
          } | 'family of ' + party]),
-         head([party IN finding.parties WHERE EXISTS {
-           MATCH (reviewer)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-
-                 (:Person {person_id: party})
-           WHERE declaration.basis IN $friend_bases AND declaration.status <> 'rejected'
-         } | 'friend of ' + party]),
+         head([friendship IN [party IN finding.parties | {
+             party: party,
+             // a live friendship declared with the party themself ...
+             direct: EXISTS {
+               MATCH (reviewer)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-
+                     (:Person {person_id: party})
+               WHERE declaration.basis IN $friend_bases AND declaration.declared_on <= $as_of
+                 AND NOT coalesce(declaration.status = 'rejected'
+                                  AND declaration.decided_on <= $as_of, false)
+             },
+             // ... or with anyone of their family
+             family: EXISTS {
+               MATCH (party_node:Person {person_id: party})
+               MATCH (reviewer)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-
+                     (friend:Person)
+               WHERE declaration.basis IN $friend_bases AND declaration.declared_on <= $as_of
+                 AND NOT coalesce(declaration.status = 'rejected'
+                                  AND declaration.decided_on <= $as_of, false)
+                 AND EXISTS {
+                   MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(party_node)
+                   WHERE length(path) <= degree
+                 }
+             }}] WHERE friendship.direct OR friendship.family
+           | CASE WHEN friendship.direct THEN 'friend of ' + friendship.party
+                  ELSE 'friend of the family of ' + friendship.party END]),
          head([party IN finding.parties WHERE EXISTS {
            MATCH (reviewer)-[connection:CONNECTS_WITH]-(:Person {person_id: party})
            WHERE connection.first_seen IS NULL OR connection.first_seen <= $as_of
@@ -63,12 +91,12 @@ WITH finding,
      collect(CASE WHEN reviewer IS NOT NULL
                   THEN {level: level, person_id: reviewer.person_id, reason: reason} END)
        AS candidates
-// Level by level, each person once: the first level where someone may review ends the
-// chain; the DSL (level 3) is considered whatever happened before.
-WITH finding, reduce(
-  routing = {route_to: [], recused: [], taken: false}, level IN range(0, 3) |
-  CASE WHEN level < 3 AND routing.taken THEN routing
-  ELSE reduce(state = routing{.*, taken: false},
+// Level by level, each person once: the first of levels 0-3 where someone may review ends
+// the chain; the DSL's notice (level 4) is considered whatever happened before.
+WITH finding, candidates, reduce(
+  routing = {route_to: [], recused: [], taken: false, level: 4}, level IN range(0, 4) |
+  CASE WHEN level < 4 AND routing.taken THEN routing
+  ELSE head([state IN [reduce(state = routing{.*, taken: false},
               candidate IN [c IN candidates WHERE c.level = level] |
     CASE
       WHEN candidate.person_id IN state.route_to THEN state{.*, taken: true}
@@ -77,6 +105,8 @@ WITH finding, reduce(
         THEN state{.*, route_to: state.route_to + candidate.person_id, taken: true}
       ELSE state{.*, recused: state.recused
                               + [{person_id: candidate.person_id, reason: candidate.reason}]}
-    END)
+    END)] | CASE WHEN level < 4 AND state.taken THEN state{.*, level: level} ELSE state END])
   END) AS routing
-RETURN finding.key AS key, routing.route_to AS route_to, routing.recused AS recused
+RETURN finding.key AS key, routing.route_to AS route_to, routing.recused AS recused,
+       routing.level AS level,
+       [level IN range(0, 3) | size([c IN candidates WHERE c.level = level])] AS sizes

@@ -6,7 +6,7 @@
 // An adult reported approaches from a pupil or ex-pupil and no one has reviewed them yet:
 // one finding at each school where the adult holds an active covered membership. Three or
 // more approaches from the same pupil within the profile's window (by any adult, reviewed
-// or not) also tell the DSL. The networkx twin is Evaluation._approach_findings in
+// or not, reported by $as_of) also tell the DSL. The networkx twin is Evaluation._approach_findings in
 // graph/rules.py.
 
 MATCH (adult:Person)-[:REPORTS]->(:ApproachReport)-[:FROM]->(pupil:Person)
@@ -30,6 +30,7 @@ WITH DISTINCT adult, pupil, open_reports, school,
 WITH adult, pupil, open_reports, school, window_days, COUNT {
   MATCH (report:ApproachReport)-[:FROM]->(pupil)
   WHERE $as_of - duration({days: window_days}) < report.occurred_on <= $as_of
+    AND report.reported_on <= $as_of
 } AS recent
 RETURN 'approach-reported' AS rule, school.school_id AS school_id, adult.person_id AS adult_id,
        pupil.person_id AS counterpart_id, null AS account_id, [] AS connection_ids,

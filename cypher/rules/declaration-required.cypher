@@ -5,9 +5,10 @@
 // returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, channels, school_name
 // A relationship permits the connection but it is not yet open and transparent. Either
 // (pupil side) the adult and a pupil or ex-pupil whom pupil-contact or ex-pupil-contact
-// would protect are family or friends, or (parent side) the adult and the parent of a
-// current pupil have a basis the profile's parent_contact accepts; and no accepted
-// declaration covers it (a family path in the school's own records covers itself where
+// would protect are family or friends, or (parent side, for someone who is no such pupil
+// or ex-pupil) the adult and the parent of a current pupil have a basis the profile's
+// parent_contact accepts; and no declaration accepted by an approver the profile names
+// covers it (a family path in the school's own records covers itself where
 // the profile says so). One finding for each adult, counterpart and school, over the
 // connections of both sides. The networkx twin is Evaluation._adult_findings and
 // Evaluation._parent_rule in graph/rules.py.
@@ -27,24 +28,36 @@ WITH adult, other, connections, school, bound, $profiles[school.school_id] AS pr
 WHERE 'declaration-required' IN profile.rules
   AND bound.role <> 'pupil' AND bound.role IN profile.covered_roles
   AND bound.start_date <= $as_of AND (bound.end_date IS NULL OR bound.end_date >= $as_of)
-WITH adult, other, connections, school, profile, collect(bound) AS bound
+WITH DISTINCT adult, other, connections, school, profile
 
 // The schools whose pupils and parents count: the school itself, or every school of its trust.
 OPTIONAL MATCH (school)-[:PART_OF]->(trust:Trust)
-WITH adult, other, connections, school, profile, bound,
+WITH adult, other, connections, school, profile,
      CASE WHEN profile.scope = 'trust' AND trust IS NOT NULL
           THEN COLLECT { MATCH (trust)<-[:PART_OF]-(in_trust:School) RETURN in_trust }
           ELSE [school] END AS scope
+// Every covered membership the adult holds or has held in scope: "have, or have had".
+WITH adult, other, connections, school, profile, scope,
+     COLLECT {
+       MATCH (adult)-[:HOLDS]->(held:Membership)-[:AT]->(held_at:School)
+       WHERE held_at IN scope AND held.role <> 'pupil'
+         AND held.role IN $profiles[held_at.school_id].covered_roles
+       RETURN held
+     } AS covered
 
 // What the pupil side needs: a staff/pupil relationship (a pupil membership in scope that
-// overlapped a bound one by $as_of; a bound membership is active on $as_of, so
-// Membership.overlaps comes to this), and whether the other is a pupil anywhere on $as_of.
+// overlapped a covered one on some day up to $as_of), and whether the other is a pupil
+// anywhere on $as_of.
 WITH adult, other, connections, school, profile, scope,
      EXISTS {
        MATCH (other)-[:HOLDS]->(taught:Membership {role: 'pupil'})-[:AT]->(taught_at:School)
        WHERE taught_at IN scope
-         AND taught.start_date <= $as_of AND taught.start_date <= coalesce(taught.end_date, $as_of)
-         AND any(held IN bound WHERE held.start_date <= coalesce(taught.end_date, $as_of))
+         AND any(held IN covered WHERE
+          held.start_date <= $as_of AND taught.start_date <= $as_of
+          AND held.start_date <= coalesce(held.end_date, $as_of)
+          AND held.start_date <= coalesce(taught.end_date, $as_of)
+          AND taught.start_date <= coalesce(held.end_date, $as_of)
+          AND taught.start_date <= coalesce(taught.end_date, $as_of))
      } AS taught,
      EXISTS {
        MATCH (other)-[:HOLDS]->(current:Membership {role: 'pupil'})
@@ -88,7 +101,7 @@ WITH adult, other, connections, school, profile, scope, relevant, parent_here,
                                OR age < profile.ex_pupil_age_limit) END AS protected_pupil,
      // family: a path of family edges within the profile's degree
      EXISTS {
-       MATCH path = SHORTEST 1 (adult)-[:IS_RELATIVE_OF]-*(other)
+       MATCH path = SHORTEST 1 (adult)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(other)
        WHERE length(path) <= profile.family_degree
      } AS family,
      // a family path made of the school's own records alone
@@ -99,23 +112,36 @@ WITH adult, other, connections, school, profile, scope, relevant, parent_here,
      // a live friendship declared with the other or anyone of their family
      EXISTS {
        MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(friend:Person)
-       WHERE declaration.basis IN $friend_bases AND declaration.status <> 'rejected'
+       WHERE declaration.basis IN $friend_bases AND declaration.declared_on <= $as_of
+         AND NOT coalesce(declaration.status = 'rejected' AND declaration.decided_on <= $as_of, false)
          AND EXISTS {
-           MATCH path = SHORTEST 1 (friend)-[:IS_RELATIVE_OF]-*(other)
+           MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(other)
            WHERE length(path) <= profile.family_degree
          }
      } AS friend,
      // a live declaration of another basis between the two
      EXISTS {
        MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(other)
-       WHERE declaration.basis = 'other' AND declaration.status <> 'rejected'
+       WHERE declaration.basis = 'other' AND declaration.declared_on <= $as_of
+         AND NOT coalesce(declaration.status = 'rejected' AND declaration.decided_on <= $as_of, false)
      } AS other_declared,
-     // an accepted declaration with the other, or of family or friendship with their family
+     // a declaration with the other, or of family or friendship with their family, accepted
+     // by $as_of by someone who held one of the profile's declaration_approvers positions at
+     // the school on the day they decided it
      EXISTS {
        MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(declared:Person)
-       WHERE declaration.status = 'accepted' AND (declared = other OR declaration.basis <> 'other')
+       WHERE declaration.status = 'accepted' AND declaration.declared_on <= $as_of
+         AND declaration.decided_on <= $as_of
+         AND (declared = other OR declaration.basis <> 'other')
          AND EXISTS {
-           MATCH path = SHORTEST 1 (declared)-[:IS_RELATIVE_OF]-*(other)
+           MATCH (:Person {person_id: declaration.decided_by})-[:HOLDS]->(approver:Membership)
+                 -[:AT]->(school)
+           WHERE approver.position IN profile.declaration_approvers
+             AND approver.start_date <= declaration.decided_on
+             AND (approver.end_date IS NULL OR approver.end_date >= declaration.decided_on)
+         }
+         AND EXISTS {
+           MATCH path = SHORTEST 1 (declared)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(other)
            WHERE length(path) <= profile.family_degree
          }
      } AS accepted,
@@ -141,7 +167,8 @@ WITH adult, other, connections, school, profile, relevant, parent_here, protecte
        AS open_and_transparent
 WITH adult, other, connections, school, profile, relevant,
      protected_pupil AND family_or_friend AND NOT open_and_transparent AS pupil_side,
-     parent_here AND size(relevant) > 0 AND
+     // a pupil or ex-pupil of the adult is never "solely" a parent to them
+     parent_here AND NOT protected_pupil AND size(relevant) > 0 AND
        CASE profile.parent_contact
          WHEN 'approval' THEN (personal OR known_to_school OR co_parent) AND NOT accepted
          ELSE (personal OR co_parent) AND NOT open_and_transparent

@@ -27,22 +27,34 @@ WITH adult, pupil, connections, school, bound, $profiles[school.school_id] AS pr
 WHERE 'ex-pupil-contact' IN profile.rules
   AND bound.role <> 'pupil' AND bound.role IN profile.covered_roles
   AND bound.start_date <= $as_of AND (bound.end_date IS NULL OR bound.end_date >= $as_of)
-WITH adult, pupil, connections, school, profile, collect(bound) AS bound
+WITH DISTINCT adult, pupil, connections, school, profile
 
 // The schools whose pupils count: the school itself, or every school of its trust.
 OPTIONAL MATCH (school)-[:PART_OF]->(trust:Trust)
-WITH adult, pupil, connections, school, profile, bound,
+WITH adult, pupil, connections, school, profile,
      CASE WHEN profile.scope = 'trust' AND trust IS NOT NULL
           THEN COLLECT { MATCH (trust)<-[:PART_OF]-(in_trust:School) RETURN in_trust }
           ELSE [school] END AS scope
+// Every covered membership the adult holds or has held in scope: "have, or have had".
+WITH adult, pupil, connections, school, profile, scope,
+     COLLECT {
+       MATCH (adult)-[:HOLDS]->(held:Membership)-[:AT]->(held_at:School)
+       WHERE held_at IN scope AND held.role <> 'pupil'
+         AND held.role IN $profiles[held_at.school_id].covered_roles
+       RETURN held
+     } AS covered
 
-// A staff/pupil relationship: a pupil membership in scope that overlapped a bound one by
-// $as_of. A bound membership is active on $as_of, so Membership.overlaps comes to this.
+// A staff/pupil relationship: a pupil membership in scope that overlapped a covered one
+// on some day up to $as_of (Membership.overlaps).
 WHERE EXISTS {
   MATCH (pupil)-[:HOLDS]->(taught:Membership {role: 'pupil'})-[:AT]->(taught_at:School)
   WHERE taught_at IN scope
-    AND taught.start_date <= $as_of AND taught.start_date <= coalesce(taught.end_date, $as_of)
-    AND any(held IN bound WHERE held.start_date <= coalesce(taught.end_date, $as_of))
+    AND any(held IN covered WHERE
+          held.start_date <= $as_of AND taught.start_date <= $as_of
+          AND held.start_date <= coalesce(held.end_date, $as_of)
+          AND held.start_date <= coalesce(taught.end_date, $as_of)
+          AND taught.start_date <= coalesce(held.end_date, $as_of)
+          AND taught.start_date <= coalesce(taught.end_date, $as_of))
 }
 
 // Age on $as_of the UK way (BirthDate.age_on): a partial date of birth takes the latest
@@ -66,15 +78,16 @@ WITH adult, pupil, connections, school, profile, age
 WHERE (profile.ex_pupil_age_limit IS NULL OR age IS NULL OR age < profile.ex_pupil_age_limit)
 // Not family: no path of family edges within the profile's degree ...
 AND NOT EXISTS {
-  MATCH path = SHORTEST 1 (adult)-[:IS_RELATIVE_OF]-*(pupil)
+  MATCH path = SHORTEST 1 (adult)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(pupil)
   WHERE length(path) <= profile.family_degree
 }
 // ... and not friends: no live friendship declared with the ex-pupil or anyone of their family.
 AND NOT EXISTS {
   MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(friend:Person)
-  WHERE declaration.basis IN $friend_bases AND declaration.status <> 'rejected'
+  WHERE declaration.basis IN $friend_bases AND declaration.declared_on <= $as_of
+         AND NOT coalesce(declaration.status = 'rejected' AND declaration.decided_on <= $as_of, false)
     AND EXISTS {
-      MATCH path = SHORTEST 1 (friend)-[:IS_RELATIVE_OF]-*(pupil)
+      MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(pupil)
       WHERE length(path) <= profile.family_degree
     }
 }

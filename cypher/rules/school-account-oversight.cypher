@@ -2,8 +2,9 @@
 // severity: medium
 // clauses: great-chart accounts; mowbray 5.2.4; mowbray 6.2.1
 // parameters: $as_of, $profiles, $people
-// returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, handle, channel, admins, unauthorised, authorisers
-// An official school account has fewer than two administrators authorised by $as_of, or
+// returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, handle, channel, admins, not_employed, unauthorised, authorisers
+// An official school account has fewer than two administrators authorised by $as_of who are
+// on the school's staff that day (authorised personnel are employees), or
 // one authorised by someone who held none of the profile's account_admin_authorisers
 // positions at the school on the day (on $as_of when the day is not known). A finding
 // about an account names no person, so there is none when $people asks for findings
@@ -19,6 +20,11 @@ WITH account, school, profile, COLLECT {
   RETURN {
     person_id: admin.person_id,
     authorised_by: administers.authorised_by,
+    // authorised personnel are employees: on the school's staff on $as_of
+    employee: EXISTS {
+      MATCH (admin)-[:HOLDS]->(job:Membership {role: 'staff'})-[:AT]->(school)
+      WHERE job.start_date <= $as_of AND (job.end_date IS NULL OR job.end_date >= $as_of)
+    },
     authorised: EXISTS {
       MATCH (:Person {person_id: administers.authorised_by})-[:HOLDS]->(held:Membership)
             -[:AT]->(school)
@@ -29,11 +35,14 @@ WITH account, school, profile, COLLECT {
   ORDER BY entry.person_id
 } AS admins
 WITH account, school, profile, admins,
+     [entry IN admins WHERE NOT entry.employee | entry.person_id] AS not_employed,
      [entry IN admins WHERE NOT entry.authorised | [entry.person_id, entry.authorised_by]]
        AS unauthorised
-WHERE size(admins) < 2 OR size(unauthorised) > 0
+WITH account, school, profile, not_employed, unauthorised,
+     size(admins) - size(not_employed) AS counted
+WHERE counted < 2 OR size(unauthorised) > 0
 RETURN 'school-account-oversight' AS rule, school.school_id AS school_id, null AS adult_id,
        null AS counterpart_id, account.account_id AS account_id, [] AS connection_ids,
        false AS advisory, false AS notify_dsl,
-       account.handle AS handle, account.channel AS channel, size(admins) AS admins,
+       account.handle AS handle, account.channel AS channel, counted AS admins, not_employed,
        unauthorised, profile.account_admin_authorisers AS authorisers

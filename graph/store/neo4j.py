@@ -47,14 +47,16 @@ from graph.model import (
     World,
 )
 from graph.profiles import RULE_IDS, Profile, load_profile
-from graph.routing import REVIEWER_POSITIONS
+from graph.routing import REVIEWER_POSITIONS, escalation
 from graph.rules import (
     SEVERITY,
+    approval_needed,
     explain_account,
     explain_approaches,
     explain_contact,
     explain_membership_dates,
     explain_missing_birth_date,
+    explain_no_leaders,
     finding_id,
 )
 from graph.store.base import Progress, Store, StoreError, sort_people, walk, world_among
@@ -108,6 +110,7 @@ def profile_parameter(profile: Profile) -> dict:
         "inbound_only_is_advisory": profile.inbound_only_is_advisory,
         "approach_window_days": profile.approach_window_days,
         "account_admin_authorisers": sorted(str(p) for p in profile.account_admin_authorisers),
+        "declaration_approvers": [str(p) for p in profile.declaration_approvers],
     }
 
 
@@ -421,18 +424,21 @@ def _finding(row: dict, routing: dict, profile: Profile) -> Finding:
         clauses=profile.clauses(rule),
         route_to=tuple(routing["route_to"]),
         recused=tuple(Recusal(r["person_id"], r["reason"]) for r in routing["recused"]),
-        explanation=_explanation(row),
+        explanation=_explanation(row, profile) + (
+            "" if routing["level"] == 0 else " " + escalation(routing["sizes"], routing["level"])),
     )
 
 
-def _explanation(row: dict) -> str:
+def _explanation(row: dict, profile: Profile) -> str:
     rule = row["rule"]
     if rule in CONTACT_RULES:
         return explain_contact(rule, row["adult_id"], row["counterpart_id"], set(row["channels"]),
-                               row["school_name"], row["advisory"])
+                               row["school_name"], row["advisory"], approval_needed(profile))
     if rule == "data-quality":
         if row["detail"] == "date_of_birth":
             return explain_missing_birth_date(row["counterpart_id"])
+        if row["detail"] == "no_leaders":
+            return explain_no_leaders(row["school_name"])
         membership = Membership(row["counterpart_id"], row["school_id"], Role(row["role"]), None,
                                 row["start_date"].to_native(), row["end_date"].to_native())
         return explain_membership_dates(row["counterpart_id"], membership)
@@ -442,5 +448,6 @@ def _explanation(row: dict) -> str:
     if rule == "school-account-oversight":
         account = SchoolAccount(row["account_id"], row["school_id"], row["channel"], row["handle"])
         unauthorised = [(person_id, authorised_by) for person_id, authorised_by in row["unauthorised"]]
-        return explain_account(account, row["admins"], unauthorised, row["authorisers"])
+        return explain_account(account, row["admins"], row["not_employed"], unauthorised,
+                               row["authorisers"])
     raise StoreError(f"no explanation for rule {rule!r}")

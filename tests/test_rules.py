@@ -1,0 +1,78 @@
+"""What a school reads about the rules outside the findings: the profiles' sources, the
+messages about dates of birth, and docs/rules.md kept in step with the profiles."""
+
+from pathlib import Path
+
+import pytest
+
+from graph.model import BirthDate
+from graph.profiles import PROFILE_DIR, SETTING_NAMES, SHIPPED, ProfileError, load_profile
+
+DOCS = Path(__file__).parent.parent / "docs" / "rules.md"
+
+
+@pytest.mark.parametrize("text", ["2012-13", "2012-02-30", "12/2012", "2012-2", "born 2012"])
+def test_a_bad_date_of_birth_says_which_forms_are_accepted(text):
+    with pytest.raises(ValueError) as error:
+        BirthDate.parse(text)
+    message = str(error.value)
+    assert repr(text) in message
+    for form in ("YYYY-MM-DD", "YYYY-MM (2012-02)", "YYYY (2012)"):
+        assert form in message
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_value_has_a_clause_with_text_or_a_reason_for_the_default(name):
+    profile = load_profile(name)
+    for setting in SETTING_NAMES:
+        source = profile.settings[setting]
+        assert (source.clause is None) != (source.default is None), setting
+        if source.clause is not None:
+            assert profile.clause_texts[source.clause], setting
+        else:
+            assert len(source.default) > 20, f"{setting}: say why the register takes the value"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_no_policy_states_a_review_window_or_an_approach_window(name):
+    """No policy gives a number of school days or an approach window: they are defaults."""
+    settings = load_profile(name).settings
+    assert settings["review_days"].clause is None
+    assert settings["approach_window_days"].clause is None
+
+
+def test_the_named_approvers_are_the_policies_own():
+    approvers = {name: [str(p) for p in load_profile(name).declaration_approvers] for name in SHIPPED}
+    assert approvers["aspire"] == ["headteacher", "chair_of_governors"]  # "principal or chair"
+    assert approvers["mowbray"] == ["headteacher"]  # "reported to the Headteacher"
+    assert approvers["ninestiles"] == ["headteacher", "senior_leader"]  # "to senior leaders"
+    assert load_profile("aspire").settings["declaration_approvers"].clause == "aspire c"
+
+
+def test_advisory_is_off_where_the_policy_forbids_the_connection_whoever_made_it():
+    assert not load_profile("millfields").inbound_only_is_advisory
+    assert not load_profile("aspire").inbound_only_is_advisory
+    assert load_profile("mowbray").inbound_only_is_advisory
+
+
+def test_a_profile_value_without_a_source_is_refused(tmp_path):
+    source = (PROFILE_DIR / "ninestiles.toml").read_text()
+    broken = source.replace('[review_days]\nvalue = 5\ndefault = ', '[review_days]\nvalue = 5\nnote = ')
+    assert broken != source
+    path = tmp_path / "mine.toml"
+    path.write_text(broken)
+    with pytest.raises(ProfileError, match="review_days: give either the clause"):
+        load_profile(str(path))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_docs_show_every_profile_value_and_where_it_comes_from(name):
+    docs = DOCS.read_text()
+    profile = load_profile(name)
+    for setting in SETTING_NAMES:
+        source = profile.settings[setting]
+        value = source.value
+        value = ", ".join(value) if isinstance(value, list) else \
+            str(value).lower() if isinstance(value, bool) else str(value)
+        where = f"`{source.clause}`" if source.clause else f"register's default: {source.default}"
+        assert f"| `{setting}` | {value} | {where} |" in docs.split(f"### {name}:")[1].split("###")[0]
