@@ -89,8 +89,9 @@ def ties_between(facts: FactGraph, adult: str, other: str, school_id: str, as_of
 
     return Ties(
         family=family,
+        # (a path of records holds whatever the date: only declarations come and go)
         family_in_records=family and adult in facts.family_distances(
-            other, profile.family_degree, as_of, records_only=True),
+            other, profile.family_degree, records_only=True),
         friend=any(d.basis in FRIEND_BASES for d in live),
         other_declared=any(d.basis is Basis.OTHER and about_other(d) for d in live),
         accepted=any(
@@ -218,8 +219,8 @@ class Evaluation:
         pupil_memberships = facts.pupil_memberships(other)
         if not pupil_memberships and other not in facts.children_of:
             return []
-        # (rule, school) -> connections; one finding each, whatever led to it
-        found: dict[tuple[str, str], list[Connection]] = defaultdict(list)
+        # (rule, school) -> connections; one finding each
+        found: dict[tuple[str, str], list[Connection]] = {}
         for school_id in bound_at:
             profile = facts.profile_of(school_id)
             ties = ties_between(facts, adult, other, school_id, as_of)
@@ -229,16 +230,16 @@ class Evaluation:
             if rule is not None:
                 # A pupil or ex-pupil of theirs is never "solely" a parent to them.
                 if not (ties.family or ties.friend):
-                    found[(rule, school_id)] += connections
+                    found[(rule, school_id)] = connections
                 elif not ties.open_and_transparent(profile) and profile.applies("declaration-required"):
-                    found[("declaration-required", school_id)] += connections
+                    found[("declaration-required", school_id)] = connections
             elif profile.applies("parent-contact") and facts.is_parent_at(other, scope, as_of):
                 channels = profile.parent_contact_channels
                 relevant = [c for c in connections if channels is None or c.channel in channels]
                 if relevant:
                     rule = self._parent_rule(adult, other, scope, profile, ties)
                     if rule is not None:
-                        found[(rule, school_id)] += relevant
+                        found[(rule, school_id)] = relevant
         return [
             self._contact_finding(rule, school_id, adult, other, used)
             for (rule, school_id), used in sorted(found.items())
@@ -474,13 +475,14 @@ def explain_account(account: SchoolAccount, admins: int, not_employed: Iterable[
                     unauthorised: list[tuple[str, str | None]], authorisers: Iterable[str]) -> str:
     problems = []
     if admins < 2:
-        problems.append(f"has {admins} authorised administrator(s) on its staff, fewer than two")
+        problems.append(f"it has {admins} authorised administrator(s) on its staff, fewer than two")
     for person_id in not_employed:
         problems.append(f"{person_id} is not on the school's staff now, so does not count")
+    who = " or ".join(POSITION_NAMES[p] for p in sorted(authorisers, key=list(POSITION_NAMES).index))
     for person_id, authorised_by in unauthorised:
         problems.append(f"{person_id} was authorised by {authorised_by or 'no one recorded'}, "
-                        f"who is not {' or '.join(sorted(authorisers))}")
-    return f"School account {account.handle} ({account.channel}) " + "; ".join(problems) + "."
+                        f"who was not {who}")
+    return f"School account {account.handle} ({account.channel}): " + "; ".join(problems) + "."
 
 
 def _keys(finding: Finding) -> list[str]:

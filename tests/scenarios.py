@@ -59,7 +59,11 @@ def school(profile="ninestiles") -> WorldBuilder:
 
 # -- pupil-contact ---------------------------------------------------------------------
 
-@scenario("pupil-contact S1 T1 P1", routes={"pupil-contact S1 T1 P1": (["H1", "L1", "D1"], [])})
+@scenario("pupil-contact S1 T1 P1", routes={"pupil-contact S1 T1 P1": (["H1", "L1", "D1"], [])},
+          explains={"pupil-contact S1 T1 P1": (
+              "T1 is connected with P1 (facebook), a current pupil they have a staff/pupil "
+              "relationship with at School S1, and no family or friend relationship gives a "
+              "basis for it.")})
 def teacher_follows_pupil():
     """The plain case: a teacher and a current pupil of their school, mutual, no basis.
     The DSL is notified because the finding is high and about a child."""
@@ -83,7 +87,10 @@ def teacher_who_left_is_not_bound():
             .pupil("P1").connect("T9", "P1").build())
 
 
-@scenario("pupil-contact S1 T1 P1 advisory")
+@scenario("pupil-contact S1 T1 P1 advisory",
+          explains={"pupil-contact S1 T1 P1 advisory": (
+              "basis for it; only the other person follows, so the adult should block them "
+              "and may report an approach.")})
 def pupil_follows_teacher_only():
     """Trap: the pupil follows the teacher but not the other way round (the row is written
     from the pupil's side as outbound): still a finding, but advisory."""
@@ -134,7 +141,10 @@ def relative_through_declared_link():
     return school().family("T1", "sibling", "M1", source="declared").connect("T1", "P1").build()
 
 
-@scenario("declaration-required S1 T1 P1")
+@scenario("declaration-required S1 T1 P1",
+          explains={"declaration-required S1 T1 P1": (
+              "T1 is connected with P1 (facebook) at School S1 through a relationship that is "
+              "not yet declared and accepted by the headteacher or a senior leader of School S1.")})
 def pending_family_friend_declaration():
     """A pending declaration of friendship with the pupil's mother makes the teacher a
     family friend of the pupil: a basis, but not yet accepted."""
@@ -173,7 +183,11 @@ def ex_pupil(profile="ninestiles", born="2009-03-01"):
             .connect("T1", "X1"))
 
 
-@scenario("ex-pupil-contact S1 T1 X1")
+@scenario("ex-pupil-contact S1 T1 X1",
+          explains={"ex-pupil-contact S1 T1 X1": (
+              "T1 is connected with X1 (facebook), an ex-pupil of School S1 whom they taught and "
+              "whom the policy still protects, and no family or friend relationship gives a "
+              "basis for it.")})
 def ex_pupil_aged_17():
     """An ex-pupil who is 17 on the evaluation date."""
     return ex_pupil().build()
@@ -238,7 +252,11 @@ def unknown_birth_date_counts_as_under_18():
 
 # -- parent-contact --------------------------------------------------------------------------
 
-@scenario("parent-contact S1 T1 M1")
+@scenario("parent-contact S1 T1 M1",
+          explains={"parent-contact S1 T1 M1": (
+              "T1 is connected with M1 (facebook), whose only relationship with them is as the "
+              "parent of a pupil at School S1; only another relationship, declared and accepted "
+              "by the headteacher or a senior leader of School S1, would permit it.")})
 def teacher_and_parent_only():
     """A teacher and the parent of a current pupil, nothing else between them."""
     return school().connect("T1", "M1").build()
@@ -341,7 +359,8 @@ def headteacher_related_to_teacher_is_recused():
 
 @scenario("pupil-contact S1 T1 P1", "pupil-contact S1 H1 P1",
           routes={"pupil-contact S1 T1 P1": (["G1", "D1"], [("H1", "connected to P1"),
-                                                         ("L1", "friend of T1")])})
+                                                         ("L1", "friend of T1")]),
+                  "pupil-contact S1 H1 P1": (["L1", "D1"], [("H1", "party to the finding")])})
 def all_leaders_recused_goes_to_chair():
     """Trap: every senior leader is recused (one connected to the pupil, one a declared
     friend of the teacher): the chair of governors reviews instead. The headteacher's own
@@ -352,7 +371,9 @@ def all_leaders_recused_goes_to_chair():
 
 @scenario("pupil-contact S1 T1 P1", "pupil-contact S1 H1 P1",
           routes={"pupil-contact S1 T1 P1": (["CEO", "D1"], [("H1", "connected to P1"),
-                                                          ("L1", "family of T1")])})
+                                                          ("L1", "family of T1")])},
+          explains={"pupil-contact S1 T1 P1": "basis for it. It goes to the trust's leaders (the "
+                                              "school's senior leaders: all recused)."})
 def chain_up_to_trust_ceo():
     """Trap: the school's leaders are all recused: the finding goes up to the trust's
     leaders (its chief executive) before the chair of governors, who is family of the
@@ -372,7 +393,9 @@ def medium_finding_does_not_notify_dsl():
 
 # -- approach-reported -----------------------------------------------------------------------
 
-@scenario("approach-reported S1 T1 P1", routes={"approach-reported S1 T1 P1": (["H1", "L1"], [])})
+@scenario("approach-reported S1 T1 P1", routes={"approach-reported S1 T1 P1": (["H1", "L1"], [])},
+          explains={"approach-reported S1 T1 P1":
+                    "T1 reported 1 approach(es) from P1 that no one has reviewed yet."})
 def open_approach_report():
     """An approach the teacher rejected and reported, not yet reviewed."""
     return school().approach("T1", "P1").build()
@@ -385,7 +408,10 @@ def reviewed_approach_report():
 
 
 @scenario("approach-reported S1 T1 P1",
-          routes={"approach-reported S1 T1 P1": (["H1", "L1", "D1"], [])})
+          routes={"approach-reported S1 T1 P1": (["H1", "L1", "D1"], [])},
+          explains={"approach-reported S1 T1 P1": (
+              "T1 reported 1 approach(es) from P1 that no one has reviewed yet; P1 made 3 "
+              "approaches in 30 days, so the DSL is told.")})
 def three_approaches_in_window_tell_the_dsl():
     """Three approaches from the same pupil within the 30-day window raise it to the DSL."""
     return (school().approach("T1", "P1", "2026-11-01").approach("T1", "P1", "2026-11-10", "reviewed")
@@ -420,7 +446,10 @@ def unknown_birth_date_ex_pupil_who_is_family():
 
 # -- school-account-oversight ------------------------------------------------------------------
 
-@scenario("school-account-oversight S1 - - account=A1")
+@scenario("school-account-oversight S1 - - account=A1",
+          explains={"school-account-oversight S1 - - account=A1": (
+              "School account @A1 (x): it has 1 authorised administrator(s) on its staff, "
+              "fewer than two.")})
 def account_with_one_administrator():
     """Mowbray 5.2.4: two authorised personnel oversee each school account."""
     return school("mowbray").account("A1").admin("A1", "T1", "H1").build()
@@ -432,7 +461,9 @@ def account_with_two_authorised_by_head():
     return school("mowbray").account("A1").admin("A1", "T1", "H1").admin("A1", "L1", "H1").build()
 
 
-@scenario("school-account-oversight S1 - - account=A1")
+@scenario("school-account-oversight S1 - - account=A1",
+          explains={"school-account-oversight S1 - - account=A1": (
+              "School account @A1 (x): D1 was authorised by L1, who was not the headteacher.")})
 def account_admin_authorised_by_senior_leader_mowbray():
     """Trap: under mowbray only the headteacher grants authorised-personnel status (6.2.1)."""
     return school("mowbray").account("A1").admin("A1", "T1", "H1").admin("A1", "D1", "L1").build()
@@ -452,13 +483,18 @@ def account_rule_not_in_ninestiles():
 
 # -- data-quality -----------------------------------------------------------------------------
 
-@scenario("data-quality S1 - T9")
+@scenario("data-quality S1 - T9",
+          explains={"data-quality S1 - T9":
+                    "T9's staff membership ends on 2023-07-01, before it starts on 2024-09-01."})
 def membership_ends_before_it_starts():
     """A well-formed but contradictory membership is accepted and raised as data quality."""
     return school_with_leaders().staff("T9", start="2024-09-01", end="2023-07-01").build()
 
 
-@scenario("data-quality S1 - P9")
+@scenario("data-quality S1 - P9",
+          explains={"data-quality S1 - P9": (
+              "P9, a pupil or ex-pupil, has no date of birth, so they count as under 18 until "
+              "it is recorded.")})
 def pupil_without_birth_date():
     """A pupil with no date of birth is a data-quality finding even with no connection."""
     return school_with_leaders().pupil("P9", born=None).build()
@@ -634,7 +670,9 @@ def ninestiles_family_friend_accepted_by_a_senior_leader():
 # -- authorised personnel are current employees ----------------------------------------------
 
 @scenario("school-account-oversight S1 - - account=A1",
-          explains={"school-account-oversight S1 - - account=A1": "T9 is not on the school's staff"})
+          explains={"school-account-oversight S1 - - account=A1": (
+              "School account @A1 (x): it has 1 authorised administrator(s) on its staff, fewer "
+              "than two; T9 is not on the school's staff now, so does not count.")})
 def account_admin_who_has_left():
     """mowbray 5.2.4 and the policy's definition: authorised personnel are employees. One of
     the two administrators has left the school, so only one counts."""
@@ -679,7 +717,11 @@ def reviewer_friendship_declared_after_as_of():
           routes={"pupil-contact S1 T1 P1": (["G1", "D1"], [])},
           explains={"pupil-contact S1 T1 P1": "It goes to the chair of governors (the school's "
                                               "senior leaders: none in post; the trust's "
-                                              "leaders: none in post)."})
+                                              "leaders: none in post).",
+                    "data-quality S1 - -": (
+                        "No one holds the headteacher's or a senior leader's position at School "
+                        "S1 on this date, so its findings go up the chain until one is "
+                        "recorded. It goes to the chair of governors")})
 def school_with_no_leaders():
     """A school where no one holds the headteacher's or a senior leader's position: the
     finding goes to the chair of governors, saying why, and the gap is a data-quality
@@ -722,3 +764,171 @@ def great_chart_pupil_follows_teacher_is_advisory():
     """great-chart staff may not follow or engage with pupils; a pupil following a teacher who
     does not follow back is advisory: the teacher should block them."""
     return school("great-chart").connect("P1", "T1", direction="outbound").build()
+
+
+# -- more traps: each finding is its own, routing corner cases, boundaries ------------------------
+
+@scenario("pupil-contact S1 T1 P1", "pupil-contact S1 T1 P2", "pupil-contact S1 L1 P1")
+def one_finding_per_pair():
+    """Trap: one teacher with two pupils, and two adults with one pupil: a finding for each
+    pair, none folded into another."""
+    return (school().pupil("P2").connect("T1", "P1").connect("T1", "P2", channel="instagram")
+            .connect("L1", "P1", channel="tiktok").build())
+
+
+@scenario("school-account-oversight S1 - - account=A1", "school-account-oversight S1 - - account=A2")
+def one_finding_per_account():
+    """Two accounts each with one administrator: a finding for each."""
+    return (school("mowbray").account("A1").account("A2").admin("A1", "T1", "H1")
+            .admin("A2", "L1", "H1").build())
+
+
+@scenario("school-account-oversight S1 - - account=A1",
+          explains={"school-account-oversight S1 - - account=A1": (
+              "School account @A1 (x): T1 was authorised by no one recorded, who was not the "
+              "headteacher.")})
+def account_admin_authorised_by_no_one_recorded():
+    """Trap: who authorised an administrator is not recorded: that is no authorisation."""
+    return school("mowbray").account("A1").admin("A1", "T1", None).admin("A1", "L1", "H1").build()
+
+
+@scenario()
+def account_admin_authorised_on_as_of_or_undated():
+    """An administrator authorised on the evaluation date counts that day; one whose date is
+    not recorded is judged by who holds the headteacher's post on the evaluation date."""
+    return (school("mowbray").account("A1").admin("A1", "T1", "H1", on="2026-11-22")
+            .admin("A1", "L1", "H1", on=None).build())
+
+
+@scenario("pupil-contact S1 T1 P1",
+          routes={"pupil-contact S1 T1 P1": (["H1", "L1", "D1"], [])})
+def reviewer_family_declared_after_as_of():
+    """Trap: the senior leader declared the teacher as family only after the evaluation date:
+    on that date they were free to review."""
+    return (school().declare("L1", "T1", "family_member", declared_on="2026-12-01")
+            .connect("T1", "P1").build())
+
+
+@scenario("pupil-contact S1 T1 P1",
+          routes={"pupil-contact S1 T1 P1": (["H1", "D1"], [("L1", "friend of T1")])})
+def reviewer_named_as_friend_by_the_party():
+    """The teacher declared the senior leader as a prior friend: the leader is recused as the
+    teacher's friend, whoever made the declaration."""
+    return school().declare("T1", "L1", "prior_friendship").connect("T1", "P1").build()
+
+
+@scenario("pupil-contact S1 T1 P1",
+          routes={"pupil-contact S1 T1 P1": (["H1", "L1", "D1"], [])})
+def reviewer_whose_friendship_was_rejected():
+    """Trap: a rejected friendship is no friendship: the senior leader reviews."""
+    return (school().declare("L1", "T1", "family_friend", "rejected", "H1")
+            .connect("T1", "P1").build())
+
+
+@scenario("pupil-contact S1 T1 P1",
+          routes={"pupil-contact S1 T1 P1": (["H1", "L1", "D1", "Z2"], [])})
+def headteacher_who_is_also_a_dsl():
+    """Trap: the headteacher is also one of two DSLs: listed once, and the other DSL is still
+    told."""
+    return (school().staff("H1", position="dsl", start="2016-09-01")
+            .staff("Z2", position="dsl", start="2016-09-01").connect("T1", "P1").build())
+
+
+@scenario("pupil-contact S1 T1 P1", "data-quality S1 - -",
+          routes={"pupil-contact S1 T1 P1": ([], [])},
+          explains={"pupil-contact S1 T1 P1": (
+              "No one is left to review it (the school's senior leaders: none in post; the "
+              "trust's leaders: none in post; the chair of governors: none in post; the "
+              "designated safeguarding lead: none in post).")})
+def school_with_no_one_in_post():
+    """A school whose records name no leader, chair or DSL at all: the finding says no one is
+    left to review it, and the gap is a data-quality finding for the trust to put right."""
+    return (WorldBuilder().school("S1", "ninestiles").staff("T1", start="2018-09-01")
+            .pupil("P1").connect("T1", "P1").build())
+
+
+@scenario("parent-contact S1 T1 M1")
+def other_relationship_with_the_parents_child_is_none_with_the_parent():
+    """Trap: an "other" relationship the teacher declared with the pupil gives no relationship
+    with the pupil's mother."""
+    return school().declare("T1", "P1", "other").connect("T1", "M1").build()
+
+
+@scenario("parent-contact S1 T1 M1")
+def parent_who_governs_another_school():
+    """Trap: the parent is a governor of another school, not of this one: nothing makes them
+    known to this school."""
+    builder = school().school("S2", "ninestiles")
+    return (add_leaders(builder, "S2", prefix="B").member("M1", "S2", "governor")
+            .connect("T1", "M1").build())
+
+
+@scenario("parent-contact S1 T1 M1")
+def aspire_parent_contact_without_a_reason():
+    """aspire c: contact with a child's family with no reason established at all."""
+    return school("aspire").connect("T1", "M1").build()
+
+
+@scenario()
+def teacher_whose_sister_is_a_parent():
+    """A teacher and their sister, a parent at the school, by the school's own records: family,
+    and open and transparent under ninestiles."""
+    return school().family("T1", "sibling", "M1").connect("T1", "M1").build()
+
+
+@scenario("pupil-contact S1 T1 P1 advisory")
+def pupil_follows_teacher_seen_from_the_teachers_side():
+    """Trap: the same one-way connection written from the teacher's side (inbound): still
+    only the pupil follows, so advisory."""
+    return school().connect("T1", "P1", direction="inbound").build()
+
+
+@scenario()
+def staff_without_birth_date():
+    """Trap: the register needs a date of birth for pupils only; a teacher without one is no
+    data-quality finding."""
+    return school_with_leaders().staff("T9", born=None).build()
+
+
+@scenario("data-quality S1 - P9")
+def pupil_starting_on_as_of_without_birth_date():
+    """A pupil who joins on the evaluation date without a date of birth is raised that day."""
+    return school_with_leaders().pupil("P9", start="2026-11-22", born=None).build()
+
+
+@scenario("data-quality S2 - P9")
+def pupil_who_moved_school_without_birth_date():
+    """A pupil without a date of birth who moved from S1 to S2 is raised once, at the school
+    of their latest membership."""
+    builder = school_with_leaders().school("S2", "ninestiles")
+    return (add_leaders(builder, "S2", prefix="B")
+            .pupil("P9", "S1", start="2016-09-01", end="2022-07-20", born=None)
+            .pupil("P9", "S2", start="2022-09-01", born=None).build())
+
+
+@scenario()
+def one_day_membership():
+    """Trap: a membership that starts and ends on the same day is no contradiction."""
+    return school_with_leaders().staff("T9", start="2024-09-01", end="2024-09-01").build()
+
+
+@scenario("approach-reported S1 T1 P1")
+def approach_reported_on_as_of():
+    """An approach that happened and was reported on the evaluation date counts that day."""
+    return school().approach("T1", "P1", "2026-11-22").build()
+
+
+@scenario("approach-reported S1 T1 P1", routes={"approach-reported S1 T1 P1": (["H1", "L1"], [])})
+def approach_on_the_day_the_window_opens():
+    """Trap: the window is the 30 days ending on the evaluation date; an approach 30 days
+    before it falls just outside."""
+    return (school().approach("T1", "P1", "2026-10-23").approach("T1", "P1", "2026-11-10", "reviewed")
+            .approach("T1", "P1", "2026-11-20", "reviewed").build())
+
+
+@scenario("approach-reported S1 T1 P1",
+          routes={"approach-reported S1 T1 P1": (["H1", "L1", "D1"], [])})
+def third_approach_made_and_reported_on_as_of():
+    """The third approach, made and reported on the evaluation date, brings in the DSL."""
+    return (school().approach("T1", "P1", "2026-11-01").approach("T1", "P1", "2026-11-10", "reviewed")
+            .approach("T1", "P1", "2026-11-22", "reviewed").build())
