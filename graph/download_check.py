@@ -249,7 +249,7 @@ def policy_for(store: Store, person_id: str, other_id: str, channel: str,
                       "The policy does not allow a personal connection whose only basis is "
                       "that they are a parent at the school: remove it, or declare the "
                       "friendship if you knew them before.")
-    ties = ties_between(facts, person_id, other_id, profile.family_degree)
+    ties = ties_between(facts, person_id, other_id, finding.school_id, as_of)
     declared = any(d.declarer_id == person_id and d.status is not DeclarationStatus.REJECTED
                    and d.counterpart_id in facts.family_distances(other_id, profile.family_degree)
                    for d in world.declarations.values())

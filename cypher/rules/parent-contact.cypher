@@ -80,7 +80,8 @@ OPTIONAL CALL (parent) {
             ELSE date({year: $as_of.year, month: month, day: day}) END AS birthday
   RETURN $as_of.year - year - CASE WHEN birthday > $as_of THEN 1 ELSE 0 END AS age
 }
-WITH adult, parent, connections, school, profile, scope, relevant, taught AND CASE WHEN current_pupil THEN 'pupil-contact' IN profile.rules
+WITH adult, parent, connections, school, profile, scope, relevant,
+     taught AND CASE WHEN current_pupil THEN 'pupil-contact' IN profile.rules
                      ELSE 'ex-pupil-contact' IN profile.rules
                           AND (profile.ex_pupil_age_limit IS NULL OR age IS NULL
                                OR age < profile.ex_pupil_age_limit) END AS protected_pupil
