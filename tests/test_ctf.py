@@ -128,8 +128,9 @@ def test_bad_pupils_are_left_out_on_request_and_listed(tmp_path):
     ctf = read_ctf(path, skip_bad=True)
     assert [p.upn for p in ctf.pupils] == [make_upn(1), make_upn(2)]
     line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "2014-02-30" in text)
-    assert ctf.skipped == (f"roll.xml:{line}: Pupil/DOB: '2014-02-30' is not a date that exists "
-                           "(YYYY-MM-DD)",)
+    assert ctf.skipped == (f"roll.xml:{line}: Pupil/DOB: '2014-02-30' is not a date that exists: "
+                           "write it as YYYY-MM-DD (2012-02-15), or as YYYY-MM (2012-02) or "
+                           "YYYY (2012) when only the month or the year is known",)
 
 
 def test_upn_check_letter_is_checked_by_python_stdnum():
