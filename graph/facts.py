@@ -44,6 +44,8 @@ class FactGraph:
         self.connections = nx.MultiGraph()
         self.memberships_of: dict[str, list[Membership]] = defaultdict(list)
         self.memberships_at: dict[str, list[Membership]] = defaultdict(list)
+        # The memberships that carry a position, by school: the few that holders_of reads.
+        self.positions_at: dict[str, list[Membership]] = defaultdict(list)
         self.children_of: dict[str, set[str]] = defaultdict(set)  # parent -> pupils
         self.declarations_of: dict[str, list[Declaration]] = defaultdict(list)
         self.approaches_of: dict[str, list[ApproachReport]] = defaultdict(list)  # by both parties
@@ -103,6 +105,8 @@ class FactGraph:
                 self.world.memberships.remove(old)
                 self.memberships_of[old.person_id].remove(old)
                 self.memberships_at[old.school_id].remove(old)
+                if old.position is not None:
+                    self.positions_at[old.school_id].remove(old)
                 break
         self.add_membership(membership)
 
@@ -110,6 +114,8 @@ class FactGraph:
         self.world.memberships.append(membership)
         self.memberships_of[membership.person_id].append(membership)
         self.memberships_at[membership.school_id].append(membership)
+        if membership.position is not None:
+            self.positions_at[membership.school_id].append(membership)
 
     def put_family_link(self, link: FamilyLink) -> None:
         """Add a family link, or replace the one with the same key (its source changed)."""
@@ -270,7 +276,7 @@ class FactGraph:
     def holders_of(self, school_id: str, positions: Iterable[Position], on: dt.date) -> list[str]:
         positions = set(positions)
         return sorted({
-            m.person_id for m in self.memberships_at.get(school_id, ())
+            m.person_id for m in self.positions_at.get(school_id, ())
             if m.position in positions and m.active_on(on)
         })
 

@@ -17,13 +17,15 @@ CHAIN = ("the school's senior leaders", "the trust's leaders", "the chair of gov
 
 
 def recusal_reason(facts: FactGraph, reviewer: str, parties: Sequence[str], degree: int,
-                   as_of: dt.date) -> str | None:
+                   as_of: dt.date, circles: dict[str, dict[str, int]] | None = None) -> str | None:
     """Why `reviewer` may not review a finding about `parties` as of `as_of`, or None if
     they may: a party, family of a party, a friend (declared, pending or accepted) of a party
-    or of a party's family, or connected with a party."""
+    or of a party's family, or connected with a party. `circles`, each party's family within
+    `degree`, may be given when it is already known."""
     if reviewer in parties:
         return "party to the finding"
-    circles = {party: facts.family_distances(party, degree, as_of) for party in parties}
+    if circles is None:
+        circles = family_circles(facts, parties, degree, as_of)
     for party in parties:
         if reviewer in circles[party]:
             return f"family of {party}"
@@ -43,11 +45,61 @@ def recusal_reason(facts: FactGraph, reviewer: str, parties: Sequence[str], degr
     return None
 
 
+def family_circles(facts: FactGraph, parties: Sequence[str], degree: int,
+                   as_of: dt.date) -> dict[str, dict[str, int]]:
+    return {party: facts.family_distances(party, degree, as_of) for party in parties}
+
+
+class Reviewers:
+    """Who stands at each level of the chain, school by school, on one date: looked up once
+    per school (and the trust's leaders once per trust) instead of for every finding. The
+    facts may change; `forget` drops what was looked up, as an evaluation does before it
+    refreshes."""
+
+    def __init__(self, facts: FactGraph, as_of: dt.date):
+        self.facts = facts
+        self.as_of = as_of
+        self._chains: dict[str, tuple[list[str], ...]] = {}
+        self._trust_leaders: dict[str, list[str]] = {}
+
+    def forget(self) -> None:
+        self._chains.clear()
+        self._trust_leaders.clear()
+
+    def chain(self, school_id: str) -> tuple[list[str], ...]:
+        """The school's senior leaders, the trust's leaders, the chair of governors and the
+        DSL, as CHAIN names them."""
+        chain = self._chains.get(school_id)
+        if chain is None:
+            facts, on = self.facts, self.as_of
+            chain = self._chains[school_id] = (
+                facts.holders_of(school_id, REVIEWER_POSITIONS, on),
+                self.trust_leaders(school_id),
+                facts.holders_of(school_id, [Position.CHAIR_OF_GOVERNORS], on),
+                facts.holders_of(school_id, [Position.DSL], on),
+            )
+        return chain
+
+    def trust_leaders(self, school_id: str) -> list[str]:
+        trust_id = self.facts.world.schools[school_id].trust_id
+        if not trust_id:
+            return []
+        leaders = self._trust_leaders.get(trust_id)
+        if leaders is None:
+            leaders = self._trust_leaders[trust_id] = trust_leaders(self.facts, school_id, self.as_of)
+        return leaders
+
+
 def route(facts: FactGraph, school_id: str, parties: Sequence[str], as_of: dt.date,
-          notify_dsl: bool) -> tuple[tuple[str, ...], tuple[Recusal, ...], str | None]:
+          notify_dsl: bool, reviewers: Reviewers | None = None,
+          ) -> tuple[tuple[str, ...], tuple[Recusal, ...], str | None]:
     """(route_to, recused, why it went up the chain or None) for a finding about `parties`
-    at `school_id`."""
+    at `school_id`. `reviewers`, the chain looked up for `as_of`, is shared by the findings
+    of one evaluation."""
+    if reviewers is None:
+        reviewers = Reviewers(facts, as_of)
     degree = facts.profile_of(school_id).family_degree
+    circles = family_circles(facts, parties, degree, as_of)
     route_to: list[str] = []
     recused: list[Recusal] = []
 
@@ -57,7 +109,7 @@ def route(facts: FactGraph, school_id: str, parties: Sequence[str], as_of: dt.da
             if person_id in route_to or any(r.person_id == person_id for r in recused):
                 taken = taken or person_id in route_to
                 continue
-            reason = recusal_reason(facts, person_id, parties, degree, as_of)
+            reason = recusal_reason(facts, person_id, parties, degree, as_of, circles)
             if reason is None:
                 route_to.append(person_id)
                 taken = True
@@ -65,12 +117,7 @@ def route(facts: FactGraph, school_id: str, parties: Sequence[str], as_of: dt.da
                 recused.append(Recusal(person_id, reason))
         return taken
 
-    chain = [
-        facts.holders_of(school_id, REVIEWER_POSITIONS, as_of),
-        trust_leaders(facts, school_id, as_of),
-        facts.holders_of(school_id, [Position.CHAIR_OF_GOVERNORS], as_of),
-        facts.holders_of(school_id, [Position.DSL], as_of),
-    ]
+    chain = reviewers.chain(school_id)
     why = None
     for level, candidates in enumerate(chain):
         if consider(candidates):
@@ -80,7 +127,7 @@ def route(facts: FactGraph, school_id: str, parties: Sequence[str], as_of: dt.da
     else:
         why = escalation([len(c) for c in chain], len(chain))
     if notify_dsl:
-        consider(facts.holders_of(school_id, [Position.DSL], as_of))
+        consider(chain[3])
     return tuple(route_to), tuple(recused), why
 
 

@@ -31,7 +31,7 @@ from graph.model import (
     Severity,
 )
 from graph.profiles import ParentContact, Profile
-from graph.routing import REVIEWER_POSITIONS, route
+from graph.routing import Reviewers, route
 
 SEVERITY = {
     "pupil-contact": Severity.HIGH,
@@ -109,11 +109,13 @@ class Evaluation:
         self.as_of = as_of
         self.findings: dict[str, Finding] = {}
         self._involving: dict[str, set[str]] = defaultdict(set)  # person or account -> ids
+        self.reviewers = Reviewers(facts, as_of)
 
     def run(self) -> Evaluation:
         facts = self.facts
         self.findings.clear()
         self._involving.clear()
+        self.reviewers.forget()
         for a, b in {tuple(sorted(edge)) for edge in facts.connections.edges()}:
             self._add(self._connection_findings(a, b))
         for person_id in facts.memberships_of:
@@ -129,6 +131,7 @@ class Evaluation:
     def refresh(self, people: Iterable[str], accounts: Iterable[str] = ()) -> None:
         """Recompute every finding that involves one of `people` or `accounts`."""
         people, accounts = set(people), set(accounts)
+        self.reviewers.forget()  # a change may have given or taken a position
         for admin_account, admins in self.facts.admins_of.items():
             if any(a.person_id in people or a.authorised_by in people for a in admins):
                 accounts.add(admin_account)
@@ -180,7 +183,8 @@ class Evaluation:
         severity = SEVERITY[rule]
         parties = [p for p in (adult, counterpart) if p is not None]
         notify = notify_dsl or (severity is Severity.HIGH and rule in ABOUT_A_CHILD)
-        route_to, recused, why = route(self.facts, school_id, parties, self.as_of, notify)
+        route_to, recused, why = route(self.facts, school_id, parties, self.as_of, notify,
+                                       self.reviewers)
         return Finding(
             id=finding_id(rule, school_id, adult, counterpart, account, detail),
             rule=rule,
@@ -340,7 +344,7 @@ class Evaluation:
         """A school where no one holds a senior leader's position has no one to review its
         findings: they go up the chain, and the gap is a finding of its own."""
         facts = self.facts
-        if facts.holders_of(school_id, REVIEWER_POSITIONS, self.as_of) \
+        if self.reviewers.chain(school_id)[0] \
                 or not facts.profile_of(school_id).applies("data-quality"):
             return []
         school = facts.world.schools[school_id].name
