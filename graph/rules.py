@@ -116,9 +116,16 @@ class Evaluation:
         self.findings.clear()
         self._involving.clear()
         self.reviewers.forget()
-        for a, b in {tuple(sorted(edge)) for edge in facts.connections.edges()}:
+        pairs = {(c.person_id, c.other_id) if c.person_id < c.other_id else (c.other_id, c.person_id)
+                 for c in facts.world.connections.values()}
+        for a, b in pairs:
             self._add(self._connection_findings(a, b))
-        for person_id in facts.memberships_of:
+        # Only people without a date of birth or with a membership that ends before it
+        # starts can have a data-quality finding of their own: look at no one else.
+        suspects = {p.person_id for p in facts.world.people.values() if p.date_of_birth is None}
+        suspects.update(m.person_id for m in facts.world.memberships
+                        if m.end_date is not None and m.end_date < m.start_date)
+        for person_id in suspects:
             self._add(self._data_quality_findings(person_id))
         for pair in sorted({(r.adult_id, r.from_id) for r in facts.world.approaches.values()}):
             self._add(self._approach_findings(*pair))
