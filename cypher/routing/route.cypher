@@ -13,37 +13,49 @@
 // which graph.routing.escalation turns into the reason it went up. The networkx twin is
 // graph/routing.py.
 
-UNWIND $findings AS finding
-MATCH (school:School {school_id: finding.school_id})
-OPTIONAL MATCH (school)-[:PART_OF]->(trust:Trust)
-// (A membership's school_id is part of its key, and indexed with its position.)
-OPTIONAL CALL (finding, school, trust) {
-  MATCH (reviewer:Person)-[:HOLDS]->(held:Membership {school_id: school.school_id})
-  WHERE held.position IN $reviewer_positions
-    AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
-  RETURN 0 AS level, reviewer
-  UNION
-  MATCH (trust)<-[:PART_OF]-(in_trust:School)
-  MATCH (reviewer:Person)-[:HOLDS]->(held:Membership {school_id: in_trust.school_id})
-  WHERE held.position = 'trust_ceo'
-    AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
-  RETURN 1 AS level, reviewer
-  UNION
-  MATCH (reviewer:Person)-[:HOLDS]->(held:Membership {school_id: school.school_id})
-  WHERE held.position = 'chair_of_governors'
-    AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
-  RETURN 2 AS level, reviewer
-  UNION
-  MATCH (reviewer:Person)-[:HOLDS]->(held:Membership {school_id: school.school_id})
-  WHERE held.position = 'dsl'
-    AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
-  RETURN 3 AS level, reviewer
-  UNION
-  MATCH (reviewer:Person)-[:HOLDS]->(held:Membership {school_id: school.school_id})
-  WHERE finding.notify_dsl AND held.position = 'dsl'
-    AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
-  RETURN 4 AS level, reviewer
+// Each school's chain is looked up once, whatever the number of its findings, as
+// graph.routing.Reviewers does.
+CALL () {
+  UNWIND $findings AS finding
+  WITH DISTINCT finding.school_id AS school_id
+  MATCH (school:School {school_id: school_id})
+  OPTIONAL MATCH (school)-[:PART_OF]->(trust:Trust)
+  // (A membership's school_id is part of its key, and indexed with its position.)
+  OPTIONAL CALL (school, trust) {
+    MATCH (reviewer:Person)-[:HOLDS]->(held:Membership {school_id: school.school_id})
+    WHERE held.position IN $reviewer_positions
+      AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
+    RETURN 0 AS level, reviewer
+    UNION
+    MATCH (trust)<-[:PART_OF]-(in_trust:School)
+    MATCH (reviewer:Person)-[:HOLDS]->(held:Membership {school_id: in_trust.school_id})
+    WHERE held.position = 'trust_ceo'
+      AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
+    RETURN 1 AS level, reviewer
+    UNION
+    MATCH (reviewer:Person)-[:HOLDS]->(held:Membership {school_id: school.school_id})
+    WHERE held.position = 'chair_of_governors'
+      AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
+    RETURN 2 AS level, reviewer
+    UNION
+    MATCH (reviewer:Person)-[:HOLDS]->(held:Membership {school_id: school.school_id})
+    WHERE held.position = 'dsl'
+      AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
+    RETURN 3 AS level, reviewer
+  }
+  WITH school, collect(CASE WHEN reviewer IS NOT NULL
+                            THEN {level: level, reviewer: reviewer} END) AS chain
+  RETURN collect({school: school, chain: chain}) AS chains
 }
+UNWIND $findings AS finding
+WITH finding, head([c IN chains WHERE c.school.school_id = finding.school_id]) AS at_school
+WITH finding, at_school.school AS school,
+     // The DSL's notice (level 4) is the DSL of level 3 told again.
+     at_school.chain + [c IN at_school.chain WHERE finding.notify_dsl AND c.level = 3
+                        | {level: 4, reviewer: c.reviewer}] AS chain
+// A finding whose school has no one at any level still gives a row, with no reviewer.
+UNWIND CASE WHEN size(chain) = 0 THEN [null] ELSE chain END AS candidate
+WITH finding, school, candidate.level AS level, candidate.reviewer AS reviewer
 WITH finding, school, level, reviewer, $profiles[school.school_id].family_degree AS degree
 // Why the reviewer may not review, or null.
 WITH finding, level, reviewer,
