@@ -107,8 +107,10 @@ pairs AS (  -- each connection seen by :d, both ways round
   SELECT other_id, person_id FROM connections
   WHERE (first_seen = '' OR first_seen <= :d) AND person_id <> other_id
 ),
-covered AS (  -- every covered membership, held now or in the past
-  SELECT m.* FROM memberships m
+adults AS (SELECT DISTINCT adult FROM pairs),
+covered AS (  -- every covered membership of a connected person, held now or in the past
+  SELECT m.* FROM adults a
+  JOIN memberships m ON m.person_id = a.adult
   JOIN schools s ON s.school_id = m.school_id
   JOIN covered_roles c ON c.profile = s.profile AND c.role = m.role
   WHERE m.role <> 'pupil'
@@ -135,18 +137,6 @@ taught AS (  -- have, or have had, a staff/pupil relationship, as the binding sc
         <= min(CASE WHEN m.end_date = '' THEN :d ELSE m.end_date END,
                CASE WHEN p.end_date = '' THEN :d ELSE p.end_date END, :d)
 ),
--- The date of birth's latest possible day, and the birthday in :d's year the UK way.
-birth AS (
-  SELECT person_id, year, md,
-         CASE WHEN md = '02-29' AND NOT (:year % 4 = 0 AND (:year % 100 <> 0 OR :year % 400 = 0))
-              THEN '03-01' ELSE md END AS birthday
-  FROM (SELECT person_id, CAST(substr(date_of_birth, 1, 4) AS INTEGER) AS year,
-               CASE length(date_of_birth)
-                 WHEN 10 THEN substr(date_of_birth, 6, 5)
-                 WHEN 7 THEN strftime('%m-%d', date_of_birth || '-01', '+1 month', '-1 day')
-                 ELSE '12-31' END AS md
-        FROM people WHERE date_of_birth <> '')
-),
 candidates AS (  -- which rule would apply to each taught pair, before family and friends
   SELECT t.adult, t.other, t.school_id, pf.family_degree,
          CASE WHEN EXISTS (SELECT 1 FROM memberships c
@@ -154,31 +144,54 @@ candidates AS (  -- which rule would apply to each taught pair, before family an
                              AND c.start_date <= :d AND (c.end_date = '' OR c.end_date >= :d))
               THEN 'pupil-contact' ELSE 'ex-pupil-contact' END AS rule,
          pf.pupil_rule, pf.ex_pupil_rule, pf.ex_pupil_age_limit AS age_limit,
-         :year - b.year - (b.birthday > :monthday) AS age
+         pe.date_of_birth
   FROM taught t
   JOIN schools s ON s.school_id = t.school_id
   JOIN profiles pf ON pf.profile = s.profile
-  LEFT JOIN birth b ON b.person_id = t.other
+  JOIN people pe ON pe.person_id = t.other
+),
+-- The date of birth's latest possible day (month-day), then the birthday in :d's year the
+-- UK way, then the age on :d (NULL when the date of birth is unknown).
+birth_days AS (
+  SELECT *, CASE length(date_of_birth)
+              WHEN 10 THEN substr(date_of_birth, 6, 5)
+              WHEN 7 THEN strftime('%m-%d', date_of_birth || '-01', '+1 month', '-1 day')
+              ELSE '12-31' END AS md
+  FROM candidates
+),
+aged AS (
+  SELECT *, CASE WHEN date_of_birth = '' THEN NULL
+                 ELSE :year - CAST(substr(date_of_birth, 1, 4) AS INTEGER)
+                      - ((CASE WHEN md = '02-29' AND NOT (:year % 4 = 0 AND (:year % 100 <> 0
+                                                                         OR :year % 400 = 0))
+                               THEN '03-01' ELSE md END) > :monthday) END AS age
+  FROM birth_days
 ),
 protected AS (
-  SELECT * FROM candidates
+  SELECT * FROM aged
   WHERE (rule = 'pupil-contact' AND pupil_rule)
      OR (rule = 'ex-pupil-contact' AND ex_pupil_rule
          AND (age_limit IS NULL OR age IS NULL OR age < age_limit))
 ),
-kin_edges AS (  -- family links always hold; a family_member declaration while it stands
-  SELECT person_id AS a, relative_id AS b FROM family_links
-  UNION ALL SELECT relative_id, person_id FROM family_links
-  UNION ALL SELECT declarer_id, counterpart_id FROM live_declarations WHERE basis = 'family_member'
-  UNION ALL SELECT counterpart_id, declarer_id FROM live_declarations WHERE basis = 'family_member'
-),
 origins AS (SELECT DISTINCT other, family_degree FROM protected),
-kin (origin, degree, person, depth) AS (  -- each protected person's family within the degree
+-- Each protected person's family within the degree: family links always hold (either way
+-- round), a family_member declaration while it stands.
+kin (origin, degree, person, depth) AS (
   SELECT other, family_degree, other, 0 FROM origins
   UNION
-  SELECT k.origin, k.degree, e.b, k.depth + 1
-  FROM kin k JOIN kin_edges e ON e.a = k.person
-  WHERE k.depth < k.degree
+  SELECT k.origin, k.degree, f.relative_id, k.depth + 1
+  FROM kin k JOIN family_links f ON f.person_id = k.person WHERE k.depth < k.degree
+  UNION
+  SELECT k.origin, k.degree, f.person_id, k.depth + 1
+  FROM kin k JOIN family_links f ON f.relative_id = k.person WHERE k.depth < k.degree
+  UNION
+  SELECT k.origin, k.degree, d.counterpart_id, k.depth + 1
+  FROM kin k JOIN live_declarations d ON d.declarer_id = k.person
+  WHERE k.depth < k.degree AND d.basis = 'family_member'
+  UNION
+  SELECT k.origin, k.degree, d.declarer_id, k.depth + 1
+  FROM kin k JOIN live_declarations d ON d.counterpart_id = k.person
+  WHERE k.depth < k.degree AND d.basis = 'family_member'
 )
 SELECT pr.adult, pr.other, pr.school_id, pr.rule FROM protected pr
 WHERE NOT EXISTS (  -- family
