@@ -150,22 +150,19 @@ candidates AS (  -- which rule would apply to each taught pair, before family an
   JOIN profiles pf ON pf.profile = s.profile
   JOIN people pe ON pe.person_id = t.other
 ),
--- The date of birth's latest possible day (month-day), then the birthday in :d's year the
--- UK way, then the age on :d (NULL when the date of birth is unknown).
-birth_days AS (
-  SELECT *, CASE length(date_of_birth)
-              WHEN 10 THEN substr(date_of_birth, 6, 5)
-              WHEN 7 THEN strftime('%m-%d', date_of_birth || '-01', '+1 month', '-1 day')
-              ELSE '12-31' END AS md
-  FROM candidates
-),
+-- The age on :d (NULL when the date of birth is unknown), from the birthday's latest
+-- possible month-day: the birthday has not come yet while it is later than :d's month-day.
+-- Compared as 'MM-DD' text, '02-29' is later than '02-28' and not later than '03-01': in a
+-- common year a 29 February birthday falls on 1 March, the UK way, with no special case.
 aged AS (
   SELECT *, CASE WHEN date_of_birth = '' THEN NULL
                  ELSE :year - CAST(substr(date_of_birth, 1, 4) AS INTEGER)
-                      - ((CASE WHEN md = '02-29' AND NOT (:year % 4 = 0 AND (:year % 100 <> 0
-                                                                         OR :year % 400 = 0))
-                               THEN '03-01' ELSE md END) > :monthday) END AS age
-  FROM birth_days
+                      - (CASE length(date_of_birth)
+                           WHEN 10 THEN substr(date_of_birth, 6, 5)
+                           WHEN 7 THEN strftime('%m-%d', date_of_birth || '-01', '+1 month',
+                                                '-1 day')
+                           ELSE '12-31' END > :monthday) END AS age
+  FROM candidates
 ),
 protected AS (
   SELECT * FROM aged
