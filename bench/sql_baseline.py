@@ -170,6 +170,12 @@ protected AS (
      OR (rule = 'ex-pupil-contact' AND ex_pupil_rule
          AND (age_limit IS NULL OR age IS NULL OR age < age_limit))
 ),
+friendships (a, b) AS (  -- standing friendship declarations, both ways round
+  SELECT declarer_id, counterpart_id FROM live_declarations
+  WHERE basis IN ('family_friend', 'prior_friendship')
+  UNION SELECT counterpart_id, declarer_id FROM live_declarations
+  WHERE basis IN ('family_friend', 'prior_friendship')
+),
 origins AS (SELECT DISTINCT other, family_degree FROM protected),
 -- Each protected person's family within the degree: family links always hold (either way
 -- round), a family_member declaration while it stands.
@@ -195,11 +201,8 @@ WHERE NOT EXISTS (  -- family
     SELECT 1 FROM kin k
     WHERE k.origin = pr.other AND k.degree = pr.family_degree AND k.person = pr.adult)
   AND NOT EXISTS (  -- a friend of theirs, or of anyone of their family
-    SELECT 1 FROM kin k JOIN live_declarations d
-      ON (d.declarer_id = pr.adult AND d.counterpart_id = k.person)
-      OR (d.counterpart_id = pr.adult AND d.declarer_id = k.person)
-    WHERE k.origin = pr.other AND k.degree = pr.family_degree
-      AND d.basis IN ('family_friend', 'prior_friendship'))
+    SELECT 1 FROM kin k JOIN friendships f ON f.a = pr.adult AND f.b = k.person
+    WHERE k.origin = pr.other AND k.degree = pr.family_degree)
 """
 
 
