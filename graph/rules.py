@@ -116,10 +116,15 @@ class Evaluation:
         self.findings.clear()
         self._involving.clear()
         self.reviewers.forget()
-        pairs = {(c.person_id, c.other_id) if c.person_id < c.other_id else (c.other_id, c.person_id)
-                 for c in facts.world.connections.values()}
-        for a, b in pairs:
-            self._add(self._connection_findings(a, b))
+        # Each pair's connections seen by the date, grouped in one pass over the records.
+        seen: dict[tuple[str, str], list[Connection]] = defaultdict(list)
+        for c in facts.world.connections.values():
+            if c.first_seen is None or c.first_seen <= self.as_of:
+                pair = (c.person_id, c.other_id) if c.person_id < c.other_id else (c.other_id, c.person_id)
+                seen[pair].append(c)
+        for (a, b), connections in seen.items():
+            connections.sort(key=lambda c: c.connection_id)
+            self._add(self._connection_findings(a, b, connections))
         # Only people without a date of birth or with a membership that ends before it
         # starts can have a data-quality finding of their own: look at no one else.
         suspects = {p.person_id for p in facts.world.people.values() if p.date_of_birth is None}
@@ -210,8 +215,12 @@ class Evaluation:
 
     # -- pupil-contact, ex-pupil-contact, parent-contact, declaration-required ------------
 
-    def _connection_findings(self, a: str, b: str) -> list[Finding]:
-        connections = self.facts.connections_between(a, b, self.as_of)
+    def _connection_findings(self, a: str, b: str,
+                             connections: list[Connection] | None = None) -> list[Finding]:
+        """The findings about the pair's connections seen by the date (`connections`, in
+        connection id order, when the caller has them already)."""
+        if connections is None:
+            connections = self.facts.connections_between(a, b, self.as_of)
         if not connections or a == b:
             return []
         return self._adult_findings(a, b, connections) + self._adult_findings(b, a, connections)
