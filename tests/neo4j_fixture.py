@@ -12,6 +12,7 @@ If none can be had the tests are skipped with the reason, or, under CI=true, fai
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 from pathlib import Path
@@ -93,6 +94,19 @@ def _container(reasons: list[str]):
 
 
 def _start_local(data_dir: Path, reasons: list[str]) -> str | None:
+    java = Path(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") \
+        else shutil.which("java")
+    if not java or not Path(java).exists():
+        reasons.append("tools/neo4j-local/start needs Java 17: install it with `apt-get install "
+                       "openjdk-17-jre-headless` (or set JAVA_HOME), or set NEO4J_URI to a "
+                       "running Neo4j 5.26")
+        return None
+    homes = [Path(os.environ["RELREG_NEO4J_HOME"])] if os.environ.get("RELREG_NEO4J_HOME") \
+        else list(Path.home().glob(".cache/relreg/neo4j-*"))
+    if not shutil.which("mvn") and not any((home / "lib").is_dir() for home in homes):
+        reasons.append("tools/neo4j-local/start needs Maven to fetch Neo4j once: install it "
+                       "with `apt-get install maven`, or set NEO4J_URI to a running Neo4j 5.26")
+        return None
     port = int(os.environ.get("RELREG_NEO4J_PORT") or _free_port())
     try:
         started = subprocess.run([str(NEO4J_LOCAL / "start"), str(port), str(data_dir)],

@@ -1,4 +1,4 @@
-"""The pages in a real browser (Debian's Chromium, driven by Playwright) through the story
+"""The pages in a real browser (Chromium, found by `find_chromium`, driven by Playwright) through the story
 of issue 5: a teacher declares a family friendship and a connection; the senior leader sees
 the finding, opens the case and decides with a reason; the safeguarding lead opens the
 network picture of the pupil and exports it. Screenshots of each page are saved to the
@@ -30,7 +30,6 @@ from graph.store.embedded import EmbeddedStore
 from tests.builder import WorldBuilder
 from tests.pages_world import story_world
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -47,12 +46,28 @@ USERS = {  # username -> (role, person, school)
 }
 
 
-def _chromium_or_skip() -> None:
-    if CHROMIUM.exists():
-        return
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def find_chromium() -> str | None:
+    """The browser the tests drive: $RELREG_CHROMIUM if set, else the first of the usual
+    names on PATH. Playwright never downloads a browser of its own here."""
+    wanted = os.environ.get("RELREG_CHROMIUM")
+    if wanted:
+        return wanted if Path(wanted).is_file() else shutil.which(wanted)
+    return next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
+
+
+def _chromium_or_skip() -> str:
+    found = find_chromium()
+    if found:
+        return found
+    why = ("no Chromium found (looked for $RELREG_CHROMIUM, then " + ", ".join(CHROMIUM_NAMES)
+           + " on PATH): install it with `apt-get install chromium` (Debian) or "
+           "`snap install chromium` (Ubuntu), or set RELREG_CHROMIUM to its path")
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
-    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+        pytest.fail(why, pytrace=False)
+    pytest.skip(why)
 
 
 def _free_port() -> int:
@@ -93,11 +108,11 @@ def served(tmp_path):
 
 @pytest.fixture
 def browser():
-    _chromium_or_skip()
+    chromium = _chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
