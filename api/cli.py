@@ -90,7 +90,9 @@ def serve(demo, host, port, store, data):
 
     stop_notifier = start_notifier(app.state.register)  # immediate ones, and the daily digest
     try:
-        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+        # The app reads proxy headers itself, from RELREG_TRUSTED_PROXIES only.
+        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info",
+                    proxy_headers=False)
     finally:
         stop_notifier.set()
         stop_daily_run.set()

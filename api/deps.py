@@ -20,6 +20,7 @@ from api.auth import (
     SessionKind,
     csrf_matches,
 )
+from api.cookies import COOKIE_NAME
 from api.service import Actor, Register
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -27,7 +28,6 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
-COOKIE_NAME = "relreg_session"
 cookie_scheme = APIKeyCookie(name=COOKIE_NAME, auto_error=False,
                              description="The page session cookie set by POST /api/auth/login")
 

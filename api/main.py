@@ -16,6 +16,7 @@ from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from graph.sqlite import open_service_db
 from api.errors import install_error_handlers, route_template
@@ -66,6 +67,8 @@ def create_app(store: Store, service_db: str | os.PathLike, *, settings: Setting
     app.add_middleware(BodyLimit)  # before the write limit: a refused body costs no write
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog)
+    # Outermost: the scheme and client address a trusted proxy reports (api/cookies.py).
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 
 

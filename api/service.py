@@ -118,6 +118,9 @@ class Register:
         # Checks a right password must also pass (a second factor, passwords turned off):
         # each raises a SignInError to refuse. Installed by api.local_sign_in.
         self.sign_in_guards: list[Callable[[Account, str | None], None]] = []
+        # When someone last signed in over plain HTTP from another machine: trust admins
+        # are warned on their pages (api/cookies.py).
+        self.plain_http_sign_in_on: dt.date | None = None
 
     @contextlib.contextmanager
     def writing(self):
@@ -284,6 +287,9 @@ class Register:
             # The username goes in the erasable details; the chain keeps only the outcome.
             self.record(anonymous, "sign_in", "session", outcome=outcome, username=username)
             raise
+
+    def note_plain_http_sign_in(self) -> None:
+        self.plain_http_sign_in_on = self.today()
 
     def session(self, token: str, kind: SessionKind) -> Session | None:
         with self.lock:

@@ -20,8 +20,11 @@ class Settings(BaseSettings):
     sign_in_lock_minutes: int = 15
     session_hours: float = 8  # a page session (cookie)
     token_hours: float = 12  # an API client's bearer token
-    # Browsers send a Secure cookie only over HTTPS (and to localhost).
-    cookie_secure: bool = True
+    # Proxies (addresses or networks, comma-separated; "*" for any) whose X-Forwarded-Proto
+    # and X-Forwarded-For are believed: cookies are Secure when they say HTTPS.
+    trusted_proxies: str = "127.0.0.1"
+    # Refuse a sign-in over plain HTTP from another machine, with a page that says why.
+    require_https: bool = False
 
     # Request bodies are capped before they are read (api/guards.py): imports and evidence
     # have their own caps below; every other request this one.

@@ -70,15 +70,45 @@ def _chromium_or_skip() -> str:
     pytest.skip(why)
 
 
-def _free_port() -> int:
+def _free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((host, 0))
         return probe.getsockname()[1]
+
+
+def another_address() -> str | None:
+    """An address of this machine that is not loopback (a browser there is "another
+    machine" to the service, and http:// to it is not a secure context), if it has one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("203.0.113.1", 9))  # no packet is sent: this only picks a route
+            address = probe.getsockname()[0]
+        except OSError:
+            try:
+                address = socket.gethostbyname(socket.gethostname())
+            except OSError:
+                return None
+    return None if address.startswith("127.") else address
 
 
 @pytest.fixture
 def served(tmp_path):
-    """The story's school served by uvicorn on a free loopback port, in a thread. The
+    yield from _serve(tmp_path, "127.0.0.1")
+
+
+@pytest.fixture
+def served_on_the_network(tmp_path):
+    address = another_address()
+    if address is None:
+        why = "this machine has no address but loopback to reach the service from"
+        if os.environ.get("CI") == "true":
+            pytest.fail(why, pytrace=False)
+        pytest.skip(why)
+    yield from _serve(tmp_path, address)
+
+
+def _serve(tmp_path, host: str):
+    """The story's school served by uvicorn on a free port of `host`, in a thread. The
     service first runs on 9 November, so that Tom Fairweather's cases are overdue by the
     day of the story."""
     store = EmbeddedStore(tmp_path / "data")
@@ -91,7 +121,7 @@ def served(tmp_path):
     with register.writing():
         for username, (role, person_id, school_id) in USERS.items():
             register.accounts.create(username, PASSWORD, role, person_id, school_id)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(),
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=_free_port(host),
                                            log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -99,7 +129,7 @@ def served(tmp_path):
     while not server.started:
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{server.config.port}", register
+    yield f"http://{host}:{server.config.port}", register
     server.should_exit = True
     thread.join(timeout=10)
     register.close()
@@ -342,3 +372,27 @@ def test_the_story_of_a_declaration_a_decision_and_a_network_picture(served, bro
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         for shot in sorted(shots.glob("*.png")):
             shutil.copyfile(shot, SCREENSHOTS / shot.name)
+
+
+def test_signing_in_from_another_machine_over_plain_http(served_on_the_network, browser,
+                                                        tmp_path):
+    """The staffroom computer opens the register by the server's network address over
+    plain HTTP: the teacher is told the connection is not encrypted and still signs in
+    (a Secure cookie would be dropped there), and the trust admin is warned."""
+    base, register = served_on_the_network
+    teacher = Person(browser, base, tmp_path / "screenshots")
+    page = teacher.page
+    page.goto(f"{base}/my")
+    assert "This connection is not encrypted" in page.inner_text("main")
+    teacher.sign_in("priya.shah")
+    assert page.url == f"{base}/my"
+    assert page.get_by_role("region", name="My declarations").is_visible()
+    [cookie] = [c for c in teacher.context.cookies() if c["name"] == "relreg_session"]
+    assert cookie["secure"] is False and cookie["httpOnly"] is True
+    teacher.close()
+
+    admin = Person(browser, base, tmp_path / "screenshots")
+    admin.sign_in("trust.admin")
+    assert "Someone signed in over plain HTTP from another machine on 23 November 2026" in \
+        admin.page.get_by_role("alert").inner_text()
+    admin.close()

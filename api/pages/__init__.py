@@ -7,7 +7,7 @@ the API; every form carries the session's CSRF token.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request, status
 from fastapi.concurrency import run_in_threadpool
@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api.auth import SessionKind
 from api.deps import COOKIE_NAME
@@ -48,9 +49,11 @@ def install_pages(app: FastAPI) -> None:
         if not is_page(request.url.path):
             return await api_http_error(request, error)
         if error.status_code == status.HTTP_401_UNAUTHORIZED:
-            wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(f"/sign-in?{urlencode({'next': wanted})}",
+            return RedirectResponse(f"/sign-in?{urlencode(_back_after_sign_in(request))}",
                                     status_code=status.HTTP_303_SEE_OTHER)
+        if error.status_code == status.HTTP_405_METHOD_NOT_ALLOWED and request.method == "GET":
+            # The address of a form's action, opened as a page: show the page of the form.
+            return RedirectResponse(_nearest_page(request), status_code=status.HTTP_303_SEE_OTHER)
         return await _error_page(request, error.status_code, messages_of(error))
 
     @app.exception_handler(RequestValidationError)
@@ -59,6 +62,30 @@ def install_pages(app: FastAPI) -> None:
             return await api_validation_error(request, error)
         return await _error_page(request, status.HTTP_400_BAD_REQUEST,
                                  [f"{e['loc'][-1]}: {e['msg']}" for e in error.errors()])
+
+
+def _back_after_sign_in(request: Request) -> dict[str, str]:
+    """Where to go once signed in again: the page asked for; for a form sent after the
+    session ended, the page the form was on (its address answers only POST)."""
+    if request.method in ("GET", "HEAD"):
+        return {"next": request.url.path + (f"?{request.url.query}" if request.url.query else "")}
+    referer = urlsplit(request.headers.get("referer", ""))
+    same_site = referer.netloc == request.url.netloc and referer.scheme in ("http", "https")
+    if same_site and referer.path.startswith("/") and not referer.path.startswith("/sign-in"):
+        return {"next": referer.path + (f"?{referer.query}" if referer.query else ""),
+                "ended": "1"}
+    return {"ended": "1"}
+
+
+def _nearest_page(request: Request) -> str:
+    """The closest address above this one that is a page."""
+    path = request.url.path.rstrip("/")
+    while path:
+        path = path.rpartition("/")[0]
+        scope = {"type": "http", "path": path or "/", "method": "GET"}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.routes):
+            return path or "/"
+    return "/"
 
 
 async def _error_page(request: Request, status_code: int, messages: list[str]):

@@ -141,6 +141,9 @@ def page(request: Request, template: str, context: dict | None = None, *,
         context.setdefault("account", session.account)
         context.setdefault("csrf_token", session.csrf_token or "")
         context.setdefault("nav", nav_for(session.account.role))
+        if session.account.role is AccountRole.TRUST_ADMIN:
+            context.setdefault("plain_http_warning",
+                               request.app.state.register.plain_http_sign_in_on)
     context.setdefault("notice", NOTICES.get(request.query_params.get("notice", "")))
     context.setdefault("path", request.url.path)
     return templates.TemplateResponse(request, template, context, status_code=status_code,

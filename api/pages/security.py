@@ -16,7 +16,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from api import local_sign_in, oidc
 from api.auth import SecondFactorWrong, SignInError, SignInLocked, SignInSlowed
-from api.deps import COOKIE_NAME, ActorDep, CurrentSession, RegisterDep
+from api.cookies import over_https, set_session_cookie
+from api.deps import ActorDep, CurrentSession, RegisterDep
 from api.notify import Contacts, Mode
 from api.pages.common import NOTICES, home_for, page, see_other, templates
 from api.pages.sign_in import _safe_next
@@ -40,10 +41,8 @@ def _client(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def _set_session(register, response, token: str) -> None:
-    response.set_cookie(COOKIE_NAME, token, httponly=True,
-                        secure=register.settings.cookie_secure, samesite="lax",
-                        max_age=int(register.settings.session_hours * 3600), path="/")
+def _set_session(register, request: Request, response, token: str) -> None:
+    set_session_cookie(response, request, register.settings, token)
 
 
 def _redirect_uri(register) -> str:
@@ -58,13 +57,13 @@ def sign_in_provider(request: Request) -> str | None:
     return (policy.provider_name or "your organisation") if policy.provider_on else None
 
 
-def second_step(register, account, next_path: str | None) -> RedirectResponse:
+def second_step(register, request: Request, account, next_path: str | None) -> RedirectResponse:
     """After a right password for an account with a second factor: ask for the code (or
     set it up first), with a short-lived token instead of the password."""
     token = local_sign_in.start_second_step(register, account)
     response = see_other("/sign-in/second-factor", next=next_path)
     response.set_cookie(SECOND_STEP_COOKIE, token, httponly=True,
-                        secure=register.settings.cookie_secure, samesite="strict",
+                        secure=over_https(request), samesite="strict",
                         max_age=local_sign_in.SECOND_STEP_SECONDS, path="/sign-in")
     return response
 
@@ -83,7 +82,7 @@ def oidc_begin(request: Request, register: RegisterDep, next: str | None = None)
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
     response = RedirectResponse(url, status_code=status.HTTP_303_SEE_OTHER)
     # Lax: the provider sends the browser back with a top-level GET from its own site.
-    response.set_cookie(OIDC_COOKIE, state, httponly=True, secure=register.settings.cookie_secure,
+    response.set_cookie(OIDC_COOKIE, state, httponly=True, secure=over_https(request),
                         samesite="lax", max_age=oidc.FLOW_SECONDS, path="/sign-in/oidc")
     return response
 
@@ -103,7 +102,7 @@ def oidc_callback(request: Request, register: RegisterDep, state: str | None = N
     else:
         response = RedirectResponse(signed_in.next_path or home_for(signed_in.account.role),
                                     status_code=status.HTTP_303_SEE_OTHER)
-        _set_session(register, response, signed_in.token)
+        _set_session(register, request, response, signed_in.token)
     response.delete_cookie(OIDC_COOKIE, path="/sign-in/oidc")
     return response
 
@@ -159,7 +158,7 @@ def second_factor(request: Request, register: RegisterDep,
         return see_other("/sign-in")
     response = RedirectResponse(next_path or home_for(account.role),
                                 status_code=status.HTTP_303_SEE_OTHER)
-    _set_session(register, response, session_token)
+    _set_session(register, request, response, session_token)
     response.delete_cookie(SECOND_STEP_COOKIE, path="/sign-in")
     return response
 

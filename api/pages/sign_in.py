@@ -19,7 +19,14 @@ from api.auth import (
     SignInLocked,
     SignInSlowed,
 )
-from api.deps import COOKIE_NAME, ActorDep, CurrentSession, RegisterDep
+from api.cookies import (
+    COOKIE_NAME,
+    delete_session_cookie,
+    over_https,
+    plain_http_from_elsewhere,
+    set_session_cookie,
+)
+from api.deps import ActorDep, CurrentSession, RegisterDep
 from api.pages.common import home_for, page, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -36,13 +43,16 @@ def _safe_next(wanted: str | None) -> str | None:
 
 def _sign_in_page(request: Request, register, *, next_path: str | None, username: str = "",
                   error: str | None = None, status_code: int = 200):
+    if plain_http_from_elsewhere(request) and register.settings.require_https:
+        return page(request, "https_required.html", status_code=status.HTTP_403_FORBIDDEN)
     token = secrets.token_urlsafe(32)
-    response = page(request, "sign_in.html", {"sign_in_token": token, "next": next_path or "",
-                                              "username": username, "error": error},
-                    status_code=status_code)
-    response.set_cookie(SIGN_IN_COOKIE, token, httponly=True,
-                        secure=register.settings.cookie_secure, samesite="strict",
-                        max_age=3600, path="/sign-in")
+    ended = request.query_params.get("ended") == "1"
+    response = page(request, "sign_in.html", {
+        "sign_in_token": token, "next": next_path or "", "username": username, "error": error,
+        "ended": ended, "unencrypted": plain_http_from_elsewhere(request)},
+        status_code=status_code)
+    response.set_cookie(SIGN_IN_COOKIE, token, httponly=True, secure=over_https(request),
+                        samesite="strict", max_age=3600, path="/sign-in")
     return response
 
 
@@ -76,6 +86,8 @@ def sign_in(request: Request, register: RegisterDep,
         return _sign_in_page(request, register, next_path=next_path, username=username,
                              error="Enter your username and your password.",
                              status_code=status.HTTP_400_BAD_REQUEST)
+    if plain_http_from_elsewhere(request) and register.settings.require_https:
+        return page(request, "https_required.html", status_code=status.HTTP_403_FORBIDDEN)
     client = request.client.host if request.client else None
     try:
         account, token, _ = register.sign_in(username, password, SessionKind.COOKIE, client)
@@ -92,16 +104,16 @@ def sign_in(request: Request, register: RegisterDep,
     except SecondFactorNeeded as needed:  # the one-time code comes next (api/pages/security.py)
         from api.pages.security import second_step
 
-        return second_step(register, needed.account, next_path)
+        return second_step(register, request, needed.account, next_path)
     except PasswordsTurnedOff:
         error = "Your trust signs in through your organisation, not with a password here."
         code = status.HTTP_403_FORBIDDEN
     else:
+        if plain_http_from_elsewhere(request):
+            register.note_plain_http_sign_in()
         response = RedirectResponse(next_path or home_for(account.role),
                                     status_code=status.HTTP_303_SEE_OTHER)
-        response.set_cookie(COOKIE_NAME, token, httponly=True,
-                            secure=register.settings.cookie_secure, samesite="lax",
-                            max_age=int(register.settings.session_hours * 3600), path="/")
+        set_session_cookie(response, request, register.settings, token)
         response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
         return response
     return _sign_in_page(request, register, next_path=next_path, username=username,
@@ -113,6 +125,5 @@ def sign_out(request: Request, register: RegisterDep, _session: CurrentSession,
              actor: ActorDep):
     register.sign_out(actor, request.cookies[COOKIE_NAME])
     response = see_other("/sign-in", "signed-out")
-    response.delete_cookie(COOKIE_NAME, path="/", secure=register.settings.cookie_secure,
-                           httponly=True, samesite="lax")
+    delete_session_cookie(response, request)
     return response

@@ -16,23 +16,37 @@ from api.auth import (
     SignInLocked,
     SignInSlowed,
 )
-from api.deps import COOKIE_NAME, ActorDep, CurrentSession, RegisterDep
+from api.cookies import (
+    COOKIE_NAME,
+    delete_session_cookie,
+    plain_http_from_elsewhere,
+    set_session_cookie,
+)
+from api.deps import ActorDep, CurrentSession, RegisterDep
 from api.schemas import AccountPublic, SessionPublic, SignIn, Token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 SIGN_IN_RESPONSES = {
     401: {"description": "Wrong username or password"},
+    403: {"description": "Plain HTTP from another machine, and RELREG_REQUIRE_HTTPS is set"},
     423: {"description": "Locked after too many failed sign-ins"},
     429: {"description": "Too many failed sign-ins: wait Retry-After seconds"},
 }
 
 
+REFUSED_OVER_PLAIN_HTTP = (
+    "Signing in over plain HTTP from another machine is turned off here "
+    "(RELREG_REQUIRE_HTTPS): use the register's https:// address.")
+
+
 def _sign_in(register, request: Request, username: str, password: str, kind: SessionKind,
              totp_code: str | None = None):
     client = request.client.host if request.client else None
+    if plain_http_from_elsewhere(request) and register.settings.require_https:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, REFUSED_OVER_PLAIN_HTTP)
     try:
-        return register.sign_in(username, password, kind, client, totp_code)
+        signed_in = register.sign_in(username, password, kind, client, totp_code)
     except SecondFactorNeeded as error:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED,
                             str(error) if error.enrolled else
@@ -51,6 +65,9 @@ def _sign_in(register, request: Request, username: str, password: str, kind: Ses
         raise HTTPException(status.HTTP_423_LOCKED, str(error),
                             headers={"Retry-After": str(max(1, round(error.retry_after)))}) \
             from None
+    if plain_http_from_elsewhere(request):
+        register.note_plain_http_sign_in()
+    return signed_in
 
 
 @router.post("/token", response_model=Token, responses=SIGN_IN_RESPONSES)
@@ -67,13 +84,12 @@ def sign_in_for_token(register: RegisterDep, request: Request,
 @router.post("/login", response_model=SessionPublic, responses=SIGN_IN_RESPONSES)
 def sign_in_for_pages(register: RegisterDep, request: Request, response: Response,
                       body: SignIn) -> SessionPublic:
-    """Sign in for pages: sets the session cookie (HttpOnly, Secure, SameSite=Lax) and
-    answers the CSRF token that unsafe requests with the cookie must send back."""
+    """Sign in for pages: sets the session cookie (HttpOnly, SameSite=Lax, and Secure when
+    the request came over HTTPS) and answers the CSRF token that unsafe requests with the
+    cookie must send back."""
     account, token, csrf = _sign_in(register, request, body.username, body.password,
                                     SessionKind.COOKIE)
-    response.set_cookie(COOKIE_NAME, token, httponly=True, secure=register.settings.cookie_secure,
-                        samesite="lax", max_age=int(register.settings.session_hours * 3600),
-                        path="/")
+    set_session_cookie(response, request, register.settings, token)
     return SessionPublic(account=AccountPublic.of(account), csrf_token=csrf)
 
 
@@ -87,8 +103,7 @@ def sign_out(register: RegisterDep, request: Request, session: CurrentSession,
         token = request.cookies[COOKIE_NAME]
     register.sign_out(actor, token)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(COOKIE_NAME, path="/", secure=register.settings.cookie_secure,
-                           httponly=True, samesite="lax")
+    delete_session_cookie(response, request)
     return response
 
 
