@@ -60,3 +60,16 @@ def test_readme_run_command_starts_the_register_with_demo_sign_ins(tmp_path):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
+
+
+def test_every_setting_is_in_the_readme_settings_table():
+    """One place for every setting: each field of api.settings.Settings, as its variable."""
+    from api.settings import Settings
+
+    section = (ROOT / "README.md").read_text().split("## Settings", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    listed = {name for row in rows for name in re.findall(r"`(RELREG_\w+)`", row.split("|")[1])}
+    prefix = Settings.model_config["env_prefix"]
+    missing = [prefix + name.upper() for name in Settings.model_fields
+               if prefix + name.upper() not in listed]
+    assert missing == []
