@@ -15,10 +15,12 @@ sees it.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import HTTPException, status
 
 from api.auth import DECIDER_ROLES, REVIEWER_ROLES, SCHOOL_ROLES, Account, AccountRole
-from graph.model import ApproachReport, Connection, Declaration
+from graph.model import ApproachReport, Connection, Declaration, Position, Role
 from graph.review import Case, EscalationTarget
 from graph.store.base import Store
 
@@ -133,3 +135,65 @@ def check_acts_on_case(account: Account, case: Case) -> None:
     check_sees_case(account, case)
     if not is_reviewer(account):
         raise deny("only the reviewers a case is routed to may change it")
+
+
+# -- who may hold an account of each role ---------------------------------------------------
+
+# The position a membership must hold for each leader's role (a headteacher leads too).
+ROLE_POSITIONS = {
+    AccountRole.SENIOR_LEADER: {Position.SENIOR_LEADER, Position.HEADTEACHER},
+    AccountRole.HEADTEACHER: {Position.HEADTEACHER},
+    AccountRole.DSL: {Position.DSL},
+}
+ROLE_WORDS = {
+    AccountRole.STAFF: "a staff account", AccountRole.SENIOR_LEADER: "a senior leader's account",
+    AccountRole.HEADTEACHER: "a headteacher's account",
+    AccountRole.DSL: "a designated safeguarding lead's account",
+    AccountRole.TRUST_ADMIN: "a trust admin's account", AccountRole.AUDITOR: "an auditor's account",
+}
+POSITION_WORDS = {Position.SENIOR_LEADER: "senior leader", Position.HEADTEACHER: "headteacher",
+                  Position.DSL: "designated safeguarding lead"}
+
+
+def account_problems(store: Store, role: AccountRole, person_id: str | None,
+                     school_id: str | None, today: dt.date) -> list[tuple[str, str]]:
+    """(field, sentence) for each reason `person_id` may not hold an account of `role` at
+    `school_id` today; none if they may. Staff and leaders' roles need current staff of
+    that school (in the position, for leaders); a trust admin or auditor tied to a person
+    needs current staff of a school; pupils and parents never hold an account."""
+    schools = {s.school_id: s for s in store.schools()}
+    words = ROLE_WORDS[role]
+    if role in SCHOOL_ROLES:
+        if person_id is None:
+            return [("person_id", f"{words} belongs to a member of staff: choose the person")]
+        if school_id is None:
+            return [("school_id", f"{words} belongs to one school: choose it")]
+    if school_id is not None and school_id not in schools:
+        return [("school_id", f"there is no school {school_id} in the register: choose one "
+                              "from the list")]
+    if person_id is None:
+        return []
+    person = store.person(person_id)
+    if person is None:
+        return [("person_id", f"there is no person {person_id} in the register: find the "
+                              "person by name")]
+    current = [m for m in store.memberships_of(person_id) if m.active_on(today)]
+    staff = [m for m in current if m.role is Role.STAFF]
+    name = person.name
+    if role in SCHOOL_ROLES:
+        school = schools[school_id].name
+        here = [m for m in staff if m.school_id == school_id]
+        if not here:
+            return [("person_id", f"{name} is not a current member of staff at {school}, so "
+                                  f"cannot hold {words} there")]
+        wanted = ROLE_POSITIONS.get(role)
+        if wanted and not any(m.position in wanted for m in here):
+            position = " or ".join(sorted(POSITION_WORDS[p] for p in wanted))
+            return [("role", f"{name} is not the {position} at {school} in the register, so "
+                             f"cannot hold {words}: change their position in the school's "
+                             "records first, or choose another role")]
+        return []
+    if not staff:
+        return [("person_id", f"{name} is not a current member of staff at any school of "
+                              f"the trust, so cannot hold {words}")]
+    return []

@@ -26,11 +26,15 @@ from graph.cli import (
 @data_option
 def demo(people, data):
     """Seed a demo trust into an empty store and show what the register finds in it."""
-    from api.demo import seed_demo_trust
+    from api.demo import NotTheDemo, seed_demo_trust
     from graph.store.embedded import EmbeddedStore
 
     with EmbeddedStore(data) as store:
-        if seed_demo_trust(store, store.data_dir, people):
+        try:
+            seeded = seed_demo_trust(store, store.data_dir, people)
+        except NotTheDemo:
+            seeded = False
+        if seeded:
             click.echo(f"seeded a demo trust of {len(store.facts.world.people)} people into "
                        f"{store.data_dir} (the exchange files are in {store.data_dir / 'demo-trust'})")
         else:
@@ -58,14 +62,18 @@ def serve(demo, host, port, store, data):
     import uvicorn
 
     from graph.sqlite import SERVICE_DATABASE_NAME
-    from api.demo import demo_sign_ins, seed_demo_trust
+    from api.demo import NotTheDemo, demo_sign_ins, seed_demo_trust
     from api.main import create_app
     from graph.store.embedded import default_data_dir
 
     opened = open_store(store, data)
     data_dir = Path(getattr(opened, "data_dir", None) or data or default_data_dir())
-    if demo and seed_demo_trust(opened, data_dir):
-        click.echo(f"seeded a demo trust into {data_dir}")
+    try:
+        if demo and seed_demo_trust(opened, data_dir):
+            click.echo(f"seeded a demo trust into {data_dir}")
+    except NotTheDemo as refused:
+        opened.close()
+        raise click.ClickException(str(refused)) from None
     app = create_app(opened, data_dir / SERVICE_DATABASE_NAME, settings=service_settings())
     from graph.sqlite import open_to_others
 
@@ -138,7 +146,8 @@ def reevaluate(as_of, store, data):
 @data_option
 def add_account(username, role, person_id, school_id, email, password, store, data):
     """Make a service account: the first trust admin, who makes the others in the service."""
-    from api.auth import SCHOOL_ROLES, AccountBook, AccountRole, UsernameTaken
+    from api.access import account_problems
+    from api.auth import AccountBook, AccountRole, UsernameTaken
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
     from graph.sqlite import transaction
     from api.settings import Settings
@@ -156,12 +165,11 @@ def add_account(username, role, person_id, school_id, email, password, store, da
             raise click.BadParameter(str(error), param_hint="--email") from None
     role = AccountRole(role)
     with open_store(store, data) as opened:
-        if role in SCHOOL_ROLES and not (person_id and school_id):
-            raise click.UsageError(f"a {role} account needs --person and --school")
-        if person_id and opened.person(person_id) is None:
-            raise click.ClickException(f"no person {person_id} in the register")
-        if school_id and school_id not in {s.school_id for s in opened.schools()}:
-            raise click.ClickException(f"no school {school_id} in the register")
+        problems = account_problems(opened, role, person_id, school_id, dt.date.today())
+        if problems:
+            options = {"person_id": "--person", "school_id": "--school", "role": "--role"}
+            raise click.ClickException("; ".join(
+                f"{message} ({options[field]})" for field, message in problems))
         data_dir = Path(getattr(opened, "data_dir", None) or data or default_data_dir())
     db = open_service_db(data_dir / SERVICE_DATABASE_NAME)
     try:

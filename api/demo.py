@@ -16,15 +16,32 @@ from graph.store.base import Store
 DEMO_PEOPLE = 3000
 
 
+DEMO_MARK = "demo-trust/THIS-IS-THE-DEMO"
+
+
+class NotTheDemo(Exception):
+    """The data folder holds a register that the demo did not seed."""
+
+
 def seed_demo_trust(store: Store, data_dir: Path, people: int = DEMO_PEOPLE) -> bool:
-    """Seed a demo trust into an empty store; False if it already held facts."""
+    """Seed a demo trust of invented people into an empty store (True), or find the demo
+    seeded before (False); a store holding anything else raises NotTheDemo, so that demo
+    accounts are never added to a real register nor tied to real people."""
+    mark = Path(data_dir) / DEMO_MARK
     if not store.is_empty():
-        return False
+        if mark.exists():
+            return False
+        raise NotTheDemo(
+            f"{data_dir} holds a register that is not the demo, and --demo would add demo "
+            "accounts to it. Run without --demo to serve it, or give --data an empty folder "
+            "for the demo.")
     from seed.generator import generate_trust
 
     folder = Path(data_dir) / "demo-trust"
     generate_trust(folder, schools=4, people=people, seed=1, as_of=dt.date.today())
     store.import_world(read_folder(folder))
+    mark.write_text("The register in this folder is the demo trust that `relreg serve --demo` "
+                    "seeded: invented people only.\n")
     return True
 
 

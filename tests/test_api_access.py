@@ -180,3 +180,26 @@ def test_nothing_without_signing_in(service):
         assert response.status_code == 401
         assert response.headers["www-authenticate"] == "Bearer"
     assert service.http.get("/api/cases", headers={"Authorization": "Bearer forged"}).status_code == 401
+
+
+@pytest.mark.parametrize("role, person, school, wrong", [
+    ("dsl", "P1", "S1", "Given FamilyP1 is not a current member of staff at School S1"),
+    ("staff", "M1", "S1", "is not a current member of staff at School S1"),
+    ("dsl", "T1", "S1", "is not the designated safeguarding lead at School S1"),
+    ("headteacher", "L1", "S1", "is not the headteacher at School S1"),
+    ("senior_leader", "BL1", "S1", "is not a current member of staff at School S1"),
+    ("trust_admin", "P1", None, "not a current member of staff at any school of the trust"),
+])
+def test_an_account_role_is_given_only_to_someone_whose_membership_fits(service, role, person,
+                                                                        school, wrong):
+    body = {"username": "new-account", "password": "a long enough password", "role": role,
+            "person_id": person, "school_id": school}
+    refused = service.post("admin", "/api/accounts", json=body)
+    assert refused.status_code == 422
+    assert any(wrong in problem["msg"] for problem in refused.json()["detail"])
+    teacher = service.accounts["T1"].account_id
+    moved = service.patch("admin", f"/api/accounts/{teacher}", json={"role": "dsl"})
+    assert moved.status_code == 422, "a teacher is not made the DSL either"
+    fits = service.post("admin", "/api/accounts", json={**body, "role": "dsl", "person_id": "D1",
+                                                        "school_id": "S1"})
+    assert fits.status_code == 201

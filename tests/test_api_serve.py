@@ -127,3 +127,48 @@ def test_the_first_trust_admin_is_made_on_the_command_line(tmp_path):
                 "username": "first-admin", "password": "a long enough password"})
             assert signed_in.status_code == 200
         app.state.register.close()
+
+
+def test_serve_demo_refuses_a_folder_that_holds_a_real_register(tmp_path):
+    """--demo on a register it did not seed would add demo accounts, a trust admin among
+    them, tied to real people: it refuses, says what to do, and makes no account."""
+    from click.testing import CliRunner
+
+    from api.cli import main
+    from graph.store.embedded import EmbeddedStore
+    from tests.api_world import small_trust
+
+    with EmbeddedStore(tmp_path) as store:
+        store.import_world(small_trust())
+    refused = CliRunner().invoke(main, ["serve", "--demo", "--data", str(tmp_path)])
+    assert refused.exit_code == 1
+    assert "is not the demo" in refused.output and "Run without --demo" in refused.output
+    assert "Traceback" not in refused.output
+    assert not (tmp_path / "service.sqlite3").exists(), "no account was made"
+
+
+def test_add_account_gives_a_role_only_to_someone_whose_membership_fits(tmp_path):
+    from click.testing import CliRunner
+
+    from api.cli import main
+    from graph.store.embedded import EmbeddedStore
+    from tests.api_world import small_trust
+
+    with EmbeddedStore(tmp_path) as store:
+        store.import_world(small_trust())
+
+    def add(*options):
+        return CliRunner().invoke(main, ["add-account", "someone", "--data", str(tmp_path),
+                                         "--password", "a long enough password", *options])
+
+    pupil = add("--role", "dsl", "--person", "P1", "--school", "S1")
+    assert pupil.exit_code == 1
+    assert "Given FamilyP1 is not a current member of staff at School S1" in pupil.output
+    teacher = add("--role", "dsl", "--person", "T1", "--school", "S1")
+    assert teacher.exit_code == 1 and "is not the designated safeguarding lead at" in teacher.output
+    elsewhere = add("--role", "staff", "--person", "BT1", "--school", "S1")
+    assert elsewhere.exit_code == 1
+    parent = add("--role", "trust_admin", "--person", "M1")
+    assert parent.exit_code == 1 and "not a current member of staff at any school" in parent.output
+    made = add("--role", "dsl", "--person", "D1", "--school", "S1")
+    assert made.exit_code == 0, made.output

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, HTTPException, Path, status
 
-from api.auth import SCHOOL_ROLES, UsernameTaken
+from api.access import account_problems
+from api.auth import UsernameTaken
 from api.deps import ActorDep, RegisterDep, TrustAdmin
-from api.errors import conflict, invalid, not_found
+from api.errors import conflict, not_found
 from api.schemas import AccountCreate, AccountPublic, AccountUpdate
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
@@ -17,16 +18,12 @@ AccountId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 def _check_links(register, role, person_id: str | None, school_id: str | None) -> None:
-    """An account of a school role is someone of the register at a school of it."""
-    if role in SCHOOL_ROLES:
-        if person_id is None:
-            raise invalid("person_id", f"a {role} account needs the person it belongs to")
-        if school_id is None:
-            raise invalid("school_id", f"a {role} account needs its school")
-    if person_id is not None and register.store.person(person_id) is None:
-        raise invalid("person_id", f"no person {person_id}")
-    if school_id is not None and school_id not in {s.school_id for s in register.store.schools()}:
-        raise invalid("school_id", f"no school {school_id}")
+    """An account belongs to someone whose current membership fits its role."""
+    problems = account_problems(register.store, role, person_id, school_id, register.today())
+    if problems:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            [{"loc": ["body", field], "msg": message, "type": "value_error"}
+                             for field, message in problems])
 
 
 @router.get("", response_model=list[AccountPublic])
