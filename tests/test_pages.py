@@ -464,3 +464,22 @@ def test_trust_admins_set_the_profile_of_each_school(service):
     assert admin.post("/admin/schools/S1/profile", {"profile": "mowbray"}).status_code == 303
     assert [s.profile for s in service.store.schools() if s.school_id == "S1"] == ["mowbray"]
     assert admin.post("/admin/schools/S1/profile", {"profile": "lenient"}).status_code == 422
+
+
+def test_a_name_search_says_when_more_people_match_than_it_shows(tmp_path, monkeypatch):
+    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    builder = tests.api_world.school_with_leaders("ninestiles", "S1")
+    for n in range(30):
+        builder.pupil(f"Q{n:02}", "S1")
+    builder.school("S2", "ninestiles")
+    tests.api_world.add_leaders(builder, "S2", prefix="B").pupil("P2", "S2")
+    builder.staff("T2", "S1").pupil("P1").family("M1", "parent", "P1")
+    served = ServiceUnderTest(tmp_path, world=builder.build())
+    try:
+        teacher = Browser(served, "T1")
+        many = text(teacher.get("/my/declare?name=FamilyQ").text)
+        assert "More people match “FamilyQ” than are shown here. Type more of the name" in many
+        few = text(teacher.get("/my/declare?name=FamilyQ0").text)
+        assert "More people match" not in few and "Given FamilyQ09" in few
+    finally:
+        served.close()

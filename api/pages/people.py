@@ -67,21 +67,32 @@ def relation_text(relations: list[tuple[str, str]]) -> str:
     return "; ".join(f"{kind} of {' and '.join(names)}" for kind, names in by_kind.items())
 
 
-def find_people_to_name(register: Register, account: Account, text: str) -> list[Nameable]:
+class Found(list):
+    """The people found, and whether more matched than are shown (`cut`)."""
+
+    cut = False
+
+
+def find_people_to_name(register: Register, account: Account, text: str) -> Found:
     """People at the account's school whose name holds `text` (any case; at least two
-    letters), then the family of the pupils among them."""
+    letters), then the family of the pupils among them; at most MAX_FOUND of each."""
     check_is_adult_of_a_school(account)
     text = text.strip()
     if len(text) < 2:
-        return []
+        return Found()
     store, today = register.store, register.today()
     found: dict[str, Nameable] = {}
+    cut = False
     for person in store.people_at(account.school_id, text):
-        if person.person_id != account.person_id and len(found) < MAX_FOUND:
-            memberships = store.memberships_of(person.person_id)
-            found[person.person_id] = Nameable(
-                person, known_at(memberships, account.school_id, today),
-                any(m.role is Role.PUPIL for m in memberships))
+        if person.person_id == account.person_id:
+            continue
+        if len(found) == MAX_FOUND:
+            cut = True
+            break
+        memberships = store.memberships_of(person.person_id)
+        found[person.person_id] = Nameable(
+            person, known_at(memberships, account.school_id, today),
+            any(m.role is Role.PUPIL for m in memberships))
     relations: dict[str, list[tuple[str, str]]] = {}
     relatives: dict[str, Person] = {}
     for pupil in [n.person for n in found.values() if n.is_pupil]:
@@ -92,9 +103,11 @@ def find_people_to_name(register: Register, account: Account, text: str) -> list
     # Those whose own name holds the text first.
     ordered = sorted(sort_people(relatives.values()),
                      key=lambda p: text.casefold() not in p.name.casefold())
-    return list(found.values()) + [
+    result = Found(list(found.values()) + [
         Nameable(p, relation_text(relations[p.person_id]), False, at_school=False)
-        for p in ordered[:MAX_FOUND]]
+        for p in ordered[:MAX_FOUND]])
+    result.cut = cut or len(ordered) > MAX_FOUND
+    return result
 
 
 def nameable(register: Register, account: Account, person_id: str) -> Nameable | None:
