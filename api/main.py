@@ -16,6 +16,7 @@ from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from graph.sqlite import open_service_db
@@ -29,6 +30,7 @@ from api.settings import Settings
 from graph.store.base import Store
 
 log = logging.getLogger("relreg.api")
+DOCS_ASSETS = "/docs-assets"
 
 
 def create_app(store: Store, service_db: str | os.PathLike, *, settings: Settings | None = None,
@@ -49,7 +51,10 @@ def create_app(store: Store, service_db: str | os.PathLike, *, settings: Setting
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         yield
 
-    app = FastAPI(
+    # fastapi-offline serves Swagger UI and ReDoc from files it bundles: /docs and /redoc
+    # work with no network.
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS,
         lifespan=lifespan,
         title="Relationship register",
         summary="Staff's relationships with pupils, ex-pupils and parents, reviewed by senior "

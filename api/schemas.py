@@ -333,7 +333,7 @@ class RecusalPublic(BaseModel):
 
 
 class FindingPublic(BaseModel):
-    """A finding in the JSON shape of EXCHANGE.md."""
+    """A finding in the findings JSON of docs/exchange.md."""
 
     id: str
     rule: str

@@ -355,7 +355,7 @@ class Finding:
         )
 
     def to_json(self) -> dict:
-        """The shape of EXCHANGE.md, keys in its order."""
+        """The findings JSON of docs/exchange.md, keys in its order."""
         return {
             "id": self.id,
             "rule": self.rule,

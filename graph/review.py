@@ -1,4 +1,4 @@
-"""Findings as cases that senior leaders review (RULES.md, "Routing and review").
+"""Findings as cases that senior leaders review (docs/rules.md, "Routing and review").
 
 A case is the review state of one finding, keyed by the finding's id, with its whole
 history: who moved it, when and why. The facts never record review decisions; cases do.
@@ -135,7 +135,7 @@ class CaseEvent:
 class Case:
     finding_id: str
     state: CaseState
-    finding: dict  # the finding as last evaluated, in the JSON shape of EXCHANGE.md
+    finding: dict  # the finding as last evaluated, in the findings JSON of docs/exchange.md
     fires: bool  # whether the rule still fires
     raised_on: dt.date
     due_on: dt.date

@@ -1,4 +1,4 @@
-"""Every rule of ../shared/RULES.md, evaluated on the networkx facts as of a date.
+"""Every rule of docs/rules.md, evaluated on the networkx facts as of a date.
 
 Each rule id here has a Cypher twin in `cypher/rules/<rule-id>.cypher`; the clauses a
 finding cites come from the profile of the school where it arises, so a rule a profile
@@ -513,7 +513,7 @@ def _keys(finding: Finding) -> list[str]:
 
 
 def evaluate(facts: FactGraph, as_of: dt.date) -> list[Finding]:
-    """Every finding of the facts as of `as_of`, in the order of EXCHANGE.md."""
+    """Every finding of the facts as of `as_of`, in the order of docs/exchange.md."""
     return Evaluation(facts, as_of).run().sorted()
 
 

@@ -1,4 +1,4 @@
-"""Deterministic seed data in the register exchange format (see EXCHANGE.md).
+"""Deterministic seed data in the register exchange format (docs/exchange.md).
 
 `generate_trust` writes a folder of CSV files describing one or more trusts of invented
 schools: staff with positions, governors, volunteers, contractors and visitors; pupils on
@@ -32,7 +32,7 @@ from typing import Callable
 
 from . import names as N
 
-# Column order as listed in EXCHANGE.md.
+# Column order as listed in docs/exchange.md.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "schools.csv": ("school_id", "name", "trust_id", "profile"),
     "people.csv": ("person_id", "given_name", "family_name", "date_of_birth"),

@@ -1,4 +1,4 @@
-"""Findings as cases through the API: routed as RULES.md says, moved with reasons, kept
+"""Findings as cases through the API: routed as docs/rules.md says, moved with reasons, kept
 current by every change (and by the passing of days), with their history."""
 
 import datetime as dt

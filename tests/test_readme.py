@@ -73,3 +73,15 @@ def test_every_setting_is_in_the_readme_settings_table():
     missing = [prefix + name.upper() for name in Settings.model_fields
                if prefix + name.upper() not in listed]
     assert missing == []
+
+
+def test_nothing_in_the_repository_points_outside_it():
+    """The rules and the exchange format are documented in docs/, not in files a user of the
+    repository does not have."""
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.split()
+    outside = ["../" + "shared", "EXCHANGE" + ".md", "RULES" + ".md", "STYLE" + ".md"]
+    pointing = [f"{name}: {word}" for name in files if (ROOT / name).is_file()
+                and not name.endswith((".png", ".jar", ".zip"))
+                for word in outside if word in (ROOT / name).read_text(errors="replace")]
+    assert pointing == []

@@ -1,4 +1,4 @@
-"""Cases: the review states of RULES.md, due dates in school days, and cases that follow
+"""Cases: the review states of docs/rules.md, due dates in school days, and cases that follow
 the findings as the facts change."""
 
 import datetime as dt

@@ -1,6 +1,6 @@
 """The seed generator writes a well-formed, realistic, deterministic exchange folder.
 
-The expected headers are copied from EXCHANGE.md on purpose (not imported from the
+The expected headers are copied from docs/exchange.md on purpose (not imported from the
 generator), so a change to the generator's columns fails here.
 """
 

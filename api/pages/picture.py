@@ -182,7 +182,7 @@ def filter_world(world: World, centre: str, findings: list[dict], school_id: str
 
 def draw(world: World, centres: list[str], findings: list[dict], today: dt.date) -> Picture:
     """The picture of `world`, the `centres` drawn larger; `findings` (in the JSON shape of
-    EXCHANGE.md) colour the connections they name."""
+    docs/exchange.md) colour the connections they name."""
     net = Network(directed=True)  # directed: pyvis would merge two edges between a pair
     roles = {p: role_of(p, world, today) for p in world.people}
     names = {p: person.name for p, person in world.people.items()}

@@ -45,7 +45,7 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def findings(self, as_of: dt.date) -> list[Finding]:
-        """Every finding as of `as_of`, in the order of EXCHANGE.md."""
+        """Every finding as of `as_of`, in the order of docs/exchange.md."""
 
     @abc.abstractmethod
     def upsert(self, world: World) -> None:
