@@ -74,8 +74,10 @@ class MoveNotAllowed(CaseError):
 
     def __init__(self, current: CaseState, wanted: CaseState):
         self.current, self.wanted = current, wanted
-        allowed = ", ".join(sorted(REVIEWER_MOVES[current])) or "none"
-        super().__init__(f"a case that is {current} cannot move to {wanted} (allowed: {allowed})")
+        words = lambda state: str(state).replace("_", " ")  # noqa: E731
+        allowed = ", ".join(sorted(map(words, REVIEWER_MOVES[current]))) or "none"
+        super().__init__(f"a case that is {words(current)} cannot move to {words(wanted)} "
+                         f"(it can move to: {allowed}); reload the case to see where it is now")
 
 
 class MissingDetail(CaseError):
@@ -344,11 +346,11 @@ class CaseBook:
             raise MissingDetail("reason", "every move needs a reason")
         if to_state is CaseState.ACTION_REQUIRED:
             if not (action or "").strip():
-                raise MissingDetail("action", "action_required needs the action to take")
+                raise MissingDetail("action", "requiring action needs the action to take: say what it is")
             if action_due is None:
-                raise MissingDetail("action_due", "action_required needs the date it is due by")
+                raise MissingDetail("action_due", "requiring action needs the date it is due by: give the date")
         if to_state is CaseState.ESCALATED and escalated_to is None:
-            raise MissingDetail("escalated_to", "escalated needs who it goes to: dsl or lado")
+            raise MissingDetail("escalated_to", "escalating needs who it goes to: choose the DSL or the LADO")
         if to_state is CaseState.OPEN:
             self._reopen(finding_id, today, add_school_days(today, review_days))
         else:

@@ -270,8 +270,8 @@ def test_the_story_of_a_declaration_a_decision_and_a_network_picture(served, bro
     assert "Priya Shah" in row.inner_text() and "Sarah Morgan" in row.inner_text()
     leader.shot("05-leader-review-queue")
     row.get_by_role("link").click()
-    assert "Priya Shah is connected with Sarah Morgan" not in page.content()  # ids, not names
-    assert "T2 is connected with M1 (facebook)" in page.inner_text("main")
+    assert "Priya Shah is connected with Sarah Morgan (Facebook)" in page.inner_text("main")
+    assert "T2" not in page.inner_text("main"), "people by name, never by id"
     clauses = page.get_by_role("region", name="What the policy says").inner_text()
     assert "ninestiles 4.2.1" in clauses and "Social media relationships must be declared " \
         "with other personal relationships" in clauses, "the clause in the policy's own words"
@@ -293,7 +293,8 @@ def test_the_story_of_a_declaration_a_decision_and_a_network_picture(served, bro
     page.get_by_role("button", name="Record the decision").click()
     page.wait_for_selector("#network-picture[data-drawn]")
     history = page.get_by_role("region", name="History").inner_text()
-    assert "liam.brennan: moved to accepted. A family friendship from before Priya" in history
+    assert "Liam Brennan (Senior leader): moved to accepted. A family friendship from before " \
+        "Priya" in history
     leader.shot("06-leader-case")
     leader.close()
     [case] = [c for c in register.cases.find(adult_id="T2")]

@@ -242,10 +242,12 @@ def test_the_case_page_shows_the_finding_the_clause_and_who_was_recused(service)
     leader = Browser(service, "L1")
     case = service.case_of("declaration-required", "T2", "M1")
     page = leader.get(f"/cases/{case['finding_id']}").text
-    assert "T2 is connected with M1 (facebook)" in region(page, "explanation-heading")
+    explained = region(page, "explanation-heading")
+    assert "Priya Shah is connected with Sarah Morgan (Facebook)" in explained
+    assert not re.search(r"\b(T2|M1|S1|facebook)\b", explained), "no ids or codes"
     assert "ninestiles 8.4.1 Staff at schools can often have more complex relationships" \
         in region(page, "clauses-heading")
-    assert "Helen Achebe connected to T2" in region(page, "routing-heading")
+    assert "Helen Achebe connected to Priya Shah" in region(page, "routing-heading")
     assert "Priya Shah and Sarah Morgan follow each other" in region(page, "evidence-heading")
     assert "Facebook: Priya Shah and Sarah Morgan follow each other" in \
         region(page, "network-heading"), "the small network around them"
@@ -264,7 +266,8 @@ def test_a_decision_needs_a_reason_and_is_recorded_with_it(service):
                                                    "reason": "looking"}).status_code == 303
     no_date = leader.post(f"/cases/{case_id}/moves", {
         "to_state": "action_required", "reason": "unfollow", "action": "Unfollow Ella"})
-    assert no_date.status_code == 422 and "action_required needs the date" in text(no_date.text)
+    assert no_date.status_code == 422 and "requiring action needs the date it is due by: give the date" in \
+        text(no_date.text)
     decided = leader.post(f"/cases/{case_id}/moves", {
         "to_state": "action_required", "reason": "a pupil, no basis",
         "action": "Unfollow Ella", "action_due": "2026-11-27", "conditions": "ignored"})
@@ -274,7 +277,7 @@ def test_a_decision_needs_a_reason_and_is_recorded_with_it(service):
         ("action_required", "Unfollow Ella", dt.date(2026, 11, 27), None)
     assert case.history[-1].reason == "a pupil, no basis"
     history = region(leader.get(f"/cases/{case_id}").text, "history-heading")
-    assert "l1-user: moved to action required. a pupil, no basis" in history
+    assert "Liam Brennan (Senior leader): moved to action required. a pupil, no basis" in history
     [move] = service.register.audit.entries(action="case.move", after=0, limit=1000)[-1:]
     assert move.details["reason"] == "a pupil, no basis"
 

@@ -13,7 +13,15 @@ from pydantic import ValidationError
 from api.access import check_acts_on_case, check_decides_declaration, check_sees_network
 from api.deps import ActorDep, CurrentSession, RegisterDep, ReviewerAccount
 from api.errors import not_found
-from api.pages.common import RULE_NAMES, STATE_NAMES, messages_of, page, see_other
+from api.pages.common import (
+    RULE_NAMES,
+    STATE_NAMES,
+    account_words,
+    in_words,
+    messages_of,
+    page,
+    see_other,
+)
 from api.pages.network import firing_findings
 from api.routes.people import view_network
 from api.pages.people import known_at
@@ -116,6 +124,8 @@ def _case_page(request: Request, register, session, account, actor, finding_id: 
         "moves": moves, "actors": _actor_names(register, case.history or []),
         "errors": errors or {}, "values": values or {}, "today": today,
         "role_styles": ROLE_STYLES, "edge_styles": EDGE_STYLES,
+        "explanation": in_words(finding.explanation, store),
+        "recused_reasons": [in_words(r.reason, store) for r in finding.recused],
     }, session=session, status_code=status_code)
 
 
@@ -156,13 +166,14 @@ def _small_network(register, account, actor, parties: list[str], finding_id: str
 
 
 def _actor_names(register, history) -> dict[str, str]:
-    """How the history names each actor: the account's username, not its number."""
+    """How the history names each actor: the person and their role, never a number."""
     names = {"register": "The register"}
     with register.lock:
         for event in history:
             if event.actor.startswith("account:") and event.actor not in names:
                 account = register.accounts.get(int(event.actor.partition(":")[2]))
-                names[event.actor] = account.username if account else event.actor
+                names[event.actor] = account_words(account, register.store) if account \
+                    else "an account since removed"
     return names
 
 

@@ -4,6 +4,7 @@ values, the navigation of each role, and how errors become messages on a page.""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -72,6 +73,10 @@ CHANNELS = {
     "whatsapp": "WhatsApp", "xbox_live": "Xbox Live", "playstation": "PlayStation Network",
     "personal_phone": "Personal phone (calls or texts)", "personal_email": "Personal e-mail",
 }
+ESCALATION_NAMES = {
+    "dsl": "the designated safeguarding lead",
+    "lado": "the local authority designated officer (LADO)",
+}
 ROLE_NAMES = {
     "staff": "Staff", "senior_leader": "Senior leader", "headteacher": "Headteacher",
     "dsl": "Designated safeguarding lead", "trust_admin": "Trust admin", "auditor": "Auditor",
@@ -125,11 +130,39 @@ def long_date(value: dt.date | str | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*[A-Za-z0-9_]|[A-Za-z0-9_]")
+
+
+def in_words(text: str, store) -> str:
+    """A sentence of the register's (which names people and schools by id, so that the
+    findings JSON holds no names) as a person reads it: names for ids, and the names of
+    channels for their codes."""
+    schools = {s.school_id: s.name for s in store.schools()}
+    found: dict[str, str] = {}
+
+    def word(match: re.Match) -> str:
+        token = match.group(0)
+        if token not in found:
+            person = store.person(token) if any(c.isdigit() for c in token) else None
+            found[token] = (person.name if person else schools.get(token)
+                            or CHANNELS.get(token) or token)
+        return found[token]
+
+    return _TOKEN.sub(word, text)
+
+
+def account_words(account, store) -> str:
+    """How a page names the holder of an account: 'Liam Brennan (Senior leader)'."""
+    person = store.person(account.person_id) if account.person_id else None
+    return f"{person.name if person else account.username} ({ROLE_NAMES[account.role]})"
+
+
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.filters["long_date"] = long_date
 templates.env.globals.update(RULE_NAMES=RULE_NAMES, STATE_NAMES=STATE_NAMES,
                              BASIS_NAMES=BASIS_NAMES, DIRECTION_NAMES=DIRECTION_NAMES,
-                             CHANNELS=CHANNELS, ROLE_NAMES=ROLE_NAMES, MOVE_NAMES=MOVE_NAMES)
+                             CHANNELS=CHANNELS, ROLE_NAMES=ROLE_NAMES, MOVE_NAMES=MOVE_NAMES,
+                             ESCALATION_NAMES=ESCALATION_NAMES)
 
 
 def page(request: Request, template: str, context: dict | None = None, *,
