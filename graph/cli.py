@@ -100,7 +100,7 @@ def main():
 @click.option("--seed", "seed_value", default=1, show_default=True, help="Random seed.")
 def seed(out_dir, schools, people, seed_value):
     """Write a realistic synthetic trust as an exchange folder."""
-    from seed.generator import generate_trust
+    from seed.generator import TooFewPeople, generate_trust
 
     with progress_bar("seeding people", people) as advance:
         state = {"done": 0}
@@ -109,8 +109,11 @@ def seed(out_dir, schools, people, seed_value):
             advance(done - state["done"])
             state["done"] = done
 
-        counts = generate_trust(out_dir, schools=schools, people=people, seed=seed_value,
-                                progress=report)
+        try:
+            counts = generate_trust(out_dir, schools=schools, people=people, seed=seed_value,
+                                    progress=report)
+        except TooFewPeople as too_few:
+            raise click.UsageError(f"{too_few} (--people, --schools)") from None
     for name, count in counts.items():
         click.echo(f"{name}: {count}")
 

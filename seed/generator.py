@@ -268,6 +268,10 @@ def _layout(n: int, rng: random.Random) -> list[tuple[str, str, list[tuple[str, 
     return groups
 
 
+class TooFewPeople(ValueError):
+    """The trust asked for cannot be made that small."""
+
+
 def _plan(schools: int, people: int, rng: random.Random):
     """Choose the number of schools and the scale so the total lands near `people`."""
     target = people * (1 - COMMUNITY_SHARE)
@@ -280,8 +284,8 @@ def _plan(schools: int, people: int, rng: random.Random):
         n = max(n + 1, math.ceil(n * target / full))
     smallest = sum(_estimated_people(p, r, 0.0) for _, _, g in layout for p, r in g)
     if smallest > people:
-        raise ValueError(f"{people} people are too few for {n} schools: "
-                         f"ask for at least {math.ceil(smallest * 1.05 / 100) * 100}")
+        raise TooFewPeople(f"{people} people are too few for {n} schools: ask for at least "
+                           f"{math.ceil(smallest * 1.05 / 100) * 100} people, or fewer schools")
     lo, hi = 0.0, 1.0
     for _ in range(50):
         mid = (lo + hi) / 2

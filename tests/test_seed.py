@@ -556,3 +556,16 @@ def test_other_evaluation_dates_stay_consistent(tmp_path, as_of):
 def test_docstring_examples():
     result = doctest.testmod(seed.generator)
     assert result.attempted >= 3 and result.failed == 0
+
+
+def test_too_few_people_for_the_schools_is_a_sentence_not_a_traceback(tmp_path):
+    from click.testing import CliRunner
+
+    from api.cli import main
+
+    result = CliRunner().invoke(main, ["seed", "--out", str(tmp_path / "t"), "--people", "300"])
+    assert result.exit_code == 2
+    assert "300 people are too few for 4 schools: ask for at least 400 people, or fewer " \
+        "schools" in result.output
+    assert "Traceback" not in result.output and result.exception is None or \
+        isinstance(result.exception, SystemExit)
