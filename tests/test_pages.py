@@ -442,23 +442,59 @@ def test_a_rejected_import_shows_every_problem_with_its_line(service, tmp_path):
 
 def test_trust_admins_manage_accounts(service):
     admin = Browser(service, "admin")
+    found = admin.get("/admin/accounts?name=Fairweather").text
+    assert "Tom Fairweather Meadowbank Academy Staff" in text(found)
+    chosen = admin.get(re.search(r'href="(/admin/accounts\?person=[^"#]+)', found).group(1))
+    assert "For Tom Fairweather, staff at Meadowbank Academy." in text(chosen.text)
+    person_id = field(chosen.text, "person_id")
     weak = admin.post("/admin/accounts", {"username": "new.teacher", "password": "short",
-                                          "role": "staff", "person_id": "T1",
+                                          "role": "staff", "person_id": person_id,
                                           "school_id": "S1"})
-    assert weak.status_code == 422 and "Password: String should have at least 12" in \
-        text(weak.text)
+    assert weak.status_code == 422 and "Password: use at least 12 characters" in text(weak.text)
+    pupil = admin.post("/admin/accounts", {"username": "new.teacher", "password": PASSWORD * 2,
+                                           "role": "dsl", "person_id": "P1", "school_id": "S1"})
+    assert pupil.status_code == 422
+    assert "Ella Morgan is not a current member of staff at Meadowbank Academy" in text(pupil.text)
     made = admin.post("/admin/accounts", {"username": "new.teacher", "password": PASSWORD * 2,
-                                          "role": "staff", "person_id": "T1",
+                                          "role": "staff", "person_id": person_id,
                                           "school_id": "S1"})
     assert made.status_code == 303
     account = service.register.accounts.by_username("new.teacher")
-    assert "new.teacher Staff T1 Meadowbank Academy Active" in text(admin.get(
-        "/admin/accounts").text)
+    listed = text(admin.get("/admin/accounts").text)
+    assert "new.teacher Staff Tom Fairweather Meadowbank Academy Active" in listed
+    assert not re.search(r"\b(T1|P1|S1)\b", listed), "people and schools by name, never by id"
     assert admin.post(f"/admin/accounts/{account.account_id}",
                       {"access": "disabled"}).status_code == 303
     assert service.register.accounts.get(account.account_id).disabled
     [update] = service.register.audit.entries(action="account.update")
     assert update.details["changed"] == ["disabled"]
+
+
+def test_trust_admins_make_staff_accounts_in_bulk_after_a_preview(service):
+    admin = Browser(service, "admin")
+    rows = ("username,person_id,role,school_id\n"
+            "priya.shah,T2,Staff,S1\n"
+            "ella.morgan,P1,dsl,S1\n"
+            "tom.f,T1,Headteacher,S1\n")
+    preview = admin.post("/admin/accounts/bulk", files={"file": ("staff.csv", rows.encode())})
+    words = text(preview.text)
+    assert "Preview: 3 account(s), 2 with a problem" in words
+    assert "2 priya.shah Priya Shah Staff Meadowbank Academy None" in words
+    assert "Ella Morgan is not a current member of staff at Meadowbank Academy" in words
+    assert "Tom Fairweather is not the headteacher at Meadowbank Academy" in words
+    assert "Make these" not in words, "nothing is made while a row has a problem"
+    forced = admin.post("/admin/accounts/bulk", {"rows_csv": rows, "confirm": "yes"})
+    assert forced.status_code == 422
+    assert service.register.accounts.by_username("priya.shah") is None
+
+    good = "username,person_id,role,school_id\npriya.shah,T2,Staff,S1\ndana.k,D1,DSL,S1\n"
+    preview = admin.post("/admin/accounts/bulk", files={"file": ("staff.csv", good.encode())})
+    assert "Make these 2 accounts" in text(preview.text)
+    made = admin.post("/admin/accounts/bulk", {"rows_csv": html.unescape(
+        field(preview.text, "rows_csv")), "confirm": "yes"})
+    assert "2 account(s) made" in text(made.text)
+    assert service.register.accounts.by_username("dana.k").role == "dsl"
+    assert len(service.register.audit.entries(action="account.create", limit=1000)) >= 2
 
 
 def test_trust_admins_set_the_profile_of_each_school(service):

@@ -8,14 +8,17 @@ import hashlib
 import os
 import re
 import secrets
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile, status
 from pydantic import ValidationError
 
+from api.access import POSITION_WORDS
 from api.auth import AccountRole
 from api.deps import ActorDep, Auditor, CurrentSession, RegisterDep, TrustAdmin
+from api.pages.bulk_accounts import COLUMNS, bulk_create, bulk_preview
 from api.pages.common import ROLE_NAMES, messages_of, page, see_other
 from api.routes.accounts import create_account, get_account, list_accounts, update_account
 from api.routes.audit import read_audit_trail, verify_audit_trail
@@ -24,12 +27,13 @@ from api.routes.schools import list_schools, set_school_profile
 from api.schemas import AccountCreate, AccountUpdate, ImportResult, SchoolProfileUpdate
 from graph.intake.exchange import ExchangeError
 from graph.intake.importing import import_path
+from graph.model import Person, Role
 from graph.profiles import SHIPPED, load_profile
 
 router = APIRouter(include_in_schema=False)
 
 ACCOUNT_LABELS = {"username": "Username", "password": "Password", "role": "Role",
-                  "person_id": "Person id", "school_id": "School", "disabled": "Access"}
+                  "person_id": "Person", "school_id": "School", "disabled": "Access"}
 
 
 # -- import -----------------------------------------------------------------------------
@@ -157,13 +161,69 @@ def _pending_file(register, pending: str):
 
 # -- accounts ---------------------------------------------------------------------------
 
+MAX_STAFF_FOUND = 20
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """Someone who may hold an account: current staff at a school of the trust."""
+
+    person: Person
+    school_id: str
+    school: str
+    position: str  # "designated safeguarding lead", or "staff"
+
+
+def current_staff(register, person_id: str) -> list[StaffMember]:
+    store, today = register.store, register.today()
+    person = store.person(person_id)
+    if person is None:
+        return []
+    schools = {s.school_id: s.name for s in store.schools()}
+    return [StaffMember(person, m.school_id, schools.get(m.school_id, m.school_id),
+                        POSITION_WORDS.get(m.position, "staff"))
+            for m in store.memberships_of(person_id)
+            if m.role is Role.STAFF and m.active_on(today)]
+
+
+def find_staff(register, name: str) -> tuple[list[StaffMember], bool]:
+    """Current staff of any school whose name holds `name`; and whether more matched."""
+    name = name.strip()
+    if len(name) < 2:
+        return [], False
+    found: list[StaffMember] = []
+    seen: set[str] = set()
+    for school in register.store.schools():
+        for person in register.store.people_at(school.school_id, name):
+            if person.person_id in seen:
+                continue
+            seen.add(person.person_id)
+            members = current_staff(register, person.person_id)
+            if members and len(found) == MAX_STAFF_FOUND:
+                return found, True
+            found += members[:1]
+    return found, False
+
+
 def _accounts_page(request, register, session, admin, *, errors=None, values=None,
-                   status_code=200):
+                   status_code=200, bulk=None):
+    values = values or {}
+    name = request.query_params.get("name", "")
+    found, cut = find_staff(register, name) if name else (None, False)
+    person_id = values.get("person_id") or request.query_params.get("person", "")
+    chosen = current_staff(register, person_id) if person_id else []
+    if chosen and not values.get("school_id"):
+        values = {**values, "school_id": chosen[0].school_id}
+    accounts = list_accounts(register, admin)
+    people = {a.person_id: register.store.person(a.person_id) for a in accounts if a.person_id}
     return page(request, "admin_accounts.html", {
-        "title": "Accounts", "accounts": list_accounts(register, admin),
+        "title": "Accounts", "accounts": accounts,
+        "people": {k: v.name for k, v in people.items() if v},
         "schools": {s.school_id: s.name for s in list_schools(register, admin)},
         "roles": {str(r): ROLE_NAMES[r] for r in AccountRole},
-        "errors": errors or [], "values": values or {},
+        "errors": errors or [], "values": values, "name": name, "found": found, "cut": cut,
+        "chosen": chosen[0] if chosen else None, "chosen_id": person_id if chosen else "",
+        "bulk": bulk or {}, "bulk_columns": COLUMNS,
     }, session=session, status_code=status_code)
 
 
@@ -194,13 +254,47 @@ def post_account(request: Request, register: RegisterDep, session: CurrentSessio
     return see_other("/admin/accounts", "account")
 
 
+@router.post("/admin/accounts/bulk")
+def post_bulk_accounts(request: Request, register: RegisterDep, session: CurrentSession,
+                       admin: TrustAdmin, actor: ActorDep,
+                       file: Annotated[UploadFile | None, File()] = None,
+                       rows_csv: Annotated[str, Form(max_length=1_000_000)] = "",
+                       confirm: Annotated[str, Form(max_length=10)] = ""):
+    """Staff accounts from a CSV file: first a preview of every row (who it is, the role,
+    the school, and anything wrong), then, once confirmed, all of them or none."""
+    if file is not None and file.filename:
+        raw = file.file.read(1_000_001)
+        try:
+            rows_csv = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            rows_csv = None
+        if rows_csv is None or len(raw) > 1_000_000:
+            return _accounts_page(request, register, session, admin, bulk={
+                "problems": ["The file must be a CSV file in UTF-8, at most 1 MB."]},
+                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    if not rows_csv.strip():
+        return _accounts_page(request, register, session, admin, bulk={
+            "problems": ["Choose the CSV file of the accounts to make."]},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    preview = bulk_preview(register, rows_csv)
+    if not confirm or preview.problems or any(r.problems for r in preview.rows):
+        code = status.HTTP_422_UNPROCESSABLE_CONTENT if confirm else status.HTTP_200_OK
+        return _accounts_page(request, register, session, admin, status_code=code,
+                              bulk={"preview": preview, "rows_csv": rows_csv})
+    made = bulk_create(register, actor, preview)
+    return _accounts_page(request, register, session, admin, bulk={"made": made})
+
+
 AccountId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 def _account_page(request, register, session, admin, account_id, *, errors=None,
                   status_code=200):
+    subject = get_account(register, admin, account_id)
+    person = register.store.person(subject.person_id) if subject.person_id else None
     return page(request, "admin_account.html", {
-        "title": "Change an account", "subject": get_account(register, admin, account_id),
+        "title": "Change an account", "subject": subject,
+        "person_name": person.name if person else "",
         "schools": {s.school_id: s.name for s in list_schools(register, admin)},
         "roles": {str(r): ROLE_NAMES[r] for r in AccountRole}, "errors": errors or [],
     }, session=session, status_code=status_code)

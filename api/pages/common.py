@@ -219,4 +219,12 @@ def _plain(problem: dict) -> str:
     if problem["type"] == "missing" or context.get("pattern") == r"\S" or (
             problem["type"] == "string_too_short" and context.get("min_length") == 1):
         return "fill this in"
+    if problem["type"] == "string_too_short":
+        return f"use at least {context.get('min_length')} characters"
+    if problem["type"] == "string_too_long":
+        return f"use at most {context.get('max_length')} characters"
+    if problem["type"] in ("enum", "literal_error"):
+        return "choose one from the list"
+    if problem["type"].startswith(("date_", "datetime_")):
+        return "give a date, such as 27/11/2026 or 2026-11-27"
     return problem["msg"]
