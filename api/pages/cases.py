@@ -5,9 +5,12 @@ and the decisions, each with a reason). The pages call the API's own route funct
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Path, Request, status
+from fastapi import APIRouter, Form, HTTPException, Path, Query, Request, Response, status
 from pydantic import ValidationError
 
 from api.access import check_acts_on_case, check_decides_declaration, check_sees_network
@@ -26,9 +29,9 @@ from api.pages.network import firing_findings
 from api.routes.people import view_network
 from api.pages.people import known_at
 from api.pages.picture import EDGE_STYLES, ROLE_STYLES, draw
-from api.routes.cases import get_case, list_cases, move_case
+from api.routes.cases import get_case, move_case, visible_cases
 from api.routes.declarations import decide_declaration
-from api.schemas import ID_PATTERN, CaseMove, DeclarationDecision
+from api.schemas import ID_PATTERN, CaseMove, CasePublic, DeclarationDecision
 from graph.model import World
 from graph.profiles import load_profile
 from graph.review import REVIEWER_MOVES, CaseError, CaseNotFound
@@ -52,28 +55,86 @@ def _names(register, person_ids) -> dict[str, str]:
     return names
 
 
-@router.get("/cases")
-def review_queue(request: Request, register: RegisterDep, session: CurrentSession,
-                 account: ReviewerAccount, school: str = "", rule: str = "",
-                 severity: str = "", state: str = ""):
-    # Unknown values are ignored rather than refused: they come from the form's own lists.
+QUEUE_PAGE = 50
+
+
+def _queue(register, account, school: str, rule: str, severity: str, state: str, q: str):
+    """The cases the queue shows for these filters (unknown values are ignored: they come
+    from the form's own lists), with the names of the people in them."""
     school = school if school in {s.school_id for s in register.store.schools()} else ""
     rule = rule if rule in RULE_NAMES else ""
     severity = severity if severity in SEVERITIES else ""
     state = state if state in STATE_NAMES else ""
-    cases = list_cases(register, account, school_id=school or None, rule=rule or None,
-                       severity=severity or None, state=state or None, limit=1000)
-    schools = {s.school_id: s.name for s in register.store.schools()
-               if s.school_id in {account.school_id, school} | {c.finding.school_id
-                                                                  for c in cases}}
+    today = register.today()
+    cases = [CasePublic.of(c, today) for c in visible_cases(
+        register, account, school_id=school or None, rule=rule or None,
+        severity=severity or None, state=state or None)]
     names = _names(register, {p for c in cases
                               for p in (c.finding.adult_id, c.finding.counterpart_id)})
+    q = q.strip()
+    if q:
+        wanted = q.casefold()
+        cases = [c for c in cases if any(wanted in names.get(p, "").casefold() for p in
+                                         (c.finding.adult_id, c.finding.counterpart_id) if p)]
+    filters = {"school": school, "rule": rule, "severity": severity, "state": state, "q": q}
+    return cases, names, filters
+
+
+@router.get("/cases")
+def review_queue(request: Request, register: RegisterDep, session: CurrentSession,
+                 account: ReviewerAccount, school: str = "", rule: str = "",
+                 severity: str = "", state: str = "", q: Annotated[str, Query(max_length=100)] = "",
+                 page_number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1):
+    cases, names, filters = _queue(register, account, school, rule, severity, state, q)
+    pages = max(1, -(-len(cases) // QUEUE_PAGE))
+    page_number = min(page_number, pages)
+    shown = cases[(page_number - 1) * QUEUE_PAGE:page_number * QUEUE_PAGE]
+    schools = {s.school_id: s.name for s in register.store.schools()
+               if s.school_id in {account.school_id, filters["school"]}
+               | {c.finding.school_id for c in cases}}
+    query = {k: v for k, v in filters.items() if v}
     return page(request, "queue.html", {
-        "title": "Review queue", "cases": cases, "names": names, "schools": schools,
-        "filters": {"school": school, "rule": rule, "severity": severity, "state": state},
-        "severities": SEVERITIES, "overdue_count": sum(c.overdue for c in cases),
-        "capped": len(cases) >= 1000,
+        "title": "Review queue", "cases": shown, "total": len(cases), "names": names,
+        "schools": schools, "filters": filters, "severities": SEVERITIES,
+        "overdue_count": sum(c.overdue for c in cases), "page_number": page_number,
+        "pages": pages, "first_shown": (page_number - 1) * QUEUE_PAGE + 1,
+        "query": urlencode(query),
+        "page_link": lambda n: "/cases?" + urlencode({**query, "page": n}),
     }, session=session)
+
+
+EXPORT_COLUMNS = ("Due by", "Overdue", "Finding", "Adult", "About", "Severity", "State",
+                  "School", "Raised on", "Policy clauses")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A cell no spreadsheet runs as a formula: one that starts with = + - @ (or a tab or
+    carriage return) is prefixed with an apostrophe."""
+    return "'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
+
+
+@router.get("/cases.csv")
+def export_queue(register: RegisterDep, account: ReviewerAccount, actor: ActorDep,
+                 school: str = "", rule: str = "", severity: str = "", state: str = "",
+                 q: Annotated[str, Query(max_length=100)] = ""):
+    """The whole queue as the filters choose it, as a CSV file a spreadsheet opens."""
+    cases, names, filters = _queue(register, account, school, rule, severity, state, q)
+    schools = {s.school_id: s.name for s in register.store.schools()}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for c in cases:
+        f = c.finding
+        writer.writerow([spreadsheet_safe(str(v)) for v in (
+            c.due_on.isoformat(), "yes" if c.overdue else "no", RULE_NAMES[f.rule],
+            names.get(f.adult_id, ""), names.get(f.counterpart_id, f.account_id or ""),
+            SEVERITIES[f.severity], STATE_NAMES[c.state], schools.get(f.school_id, ""),
+            c.raised_on.isoformat(), "; ".join(f.clauses))])
+    register.record(actor, "cases.export", "case", count=len(cases),
+                    filters={k: v for k, v in filters.items() if v and k != "q"})
+    return Response(out.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="review-queue.csv"',
+                             "Cache-Control": "no-store"})
 
 
 def _case_page(request: Request, register, session, account, actor, finding_id: str, *,

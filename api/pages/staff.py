@@ -16,7 +16,8 @@ from api.pages.common import BASIS_NAMES, CHANNELS, DIRECTION_NAMES, messages_of
 from api.pages.confirmations import YearlyConfirmations
 from api.pages.people import find_people_to_name, nameable
 from api.routes.approaches import list_approaches, report_approach
-from api.routes.cases import list_cases
+from api.routes.cases import visible_cases
+from api.schemas import CasePublic
 from api.routes.connections import declare_connection, list_connections
 from api.routes.declarations import list_declarations, make_declaration
 from api.schemas import ConnectionCreate, DeclarationCreate
@@ -49,7 +50,7 @@ def _my_page(request: Request, register, session, account, *,
     approaches = [r for r in list_approaches(register, account, person_id=me)
                   if r.adult_id == me]
     # Findings about themselves: staff see them; a leader's are reviewed by others.
-    cases = list_cases(register, account, limit=1000) \
+    cases = [CasePublic.of(c, register.today()) for c in visible_cases(register, account)] \
         if account.role is AccountRole.STAFF else []
     cases = [c for c in cases if c.finding.adult_id == me]
     case_of_connection = {cid: c for c in cases for cid in c.finding.connection_ids}

@@ -33,16 +33,24 @@ def list_cases(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[CasePublic]:
     """The cases you may see, overdue first, then by due date and severity."""
+    visible = visible_cases(register, account, school_id=school_id, rule=rule,
+                            severity=severity, state=state, overdue=overdue)
+    today = register.today()
+    return [CasePublic.of(c, today) for c in visible[offset:offset + limit]]
+
+
+def visible_cases(register, account, *, school_id=None, rule=None, severity=None, state=None,
+                  overdue=None) -> list:
+    """Every case `account` may see that matches, in the queue's order (no cap)."""
     register.keep_current()
     today = register.today()
     with register.lock:
         adult_id = account.person_id if account.role is AccountRole.STAFF else None
         found = register.cases.find(school_id=school_id, rule=rule, severity=severity,
                                     state=state, adult_id=adult_id)
-    visible = sorted((c for c in found if may_see_case(account, c)
-                      and (overdue is None or c.overdue(today) == overdue)),
-                     key=case_order(today))
-    return [CasePublic.of(c, today) for c in visible[offset:offset + limit]]
+    return sorted((c for c in found if may_see_case(account, c)
+                   and (overdue is None or c.overdue(today) == overdue)),
+                  key=case_order(today))
 
 
 @router.get("/{finding_id}", response_model=CasePublic)
