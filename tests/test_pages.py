@@ -575,3 +575,25 @@ def test_the_queue_downloads_as_a_spreadsheet_that_runs_no_formula(busy):
     assert len(everything.strip().splitlines()) == 121, "no cap"
     [export] = busy.register.audit.entries(action="cases.export", limit=10)[-1:]
     assert export.details["count"] == 120
+
+
+def test_staff_withdraw_a_declaration_with_a_reason_and_a_connection(service):
+    teacher = Browser(service, "T2")
+    teacher.post("/my/declarations", {"counterpart_id": "M1", "basis": "family_friend"})
+    teacher.post("/my/connections", {"other_id": "M1", "channel": "facebook",
+                                     "direction": "mutual"})
+    page = teacher.get("/my").text
+    withdraw = re.search(r'action="(/my/declarations/[^"]+/withdraw)"', page).group(1)
+    no_reason = teacher.post(withdraw, {"reason": ""})
+    assert no_reason.status_code == 422 and "Why: fill this in" in text(no_reason.text)
+    assert teacher.post(withdraw, {"reason": "We are no longer friends."}).status_code == 303
+    mine = text(teacher.get("/my?notice=withdrawn").text)
+    assert "Your declaration is withdrawn." in mine
+    assert "Withdrawn" in region(teacher.get("/my").text, "declarations-heading")
+    [declaration] = service.store.declarations_of("T2")
+    assert declaration.status == "rejected"
+
+    connection = re.search(r'action="(/my/connections/[^"]+/withdraw)"', page).group(1)
+    assert teacher.post(connection).status_code == 303
+    assert all("M1" not in (c.person_id, c.other_id) for c in service.store.connections_of("T2"))
+    assert "Sarah Morgan" not in region(teacher.get("/my").text, "connections-heading")

@@ -93,6 +93,9 @@ NOTICES = {
     "account": "The account is saved.",
     "profile": "The school's profile is saved.",
     "signed-out": "You have signed out.",
+    "withdrawn": "Your declaration is withdrawn.",
+    "connection-withdrawn": "Your connection is withdrawn.",
+    "assigned": "The case is given to the reviewer you chose.",
 }
 
 

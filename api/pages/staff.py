@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
+from fastapi import APIRouter, File, Form, HTTPException, Path, Request, UploadFile, status
 from pydantic import ValidationError
 
 from api.auth import AccountRole
@@ -17,10 +17,14 @@ from api.pages.confirmations import YearlyConfirmations
 from api.pages.people import find_people_to_name, nameable
 from api.routes.approaches import list_approaches, report_approach
 from api.routes.cases import visible_cases
-from api.schemas import CasePublic
-from api.routes.connections import declare_connection, list_connections
-from api.routes.declarations import list_declarations, make_declaration
-from api.schemas import ConnectionCreate, DeclarationCreate
+from api.schemas import ID_PATTERN, CasePublic
+from api.routes.connections import declare_connection, list_connections, withdraw_connection
+from api.routes.declarations import (
+    list_declarations,
+    make_declaration,
+    withdraw_declaration,
+)
+from api.schemas import ConnectionCreate, DeclarationCreate, Withdrawal
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,7 +47,8 @@ def my_relationships(request: Request, register: RegisterDep, session: CurrentSe
 
 
 def _my_page(request: Request, register, session, account, *,
-             confirmation_error: str | None = None, changes: str = "", status_code: int = 200):
+             confirmation_error: str | None = None, changes: str = "", status_code: int = 200,
+             withdraw_errors: dict[str, list[str]] | None = None):
     me = account.person_id
     declarations = [d for d in list_declarations(register, account) if d.declarer_id == me]
     connections = list_connections(register, account, person_id=me)
@@ -69,6 +74,7 @@ def _my_page(request: Request, register, session, account, *,
         "confirmation_error": confirmation_error, "changes": changes,
         "names": {p: _name_of(register, p) for p in people}, "me": me,
         "sees_own_findings": account.role is AccountRole.STAFF,
+        "withdraw_errors": withdraw_errors or {},
     }, session=session, status_code=status_code)
 
 
@@ -179,3 +185,33 @@ def post_approach(request: Request, register: RegisterDep, session: CurrentSessi
     except HTTPException as error:
         return _refused(request, register, session, account, "approach", from_id, error, values)
     return see_other("/my", "reported")
+
+
+ItemId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
+
+
+@router.post("/my/declarations/{declaration_id}/withdraw")
+def post_withdraw_declaration(request: Request, register: RegisterDep, session: CurrentSession,
+                              account: SchoolAccount, actor: ActorDep, declaration_id: ItemId,
+                              reason: Annotated[str, Form(max_length=4000)] = ""):
+    """Withdraw a declaration of your own (it ended, or was a mistake), saying why."""
+    try:
+        withdraw_declaration(register, account, actor, declaration_id, Withdrawal(reason=reason))
+    except (ValidationError, HTTPException) as error:
+        return _my_page(request, register, session, account,
+                        withdraw_errors={declaration_id: messages_of(error, {"reason": "Why"})},
+                        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return see_other("/my", "withdrawn")
+
+
+@router.post("/my/connections/{connection_id}/withdraw")
+def post_withdraw_connection(request: Request, register: RegisterDep, session: CurrentSession,
+                             account: SchoolAccount, actor: ActorDep, connection_id: ItemId):
+    """Withdraw a connection you declared yourself (it ended, or was a mistake)."""
+    try:
+        withdraw_connection(register, account, actor, connection_id)
+    except HTTPException as error:
+        return _my_page(request, register, session, account,
+                        withdraw_errors={connection_id: messages_of(error)},
+                        status_code=error.status_code)
+    return see_other("/my", "connection-withdrawn")
