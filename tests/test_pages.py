@@ -597,3 +597,22 @@ def test_staff_withdraw_a_declaration_with_a_reason_and_a_connection(service):
     assert teacher.post(connection).status_code == 303
     assert all("M1" not in (c.person_id, c.other_id) for c in service.store.connections_of("T2"))
     assert "Sarah Morgan" not in region(teacher.get("/my").text, "connections-heading")
+
+
+def test_a_leader_assigns_and_reassigns_a_case_to_a_reviewer_it_is_routed_to(service):
+    leader = Browser(service, "L1")
+    case_id = service.case_of("pupil-contact", "T1", "P1")["finding_id"]
+    page = leader.get(f"/cases/{case_id}").text
+    assert "Assigned to No one yet" in text(page)
+    assert "Helen Achebe" in region(page, "routing-heading")
+    assert leader.post(f"/cases/{case_id}/assignment", {"assignee_id": "H1",
+                                                        "reason": "Helen knows the family"}
+                       ).status_code == 303
+    page = leader.get(f"/cases/{case_id}").text
+    assert "Assigned to Helen Achebe" in text(page)
+    assert "assigned. assigned to Helen Achebe: Helen knows the family" in \
+        region(page, "history-heading")
+    assert leader.post(f"/cases/{case_id}/assignment", {"assignee_id": "L1"}).status_code == 303
+    assert service.register.cases.get(case_id).assignee_id == "L1"
+    outsider = leader.post(f"/cases/{case_id}/assignment", {"assignee_id": "T2"})
+    assert outsider.status_code == 422 and "not routed to" in text(outsider.text)

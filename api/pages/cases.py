@@ -29,9 +29,9 @@ from api.pages.network import firing_findings
 from api.routes.people import view_network
 from api.pages.people import known_at
 from api.pages.picture import EDGE_STYLES, ROLE_STYLES, draw
-from api.routes.cases import get_case, move_case, visible_cases
+from api.routes.cases import assign_case, get_case, move_case, visible_cases
 from api.routes.declarations import decide_declaration
-from api.schemas import ID_PATTERN, CaseMove, CasePublic, DeclarationDecision
+from api.schemas import ID_PATTERN, CaseAssign, CaseMove, CasePublic, DeclarationDecision
 from graph.model import World
 from graph.profiles import load_profile
 from graph.review import REVIEWER_MOVES, CaseError, CaseNotFound
@@ -152,7 +152,8 @@ def _case_page(request: Request, register, session, account, actor, finding_id: 
     clauses = [(c, profile.clause_texts.get(c, "") if profile else "") for c in finding.clauses]
     parties = [p for p in (finding.adult_id, finding.counterpart_id) if p]
     recused = [r.person_id for r in finding.recused]
-    names = _names(register, {*parties, *recused, *finding.route_to})
+    names = _names(register, {*parties, *recused, *finding.route_to,
+                               *([case.assignee_id] if case.assignee_id else [])})
     network = _small_network(register, account, actor, parties, finding_id)
     drawn_as = {row.person_id: row.known_as for row in network["picture"].people} \
         if network["shown"] else {}
@@ -187,6 +188,8 @@ def _case_page(request: Request, register, session, account, actor, finding_id: 
         "role_styles": ROLE_STYLES, "edge_styles": EDGE_STYLES,
         "explanation": in_words(finding.explanation, store),
         "recused_reasons": [in_words(r.reason, store) for r in finding.recused],
+        "history_reasons": [in_words(e.reason, store) for e in case.history or []],
+        "assignee": names.get(case.assignee_id) if case.assignee_id else None,
     }, session=session, status_code=status_code)
 
 
@@ -288,3 +291,22 @@ def post_declaration_decision(request: Request, register: RegisterDep,
                           values={"decision": decision, "reason": reason},
                           status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     return see_other(f"/cases/{finding_id}", "decided")
+
+
+@router.post("/cases/{finding_id}/assignment")
+def post_assignment(request: Request, register: RegisterDep, session: CurrentSession,
+                    account: ReviewerAccount, actor: ActorDep, finding_id: FindingId,
+                    assignee_id: Annotated[str, Form(max_length=64)] = "",
+                    reason: Annotated[str, Form(max_length=4000)] = ""):
+    """Give the case to one of the reviewers it is routed to (or take it back)."""
+    try:
+        if not assignee_id:
+            raise HTTPException(422, [{"loc": ["body", "assignee_id"], "msg": "choose one"}])
+        assign_case(register, account, actor, finding_id,
+                    CaseAssign(assignee_id=assignee_id, reason=reason))
+    except (ValidationError, HTTPException) as error:
+        return _case_page(request, register, session, account, actor, finding_id,
+                          errors={"assign": messages_of(error, {"assignee_id": "Give it to",
+                                                                "reason": "Why"})},
+                          status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return see_other(f"/cases/{finding_id}", "assigned")

@@ -95,7 +95,8 @@ def assign_case(register: RegisterDep, account: RegisterUser, actor: ActorDep,
         case = register.cases.get(finding_id)
         check_acts_on_case(account, case)
         if body.assignee_id not in case.finding["route_to"]:
-            raise invalid("assignee_id", f"the case is not routed to {body.assignee_id}")
+            raise invalid("assignee_id", "the case is not routed to that person: choose one "
+                                          "of the reviewers it is routed to")
         change = register.cases.assign(finding_id, body.assignee_id, actor.name, body.reason)
         register.audit.record(actor=actor.name, action="case.assign", object_kind="case",
                               object_id=finding_id, subjects=change.subjects,
