@@ -298,7 +298,11 @@ def test_the_story_of_a_declaration_a_decision_and_a_network_picture(served, bro
     leader.shot("06-leader-case")
     leader.close()
     [case] = [c for c in register.cases.find(adult_id="T2")]
-    assert case.state == "accepted" and case.conditions.startswith("No contact with Ella")
+    assert case.conditions.startswith("No contact with Ella")
+    # One decision: the declaration is accepted with the case, and so the finding (an
+    # undeclared relationship) no longer fires.
+    assert [d.status for d in register.store.declarations_of("T2")] == ["accepted"]
+    assert case.state == "resolved"
 
     # -- the safeguarding lead opens the pupil's network picture and exports it ---------------
     lead = Person(browser, base, shots)

@@ -616,3 +616,23 @@ def test_a_leader_assigns_and_reassigns_a_case_to_a_reviewer_it_is_routed_to(ser
     assert service.register.cases.get(case_id).assignee_id == "L1"
     outsider = leader.post(f"/cases/{case_id}/assignment", {"assignee_id": "T2"})
     assert outsider.status_code == 422 and "not routed to" in text(outsider.text)
+
+
+def test_accepting_a_case_accepts_its_pending_declaration_with_the_same_reason(service):
+    teacher = Browser(service, "T2")
+    teacher.post("/my/declarations", {"counterpart_id": "M1", "basis": "family_friend"})
+    teacher.post("/my/connections", {"other_id": "M1", "channel": "facebook",
+                                     "direction": "mutual"})
+    leader = Browser(service, "L1")
+    case_id = service.case_of("declaration-required", "T2", "M1")["finding_id"]
+    leader.post(f"/cases/{case_id}/moves", {"to_state": "in_review", "reason": "looking"})
+    assert leader.post(f"/cases/{case_id}/moves", {
+        "to_state": "accepted", "reason": "Friends since school."}).status_code == 303
+    [declaration] = service.store.declarations_of("T2")
+    assert declaration.status == "accepted", "the declaration moved with the case"
+    assert service.register.declaration_reasons([declaration.declaration_id]) == {
+        declaration.declaration_id: "Friends since school."}
+    history = region(leader.get(f"/cases/{case_id}").text, "history-heading")
+    assert "moved to accepted. Friends since school." in history
+    assert "Accepted 23 November 2026: Friends since school." in \
+        region(teacher.get("/my").text, "declarations-heading")

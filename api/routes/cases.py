@@ -5,13 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 
-from api.access import check_acts_on_case, check_sees_case, may_see_case
+from api.access import (
+    check_acts_on_case,
+    check_decides_declaration,
+    check_sees_case,
+    may_see_case,
+)
 from api.auth import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser
 from api.errors import invalid
-from api.schemas import ID_PATTERN, CaseAssign, CaseMove, CasePublic
+from api.schemas import ID_PATTERN, CaseAssign, CaseMove, CasePublic, DeclarationDecision
+from graph.model import DeclarationStatus
 from graph.review import CaseState, case_order
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -68,7 +74,8 @@ def move_case(register: RegisterDep, account: RegisterUser, actor: ActorDep,
               finding_id: FindingId, body: CaseMove) -> CasePublic:
     """Move a case to another state of its review, with a reason: open -> in_review ->
     accepted | action_required (action, action_due) | escalated (escalated_to) | dismissed
-    -> closed; closed -> open when new evidence arrives."""
+    -> closed; closed -> open when new evidence arrives. Accepting also accepts, with the
+    same reason, the pending declarations between the two people that you may decide."""
     register.keep_current()
     with register.writing():
         case = register.cases.get(finding_id)
@@ -82,8 +89,31 @@ def move_case(register: RegisterDep, account: RegisterUser, actor: ActorDep,
                               object_id=finding_id, subjects=change.subjects,
                               client=actor.client, from_state=change.from_state,
                               to_state=change.to_state, reason=body.reason)
+    if body.to_state is CaseState.ACCEPTED:
+        _accept_its_declarations(register, account, actor, case, body.reason)
+    with register.lock:
         case = register.cases.get(finding_id, with_history=True)
     return CasePublic.of(case, register.today())
+
+
+def _accept_its_declarations(register, account, actor, case, reason: str) -> None:
+    """Accepting a case accepts, with the same reason, the pending declarations between
+    its two people that the reviewer may decide: one decision moves both."""
+    from api.routes.declarations import decide_declaration
+
+    adult, other = case.finding["adult_id"], case.finding["counterpart_id"]
+    if not (adult and other):
+        return
+    for declaration in register.store.declarations_of(adult):
+        if (declaration.declarer_id, declaration.counterpart_id) != (adult, other) \
+                or declaration.status is not DeclarationStatus.PENDING:
+            continue
+        try:
+            check_decides_declaration(account, register.store, declaration)
+        except HTTPException:
+            continue  # the DSL may accept a case, but not decide a declaration
+        decide_declaration(register, account, actor, declaration.declaration_id,
+                           DeclarationDecision(decision="accepted", reason=reason))
 
 
 @router.post("/{finding_id}/assignment", response_model=CasePublic)
