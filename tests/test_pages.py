@@ -636,3 +636,28 @@ def test_accepting_a_case_accepts_its_pending_declaration_with_the_same_reason(s
     assert "moved to accepted. Friends since school." in history
     assert "Accepted 23 November 2026: Friends since school." in \
         region(teacher.get("/my").text, "declarations-heading")
+
+
+def test_leaders_list_every_declaration_waiting_even_one_that_raised_no_finding(service):
+    teacher = Browser(service, "T2")
+    # A declaration about a pupil's parent with no connection: nothing fires.
+    teacher.post("/my/declarations", {"counterpart_id": "M1", "basis": "family_friend",
+                                      "details": "Neighbours for years."})
+    assert all(c["rule"] != "declaration-required" for c in
+               [c.finding for c in service.register.cases.find(adult_id="T2")])
+    leader = Browser(service, "L1")
+    assert "/declarations" in leader.get("/cases").text, "in the leaders' navigation"
+    page = leader.get("/declarations").text
+    words = text(page)
+    assert "1 declaration waiting." in words
+    assert "Priya Shah declared on 23 November 2026: family friend of Sarah Morgan" in words
+    assert "The register found nothing about these two" in words
+    action = re.search(r'action="(/declarations/[^"]+)"', page).group(1)
+    refused = leader.post(action, {"decision": "accepted", "reason": ""})
+    assert refused.status_code == 422 and "Reason: fill this in" in text(refused.text)
+    assert leader.post(action, {"decision": "accepted", "reason": "Known to the school."}
+                       ).status_code == 303
+    assert "No declaration is waiting." in text(leader.get("/declarations").text)
+    [declaration] = service.store.declarations_of("T2")
+    assert declaration.status == "accepted"
+    assert Browser(service, "T1").get("/declarations").status_code == 403

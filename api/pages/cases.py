@@ -30,7 +30,7 @@ from api.routes.people import view_network
 from api.pages.people import known_at
 from api.pages.picture import EDGE_STYLES, ROLE_STYLES, draw
 from api.routes.cases import assign_case, get_case, move_case, visible_cases
-from api.routes.declarations import decide_declaration
+from api.routes.declarations import decide_declaration, list_declarations
 from api.schemas import ID_PATTERN, CaseAssign, CaseMove, CasePublic, DeclarationDecision
 from graph.model import World
 from graph.profiles import load_profile
@@ -310,3 +310,50 @@ def post_assignment(request: Request, register: RegisterDep, session: CurrentSes
                                                                 "reason": "Why"})},
                           status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     return see_other(f"/cases/{finding_id}", "assigned")
+
+
+# -- declarations waiting for a decision --------------------------------------------------
+
+@router.get("/declarations")
+def waiting_declarations(request: Request, register: RegisterDep, session: CurrentSession,
+                         account: ReviewerAccount, errors: dict | None = None,
+                         values: dict | None = None, status_code: int = 200):
+    """Every declaration at the leader's school that waits for a decision, oldest first,
+    whether or not it raised a finding, each with the case it goes with, if any."""
+    waiting = sorted(list_declarations(register, account, status_="pending"),
+                     key=lambda d: (d.declared_on, d.declaration_id))
+    store, today = register.store, register.today()
+    names = _names(register, {p for d in waiting for p in (d.declarer_id, d.counterpart_id)})
+    known_as = {d.counterpart_id: known_at(store.memberships_of(d.counterpart_id),
+                                           account.school_id, today) or "family of a pupil"
+                for d in waiting}
+    by_pair = {}
+    for c in visible_cases(register, account):
+        by_pair.setdefault((c.finding["adult_id"], c.finding["counterpart_id"]), c)
+    cases = {d.declaration_id: by_pair[(d.declarer_id, d.counterpart_id)] for d in waiting
+             if (d.declarer_id, d.counterpart_id) in by_pair}
+    decides = {d.declaration_id: _may_decide(account, store, store.declaration(d.declaration_id))
+               for d in waiting}
+    return page(request, "declarations.html", {
+        "title": "Declarations waiting for a decision", "waiting": waiting, "names": names,
+        "known_as": known_as, "cases": cases, "decides": decides, "errors": errors or {},
+        "values": values or {},
+    }, session=session, status_code=status_code)
+
+
+@router.post("/declarations/{declaration_id}")
+def post_waiting_decision(request: Request, register: RegisterDep, session: CurrentSession,
+                          account: ReviewerAccount, actor: ActorDep,
+                          declaration_id: Annotated[str, Path(max_length=64, pattern=ID_PATTERN)],
+                          decision: Annotated[str, Form(max_length=20)] = "",
+                          reason: Annotated[str, Form(max_length=4000)] = ""):
+    try:
+        decide_declaration(register, account, actor, declaration_id,
+                           DeclarationDecision(decision=decision, reason=reason))
+    except (ValidationError, HTTPException) as error:
+        return waiting_declarations(
+            request, register, session, account,
+            errors={declaration_id: messages_of(error, MOVE_LABELS)},
+            values={declaration_id: {"decision": decision, "reason": reason}},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return see_other("/declarations", "decided")

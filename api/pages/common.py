@@ -106,7 +106,8 @@ def nav_for(role: AccountRole) -> list[tuple[str, str]]:
         items += [("/my", "My relationships"), ("/my/declare", "Declare"),
                   ("/my/download-check", "Check a download")]
     if role in REVIEWER_ROLES:
-        items += [("/cases", "Review queue"), ("/network", "Network explorer")]
+        items += [("/cases", "Review queue"), ("/declarations", "Declarations"),
+                  ("/network", "Network explorer")]
     if role is AccountRole.TRUST_ADMIN:
         items += [("/admin/import", "Import"), ("/admin/accounts", "Accounts"),
                   ("/admin/schools", "Schools"), ("/admin/sign-in", "Sign-in")]
