@@ -661,3 +661,17 @@ def test_leaders_list_every_declaration_waiting_even_one_that_raised_no_finding(
     [declaration] = service.store.declarations_of("T2")
     assert declaration.status == "accepted"
     assert Browser(service, "T1").get("/declarations").status_code == 403
+
+
+def test_a_case_prints_without_forms_or_picture_and_the_print_is_audited(service):
+    leader = Browser(service, "L1")
+    case_id = service.case_of("pupil-contact", "T1", "P1")["finding_id"]
+    assert f"/cases/{case_id}/print" in leader.get(f"/cases/{case_id}").text
+    printed = leader.get(f"/cases/{case_id}/print").text
+    words = text(printed)
+    assert "Printed on 23 November 2026 by Liam Brennan (Senior leader)" in words
+    assert "Tom Fairweather is connected with Ella Morgan (Facebook)" in words
+    assert "<form" not in printed.split("<main", 1)[1] and "<script" not in printed
+    assert "ninestiles" in region(printed, "clauses-heading")
+    [entry] = service.register.audit.entries(action="case.print")
+    assert entry.details["object_id"] == case_id

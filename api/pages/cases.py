@@ -139,7 +139,7 @@ def export_queue(register: RegisterDep, account: ReviewerAccount, actor: ActorDe
 
 def _case_page(request: Request, register, session, account, actor, finding_id: str, *,
                errors: dict[str, list[str]] | None = None, values: dict | None = None,
-               status_code: int = 200):
+               status_code: int = 200, printing: bool = False):
     try:
         case = get_case(register, account, finding_id)
     except CaseNotFound:
@@ -154,7 +154,8 @@ def _case_page(request: Request, register, session, account, actor, finding_id: 
     recused = [r.person_id for r in finding.recused]
     names = _names(register, {*parties, *recused, *finding.route_to,
                                *([case.assignee_id] if case.assignee_id else [])})
-    network = _small_network(register, account, actor, parties, finding_id)
+    network = {"shown": False, "why": "Not printed: see the case in the register."} \
+        if printing else _small_network(register, account, actor, parties, finding_id)
     drawn_as = {row.person_id: row.known_as for row in network["picture"].people} \
         if network["shown"] else {}
     known_as = {p: known_at(store.memberships_of(p), finding.school_id, today)
@@ -170,7 +171,7 @@ def _case_page(request: Request, register, session, account, actor, finding_id: 
     if finding.adult_id and finding.counterpart_id:
         for d in store.declarations_of(finding.adult_id):
             if d.declarer_id == finding.adult_id and d.counterpart_id == finding.counterpart_id:
-                declarations.append((d, _may_decide(account, store, d)))
+                declarations.append((d, not printing and _may_decide(account, store, d)))
     reasons = register.declaration_reasons([d.declaration_id for d, _ in declarations])
     try:
         with register.lock:
@@ -178,6 +179,10 @@ def _case_page(request: Request, register, session, account, actor, finding_id: 
         moves = sorted(REVIEWER_MOVES[case.state], key=list(STATE_NAMES).index)
     except HTTPException:
         moves = []
+    if printing:
+        moves = []
+        register.record(actor, "case.print", "case", object_id=finding_id,
+                        subjects=parties)
     return page(request, "case.html", {
         "title": f"{RULE_NAMES[finding.rule]}: case", "case": case, "finding": finding,
         "school": school, "profile": profile, "clauses": clauses, "names": names,
@@ -190,6 +195,7 @@ def _case_page(request: Request, register, session, account, actor, finding_id: 
         "recused_reasons": [in_words(r.reason, store) for r in finding.recused],
         "history_reasons": [in_words(e.reason, store) for e in case.history or []],
         "assignee": names.get(case.assignee_id) if case.assignee_id else None,
+        "printing": printing, "printed_by": account_words(account, store),
     }, session=session, status_code=status_code)
 
 
@@ -245,6 +251,13 @@ def _actor_names(register, history) -> dict[str, str]:
 def case_page(request: Request, register: RegisterDep, session: CurrentSession,
               account: ReviewerAccount, actor: ActorDep, finding_id: FindingId):
     return _case_page(request, register, session, account, actor, finding_id)
+
+
+@router.get("/cases/{finding_id}/print")
+def case_print(request: Request, register: RegisterDep, session: CurrentSession,
+               account: ReviewerAccount, actor: ActorDep, finding_id: FindingId):
+    """The case on paper: everything but the forms and the picture (printing is audited)."""
+    return _case_page(request, register, session, account, actor, finding_id, printing=True)
 
 
 @router.post("/cases/{finding_id}/moves")
