@@ -675,3 +675,25 @@ def test_a_case_prints_without_forms_or_picture_and_the_print_is_audited(service
     assert "ninestiles" in region(printed, "clauses-heading")
     [entry] = service.register.audit.entries(action="case.print")
     assert entry.details["object_id"] == case_id
+
+
+def test_the_auditor_pages_back_and_forth_and_filters_the_trail(busy, monkeypatch):
+    import api.pages.admin
+
+    monkeypatch.setattr(api.pages.admin, "AUDIT_PAGE", 50)
+    auditor = Browser(busy, "auditor")
+    raised = auditor.get("/audit?action=case.raised").text
+    assert "120 entries match; 50 shown here" in text(raised)
+    later = re.search(r'href="/audit\?([^"]+)" rel="next"', raised).group(1)
+    second = auditor.get("/audit?" + html.unescape(later)).text
+    assert "Earlier entries" in text(second)
+    seqs = [int(n) for n in re.findall(r'<th scope="row">(\d+)</th>', second)]
+    assert len(seqs) == 50 and seqs == sorted(seqs)
+    earlier = re.search(r'href="/audit\?([^"]+)" rel="prev"', second).group(1)
+    back = auditor.get("/audit?" + html.unescape(earlier)).text
+    assert re.findall(r'<th scope="row">(\d+)</th>', back) == \
+        re.findall(r'<th scope="row">(\d+)</th>', raised), "back to the first page"
+    Browser(busy, "L1")  # signs in: an entry of theirs
+    theirs = auditor.get("/audit?actor=" + busy.accounts["L1"].actor).text
+    assert "1 entry match" in text(theirs)
+    assert "Given FamilyL1 (Senior leader), l1-user sign_in" in text(theirs)

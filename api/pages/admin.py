@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile, status
 from pydantic import ValidationError
@@ -19,7 +20,7 @@ from api.access import POSITION_WORDS
 from api.auth import AccountRole
 from api.deps import ActorDep, Auditor, CurrentSession, RegisterDep, TrustAdmin
 from api.pages.bulk_accounts import COLUMNS, bulk_create, bulk_preview
-from api.pages.common import ROLE_NAMES, messages_of, page, see_other
+from api.pages.common import ROLE_NAMES, account_words, messages_of, page, see_other
 from api.routes.accounts import create_account, get_account, list_accounts, update_account
 from api.routes.audit import read_audit_trail, verify_audit_trail
 from api.routes.imports import _receive, import_zip
@@ -365,12 +366,49 @@ def post_school_profile(register: RegisterDep, admin: TrustAdmin, actor: ActorDe
 
 # -- the audit trail, for the auditor ----------------------------------------------------
 
+AUDIT_PAGE = 200
+
+
 @router.get("/audit")
 def audit_page(request: Request, register: RegisterDep, session: CurrentSession,
-               auditor: Auditor, after: Annotated[int, Query(ge=0, le=2**62)] = 0):
-    entries = read_audit_trail(register, auditor, after=after, limit=200)
+               auditor: Auditor, after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+               action: Annotated[str, Query(max_length=64)] = "",
+               actor: Annotated[str, Query(max_length=64)] = ""):
+    """The audit trail, a page at a time, filtered by what was done and by whom."""
+    with register.lock:
+        actions = [a for (a,) in register.db.execute(
+            "SELECT DISTINCT action FROM audit_entries ORDER BY action")]
+        actors = [a for (a,) in register.db.execute(
+            "SELECT DISTINCT actor FROM audit_entries ORDER BY actor")]
+    action = action if action in actions else ""
+    actor = actor if actor in actors else ""
+    entries = read_audit_trail(register, auditor, after=after, limit=AUDIT_PAGE,
+                               action=action or None, actor=actor or None)
+    where, params = "", []
+    for column, value in (("action", action), ("actor", actor)):
+        if value:
+            where += f" AND {column} = ?"
+            params.append(value)
+    with register.lock:
+        # Where the page before this one starts: the AUDIT_PAGE-th matching entry back.
+        earlier = register.db.execute(
+            f"SELECT seq FROM audit_entries WHERE seq <= ?{where} ORDER BY seq DESC "
+            f"LIMIT 1 OFFSET ?", [after, *params, AUDIT_PAGE - 1]).fetchone() if after else None
+        total = register.db.execute(f"SELECT COUNT(*) FROM audit_entries WHERE 1 = 1{where}",
+                                    params).fetchone()[0]
+        accounts = {a.actor: a for a in register.accounts.all()}
+    who = {"register": "The register", "command-line": "The command line",
+           "anonymous": "Someone not signed in"}
+    who |= {name: account_words(a, register.store) + f", {a.username}"
+            for name, a in accounts.items()}
+    query = {k: v for k, v in (("action", action), ("actor", actor)) if v}
     return page(request, "audit.html", {
-        "title": "Audit trail", "entries": entries,
+        "title": "Audit trail", "entries": entries, "who": who, "total": total,
         "verification": verify_audit_trail(register, auditor),
-        "next_after": entries[-1].seq if len(entries) == 200 else None,
+        "actions": {a: a for a in actions}, "actors": {a: who.get(a, a) for a in actors},
+        "filters": {"action": action, "actor": actor},
+        "later": urlencode({**query, "after": entries[-1].seq})
+        if len(entries) == AUDIT_PAGE else None,
+        "earlier": urlencode({**query, "after": earlier[0] - 1}) if earlier
+        else (urlencode(query) if after else None),
     }, session=session)
