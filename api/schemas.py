@@ -421,6 +421,12 @@ class SchoolProfileUpdate(Strict):
     profile: Literal["ninestiles", "millfields", "aspire", "great-chart", "mowbray"]
 
 
+class SchoolUpdate(Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=200)] | None = None
+    profile: Literal["ninestiles", "millfields", "aspire", "great-chart", "mowbray"] | None = None
+
+
 class SettingPublic(BaseModel):
     value: object
     clause: str | None  # the clause that states the value, or None for a register's default

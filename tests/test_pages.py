@@ -697,3 +697,20 @@ def test_the_auditor_pages_back_and_forth_and_filters_the_trail(busy, monkeypatc
     theirs = auditor.get("/audit?actor=" + busy.accounts["L1"].actor).text
     assert "1 entry match" in text(theirs)
     assert "Given FamilyL1 (Senior leader), l1-user sign_in" in text(theirs)
+
+
+def test_a_trust_admin_renames_a_school_and_changes_its_profile_audited(service):
+    admin = Browser(service, "admin")
+    page = admin.get("/admin/schools").text
+    assert "(S1)" not in text(page), "schools by name, not id"
+    saved = admin.post("/admin/schools/S1", {"name": "Meadowbank Church of England Academy",
+                                             "profile": "mowbray"})
+    assert saved.status_code == 303
+    [school] = [s for s in service.store.schools() if s.school_id == "S1"]
+    assert (school.name, school.profile) == ("Meadowbank Church of England Academy", "mowbray")
+    [entry] = service.register.audit.entries(action="school.update")
+    assert entry.details["changed"] == ["name", "profile"]
+    assert entry.actor == service.accounts["admin"].actor
+    empty = admin.post("/admin/schools/S1", {"name": "  ", "profile": "mowbray"})
+    assert empty.status_code == 422 and "Name of the school: fill this in" in text(empty.text)
+    assert Browser(service, "L1").post("/admin/schools/S1", {"name": "Mine"}).status_code == 403

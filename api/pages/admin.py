@@ -24,8 +24,14 @@ from api.pages.common import ROLE_NAMES, account_words, messages_of, page, see_o
 from api.routes.accounts import create_account, get_account, list_accounts, update_account
 from api.routes.audit import read_audit_trail, verify_audit_trail
 from api.routes.imports import _receive, import_zip
-from api.routes.schools import list_schools, set_school_profile
-from api.schemas import AccountCreate, AccountUpdate, ImportResult, SchoolProfileUpdate
+from api.routes.schools import list_schools, set_school_profile, update_school
+from api.schemas import (
+    AccountCreate,
+    AccountUpdate,
+    ImportResult,
+    SchoolProfileUpdate,
+    SchoolUpdate,
+)
 from graph.intake.exchange import ExchangeError
 from graph.intake.importing import import_path
 from graph.model import Person, Role
@@ -342,14 +348,36 @@ def post_account_change(request: Request, register: RegisterDep, session: Curren
 
 # -- schools and their profiles ---------------------------------------------------------
 
-@router.get("/admin/schools")
-def schools_page(request: Request, register: RegisterDep, session: CurrentSession,
-                 admin: TrustAdmin):
+def _schools_page(request, register, session, admin, *, errors=None, status_code=200):
     profiles = {name: load_profile(name) for name in SHIPPED}
     return page(request, "admin_schools.html", {
         "title": "Schools and their policy profiles", "schools": list_schools(register, admin),
         "profiles": profiles, "profile_titles": {n: p.title for n, p in profiles.items()},
-    }, session=session)
+        "errors": errors or {},
+    }, session=session, status_code=status_code)
+
+
+@router.get("/admin/schools")
+def schools_page(request: Request, register: RegisterDep, session: CurrentSession,
+                 admin: TrustAdmin):
+    return _schools_page(request, register, session, admin)
+
+
+@router.post("/admin/schools/{school_id}")
+def post_school(request: Request, register: RegisterDep, session: CurrentSession,
+                admin: TrustAdmin, actor: ActorDep,
+                school_id: Annotated[str, Path(max_length=64)],
+                name: Annotated[str, Form(max_length=400)] = "",
+                profile: Annotated[str, Form(max_length=64)] = ""):
+    """A school's name and the policy profile it follows, changed by a trust admin."""
+    try:
+        update_school(register, admin, actor, school_id,
+                      SchoolUpdate(name=name, profile=profile or None))
+    except ValidationError as error:
+        problems = messages_of(error, {"name": "Name of the school", "profile": "Profile"})
+        return _schools_page(request, register, session, admin, errors={school_id: problems},
+                             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return see_other("/admin/schools", "profile")
 
 
 @router.post("/admin/schools/{school_id}/profile")
@@ -360,7 +388,7 @@ def post_school_profile(register: RegisterDep, admin: TrustAdmin, actor: ActorDe
         set_school_profile(register, admin, actor, school_id, SchoolProfileUpdate(profile=profile))
     except ValidationError:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            f"choose one of the shipped profiles: {', '.join(SHIPPED)}") from None
+                            "choose one of the shipped profiles from the list") from None
     return see_other("/admin/schools", "profile")
 
 

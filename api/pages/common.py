@@ -91,7 +91,7 @@ NOTICES = {
     "decided": "The declaration is decided.",
     "imported": "The folder was imported.",
     "account": "The account is saved.",
-    "profile": "The school's profile is saved.",
+    "profile": "The school is saved.",
     "signed-out": "You have signed out.",
     "withdrawn": "Your declaration is withdrawn.",
     "connection-withdrawn": "Your connection is withdrawn.",

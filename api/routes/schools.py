@@ -9,7 +9,14 @@ from fastapi import APIRouter, Path
 
 from api.deps import ActorDep, RegisterDep, RegisterUser, TrustAdmin
 from api.errors import not_found
-from api.schemas import ID_PATTERN, ProfilePublic, SchoolProfileUpdate, SchoolPublic, SettingPublic
+from api.schemas import (
+    ID_PATTERN,
+    ProfilePublic,
+    SchoolProfileUpdate,
+    SchoolPublic,
+    SchoolUpdate,
+    SettingPublic,
+)
 from graph.model import School, World
 from graph.profiles import SHIPPED, load_profile
 
@@ -40,6 +47,28 @@ def set_school_profile(register: RegisterDep, _admin: TrustAdmin, actor: ActorDe
         register.change_facts(actor, "school.profile.set", "school", object_id=school_id,
                               profile=body.profile, upsert=World(schools={school_id: school}),
                               cause=f"school {school_id} now follows the {body.profile} profile")
+    return _public(school)
+
+
+@router.patch("/schools/{school_id}", response_model=SchoolPublic)
+def update_school(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
+                  school_id: Annotated[str, Path(max_length=64, pattern=ID_PATTERN)],
+                  body: SchoolUpdate) -> SchoolPublic:
+    """Change a school's name or the policy profile it follows (every finding there is
+    re-evaluated); audited with what changed."""
+    changes = body.model_dump(exclude_none=True)
+    with register.lock:
+        found = [s for s in register.store.schools() if s.school_id == school_id]
+        if not found:
+            raise not_found("school", school_id)
+        school = dataclasses.replace(found[0], **changes)
+        if school != found[0]:
+            register.change_facts(
+                actor, "school.update", "school", object_id=school_id,
+                changed=sorted(k for k, v in changes.items() if getattr(found[0], k) != v),
+                **{f"new_{k}": v for k, v in changes.items()},
+                upsert=World(schools={school_id: school}),
+                cause=f"school {school_id} changed by a trust admin")
     return _public(school)
 
 
