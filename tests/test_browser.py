@@ -43,6 +43,7 @@ USERS = {  # username -> (role, person, school)
     "liam.brennan": (AccountRole.SENIOR_LEADER, "L1", "S1"),
     "dana.kowalski": (AccountRole.DSL, "D1", "S1"),
     "trust.admin": (AccountRole.TRUST_ADMIN, None, None),
+    "audit.officer": (AccountRole.AUDITOR, None, None),
 }
 
 
@@ -253,6 +254,18 @@ def test_the_story_of_a_declaration_a_decision_and_a_network_picture(served, bro
     connections = page.get_by_role("region", name="My connections").inner_text()
     assert "Facebook" in connections and "Relationship not yet declared" in connections
     teacher.shot("04-staff-my-relationships")
+
+    # ...and one made by mistake, withdrawn with a reason.
+    page.goto(f"{base}/my/declare?name=Jack")
+    page.get_by_role("link", name="Choose Jack Morgan").click()
+    page.get_by_role("radio", name="Friendship from before").check()
+    page.get_by_role("button", name="Declare the relationship").click()
+    page.get_by_role("button", name="Withdraw the declaration about Jack Morgan").click()
+    assert "Why: fill this in" in page.get_by_role("alert").inner_text()
+    page.get_by_label("Why you withdraw it (the declaration about Jack Morgan)").fill("Chosen by mistake: I meant his mother.")
+    page.get_by_role("button", name="Withdraw the declaration about Jack Morgan").click()
+    assert page.get_by_role("status").inner_text() == "Your declaration is withdrawn."
+    assert "Withdrawn" in page.get_by_role("row", name=re.compile("Jack Morgan")).first.inner_text()
     teacher.close()
 
     # -- the senior leader sees the finding, opens the case and decides with a reason -------
@@ -269,7 +282,23 @@ def test_the_story_of_a_declaration_a_decision_and_a_network_picture(served, bro
     row = page.get_by_role("row", name=re.compile("Relationship not yet declared"))
     assert "Priya Shah" in row.inner_text() and "Sarah Morgan" in row.inner_text()
     leader.shot("05-leader-review-queue")
-    row.get_by_role("link").click()
+    page.get_by_label("Name of someone in the case").fill("Shah")
+    page.get_by_role("button", name="Filter").click()
+    assert page.get_by_role("status").first.inner_text().startswith("1 case.")
+    with page.expect_download() as waiting:
+        page.get_by_role("link", name=re.compile("as a spreadsheet")).click()
+    queue_csv = waiting.value.path().read_text(encoding="utf-8-sig")
+    assert "Relationship not yet declared,Priya Shah,Sarah Morgan" in queue_csv
+    # The declarations waiting for a decision, with the case each goes with.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Declarations").click()
+    waiting_list = page.get_by_role("main").inner_text()
+    assert "Priya Shah declared on 23 November 2026: family friend of Sarah Morgan" in \
+        waiting_list and "Jack Morgan" not in waiting_list, "withdrawn: not waiting"
+    page.get_by_role("link", name="Relationship not yet declared").click()
+    page.get_by_label("Give the case to").select_option(label="Liam Brennan")
+    page.get_by_role("button", name="Assign the case").click()
+    assert page.get_by_role("status").inner_text() == "The case is given to the reviewer you chose."
+    assert "Assigned to\nLiam Brennan" in page.inner_text("dl.facts")
     assert "Priya Shah is connected with Sarah Morgan (Facebook)" in page.inner_text("main")
     assert "T2" not in page.inner_text("main"), "people by name, never by id"
     clauses = page.get_by_role("region", name="What the policy says").inner_text()
@@ -296,12 +325,19 @@ def test_the_story_of_a_declaration_a_decision_and_a_network_picture(served, bro
     assert "Liam Brennan (Senior leader): moved to accepted. A family friendship from before " \
         "Priya" in history
     leader.shot("06-leader-case")
+    page.get_by_role("link", name="Print view").click()
+    assert "Printed on 23 November 2026 by Liam Brennan (Senior leader)" in page.inner_text("main")
+    assert page.locator("main form").count() == 0
+    page.goto(f"{base}/declarations")
+    assert "No declaration is waiting." in page.inner_text("main"), \
+        "accepting the case accepted the declaration"
     leader.close()
     [case] = [c for c in register.cases.find(adult_id="T2")]
     assert case.conditions.startswith("No contact with Ella")
     # One decision: the declaration is accepted with the case, and so the finding (an
     # undeclared relationship) no longer fires.
-    assert [d.status for d in register.store.declarations_of("T2")] == ["accepted"]
+    assert {d.counterpart_id: d.status for d in register.store.declarations_of("T2")} == \
+        {"M1": "accepted", "P3": "rejected"}  # Jack Morgan's was withdrawn
     assert case.state == "resolved"
 
     # -- the safeguarding lead opens the pupil's network picture and exports it ---------------
@@ -315,7 +351,9 @@ def test_the_story_of_a_declaration_a_decision_and_a_network_picture(served, bro
     assert page.locator("#network-picture canvas").count() == 1
     links = page.get_by_role("region", name="Links in the picture").inner_text()
     assert re.search(r"Tom Fairweather and Ella Morgan\s+Facebook.*\s+Prohibited:", links)
-    assert re.search(r"Priya Shah and Sarah Morgan\s+Facebook.*\s+Not yet declared:", links)
+    assert re.search(r"Priya Shah and Sarah Morgan\s+Facebook: Priya Shah and Sarah Morgan "
+                     r"follow each other\s+None", links), "declared and accepted: no finding"
+    assert "Priya Shah declared: family friend of Sarah Morgan (accepted)" in links
     assert "TikTok: Jack Morgan follows Tom Fairweather (inbound-only)" in links
     legend = page.get_by_role("region", name="Legend").inner_text()
     assert "Connection a rule prohibits" in legend and "Pupil" in legend
@@ -370,7 +408,40 @@ def test_the_story_of_a_declaration_a_decision_and_a_network_picture(served, bro
     assert "people.csv:2: date_of_birth: '2015-02-30' is not a date that exists" in problems
     assert "people.csv:3: date_of_birth: '03/03/2015'" in problems
     admin.shot("09-admin-import-problems")
+
+    # Staff accounts for the new term from a CSV: previewed, then made.
+    accounts_csv = tmp_path / "new-staff.csv"
+    accounts_csv.write_text("username,person_id,role,school_id\n"
+                            "tom.fairweather,T1,Staff,S1\nella.morgan,P1,Staff,S1\n")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Accounts").click()
+    page.get_by_label("CSV file of accounts").set_input_files(accounts_csv)
+    page.get_by_role("button", name="Preview the accounts").click()
+    assert "Ella Morgan is not a current member of staff at Meadowbank Academy" in \
+        page.inner_text("main")
+    assert page.get_by_role("button", name=re.compile("Make these")).count() == 0
+    accounts_csv.write_text("username,person_id,role,school_id\ntom.fairweather,T1,Staff,S1\n")
+    page.get_by_label("CSV file of accounts").set_input_files(accounts_csv)
+    page.get_by_role("button", name="Preview the accounts").click()
+    page.get_by_role("button", name="Make these 1 accounts").click()
+    made = page.get_by_role("table", name=re.compile("Accounts made")).inner_text()
+    assert "tom.fairweather" in made and "Tom Fairweather" in made
+    # ...and a school renamed.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Schools").click()
+    page.get_by_label("Name of Riverside Primary").fill("Riverside Primary Academy")
+    page.get_by_role("button", name="Save Riverside Primary").click()
+    assert page.get_by_role("status").inner_text() == "The school is saved."
     admin.close()
+    assert register.accounts.by_username("tom.fairweather").person_id == "T1"
+
+    # -- the auditor reads who did what ------------------------------------------------------
+    auditor = Person(browser, base, shots)
+    page = auditor.page
+    auditor.sign_in("audit.officer")
+    page.get_by_label("What was done").select_option("school.update")
+    page.get_by_role("button", name="Filter").click()
+    assert "1 entry match" in page.inner_text("main")
+    assert "Trust admin" in page.get_by_role("table").inner_text()
+    auditor.close()
     assert register.store.person("T7") is None
 
     if os.environ.get("RELREG_UPDATE_SCREENSHOTS"):
