@@ -117,6 +117,9 @@ def reevaluate(as_of, store, data):
     """Raise and resolve cases as time moves on (pupils leave, ex-pupils reach the age
     limit, adults join or leave), and say what changed since the last run and why."""
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
+    from functools import partial
+
+    from api.pages.common import in_words
     from api.service import Register
     from api.settings import Settings
     from graph.audit import os_actor
@@ -126,7 +129,8 @@ def reevaluate(as_of, store, data):
         register = Register(opened, open_service_db(data_dir / SERVICE_DATABASE_NAME), Settings(),
                             data_dir, today=lambda: as_of)
         try:
-            for line in register.reevaluate(as_of, actor=os_actor()).lines():
+            words = partial(in_words, store=register.store)
+            for line in register.reevaluate(as_of, actor=os_actor()).lines(words):
                 click.echo(line)
         finally:
             register.close()
@@ -148,6 +152,7 @@ def add_account(username, role, person_id, school_id, email, password, store, da
     """Make a service account: the first trust admin, who makes the others in the service."""
     from api.access import account_problems
     from api.auth import AccountBook, AccountRole, UsernameTaken
+    from api.pages.common import ROLE_NAMES
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
     from graph.sqlite import transaction
     from api.settings import Settings
@@ -170,6 +175,7 @@ def add_account(username, role, person_id, school_id, email, password, store, da
             options = {"person_id": "--person", "school_id": "--school", "role": "--role"}
             raise click.ClickException("; ".join(
                 f"{message} ({options[field]})" for field, message in problems))
+        person = opened.person(person_id) if person_id else None
         data_dir = Path(getattr(opened, "data_dir", None) or data or default_data_dir())
     db = open_service_db(data_dir / SERVICE_DATABASE_NAME)
     try:
@@ -188,7 +194,8 @@ def add_account(username, role, person_id, school_id, email, password, store, da
         raise click.ClickException(f"the username {username} is taken") from None
     finally:
         db.close()
-    click.echo(f"account {account.account_id} made: {username} ({role})")
+    click.echo(f"account made: {username}, {ROLE_NAMES[role]}"
+               + (f", for {person.name}" if person_id and person else ""))
 
 
 def service_settings():

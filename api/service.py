@@ -50,12 +50,13 @@ class Reevaluation:
     as_of: dt.date
     changes: list[tuple[CaseChange, str]]  # each change to a case, with what happened
 
-    def lines(self) -> list[str]:
+    def lines(self, words: Callable[[str], str] = str) -> list[str]:
+        """What changed, a line each; `words` turns the register's ids into names."""
         head = (f"re-evaluated as of {self.as_of}; last run as of {self.since}" if self.since
                 else f"re-evaluated as of {self.as_of}; first run")
         lines = [head + f": {len(self.changes)} change(s)"]
         for change, why in self.changes:
-            lines.append(f"{change.kind} {change.finding_id} ({', '.join(change.subjects)}): {why}")
+            lines.append(f"{change.kind}: {words(' and '.join(change.subjects))}: {words(why)}")
         return lines
 
 

@@ -110,7 +110,7 @@ def test_the_first_trust_admin_is_made_on_the_command_line(tmp_path):
     made = subprocess.run([*command, "--password", "a long enough password"], cwd=ROOT,
                           capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
-    assert "first-admin (trust_admin)" in made.stdout
+    assert "account made: first-admin, Trust admin" in made.stdout
     again = subprocess.run([*command, "--password", "a long enough password"], cwd=ROOT,
                            capture_output=True, text=True)
     assert "taken" in again.stderr

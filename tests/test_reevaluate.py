@@ -35,7 +35,7 @@ def test_reevaluate_reports_what_changed_since_the_last_run_and_why(tmp_path):
                    capture_output=True)
     first = reevaluate(tmp_path / "data", "2026-12-01")
     assert first[0] == "re-evaluated as of 2026-12-01; first run: 2 change(s)"
-    assert all(line.startswith("raised ") and line.endswith("first evaluation") for line in first[1:])
+    assert all(line.startswith("raised: ") and line.endswith("first evaluation") for line in first[1:])
 
     assert reevaluate(tmp_path / "data", "2026-12-02") == [
         "re-evaluated as of 2026-12-02; last run as of 2026-12-01: 0 change(s)"]
@@ -43,11 +43,14 @@ def test_reevaluate_reports_what_changed_since_the_last_run_and_why(tmp_path):
     later = reevaluate(tmp_path / "data", "2026-12-20")
     assert later[0] == "re-evaluated as of 2026-12-20; last run as of 2026-12-02: 3 change(s)"
     changes = sorted(later[1:])
-    assert any(line.startswith("raised ") and "(T1, P1): P1's pupil membership at S1 ended on 2026-12-18" in line
+    # People and schools by name (the builder's names are Given Family<id>), never by id.
+    assert any(line.startswith("raised: ") and "Given FamilyT1 and Given FamilyP1: Given FamilyP1's "
+               "pupil membership at School S1 ended on 2026-12-18" in line
                for line in changes), "P1 is now an ex-pupil under 18"
-    assert any(line.startswith("resolved ") and "(T1, P1): P1's pupil membership" in line for line in changes)
-    assert any(line.startswith("resolved ") and "(T1, X1): X1 turned 18 on 2026-12-15" in line
-               for line in changes)
+    assert any(line.startswith("resolved: ") and "Given FamilyT1 and Given FamilyP1: Given "
+               "FamilyP1's pupil membership" in line for line in changes)
+    assert any(line.startswith("resolved: ") and "Given FamilyT1 and Given FamilyX1: Given "
+               "FamilyX1 turned 18 on 2026-12-15" in line for line in changes)
 
 
 def test_the_daily_run_resolves_a_case_when_an_ex_pupil_turns_18(tmp_path):
