@@ -106,7 +106,7 @@ def test_accepting_a_declaration_resolves_the_case_with_that_reason(service):
     case = service.get("L1", f"/api/cases/{case_id}").json()
     assert case["state"] == "resolved" and not case["fires"]
     assert case["history"][-1]["reason"] == (
-        f"the rule no longer fires: declaration {declaration['declaration_id']} made")
+        "the rule no longer fires: T1 declared a relationship with P1")
     required = service.case_of("declaration-required", "T1", "P1")
     assert required["state"] == "open"
     decided = service.post("H1", f"/api/declarations/{declaration['declaration_id']}/decision",
@@ -149,7 +149,7 @@ def test_a_closed_case_reopens_when_a_new_connection_is_reported(service):
     assert case["state"] == "open"
     assert case["finding"]["connection_ids"] == sorted(["C1", reported.json()["connection_id"]])
     assert case["history"][-1]["reason"] == (
-        f"reopened on new evidence: connection {reported.json()['connection_id']} reported")
+        "reopened on new evidence: a connection between P1 and T1 reported")
 
 
 def test_a_leader_reopens_a_closed_case_with_a_reason(service):

@@ -134,7 +134,7 @@ def test_a_withdrawn_connection_resolves_its_case(service):
     assert service.get("T2", f"/api/connections/{connection_id}").status_code == 404
     resolved = service.get("L1", f"/api/cases/{case['finding_id']}").json()
     assert resolved["history"][-1]["reason"] == (
-        f"the rule no longer fires: connection {connection_id} withdrawn")
+        "the rule no longer fires: T2 withdrew a connection with P1")
 
 
 # -- approach reports and their evidence ---------------------------------------------------------

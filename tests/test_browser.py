@@ -322,6 +322,8 @@ def test_the_story_of_a_declaration_a_decision_and_a_network_picture(served, bro
     page.get_by_role("button", name="Record the decision").click()
     page.wait_for_selector("#network-picture[data-drawn]")
     history = page.get_by_role("region", name="History").inner_text()
+    assert "a connection between Priya Shah and Sarah Morgan declared" in history
+    assert not re.search(r"\b[CD]-[0-9a-f]{6,}|\bT2\b|\bM1\b", history), "no ids in the history"
     assert "Liam Brennan (Senior leader): moved to accepted. A family friendship from before " \
         "Priya" in history
     leader.shot("06-leader-case")

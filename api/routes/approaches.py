@@ -103,7 +103,7 @@ def report_approach(
         actor, "approach.create", "approach", object_id=report.report_id,
         subjects=[report.adult_id, report.from_id],
         upsert=World(approaches={report.report_id: report}), then=attach,
-        cause=f"approach report {report.report_id} made")
+        cause=f"{report.adult_id} reported an approach from {report.from_id}")
     return _public(register, report)
 
 

@@ -89,7 +89,8 @@ def _add(register, actor, connection: Connection, how: str, **details) -> None:
         actor, f"connection.{how}", "connection", object_id=connection.connection_id,
         subjects=[connection.person_id, connection.other_id],
         upsert=World(connections={connection.connection_id: connection}),
-        cause=f"connection {connection.connection_id} {how}", **details)
+        cause=f"a connection between {connection.person_id} and {connection.other_id} {how}",
+        **details)
 
 
 @router.get("/{connection_id}", response_model=ConnectionPublic)
@@ -112,5 +113,5 @@ def withdraw_connection(register: RegisterDep, account: SchoolAccount, actor: Ac
         register.change_facts(
             actor, "connection.withdraw", "connection", object_id=connection_id,
             subjects=[connection.person_id, connection.other_id],
-            remove_connection=connection_id, cause=f"connection {connection_id} withdrawn")
+            remove_connection=connection_id, cause=f"{connection.person_id} withdrew a connection with {connection.other_id}")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

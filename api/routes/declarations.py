@@ -74,7 +74,8 @@ def make_declaration(register: RegisterDep, account: SchoolAccount, actor: Actor
         actor, "declaration.create", "declaration", object_id=declaration.declaration_id,
         subjects=[account.person_id, body.counterpart_id],
         upsert=World(declarations={declaration.declaration_id: declaration}),
-        cause=f"declaration {declaration.declaration_id} made")
+        cause=f"{declaration.declarer_id} declared a relationship with "
+              f"{declaration.counterpart_id}")
     return DeclarationPublic.of(declaration)
 
 
@@ -128,5 +129,5 @@ def _change(register, actor, declaration: Declaration, verb: str, reason: str) -
         upsert=World(declarations={declaration.declaration_id: declaration}),
         then=lambda: register.note_declaration(declaration.declaration_id, actor, verb, reason),
         status=str(declaration.status), reason=reason,
-        cause=f"declaration {declaration.declaration_id} "
+        cause=f"{declaration.declarer_id}'s declaration about {declaration.counterpart_id} "
               f"{'withdrawn' if verb == 'withdraw' else declaration.status}")

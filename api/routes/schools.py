@@ -46,7 +46,7 @@ def set_school_profile(register: RegisterDep, _admin: TrustAdmin, actor: ActorDe
         school = dataclasses.replace(found[0], profile=body.profile)
         register.change_facts(actor, "school.profile.set", "school", object_id=school_id,
                               profile=body.profile, upsert=World(schools={school_id: school}),
-                              cause=f"school {school_id} now follows the {body.profile} profile")
+                              cause=f"{school_id} now follows the {body.profile} profile")
     return _public(school)
 
 
@@ -68,7 +68,7 @@ def update_school(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
                 changed=sorted(k for k, v in changes.items() if getattr(found[0], k) != v),
                 **{f"new_{k}": v for k, v in changes.items()},
                 upsert=World(schools={school_id: school}),
-                cause=f"school {school_id} changed by a trust admin")
+                cause=f"{school_id}'s details changed by a trust admin")
     return _public(school)
 
 
