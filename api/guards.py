@@ -33,12 +33,11 @@ EVIDENCE_PATHS = ("/api/approaches", "/my/approaches")
 API_HEADERS = {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
                "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
                "Cache-Control": "no-store", "X-Frame-Options": "DENY"}
-# The OpenAPI pages load Swagger UI and ReDoc from their CDN and start them inline.
-DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-            "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-            "https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; frame-ancestors 'none'; "
-            "base-uri 'none'; form-action 'none'")
+# The OpenAPI pages run Swagger UI and ReDoc from files the app serves (fastapi-offline)
+# and start them inline; nothing comes from outside.
+DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+            "worker-src blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 DOCS_HEADERS = {**API_HEADERS, "Content-Security-Policy": DOCS_CSP}
 
 
