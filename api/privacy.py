@@ -169,7 +169,7 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
             raise
         with register.writing():
             register.audit.complete(intent, counts=plan.facts.counts(), basis=basis)
-            register.cases.erase_party(person_id, actor)
+            register.cases.erase_party(person_id, actor, names=[plan.person.name])
             for (account_id,) in register.db.execute(
                     "SELECT account_id FROM accounts WHERE person_id = ?", (person_id,)).fetchall():
                 register.db.execute("UPDATE accounts SET person_id = NULL, disabled = 1 "
@@ -181,7 +181,7 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
                                    "WHERE name = 'yearly_confirmations'").fetchone():
                 register.db.execute("DELETE FROM yearly_confirmations WHERE person_id = ?",
                                     (person_id,))
-            register.audit.erase_person(person_id, actor)
+            register.audit.erase_person(person_id, actor, names=[plan.person.name])
             register._sync("a person was erased")
     _forget_identity(register.data_dir, person_id)
     return plan

@@ -237,12 +237,18 @@ class AuditTrail:
                                 f"entries were cut from its end")
         return Verification(True, count, erased)
 
-    def erase_person(self, person_id: str, actor: str = "register") -> int:
-        """Erase the details of every entry about `person_id`; return how many. One entry,
-        not about anyone, says which entries were erased (never whose), so that the chain
-        still verifies and a details row removed any other way does not."""
-        seqs = [seq for (seq,) in self.db.execute(
-            "SELECT seq FROM audit_subjects WHERE person_id = ? ORDER BY seq", (person_id,))]
+    def erase_person(self, person_id: str, actor: str = "register",
+                     names: Iterable[str] = ()) -> int:
+        """Erase the details of every entry about `person_id`, and of any entry whose
+        details hold one of `names` (free text such as a reviewer's reason); return how
+        many. One entry, not about anyone, says which entries were erased (never whose), so
+        that the chain still verifies and a details row removed any other way does not."""
+        seqs = {seq for (seq,) in self.db.execute(
+            "SELECT seq FROM audit_subjects WHERE person_id = ?", (person_id,))}
+        for name in {n for n in names if n.strip()}:
+            seqs.update(seq for (seq,) in self.db.execute(
+                "SELECT seq FROM audit_details WHERE instr(details, ?) > 0", (name,)))
+        seqs = sorted(seqs)
         for seq in seqs:
             self.db.execute("DELETE FROM audit_details WHERE seq = ?", (seq,))
             self.db.execute("DELETE FROM audit_subjects WHERE seq = ?", (seq,))

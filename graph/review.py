@@ -217,7 +217,13 @@ CREATE TABLE IF NOT EXISTS case_events (
     reason TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS case_events_by_case ON case_events (finding_id, event_id);
-CREATE TRIGGER IF NOT EXISTS case_events_are_never_changed BEFORE UPDATE ON case_events
+-- The one change history allows: an erasure blanks a reason that named the erased person.
+DROP TRIGGER IF EXISTS case_events_are_never_changed;
+CREATE TRIGGER case_events_are_never_changed BEFORE UPDATE ON case_events
+WHEN NOT (NEW.reason = 'erased' AND NEW.event_id = OLD.event_id
+          AND NEW.finding_id = OLD.finding_id AND NEW.at = OLD.at AND NEW.actor = OLD.actor
+          AND NEW.kind = OLD.kind AND NEW.from_state IS OLD.from_state
+          AND NEW.to_state IS OLD.to_state)
 BEGIN SELECT RAISE(ABORT, 'case history is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS case_events_are_never_deleted BEFORE DELETE ON case_events
 BEGIN SELECT RAISE(ABORT, 'case history is append-only'); END;
@@ -426,12 +432,19 @@ class CaseBook:
             "SELECT finding_id FROM cases WHERE ? IN (adult_id, counterpart_id) "
             "ORDER BY finding_id", (person_id,))]
 
-    def erase_party(self, person_id: str, actor: str) -> list[CaseChange]:
+    def erase_party(self, person_id: str, actor: str, names: Iterable[str] = ()) -> list[CaseChange]:
         """Close, with the reason "erased", every case where `person_id` is a party, and
-        take them out of it: the case keeps its rule, school and history, but no longer
-        names them or holds the finding's wording. The caller holds a transaction."""
+        take them out of it: the case keeps its rule, school and the shape of its history,
+        but no longer names them, holds the finding's wording or the reviewers' reasons.
+        A reason in any other case that holds one of `names` (the person's names) is
+        blanked too. The caller holds a transaction."""
         changes = []
+        for name in {n for n in names if n.strip()}:
+            self.db.execute("UPDATE case_events SET reason = 'erased' "
+                            "WHERE instr(reason, ?) > 0", (name,))
         for finding_id in self.of_party(person_id):
+            self.db.execute("UPDATE case_events SET reason = 'erased' WHERE finding_id = ?",
+                            (finding_id,))
             case = self.get(finding_id)
             finding = _without_person(case.finding, person_id)
             finding["explanation"] = "a party to this case was erased from the register"

@@ -55,6 +55,31 @@ def test_erasure_leaves_nothing_naming_the_person_and_nothing_pointing_at_nobody
         plan_erasure(register, "P1")
 
 
+def test_erasure_blanks_reviewers_reasons_that_named_the_person(service):
+    """A leader's reason is free text: after an erasure, no reason in the case history of
+    the person's cases, nor any other reason holding their name, still says who they were."""
+    register = service.register
+    name = register.store.person("P1").name
+    case_id = service.case_of("pupil-contact", "T1", "P1")["finding_id"]
+    moved = service.post("L1", f"/api/cases/{case_id}/moves",
+                         json={"to_state": "in_review", "reason": f"spoke to {name}'s mother"})
+    assert moved.status_code == 200
+    other_id = service.case_of("pupil-contact", "BT1", "P2", who="BL1")["finding_id"]
+    service.post("BL1", f"/api/cases/{other_id}/moves",
+                 json={"to_state": "in_review", "reason": f"{name} is P2's cousin"})
+    service.post("BL1", f"/api/cases/{other_id}/moves",
+                 json={"to_state": "dismissed", "reason": "known to the school"})
+    erase(register, "account:admin", "P1")
+    dump = "\n".join(register.db.iterdump())
+    assert name not in dump
+    history = register.cases.get(case_id, with_history=True).history
+    assert {e.reason for e in history} == {"erased"}, "the shape stays, the words go"
+    other = register.cases.get(other_id, with_history=True).history
+    assert [e.reason for e in other][-2:] == ["erased", "known to the school"]
+    with pytest.raises(Exception, match="append-only"):
+        register.db.execute("UPDATE case_events SET reason = 'anything else'")
+
+
 def service_actor(service, name):
     from api.service import Actor
 
