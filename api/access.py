@@ -4,7 +4,7 @@ is proven by a denied request in tests/test_api_access.py.
 | role | sees | changes |
 |---|---|---|
 | staff | themselves; their own declarations, connections and approach reports; findings about themselves | their own declarations, connections, approach reports; reports a connection they have seen |
-| senior_leader, headteacher | people, declarations, connections, approach reports and networks at their own school; the cases routed to them | accept or reject declarations at their school (not their own); move and assign the cases routed to them; report a connection |
+| senior_leader, headteacher | people, declarations, connections, approach reports and networks at their own school; the cases routed to them | accept (where the school's policy names their position) or reject declarations at their school (not their own); move and assign the cases routed to them; report a connection |
 | dsl | as a senior leader, without deciding declarations; also cases escalated to the DSL at their school | the cases they may see; report a connection |
 | trust_admin | schools, profiles, people and memberships, accounts | imports, people and memberships, accounts, a school's profile |
 | auditor | the audit trail | nothing |
@@ -21,7 +21,9 @@ from fastapi import HTTPException, status
 
 from api.auth import DECIDER_ROLES, REVIEWER_ROLES, SCHOOL_ROLES, Account, AccountRole
 from graph.model import ApproachReport, Connection, Declaration, Position, Role
+from graph.profiles import load_profile
 from graph.review import Case, EscalationTarget
+from graph.rules import approval_needed
 from graph.store.base import Store
 
 
@@ -84,6 +86,20 @@ def check_decides_declaration(account: Account, store: Store, declaration: Decla
         raise deny("only a senior leader of the declarer's school may decide a declaration")
     if account.person_id in (declaration.declarer_id, declaration.counterpart_id):
         raise deny("you are a party to this declaration")
+
+
+def check_accepts_declaration(account: Account, store: Store, on: dt.date) -> None:
+    """Only the people the school's policy names may accept a declaration (aspire c: the
+    principal or chair of governors): an acceptance by anyone else would not count."""
+    school = next((s for s in store.schools() if s.school_id == account.school_id), None)
+    if school is None:
+        raise deny("only a senior leader of the declarer's school may decide a declaration")
+    profile = load_profile(school.profile)
+    held = {m.position for m in store.memberships_of(account.person_id or "")
+            if m.school_id == school.school_id and m.active_on(on)}
+    if not held & set(profile.declaration_approvers):
+        raise deny(f"under {profile.title}'s policy only {approval_needed(profile)} may "
+                   f"accept a declaration: ask them, or reject it with a reason")
 
 
 def check_sees_connection(account: Account, store: Store, connection: Connection) -> None:

@@ -1,6 +1,8 @@
 """Least privilege: each rule of api/access.py proven by a request that is denied (and,
 beside it, the same request by someone who is allowed, so the denial means something)."""
 
+import dataclasses
+
 import pytest
 
 import api.auth
@@ -203,3 +205,25 @@ def test_an_account_role_is_given_only_to_someone_whose_membership_fits(service,
     fits = service.post("admin", "/api/accounts", json={**body, "role": "dsl", "person_id": "D1",
                                                         "school_id": "S1"})
     assert fits.status_code == 201
+
+
+def test_under_aspire_only_the_principal_or_chair_accepts_a_declaration(tmp_path, monkeypatch):
+    """aspire c: contact with a child's family needs a reason "clearly and firmly
+    established by the principal or chair of governors": a senior leader may reject, but an
+    acceptance is the headteacher's."""
+    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    world = small_trust()
+    world.schools["S1"] = dataclasses.replace(world.schools["S1"], profile="aspire")
+    world.declarations.update(WorldBuilder().declare("T1", "M1", "family_friend",
+                                                     declaration_id="DF1").build().declarations)
+    served = ServiceUnderTest(tmp_path, world)
+    try:
+        url = "/api/declarations/DF1/decision"
+        by_leader = served.post("L1", url, json={"decision": "accepted", "reason": "known"})
+        assert by_leader.status_code == 403
+        assert "only the headteacher or the chair of governors may accept" in by_leader.json()["detail"]
+        assert served.get("L1", "/api/declarations/DF1").json()["status"] == "pending"
+        by_head = served.post("H1", url, json={"decision": "accepted", "reason": "known"})
+        assert by_head.status_code == 200 and by_head.json()["status"] == "accepted"
+    finally:
+        served.close()

@@ -10,7 +10,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, status
 
-from api.access import check_decides_declaration, check_sees_declaration, deny, is_reviewer
+from api.access import (
+    check_accepts_declaration,
+    check_decides_declaration,
+    check_sees_declaration,
+    deny,
+    is_reviewer,
+)
 from api.auth import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser, SchoolAccount
 from api.errors import conflict, invalid, not_found
@@ -116,6 +122,8 @@ def decide_declaration(register: RegisterDep, account: RegisterUser, actor: Acto
         check_decides_declaration(account, register.store, declaration)
         if declaration.status is not DeclarationStatus.PENDING:
             raise conflict(f"declaration {declaration_id} is {declaration.status}, not pending")
+        if body.decision == DeclarationStatus.ACCEPTED:
+            check_accepts_declaration(account, register.store, register.today())
         decided = dataclasses.replace(declaration, status=DeclarationStatus(body.decision),
                                       decided_by=account.person_id, decided_on=register.today())
         _change(register, actor, decided, "decide", body.reason)
