@@ -227,3 +227,22 @@ def test_under_aspire_only_the_principal_or_chair_accepts_a_declaration(tmp_path
         assert by_head.status_code == 200 and by_head.json()["status"] == "accepted"
     finally:
         served.close()
+
+
+def test_under_aspire_a_leader_accepting_a_case_leaves_the_declaration_pending(tmp_path,
+                                                                               monkeypatch):
+    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    world = small_trust()
+    world.schools["S1"] = dataclasses.replace(world.schools["S1"], profile="aspire")
+    world.declarations.update(WorldBuilder().declare("T1", "P1", "family_friend",
+                                                     declaration_id="DF1").build().declarations)
+    served = ServiceUnderTest(tmp_path, world)
+    try:
+        case = served.case_of("declaration-required", "T1", "P1")
+        url = f"/api/cases/{case['finding_id']}/moves"
+        served.post("L1", url, json={"to_state": "in_review", "reason": "looking"})
+        moved = served.post("L1", url, json={"to_state": "accepted", "reason": "known to us"})
+        assert moved.status_code == 200
+        assert served.get("L1", "/api/declarations/DF1").json()["status"] == "pending"
+    finally:
+        served.close()

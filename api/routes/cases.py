@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query
 
 from api.access import (
+    check_accepts_declaration,
     check_acts_on_case,
     check_decides_declaration,
     check_sees_case,
@@ -110,8 +111,11 @@ def _accept_its_declarations(register, account, actor, case, reason: str) -> Non
             continue
         try:
             check_decides_declaration(account, register.store, declaration)
+            check_accepts_declaration(account, register.store, register.today())
         except HTTPException:
-            continue  # the DSL may accept a case, but not decide a declaration
+            # The DSL may accept a case but not decide a declaration; under aspire only the
+            # principal or chair accepts one: it stays pending, and its finding stands.
+            continue
         decide_declaration(register, account, actor, declaration.declaration_id,
                            DeclarationDecision(decision="accepted", reason=reason))
 
