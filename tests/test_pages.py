@@ -696,7 +696,18 @@ def test_the_auditor_pages_back_and_forth_and_filters_the_trail(busy, monkeypatc
     Browser(busy, "L1")  # signs in: an entry of theirs
     theirs = auditor.get("/audit?actor=" + busy.accounts["L1"].actor).text
     assert "1 entry match" in text(theirs)
-    assert "Given FamilyL1 (Senior leader), l1-user sign_in" in text(theirs)
+    assert "Given FamilyL1 (Senior leader), l1-user Sign in" in text(theirs)
+
+
+def test_the_auditor_reads_people_by_name_and_actions_in_words(service):
+    from api.service import Actor
+
+    service.register.record(Actor(service.accounts["D1"], "10.0.0.1"), "person.network.view",
+                            "person", object_id="P1", subjects=["P1", "M1"])
+    page = text(Browser(service, "auditor").get("/audit?action=person.network.view").text)
+    assert "Person network view" in page
+    assert "person Ella Morgan" in page and "subjects: Sarah Morgan, Ella Morgan" in page
+    assert "P1" not in page and "person.network.view" not in page
 
 
 def test_a_trust_admin_renames_a_school_and_changes_its_profile_audited(service):

@@ -430,13 +430,42 @@ def audit_page(request: Request, register: RegisterDep, session: CurrentSession,
     who |= {name: account_words(a, register.store) + f", {a.username}"
             for name, a in accounts.items()}
     query = {k: v for k, v in (("action", action), ("actor", actor)) if v}
+    rows = [(e, *_audit_words(e, register.store)) for e in entries]
     return page(request, "audit.html", {
-        "title": "Audit trail", "entries": entries, "who": who, "total": total,
+        "title": "Audit trail", "rows": rows, "who": who, "total": total,
+        "entries": entries,
         "verification": verify_audit_trail(register, auditor),
-        "actions": {a: a for a in actions}, "actors": {a: who.get(a, a) for a in actors},
+        "actions": {a: action_words(a) for a in actions},
+        "actors": {a: who.get(a, a) for a in actors},
         "filters": {"action": action, "actor": actor},
         "later": urlencode({**query, "after": entries[-1].seq})
         if len(entries) == AUDIT_PAGE else None,
         "earlier": urlencode({**query, "after": earlier[0] - 1}) if earlier
         else (urlencode(query) if after else None),
     }, session=session)
+
+
+def action_words(action: str) -> str:
+    """An audit action as words: `person.network.view` is "Person network view"."""
+    return action.replace(".", " ").replace("_", " ").capitalize()
+
+
+def _audit_words(entry, store) -> tuple[str, str]:
+    """(what, details) of an audit entry with people named, never shown by their ids."""
+    def said(value):
+        if isinstance(value, list):
+            return ", ".join(said(v) for v in value)
+        if isinstance(value, str):
+            person = store.person(value)
+            return person.name if person is not None else value
+        return str(value)
+
+    details = entry.details or {}
+    what = entry.object_kind.replace("_", " ")
+    if details.get("object_id"):
+        what += " " + said(details["object_id"])
+    if entry.details is None:
+        return what, "erased"
+    shown = [f"{key.replace('_', ' ')}: {said(value)}" for key, value in details.items()
+             if key not in ("object_id", "client") and value not in (None, [], "")]
+    return what, "; ".join(shown)
