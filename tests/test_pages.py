@@ -319,7 +319,8 @@ def test_a_network_view_is_drawn_and_audited(service):
     assert '"label": "Ella Morgan"' in data
     links = region(page, "links-table-heading")
     assert "Tom Fairweather and Ella Morgan Facebook: Tom Fairweather and Ella Morgan follow " \
-           "each other Prohibited: Personal contact with a pupil (high)" in links
+           "each other Prohibited: Personal contact with a pupil (high concern)" in links
+    assert "Ella Morgan (from the school's records)" in links, "a family link's source, in words"
     assert "Connection a rule prohibits" in region(page, "legend-heading")
     [view] = service.register.audit.entries(action="person.network.view")
     assert view.actor == service.accounts["D1"].actor

@@ -15,7 +15,16 @@ from pyvis.network import Network
 
 from api.pages.common import CHANNELS, RULE_NAMES
 from api.pages.people import KIND_WORDS
-from graph.model import ADULT_ROLES, PARENTAL_KINDS, Connection, Direction, Role, World
+from graph.model import (
+    ADULT_ROLES,
+    PARENTAL_KINDS,
+    Connection,
+    DeclarationStatus,
+    Direction,
+    LinkSource,
+    Role,
+    World,
+)
 
 # Rules whose findings mean the connection is prohibited, and the one that means it is
 # permitted but not yet declared.
@@ -227,7 +236,7 @@ def draw(world: World, centres: list[str], findings: list[dict], today: dt.date)
         text = f"{names[link.person_id]} is the {kind} of {names[link.relative_id]}"
         add(link.person_id, link.relative_id, "family", kind, text, no_arrows)
         links.append(LinkRow(f"{names[link.person_id]} and {names[link.relative_id]}",
-                             f"Family: {text} ({link.source})", "", "family"))
+                             f"Family: {text} ({SOURCE_WORDS[link.source]})", "", "family"))
     for connection in world.connections.values():
         fired = rules_of.get(connection.connection_id, [])
         fired_rules = {f["rule"] for f in fired}
@@ -244,7 +253,7 @@ def draw(world: World, centres: list[str], findings: list[dict], today: dt.date)
                    Direction.OUTBOUND: f"{names[a]} follows {names[b]}",
                    Direction.INBOUND: f"{names[b]} follows {names[a]}"}[connection.direction]
         finding_text = "; ".join(
-            f"{RULE_NAMES[f['rule']]} ({f['severity']}{', advisory' if f['advisory'] else ''})"
+            f"{RULE_NAMES[f['rule']]} ({f['severity']} concern{', advisory' if f['advisory'] else ''})"
             for f in fired)
         arrows = {"to": {"enabled": connection.direction is not Direction.INBOUND},
                   "from": {"enabled": connection.direction is not Direction.OUTBOUND}}
@@ -257,7 +266,10 @@ def draw(world: World, centres: list[str], findings: list[dict], today: dt.date)
     for declaration in world.declarations.values():
         basis = declaration.basis.replace("_", " ")
         a, b = declaration.declarer_id, declaration.counterpart_id
-        text = f"{names[a]} declared: {basis} of {names[b]} ({declaration.status})"
+        status = STATUS_WORDS[declaration.status]
+        if declaration.status is DeclarationStatus.REJECTED and declaration.decided_by == a:
+            status = "withdrawn by them"  # a withdrawal is the declarer's own rejection
+        text = f"{names[a]} declared: {basis} of {names[b]} ({status})"
         add(a, b, "declaration", f"{basis} (declared)", text, {"to": {"enabled": True}})
         links.append(LinkRow(f"{names[a]} and {names[b]}", f"Declaration: {text}", "",
                              "declaration"))
@@ -266,6 +278,13 @@ def draw(world: World, centres: list[str], findings: list[dict], today: dt.date)
     shown = [key for key in ROLE_STYLES if key in set(roles.values())]
     return Picture(nodes=nodes, edges=edges, options=NETWORK_OPTIONS, people=people,
                    links=links, roles_shown=shown)
+
+
+SOURCE_WORDS = {LinkSource.RECORDS: "from the school's records",
+                LinkSource.DECLARED: "declared by staff"}
+STATUS_WORDS = {DeclarationStatus.PENDING: "waiting for a decision",
+                DeclarationStatus.ACCEPTED: "accepted",
+                DeclarationStatus.REJECTED: "rejected"}
 
 
 def _known_as(person_id: str, world: World, today: dt.date, role: str) -> str:
