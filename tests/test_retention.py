@@ -53,7 +53,7 @@ def test_each_shipped_period_says_where_it_comes_from():
 ])
 def test_who_is_due_moves_with_time(served, today, due):
     with time_machine.travel(dt.datetime.fromisoformat(today + "T12:00:00+00:00"), tick=False):
-        run = retention(served.register, "os:dpo", dt.date.today())
+        run = retention(served.register, "os:dpo", dt.date.fromisoformat(today))
     assert [d.person_id for d in run.due] == due
     assert run.erased == []
 
@@ -62,10 +62,10 @@ def test_the_dry_run_changes_nothing_and_apply_erases_through_the_erasure_path(s
     register = served.register
     with time_machine.travel("2026-06-01T12:00:00+00:00", tick=False):
         before = repr(register.store.export_world())
-        dry = retention(register, "os:dpo", dt.date.today())
+        dry = retention(register, "os:dpo", dt.date(2026, 6, 1))
         assert repr(register.store.export_world()) == before
         place_hold(register, "account:dsl", "T9", "allegation under investigation")
-        run = retention(register, "os:dpo", dt.date.today(), apply=True)
+        run = retention(register, "os:dpo", dt.date(2026, 6, 1), apply=True)
     assert [d.person_id for d in dry.due] == ["T9", "X1", "XM"]
     assert run.erased == ["X1", "XM"]
     assert [(d.person_id, h.reason) for d, h in run.held] == [("T9", "allegation under investigation")]
