@@ -250,9 +250,10 @@ def policy_for(store: Store, person_id: str, other_id: str, channel: str,
                       "that they are a parent at the school: remove it, or declare the "
                       "friendship if you knew them before.")
     ties = ties_between(facts, person_id, other_id, finding.school_id, as_of)
-    declared = any(d.declarer_id == person_id and d.status is not DeclarationStatus.REJECTED
-                   and d.counterpart_id in facts.family_distances(other_id, profile.family_degree)
-                   for d in world.declarations.values())
+    # As of the check's date, as the rules read declarations (made by then, standing then).
+    circle = facts.family_distances(other_id, profile.family_degree, as_of)
+    declared = any(d.declarer_id == person_id and d.status_on(as_of) is not DeclarationStatus.REJECTED
+                   for d in facts.declarations_between(person_id, circle, as_of))
     if declared:
         return Policy(NOTHING_NEEDED, finding.rule, clauses, finding.school_id,
                       "You have declared this relationship; it awaits a senior leader's "
