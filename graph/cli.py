@@ -263,7 +263,7 @@ def people():
     """One person per human: proposals of the same person, merges and their undoing."""
 
 
-def _audit(data_dir: Path, action: str, object_id: str, subjects: list[str],
+def _audit(data_dir: Path, action: str, object_id: str | None, subjects: list[str],
            object_kind: str = "person", **details) -> None:
     """Write what a command did about people in the review service's audit trail."""
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db, transaction
@@ -526,26 +526,13 @@ def check_download_(path, person_id, platform, as_of, fmt, store, data):
                                     emails=school_emails(data_dir))
         except (DownloadError, CheckError) as error:
             raise click.ClickException(str(error)) from None
-        _audit_check(data_dir, person_id, download.platforms, result.entries_read)
+        # That a check was made, by whom and how many entries it read: never what it found.
+        _audit(data_dir, "download.check", None, [person_id], object_kind="download",
+               platforms=list(download.platforms), entries_read=result.entries_read)
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=1, ensure_ascii=False))
     else:
         _print_check(result)
-
-
-def _audit_check(data_dir: Path, person_id: str, platforms, entries: int) -> None:
-    """That a check was made, by whom and how many entries it read: never what it found."""
-    from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db, transaction
-    from graph.audit import AuditTrail
-
-    db = open_service_db(data_dir / SERVICE_DATABASE_NAME)
-    try:
-        trail = AuditTrail(db)
-        with transaction(db):
-            trail.record(actor="command-line", action="download.check", object_kind="download",
-                         subjects=[person_id], platforms=list(platforms), entries_read=entries)
-    finally:
-        db.close()
 
 
 def _print_check(result) -> None:

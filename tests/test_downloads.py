@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from api.cli import main
+from graph.audit import os_actor
 from graph.download_check import (
     DECLARE_FAMILY,
     NOTHING_NEEDED,
@@ -298,7 +299,8 @@ def test_the_command_prints_json_and_audits_only_that_a_check_happened(store, tm
     db = sqlite3.connect(data / "service.sqlite3")
     rows = db.execute("SELECT e.actor, e.action, d.details FROM audit_entries e "
                       "JOIN audit_details d ON d.seq = e.seq").fetchall()
-    assert [(actor, action) for actor, action, _ in rows] == [("command-line", "download.check")]
+    # Like every command-line entry, it names the operating-system user who ran it.
+    assert [(actor, action) for actor, action, _ in rows] == [(os_actor(), "download.check")]
     details = json.loads(rows[0][2])
     assert details["entries_read"] == 2 and details["subjects"] == ["T1"]
     assert "Ella" not in rows[0][2] and "P1" not in rows[0][2], "never what it found"
