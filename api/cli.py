@@ -64,10 +64,9 @@ def serve(demo, host, port, store, data):
     from graph.sqlite import SERVICE_DATABASE_NAME
     from api.demo import NotTheDemo, demo_sign_ins, seed_demo_trust
     from api.main import create_app
-    from graph.store.embedded import default_data_dir
 
     opened = open_store(store, data)
-    data_dir = Path(getattr(opened, "data_dir", None) or data or default_data_dir())
+    data_dir = _service_data_dir(opened, data)
     try:
         if demo and seed_demo_trust(opened, data_dir):
             click.echo(f"seeded a demo trust into {data_dir}")
@@ -157,7 +156,6 @@ def add_account(username, role, person_id, school_id, email, password, store, da
     from graph.sqlite import transaction
     from api.settings import Settings
     from graph.audit import AuditTrail, os_actor
-    from graph.store.embedded import default_data_dir
 
     from api.notify import BadAddress, Contacts, create_tables, normal_address
 
@@ -176,7 +174,7 @@ def add_account(username, role, person_id, school_id, email, password, store, da
             raise click.ClickException("; ".join(
                 f"{message} ({options[field]})" for field, message in problems))
         person = opened.person(person_id) if person_id else None
-        data_dir = Path(getattr(opened, "data_dir", None) or data or default_data_dir())
+        data_dir = _service_data_dir(opened, data)
     db = open_service_db(data_dir / SERVICE_DATABASE_NAME)
     try:
         accounts, trail = AccountBook(db, Settings()), AuditTrail(db)

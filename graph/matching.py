@@ -22,6 +22,8 @@ from functools import lru_cache
 
 from nicknames import NickNamer
 
+from graph.intake.identity import normal_email
+
 MIN_CONFIDENCE = 0.7
 
 EXACT = 0.99
@@ -174,7 +176,7 @@ class NameIndex:
         return found
 
     def match_email(self, email: str) -> list[NameMatch]:
-        person_id = self.emails.get(email.strip().lower())
+        person_id = self.emails.get(normal_email(email) or "")
         if person_id is None:
             return []
         return [NameMatch(person_id, KNOWN_EMAIL, ("an e-mail address the school holds",))]

@@ -3,7 +3,6 @@ and a change and its entry stand or fall together: proven by failing each side o
 and by killing the process in between."""
 
 import getpass
-import os
 import subprocess
 import sys
 import textwrap

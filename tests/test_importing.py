@@ -659,7 +659,6 @@ def test_the_admin_page_previews_an_import_before_it_is_made(tmp_path, monkeypat
     import zipfile
 
     import api.auth
-    import tests.api_world
     from tests.api_world import FAST_HASHER, ServiceUnderTest
     from tests.pages_world import story_world
     from tests.test_pages import Browser, text

@@ -46,14 +46,6 @@ def notifier(service) -> Notifier:
     return Notifier(service.register)
 
 
-def kinds_to(service, name: str) -> list[list[str]]:
-    rows = service.register.db.execute(
-        "SELECT o.kinds FROM outbox o JOIN account_contacts c USING (account_id) "
-        "WHERE c.email = ? ORDER BY o.message_id", (address_of(name),)).fetchall()
-    import json
-    return [json.loads(r[0]) for r in rows]
-
-
 def test_the_digest_tells_each_leader_of_the_cases_routed_to_them_and_nothing_of_a_child(
         served, mail_server):
     report = notifier(served).run(digest=True)

@@ -1,7 +1,6 @@
 """Data protection through the service: the API for trust admins and the safeguarding lead,
 and the /privacy page (audit head, holds, erasure preview and erasure, subject access)."""
 
-import pytest
 
 from tests.api_world import service  # noqa: F401 (a fixture)
 from tests.test_pages import Browser, text

@@ -3,7 +3,6 @@ dry run that changes nothing, --apply erasing as `relreg erase` does, held peopl
 listed, and a trust's own periods over the shipped ones."""
 
 import datetime as dt
-import os
 import subprocess
 import sys
 from pathlib import Path

@@ -32,6 +32,7 @@ from api.pages.picture import EDGE_STYLES, ROLE_STYLES, draw
 from api.routes.cases import assign_case, get_case, move_case, visible_cases
 from api.routes.declarations import decide_declaration, list_declarations
 from api.schemas import ID_PATTERN, CaseAssign, CaseMove, CasePublic, DeclarationDecision
+from graph.intake.exchange import spreadsheet_safe
 from graph.model import World
 from graph.profiles import load_profile
 from graph.review import REVIEWER_MOVES, CaseError, CaseNotFound
@@ -105,12 +106,6 @@ def review_queue(request: Request, register: RegisterDep, session: CurrentSessio
 
 EXPORT_COLUMNS = ("Due by", "Overdue", "Finding", "Adult", "About", "Severity", "State",
                   "School", "Raised on", "Policy clauses")
-
-
-def spreadsheet_safe(value: str) -> str:
-    """A cell no spreadsheet runs as a formula: one that starts with = + - @ (or a tab or
-    carriage return) is prefixed with an apostrophe."""
-    return "'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
 
 
 @router.get("/cases.csv")

@@ -304,8 +304,7 @@ class IdentityTable:
             CREATE INDEX IF NOT EXISTS identifiers_by_value ON identifiers (kind, value);
             CREATE TABLE IF NOT EXISTS school_numbers (
                 school_number TEXT PRIMARY KEY, school_id TEXT);
-            CREATE TABLE IF NOT EXISTS last_roll (
-                school_id TEXT PRIMARY KEY, file_date TEXT, upns TEXT);
+            DROP TABLE IF EXISTS last_roll;
             CREATE TABLE IF NOT EXISTS proposals (
                 person_a TEXT, person_b TEXT, score REAL, reason TEXT, proposed_on TEXT,
                 status TEXT, PRIMARY KEY (person_a, person_b));
@@ -367,16 +366,6 @@ class IdentityTable:
         with self._transaction():
             self._db.execute("INSERT OR REPLACE INTO school_numbers VALUES (?, ?)",
                              (school_number, school_id))
-
-    def last_roll(self, school_id: str) -> tuple[dt.date, set[str]] | None:
-        row = self._db.execute("SELECT file_date, upns FROM last_roll WHERE school_id = ?",
-                               (school_id,)).fetchone()
-        return (dt.date.fromisoformat(row[0]), set(json.loads(row[1]))) if row else None
-
-    def remember_roll(self, school_id: str, file_date: dt.date, upns: set[str]) -> None:
-        with self._transaction():
-            self._db.execute("INSERT OR REPLACE INTO last_roll VALUES (?, ?, ?)",
-                             (school_id, file_date.isoformat(), json.dumps(sorted(upns))))
 
     # what a CTF or MIS says beside the facts: parental responsibility, preferred names
 

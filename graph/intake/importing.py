@@ -50,7 +50,7 @@ from graph.intake.identity import (
     propose_matches,
 )
 from graph.intake.mis import MISContact, MISError, load_mapping, read_mis, read_mis_contacts
-from graph.model import FamilyKind, FamilyLink, LinkSource, Membership, Person, Role, World
+from graph.model import FamilyLink, LinkSource, Membership, Person, Role, World
 from graph.store.base import Store
 
 # Ending more than this share of a school's roll in one import needs an explicit yes.
@@ -762,9 +762,3 @@ def undo_last_import(store: Store, data_dir: str | os.PathLike,
         identity.mark_import_undone(import_id)
     counts = ", ".join(f"{n} {what}" for what, n in added.counts().items() if n)
     return f"undid import {import_id} ({kind} {name}): {counts} taken back"
-
-
-def imports_log(data_dir: str | os.PathLike) -> list[dict]:
-    with IdentityTable(data_dir) as identity:
-        return identity.imports()
-
