@@ -90,3 +90,23 @@ def test_state_survives_reopening(tmp_path):
         assert [summary(f) for f in store.findings(AS_OF)] == ["pupil-contact S1 T1 P1"]
         assert store.findings(AS_OF)[0].connection_ids == ("C9",)
         assert store.export_world().connections["C9"].first_seen == d("2026-01-10")
+
+
+def test_a_store_written_before_a_column_was_added_opens_with_its_rows(tmp_path):
+    """A data folder from an earlier release lacks the columns the exchange format gained
+    since: it is upgraded in place, nothing refused and nothing lost."""
+    import sqlite3
+
+    world = school().connect("T1", "P1").build()
+    with EmbeddedStore(tmp_path / "data") as opened:
+        opened.import_world(world)
+        path = opened.path
+    with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE connections DROP COLUMN first_seen")
+    with EmbeddedStore(tmp_path / "data") as reopened:
+        kept = reopened.export_world()
+        assert kept.people == world.people
+        assert sorted(kept.memberships, key=str) == sorted(world.memberships, key=str)
+        assert [(c.connection_id, c.first_seen) for c in kept.connections.values()] == [
+            (c.connection_id, None) for c in world.connections.values()]
+        assert [summary(f) for f in reopened.findings(AS_OF)] == ["pupil-contact S1 T1 P1"]

@@ -89,6 +89,14 @@ class EmbeddedStore(Store):
                     f"CREATE TABLE IF NOT EXISTS {_table(name)} "
                     f"({columns}, PRIMARY KEY ({', '.join(key)})) WITHOUT ROWID"
                 )
+                # A column the exchange format gained since this store was written: its
+                # rows are kept, with the new column blank (every added column is optional).
+                present = {row[1] for row in
+                           self._db.execute(f"PRAGMA table_info({_table(name)})")}
+                for column in _columns(name):
+                    if column not in present:
+                        self._db.execute(
+                            f"ALTER TABLE {_table(name)} ADD COLUMN {column} TEXT")
             # Which audit intents' changes were made (graph/audit.py, `reconcile`).
             self._db.execute("CREATE TABLE IF NOT EXISTS applied_intents "
                              "(intent INTEGER PRIMARY KEY)")
