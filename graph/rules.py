@@ -140,6 +140,14 @@ class Evaluation:
             self._add(self._school_findings(school_id))
         return self
 
+    def restore(self, findings: Iterable[Finding]) -> Evaluation:
+        """Take the findings of an earlier full run on the same facts and date (saved by a
+        store) instead of running again."""
+        self.findings.clear()
+        self._involving.clear()
+        self._add(findings)
+        return self
+
     def refresh(self, people: Iterable[str], accounts: Iterable[str] = ()) -> None:
         """Recompute every finding that involves one of `people` or `accounts`."""
         people, accounts = set(people), set(accounts)

@@ -379,17 +379,37 @@ def _read_file(path, name, id_column, columns, problems, progress) -> list[tuple
 
 def world_from_cells(cells: dict[str, Iterable[Sequence[str | None]]]) -> World:
     """A world from rows already checked once (a store's own tables), as text cells in the
-    column order of FILES; None or "" is blank."""
+    column order of FILES; None or "" is blank.
+
+    Each distinct cell is parsed once and its value shared by every row that holds it: ids,
+    names, dates and enums repeat across a million rows, so this is both faster and far
+    smaller than one object per cell."""
     rows = {}
+    shared = _Parsed(str)  # one string object per distinct text
     for name, (_, columns) in FILES.items():
-        parsed = []
-        for record in cells.get(name, ()):
-            parsed.append((0, {
-                column.name: column.parse(cell) if cell else None
-                for column, cell in zip(columns, record)
-            }))
-        rows[name] = parsed
+        names = [column.name for column in columns]
+        parsers = [shared.__getitem__ if column.parse in (_text, _profile)
+                   else _Parsed(column.parse).__getitem__ for column in columns]
+        # Streamed: _world_from reads each file once, in order.
+        rows[name] = _parsed_rows(cells.get(name, ()), list(zip(names, parsers)))
     return _world_from(rows)
+
+
+def _parsed_rows(records: Iterable[Sequence[str | None]], pairs: list[tuple[str, Callable]]):
+    for record in records:
+        yield 0, {n: parse(cell) if cell else None for (n, parse), cell in zip(pairs, record)}
+
+
+class _Parsed(dict):
+    """Each text parsed once: `parsed[text]` is `parse(text)`, remembered."""
+
+    def __init__(self, parse: Callable[[str], object]):
+        super().__init__()
+        self.parse = parse
+
+    def __missing__(self, text: str):
+        value = self[text] = self.parse(text)
+        return value
 
 
 def _world_from(rows: dict[str, list[tuple[int, dict]]]) -> World:

@@ -4,13 +4,26 @@ made durable in a SQLite database in WAL mode with full sync.
 A write is acknowledged only once its transaction has committed, so it survives the
 process being killed; a bulk import is one transaction, so a crash in the middle of it
 leaves the previous state whole. Nothing needs a server.
+
+Starting without rebuilding: every write bumps a facts version in its own transaction, and
+the findings of a full evaluation are saved with the version, date and rules they came
+from. A process that asks for the findings of unchanged facts reads them back without
+loading the facts at all; the facts are loaded only when something needs them (or in the
+background, for the review service). The saved findings are derived data: when anything
+they depend on has changed they are ignored, and a crash can at worst leave them stale.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
+import hashlib
+import json
 import os
+import sqlite3
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from graph.intake.exchange import FILES, cell_text, record_rows, world_from_cells
@@ -23,15 +36,22 @@ from graph.model import (
     Finding,
     Membership,
     Person,
+    Recusal,
     School,
+    Severity,
     World,
 )
+from graph.profiles import PROFILE_DIR, SHIPPED
 from graph.rules import Evaluation
 from graph.sqlite import open_database, private_folder, transaction
 from graph.store.base import Progress, Store, StoreError, sort_people, walk
 
 DATABASE_NAME = "register.sqlite3"
 SCHEMA_VERSION = 1
+GRAPH = Path(__file__).resolve().parent.parent
+# What findings are made from, besides the facts and the schools' profiles: a change to any
+# of these makes saved findings stale.
+_RULE_SOURCES = ("rules.py", "routing.py", "facts.py", "model.py", "profiles.py")
 
 # One table per exchange file, with the same columns; the key says what is one fact.
 _KEYS = {
@@ -73,8 +93,48 @@ class EmbeddedStore(Store):
         self._db.execute("PRAGMA foreign_keys=OFF")
         self._intent: int | None = None
         self._create_schema()
-        self.facts = FactGraph(self._load_world())
+        self._facts: FactGraph | None = None
+        self._version: int | None = None  # the facts version of self._facts, if known
+        self._loading = threading.Lock()  # held while the facts are being loaded
+        self._loader: threading.Thread | None = None
         self._evaluation: Evaluation | None = None
+        self._saved: tuple[int, dt.date, list[Finding]] | None = None  # last read back
+
+    @property
+    def facts(self) -> FactGraph:
+        """The facts in memory, loaded from the tables the first time they are needed."""
+        if self._facts is None:
+            with self._loading:
+                if self._facts is None:
+                    world, self._version = self._read()
+                    self._facts = FactGraph(world)
+        return self._facts
+
+    def load_in_background(self, then: Callable[[], None] | None = None) -> None:
+        """Start loading the facts in a thread of its own; whatever needs them meanwhile
+        waits for them. `then` runs once they are loaded."""
+        if self._facts is not None or self._loader is not None:
+            return
+
+        def load():
+            db = sqlite3.connect(self.path, isolation_level=None)
+            try:
+                with self._loading:
+                    if self._facts is None:
+                        world, self._version = self._read(db)
+                        self._facts = FactGraph(world)
+            finally:
+                db.close()
+            if then is not None:
+                then()
+
+        self._loader = threading.Thread(target=load, name="loading-facts", daemon=True)
+        self._loader.start()
+
+    def _settle(self) -> None:
+        """Wait for a background load, so that a write does not race it."""
+        if self._loader is not None:
+            self._loader.join()
 
     def _create_schema(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -82,7 +142,7 @@ class EmbeddedStore(Store):
             raise StoreError(
                 f"{self.path} has schema version {version}; this register reads {SCHEMA_VERSION}"
             )
-        with self._transaction():
+        with transaction(self._db):
             for name, key in _KEYS.items():
                 columns = ", ".join(f"{c} TEXT" for c in _columns(name))
                 self._db.execute(
@@ -100,15 +160,33 @@ class EmbeddedStore(Store):
             # Which audit intents' changes were made (graph/audit.py, `reconcile`).
             self._db.execute("CREATE TABLE IF NOT EXISTS applied_intents "
                              "(intent INTEGER PRIMARY KEY)")
+            # Bumped by every write of facts, in the write's own transaction.
+            self._db.execute("CREATE TABLE IF NOT EXISTS facts_version "
+                             "(version INTEGER NOT NULL)")
+            if self._db.execute("SELECT 1 FROM facts_version").fetchone() is None:
+                self._db.execute("INSERT INTO facts_version VALUES (0)")
+            # The findings of the last full evaluation, and what they were made from.
+            self._db.execute("CREATE TABLE IF NOT EXISTS saved_findings (facts_version "
+                             "INTEGER NOT NULL, as_of TEXT NOT NULL, rules TEXT NOT NULL, "
+                             "findings TEXT NOT NULL)")
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextlib.contextmanager
     def _transaction(self):
+        """A write of facts: all or nothing, with a new facts version."""
         with transaction(self._db):
             if self._intent is not None:
                 self._db.execute("INSERT OR IGNORE INTO applied_intents VALUES (?)",
                                  (self._intent,))
+            before = self._facts_version()
+            self._db.execute("UPDATE facts_version SET version = version + 1")
             yield
+        # The facts in memory follow this write; if another process wrote since they were
+        # loaded, which version they hold is no longer known.
+        self._version = before + 1 if self._version == before else None
+
+    def _facts_version(self, db: sqlite3.Connection | None = None) -> int:
+        return (db or self._db).execute("SELECT version FROM facts_version").fetchone()[0]
 
     @contextlib.contextmanager
     def marking(self, intent: int):
@@ -123,11 +201,28 @@ class EmbeddedStore(Store):
                                 (intent,)).fetchone() is not None
 
     def _load_world(self) -> World:
-        cells = {
-            name: self._db.execute(f"SELECT {', '.join(_columns(name))} FROM {_table(name)}")
-            for name in FILES
-        }
-        return world_from_cells(cells)
+        return self._read()[0]
+
+    def _read(self, db: sqlite3.Connection | None = None) -> tuple[World, int]:
+        """Every fact in the tables and their facts version, read in one transaction. The
+        garbage collector is held off meanwhile: it would walk the millions of new records
+        again and again for nothing, since none of them is garbage."""
+        db = db or self._db
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            db.execute("BEGIN")
+            try:
+                cells = {
+                    name: db.execute(f"SELECT {', '.join(_columns(name))} FROM {_table(name)}")
+                    for name in FILES
+                }
+                return world_from_cells(cells), self._facts_version(db)
+            finally:
+                db.execute("COMMIT")
+        finally:
+            if collecting:
+                gc.enable()
 
     # -- writing ---------------------------------------------------------------------
 
@@ -151,21 +246,25 @@ class EmbeddedStore(Store):
                 progress(len(batch))
 
     def import_world(self, world: World, progress: Progress | None = None) -> None:
+        self._settle()
         was_empty = self.is_empty()
         with self._transaction():
             self._write(world, progress)
         # Into an empty store the imported world is the whole state: no need to read it back.
-        self._use(world if was_empty else self._load_world())
+        # Otherwise the facts are read back when next needed.
+        self._use(world if was_empty else None)
 
     def replace_world(self, world: World, progress: Progress | None = None) -> None:
+        self._settle()
         with self._transaction():
             for name in FILES:
                 self._db.execute(f"DELETE FROM {_table(name)}")
             self._write(world, progress)
         self._use(world)
 
-    def _use(self, world: World) -> None:
-        self.facts = FactGraph(world)
+    def _use(self, world: World | None) -> None:
+        self._facts = None if world is None else FactGraph(world)
+        self._version = None if world is None else self._facts_version()
         self._evaluation = None
 
     def upsert(self, world: World) -> None:
@@ -244,11 +343,67 @@ class EmbeddedStore(Store):
     def _evaluation_as_of(self, as_of: dt.date) -> Evaluation:
         """The findings as of `as_of`, kept current by every change since they were made."""
         if self._evaluation is None or self._evaluation.as_of != as_of:
-            self._evaluation = Evaluation(self.facts, as_of).run()
+            facts = self.facts
+            saved = None if self._version is None else self._saved_findings(as_of, self._version)
+            if saved is not None:
+                self._evaluation = Evaluation(facts, as_of).restore(saved)
+            else:
+                self._evaluation = Evaluation(facts, as_of).run()
+                self._save_findings()
         return self._evaluation
 
     def findings(self, as_of: dt.date) -> list[Finding]:
+        current = self._evaluation is not None and self._evaluation.as_of == as_of
+        if not current and self._facts is None:
+            # Unchanged facts need not be loaded: their findings were saved.
+            saved = self._saved_findings(as_of, self._facts_version())
+            if saved is not None:
+                return list(saved)
         return self._evaluation_as_of(as_of).sorted()
+
+    # -- saved findings ------------------------------------------------------------------
+
+    def _rules_fingerprint(self) -> str:
+        """A digest of everything findings are made from besides the facts: the rules'
+        code and every profile the schools name."""
+        digest = hashlib.sha256()
+        for name in _RULE_SOURCES:
+            digest.update((GRAPH / name).read_bytes())
+        profiles = {row[0] for row in self._db.execute("SELECT DISTINCT profile FROM schools")}
+        for profile in sorted(profiles):
+            path = PROFILE_DIR / f"{profile}.toml" if profile in SHIPPED else Path(profile)
+            digest.update(profile.encode() + b"\0")
+            digest.update(path.read_bytes() if path.is_file() else b"missing")
+        return digest.hexdigest()
+
+    def _saved_findings(self, as_of: dt.date, version: int) -> list[Finding] | None:
+        """The saved findings as of `as_of` if they are those of facts version `version` and
+        of the rules as they are, sorted."""
+        if self._saved is not None and self._saved[:2] == (version, as_of):
+            return self._saved[2]
+        row = self._db.execute(
+            "SELECT findings FROM saved_findings WHERE facts_version = ? AND as_of = ? "
+            "AND rules = ?", (version, as_of.isoformat(), self._rules_fingerprint())).fetchone()
+        if row is None:
+            return None
+        findings = [_finding_from_json(f) for f in json.loads(row[0])]
+        self._saved = (version, as_of, findings)
+        return findings
+
+    def _save_findings(self) -> None:
+        """Save the current evaluation's findings with the facts version they are of."""
+        evaluation, version = self._evaluation, self._version
+        if evaluation is None or version is None:
+            return
+        findings = evaluation.sorted()
+        text = json.dumps([f.to_json() for f in findings], ensure_ascii=False,
+                          separators=(",", ":"))
+        with transaction(self._db):
+            self._db.execute("DELETE FROM saved_findings")
+            self._db.execute("INSERT INTO saved_findings VALUES (?, ?, ?, ?)",
+                             (version, evaluation.as_of.isoformat(), self._rules_fingerprint(),
+                              text))
+        self._saved = (version, evaluation.as_of, findings)
 
     def export_world(self) -> World:
         return self._load_world()
@@ -260,6 +415,12 @@ class EmbeddedStore(Store):
         )
 
     def close(self) -> None:
+        """Save the findings if changes since they were last saved kept them current, so that
+        the next start need not evaluate."""
+        self._settle()
+        if self._evaluation is not None and (
+                self._saved is None or self._saved[:2] != (self._version, self._evaluation.as_of)):
+            self._save_findings()
         self._db.close()
 
     # -- reading by person and school, from the in-memory indexes ----------------------
@@ -345,3 +506,16 @@ class EmbeddedStore(Store):
                 if d.declarer_id in among and d.counterpart_id in among:
                     world.declarations[d.declaration_id] = d
         return world
+
+
+def _finding_from_json(data: dict) -> Finding:
+    """A finding back from `Finding.to_json`."""
+    return Finding(
+        id=data["id"], rule=data["rule"], severity=Severity(data["severity"]),
+        advisory=data["advisory"], school_id=data["school_id"], adult_id=data["adult_id"],
+        counterpart_id=data["counterpart_id"], account_id=data["account_id"],
+        connection_ids=tuple(data["connection_ids"]), clauses=tuple(data["clauses"]),
+        route_to=tuple(data["route_to"]),
+        recused=tuple(Recusal(r["person_id"], r["reason"]) for r in data["recused"]),
+        explanation=data["explanation"],
+    )
