@@ -5,7 +5,8 @@ import pytest
 
 from graph.facts import FactGraph
 from graph.model import World
-from graph.rules import evaluate
+from graph.profiles import PROFILE_DIR, _load_file
+from graph.rules import Evaluation, evaluate
 from graph.store.base import StoreError
 from graph.store.embedded import EmbeddedStore
 from tests.builder import WorldBuilder, d
@@ -110,3 +111,70 @@ def test_a_store_written_before_a_column_was_added_opens_with_its_rows(tmp_path)
         assert [(c.connection_id, c.first_seen) for c in kept.connections.values()] == [
             (c.connection_id, None) for c in world.connections.values()]
         assert [summary(f) for f in reopened.findings(AS_OF)] == ["pupil-contact S1 T1 P1"]
+
+
+def connection(a, b, connection_id):
+    return World(connections=WorldBuilder().connect(a, b, connection_id=connection_id)
+                 .build().connections)
+
+
+def refuse(*args, **kwargs):
+    raise AssertionError("evaluated or loaded again")
+
+
+def test_a_start_with_unchanged_facts_reads_the_findings_back_without_evaluating(tmp_path, monkeypatch):
+    with EmbeddedStore(tmp_path / "data") as store:
+        store.import_world(school().connect("T1", "P1").connect("T1", "M1").build())
+        made = store.findings(AS_OF)
+    monkeypatch.setattr(Evaluation, "run", refuse)
+    monkeypatch.setattr(FactGraph, "__init__", refuse)
+    with EmbeddedStore(tmp_path / "data") as store:
+        assert store.findings(AS_OF) == made
+        assert len(made) == 2
+
+
+def test_findings_kept_current_by_changes_are_saved_when_the_store_closes(tmp_path, monkeypatch):
+    with EmbeddedStore(tmp_path / "data") as store:
+        store.import_world(school().build())
+        store.findings(AS_OF)
+        store.upsert(connection("T1", "P1", "C1"))
+        made = store.findings(AS_OF)
+    monkeypatch.setattr(Evaluation, "run", refuse)
+    with EmbeddedStore(tmp_path / "data") as store:
+        assert store.findings(AS_OF) == made
+        assert [summary(f) for f in made] == ["pupil-contact S1 T1 P1"]
+
+
+def test_saved_findings_are_not_used_once_the_facts_change(tmp_path):
+    with EmbeddedStore(tmp_path / "data") as store:
+        store.import_world(school().build())
+        assert store.findings(AS_OF) == []
+    with EmbeddedStore(tmp_path / "data") as writer:  # as another process would
+        writer.upsert(connection("T1", "P1", "C1"))
+    with EmbeddedStore(tmp_path / "data") as store:
+        assert summaries(store) == ["pupil-contact S1 T1 P1"]
+        assert [summary(f) for f in store.findings(d("2026-11-23"))] == ["pupil-contact S1 T1 P1"]
+
+
+def test_a_store_another_writer_got_ahead_of_saves_no_findings(tmp_path):
+    first = EmbeddedStore(tmp_path / "data")
+    first.import_world(school().build())
+    first.findings(AS_OF)
+    with EmbeddedStore(tmp_path / "data") as second:
+        second.upsert(connection("T1", "P1", "C1"))
+    first.upsert(connection("T1", "M1", "C2"))  # it knows nothing of C1
+    first.close()
+    with EmbeddedStore(tmp_path / "data") as store:
+        assert summaries(store) == ["parent-contact S1 T1 M1", "pupil-contact S1 T1 P1"]
+
+
+def test_a_changed_profile_file_makes_the_findings_be_evaluated_again(tmp_path):
+    policy = tmp_path / "policy.toml"
+    policy.write_text((PROFILE_DIR / "ninestiles.toml").read_text())
+    with EmbeddedStore(tmp_path / "data") as store:
+        store.import_world(school(str(policy)).connect("T1", "M1").build())
+        assert [summary(f) for f in store.findings(AS_OF)] == ["parent-contact S1 T1 M1"]
+    policy.write_text(policy.read_text().replace('parent-contact = ["ninestiles 8.4"]\n', ""))
+    _load_file.cache_clear()  # as a new process would read it
+    with EmbeddedStore(tmp_path / "data") as store:
+        assert summaries(store) == []
