@@ -87,9 +87,13 @@ def serve(demo, host, port, store, data):
         for role, username, password in demo_sign_ins(app.state.register):
             click.echo(f"  {role:<14} {username:<18} {password}")
     sys.stdout.flush()
-    # The facts loaded so far live as long as the process: keep the garbage collector from
-    # walking them all again on every full collection (a pause in the middle of requests).
-    gc.freeze()
+    # The facts live as long as the process: keep the garbage collector from walking them
+    # all again on every full collection (a pause in the middle of requests). The embedded
+    # store loads them in the background while the service answers from its saved findings.
+    if hasattr(opened, "load_in_background"):
+        opened.load_in_background(then=gc.freeze)
+    else:
+        gc.freeze()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # No access log: it would hold client addresses and ids. The app logs route templates.
     stop_daily_run = app.state.register.run_daily()

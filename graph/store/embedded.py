@@ -429,7 +429,13 @@ class EmbeddedStore(Store):
         return self.facts.world.people.get(person_id)
 
     def schools(self) -> list[School]:
-        return sorted(self.facts.world.schools.values(), key=lambda s: s.school_id)
+        if self._facts is None:  # a start on saved findings needs the schools, not the facts
+            name = "schools.csv"
+            rows = self._db.execute(f"SELECT {', '.join(_columns(name))} FROM {_table(name)}")
+            schools = world_from_cells({name: rows}).schools.values()
+        else:
+            schools = self.facts.world.schools.values()
+        return sorted(schools, key=lambda s: s.school_id)
 
     def memberships_of(self, person_id: str) -> list[Membership]:
         return sorted(self.facts.memberships_of.get(person_id, ()), key=lambda m: m.key)
