@@ -51,6 +51,9 @@ class FactGraph:
         self.approaches_of: dict[str, list[ApproachReport]] = defaultdict(list)  # by both parties
         self.approaches_from: dict[str, list[ApproachReport]] = defaultdict(list)
         self.admins_of: dict[str, list[AccountAdmin]] = defaultdict(list)
+        # person -> the accounts they administer or authorised someone to (a superset, once
+        # an administrator's record is replaced: it only costs a refresh)
+        self.accounts_of: dict[str, set[str]] = defaultdict(set)
         self.schools_in_trust: dict[str, list[str]] = defaultdict(list)
         self.profiles: dict[str, Profile] = {}
         if world is not None:
@@ -182,6 +185,9 @@ class FactGraph:
     def add_account_admin(self, admin: AccountAdmin) -> None:
         self.world.account_admins.append(admin)
         self.admins_of[admin.account_id].append(admin)
+        self.accounts_of[admin.person_id].add(admin.account_id)
+        if admin.authorised_by is not None:
+            self.accounts_of[admin.authorised_by].add(admin.account_id)
 
     def remove_connection(self, connection_id: str) -> Connection | None:
         old = self.world.connections.pop(connection_id, None)

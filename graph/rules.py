@@ -152,9 +152,8 @@ class Evaluation:
         """Recompute every finding that involves one of `people` or `accounts`."""
         people, accounts = set(people), set(accounts)
         self.reviewers.forget()  # a change may have given or taken a position
-        for admin_account, admins in self.facts.admins_of.items():
-            if any(a.person_id in people or a.authorised_by in people for a in admins):
-                accounts.add(admin_account)
+        for person_id in people:
+            accounts.update(self.facts.accounts_of.get(person_id, ()))
         schools = {m.school_id for p in people for m in self.facts.memberships_of.get(p, ())}
         stale = set().union(*(self._involving.get(key, ()) for key in people | accounts | schools))
         for stale_id in stale:
