@@ -1,5 +1,7 @@
-"""The facts of a World, indexed for the rules: networkx graphs for the edges that paths
+"""The facts of a World, indexed for the rules: adjacency dicts for the edges that paths
 run along (family links, connections) and plain indexes for the records looked up by person.
+Plain dicts, not networkx graphs: at a million people networkx's attribute dicts per node
+and per edge cost hundreds of megabytes, and the rules only ever walk neighbours.
 
 It can be changed one fact at a time, so that a store re-evaluates only what a change
 touches.
@@ -10,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-
-import networkx as nx
 
 from graph.model import (
     PARENTAL_KINDS,
@@ -37,11 +37,11 @@ from graph.profiles import Profile, load_profile
 class FactGraph:
     def __init__(self, world: World | None = None):
         self.world = World()
-        # Undirected: kinship runs both ways. Edge data: `links`, the FamilyLink records and
-        # non-rejected family_member declarations joining the pair.
-        self.family = nx.Graph()
-        # Undirected multigraph keyed by connection_id, edge data `connection`.
-        self.connections = nx.MultiGraph()
+        # Undirected, kinship runs both ways: person -> relative -> the FamilyLink records
+        # and family_member declarations joining the pair (one list, seen from both sides).
+        self.family: dict[str, dict[str, list[FamilyLink | Declaration]]] = {}
+        # Undirected: person -> other party -> connection_id -> Connection.
+        self.connections: dict[str, dict[str, dict[str, Connection]]] = {}
         self.memberships_of: dict[str, list[Membership]] = defaultdict(list)
         self.memberships_at: dict[str, list[Membership]] = defaultdict(list)
         # The memberships that carry a position, by school: the few that holders_of reads.
@@ -138,12 +138,20 @@ class FactGraph:
     def put_connection(self, connection: Connection) -> None:
         old = self.world.connections.get(connection.connection_id)
         if old is not None:
-            self.connections.remove_edge(old.person_id, old.other_id, key=old.connection_id)
+            self._unlink(old)
         self.world.connections[connection.connection_id] = connection
-        self.connections.add_edge(
-            connection.person_id, connection.other_id, key=connection.connection_id,
-            connection=connection,
-        )
+        a, b = connection.person_id, connection.other_id
+        self.connections.setdefault(a, {}).setdefault(b, {})[connection.connection_id] = connection
+        self.connections.setdefault(b, {}).setdefault(a, {})[connection.connection_id] = connection
+
+    def _unlink(self, connection: Connection) -> None:
+        a, b = connection.person_id, connection.other_id
+        for one, other in ((a, b), (b, a)):
+            between = self.connections[one].get(other)
+            if between is not None:
+                between.pop(connection.connection_id, None)
+                if not between:
+                    del self.connections[one][other]
 
     def put_declaration(self, declaration: Declaration) -> None:
         old = self.world.declarations.get(declaration.declaration_id)
@@ -192,25 +200,26 @@ class FactGraph:
     def remove_connection(self, connection_id: str) -> Connection | None:
         old = self.world.connections.pop(connection_id, None)
         if old is not None:
-            self.connections.remove_edge(old.person_id, old.other_id, key=connection_id)
+            self._unlink(old)
         return old
 
     def _join_family(self, a: str, b: str, record: FamilyLink | Declaration) -> None:
         if a == b:
             return
-        if self.family.has_edge(a, b):
-            self.family[a][b]["links"].append(record)
+        links = self.family.setdefault(a, {}).get(b)
+        if links is None:
+            self.family[a][b] = self.family.setdefault(b, {})[a] = [record]
         else:
-            self.family.add_edge(a, b, links=[record])
+            links.append(record)
 
     def _part_family(self, a: str, b: str, record: FamilyLink | Declaration) -> None:
-        if not self.family.has_edge(a, b):
+        links = self.family.get(a, {}).get(b)
+        if links is None:
             return
-        links = self.family[a][b]["links"]
         if record in links:
             links.remove(record)
         if not links:
-            self.family.remove_edge(a, b)
+            del self.family[a][b], self.family[b][a]
 
     # -- questions the rules ask ---------------------------------------------------
 
@@ -231,31 +240,25 @@ class FactGraph:
         the shortest path (the person themself at 0)."""
         if person_id not in self.family:
             return {person_id: 0}
-        if as_of is None and not records_only:
-            return nx.single_source_shortest_path_length(self.family, person_id, cutoff=degree)
-        # A breadth-first search by hand: networkx on a filtered subgraph view counts every
-        # node of the whole graph on each call.
+        every_link = as_of is None and not records_only
         distances = {person_id: 0}
         frontier = [person_id]
         for distance in range(1, degree + 1):
             reached = []
             for node in frontier:
-                for neighbour, data in self.family.adj[node].items():
-                    if neighbour not in distances and any(
-                        _link_holds(link, as_of, records_only) for link in data["links"]
-                    ):
+                for neighbour, links in self.family[node].items():
+                    if neighbour not in distances and (every_link or any(
+                        _link_holds(link, as_of, records_only) for link in links
+                    )):
                         distances[neighbour] = distance
                         reached.append(neighbour)
             frontier = reached
         return distances
 
     def connections_between(self, a: str, b: str, as_of: dt.date) -> list[Connection]:
-        if not self.connections.has_edge(a, b):
-            return []
         found = [
-            data["connection"]
-            for data in self.connections[a][b].values()
-            if data["connection"].first_seen is None or data["connection"].first_seen <= as_of
+            c for c in self.connections.get(a, {}).get(b, {}).values()
+            if c.first_seen is None or c.first_seen <= as_of
         ]
         return sorted(found, key=lambda c: c.connection_id)
 

@@ -1,4 +1,4 @@
-"""Every rule of docs/rules.md, evaluated on the networkx facts as of a date.
+"""Every rule of docs/rules.md, evaluated on the indexed facts (graph/facts.py) as of a date.
 
 Each rule id here has a Cypher twin in `cypher/rules/<rule-id>.cypher`; the clauses a
 finding cites come from the profile of the school where it arises, so a rule a profile
@@ -162,8 +162,7 @@ class Evaluation:
                 self._involving[key].discard(stale_id)
         pairs = {
             frozenset((p, q))
-            for p in people if p in self.facts.connections
-            for q in self.facts.connections.neighbors(p)
+            for p in people for q in self.facts.connections.get(p, ())
         }
         for a, b in pairs:
             self._add(self._connection_findings(a, b))
