@@ -178,3 +178,25 @@ def test_a_changed_profile_file_makes_the_findings_be_evaluated_again(tmp_path):
     _load_file.cache_clear()  # as a new process would read it
     with EmbeddedStore(tmp_path / "data") as store:
         assert summaries(store) == []
+
+
+def test_taking_the_position_of_whoever_accepted_a_declaration_brings_its_finding_back(store):
+    store.import_world(school().declare("T1", "M1", "family_friend", "accepted", "H1")
+                       .connect("T1", "P1").build())
+    assert summaries(store) == []
+    no_longer_head = WorldBuilder().staff("H1", start="2010-09-01").build()
+    no_longer_head.people.clear()
+    store.upsert(no_longer_head)
+    assert summaries(store) == ["declaration-required S1 T1 P1"]
+
+
+def test_a_trust_chief_executive_at_one_school_reviews_for_another_without_leaders(store):
+    store.import_world(WorldBuilder().school("S1", trust="TR").school("S2", trust="TR")
+                       .staff("T1", "S1").pupil("P1", "S1").connect("T1", "P1").build())
+    [contact] = [f for f in store.findings(AS_OF) if f.rule == "pupil-contact"]
+    assert contact.route_to == ()
+    store.upsert(WorldBuilder().staff("CEO", "S2", position="trust_ceo").build())
+    [contact] = [f for f in store.findings(AS_OF) if f.rule == "pupil-contact"]
+    assert contact.route_to == ("CEO",)
+    assert summaries(store) == ["data-quality S1 - -", "data-quality S2 - -",
+                               "pupil-contact S1 T1 P1"]

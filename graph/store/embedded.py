@@ -270,9 +270,11 @@ class EmbeddedStore(Store):
     def upsert(self, world: World) -> None:
         """Add or replace the facts of a small world durably, then refresh only the
         findings they can touch: those of everyone within the family degree of a person
-        the facts are about (kinship and recusal run along family paths)."""
+        the facts are about (kinship and recusal run along family paths), and, when a
+        position is given or taken, every finding of the schools it reviews for."""
         self._check_references(world)
         touched = self._family_circle(world.people_involved())
+        leaders = self._leaders_changed(world)
         with self._transaction():
             self._write(world, None)
         self.facts.put_facts(world)
@@ -280,11 +282,34 @@ class EmbeddedStore(Store):
         evaluation = self._evaluation
         if evaluation is None:
             return
-        # A school, a position or an account changes who reviews findings school-wide.
-        if world.schools or world.school_accounts or any(m.position for m in world.memberships):
+        if world.schools:  # a school's profile decides every finding there
             self._evaluation = None
-        else:
-            evaluation.refresh(touched, {a.account_id for a in world.account_admins})
+            return
+        accounts = set(world.school_accounts) | {a.account_id for a in world.account_admins}
+        if leaders:
+            # Who reviews the findings of their schools (a trust's chief executive: of every
+            # school of the trust), and whose acceptance of a declaration counts there.
+            facts = self.facts
+            schools = set()
+            for m in world.memberships:
+                if m.person_id in leaders:
+                    trust = facts.world.schools[m.school_id].trust_id
+                    schools.update(facts.schools_in_trust[trust] if trust else [m.school_id])
+            for finding in evaluation.findings.values():
+                if finding.school_id in schools:
+                    touched.update(p for p in (finding.adult_id, finding.counterpart_id) if p)
+            for d in facts.world.declarations.values():
+                if d.decided_by in leaders:
+                    touched.update((d.declarer_id, d.counterpart_id))
+            accounts.update(a.account_id for a in facts.world.school_accounts.values()
+                            if a.school_id in schools)
+        evaluation.refresh(touched, accounts)
+
+    def _leaders_changed(self, world: World) -> set[str]:
+        """The people whose memberships in `world` give, keep or take a position."""
+        held = {m.key for p in {m.person_id for m in world.memberships}
+                for m in self.facts.memberships_of.get(p, ()) if m.position is not None}
+        return {m.person_id for m in world.memberships if m.position is not None or m.key in held}
 
     def add_connection(self, connection: Connection, as_of: dt.date) -> list[Finding]:
         self.upsert(World(connections={connection.connection_id: connection}))
