@@ -72,12 +72,14 @@ class FactGraph:
     def _take(self, world: World, replace: bool) -> None:
         for school in world.schools.values():
             self.put_school(school)
-        for person in world.people.values():
-            self.put_person(person)
-        for membership in world.memberships:
-            (self.put_membership if replace else self.add_membership)(membership)
-        for link in world.family_links:
-            (self.put_family_link if replace else self.add_family_link)(link)
+        self.world.people.update(world.people)
+        if replace:
+            for membership in world.memberships:
+                self.put_membership(membership)
+            for link in world.family_links:
+                self.put_family_link(link)
+        else:
+            self._add_in_bulk(world.memberships, world.family_links)
         for connection in world.connections.values():
             self.put_connection(connection)
         for declaration in world.declarations.values():
@@ -88,6 +90,31 @@ class FactGraph:
             self.put_school_account(account)
         for admin in world.account_admins:
             (self.put_account_admin if replace else self.add_account_admin)(admin)
+
+    def _add_in_bulk(self, memberships: list[Membership], links: list[FamilyLink]) -> None:
+        """add_membership and add_family_link for each, inlined: a million of each load."""
+        self.world.memberships.extend(memberships)
+        of, at, positions = self.memberships_of, self.memberships_at, self.positions_at
+        for m in memberships:
+            of[m.person_id].append(m)
+            at[m.school_id].append(m)
+            if m.position is not None:
+                positions[m.school_id].append(m)
+        self.world.family_links.extend(links)
+        family, children_of = self.family, self.children_of
+        for link in links:
+            a, b = link.person_id, link.relative_id
+            if a != b:
+                near = family.get(a)
+                if near is None:
+                    near = family[a] = {}
+                joined = near.get(b)
+                if joined is None:
+                    near[b] = family.setdefault(b, {})[a] = [link]
+                else:
+                    joined.append(link)
+            if link.kind in PARENTAL_KINDS:
+                children_of[a].add(b)
 
     def put_school(self, school: School) -> None:
         old = self.world.schools.get(school.school_id)

@@ -8,9 +8,12 @@ rejected whole, with every problem as `FILE:LINE: column: what is wrong`.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import enum
+import itertools
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -377,34 +380,65 @@ def _read_file(path, name, id_column, columns, problems, progress) -> list[tuple
     return result
 
 
+# The record each file's rows make, and the World field that holds them.
+_RECORDS = {
+    "schools.csv": School, "people.csv": Person, "memberships.csv": Membership,
+    "family_links.csv": FamilyLink, "connections.csv": Connection, "declarations.csv": Declaration,
+    "approaches.csv": ApproachReport, "school_accounts.csv": SchoolAccount,
+    "account_admins.csv": AccountAdmin,
+}
+_CHUNK = 50_000
+
+
 def world_from_cells(cells: dict[str, Iterable[Sequence[str | None]]]) -> World:
     """A world from rows already checked once (a store's own tables), as text cells in the
     column order of FILES; None or "" is blank.
 
-    Each distinct cell is parsed once and its value shared by every row that holds it: ids,
-    names, dates and enums repeat across a million rows, so this is both faster and far
-    smaller than one object per cell."""
-    rows = {}
-    shared = _Parsed(str)  # one string object per distinct text
-    for name, (_, columns) in FILES.items():
+    Built for a million rows: column by column, each distinct cell parsed once and its value
+    shared by every row that holds it (ids, names, dates and enums repeat across the rows),
+    each record made from its values in place. A blank is None where the record's field may
+    be None, else empty text."""
+    world = World()
+    for name, (id_column, columns) in FILES.items():
+        kind = _RECORDS[name]
         names = [column.name for column in columns]
-        parsers = [shared.__getitem__ if column.parse in (_text, _profile)
-                   else _Parsed(column.parse).__getitem__ for column in columns]
-        # Streamed: _world_from reads each file once, in order.
-        rows[name] = _parsed_rows(cells.get(name, ()), list(zip(names, parsers)))
-    return _world_from(rows)
+        fields = {f.name: f.type for f in dataclasses.fields(kind)}
+        parsers = [_column_parser(column, "None" in fields[column.name]) for column in columns]
+        positional = list(fields) == names
+        records = []
+        rows = iter(cells.get(name, ()))
+        while chunk := list(itertools.islice(rows, _CHUNK)):
+            values = [map(parse, column) for parse, column in zip(parsers, zip(*chunk))]
+            if positional:
+                records.extend(map(kind, *values))
+            else:
+                records.extend(kind(**dict(zip(names, row))) for row in zip(*values))
+        held = getattr(world, name.removesuffix(".csv"))
+        if id_column is None:
+            held.extend(records)
+        else:
+            held.update((getattr(r, id_column), r) for r in records)
+    return world
 
 
-def _parsed_rows(records: Iterable[Sequence[str | None]], pairs: list[tuple[str, Callable]]):
-    for record in records:
-        yield 0, {n: parse(cell) if cell else None for (n, parse), cell in zip(pairs, record)}
+def _column_parser(column: Column, blank_is_none: bool) -> Callable[[str | None], object]:
+    """The column's parse, remembered for each distinct text, with a blank (None or "")
+    read as None or as empty text."""
+    blank = None if blank_is_none else ""
+    if column.parse in (_text, _profile):
+        if column.required:
+            return sys.intern  # no blank to look out for: C all the way
+        parse = sys.intern
+    else:
+        parse = column.parse
+    return _Parsed(parse, {None: blank, "": blank}).__getitem__
 
 
 class _Parsed(dict):
     """Each text parsed once: `parsed[text]` is `parse(text)`, remembered."""
 
-    def __init__(self, parse: Callable[[str], object]):
-        super().__init__()
+    def __init__(self, parse: Callable[[str], object], known: dict | None = None):
+        super().__init__(known or {})
         self.parse = parse
 
     def __missing__(self, text: str):
