@@ -200,3 +200,18 @@ def test_a_trust_chief_executive_at_one_school_reviews_for_another_without_leade
     assert contact.route_to == ("CEO",)
     assert summaries(store) == ["data-quality S1 - -", "data-quality S2 - -",
                                "pupil-contact S1 T1 P1"]
+
+
+def test_a_change_after_a_start_on_saved_findings_refreshes_them_without_evaluating_all(tmp_path, monkeypatch):
+    with EmbeddedStore(tmp_path / "data") as store:
+        store.import_world(school().connect("T1", "M1").build())
+        store.findings(AS_OF)
+    with EmbeddedStore(tmp_path / "data") as store:
+        assert [summary(f) for f in store.findings(AS_OF)] == ["parent-contact S1 T1 M1"]
+        with monkeypatch.context() as patched:
+            patched.setattr(Evaluation, "run", refuse)
+            store.upsert(connection("T1", "P1", "NEW"))
+            changed = store.findings(AS_OF)
+        assert changed == evaluate(FactGraph(store.export_world()), AS_OF)
+        assert sorted(summary(f) for f in changed) == ["parent-contact S1 T1 M1",
+                                                       "pupil-contact S1 T1 P1"]

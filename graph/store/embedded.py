@@ -273,6 +273,7 @@ class EmbeddedStore(Store):
         the facts are about (kinship and recusal run along family paths), and, when a
         position is given or taken, every finding of the schools it reviews for."""
         self._check_references(world)
+        self._resume()
         touched = self._family_circle(world.people_involved())
         leaders = self._leaders_changed(world)
         with self._transaction():
@@ -305,6 +306,15 @@ class EmbeddedStore(Store):
                             if a.school_id in schools)
         evaluation.refresh(touched, accounts)
 
+    def _resume(self) -> None:
+        """Take up the findings read back before the facts were loaded, if they are still
+        those of the facts: a change then refreshes them instead of leaving the next read
+        a full evaluation."""
+        if self._evaluation is None and self._saved is not None \
+                and self._saved[0] == self._version:
+            version, as_of, findings = self._saved
+            self._evaluation = Evaluation(self.facts, as_of).restore(findings)
+
     def _leaders_changed(self, world: World) -> set[str]:
         """The people whose memberships in `world` give, keep or take a position."""
         held = {m.key for p in {m.person_id for m in world.memberships}
@@ -334,6 +344,7 @@ class EmbeddedStore(Store):
         connection = self.facts.world.connections.get(connection_id)
         if connection is None:
             raise StoreError(f"no connection {connection_id}")
+        self._resume()
         with self._transaction():
             self._db.execute("DELETE FROM connections WHERE connection_id = ?", (connection_id,))
         self.facts.remove_connection(connection_id)
