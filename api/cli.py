@@ -87,11 +87,12 @@ def serve(demo, host, port, store, data):
         for role, username, password in demo_sign_ins(app.state.register):
             click.echo(f"  {role:<14} {username:<18} {password}")
     sys.stdout.flush()
-    # The facts live as long as the process: keep the garbage collector from walking them
-    # all again on every full collection (a pause in the middle of requests). The embedded
-    # store loads them in the background while the service answers from its saved findings.
+    # The embedded store loads the facts in the background while the service answers from
+    # its saved findings (and keeps the garbage collector off them itself). Otherwise the
+    # facts loaded so far live as long as the process: keep the collector from walking them
+    # all again on every full collection (a pause in the middle of requests).
     if hasattr(opened, "load_in_background"):
-        opened.load_in_background(then=gc.freeze)
+        opened.load_in_background()
     else:
         gc.freeze()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
