@@ -106,7 +106,7 @@ class EmbeddedStore(Store):
         if self._facts is None:
             with self._loading:
                 if self._facts is None:
-                    self._facts, self._version = self._load_facts(self._db)
+                    self._load_facts(self._db)
         return self._facts
 
     def load_in_background(self) -> None:
@@ -120,7 +120,7 @@ class EmbeddedStore(Store):
             try:
                 with self._loading:
                     if self._facts is None:
-                        self._facts, self._version = self._load_facts(db)
+                        self._load_facts(db)
             finally:
                 db.close()
 
@@ -200,7 +200,7 @@ class EmbeddedStore(Store):
         with _collector_held_off():
             return self._read(self._db)[0]
 
-    def _load_facts(self, db: sqlite3.Connection) -> tuple[FactGraph, int]:
+    def _load_facts(self, db: sqlite3.Connection) -> None:
         with _collector_held_off():
             world, version = self._read(db)
             facts = FactGraph(world)
@@ -208,7 +208,8 @@ class EmbeddedStore(Store):
             # The facts live as long as the store: keep the collector from walking millions
             # of records again on every full collection (at 1M, 9 s of a 2 s evaluation).
             gc.freeze()
-        return facts, version
+        self._version = version  # before the facts: whoever sees them sees their version
+        self._facts = facts
 
     def _read(self, db: sqlite3.Connection) -> tuple[World, int]:
         """Every fact in the tables and their facts version, read in one transaction."""
