@@ -228,3 +228,20 @@ def test_a_write_while_the_facts_load_in_the_background_waits_for_them(tmp_path)
         assert summaries(store) == ["parent-contact S1 T1 M1", "pupil-contact S1 T1 P1"]
     with EmbeddedStore(tmp_path / "data") as store:
         assert summaries(store) == ["parent-contact S1 T1 M1", "pupil-contact S1 T1 P1"]
+
+
+def test_an_erasure_leaves_no_saved_finding_naming_the_person(tmp_path):
+    import sqlite3
+
+    with EmbeddedStore(tmp_path / "data") as store:
+        store.import_world(school().connect("T1", "P1").build())
+        store.findings(AS_OF)
+    with EmbeddedStore(tmp_path / "data") as store:
+        assert [summary(f) for f in store.findings(AS_OF)] == ["pupil-contact S1 T1 P1"]
+        store.erase_person("P1")
+        with sqlite3.connect(store.path) as db:
+            assert db.execute("SELECT findings FROM saved_findings").fetchall() == []
+        assert store.findings(AS_OF) == []
+    with sqlite3.connect(tmp_path / "data" / "register.sqlite3") as db:
+        assert all('"P1"' not in text for (text,) in
+                   db.execute("SELECT findings FROM saved_findings"))

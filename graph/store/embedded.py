@@ -176,6 +176,8 @@ class EmbeddedStore(Store):
                                  (self._intent,))
             before = self._facts_version()
             self._db.execute("UPDATE facts_version SET version = version + 1")
+            # Stale now, and they may name someone this change erases.
+            self._db.execute("DELETE FROM saved_findings")
             yield
         # The facts in memory follow this write; if another process wrote since they were
         # loaded, which version they hold is no longer known.
