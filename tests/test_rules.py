@@ -1,6 +1,7 @@
 """What a school reads about the rules outside the findings: the profiles' sources, the
 messages about dates of birth, and docs/rules.md kept in step with the profiles."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,55 @@ def test_docs_show_every_profile_value_and_where_it_comes_from(name):
             str(value).lower() if isinstance(value, bool) else str(value)
         where = f"`{source.clause}`" if source.clause else f"register's default: {source.default}"
         assert f"| `{setting}` | {value} | {where} |" in docs.split(f"### {name}:")[1].split("###")[0]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_a_data_quality_finding_cites_its_own_checks_source(name):
+    """No policy says what happens when no one leads the school, or when a membership ends
+    before it starts: those findings cite the register's default, with its reason. A missing
+    date of birth cites the clause whose age limit needs it, and only where there is one."""
+    from graph.facts import FactGraph
+    from graph.rules import evaluate
+    from tests.builder import WorldBuilder
+
+    world = (WorldBuilder().school("S1", name).staff("T1", start="2018-09-01")
+             .pupil("P9", born=None).member("T2", "S1", start="2020-09-01", end="2019-09-01")
+             .build())
+    found = {f.counterpart_id: f.clauses for f in evaluate(FactGraph(world), dt.date(2026, 11, 22))
+             if f.rule == "data-quality"}
+    assert found[None] == (
+        "register's default: no policy says who reviews when no one leads the school; its "
+        "findings must reach someone who can review them, so the register asks for its "
+        "headteacher or senior leaders to be recorded",)
+    assert found["T2"][0].startswith("register's default: no policy states it;")
+    age_clause = {"ninestiles": "ninestiles 8.3", "mowbray": "mowbray 6.5.3"}.get(name)
+    if age_clause:
+        assert load_profile(name).ex_pupil_age_limit == 18
+        assert found["P9"] == (age_clause,)
+    else:
+        assert found["P9"][0].startswith("register's default: the policy ")
+
+
+def test_a_data_quality_check_without_a_source_is_refused(tmp_path):
+    source = (PROFILE_DIR / "ninestiles.toml").read_text()
+    broken = source.replace('membership_dates = { default = ', 'membership_dates = { note = ')
+    assert broken != source
+    path = tmp_path / "mine.toml"
+    path.write_text(broken)
+    with pytest.raises(ProfileError, match="membership_dates: give either the clause"):
+        load_profile(str(path))
+
+
+def test_a_profile_file_of_the_earlier_shape_still_loads(tmp_path):
+    """A school's own profile written before data-quality checks were cited one by one keeps
+    working: every check cites what the school's file cites for the rule."""
+    import re
+
+    source = (PROFILE_DIR / "ninestiles.toml").read_text()
+    earlier = re.sub(r"\[rules\.data-quality\]\n(.*\n)*?\n", "", source).replace(
+        "[rules]\n", '[rules]\ndata-quality = ["ninestiles 8.3"]\n')
+    assert "date_of_birth" not in earlier
+    path = tmp_path / "earlier.toml"
+    path.write_text(earlier)
+    profile = load_profile(str(path))
+    assert profile.citation("data-quality", "no_leaders") == ("ninestiles 8.3",)
