@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from graph.facts import FactGraph
 from graph.model import (
     FRIEND_BASES,
-    ApproachStatus,
     Basis,
     Connection,
     DeclarationStatus,
@@ -373,7 +372,7 @@ class Evaluation:
         facts, as_of = self.facts, self.as_of
         open_reports = [
             r for r in facts.approaches_of.get(adult, ())
-            if r.from_id == pupil and r.status is ApproachStatus.OPEN and r.reported_on <= as_of
+            if r.from_id == pupil and r.open_on(as_of)
         ]
         if not open_reports:
             return []

@@ -404,7 +404,27 @@ def open_approach_report():
 @scenario()
 def reviewed_approach_report():
     """Trap: once reviewed, the report raises nothing."""
-    return school().approach("T1", "P1", status="reviewed").build()
+    return school().approach("T1", "P1", status="reviewed", reviewed_by="L1").build()
+
+
+@scenario("approach-reported S1 T1 P1")
+def approach_reviewed_after_as_of():
+    """Trap: the report was reviewed, but only after the evaluation date: on that date it
+    still waited for review."""
+    return school().approach("T1", "P1", status="reviewed", reviewed="2026-11-23").build()
+
+
+@scenario()
+def approach_reviewed_on_as_of():
+    """A report reviewed on the evaluation date is reviewed that day."""
+    return school().approach("T1", "P1", status="reviewed", reviewed="2026-11-22").build()
+
+
+@scenario("approach-reported S1 T1 P1")
+def approach_marked_reviewed_with_no_date():
+    """Trap: a report marked reviewed with no date of review cannot be read as reviewed on
+    any date: missing data never clears a finding."""
+    return school().approach("T1", "P1", status="reviewed", reviewed=None).build()
 
 
 @scenario("approach-reported S1 T1 P1",
