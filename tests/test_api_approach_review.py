@@ -46,3 +46,15 @@ def test_moving_a_case_into_review_is_no_review_of_its_reports(service):
                                                              "reason": "looking"})
     report = service.get("L1", f"/api/approaches/{made.json()['report_id']}").json()
     assert (report["status"], report["reviewed_on"]) == ("open", None)
+
+
+def test_a_parent_is_shown_with_parental_responsibility_where_the_records_say():
+    from api.pages.people import family_words
+    from graph.model import FamilyKind, FamilyLink, LinkSource, Person
+
+    pupil = Person("P1", "Ella", "Morgan", None)
+    said = {value: family_words(FamilyLink("M1", "P1", FamilyKind.PARENT, LinkSource.RECORDS,
+                                           value), pupil)[0]
+            for value in (True, False, None)}
+    assert said == {True: "parent with parental responsibility",
+                    False: "parent without parental responsibility", None: "parent"}
