@@ -6,6 +6,7 @@ import api.auth
 from api.auth import AccountRole, SessionKind
 from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest, small_trust
 from tests.builder import WorldBuilder
+from tests.mail_world import mail_server  # noqa: F401
 
 
 def with_unled_school():
@@ -51,5 +52,23 @@ def test_a_trust_admin_who_is_a_party_does_not_see_the_case(tmp_path, monkeypatc
         token, _ = service.register.accounts.start_session(account, SessionKind.BEARER)
         seen = service.http.get("/api/cases", headers={"Authorization": f"Bearer {token}"}).json()
         assert [c["finding"]["rule"] for c in seen] == ["data-quality"]
+    finally:
+        service.close()
+
+
+def test_the_trust_admins_are_told_of_a_case_routed_to_the_administrators(tmp_path, monkeypatch,
+                                                                          mail_server):
+    from api.notify import Notifier
+    from tests.mail_world import address_of, give_addresses, mail_settings
+
+    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    service = ServiceUnderTest(tmp_path, with_unled_school(),
+                               settings=mail_settings(mail_server.port))
+    try:
+        give_addresses(service)
+        Notifier(service.register).run(digest=True)
+        [to_admin] = mail_server.to(address_of("admin"))
+        assert "routed to you for review" in to_admin.body
+        assert "Q1" not in to_admin.body and "X1" not in to_admin.body
     finally:
         service.close()
