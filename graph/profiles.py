@@ -91,13 +91,21 @@ class Profile:
     def clauses(self, rule: str) -> tuple[str, ...]:
         return self.rule_clauses[rule]
 
-    def citation(self, rule: str, detail: str = "") -> tuple[str, ...]:
+    def citation(self, rule: str, detail: str = "", dsl_told: bool = False) -> tuple[str, ...]:
         """What a finding of `rule` cites: the rule's clauses or, for a data-quality
-        finding (whose `detail` names the check), the source of that one check."""
-        if rule != "data-quality":
-            return self.clauses(rule)
-        check = "membership_dates" if detail.startswith("membership|") else detail
-        return self.checks[check]
+        finding (whose `detail` names the check), the source of that one check; and the
+        register's default behind any value its explanation rests on that no clause
+        states (who may accept a declaration; the window of repeated approaches that
+        told the DSL)."""
+        if rule == "data-quality":
+            check = "membership_dates" if detail.startswith("membership|") else detail
+            return self.checks[check]
+        rests_on = {"declaration-required": ["declaration_approvers"],
+                    "parent-contact": ["declaration_approvers"],
+                    "approach-reported": ["approach_window_days"] if dsl_told else []}
+        return self.clauses(rule) + tuple(
+            self.settings[name].source for name in rests_on.get(rule, ())
+            if self.settings[name].clause is None)
 
 
 SETTING_NAMES = (

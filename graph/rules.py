@@ -206,7 +206,7 @@ class Evaluation:
             counterpart_id=counterpart,
             account_id=account,
             connection_ids=tuple(sorted({c.connection_id for c in connections})),
-            clauses=self.facts.profile_of(school_id).citation(rule, detail),
+            clauses=self.facts.profile_of(school_id).citation(rule, detail, notify_dsl),
             route_to=route_to,
             recused=recused,
             explanation=explanation if why is None else f"{explanation} {why}",

@@ -129,3 +129,33 @@ def test_a_profile_file_of_the_earlier_shape_still_loads(tmp_path):
     path.write_text(earlier)
     profile = load_profile(str(path))
     assert profile.citation("data-quality", "no_leaders") == ("ninestiles 8.3",)
+
+
+def test_a_finding_cites_the_default_behind_a_value_its_explanation_rests_on():
+    """Millfields names no one to accept a declaration, so a finding that says who may
+    accept one cites that register's default; three approaches that tell the DSL cite the
+    window no policy sets; one approach, which tells no one, does not."""
+    from graph.facts import FactGraph
+    from graph.rules import evaluate
+    from tests.scenarios import school
+
+    def clauses(world, rule):
+        [finding] = [f for f in evaluate(FactGraph(world), dt.date(2026, 11, 22))
+                     if f.rule == rule]
+        return finding.clauses
+
+    millfields = load_profile("millfields")
+    declared = school("millfields").declare("T1", "M1", "family_friend").connect("T1", "P1").build()
+    assert clauses(declared, "declaration-required") == (
+        *millfields.clauses("declaration-required"),
+        millfields.settings["declaration_approvers"].source)
+    assert millfields.settings["declaration_approvers"].clause is None
+
+    ninestiles = load_profile("ninestiles")
+    once = school().approach("T1", "P1").build()
+    assert clauses(once, "approach-reported") == ("ninestiles 8.3.2",)
+    thrice = (school().approach("T1", "P1", "2026-11-01").approach("T1", "P1", "2026-11-10")
+              .approach("T1", "P1", "2026-11-20").build())
+    assert clauses(thrice, "approach-reported") == (
+        "ninestiles 8.3.2", ninestiles.settings["approach_window_days"].source)
+    assert ninestiles.settings["approach_window_days"].source.startswith("register's default: ")

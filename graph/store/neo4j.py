@@ -421,7 +421,7 @@ def _finding(row: dict, routing: dict, profile: Profile) -> Finding:
         counterpart_id=row["counterpart_id"],
         account_id=row["account_id"],
         connection_ids=tuple(sorted(set(row["connection_ids"]))),
-        clauses=profile.citation(rule, row.get("detail") or ""),
+        clauses=profile.citation(rule, row.get("detail") or "", row["notify_dsl"]),
         route_to=tuple(routing["route_to"]) or (ADMINISTRATORS,),
         recused=tuple(Recusal(r["person_id"], r["reason"]) for r in routing["recused"]),
         explanation=_explanation(row, profile) + (
