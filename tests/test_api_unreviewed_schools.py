@@ -72,3 +72,28 @@ def test_the_trust_admins_are_told_of_a_case_routed_to_the_administrators(tmp_pa
         assert "Q1" not in to_admin.body and "X1" not in to_admin.body
     finally:
         service.close()
+
+
+def test_a_trust_admin_reviews_such_a_case_on_its_page(tmp_path, monkeypatch):
+    """The review queue and the case page open for a trust admin, for these cases only; a
+    finding about no two people (the school's own gap) shows why there is no picture."""
+    from tests.test_pages import Browser, text
+
+    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    service = ServiceUnderTest(tmp_path, with_unled_school())
+    try:
+        browser = Browser(service, "admin")
+        queue = browser.get("/cases")
+        assert queue.status_code == 200 and "School S3" in text(queue.text)
+        for case in service.get("admin", "/api/cases").json():
+            page = browser.get(f"/cases/{case['finding_id']}")
+            assert page.status_code == 200, case["finding"]["rule"]
+            words = text(page.text)
+            assert "Routed to: register administrators." in words
+            assert "Give the case to" not in words, "no person to give it to"
+        [gap] = [c for c in service.get("admin", "/api/cases").json()
+                 if c["finding"]["rule"] == "data-quality"]
+        assert "This finding is not about two people." in text(
+            browser.get(f"/cases/{gap['finding_id']}").text)
+    finally:
+        service.close()
