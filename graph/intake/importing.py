@@ -452,7 +452,7 @@ def _address_pair(address) -> list[tuple[str, str]]:
     return [(address.first_line, address.postcode)] if address else []
 
 
-def _add_contact(delta: _Delta, people: _Incoming, plan: _Plan, contact, child_id: str,
+def _add_contact(delta: _Delta, people: _Incoming, contact, child_id: str,
                  fallback: str) -> str:
     """The contact as a person with a family link to the child; returns their id."""
     person = Identity.of(contact.given_name, contact.family_name, emails=contact.emails,
@@ -513,7 +513,7 @@ def _plan_ctf(existing: World, identity: IdentityTable, path: Path, school_id: s
             if contact.kind is None:
                 report.skipped_contacts += 1
                 continue
-            contact_id = _add_contact(delta, people, plan, contact, pupil_id,
+            contact_id = _add_contact(delta, people, contact, pupil_id,
                                       f"contact of {pupil.upn}")
             bare = not (contact.emails or contact.phones or contact.address)
             contacts_of_child.append((contact_id, contact, bare))
@@ -675,7 +675,7 @@ def _plan_mis(existing: World, identity: IdentityTable, path: Path, source: str,
             if contact.kind is None:
                 report.skipped_contacts += 1
                 continue
-            _add_contact(delta, people, plan, contact, person_id,
+            _add_contact(delta, people, contact, person_id,
                          f"contact of {row.upn or row.external_id or person_id}")
         if row.role is Role.PUPIL and not row.contacts:
             pupils_without_contacts += 1
@@ -740,7 +740,7 @@ def _plan_mis_contacts(existing: World, identity: IdentityTable, path: Path, map
         if contact.kind is None:
             report.skipped_contacts += 1
             continue
-        _add_contact(delta, people, plan, contact, child_id, f"contact of {row.pupil_upn or row.pupil_ref}")
+        _add_contact(delta, people, contact, child_id, f"contact of {row.pupil_upn or row.pupil_ref}")
     plan.facts = delta.facts()
     plan.found = people.found
     plan.matched = people.matched
