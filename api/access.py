@@ -6,7 +6,7 @@ is proven by a denied request in tests/test_api_access.py.
 | staff | themselves; their own declarations, connections and approach reports; findings about themselves | their own declarations, connections, approach reports; reports a connection they have seen |
 | senior_leader, headteacher | people, declarations, connections, approach reports and networks at their own school; the cases routed to them | accept (where the school's policy names their position) or reject declarations at their school (not their own); move and assign the cases routed to them; report a connection |
 | dsl | as a senior leader, without deciding declarations; also cases escalated to the DSL at their school | the cases they may see; report a connection |
-| trust_admin | schools, profiles, people and memberships, accounts | imports, people and memberships, accounts, a school's profile |
+| trust_admin | schools, profiles, people and memberships, accounts; the cases routed to the register's administrators (no one at the school or trust was free to review them) | imports, people and memberships, accounts, a school's profile; move the cases routed to the register's administrators |
 | auditor | the audit trail | nothing |
 
 A reviewer who is a party to a finding, or recused from it, is not routed it and so never
@@ -23,6 +23,7 @@ from api.auth import DECIDER_ROLES, REVIEWER_ROLES, SCHOOL_ROLES, Account, Accou
 from graph.model import ApproachReport, Connection, Declaration, Position, Role
 from graph.profiles import load_profile
 from graph.review import Case, EscalationTarget
+from graph.routing import ADMINISTRATORS
 from graph.rules import approval_needed
 from graph.store.base import Store
 
@@ -122,7 +123,11 @@ def check_sees_approach(account: Account, store: Store, report: ApproachReport) 
 
 def may_see_finding(account: Account, finding: dict, escalated_to_dsl: bool = False) -> bool:
     """Staff see findings about themselves; reviewers see the findings routed to them, and
-    the DSL also those escalated to the DSL at their school (unless party or recused)."""
+    the DSL also those escalated to the DSL at their school (unless party or recused);
+    trust admins see the findings no one at the school or trust was free to review, which
+    go to the register's administrators."""
+    if routed_to_administrators(account, finding):
+        return True
     if account.person_id is None:
         return False
     if account.role is AccountRole.STAFF:
@@ -147,9 +152,19 @@ def check_sees_case(account: Account, case: Case) -> None:
         raise deny("this case is not routed to you")
 
 
+def routed_to_administrators(account: Account, finding: dict) -> bool:
+    """A trust admin and a finding that went to the register's administrators, unless the
+    admin is one of its parties or someone it passed over."""
+    if account.role is not AccountRole.TRUST_ADMIN or ADMINISTRATORS not in finding["route_to"]:
+        return False
+    passed_over = {finding["adult_id"], finding["counterpart_id"],
+                   *(r["person_id"] for r in finding["recused"])} - {None}
+    return account.person_id not in passed_over
+
+
 def check_acts_on_case(account: Account, case: Case) -> None:
     check_sees_case(account, case)
-    if not is_reviewer(account):
+    if not (is_reviewer(account) or routed_to_administrators(account, case.finding)):
         raise deny("only the reviewers a case is routed to may change it")
 
 

@@ -111,5 +111,10 @@ RegisterUser = Annotated[Account, Depends(_role_in(set(AccountRole) - {AccountRo
 SchoolAccount = Annotated[Account, Depends(_role_in(SCHOOL_ROLES, "staff and leaders"))]
 ReviewerAccount = Annotated[Account, Depends(_role_in(REVIEWER_ROLES,
                                                       "senior leaders and the DSL"))]
+# The review pages: reviewers, and trust admins for the cases no one at a school or trust
+# was free to review (routed to the register's administrators; api/access.py says which).
+CaseAccount = Annotated[Account, Depends(_role_in(
+    REVIEWER_ROLES | {AccountRole.TRUST_ADMIN},
+    "senior leaders, the DSL and, for cases no one at a school could review, trust admins"))]
 TrustAdmin = Annotated[Account, Depends(_role_in({AccountRole.TRUST_ADMIN}, "trust admins"))]
 Auditor = Annotated[Account, Depends(_role_in({AccountRole.AUDITOR}, "the auditor"))]

@@ -35,6 +35,7 @@ from api.auth import REVIEWER_ROLES, SCHOOL_ROLES, Account, AccountRole
 from api.service import Register
 from api.settings import Settings
 from graph.review import AWAITING_DECISION, CaseNotFound, add_school_days
+from graph.routing import ADMINISTRATORS
 
 log = logging.getLogger(__name__)
 
@@ -469,6 +470,9 @@ class Notifier:
             if account.person_id:
                 by_person[account.person_id].append(account)
         admins = [a for a in accounts if a.role is AccountRole.TRUST_ADMIN]
+        # A case no one at its school or trust could review goes to the register's
+        # administrators: each trust admin is told, as a reviewer would be.
+        by_person[ADMINISTRATORS] = admins
 
         # Events since the last run, from the audit trail.
         after = int(self._state("audit_seq") or 0)

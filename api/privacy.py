@@ -214,7 +214,7 @@ def _forget_notes_and_evidence(register: Register, facts: World) -> None:
 
 def _forget_identity(data_dir, person_id: str) -> None:
     """What the identity table (graph/intake/identity.py) knows of the person: names,
-    birth dates, contacts, preferred names, parental responsibility, proposals, and the
+    birth dates, contacts, preferred names, proposals, and the
     merge and import records that hold their facts."""
     from graph.intake.identity import IDENTITY_DATABASE
     from graph.sqlite import open_database, transaction
@@ -228,7 +228,10 @@ def _forget_identity(data_dir, person_id: str) -> None:
             db.execute("DELETE FROM identifiers WHERE person_id = ?", (person_id,))
             db.execute("DELETE FROM proposals WHERE ? IN (person_a, person_b)", (person_id,))
             db.execute("DELETE FROM merges WHERE instr(record, ?) > 0", (json.dumps(person_id),))
-            db.execute("DELETE FROM link_details WHERE ? IN (person_id, relative_id)", (person_id,))
+            if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'link_details'").fetchone():
+                # (an earlier release's table, until it is carried onto the family links)
+                db.execute("DELETE FROM link_details WHERE ? IN (person_id, relative_id)",
+                           (person_id,))
             db.execute("DELETE FROM preferred_names WHERE person_id = ?", (person_id,))
             # An import that wrote or replaced their facts can then no longer be undone.
             db.execute("DELETE FROM imports WHERE instr(removed, ?) > 0 OR instr(added, ?) > 0",
@@ -345,7 +348,9 @@ def subject_access(register: Register, actor: str, person_id: str, *,
         other = link.relative_id if link.person_id == person_id else link.person_id
         report.family.append({"relative": who(other, "a family member"), "kind": str(link.kind),
                               "this person is": "the first named" if link.person_id == person_id
-                              else "the relative", "source": str(link.source)})
+                              else "the relative", "source": str(link.source),
+                              "parental responsibility": {True: "yes", False: "no"}.get(
+                                  link.parental_responsibility, "not recorded")})
     for d in facts.declarations.values():
         made = d.declarer_id == person_id
         report.declarations.append({

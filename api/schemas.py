@@ -312,13 +312,16 @@ class ApproachPublic(BaseModel):
     reported_on: dt.date
     summary: str
     status: str
+    reviewed_on: dt.date | None = None
+    reviewed_by: str | None = None
     evidence: list[EvidencePublic] = []
 
     @classmethod
     def of(cls, r: ApproachReport, evidence=()) -> ApproachPublic:
         return cls(report_id=r.report_id, adult_id=r.adult_id, from_id=r.from_id,
                    channel=r.channel, occurred_on=r.occurred_on, reported_on=r.reported_on,
-                   summary=r.summary, status=str(r.status),
+                   summary=r.summary, status=str(r.status), reviewed_on=r.reviewed_on,
+                   reviewed_by=r.reviewed_by,
                    evidence=[EvidencePublic(evidence_id=e.evidence_id, file_name=e.file_name,
                                             media_type=e.media_type, size=e.size,
                                             sha256=e.sha256, uploaded_at=e.uploaded_at)

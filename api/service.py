@@ -35,6 +35,7 @@ from graph.sqlite import transaction
 from api.evidence import EvidenceBox
 from api.settings import Settings
 from graph.audit import AuditTrail
+from graph.intake.identity import IDENTITY_DATABASE, IdentityTable
 from graph.model import World
 from graph.profiles import load_profile
 from graph.review import REGISTER, CaseBook, CaseChange
@@ -115,6 +116,9 @@ class Register:
                        "kind TEXT NOT NULL, reason TEXT NOT NULL)")
             with transaction(db):  # changes a killed process made but did not audit
                 self.audit.reconcile(store.applied)
+            if (self.data_dir / IDENTITY_DATABASE).exists():
+                with IdentityTable(self.data_dir) as identity:  # an earlier release's side table
+                    identity.carry_link_details(store)
         self._synced_on: dt.date | None = None
         # Checks a right password must also pass (a second factor, passwords turned off):
         # each raises a SignInError to refuse. Installed by api.local_sign_in.

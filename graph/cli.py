@@ -485,6 +485,10 @@ def profiles():
             table.add_row(setting, str(value).lower() if isinstance(value, bool) else str(value),
                           profile.settings[setting].source)
         for rule, clauses in profile.rule_clauses.items():
+            if rule == "data-quality":
+                for check, cited in profile.checks.items():
+                    table.add_row(f"rule {rule}: {check}", "applies", "; ".join(cited))
+                continue
             table.add_row(f"rule {rule}", "applies", "; ".join(clauses))
         out.print(table)
         out.print()

@@ -238,6 +238,9 @@ class FamilyLink:
     relative_id: str
     kind: FamilyKind
     source: LinkSource
+    # Whether `person_id` has parental responsibility for `relative_id`, as the school's
+    # records say (a CTF contact's Responsibility, an MIS export); None where not known.
+    parental_responsibility: bool | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -297,6 +300,16 @@ class ApproachReport:
     reported_on: dt.date
     summary: str
     status: ApproachStatus
+    reviewed_on: dt.date | None = None
+    reviewed_by: str | None = None  # the person who reviewed it, where recorded
+
+    def open_on(self, on: dt.date) -> bool:
+        """Whether the report waits for review on `on`: reported by then, and not reviewed
+        by then. A report marked reviewed with no date counts as unreviewed: missing data
+        never clears a finding."""
+        reviewed = (self.status is ApproachStatus.REVIEWED and self.reviewed_on is not None
+                    and self.reviewed_on <= on)
+        return self.reported_on <= on and not reviewed
 
 
 @dataclass(frozen=True, slots=True)

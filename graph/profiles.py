@@ -28,6 +28,10 @@ RULE_IDS = (
 )
 
 
+# The checks of the data-quality rule, each cited on its own: a policy states few of them.
+DATA_QUALITY_CHECKS = ("date_of_birth", "membership_dates", "no_leaders")
+
+
 class Scope(enum.StrEnum):
     SCHOOL = "school"
     TRUST = "trust"
@@ -78,12 +82,30 @@ class Profile:
     rule_clauses: dict[str, tuple[str, ...]]  # rule id -> clauses; a rule absent does not apply
     clause_texts: dict[str, str]
     settings: dict[str, Setting]  # every value above with the clause it comes from
+    # data-quality check -> what it cites: the clause that needs it, or the register's default
+    checks: dict[str, tuple[str, ...]]
 
     def applies(self, rule: str) -> bool:
         return rule in self.rule_clauses
 
     def clauses(self, rule: str) -> tuple[str, ...]:
         return self.rule_clauses[rule]
+
+    def citation(self, rule: str, detail: str = "", dsl_told: bool = False) -> tuple[str, ...]:
+        """What a finding of `rule` cites: the rule's clauses or, for a data-quality
+        finding (whose `detail` names the check), the source of that one check; and the
+        register's default behind any value its explanation rests on that no clause
+        states (who may accept a declaration; the window of repeated approaches that
+        told the DSL)."""
+        if rule == "data-quality":
+            check = "membership_dates" if detail.startswith("membership|") else detail
+            return self.checks[check]
+        rests_on = {"declaration-required": ["declaration_approvers"],
+                    "parent-contact": ["declaration_approvers"],
+                    "approach-reported": ["approach_window_days"] if dsl_told else []}
+        return self.clauses(rule) + tuple(
+            self.settings[name].source for name in rests_on.get(rule, ())
+            if self.settings[name].clause is None)
 
 
 SETTING_NAMES = (
@@ -142,13 +164,21 @@ def _profile_from(data: dict) -> Profile:
             raise ValueError(f"{name}: clause {entry['clause']!r} has no text in [clauses]")
         settings[name] = Setting(entry["value"], entry.get("clause"), entry.get("default"))
     rule_clauses = {}
+    checks = {}
     for rule, clauses in data["rules"].items():
         if rule not in RULE_IDS:
             raise ValueError(f"[rules]: unknown rule {rule!r}")
+        if rule == "data-quality" and isinstance(clauses, dict):
+            checks = _checks(clauses, clause_texts)
+            rule_clauses[rule] = tuple(dict.fromkeys(
+                c for cited in checks.values() for c in cited if c in clause_texts))
+            continue
         missing = [c for c in clauses if c not in clause_texts]
         if not clauses or missing:
             raise ValueError(f"[rules] {rule}: every rule needs clauses with text ({missing})")
         rule_clauses[rule] = tuple(clauses)
+        if rule == "data-quality":  # a profile file of the earlier shape: its own citation
+            checks = {name: tuple(clauses) for name in DATA_QUALITY_CHECKS}
 
     def value(name):
         return settings[name].value
@@ -181,4 +211,24 @@ def _profile_from(data: dict) -> Profile:
         rule_clauses=rule_clauses,
         clause_texts=clause_texts,
         settings=settings,
+        checks=checks,
     )
+
+
+def _checks(table: dict, clause_texts: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """[rules.data-quality]: for each check, the clause that needs the fact it checks or,
+    where no clause does, default = "the reason the register checks it"."""
+    if set(table) != set(DATA_QUALITY_CHECKS):
+        raise ValueError(f"[rules.data-quality]: give each of {', '.join(DATA_QUALITY_CHECKS)} "
+                         f"as a table with its clause or its default's reason")
+    checks = {}
+    for name in DATA_QUALITY_CHECKS:
+        entry = table[name]
+        if not isinstance(entry, dict) or ("clause" in entry) == ("default" in entry):
+            raise ValueError(f"[rules.data-quality] {name}: give either the clause that needs the "
+                             f"check or, where no clause does, default = \"the reason for it\"")
+        if "clause" in entry and entry["clause"] not in clause_texts:
+            raise ValueError(f"[rules.data-quality] {name}: clause {entry['clause']!r} has no "
+                             f"text in [clauses]")
+        checks[name] = (Setting(True, entry.get("clause"), entry.get("default")).source,)
+    return checks

@@ -1,6 +1,8 @@
 """Who reviews a finding: the school's senior leaders, less anyone recused; where none is
-left, up the chain (the trust's leaders, then the chair of governors), saying why; the DSL
-is notified of high-severity findings about a child, with the same recusal."""
+left, up the chain (the trust's leaders, then the chair of governors, then the DSL), saying
+why; where no one at all is left, the register's administrators, who keep its records and
+can record who holds the school's positions. The DSL is notified of high-severity findings
+about a child, with the same recusal. No finding is routed to no one."""
 
 from __future__ import annotations
 
@@ -13,7 +15,11 @@ from graph.model import FRIEND_BASES, DeclarationStatus, Position, Recusal
 REVIEWER_POSITIONS = (Position.HEADTEACHER, Position.SENIOR_LEADER)
 # Where a finding goes when no one before is free to review it, and how that is said.
 CHAIN = ("the school's senior leaders", "the trust's leaders", "the chair of governors",
-         "the designated safeguarding lead")
+         "the designated safeguarding lead", "the register's administrators")
+# The chain's last step, in `route_to` where no person is left: the register's trust admins
+# (service accounts, not people of the facts). Words, not an id, so that anyone reading the
+# findings JSON sees what it means; no person id of the register has a space in it.
+ADMINISTRATORS = "register administrators"
 
 
 def recusal_reason(facts: FactGraph, reviewer: str, parties: Sequence[str], degree: int,
@@ -128,13 +134,14 @@ def route(facts: FactGraph, school_id: str, parties: Sequence[str], as_of: dt.da
         why = escalation([len(c) for c in chain], len(chain))
     if notify_dsl:
         consider(chain[3])
-    return tuple(route_to), tuple(recused), why
+    return tuple(route_to) or (ADMINISTRATORS,), tuple(recused), why
 
 
 def escalation(sizes: list[int], level: int) -> str:
-    """Why a finding went to `CHAIN[level]` (or to no one, past the end of the chain), given
-    how many people each level of the chain had."""
-    goes = f"It goes to {CHAIN[level]}" if level < len(CHAIN) else "No one is left to review it"
+    """Why a finding went to `CHAIN[level]` (the last, the register's administrators, once
+    every level with people, levels 0-3, is passed), given how many people each of those
+    levels had."""
+    goes = f"It goes to {CHAIN[level]}"
     passed = "; ".join(f"{CHAIN[i]}: {'all recused' if sizes[i] else 'none in post'}"
                        for i in range(level))
     return f"{goes} ({passed})."

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from graph.facts import FactGraph
 from graph.model import (
     FRIEND_BASES,
-    ApproachStatus,
     Basis,
     Connection,
     DeclarationStatus,
@@ -213,7 +212,7 @@ class Evaluation:
             counterpart_id=counterpart,
             account_id=account,
             connection_ids=tuple(sorted({c.connection_id for c in connections})),
-            clauses=self.facts.profile_of(school_id).clauses(rule),
+            clauses=self.facts.profile_of(school_id).citation(rule, detail, notify_dsl),
             route_to=route_to,
             recused=recused,
             explanation=explanation if why is None else f"{explanation} {why}",
@@ -379,7 +378,7 @@ class Evaluation:
         facts, as_of = self.facts, self.as_of
         open_reports = [
             r for r in facts.approaches_of.get(adult, ())
-            if r.from_id == pupil and r.status is ApproachStatus.OPEN and r.reported_on <= as_of
+            if r.from_id == pupil and r.open_on(as_of)
         ]
         if not open_reports:
             return []

@@ -95,11 +95,19 @@ class WorldBuilder:
         return self
 
     def approach(self, adult: str, pupil: str, occurred: str = "2026-11-01", status: str = "open",
-                 report_id: str | None = None, reported: str | None = None) -> WorldBuilder:
+                 report_id: str | None = None, reported: str | None = None,
+                 reviewed: str | None = "on the day reported",
+                 reviewed_by: str | None = None) -> WorldBuilder:
+        """A report; one whose status is reviewed was reviewed on the day it was reported
+        unless `reviewed` gives the day (None: no day recorded)."""
         report_id = report_id or f"R{next(self._ids)}"
+        reported_on = d(reported or occurred)
+        reviewed_on = None
+        if status == "reviewed" and reviewed is not None:
+            reviewed_on = reported_on if reviewed == "on the day reported" else d(reviewed)
         self.world.approaches[report_id] = ApproachReport(
-            report_id, adult, pupil, "instagram", d(occurred), d(reported or occurred), "asked to follow",
-            ApproachStatus(status),
+            report_id, adult, pupil, "instagram", d(occurred), reported_on, "asked to follow",
+            ApproachStatus(status), reviewed_on, reviewed_by,
         )
         return self
 

@@ -41,7 +41,7 @@ class FakeContact:
     email: str | None = None
     phones: tuple[str, ...] = ()
     address: tuple[str, str] | None = None  # (first line, postcode)
-    responsibility: bool = True
+    responsibility: bool | None = True  # None: no Responsibility element
     address_as_pupil: bool = False  # <AddressAsPupil>true</AddressAsPupil> instead of an address
     gender: str | None = None  # the contact's own Gender element, which some writers leave out
 
@@ -138,10 +138,10 @@ def ctf_xml(pupils: list[FakePupil], *, version: int = 25, file_date: str = "202
             ]
             if contact.gender:
                 lines.append(f"          <Gender>{contact.gender}</Gender>")
-            lines += [
-                f"          <Relationship>{contact.relationship}</Relationship>",
-                f"          <Responsibility>{str(contact.responsibility).lower()}</Responsibility>",
-            ]
+            lines.append(f"          <Relationship>{contact.relationship}</Relationship>")
+            if contact.responsibility is not None:
+                lines.append(f"          <Responsibility>{str(contact.responsibility).lower()}"
+                             "</Responsibility>")
             if contact.address_as_pupil:
                 lines.append("          <Address><AddressAsPupil>true</AddressAsPupil></Address>")
             elif contact.address:

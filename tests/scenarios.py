@@ -404,7 +404,27 @@ def open_approach_report():
 @scenario()
 def reviewed_approach_report():
     """Trap: once reviewed, the report raises nothing."""
-    return school().approach("T1", "P1", status="reviewed").build()
+    return school().approach("T1", "P1", status="reviewed", reviewed_by="L1").build()
+
+
+@scenario("approach-reported S1 T1 P1")
+def approach_reviewed_after_as_of():
+    """Trap: the report was reviewed, but only after the evaluation date: on that date it
+    still waited for review."""
+    return school().approach("T1", "P1", status="reviewed", reviewed="2026-11-23").build()
+
+
+@scenario()
+def approach_reviewed_on_as_of():
+    """A report reviewed on the evaluation date is reviewed that day."""
+    return school().approach("T1", "P1", status="reviewed", reviewed="2026-11-22").build()
+
+
+@scenario("approach-reported S1 T1 P1")
+def approach_marked_reviewed_with_no_date():
+    """Trap: a report marked reviewed with no date of review cannot be read as reviewed on
+    any date: missing data never clears a finding."""
+    return school().approach("T1", "P1", status="reviewed", reviewed=None).build()
 
 
 @scenario("approach-reported S1 T1 P1",
@@ -835,16 +855,37 @@ def headteacher_who_is_also_a_dsl():
 
 
 @scenario("pupil-contact S1 T1 P1", "data-quality S1 - -",
-          routes={"pupil-contact S1 T1 P1": ([], [])},
+          routes={"pupil-contact S1 T1 P1": (["register administrators"], []),
+                  "data-quality S1 - -": (["register administrators"], [])},
           explains={"pupil-contact S1 T1 P1": (
-              "No one is left to review it (the school's senior leaders: none in post; the "
-              "trust's leaders: none in post; the chair of governors: none in post; the "
-              "designated safeguarding lead: none in post).")})
+              "It goes to the register's administrators (the school's senior leaders: none in "
+              "post; the trust's leaders: none in post; the chair of governors: none in post; "
+              "the designated safeguarding lead: none in post).")})
 def school_with_no_one_in_post():
-    """A school whose records name no leader, chair or DSL at all: the finding says no one is
-    left to review it, and the gap is a data-quality finding for the trust to put right."""
+    """A school whose records name no leader, chair or DSL at all: the finding is never routed
+    to no one: it goes to the register's administrators, who can record who holds the
+    school's positions, saying why; the gap is a data-quality finding routed to them too."""
     return (WorldBuilder().school("S1", "ninestiles").staff("T1", start="2018-09-01")
             .pupil("P1").connect("T1", "P1").build())
+
+
+@scenario("pupil-contact S1 T1 P1",
+          routes={"pupil-contact S1 T1 P1": (["register administrators"],
+                                             [("H1", "family of T1"), ("D1", "friend of T1")])},
+          explains={"pupil-contact S1 T1 P1": (
+              "It goes to the register's administrators (the school's senior leaders: all "
+              "recused; the trust's leaders: none in post; the chair of governors: none in "
+              "post; the designated safeguarding lead: all recused).")})
+def everyone_in_post_recused():
+    """Trap: the only leader is the teacher's husband and the only DSL the teacher's declared
+    friend, with no trust and no chair: everyone in post is recused, so the finding goes to
+    the register's administrators rather than to no one (and, the school having a leader,
+    there is no data-quality finding)."""
+    return (WorldBuilder().school("S1", "ninestiles")
+            .staff("H1", position="headteacher", start="2010-09-01")
+            .staff("D1", position="dsl", start="2014-09-01").staff("T1", start="2018-09-01")
+            .pupil("P1").family("H1", "spouse", "T1").declare("T1", "D1", "prior_friendship")
+            .connect("T1", "P1").build())
 
 
 @scenario("parent-contact S1 T1 M1")

@@ -76,7 +76,8 @@ def worlds(draw, max_people: int = 14, with_approaches: bool = True) -> World:
     pairs = st.tuples(st.sampled_from(people), st.sampled_from(people)).filter(lambda p: p[0] != p[1])
     links = {}
     for a, b in draw(st.lists(pairs, max_size=count)):
-        link = FamilyLink(a, b, draw(st.sampled_from(list(FamilyKind))), draw(st.sampled_from(list(LinkSource))))
+        link = FamilyLink(a, b, draw(st.sampled_from(list(FamilyKind))), draw(st.sampled_from(list(LinkSource))),
+                          draw(st.sampled_from([None, True, False])))
         links[link.key] = link
     world.family_links = list(links.values())
     for number, (a, b) in enumerate(draw(st.lists(pairs, max_size=2 * count))):
@@ -95,8 +96,13 @@ def worlds(draw, max_people: int = 14, with_approaches: bool = True) -> World:
     if with_approaches:
         for number, (a, b) in enumerate(draw(st.lists(pairs, max_size=4))):
             when = draw(st.dates(dt.date(2026, 9, 1), dt.date(2026, 11, 22)))
+            status = draw(st.sampled_from(list(ApproachStatus)))
+            reviewed_on = None
+            if status is ApproachStatus.REVIEWED:
+                reviewed_on = draw(st.one_of(st.none(), st.dates(when, dt.date(2026, 12, 31))))
             world.approaches[f"R{number}"] = ApproachReport(
-                f"R{number}", a, b, "instagram", when, when, "", draw(st.sampled_from(list(ApproachStatus))),
+                f"R{number}", a, b, "instagram", when, when, "", status, reviewed_on,
+                draw(st.sampled_from(people)) if reviewed_on else None,
             )
         admins = {}
         for number in range(draw(st.integers(0, 2))):

@@ -215,3 +215,41 @@ def test_a_zip_bomb_is_refused_while_it_unpacks(tmp_path):
     (tmp_path / "ok").mkdir()
     _unpack(plain, tmp_path / "ok", 1024**2)
     assert (tmp_path / "ok" / "people.csv").read_text().startswith("person_id,given_name\n")
+
+
+def test_parental_responsibility_and_review_dates_round_trip(tmp_path):
+    """The optional columns: parental responsibility on a family link, and the day an
+    approach report was reviewed and by whom, read back as written."""
+    world = (school().family("F1", "parent", "P1").approach("T1", "P1", status="reviewed",
+                                                             reviewed="2026-11-03",
+                                                             reviewed_by="L1").build())
+    world.family_links = [
+        type(link)(link.person_id, link.relative_id, link.kind, link.source,
+                   link.person_id == "M1") for link in world.family_links]
+    write_folder(world, tmp_path / "out")
+    assert "M1,P1,parent,records,true" in (tmp_path / "out" / "family_links.csv").read_text()
+    again = read_folder(tmp_path / "out")
+    assert {f.person_id: f.parental_responsibility for f in again.family_links} == \
+        {"M1": True, "F1": False}
+    [report] = again.approaches.values()
+    assert (str(report.reviewed_on), report.reviewed_by) == ("2026-11-03", "L1")
+
+
+def test_a_folder_without_the_optional_columns_reads_as_before(folder):
+    edit(folder, "family_links.csv", ",parental_responsibility", "")
+    text = (folder / "family_links.csv").read_text().splitlines()
+    (folder / "family_links.csv").write_text(
+        "\n".join([text[0]] + [line.removesuffix(",") for line in text[1:]]) + "\n")
+    [link] = read_folder(folder).family_links
+    assert link.parental_responsibility is None
+
+
+def test_a_bad_parental_responsibility_or_reviewer_is_named(folder):
+    edit(folder, "family_links.csv", "M1,P1,parent,records,", "M1,P1,parent,records,maybe")
+    (folder / "approaches.csv").write_text(
+        "report_id,adult_id,from_id,channel,occurred_on,reported_on,summary,status,reviewed_on,"
+        "reviewed_by\nR1,T1,P1,x,2026-11-01,2026-11-01,,reviewed,2026-11-02,Z9\n")
+    assert problems_of(folder) == [
+        "family_links.csv:2: parental_responsibility: 'maybe' is not true or false (or yes or no)",
+        "approaches.csv:2: reviewed_by: 'Z9' is not defined in people.csv",
+    ]

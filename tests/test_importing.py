@@ -259,8 +259,8 @@ def test_a_father_under_two_siblings_is_one_person(store, tmp_path):
     assert sorted(f.relative_id for f in world.family_links if f.person_id == piers) == [
         f"UPN:{AVA.upn}", f"UPN:{BO.upn}"]
     assert report.proposals == []
-    with IdentityTable(tmp_path / "data") as identity:
-        assert identity.parental_responsibility(piers, f"UPN:{AVA.upn}") is True
+    assert {f.relative_id: f.parental_responsibility for f in world.family_links
+            if f.person_id == piers} == {f"UPN:{AVA.upn}": True, f"UPN:{BO.upn}": True}
 
     far = FakeContact("Hal", "Ferncastle", "PAF", 1)
     mum = FakeContact("Rue", "Ferncastle", "PAM", 2, "rue@example.invalid")
@@ -550,8 +550,8 @@ def test_a_sims_pupil_export_with_contact_columns_brings_the_family(store, tmp_p
     assert report.skipped_contacts == 1 and report.warnings == []
     with IdentityTable(tmp_path / "data") as identity:
         assert identity.preferred_name(f"UPN:{AVA.upn}") == ("Avie", "")
-        piers = next(f.person_id for f in world.family_links if world.people[f.person_id].given_name == "Piers")
-        assert identity.parental_responsibility(piers, f"UPN:{AVA.upn}") is False
+    [piers] = [f for f in world.family_links if world.people[f.person_id].given_name == "Piers"]
+    assert piers.parental_responsibility is False
 
 
 def test_pupils_without_contact_columns_come_with_a_plain_warning(store, tmp_path):
@@ -718,3 +718,59 @@ def test_the_admin_page_previews_and_imports_a_common_transfer_file(tmp_path, mo
         assert bad.status_code == 422 and "choose a zip of an exchange folder" in text(bad.text)
     finally:
         service.close()
+
+
+def test_parental_responsibility_lives_on_the_family_link(store, tmp_path):
+    """A CTF's Responsibility is kept on the family link and shown in the preview; a later
+    file that does not say (no Responsibility element) erases nothing; one that says
+    otherwise changes it, shown as an update before anything is written."""
+    no_pr = replace(DAD, responsibility=False)
+    import_path(store, write_ctf(tmp_path / "in.xml", [replace(AVA, contacts=[MUM, no_pr])]),
+                school_id="S1")
+    def held():
+        world = store.export_world()
+        return {world.people[f.person_id].given_name: f.parental_responsibility
+                for f in world.family_links}
+    assert held() == {"Nell": True, "Piers": False}
+
+    silent = [replace(MUM, responsibility=None), replace(DAD, responsibility=None)]
+    report = import_path(store, write_ctf(tmp_path / "silent.xml", [replace(AVA, contacts=silent)],
+                                          file_date="2026-01-05"), school_id="S1")
+    assert "family_links_updated" not in report.changes
+    assert held() == {"Nell": True, "Piers": False}, "a file that does not say erases nothing"
+
+    court = [MUM, replace(DAD, responsibility=True)]
+    preview = import_path(store, write_ctf(tmp_path / "court.xml", [replace(AVA, contacts=court)],
+                                           file_date="2026-02-05"), school_id="S1", dry_run=True)
+    assert preview.changes["family_links_updated"] == 1
+    assert any(d.endswith(f"is the parent of Ava Quillfeather (UPN:{AVA.upn}), with parental "
+                          "responsibility") for d in preview.details)
+    assert held()["Piers"] is False, "a preview writes nothing"
+
+
+def test_an_earlier_releases_responsibility_table_is_carried_onto_the_links(store, tmp_path):
+    """Before the family link held it, parental responsibility sat in identity.sqlite3's
+    link_details: the next import carries it onto the links and drops the table, so that the
+    concept has one home."""
+    import sqlite3
+
+    import_path(store, write_ctf(tmp_path / "in.xml", [replace(AVA, contacts=[
+        replace(MUM, responsibility=None), replace(DAD, responsibility=None)])]), school_id="S1")
+    world = store.export_world()
+    ids = {world.people[f.person_id].given_name: f.person_id for f in world.family_links}
+    db = sqlite3.connect(tmp_path / "data" / "identity.sqlite3")
+    db.execute("CREATE TABLE link_details (person_id TEXT, relative_id TEXT, "
+               "parental_responsibility INTEGER, PRIMARY KEY (person_id, relative_id))")
+    db.executemany("INSERT INTO link_details VALUES (?, ?, ?)",
+                   [(ids["Nell"], f"UPN:{AVA.upn}", 1), (ids["Piers"], f"UPN:{AVA.upn}", 0)])
+    db.commit()
+    db.close()
+
+    import_path(store, write_ctf(tmp_path / "next.xml", [CY], file_date="2026-01-05"),
+                school_id="S1")
+    assert {world.people[f.person_id].given_name: f.parental_responsibility
+            for f in store.export_world().family_links} == {"Nell": True, "Piers": False}
+    db = sqlite3.connect(tmp_path / "data" / "identity.sqlite3")
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+    db.close()
+    assert "link_details" not in tables

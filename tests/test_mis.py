@@ -189,3 +189,45 @@ def test_a_pupil_mapping_and_a_contacts_mapping_are_proposed(tmp_path):
         save_mapping(propose_mapping(no_relationship, "bare", role="contact"), tmp_path / "data",
                      confirmed_by="Ada Admin")
     assert "gives no column for relationship, which is required" in caught.value.problems[0]
+
+
+@pytest.mark.parametrize("header, expected", [
+    # A SIMS .net report as schools' own public scripts read it: adno, Person_id, legal and
+    # preferred names side by side.
+    ("adno,Person_id,Legal Forename,Legal Surname,Preferred Forename,Preferred Surname,Year",
+     {"external_id": "Person_id", "given_name": "Legal Forename", "family_name": "Legal Surname",
+      "preferred_given_name": "Preferred Forename", "preferred_family_name": "Preferred Surname"}),
+    # The Assembly platform's student fields (it reads SIMS, Arbor and Bromcom): the plain
+    # first_name and last_name are the preferred names beside legal_first_name...
+    ("mis_id,upn,former_upn,legal_first_name,legal_last_name,first_name,last_name,dob,"
+     "start_date,end_date",
+     {"external_id": "mis_id", "upn": "upn", "former_upn": "former_upn",
+      "given_name": "legal_first_name", "family_name": "legal_last_name",
+      "preferred_given_name": "first_name", "preferred_family_name": "last_name",
+      "date_of_birth": "dob", "start_date": "start_date", "end_date": "end_date"}),
+    # ... and so are Wonde's forename and surname beside legal_forename and legal_surname.
+    ("mis_id,upn,forename,surname,legal_forename,legal_surname,date_of_birth",
+     {"external_id": "mis_id", "upn": "upn", "given_name": "legal_forename",
+      "family_name": "legal_surname", "preferred_given_name": "forename",
+      "preferred_family_name": "surname", "date_of_birth": "date_of_birth"}),
+    # Near miss: with no legal names, Forename and Surname are the legal ones.
+    ("UPN,Forename,Surname", {"upn": "UPN", "given_name": "Forename", "family_name": "Surname"}),
+])
+def test_headings_of_real_exports_are_proposed_as_their_sources_mean_them(tmp_path, header,
+                                                                         expected):
+    mapping = propose_mapping(export(tmp_path, header=header, name="pupils.csv"), "mis",
+                              role="pupil", school_id="S1")
+    assert {field: headings[0] for field, headings in mapping.columns.items()} == expected
+
+
+def test_a_contacts_export_with_the_platforms_relationship_fields(tmp_path):
+    """Assembly's contact relationship has relationship_type, priority and
+    parental_responsibility; Wonde's has relationship, priority, parental_responsibility and
+    lives_with_pupil."""
+    path = export(tmp_path, header="upn,first_name,last_name,relationship_type,priority,"
+                                   "parental_responsibility", name="contacts.csv")
+    mapping = propose_mapping(path, "assembly-contacts", role="contact")
+    assert {f: h[0] for f, h in mapping.columns.items()} == {
+        "upn": "upn", "given_name": "first_name", "family_name": "last_name",
+        "relationship": "relationship_type", "priority": "priority",
+        "responsibility": "parental_responsibility"}

@@ -1,6 +1,7 @@
 """What a school reads about the rules outside the findings: the profiles' sources, the
 messages about dates of birth, and docs/rules.md kept in step with the profiles."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,85 @@ def test_docs_show_every_profile_value_and_where_it_comes_from(name):
             str(value).lower() if isinstance(value, bool) else str(value)
         where = f"`{source.clause}`" if source.clause else f"register's default: {source.default}"
         assert f"| `{setting}` | {value} | {where} |" in docs.split(f"### {name}:")[1].split("###")[0]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_a_data_quality_finding_cites_its_own_checks_source(name):
+    """No policy says what happens when no one leads the school, or when a membership ends
+    before it starts: those findings cite the register's default, with its reason. A missing
+    date of birth cites the clause whose age limit needs it, and only where there is one."""
+    from graph.facts import FactGraph
+    from graph.rules import evaluate
+    from tests.builder import WorldBuilder
+
+    world = (WorldBuilder().school("S1", name).staff("T1", start="2018-09-01")
+             .pupil("P9", born=None).member("T2", "S1", start="2020-09-01", end="2019-09-01")
+             .build())
+    found = {f.counterpart_id: f.clauses for f in evaluate(FactGraph(world), dt.date(2026, 11, 22))
+             if f.rule == "data-quality"}
+    assert found[None] == (
+        "register's default: no policy says who reviews when no one leads the school; its "
+        "findings must reach someone who can review them, so the register asks for its "
+        "headteacher or senior leaders to be recorded",)
+    assert found["T2"][0].startswith("register's default: no policy states it;")
+    age_clause = {"ninestiles": "ninestiles 8.3", "mowbray": "mowbray 6.5.3"}.get(name)
+    if age_clause:
+        assert load_profile(name).ex_pupil_age_limit == 18
+        assert found["P9"] == (age_clause,)
+    else:
+        assert found["P9"][0].startswith("register's default: the policy ")
+
+
+def test_a_data_quality_check_without_a_source_is_refused(tmp_path):
+    source = (PROFILE_DIR / "ninestiles.toml").read_text()
+    broken = source.replace('membership_dates = { default = ', 'membership_dates = { note = ')
+    assert broken != source
+    path = tmp_path / "mine.toml"
+    path.write_text(broken)
+    with pytest.raises(ProfileError, match="membership_dates: give either the clause"):
+        load_profile(str(path))
+
+
+def test_a_profile_file_of_the_earlier_shape_still_loads(tmp_path):
+    """A school's own profile written before data-quality checks were cited one by one keeps
+    working: every check cites what the school's file cites for the rule."""
+    import re
+
+    source = (PROFILE_DIR / "ninestiles.toml").read_text()
+    earlier = re.sub(r"\[rules\.data-quality\]\n(.*\n)*?\n", "", source).replace(
+        "[rules]\n", '[rules]\ndata-quality = ["ninestiles 8.3"]\n')
+    assert "date_of_birth" not in earlier
+    path = tmp_path / "earlier.toml"
+    path.write_text(earlier)
+    profile = load_profile(str(path))
+    assert profile.citation("data-quality", "no_leaders") == ("ninestiles 8.3",)
+
+
+def test_a_finding_cites_the_default_behind_a_value_its_explanation_rests_on():
+    """Millfields names no one to accept a declaration, so a finding that says who may
+    accept one cites that register's default; three approaches that tell the DSL cite the
+    window no policy sets; one approach, which tells no one, does not."""
+    from graph.facts import FactGraph
+    from graph.rules import evaluate
+    from tests.scenarios import school
+
+    def clauses(world, rule):
+        [finding] = [f for f in evaluate(FactGraph(world), dt.date(2026, 11, 22))
+                     if f.rule == rule]
+        return finding.clauses
+
+    millfields = load_profile("millfields")
+    declared = school("millfields").declare("T1", "M1", "family_friend").connect("T1", "P1").build()
+    assert clauses(declared, "declaration-required") == (
+        *millfields.clauses("declaration-required"),
+        millfields.settings["declaration_approvers"].source)
+    assert millfields.settings["declaration_approvers"].clause is None
+
+    ninestiles = load_profile("ninestiles")
+    once = school().approach("T1", "P1").build()
+    assert clauses(once, "approach-reported") == ("ninestiles 8.3.2",)
+    thrice = (school().approach("T1", "P1", "2026-11-01").approach("T1", "P1", "2026-11-10")
+              .approach("T1", "P1", "2026-11-20").build())
+    assert clauses(thrice, "approach-reported") == (
+        "ninestiles 8.3.2", ninestiles.settings["approach_window_days"].source)
+    assert ninestiles.settings["approach_window_days"].source.startswith("register's default: ")

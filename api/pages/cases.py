@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, HTTPException, Path, Query, Request, Respon
 from pydantic import ValidationError
 
 from api.access import check_acts_on_case, check_decides_declaration, check_sees_network
-from api.deps import ActorDep, CurrentSession, RegisterDep, ReviewerAccount
+from api.deps import ActorDep, CaseAccount, CurrentSession, RegisterDep, ReviewerAccount
 from api.errors import not_found
 from api.pages.common import (
     RULE_NAMES,
@@ -83,7 +83,7 @@ def _queue(register, account, school: str, rule: str, severity: str, state: str,
 
 @router.get("/cases")
 def review_queue(request: Request, register: RegisterDep, session: CurrentSession,
-                 account: ReviewerAccount, school: str = "", rule: str = "",
+                 account: CaseAccount, school: str = "", rule: str = "",
                  severity: str = "", state: str = "", q: Annotated[str, Query(max_length=100)] = "",
                  page_number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1):
     cases, names, filters = _queue(register, account, school, rule, severity, state, q)
@@ -244,20 +244,20 @@ def _actor_names(register, history) -> dict[str, str]:
 
 @router.get("/cases/{finding_id}")
 def case_page(request: Request, register: RegisterDep, session: CurrentSession,
-              account: ReviewerAccount, actor: ActorDep, finding_id: FindingId):
+              account: CaseAccount, actor: ActorDep, finding_id: FindingId):
     return _case_page(request, register, session, account, actor, finding_id)
 
 
 @router.get("/cases/{finding_id}/print")
 def case_print(request: Request, register: RegisterDep, session: CurrentSession,
-               account: ReviewerAccount, actor: ActorDep, finding_id: FindingId):
+               account: CaseAccount, actor: ActorDep, finding_id: FindingId):
     """The case on paper: everything but the forms and the picture (printing is audited)."""
     return _case_page(request, register, session, account, actor, finding_id, printing=True)
 
 
 @router.post("/cases/{finding_id}/moves")
 def post_move(request: Request, register: RegisterDep, session: CurrentSession,
-              account: ReviewerAccount, actor: ActorDep, finding_id: FindingId,
+              account: CaseAccount, actor: ActorDep, finding_id: FindingId,
               to_state: Annotated[str, Form(max_length=40)] = "",
               reason: Annotated[str, Form(max_length=4000)] = "",
               action: Annotated[str, Form(max_length=4000)] = "",

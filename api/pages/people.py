@@ -51,8 +51,12 @@ def known_at(memberships: list[Membership], school_id: str, today: dt.date) -> s
 
 
 def family_words(link: FamilyLink, pupil: Person) -> tuple[str, str]:
-    """How the other person of `link` is related to `pupil`: ('parent', 'Ella Morgan')."""
+    """How the other person of `link` is related to `pupil`: ('parent', 'Ella Morgan'), or
+    ('parent with parental responsibility', 'Ella Morgan') where the records say."""
     kind = KIND_WORDS[link.kind]
+    if link.relative_id == pupil.person_id and link.parental_responsibility is not None:
+        kind += " with" if link.parental_responsibility else " without"
+        kind += " parental responsibility"
     if link.relative_id == pupil.person_id or link.kind in SYMMETRIC_KINDS:
         return kind, pupil.name
     return "family", pupil.name

@@ -3,6 +3,7 @@ reviewers it is routed to."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query
@@ -18,8 +19,8 @@ from api.auth import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser
 from api.errors import invalid
 from api.schemas import ID_PATTERN, CaseAssign, CaseMove, CasePublic, DeclarationDecision
-from graph.model import DeclarationStatus
-from graph.review import CaseState, case_order
+from graph.model import ApproachStatus, DeclarationStatus, World
+from graph.review import DECISIONS, CaseState, case_order
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -92,6 +93,8 @@ def move_case(register: RegisterDep, account: RegisterUser, actor: ActorDep,
                               to_state=change.to_state, reason=body.reason)
     if body.to_state is CaseState.ACCEPTED:
         _accept_its_declarations(register, account, actor, case, body.reason)
+    if body.to_state in DECISIONS and case.finding["rule"] == "approach-reported":
+        _review_its_approaches(register, account, actor, case)
     with register.lock:
         case = register.cases.get(finding_id, with_history=True)
     return CasePublic.of(case, register.today())
@@ -118,6 +121,25 @@ def _accept_its_declarations(register, account, actor, case, reason: str) -> Non
             continue
         decide_declaration(register, account, actor, declaration.declaration_id,
                            DeclarationDecision(decision="accepted", reason=reason))
+
+
+def _review_its_approaches(register, account, actor, case) -> None:
+    """A decision on an approach-reported case is the review of the reports it rests on:
+    each is marked reviewed, on the day and by the reviewer, so that the register can say
+    which reports were still waiting on any date."""
+    adult, pupil = case.finding["adult_id"], case.finding["counterpart_id"]
+    today = register.today()
+    reviewed = {
+        r.report_id: dataclasses.replace(r, status=ApproachStatus.REVIEWED, reviewed_on=today,
+                                         reviewed_by=account.person_id)
+        for r in register.store.approaches_of(adult)
+        if r.adult_id == adult and r.from_id == pupil and r.open_on(today)
+    }
+    if reviewed:
+        register.change_facts(
+            actor, "approach.review", "approach", report_ids=sorted(reviewed),
+            finding_id=case.finding_id, subjects=[adult, pupil], upsert=World(approaches=reviewed),
+            cause=f"the approach reports from {pupil} to {adult} were reviewed")
 
 
 @router.post("/{finding_id}/assignment", response_model=CasePublic)

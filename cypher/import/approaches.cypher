@@ -12,7 +12,9 @@ SET report.channel = row.channel,
     report.occurred_on = row.occurred_on,
     report.reported_on = row.reported_on,
     report.summary = row.summary,
-    report.status = row.status
+    report.status = row.status,
+    report.reviewed_on = row.reviewed_on,
+    report.reviewed_by = row.reviewed_by
 WITH adult, pupil, report
 CALL (report) {
   MATCH (report)-[old:REPORTS|FROM]-(:Person)

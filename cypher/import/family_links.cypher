@@ -8,4 +8,5 @@ UNWIND $rows AS row
 MATCH (person:Person {person_id: row.person_id})
 MATCH (relative:Person {person_id: row.relative_id})
 MERGE (person)-[link:IS_RELATIVE_OF {kind: row.kind}]->(relative)
-SET link.source = row.source
+SET link.source = row.source,
+    link.parental_responsibility = row.parental_responsibility

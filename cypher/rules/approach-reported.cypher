@@ -3,7 +3,8 @@
 // clauses: ninestiles 8.3.2; millfields report and record; mowbray 6.5.5
 // parameters: $as_of, $profiles, $people
 // returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, open_reports, recent, window_days
-// An adult reported approaches from a pupil or ex-pupil and no one has reviewed them yet:
+// An adult reported approaches from a pupil or ex-pupil (by $as_of) and no one had reviewed
+// them by $as_of (ApproachReport.open_on in graph/model.py):
 // one finding at each school where the adult holds an active covered membership. Three or
 // more approaches from the same pupil within the profile's window (by any adult, reviewed
 // or not, reported by $as_of) also tell the DSL. The networkx twin is Evaluation._approach_findings in
@@ -17,7 +18,9 @@ WHERE $people IS NULL OR adult.person_id IN $people OR pupil.person_id IN $peopl
 WITH adult, pupil, COUNT {
   MATCH (report:ApproachReport)-[:FROM]->(pupil)
   WHERE (adult = pupil OR EXISTS { MATCH (adult)-[:REPORTS]->(report) })
-    AND report.status = 'open' AND report.reported_on <= $as_of
+    AND report.reported_on <= $as_of
+    // unreviewed on $as_of: a report marked reviewed counts from its reviewed_on, if any
+    AND NOT coalesce(report.status = 'reviewed' AND report.reviewed_on <= $as_of, false)
 } AS open_reports
 WHERE open_reports > 0
 

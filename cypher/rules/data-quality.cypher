@@ -1,6 +1,6 @@
 // rule: data-quality
 // severity: low
-// clauses: ninestiles 8.3; millfields scope; aspire c; great-chart staff; mowbray 6.5.3
+// clauses: ninestiles 8.3; mowbray 6.5.3
 // parameters: $as_of, $profiles, $people, $reviewer_positions
 // returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, detail, role, start_date, end_date, school_name
 // A fact a rule needs is missing or contradictory: a pupil or ex-pupil with no date of
@@ -8,8 +8,10 @@
 // or a membership that ends before it starts (one finding each). The person is the
 // counterpart; `detail` tells the findings of one person and school apart. A school where
 // no one holds a senior leader's position on $as_of has no one to review its findings (one
-// finding about the school, naming no person, so none when $people asks for some). The networkx
-// twin is Evaluation._data_quality_findings in graph/rules.py.
+// finding about the school, naming no person, so none when $people asks for some). Each
+// check cites its own source (graph/profiles.py Profile.citation): the clause that needs the
+// fact, or the register's default; the clauses above are the only ones the shipped profiles
+// cite. The networkx twin is Evaluation._data_quality_findings in graph/rules.py.
 
 MATCH (person:Person)-[:HOLDS]->(membership:Membership {role: 'pupil'})-[:AT]->(school:School)
 WHERE person.date_of_birth IS NULL AND membership.start_date <= $as_of

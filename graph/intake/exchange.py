@@ -136,6 +136,18 @@ def _text(text: str) -> str:
     return text
 
 
+def _yes_no(text: str) -> bool:
+    allowed = {"true": True, "yes": True, "false": False, "no": False}
+    try:
+        return allowed[text.lower()]
+    except KeyError:
+        raise ValueError(f"{text!r} is not true or false (or yes or no)") from None
+
+
+def _yes_no_text(value: bool | None) -> str | None:
+    return None if value is None else "true" if value else "false"
+
+
 def _profile(text: str) -> str:
     return text  # checked against the shipped profiles and the folder once all is read
 
@@ -167,6 +179,7 @@ FILES: dict[str, tuple[str | None, tuple[Column, ...]]] = {
         Column("relative_id", _text, references="people.csv"),
         Column("kind", _enum(FamilyKind)),
         Column("source", _enum(LinkSource)),
+        Column("parental_responsibility", _yes_no, required=False),
     )),
     "connections.csv": ("connection_id", (
         Column("connection_id", _text),
@@ -197,6 +210,8 @@ FILES: dict[str, tuple[str | None, tuple[Column, ...]]] = {
         Column("reported_on", _date),
         Column("summary", _text, required=False),
         Column("status", _enum(ApproachStatus)),
+        Column("reviewed_on", _date, required=False),
+        Column("reviewed_by", _text, required=False, references="people.csv"),
     )),
     "school_accounts.csv": ("account_id", (
         Column("account_id", _text),
@@ -492,7 +507,8 @@ def record_rows(world: World) -> dict[str, Iterable[tuple]]:
             for m in sorted(world.memberships, key=lambda m: m.key)
         ),
         "family_links.csv": (
-            (f.person_id, f.relative_id, f.kind, f.source)
+            (f.person_id, f.relative_id, f.kind, f.source,
+             _yes_no_text(f.parental_responsibility))
             for f in sorted(world.family_links, key=lambda f: f.key)
         ),
         "connections.csv": (
@@ -506,7 +522,7 @@ def record_rows(world: World) -> dict[str, Iterable[tuple]]:
         ),
         "approaches.csv": (
             (a.report_id, a.adult_id, a.from_id, a.channel, a.occurred_on, a.reported_on,
-             a.summary, a.status)
+             a.summary, a.status, a.reviewed_on, a.reviewed_by)
             for a in sorted(world.approaches.values(), key=lambda a: a.report_id)
         ),
         "school_accounts.csv": (

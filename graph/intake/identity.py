@@ -310,9 +310,6 @@ class IdentityTable:
                 status TEXT, PRIMARY KEY (person_a, person_b));
             CREATE TABLE IF NOT EXISTS merges (
                 merge_id TEXT PRIMARY KEY, record TEXT, undone_at TEXT);
-            CREATE TABLE IF NOT EXISTS link_details (
-                person_id TEXT, relative_id TEXT, parental_responsibility INTEGER,
-                PRIMARY KEY (person_id, relative_id));
             CREATE TABLE IF NOT EXISTS preferred_names (
                 person_id TEXT PRIMARY KEY, given_name TEXT, family_name TEXT);
             CREATE TABLE IF NOT EXISTS imports (
@@ -367,18 +364,33 @@ class IdentityTable:
             self._db.execute("INSERT OR REPLACE INTO school_numbers VALUES (?, ?)",
                              (school_number, school_id))
 
-    # what a CTF or MIS says beside the facts: parental responsibility, preferred names
+    # what a CTF or MIS says beside the facts: preferred names (parental responsibility is
+    # on the family link itself)
 
-    def add_link_details(self, responsibility: dict[tuple[str, str], bool]) -> None:
-        """Whether each parent (`person_id`) has parental responsibility for each child."""
+    def carry_link_details(self, store) -> int:
+        """Move what an earlier release kept here, parental responsibility in the
+        `link_details` table, onto the family links of `store` (where a link does not say
+        already), then drop the table: the family link is its one home. Returns how many
+        links gained it."""
+        if not self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                                "AND name = 'link_details'").fetchone():
+            return 0
+        held = {(a, b): bool(v) for a, b, v in self._db.execute(
+            "SELECT person_id, relative_id, parental_responsibility FROM link_details "
+            "WHERE parental_responsibility IS NOT NULL")}
+        carried = []
+        if held:
+            carried = [
+                replace(link, parental_responsibility=held[link.person_id, link.relative_id])
+                for link in store.export_world().family_links
+                if (link.person_id, link.relative_id) in held
+                and link.parental_responsibility is None
+            ]
+            if carried:
+                store.upsert(World(family_links=carried))
         with self._transaction():
-            self._db.executemany("INSERT OR REPLACE INTO link_details VALUES (?, ?, ?)",
-                                 [(a, b, int(v)) for (a, b), v in sorted(responsibility.items())])
-
-    def parental_responsibility(self, person_id: str, relative_id: str) -> bool | None:
-        row = self._db.execute("SELECT parental_responsibility FROM link_details WHERE "
-                               "person_id = ? AND relative_id = ?", (person_id, relative_id)).fetchone()
-        return bool(row[0]) if row else None
+            self._db.execute("DROP TABLE link_details")
+        return len(carried)
 
     def add_preferred_names(self, names: dict[str, tuple[str, str]]) -> None:
         with self._transaction():

@@ -133,6 +133,8 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
 
         data_dir = getattr(store, "data_dir", None) or default_data_dir()
     with IdentityTable(data_dir) as identity:
+        if not dry_run:
+            identity.carry_link_details(store)
         existing = store.export_world()
         if path.is_dir():
             plan = _plan_folder(existing, path, progress, skip_bad)
@@ -169,7 +171,6 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
                 write(plan.facts, report)
         # Side tables after the store: a crash in between is mended by importing again.
         identity.add(plan.found)
-        identity.add_link_details(plan.responsibility)
         identity.add_preferred_names(plan.preferred)
         if plan.school_number:
             identity.remember_school_number(plan.school_number, report.school_id)
@@ -184,7 +185,6 @@ class _Plan:
     facts: World  # every new or changed fact
     found: dict[str, Identity] = field(default_factory=dict)
     school_number: str | None = None
-    responsibility: dict[tuple[str, str], bool] = field(default_factory=dict)  # (parent, child)
     preferred: dict[str, tuple[str, str]] = field(default_factory=dict)  # person -> preferred names
     extra_proposals: list[MatchProposal] = field(default_factory=list)
     matched: dict[str, str] = field(default_factory=dict)  # person id -> name in the file
@@ -280,7 +280,12 @@ def describe(existing: World, facts: World, report: ImportReport) -> None:
             continue
         changes["family_links_updated" if old else "family_links_added"] += 1
         kind = str(link.kind).replace("_", " ")
-        details.append(f"{who(link.person_id)} is the {kind} of {who(link.relative_id)}")
+        detail = f"{who(link.person_id)} is the {kind} of {who(link.relative_id)}"
+        if link.parental_responsibility is not None and (
+                old is None or old.parental_responsibility != link.parental_responsibility):
+            detail += (", with parental responsibility" if link.parental_responsibility
+                       else ", without parental responsibility")
+        details.append(detail)
     for name, new, old in (
         ("connections", facts.connections, existing.connections),
         ("declarations", facts.declarations, existing.declarations),
@@ -351,7 +356,7 @@ class _Delta:
         for m in existing.memberships:
             self._memberships[m.person_id, m.school_id, m.role][m.key] = m
         self._changed_memberships: dict[tuple, Membership] = {}
-        self._links = {f.key for f in existing.family_links}
+        self._links = {f.key: f for f in existing.family_links}
 
     def person(self, person: Person) -> None:
         if self.known_person(person.person_id) != person:
@@ -383,9 +388,16 @@ class _Delta:
                       key=lambda m: m.start_date)
 
     def family_link(self, link: FamilyLink) -> None:
-        if link.key not in self._links:
-            self._links.add(link.key)
-            self.world.family_links.append(link)
+        """Add the link, or record what it says of parental responsibility on the link
+        already held; a file that says nothing of it erases nothing."""
+        known = self._links.get(link.key)
+        if known is not None:
+            if link.parental_responsibility in (None, known.parental_responsibility):
+                return
+            link = replace(known, parental_responsibility=link.parental_responsibility)
+            self.world.family_links = [f for f in self.world.family_links if f.key != link.key]
+        self._links[link.key] = link
+        self.world.family_links.append(link)
 
     def join(self, person_id: str, school_id: str, role: Role, start: dt.date,
              end: dt.date | None = None, position=None) -> None:
@@ -440,7 +452,7 @@ def _address_pair(address) -> list[tuple[str, str]]:
     return [(address.first_line, address.postcode)] if address else []
 
 
-def _add_contact(delta: _Delta, people: _Incoming, plan: _Plan, contact, child_id: str,
+def _add_contact(delta: _Delta, people: _Incoming, contact, child_id: str,
                  fallback: str) -> str:
     """The contact as a person with a family link to the child; returns their id."""
     person = Identity.of(contact.given_name, contact.family_name, emails=contact.emails,
@@ -449,9 +461,8 @@ def _add_contact(delta: _Delta, people: _Incoming, plan: _Plan, contact, child_i
     new_id = person.stable_id("CON:", fallback)
     contact_id = people.resolve(person, new_id)
     delta.person_from(Person(contact_id, contact.given_name, contact.family_name, None), new_id)
-    delta.family_link(FamilyLink(contact_id, child_id, contact.kind, LinkSource.RECORDS))
-    if contact.responsibility is not None:
-        plan.responsibility[contact_id, child_id] = contact.responsibility
+    delta.family_link(FamilyLink(contact_id, child_id, contact.kind, LinkSource.RECORDS,
+                                 contact.responsibility))
     return contact_id
 
 
@@ -502,7 +513,7 @@ def _plan_ctf(existing: World, identity: IdentityTable, path: Path, school_id: s
             if contact.kind is None:
                 report.skipped_contacts += 1
                 continue
-            contact_id = _add_contact(delta, people, plan, contact, pupil_id,
+            contact_id = _add_contact(delta, people, contact, pupil_id,
                                       f"contact of {pupil.upn}")
             bare = not (contact.emails or contact.phones or contact.address)
             contacts_of_child.append((contact_id, contact, bare))
@@ -664,7 +675,7 @@ def _plan_mis(existing: World, identity: IdentityTable, path: Path, source: str,
             if contact.kind is None:
                 report.skipped_contacts += 1
                 continue
-            _add_contact(delta, people, plan, contact, person_id,
+            _add_contact(delta, people, contact, person_id,
                          f"contact of {row.upn or row.external_id or person_id}")
         if row.role is Role.PUPIL and not row.contacts:
             pupils_without_contacts += 1
@@ -729,7 +740,7 @@ def _plan_mis_contacts(existing: World, identity: IdentityTable, path: Path, map
         if contact.kind is None:
             report.skipped_contacts += 1
             continue
-        _add_contact(delta, people, plan, contact, child_id, f"contact of {row.pupil_upn or row.pupil_ref}")
+        _add_contact(delta, people, contact, child_id, f"contact of {row.pupil_upn or row.pupil_ref}")
     plan.facts = delta.facts()
     plan.found = people.found
     plan.matched = people.matched

@@ -36,8 +36,11 @@ class MISError(ExchangeError):
 
 
 # Register field -> (required, several headings allowed, headings it is often found under).
-# The headings are those of SIMS, Arbor and Bromcom reports as docs/imports.md lists them;
-# legal names come before preferred ones, which identity never uses.
+# docs/imports.md says which public evidence each rests on (SIMS report headings used by
+# schools' own scripts; the field names of the Wonde and Assembly platforms, which read
+# SIMS, Arbor and Bromcom). Legal names come before preferred ones, which identity never
+# uses; where a file has both, its plain "Forename"/"Surname" is the preferred name, as
+# those platforms name them.
 FIELDS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "external_id": (False, False, ("staff id", "person id", "id", "employee number",
                                    "staff code", "payroll number", "mis id", "admission number",
@@ -49,8 +52,9 @@ FIELDS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "family_name": (True, False, ("legal surname", "legal last name", "surname", "last name",
                                   "family name", "lastname")),
     "preferred_given_name": (False, False, ("preferred forename", "preferred first name",
-                                            "known as")),
-    "preferred_family_name": (False, False, ("preferred surname", "preferred last name")),
+                                            "known as", "forename", "first name")),
+    "preferred_family_name": (False, False, ("preferred surname", "preferred last name",
+                                             "surname", "last name")),
     "date_of_birth": (False, False, ("date of birth", "dob", "birth date")),
     "sex": (False, False, ("sex", "gender", "legal sex")),
     "email": (False, True, ("personal email", "email", "e-mail", "email address", "home email")),
@@ -69,7 +73,7 @@ FIELDS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
                                 "employment end", "contract end")),
     # A contacts export: one row per contact of a pupil, who is named by UPN or by the
     # pupils' export's own id (external_id); given_name... are then the contact's.
-    "relationship": (False, False, ("relationship", "relationship to pupil",
+    "relationship": (False, False, ("relationship", "relationship type", "relationship to pupil",
                                     "relationship to student", "relation")),
     "responsibility": (False, False, ("parental responsibility", "has parental responsibility",
                                       "responsibility")),
@@ -81,7 +85,8 @@ CONTACT_SLOTS = range(1, 5)
 CONTACT_FIELDS: dict[str, tuple[str, ...]] = {
     "given_name": ("forename", "first name", "legal forename", "legal first name"),
     "family_name": ("surname", "last name", "legal surname", "legal last name"),
-    "relationship": ("relationship", "relationship to pupil", "relationship to student"),
+    "relationship": ("relationship", "relationship type", "relationship to pupil",
+                     "relationship to student"),
     "responsibility": ("parental responsibility", "responsibility", "has parental responsibility"),
     "priority": ("priority", "order"),
     "email": ("email", "email address", "e-mail"),

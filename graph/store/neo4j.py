@@ -47,7 +47,7 @@ from graph.model import (
     World,
 )
 from graph.profiles import RULE_IDS, Profile, load_profile
-from graph.routing import REVIEWER_POSITIONS, escalation
+from graph.routing import ADMINISTRATORS, REVIEWER_POSITIONS, escalation
 from graph.rules import (
     SEVERITY,
     approval_needed,
@@ -421,8 +421,8 @@ def _finding(row: dict, routing: dict, profile: Profile) -> Finding:
         counterpart_id=row["counterpart_id"],
         account_id=row["account_id"],
         connection_ids=tuple(sorted(set(row["connection_ids"]))),
-        clauses=profile.clauses(rule),
-        route_to=tuple(routing["route_to"]),
+        clauses=profile.citation(rule, row.get("detail") or "", row["notify_dsl"]),
+        route_to=tuple(routing["route_to"]) or (ADMINISTRATORS,),
         recused=tuple(Recusal(r["person_id"], r["reason"]) for r in routing["recused"]),
         explanation=_explanation(row, profile) + (
             "" if routing["level"] == 0 else " " + escalation(routing["sizes"], routing["level"])),
