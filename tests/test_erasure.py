@@ -209,3 +209,37 @@ def test_erasure_on_every_store(on_each_store):
     assert world.declarations == {} and "C1" not in world.connections
     assert [e.outcome for e in register.audit.entries(action="person.erase")] == ["ok", "ok"]
     assert register.cases.of_party("T1") == []
+
+
+def test_erasing_a_leader_keeps_their_decisions_with_no_one_named(on_each_store, tmp_path):
+    """A headteacher who accepted a teacher's declaration, reviewed an approach report and
+    authorised an account's administrator is erased: the decisions stay, who made them is
+    blank, and the store still exports a folder that reads back."""
+    import datetime as dt
+
+    from graph.intake.exchange import read_folder, record_rows, write_folder
+    from graph.model import (AccountAdmin, ApproachReport, ApproachStatus, Basis, Declaration,
+                             DeclarationStatus, SchoolAccount, World)
+
+    register = on_each_store.register
+    day = dt.date(2026, 10, 1)
+    register.store.import_world(World(
+        declarations={"DH": Declaration("DH", "T1", "M1", Basis.FAMILY_FRIEND, None, day,
+                                        DeclarationStatus.ACCEPTED, "H1", day)},
+        approaches={"RH": ApproachReport("RH", "T1", "P1", "instagram", day, day, "",
+                                         ApproachStatus.REVIEWED, day, "H1")},
+        school_accounts={"AH": SchoolAccount("AH", "S1", "instagram", "@s1")},
+        account_admins=[AccountAdmin("AH", "L1", "H1", day)],
+    ))
+    erase(register, "account:admin", "H1")
+    world = register.store.export_world()
+    assert "H1" not in world.people
+    assert world.declarations["DH"].status == DeclarationStatus.ACCEPTED
+    assert world.declarations["DH"].decided_by is None
+    assert world.approaches["RH"].reviewed_by is None
+    assert [(a.person_id, a.authorised_by) for a in world.account_admins] == [("L1", None)]
+    write_folder(world, tmp_path / "export")
+    def rows(w):
+        return {name: list(records) for name, records in record_rows(w).items()}
+
+    assert rows(read_folder(tmp_path / "export")) == rows(world)

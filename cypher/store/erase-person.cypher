@@ -4,7 +4,9 @@
 // Erase a person (api/privacy.py): their memberships, the declarations and approach reports
 // they made or that name them, and the person with every relationship attached to them
 // (family links, connections, account administration, family edges of declarations).
-// Nothing is left pointing at nobody. `erased` says whether there was such a person.
+// Nothing is left pointing at nobody: the decisions they made for others (declarations
+// decided, reports reviewed, administrators authorised) stay, with who made them blank.
+// `erased` says whether there was such a person.
 
 OPTIONAL MATCH (person:Person {person_id: $person_id})
 CALL (person) {
@@ -22,6 +24,18 @@ CALL (person) {
 CALL (person) {
   OPTIONAL MATCH (person)-[:REPORTS|FROM]-(report:ApproachReport)
   DETACH DELETE report
+}
+CALL (person) {
+  OPTIONAL MATCH (decided:Declaration {decided_by: $person_id})
+  SET decided.decided_by = null
+}
+CALL (person) {
+  OPTIONAL MATCH (reviewed:ApproachReport {reviewed_by: $person_id})
+  SET reviewed.reviewed_by = null
+}
+CALL (person) {
+  OPTIONAL MATCH ()-[authorised:ADMINISTERS {authorised_by: $person_id}]->()
+  SET authorised.authorised_by = null
 }
 DETACH DELETE person
 RETURN person IS NOT NULL AS erased

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
@@ -133,9 +134,12 @@ class Store(abc.ABC):
 
     def erase_person(self, person_id: str) -> World:
         """Remove the person and every fact naming them, all or nothing; return what went.
-        No link, connection, declaration or report is left pointing at nobody."""
-        about = self.facts_about(person_id)
-        self.replace_facts(about, World())
+        No link, connection, declaration or report is left pointing at nobody: a decision
+        they made for others (a declaration decided, a report reviewed, an administrator
+        authorised) stays, with who made it blank."""
+        world = self.export_world()
+        about = facts_about(world, person_id)
+        self.replace_facts(about, decisions_without(world, person_id))
         return about
 
     # -- audit intents (graph/audit.py): a change and its entry, together or not at all -----
@@ -173,6 +177,22 @@ def facts_about(world: World, person_id: str) -> World:
         approaches={i: r for i, r in world.approaches.items()
                     if person_id in (r.adult_id, r.from_id)},
         account_admins=[a for a in world.account_admins if a.person_id == person_id],
+    )
+
+
+def decisions_without(world: World, person_id: str) -> World:
+    """The facts of `world` that name `person_id` only as who decided, reviewed or
+    authorised them, with that name blank."""
+    return World(
+        declarations={i: dataclasses.replace(d, decided_by=None)
+                      for i, d in world.declarations.items()
+                      if d.decided_by == person_id
+                      and person_id not in (d.declarer_id, d.counterpart_id)},
+        approaches={i: dataclasses.replace(r, reviewed_by=None)
+                    for i, r in world.approaches.items()
+                    if r.reviewed_by == person_id and person_id not in (r.adult_id, r.from_id)},
+        account_admins=[dataclasses.replace(a, authorised_by=None) for a in world.account_admins
+                        if a.authorised_by == person_id and a.person_id != person_id],
     )
 
 
