@@ -103,6 +103,13 @@ class PasswordsTurnedOff(SignInError):
                          "passwords")
 
 
+class AccountNoLongerFits(SignInError):
+    """The account's role no longer fits its holder's place in the register (their
+    membership ended, or their position changed): refused until a trust admin changes it."""
+
+    outcome = "no_longer_fits"
+
+
 class UsernameTaken(Exception):
     pass
 
@@ -259,20 +266,24 @@ class AccountBook:
         """The account, clearing past failures; or None, counting a failure (and locking
         the username after too many)."""
         if account_id is None or not verified:
-            now = self.clock()
-            row = self.db.execute("SELECT failures FROM sign_in_failures WHERE username = ?",
-                                  (username,)).fetchone()
-            failures = (row[0] if row else 0) + 1
-            locked = now + self.settings.sign_in_lock_minutes * 60 \
-                if failures >= self.settings.sign_in_lock_after else None
-            self.db.execute("INSERT OR REPLACE INTO sign_in_failures VALUES (?, ?, ?, ?)",
-                            (username, failures, now, locked))
+            self.count_failure(username)
             return None
         self.db.execute("DELETE FROM sign_in_failures WHERE username = ?", (username,))
         if _hasher.check_needs_rehash(password_hash):
             self.db.execute("UPDATE accounts SET password_hash = ? WHERE account_id = ?",
                             (_hasher.hash(password), account_id))
         return self.get(account_id)
+
+    def count_failure(self, username: str) -> None:
+        """One more failed sign-in for `username`, locking it after too many."""
+        now = self.clock()
+        row = self.db.execute("SELECT failures FROM sign_in_failures WHERE username = ?",
+                              (username,)).fetchone()
+        failures = (row[0] if row else 0) + 1
+        locked = now + self.settings.sign_in_lock_minutes * 60 \
+            if failures >= self.settings.sign_in_lock_after else None
+        self.db.execute("INSERT OR REPLACE INTO sign_in_failures VALUES (?, ?, ?, ?)",
+                        (username, failures, now, locked))
 
     # -- sessions -------------------------------------------------------------------------
 

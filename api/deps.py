@@ -44,7 +44,7 @@ def _not_signed_in(why: str = "sign in first") -> HTTPException:
                          headers={"WWW-Authenticate": "Bearer"})
 
 
-async def get_current_session(
+async def get_any_session(
     request: Request,
     register: RegisterDep,
     bearer: Annotated[str | None, Depends(bearer_scheme)],
@@ -68,6 +68,18 @@ async def get_current_session(
         if not csrf_matches(session, presented if isinstance(presented, str) else None):
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 f"a cookie session must send its CSRF token ({CSRF_HEADER})")
+    return session
+
+
+AnySession = Annotated[Session, Depends(get_any_session)]
+
+
+async def get_current_session(register: RegisterDep, session: AnySession) -> Session:
+    """The session, while its account still fits its holder's memberships as of today
+    (a leader who has left, a DSL whose position ended, are refused)."""
+    refusal = register.refusal(session.account)
+    if refusal is not None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, refusal)
     return session
 
 

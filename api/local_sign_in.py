@@ -19,6 +19,7 @@ import pyotp
 
 from api.auth import (
     Account,
+    AccountNoLongerFits,
     AccountRole,
     PasswordsTurnedOff,
     SecondFactorNeeded,
@@ -177,7 +178,7 @@ def second_step_account(register: Register, token: str | None) -> Account | None
 
 
 def finish_second_step(register: Register, token: str, code: str, client: str | None,
-                       enrolling: bool) -> tuple[Account, str]:
+                       enrolling: bool, unencrypted: bool = False) -> tuple[Account, str]:
     """(account, session token) once the code is right; a SignInError otherwise, counted
     against the username like a wrong password."""
     account = second_step_account(register, token)
@@ -185,25 +186,38 @@ def finish_second_step(register: Register, token: str, code: str, client: str | 
         raise SignInError("the sign-in took too long: sign in again")
     with register.lock:
         register.accounts.sign_in_gate(account.username)  # slowed or locked: stop here
-    with register.writing():
-        right = Totp(register).check(account.account_id, code, confirming=enrolling)
-        if right:
-            register.db.execute("DELETE FROM second_steps WHERE token_hash = ?", (_hash(token),))
-            register.db.execute("DELETE FROM sign_in_failures WHERE username = ?",
-                                (account.username,))
-            session_token, _ = register.accounts.start_session(account, SessionKind.COOKIE)
-            if enrolling:
-                register.audit.record(actor=account.actor, action="second_factor.enrol",
-                                      object_kind="account", object_id=str(account.account_id),
-                                      client=client)
-            register.audit.record(actor=account.actor, action="sign_in", object_kind="session",
-                                  client=client, kind=str(SessionKind.COOKIE), method="totp")
-            return account, session_token
-        register.accounts.sign_in_result(account.username, None, "", "", False)
-        register.audit.record(actor="anonymous", action="sign_in", object_kind="session",
-                              outcome="failed", client=client, method="totp",
-                              username=account.username)
-    raise SecondFactorWrong("wrong one-time code")
+    try:
+        with register.writing():
+            signed_in = _second_step_checked(register, account, token, code, client,
+                                             enrolling, unencrypted)
+    except AccountNoLongerFits:
+        register.record(Actor(None, client), "sign_in", "session", outcome="no_longer_fits",
+                        method="totp", username=account.username)
+        raise
+    if signed_in is None:
+        raise SecondFactorWrong("wrong one-time code")
+    return signed_in
+
+
+def _second_step_checked(register, account, token, code, client, enrolling, unencrypted):
+    """(account, session token), or None after counting and auditing a wrong code."""
+    right = Totp(register).check(account.account_id, code, confirming=enrolling)
+    if right:
+        register.db.execute("DELETE FROM second_steps WHERE token_hash = ?", (_hash(token),))
+        register.db.execute("DELETE FROM sign_in_failures WHERE username = ?",
+                            (account.username,))
+        if enrolling:
+            register.audit.record(actor=account.actor, action="second_factor.enrol",
+                                  object_kind="account", object_id=str(account.account_id),
+                                  client=client)
+        session_token, _ = register.begin_session(account, SessionKind.COOKIE, client,
+                                                  method="totp", unencrypted=unencrypted)
+        return account, session_token
+    register.accounts.count_failure(account.username)
+    register.audit.record(actor="anonymous", action="sign_in", object_kind="session",
+                          outcome="failed", client=client, method="totp",
+                          username=account.username)
+    return None
 
 
 # -- password reset ---------------------------------------------------------------------------

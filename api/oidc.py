@@ -32,7 +32,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from api.auth import Account, AccountRole, SessionKind
+from api.auth import Account, AccountNoLongerFits, AccountRole, SessionKind
 from api.notify import Contacts, create_tables as create_notify_tables
 from api.service import Actor, Register
 
@@ -280,12 +280,13 @@ def validate_id_token(id_token: str, *, issuer: str, client_id: str, nonce: str,
 
 def finish(register: Register, *, state: str | None, kept_state: str | None,
            code: str | None, error: str | None, redirect_uri: str,
-           client: str | None) -> SignedIn:
+           client: str | None, unencrypted: bool = False) -> SignedIn:
     """Complete the sign-in the provider sent the browser back from: a session, or
     SignInRefused (audited either way)."""
     anonymous = Actor(None, client)
     try:
-        signed_in = _finish(register, state, kept_state, code, error, redirect_uri, client)
+        signed_in = _finish(register, state, kept_state, code, error, redirect_uri, client,
+                            unencrypted)
     except SignInRefused as refused:
         details = getattr(refused, "details", {})
         register.record(anonymous, "sign_in", "session", outcome=refused.outcome.split(":")[0],
@@ -294,7 +295,8 @@ def finish(register: Register, *, state: str | None, kept_state: str | None,
     return signed_in
 
 
-def _finish(register, state, kept_state, code, error, redirect_uri, client) -> SignedIn:
+def _finish(register, state, kept_state, code, error, redirect_uri, client,
+            unencrypted) -> SignedIn:
     if not state or not kept_state or not secrets.compare_digest(state, kept_state):
         raise SignInRefused("The sign-in took too long or was started elsewhere. Please "
                             "sign in again.", "refused:state")
@@ -340,9 +342,11 @@ def _finish(register, state, kept_state, code, error, redirect_uri, client) -> S
                             "admin.", "refused:keys") from None
     account = _account_for(register, policy, claims)
     with register.writing():
-        session_token, _ = register.accounts.start_session(account, SessionKind.COOKIE)
-        register.audit.record(actor=account.actor, action="sign_in", object_kind="session",
-                              client=client, kind=str(SessionKind.COOKIE), method="oidc")
+        try:
+            session_token, _ = register.begin_session(account, SessionKind.COOKIE, client,
+                                                      method="oidc", unencrypted=unencrypted)
+        except AccountNoLongerFits as misfit:
+            raise SignInRefused(str(misfit), "no_longer_fits") from None
     return SignedIn(account, session_token, next_path)
 
 

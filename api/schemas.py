@@ -87,12 +87,17 @@ class AccountPublic(BaseModel):
     school_id: str | None
     disabled: bool
     locked: bool = False
+    no_longer_fits: str | None = Field(
+        None, description="Why the role no longer fits the person's memberships as of today "
+                          "(they left, or their position changed): the account is refused "
+                          "until its role is changed. Absent while it fits.")
 
     @classmethod
-    def of(cls, account: Account, locked: bool = False) -> AccountPublic:
+    def of(cls, account: Account, locked: bool = False,
+           no_longer_fits: str | None = None) -> AccountPublic:
         return cls(account_id=account.account_id, username=account.username, role=account.role,
                    person_id=account.person_id, school_id=account.school_id,
-                   disabled=account.disabled, locked=locked)
+                   disabled=account.disabled, locked=locked, no_longer_fits=no_longer_fits)
 
 
 class SessionPublic(BaseModel):

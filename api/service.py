@@ -20,9 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from api.access import ROLE_WORDS, account_problems
 from api.auth import (
     Account,
     AccountBook,
+    AccountNoLongerFits,
     Session,
     SessionKind,
     SignInError,
@@ -111,6 +113,8 @@ class Register:
             self.evidence = EvidenceBox(db, self.data_dir / "evidence")
             db.execute("CREATE TABLE IF NOT EXISTS reevaluations (as_of TEXT NOT NULL, "
                        "run_at TEXT NOT NULL, changes INTEGER NOT NULL)")
+            db.execute("CREATE TABLE IF NOT EXISTS plain_http_sign_ins (on_date TEXT NOT NULL, "
+                       "seen_by TEXT)")
             db.execute("CREATE TABLE IF NOT EXISTS declaration_notes (note_id INTEGER PRIMARY KEY, "
                        "declaration_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, "
                        "kind TEXT NOT NULL, reason TEXT NOT NULL)")
@@ -123,9 +127,11 @@ class Register:
         # Checks a right password must also pass (a second factor, passwords turned off):
         # each raises a SignInError to refuse. Installed by api.local_sign_in.
         self.sign_in_guards: list[Callable[[Account, str | None], None]] = []
-        # When someone last signed in over plain HTTP from another machine: trust admins
-        # are warned on their pages (api/cookies.py).
-        self.plain_http_sign_in_on: dt.date | None = None
+        # Whether each account still fits its holder's memberships, as of a day and a
+        # state of the facts (bumped whenever the cases follow a change): asked on every
+        # request, worked out again only when either moves on, or after a minute.
+        self._facts_version = 0
+        self._fits: dict[tuple, tuple[tuple, float, str | None]] = {}
 
     @contextlib.contextmanager
     def writing(self):
@@ -233,6 +239,7 @@ class Register:
             self._sync(f"re-evaluated on demand as of {self.today().isoformat()}")
 
     def _sync(self, cause: str, as_of: dt.date | None = None) -> list[CaseChange]:
+        self._facts_version += 1  # every change to the facts ends here
         today = self.today()
         as_of = as_of or today
         review_days = self._review_days()
@@ -263,9 +270,10 @@ class Register:
     # -- sign-in and sessions --------------------------------------------------------
 
     def sign_in(self, username: str, password: str, kind: SessionKind,
-                client: str | None, totp_code: str | None = None
-                ) -> tuple[Account, str, str | None]:
-        """(account, token, csrf token) or a SignInError; every attempt is audited."""
+                client: str | None, totp_code: str | None = None, *,
+                unencrypted: bool = False) -> tuple[Account, str, str | None]:
+        """(account, token, csrf token) or a SignInError; every attempt is audited.
+        `unencrypted`: the password came over plain HTTP from another machine."""
         anonymous = Actor(None, client)
         try:
             with self.lock:
@@ -277,24 +285,76 @@ class Register:
                 if account is not None:
                     for guard in self.sign_in_guards:
                         guard(account, totp_code)
-                    token, csrf = self.accounts.start_session(account, kind)
-                    self.audit.record(actor=account.actor, action="sign_in",
-                                      object_kind="session", client=client, kind=str(kind))
+                    token, csrf = self.begin_session(account, kind, client,
+                                                     unencrypted=unencrypted)
             if account is None:  # the failure is counted: now say so
                 raise SignInFailed("wrong username or password")
             return account, token, csrf
         except SignInError as error:
             if getattr(error, "uncounted", False):  # refused by a guard: count it now
                 with self.writing():
-                    self.accounts.sign_in_result(username, None, "", "", False)
+                    self.accounts.count_failure(username)
             outcome = getattr(error, "outcome", None) or {
                 SignInFailed: "failed", SignInSlowed: "slowed", SignInLocked: "locked"}[type(error)]
             # The username goes in the erasable details; the chain keeps only the outcome.
             self.record(anonymous, "sign_in", "session", outcome=outcome, username=username)
             raise
 
-    def note_plain_http_sign_in(self) -> None:
-        self.plain_http_sign_in_on = self.today()
+    def begin_session(self, account: Account, kind: SessionKind, client: str | None, *,
+                      method: str = "password", unencrypted: bool = False
+                      ) -> tuple[str, str | None]:
+        """Where every sign-in ends (password, one-time code, identity provider): refuse
+        an account that no longer fits its holder, start the session, audit it, and keep
+        the warning for trust admins if it came over plain HTTP from another machine. The
+        caller holds `writing()`; (token, csrf token) as AccountBook.start_session."""
+        refusal = self.refusal(account)
+        if refusal is not None:
+            raise AccountNoLongerFits(refusal)
+        token, csrf = self.accounts.start_session(account, kind)
+        self.audit.record(actor=account.actor, action="sign_in", object_kind="session",
+                          client=client, kind=str(kind), method=method)
+        if unencrypted:  # only the latest is kept, until a trust admin has seen it
+            self.db.execute("DELETE FROM plain_http_sign_ins")
+            self.db.execute("INSERT INTO plain_http_sign_ins (on_date) VALUES (?)",
+                            (self.today().isoformat(),))
+        return token, csrf
+
+    @property
+    def plain_http_sign_in_on(self) -> dt.date | None:
+        """The day of the last sign-in over plain HTTP from another machine, until a
+        trust admin says they have seen the warning."""
+        with self.lock:
+            row = self.db.execute("SELECT on_date FROM plain_http_sign_ins "
+                                  "WHERE seen_by IS NULL").fetchone()
+        return dt.date.fromisoformat(row[0]) if row else None
+
+    def plain_http_warning_seen(self, actor: Actor) -> None:
+        with self.writing():
+            self.db.execute("UPDATE plain_http_sign_ins SET seen_by = ? WHERE seen_by IS NULL",
+                            (actor.name,))
+            self.audit.record(actor=actor.name, action="plain_http_warning.seen",
+                              object_kind="session", client=actor.client)
+
+    def account_misfit(self, account: Account) -> str | None:
+        """Why the account's role no longer fits its holder's current memberships
+        (api/access.py), as a trust admin reads it; None while it fits."""
+        key = (account.account_id, account.role, account.person_id, account.school_id)
+        stamp = (self.today(), self._facts_version)
+        now = self.accounts.clock()
+        known = self._fits.get(key)
+        if known is not None and known[0] == stamp and known[1] > now:
+            return known[2]
+        problems = account_problems(self.store, account.role, account.person_id,
+                                    account.school_id, stamp[0])
+        why = problems[0][1] if problems else None
+        self._fits[key] = (stamp, now + 60, why)
+        return why
+
+    def refusal(self, account: Account) -> str | None:
+        """What its holder is told when an account no longer fits; None while it does."""
+        why = self.account_misfit(account)
+        return why and (f"Your account ({ROLE_WORDS[account.role]}) can no longer be used: "
+                        f"{why}. Ask a trust admin to change your account.")
 
     def session(self, token: str, kind: SessionKind) -> Session | None:
         with self.lock:

@@ -2,11 +2,12 @@
 beside it, the same request by someone who is allowed, so the denial means something)."""
 
 import dataclasses
+import datetime as dt
 
 import pytest
 
 import api.auth
-from tests.api_world import FAST_HASHER, ServiceUnderTest, service, small_trust  # noqa: F401
+from tests.api_world import PASSWORD, FAST_HASHER, ServiceUnderTest, service, small_trust  # noqa: F401
 from tests.builder import WorldBuilder
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -246,3 +247,53 @@ def test_under_aspire_a_leader_accepting_a_case_leaves_the_declaration_pending(t
         assert served.get("L1", "/api/declarations/DF1").json()["status"] == "pending"
     finally:
         served.close()
+
+
+# -- a role is re-checked as memberships change ---------------------------------------------
+
+def end_membership(service, person, school, start, end):
+    ended = service.post("admin", f"/api/people/{person}/memberships/end", json={
+        "school_id": school, "role": "staff", "start_date": start, "end_date": end})
+    assert ended.status_code == 200, ended.text
+
+
+def test_a_leader_whose_membership_ends_can_no_longer_decide_cases(service):
+    case_id = service.case_of("pupil-contact", "T1", "P1")["finding_id"]
+    assert service.get("L1", f"/api/cases/{case_id}").status_code == 200
+    end_membership(service, "L1", "S1", "2012-09-01", "2026-11-20")  # left last Friday
+
+    moved = service.post("L1", f"/api/cases/{case_id}/moves",
+                         json={"to_state": "in_review", "reason": "looking"})
+    assert moved.status_code == 403
+    said = moved.json()["detail"]
+    assert "can no longer be used" in said and "is not a current member of staff" in said
+    assert "Ask a trust admin" in said and "Given FamilyL1" in said, "named, never by id"
+    assert service.get("L1", "/api/cases").status_code == 403, "nor see the queue"
+    signed_in = service.http.post("/api/auth/token", data={"username": "l1-user",
+                                                          "password": PASSWORD})
+    assert signed_in.status_code == 403 and "Ask a trust admin" in signed_in.json()["detail"]
+    assert service.post("L1", "/api/auth/logout").status_code == 204, "signing out still works"
+
+    accounts = {a["username"]: a for a in service.get("admin", "/api/accounts").json()}
+    assert "is not a current member of staff" in accounts["l1-user"]["no_longer_fits"]
+    assert accounts["h1-user"]["no_longer_fits"] is None
+    listed = service.get("admin", "/admin/accounts").text
+    assert "1 account(s) no longer fit their holder's place in the register" in listed
+    assert "Refused:" in listed and "l1-user" in listed
+    disabled = service.patch("admin", f"/api/accounts/{accounts['l1-user']['account_id']}",
+                             json={"disabled": True})
+    assert disabled.status_code == 200, "an account that no longer fits can still be disabled"
+    assert move(service, case_id, "in_review", "H1").status_code == 200, "others go on"
+
+
+def test_a_membership_that_ends_later_counts_from_the_day_it_ends(service):
+    end_membership(service, "D1", "S1", "2014-09-01", "2026-11-27")
+    assert service.get("D1", "/api/cases").status_code == 200, "still the DSL this week"
+    service.today = dt.date(2026, 11, 30)
+    refused = service.get("D1", "/api/cases")
+    assert refused.status_code == 403 and "designated safeguarding lead" in refused.json()["detail"]
+
+
+def move(service, case_id, to_state, who):
+    return service.post(who, f"/api/cases/{case_id}/moves",
+                        json={"to_state": to_state, "reason": f"to {to_state}"})

@@ -26,8 +26,8 @@ def served(tmp_path, monkeypatch, mail_server):
     service.close()
 
 
-def password_step(service, username, password=PASSWORD):
-    browser = TestClient(service.app, base_url="https://testserver")
+def password_step(service, username, password=PASSWORD, **elsewhere):
+    browser = TestClient(service.app, **({"base_url": "https://testserver"} | elsewhere))
     token = field(browser.get("/sign-in").text, "sign_in_token")
     response = browser.post("/sign-in", data={"username": username, "password": password,
                                               "sign_in_token": token}, follow_redirects=False)
@@ -189,3 +189,35 @@ def test_a_failed_reset_mail_is_shown_to_trust_admins_without_the_link(tmp_path,
         assert "/reset/" not in dump, "the link itself is not kept"
     finally:
         service.close()
+
+
+def test_a_code_sign_in_over_plain_http_from_another_machine_warns_the_trust_admins(served):
+    require_codes_for(served, "senior_leader")
+    browser, step = password_step(served, "l1-user", base_url="http://testserver",
+                                  client=("192.0.2.41", 50123))
+    assert step.headers["location"] == "/sign-in/second-factor"
+    assert served.register.plain_http_sign_in_on is None, "not signed in yet"
+    setup = browser.get("/sign-in/second-factor").text
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', setup).group(1)
+    done = browser.post("/sign-in/second-factor", data={"code": code_at(secret, served.now)},
+                        follow_redirects=False)
+    assert done.status_code == 303
+    assert served.register.plain_http_sign_in_on == served.today
+
+
+def test_a_code_sign_in_is_refused_once_the_account_no_longer_fits(served):
+    require_codes_for(served, "senior_leader")
+    browser, _ = password_step(served, "l1-user")
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>',
+                       browser.get("/sign-in/second-factor").text).group(1)
+    moved = served.post("admin", "/api/people/L1/memberships/end", json={
+        "school_id": "S1", "role": "staff", "start_date": "2012-09-01",
+        "end_date": "2026-11-20"})
+    assert moved.status_code == 200
+    refused = browser.post("/sign-in/second-factor", data={"code": code_at(secret, served.now)},
+                           follow_redirects=False)
+    assert refused.status_code == 403 and "can no longer be used" in text(refused.text)
+    assert "relreg_session" not in browser.cookies
+    outcomes = [e.outcome for e in served.register.audit.entries(action="sign_in", limit=50)
+                if e.details.get("method") == "totp"]
+    assert outcomes == ["no_longer_fits"]

@@ -67,9 +67,10 @@ def person_at_provider(provider, sub, **claims):
     assert response.status_code == 204
 
 
-def sign_in_through(service, provider, sub):
+def sign_in_through(service, provider, sub, base_url="https://testserver", client=None):
     """A browser's whole trip: to the register, to the provider, back with a code."""
-    browser = TestClient(service.app, base_url="https://testserver")
+    browser = TestClient(service.app, base_url=base_url,
+                         **({"client": client} if client else {}))
     start = browser.get("/sign-in/oidc", follow_redirects=False)
     assert start.status_code == 303, start.text
     authorize = start.headers["location"]
@@ -81,6 +82,7 @@ def sign_in_through(service, provider, sub):
     consent = httpx.post(authorize, data={"sub": sub}, follow_redirects=False)
     back = consent.headers["location"]
     assert back.startswith("https://testserver/sign-in/oidc/callback?")
+    back = back.replace("https://testserver", base_url)
     return browser, browser.get(back, follow_redirects=False), back
 
 
@@ -262,3 +264,29 @@ def test_only_an_address_the_provider_vouches_for_counts():
     assert oidc.email_of({"email": "tom@ninestiles.org.uk"}) is None, "Entra ID without it"
     assert oidc.email_of({"email": "tom@ninestiles.org.uk", "email_verified": False}) is None
     assert oidc.email_of({"email_verified": True}) is None
+
+
+def test_a_provider_sign_in_over_plain_http_from_another_machine_warns_the_trust_admins(
+        served, provider):
+    set_up_provider(served, provider)
+    person_at_provider(provider, "tom-sub", email="tom@ninestiles.org.uk", email_verified=True)
+    _, landed, _ = sign_in_through(served, provider, "tom-sub", base_url="http://testserver",
+                                   client=("192.0.2.41", 50123))
+    assert landed.status_code == 303 and landed.headers["location"] == "/my"
+    assert served.register.plain_http_sign_in_on == dt.date(2026, 11, 23)
+
+
+def test_a_provider_sign_in_is_refused_once_the_account_no_longer_fits(served, provider):
+    set_up_provider(served, provider)
+    person_at_provider(provider, "tom-sub", email="tom@ninestiles.org.uk", email_verified=True)
+    left = served.post("admin", "/api/people/T1/memberships/end", json={
+        "school_id": "S1", "role": "staff", "start_date": "2018-09-01",
+        "end_date": "2026-11-20"})
+    assert left.status_code == 200
+    _, landed, _ = sign_in_through(served, provider, "tom-sub")
+    assert landed.status_code == 403
+    assert "can no longer be used" in text(landed.text)
+    assert "Ask a trust admin" in text(landed.text)
+    [entry] = [e for e in served.register.audit.entries(action="sign_in", limit=50)
+               if e.details.get("method") == "oidc"]
+    assert entry.outcome == "no_longer_fits"

@@ -5,6 +5,7 @@ says what to set, and a form sent after the session ended leads back through sig
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
@@ -12,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import api.auth
+from api.main import create_app
 from api.settings import Settings
 from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest
 from tests.test_pages import field, text
@@ -143,3 +145,49 @@ def test_a_form_address_opened_as_a_page_shows_the_page_of_the_form(make_service
     [case] = service.register.cases.find(adult_id="T1")
     opened = http.get(f"/cases/{case.finding_id}/moves", follow_redirects=False)
     assert opened.status_code == 303 and opened.headers["location"] == f"/cases/{case.finding_id}"
+
+
+@pytest.mark.parametrize("how", ["page", "api_token", "api_login"])
+def test_every_password_sign_in_over_plain_http_from_elsewhere_warns(make_service, how):
+    service = make_service()
+    http = TestClient(service.app, base_url="http://register.school.example", client=STAFFROOM)
+    if how == "page":
+        assert sign_in_on_page(http, "t1-user").status_code == 303
+    elif how == "api_token":
+        assert http.post("/api/auth/token", data={"username": "t1-user", "password": PASSWORD}
+                         ).status_code == 200
+    else:
+        assert http.post("/api/auth/login", json={"username": "t1-user", "password": PASSWORD}
+                         ).status_code == 200
+    assert service.register.plain_http_sign_in_on == service.today
+
+
+def test_the_warning_survives_a_restart_until_a_trust_admin_has_seen_it(make_service, tmp_path):
+    service = make_service()
+    http = TestClient(service.app, base_url="http://register.school.example", client=STAFFROOM)
+    sign_in_on_page(http, "t1-user")
+    folder = tmp_path / "0" / "data"
+    service.http.close()
+    service.register.close()
+    service.app = create_app(service.store, folder / "service.sqlite3", settings=Settings(),
+                             today=lambda: service.today, clock=lambda: service.now)
+    service.register = service.app.state.register
+    service.http = TestClient(service.app, base_url="https://testserver")
+
+    admin = TestClient(service.app, base_url="https://register.school.example")
+    sign_in_on_page(admin, "admin-user")
+    shown = admin.get("/admin/import")
+    assert "Someone signed in over plain HTTP" in text(shown.text), "kept over the restart"
+    seen = admin.post("/admin/plain-http-warning",
+                      data={"csrf_token": field(shown.text, "csrf_token")},
+                      headers={"Referer": "https://register.school.example/admin/import"},
+                      follow_redirects=False)
+    assert seen.status_code == 303 and seen.headers["location"] == "/admin/import"
+    assert "signed in over plain HTTP" not in text(admin.get("/admin/import").text)
+    [entry] = service.register.audit.entries(action="plain_http_warning.seen", limit=5)
+    assert entry.actor == service.accounts["admin"].actor
+
+    service.today += dt.timedelta(days=2)  # it happens again: the warning comes back
+    http = TestClient(service.app, base_url="http://register.school.example", client=STAFFROOM)
+    sign_in_on_page(http, "t2-user")
+    assert "on 25 November 2026" in text(admin.get("/admin/import").text)

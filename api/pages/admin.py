@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile, status
 from pydantic import ValidationError
@@ -41,6 +41,15 @@ router = APIRouter(include_in_schema=False)
 
 ACCOUNT_LABELS = {"username": "Username", "password": "Password", "role": "Role",
                   "person_id": "Person", "school_id": "School", "disabled": "Access"}
+
+
+@router.post("/admin/plain-http-warning")
+def plain_http_warning_seen(request: Request, register: RegisterDep, _admin: TrustAdmin,
+                            actor: ActorDep):
+    """A trust admin has read the plain-HTTP warning: it goes until it happens again."""
+    register.plain_http_warning_seen(actor)
+    back = urlsplit(request.headers.get("referer", "")).path
+    return see_other(back if back.startswith("/admin/") else "/admin/accounts")
 
 
 # -- import -----------------------------------------------------------------------------

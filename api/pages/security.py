@@ -15,8 +15,14 @@ from fastapi.responses import RedirectResponse
 from pydantic import TypeAdapter, ValidationError
 
 from api import local_sign_in, oidc
-from api.auth import SecondFactorWrong, SignInError, SignInLocked, SignInSlowed
-from api.cookies import over_https, set_session_cookie
+from api.auth import (
+    AccountNoLongerFits,
+    SecondFactorWrong,
+    SignInError,
+    SignInLocked,
+    SignInSlowed,
+)
+from api.cookies import over_https, plain_http_from_elsewhere, set_session_cookie
 from api.deps import ActorDep, CurrentSession, RegisterDep
 from api.notify import Contacts, Mode
 from api.pages.common import NOTICES, home_for, page, see_other, templates
@@ -93,7 +99,8 @@ def oidc_callback(request: Request, register: RegisterDep, state: str | None = N
     try:
         signed_in = oidc.finish(register, state=state, kept_state=request.cookies.get(OIDC_COOKIE),
                                 code=code, error=error, redirect_uri=_redirect_uri(register),
-                                client=_client(request))
+                                client=_client(request),
+                                unencrypted=plain_http_from_elsewhere(request))
     except oidc.SignInRefused as refused:
         response = page(request, "sign_in_problem.html", {
             "title": "Waiting for approval" if isinstance(refused, oidc.AccessWaiting)
@@ -145,7 +152,14 @@ def second_factor(request: Request, register: RegisterDep,
         enrolling = not local_sign_in.Totp(register).enrolled(account.account_id)
     try:
         account, session_token = local_sign_in.finish_second_step(
-            register, token, code, _client(request), enrolling)
+            register, token, code, _client(request), enrolling,
+            unencrypted=plain_http_from_elsewhere(request))
+    except AccountNoLongerFits as misfit:
+        response = page(request, "sign_in_problem.html", {
+            "title": "You are not signed in", "message": str(misfit)},
+            status_code=status.HTTP_403_FORBIDDEN)
+        response.delete_cookie(SECOND_STEP_COOKIE, path="/sign-in")
+        return response
     except SecondFactorWrong:
         return _second_factor_page(request, register, account, next_path,
                                    "That code is not right. Type the 6 digits your app shows "

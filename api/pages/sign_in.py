@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import RedirectResponse
 
 from api.auth import (
+    AccountNoLongerFits,
     PasswordsTurnedOff,
     SecondFactorNeeded,
     SessionKind,
@@ -26,7 +27,8 @@ from api.cookies import (
     plain_http_from_elsewhere,
     set_session_cookie,
 )
-from api.deps import ActorDep, CurrentSession, RegisterDep
+from api.deps import AnySession, RegisterDep
+from api.service import Actor
 from api.pages.common import home_for, page, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -90,7 +92,8 @@ def sign_in(request: Request, register: RegisterDep,
         return page(request, "https_required.html", status_code=status.HTTP_403_FORBIDDEN)
     client = request.client.host if request.client else None
     try:
-        account, token, _ = register.sign_in(username, password, SessionKind.COOKIE, client)
+        account, token, _ = register.sign_in(username, password, SessionKind.COOKIE, client,
+                                             unencrypted=plain_http_from_elsewhere(request))
     except SignInFailed:
         error, code = "The username or password is wrong.", status.HTTP_401_UNAUTHORIZED
     except SignInSlowed as slowed:
@@ -108,9 +111,9 @@ def sign_in(request: Request, register: RegisterDep,
     except PasswordsTurnedOff:
         error = "Your trust signs in through your organisation, not with a password here."
         code = status.HTTP_403_FORBIDDEN
+    except AccountNoLongerFits as misfit:
+        error, code = str(misfit), status.HTTP_403_FORBIDDEN
     else:
-        if plain_http_from_elsewhere(request):
-            register.note_plain_http_sign_in()
         response = RedirectResponse(next_path or home_for(account.role),
                                     status_code=status.HTTP_303_SEE_OTHER)
         set_session_cookie(response, request, register.settings, token)
@@ -121,9 +124,10 @@ def sign_in(request: Request, register: RegisterDep,
 
 
 @router.post("/sign-out")
-def sign_out(request: Request, register: RegisterDep, _session: CurrentSession,
-             actor: ActorDep):
-    register.sign_out(actor, request.cookies[COOKIE_NAME])
+def sign_out(request: Request, register: RegisterDep, session: AnySession):
+    # Any session may end, even one whose account no longer fits.
+    register.sign_out(Actor(session.account, request.client.host if request.client else None),
+                      request.cookies[COOKIE_NAME])
     response = see_other("/sign-in", "signed-out")
     delete_session_cookie(response, request)
     return response

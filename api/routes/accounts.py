@@ -29,7 +29,8 @@ def _check_links(register, role, person_id: str | None, school_id: str | None) -
 @router.get("", response_model=list[AccountPublic])
 def list_accounts(register: RegisterDep, _admin: TrustAdmin) -> list[AccountPublic]:
     with register.lock:
-        return [AccountPublic.of(a, register.accounts.is_locked(a.username))
+        return [AccountPublic.of(a, register.accounts.is_locked(a.username),
+                                 register.account_misfit(a))
                 for a in register.accounts.all()]
 
 
@@ -57,7 +58,8 @@ def get_account(register: RegisterDep, _admin: TrustAdmin, account_id: AccountId
         account = register.accounts.get(account_id)
         if account is None:
             raise not_found("account", str(account_id))
-        return AccountPublic.of(account, register.accounts.is_locked(account.username))
+        return AccountPublic.of(account, register.accounts.is_locked(account.username),
+                                register.account_misfit(account))
 
 
 @router.patch("/{account_id}", response_model=AccountPublic)
@@ -70,8 +72,11 @@ def update_account(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
         account = register.accounts.get(account_id)
         if account is None:
             raise not_found("account", str(account_id))
-        _check_links(register, body.role or account.role, body.person_id or account.person_id,
-                     body.school_id or account.school_id)
+        if body.role or body.person_id or body.school_id:  # disabling one that no longer
+            # fits, or a new password, needs no check
+            _check_links(register, body.role or account.role,
+                         body.person_id or account.person_id,
+                         body.school_id or account.school_id)
         with register.writing():
             account = register.accounts.update(
                 account_id, role=body.role, person_id=body.person_id, school_id=body.school_id,
@@ -82,4 +87,5 @@ def update_account(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
                                   object_kind="account", object_id=str(account_id),
                                   client=actor.client,
                                   changed=sorted(body.model_dump(exclude_unset=True)))
-        return AccountPublic.of(account, register.accounts.is_locked(account.username))
+        return AccountPublic.of(account, register.accounts.is_locked(account.username),
+                                register.account_misfit(account))

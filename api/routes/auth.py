@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, 
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import (
+    AccountNoLongerFits,
     PasswordsTurnedOff,
     SecondFactorNeeded,
     SessionKind,
@@ -22,14 +23,16 @@ from api.cookies import (
     plain_http_from_elsewhere,
     set_session_cookie,
 )
-from api.deps import ActorDep, CurrentSession, RegisterDep
+from api.deps import AnySession, CurrentSession, RegisterDep
+from api.service import Actor
 from api.schemas import AccountPublic, SessionPublic, SignIn, Token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 SIGN_IN_RESPONSES = {
     401: {"description": "Wrong username or password"},
-    403: {"description": "Plain HTTP from another machine, and RELREG_REQUIRE_HTTPS is set"},
+    403: {"description": "Plain HTTP from another machine while RELREG_REQUIRE_HTTPS is set, "
+                         "or the account no longer fits its holder's place in the register"},
     423: {"description": "Locked after too many failed sign-ins"},
     429: {"description": "Too many failed sign-ins: wait Retry-After seconds"},
 }
@@ -46,13 +49,14 @@ def _sign_in(register, request: Request, username: str, password: str, kind: Ses
     if plain_http_from_elsewhere(request) and register.settings.require_https:
         raise HTTPException(status.HTTP_403_FORBIDDEN, REFUSED_OVER_PLAIN_HTTP)
     try:
-        signed_in = register.sign_in(username, password, kind, client, totp_code)
+        signed_in = register.sign_in(username, password, kind, client, totp_code,
+                                     unencrypted=plain_http_from_elsewhere(request))
     except SecondFactorNeeded as error:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED,
                             str(error) if error.enrolled else
                             "this account must set up its one-time code: sign in on the pages "
                             "first", headers={"WWW-Authenticate": "Bearer"}) from None
-    except PasswordsTurnedOff as error:
+    except (PasswordsTurnedOff, AccountNoLongerFits) as error:
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from None
     except SignInFailed as error:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error),
@@ -65,8 +69,6 @@ def _sign_in(register, request: Request, username: str, password: str, kind: Ses
         raise HTTPException(status.HTTP_423_LOCKED, str(error),
                             headers={"Retry-After": str(max(1, round(error.retry_after)))}) \
             from None
-    if plain_http_from_elsewhere(request):
-        register.note_plain_http_sign_in()
     return signed_in
 
 
@@ -94,9 +96,9 @@ def sign_in_for_pages(register: RegisterDep, request: Request, response: Respons
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def sign_out(register: RegisterDep, request: Request, session: CurrentSession,
-             actor: ActorDep) -> Response:
+def sign_out(register: RegisterDep, request: Request, session: AnySession) -> Response:
     """End the session or token used for this request."""
+    actor = Actor(session.account, request.client.host if request.client else None)
     if session.kind is SessionKind.BEARER:
         token = request.headers["Authorization"].partition(" ")[2]
     else:
