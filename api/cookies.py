@@ -4,8 +4,8 @@ A cookie is `Secure` whenever the request reached the service over HTTPS: direct
 through a proxy named in RELREG_TRUSTED_PROXIES that says so in X-Forwarded-Proto (the
 app believes those headers from those addresses only). A sign-in over plain HTTP from
 another machine works, unless RELREG_REQUIRE_HTTPS is set, and the trust admins are
-warned on their pages until it stops happening; docs/deployment.md says how to set up
-HTTPS.
+warned on their pages until one of them has seen it (Register.begin_session keeps it);
+docs/deployment.md says how to set up HTTPS.
 """
 
 from __future__ import annotations
