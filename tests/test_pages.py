@@ -19,6 +19,7 @@ from api.pages.common import CONTENT_SECURITY_POLICY
 from api.pages.picture import EDGE_STYLES, ROLE_STYLES, draw
 from graph.intake.exchange import write_folder
 from graph.model import World
+from graph.intake.identity import Identity, IdentityTable
 from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest
 from tests.builder import WorldBuilder
 from tests.pages_world import story_world
@@ -473,30 +474,49 @@ def test_trust_admins_manage_accounts(service):
 
 
 def test_trust_admins_make_staff_accounts_in_bulk_after_a_preview(service):
+    with IdentityTable(service.register.data_dir) as identity:  # as an MIS import leaves them
+        identity.add({"T2": Identity.of("Priya", "Shah", emails=["P.Shah@meadowbank.sch.uk"]),
+                      "D1": Identity.of("Dana", "Kowalski", ref="sims:KER")})
     admin = Browser(service, "admin")
-    rows = ("username,person_id,role,school_id\n"
-            "priya.shah,T2,Staff,S1\n"
-            "ella.morgan,P1,dsl,S1\n"
-            "tom.f,T1,Headteacher,S1\n")
+    rows = ("username,role,school,name,email,staff_code\n"
+            "priya.shah,Staff,,,p.shah@meadowbank.sch.uk,\n"
+            "ella.morgan,dsl,Meadowbank Academy,Ella Morgan,,\n"
+            "tom.f,Headteacher,Meadowbank Academy,Tom Fairweather,,\n"
+            "nobody,Staff,Meadowbank Academy,Nora Nobody,,\n")
     preview = admin.post("/admin/accounts/bulk", files={"file": ("staff.csv", rows.encode())})
     words = text(preview.text)
-    assert "Preview: 3 account(s), 2 with a problem" in words
-    assert "2 priya.shah Priya Shah Staff Meadowbank Academy None" in words
-    assert "Ella Morgan is not a current member of staff at Meadowbank Academy" in words
+    assert "Preview: 4 account(s), 3 with a problem" in words
+    assert "2 priya.shah Priya Shah Staff Meadowbank Academy None" in words, \
+        "found by e-mail, at the one school she works at"
+    assert "no current member of staff at Meadowbank Academy has the name Ella Morgan" in words
     assert "Tom Fairweather is not the headteacher at Meadowbank Academy" in words
+    assert "has the name Nora Nobody" in words
+    assert not re.search(r"\b[TDP]\d\b", words), "people are shown by name, never by id"
     assert "Make these" not in words, "nothing is made while a row has a problem"
     forced = admin.post("/admin/accounts/bulk", {"rows_csv": rows, "confirm": "yes"})
     assert forced.status_code == 422
     assert service.register.accounts.by_username("priya.shah") is None
 
-    good = "username,person_id,role,school_id\npriya.shah,T2,Staff,S1\ndana.k,D1,DSL,S1\n"
+    good = ("username,role,school,name,email,staff_code\n"
+            "priya.shah,Staff,,Priya Shah,,\n"
+            "dana.k,DSL,,,,KER\n")
     preview = admin.post("/admin/accounts/bulk", files={"file": ("staff.csv", good.encode())})
+    assert "3 dana.k Dana Kowalski Designated safeguarding lead Meadowbank Academy" in \
+        text(preview.text), "found by the staff code the MIS gave"
     assert "Make these 2 accounts" in text(preview.text)
     made = admin.post("/admin/accounts/bulk", {"rows_csv": html.unescape(
         field(preview.text, "rows_csv")), "confirm": "yes"})
     assert "2 account(s) made" in text(made.text)
-    assert service.register.accounts.by_username("dana.k").role == "dsl"
+    dana = service.register.accounts.by_username("dana.k")
+    assert (dana.role, dana.person_id, dana.school_id) == ("dsl", "D1", "S1")
     assert len(service.register.audit.entries(action="account.create", limit=1000)) >= 2
+
+
+def test_a_bulk_file_without_a_way_to_find_people_says_which_columns(service):
+    admin = Browser(service, "admin")
+    preview = admin.post("/admin/accounts/bulk", files={"file": (
+        "staff.csv", b"username,person_id,role,school_id\nx,T2,Staff,S1\n")})
+    assert "at least one of name, email, staff_code" in text(preview.text)
 
 
 def test_trust_admins_set_the_profile_of_each_school(service):

@@ -342,6 +342,15 @@ class IdentityTable:
         return set(self._db.execute(
             "SELECT kind, value FROM identifiers WHERE person_id = ?", (person_id,)))
 
+    def people_with(self, kind: Kind, value: str) -> set[str]:
+        """Who holds the identifier; for a REF, `value` may be the MIS's own code alone,
+        without the source it came from."""
+        rows = self._db.execute(
+            "SELECT person_id FROM identifiers WHERE kind = ? AND (value = ? OR "
+            "(kind = 'ref' AND lower(substr(value, instr(value, ':') + 1)) = lower(?)))",
+            (str(kind), value, value))
+        return {row[0] for row in rows}
+
     def add(self, found: dict[str, Identity]) -> None:
         with self._transaction():
             for person_id, identity in found.items():
