@@ -121,9 +121,7 @@ def reevaluate(as_of, store, data):
     """Raise and resolve cases as time moves on (pupils leave, ex-pupils reach the age
     limit, adults join or leave), and say what changed since the last run and why."""
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
-    from functools import partial
 
-    from api.pages.common import in_words
     from api.service import Register
     from api.settings import Settings
     from graph.audit import os_actor
@@ -133,7 +131,7 @@ def reevaluate(as_of, store, data):
         register = Register(opened, open_service_db(data_dir / SERVICE_DATABASE_NAME), Settings(),
                             data_dir, today=lambda: as_of)
         try:
-            words = partial(in_words, store=register.store)
+            words = register.names().text
             for line in register.reevaluate(as_of, actor=os_actor()).lines(words):
                 click.echo(line)
         finally:

@@ -43,6 +43,7 @@ from graph.profiles import load_profile
 from graph.review import REGISTER, CaseBook, CaseChange
 from graph.store.base import Store
 from graph.timeline import what_happened
+from graph.words import Names
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ class Register:
         # request, worked out again only when either moves on, or after a minute.
         self._facts_version = 0
         self._fits: dict[tuple, tuple[tuple, float, str | None]] = {}
+        self._names: tuple[int, dict] | None = None
 
     @contextlib.contextmanager
     def writing(self):
@@ -334,6 +336,20 @@ class Register:
                             (actor.name,))
             self.audit.record(actor=actor.name, action="plain_http_warning.seen",
                               object_kind="session", client=actor.client)
+
+    def names(self) -> Names:
+        """Names for the register's ids (graph/words.py), with the preferred names the
+        imports kept; read again once the facts have changed."""
+        with self.lock:
+            if self._names is None or self._names[0] != self._facts_version:
+                identity = self.data_dir / IDENTITY_DATABASE
+                preferred = {}
+                if identity.exists():
+                    with IdentityTable(self.data_dir) as table:
+                        preferred = table.preferred_names()
+                self._names = (self._facts_version, preferred)
+            preferred = self._names[1]
+        return Names.of_store(self.store, preferred=preferred.get)
 
     def account_misfit(self, account: Account) -> str | None:
         """Why the account's role no longer fits its holder's current memberships

@@ -21,6 +21,7 @@ from graph.model import Role, World
 from graph.profiles import SETTING_NAMES, SHIPPED, load_profile
 from graph.rules import evaluate, findings_json
 from graph.store.base import Store, StoreError
+from graph.words import Names
 
 err = Console(stderr=True)
 # Piped output is read whole (a file, a pager): wide enough that explanations do not fold.
@@ -379,21 +380,39 @@ def detect(folder, as_of, fmt, scratch, store, data):
                 )
             with progress_bar("loading people", len(world.people)) as advance:
                 target.replace_world(world, progress=advance)
-            findings = target.findings(as_of)
+            _show_findings(target.findings(as_of), as_of, fmt, Names.of_world(world))
     elif folder is not None:
         if scratch:
             raise click.UsageError("--scratch goes with --store")
-        findings = evaluate(FactGraph(_read(folder)), as_of)
+        world = _read(folder)
+        _show_findings(evaluate(FactGraph(world), as_of), as_of, fmt, Names.of_world(world))
     else:
         with open_store(store, data) as source:
-            findings = source.findings(as_of)
-    if fmt == "json":
+            preferred = _preferred_names(source, data)
+            _show_findings(source.findings(as_of), as_of, fmt,
+                           Names.of_store(source, preferred=preferred.get))
+
+
+def _preferred_names(target: Store, data: str | None) -> dict[str, tuple[str, str]]:
+    """The preferred names the imports kept, if the data folder has any."""
+    from graph.intake.identity import IDENTITY_DATABASE, IdentityTable
+
+    folder = _service_data_dir(target, data)
+    if not (folder / IDENTITY_DATABASE).exists():
+        return {}
+    with IdentityTable(folder) as identity:
+        return identity.preferred_names()
+
+
+def _show_findings(findings, as_of: dt.date, fmt: str, names: Names) -> None:
+    if fmt == "json":  # ids, never names: the JSON is for other programs
         click.echo(json.dumps(findings_json(findings, as_of), indent=1, ensure_ascii=False))
     else:
-        _print_table(findings, as_of)
+        _print_table(findings, as_of, names)
 
 
-def _print_table(findings, as_of: dt.date) -> None:
+def _print_table(findings, as_of: dt.date, names: Names) -> None:
+    """What a leader scans: people by name and role at the school, never by id."""
     by = Counter((f.severity, f.rule) for f in findings)
     out.print(f"[bold]{len(findings)} finding(s) as of {as_of.isoformat()}[/bold]")
     summary = Table("severity", "rule", "findings", box=None)
@@ -404,9 +423,13 @@ def _print_table(findings, as_of: dt.date) -> None:
                   "explanation", show_lines=False)
     for f in findings:
         rule = f.rule + (" (advisory)" if f.advisory else "")
-        table.add_row(str(f.severity), rule, f.school_id, f.adult_id or f.account_id or "",
-                      f.counterpart_id or "", ", ".join(f.route_to) or "nobody left",
-                      f.explanation)
+        adult = names.person_at(f.adult_id, f.school_id, as_of) if f.adult_id \
+            else names.text(f.account_id or "")
+        counterpart = names.person_at(f.counterpart_id, f.school_id, as_of) \
+            if f.counterpart_id else ""
+        route = ", ".join(names.person_at(p, f.school_id, as_of) for p in f.route_to)
+        table.add_row(str(f.severity), rule, names.school(f.school_id), adult, counterpart,
+                      route or "nobody left", names.text(f.explanation))
     out.print(table)
 
 

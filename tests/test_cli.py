@@ -1,6 +1,8 @@
 """The command line as a senior leader or a trust admin uses it."""
 
+import csv
 import json
+import re
 import shutil
 import subprocess
 
@@ -63,6 +65,17 @@ def test_table_is_a_summary_a_leader_can_scan(trust):
     table = relreg("detect", trust, "--as-of", "2026-11-22").stdout
     assert "finding(s) as of 2026-11-22" in table
     assert "pupil-contact" in table and "route to" in table
+    # People by name and role, schools by name: the ids stay in the JSON.
+    assert not re.search(r"\b[PS]\d{3,}\b", table), "no internal identifiers"
+    assert "(pupil)" in table and "(headteacher)" in table
+    people = {row["person_id"]: f"{row['given_name']} {row['family_name']}"
+              for row in csv.DictReader(open(trust / "people.csv", encoding="utf-8"))}
+    findings = json.loads(relreg("detect", trust, "--as-of", "2026-11-22", "--format",
+                                 "json").stdout)["findings"]
+    pupils = [f["counterpart_id"] for f in findings if f["rule"] == "pupil-contact"]
+    assert pupils and all(p in people for p in pupils), "the JSON keeps ids"
+    short = next(p for p in pupils if len(people[p]) < 18)  # one that fits its column
+    assert f"{people[short]} (pupil)" in table
 
 
 def test_bad_date_is_a_clear_error(trust):

@@ -436,7 +436,7 @@ def audit_page(request: Request, register: RegisterDep, session: CurrentSession,
         accounts = {a.actor: a for a in register.accounts.all()}
     who = {"register": "The register", "command-line": "The command line",
            "anonymous": "Someone not signed in"}
-    who |= {name: account_words(a, register.store) + f", {a.username}"
+    who |= {name: account_words(a, register) + f", {a.username}"
             for name, a in accounts.items()}
     query = {k: v for k, v in (("action", action), ("actor", actor)) if v}
     rows = [(e, *_audit_words(e, register.store)) for e in entries]

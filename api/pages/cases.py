@@ -186,11 +186,11 @@ def _case_page(request: Request, register, session, account, actor, finding_id: 
         "moves": moves, "actors": _actor_names(register, case.history or []),
         "errors": errors or {}, "values": values or {}, "today": today,
         "role_styles": ROLE_STYLES, "edge_styles": EDGE_STYLES,
-        "explanation": in_words(finding.explanation, store),
-        "recused_reasons": [in_words(r.reason, store) for r in finding.recused],
-        "history_reasons": [in_words(e.reason, store) for e in case.history or []],
+        "explanation": in_words(finding.explanation, register),
+        "recused_reasons": [in_words(r.reason, register) for r in finding.recused],
+        "history_reasons": [in_words(e.reason, register) for e in case.history or []],
         "assignee": names.get(case.assignee_id) if case.assignee_id else None,
-        "printing": printing, "printed_by": account_words(account, store),
+        "printing": printing, "printed_by": account_words(account, register),
     }, session=session, status_code=status_code)
 
 
@@ -237,7 +237,7 @@ def _actor_names(register, history) -> dict[str, str]:
         for event in history:
             if event.actor.startswith("account:") and event.actor not in names:
                 account = register.accounts.get(int(event.actor.partition(":")[2]))
-                names[event.actor] = account_words(account, register.store) if account \
+                names[event.actor] = account_words(account, register) if account \
                     else "an account since removed"
     return names
 

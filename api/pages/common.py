@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from api.auth import REVIEWER_ROLES, SCHOOL_ROLES, AccountRole, Session
+from graph.words import CHANNEL_NAMES as CHANNELS
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE.parent / "templates"
@@ -66,12 +67,6 @@ DIRECTION_NAMES = {
     "mutual": "We follow each other",
     "outbound": "I follow them; they do not follow me",
     "inbound": "They follow me; I do not follow them",
-}
-CHANNELS = {
-    "facebook": "Facebook", "instagram": "Instagram", "x": "X (Twitter)", "tiktok": "TikTok",
-    "snapchat": "Snapchat", "linkedin": "LinkedIn", "youtube": "YouTube", "twitch": "Twitch",
-    "whatsapp": "WhatsApp", "xbox_live": "Xbox Live", "playstation": "PlayStation Network",
-    "personal_phone": "Personal phone (calls or texts)", "personal_email": "Personal e-mail",
 }
 ESCALATION_NAMES = {
     "dsl": "the designated safeguarding lead",
@@ -134,31 +129,16 @@ def long_date(value: dt.date | str | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*[A-Za-z0-9_]|[A-Za-z0-9_]")
-
-
-def in_words(text: str, store) -> str:
+def in_words(text: str, register) -> str:
     """A sentence of the register's (which names people and schools by id, so that the
-    findings JSON holds no names) as a person reads it: names for ids, and the names of
-    channels for their codes."""
-    schools = {s.school_id: s.name for s in store.schools()}
-    found: dict[str, str] = {}
-
-    def word(match: re.Match) -> str:
-        token = match.group(0)
-        if token not in found:
-            person = store.person(token) if any(c.isdigit() for c in token) else None
-            found[token] = (person.name if person else schools.get(token)
-                            or CHANNELS.get(token) or token)
-        return found[token]
-
-    return _TOKEN.sub(word, text)
+    findings JSON holds no names) as a person reads it (graph/words.py)."""
+    return register.names().text(text)
 
 
-def account_words(account, store) -> str:
+def account_words(account, register) -> str:
     """How a page names the holder of an account: 'Liam Brennan (Senior leader)'."""
-    person = store.person(account.person_id) if account.person_id else None
-    return f"{person.name if person else account.username} ({ROLE_NAMES[account.role]})"
+    name = register.names().person(account.person_id) if account.person_id else None
+    return f"{name or account.username} ({ROLE_NAMES[account.role]})"
 
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)

@@ -413,6 +413,11 @@ class IdentityTable:
                                "WHERE person_id = ?", (person_id,)).fetchone()
         return (row[0], row[1]) if row else None
 
+    def preferred_names(self) -> dict[str, tuple[str, str]]:
+        """Every preferred name, by person: what the pages and tables show."""
+        return {row[0]: (row[1] or "", row[2] or "") for row in self._db.execute(
+            "SELECT person_id, given_name, family_name FROM preferred_names")}
+
     # the import log: what each import wrote and replaced, so that the last can be undone
 
     def log_import(self, school_id: str | None, kind: str, name: str, counts: dict,
