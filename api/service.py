@@ -337,19 +337,21 @@ class Register:
             self.audit.record(actor=actor.name, action="plain_http_warning.seen",
                               object_kind="session", client=actor.client)
 
-    def names(self) -> Names:
-        """Names for the register's ids (graph/words.py), with the preferred names the
-        imports kept; read again once the facts have changed."""
+    def preferred_names(self) -> dict[str, tuple[str, str]]:
+        """The preferred names the imports kept, by person; read again once the facts
+        have changed."""
         with self.lock:
             if self._names is None or self._names[0] != self._facts_version:
-                identity = self.data_dir / IDENTITY_DATABASE
                 preferred = {}
-                if identity.exists():
+                if (self.data_dir / IDENTITY_DATABASE).exists():
                     with IdentityTable(self.data_dir) as table:
                         preferred = table.preferred_names()
                 self._names = (self._facts_version, preferred)
-            preferred = self._names[1]
-        return Names.of_store(self.store, preferred=preferred.get)
+            return self._names[1]
+
+    def names(self) -> Names:
+        """Names for the register's ids (graph/words.py), preferred names shown."""
+        return Names.of_store(self.store, preferred=self.preferred_names().get)
 
     def account_misfit(self, account: Account) -> str | None:
         """Why the account's role no longer fits its holder's current memberships

@@ -69,7 +69,8 @@ def test_matches_become_declarations_and_removals_in_one_step(service):
 def test_a_choice_about_someone_outside_the_school_is_refused(service):
     teacher = Browser(service, "T2")
     done = teacher.post("/my/download-check/choices", {"choice-P2": "family_friend"})
-    assert "not recorded: no one of that id at your school" in text(done.text)
+    assert "Someone not at your school: not recorded" in text(done.text)
+    assert "P2" not in text(done.text), "never an internal id"
     assert not service.register.store.declarations_of("P2")
 
 

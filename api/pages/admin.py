@@ -234,7 +234,7 @@ def _accounts_page(request, register, session, admin, *, errors=None, values=Non
     people = {a.person_id: register.store.person(a.person_id) for a in accounts if a.person_id}
     return page(request, "admin_accounts.html", {
         "title": "Accounts", "accounts": accounts,
-        "people": {k: v.name for k, v in people.items() if v},
+        "people": {k: register.names().person(k) for k, v in people.items() if v},
         "schools": {s.school_id: s.name for s in list_schools(register, admin)},
         "roles": {str(r): ROLE_NAMES[r] for r in AccountRole},
         "errors": errors or [], "values": values, "name": name, "found": found, "cut": cut,
@@ -310,7 +310,7 @@ def _account_page(request, register, session, admin, account_id, *, errors=None,
     person = register.store.person(subject.person_id) if subject.person_id else None
     return page(request, "admin_account.html", {
         "title": "Change an account", "subject": subject,
-        "person_name": person.name if person else "",
+        "person_name": register.names().person(person.person_id) if person else "",
         "schools": {s.school_id: s.name for s in list_schools(register, admin)},
         "roles": {str(r): ROLE_NAMES[r] for r in AccountRole}, "errors": errors or [],
     }, session=session, status_code=status_code)
@@ -439,7 +439,7 @@ def audit_page(request: Request, register: RegisterDep, session: CurrentSession,
     who |= {name: account_words(a, register) + f", {a.username}"
             for name, a in accounts.items()}
     query = {k: v for k, v in (("action", action), ("actor", actor)) if v}
-    rows = [(e, *_audit_words(e, register.store)) for e in entries]
+    rows = [(e, *_audit_words(e, register.names())) for e in entries]
     return page(request, "audit.html", {
         "title": "Audit trail", "rows": rows, "who": who, "total": total,
         "entries": entries,
@@ -459,14 +459,13 @@ def action_words(action: str) -> str:
     return action.replace(".", " ").replace("_", " ").capitalize()
 
 
-def _audit_words(entry, store) -> tuple[str, str]:
+def _audit_words(entry, names) -> tuple[str, str]:
     """(what, details) of an audit entry with people named, never shown by their ids."""
     def said(value):
         if isinstance(value, list):
             return ", ".join(said(v) for v in value)
         if isinstance(value, str):
-            person = store.person(value)
-            return person.name if person is not None else value
+            return names.person(value)
         return str(value)
 
     details = entry.details or {}

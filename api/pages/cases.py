@@ -48,12 +48,8 @@ MOVE_LABELS = {"to_state": "Decision", "reason": "Reason", "action": "Action",
 
 
 def _names(register, person_ids) -> dict[str, str]:
-    names = {}
-    for person_id in person_ids:
-        if person_id:
-            person = register.store.person(person_id)
-            names[person_id] = person.name if person else person_id
-    return names
+    words = register.names()
+    return {person_id: words.person(person_id) for person_id in person_ids if person_id}
 
 
 QUEUE_PAGE = 50
@@ -225,7 +221,7 @@ def _small_network(register, account, actor, parties: list[str], finding_id: str
     for part in parts:
         world = world.merged(part)
     findings = firing_findings(register, world.people)
-    picture = draw(world, parties, findings, register.today())
+    picture = draw(world, parties, findings, register.today(), register.preferred_names())
     return {"shown": True, "picture": picture,
             "capped": any(len(part.people) >= cap for part in parts)}
 

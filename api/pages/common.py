@@ -15,7 +15,8 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from api.auth import REVIEWER_ROLES, SCHOOL_ROLES, AccountRole, Session
-from graph.words import CHANNEL_NAMES as CHANNELS
+from graph.words import CHANNEL_NAMES as CHANNELS, shown_name
+from jinja2 import pass_context
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE.parent / "templates"
@@ -141,8 +142,16 @@ def account_words(account, register) -> str:
     return f"{name or account.username} ({ROLE_NAMES[account.role]})"
 
 
+@pass_context
+def shown(context, person) -> str:
+    """A person as the pages name them: 'Alexander (Alex) Smith' (graph/words.py)."""
+    register = context["request"].app.state.register
+    return shown_name(person, register.preferred_names().get(person.person_id))
+
+
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.filters["long_date"] = long_date
+templates.env.filters["shown"] = shown
 templates.env.globals.update(RULE_NAMES=RULE_NAMES, STATE_NAMES=STATE_NAMES,
                              BASIS_NAMES=BASIS_NAMES, DIRECTION_NAMES=DIRECTION_NAMES,
                              CHANNELS=CHANNELS, ROLE_NAMES=ROLE_NAMES, MOVE_NAMES=MOVE_NAMES,

@@ -106,9 +106,9 @@ def _carry_out(register, account, actor, chosen) -> list[tuple[str, str, bool]]:
     for person_id, choice, channels in chosen:
         person = nameable(register, account, person_id)
         if person is None or choice not in CHOICES:
-            outcomes.append((person_id, "not recorded: no one of that id at your school", False))
+            outcomes.append(("Someone not at your school", "not recorded", False))
             continue
-        name = person.person.name
+        name = register.names().person(person_id)
         if choice == "removed":
             outcomes.append((name, _removed(register, account, actor, person_id, channels), True))
             continue

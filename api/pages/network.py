@@ -52,7 +52,8 @@ def _picture(register, account, actor, person_id, depth, cap, school, rule, acti
                          school=school or None, rule=rule or None)
     findings = firing_findings(register, world.people)
     shown = filter_world(world, person_id, findings, school or None, rule or None)
-    return world, draw(shown, [person_id], findings, register.today())
+    return world, draw(shown, [person_id], findings, register.today(),
+                       register.preferred_names())
 
 
 def _cap(register: Register, cap: int | None) -> int:

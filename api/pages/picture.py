@@ -15,6 +15,7 @@ from pyvis.network import Network
 
 from api.pages.common import CHANNELS, RULE_NAMES
 from api.pages.people import KIND_WORDS
+from graph.words import shown_name
 from graph.model import (
     ADULT_ROLES,
     PARENTAL_KINDS,
@@ -189,26 +190,29 @@ def filter_world(world: World, centre: str, findings: list[dict], school_id: str
     )
 
 
-def draw(world: World, centres: list[str], findings: list[dict], today: dt.date) -> Picture:
+def draw(world: World, centres: list[str], findings: list[dict], today: dt.date,
+         preferred: dict[str, tuple[str, str]] | None = None) -> Picture:
     """The picture of `world`, the `centres` drawn larger; `findings` (in the JSON shape of
-    docs/exchange.md) colour the connections they name."""
+    docs/exchange.md) colour the connections they name; people by the names they are
+    known by (`preferred`)."""
     net = Network(directed=True)  # directed: pyvis would merge two edges between a pair
     roles = {p: role_of(p, world, today) for p in world.people}
-    names = {p: person.name for p, person in world.people.items()}
+    preferred = preferred or {}
+    names = {p: shown_name(person, preferred.get(p)) for p, person in world.people.items()}
     people = []
     for person_id, person in world.people.items():
         style = ROLE_STYLES[roles[person_id]]
         known_as = _known_as(person_id, world, today, roles[person_id])
         centre = person_id in centres
-        net.add_node(person_id, label=person.name, shape=style.shape,
-                     title=f"{person.name}: {known_as}",
+        net.add_node(person_id, label=names[person_id], shape=style.shape,
+                     title=f"{names[person_id]}: {known_as}",
                      color={"background": style.colour, "border": "#000000" if centre
                             else style.colour,
                             "highlight": {"background": style.colour, "border": "#000000"},
                             "hover": {"background": style.colour, "border": "#000000"}},
                      size=28 if centre else 18, borderWidth=4 if centre else 2,
                      font={"size": 20 if centre else 16})
-        people.append(PersonRow(person_id, person.name, roles[person_id], known_as))
+        people.append(PersonRow(person_id, names[person_id], roles[person_id], known_as))
 
     rules_of: dict[str, list[dict]] = {}
     for finding in findings:

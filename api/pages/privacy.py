@@ -40,8 +40,11 @@ def _privacy_page(request, register, session, *, problems=None, status_code=200,
                   person_id=""):
     with register.lock:
         head = register.audit.head()
+    held = holds(register)
+    names = register.names()
     return page(request, "privacy.html", {
-        "title": "Data protection", "head": head, "holds": holds(register),
+        "title": "Data protection", "head": head, "holds": held,
+        "hold_names": {h.person_id: names.person(h.person_id) for h in held},
         "problems": problems or [], "plan": plan, "person_id": person_id,
         "is_admin": session.account.role is ADMIN, "is_dsl": session.account.role is DSL,
         "privacy_notice": NOTICES.get(request.query_params.get("done", "")),

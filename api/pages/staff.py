@@ -36,8 +36,7 @@ FIELD_LABELS = {"counterpart_id": "Person", "other_id": "Person", "from_id": "Pe
 
 
 def _name_of(register, person_id: str) -> str:
-    person = register.store.person(person_id)
-    return person.name if person else person_id
+    return register.names().person(person_id)
 
 
 @router.get("/my")
