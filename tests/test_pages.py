@@ -746,3 +746,21 @@ def test_a_trust_admin_renames_a_school_and_changes_its_profile_audited(service)
     empty = admin.post("/admin/schools/S1", {"name": "  ", "profile": "mowbray"})
     assert empty.status_code == 422 and "Name of the school: fill this in" in text(empty.text)
     assert Browser(service, "L1").post("/admin/schools/S1", {"name": "Mine"}).status_code == 403
+
+
+def test_preferred_names_are_shown_beside_legal_names_and_found_by_search(service):
+    with IdentityTable(service.register.data_dir) as identity:  # as an import keeps them
+        identity.add_preferred_names({"P1": ("Ellie", ""), "T1": ("Tommy", "")})
+    teacher = Browser(service, "T2")
+    found = teacher.get("/my/declare", params={"name": "ellie"}).text
+    rows = re.findall(r'<th scope="row">([^<]+)</th>\s*<td>([^<]+)</td>', found)
+    assert rows[0] == ("Ella (Ellie) Morgan", "pupil"), "found by the name she goes by"
+    assert ("Sarah Morgan", "parent of Ella (Ellie) Morgan") in rows
+
+    leader = Browser(service, "L1")
+    case = service.case_of("pupil-contact", "T1", "P1")
+    page = leader.get(f"/cases/{case['finding_id']}").text
+    assert "Tom (Tommy) Fairweather is connected with Ella (Ellie) Morgan" in \
+        region(page, "explanation-heading"), "legal name kept, preferred beside it"
+    assert "Ella (Ellie) Morgan" in text(leader.get("/cases").text)
+    assert "Ella (Ellie) Morgan" in text(leader.get("/network?person=T1&depth=1").text)

@@ -50,16 +50,17 @@ def known_at(memberships: list[Membership], school_id: str, today: dt.date) -> s
     return "former " + ", ".join(sorted({str(m.role) for m in here}))
 
 
-def family_words(link: FamilyLink, pupil: Person) -> tuple[str, str]:
-    """How the other person of `link` is related to `pupil`: ('parent', 'Ella Morgan'), or
-    ('parent with parental responsibility', 'Ella Morgan') where the records say."""
+def family_words(link: FamilyLink, pupil: Person, name: str) -> tuple[str, str]:
+    """How the other person of `link` is related to `pupil` (called `name`): ('parent',
+    'Ella Morgan'), or ('parent with parental responsibility', 'Ella Morgan') where the
+    records say."""
     kind = KIND_WORDS[link.kind]
     if link.relative_id == pupil.person_id and link.parental_responsibility is not None:
         kind += " with" if link.parental_responsibility else " without"
         kind += " parental responsibility"
     if link.relative_id == pupil.person_id or link.kind in SYMMETRIC_KINDS:
-        return kind, pupil.name
-    return "family", pupil.name
+        return kind, name
+    return "family", name
 
 
 def relation_text(relations: list[tuple[str, str]]) -> str:
@@ -69,6 +70,21 @@ def relation_text(relations: list[tuple[str, str]]) -> str:
         if name not in by_kind.setdefault(kind, []):
             by_kind[kind].append(name)
     return "; ".join(f"{kind} of {' and '.join(names)}" for kind, names in by_kind.items())
+
+
+def people_named(register: Register, school_id: str, text: str) -> list[Person]:
+    """People of the school whose legal or preferred name holds `text`."""
+    store = register.store
+    found = {p.person_id: p for p in store.people_at(school_id, text)}
+    wanted = text.casefold()
+    for person_id, preferred in register.preferred_names().items():
+        if person_id in found or wanted not in " ".join(preferred).casefold():
+            continue
+        person = store.person(person_id)
+        if person is not None and any(m.school_id == school_id
+                                      for m in store.memberships_of(person_id)):
+            found[person_id] = person
+    return sort_people(found.values())
 
 
 class Found(list):
@@ -87,7 +103,7 @@ def find_people_to_name(register: Register, account: Account, text: str) -> Foun
     store, today = register.store, register.today()
     found: dict[str, Nameable] = {}
     cut = False
-    for person in store.people_at(account.school_id, text):
+    for person in people_named(register, account.school_id, text):
         if person.person_id == account.person_id:
             continue
         if len(found) == MAX_FOUND:
@@ -99,11 +115,13 @@ def find_people_to_name(register: Register, account: Account, text: str) -> Foun
             any(m.role is Role.PUPIL for m in memberships))
     relations: dict[str, list[tuple[str, str]]] = {}
     relatives: dict[str, Person] = {}
+    names = register.names()
     for pupil in [n.person for n in found.values() if n.is_pupil]:
         for link, relative in _family_of(register, pupil):
             if relative.person_id not in found and relative.person_id != account.person_id:
                 relatives[relative.person_id] = relative
-                relations.setdefault(relative.person_id, []).append(family_words(link, pupil))
+                relations.setdefault(relative.person_id, []).append(
+                    family_words(link, pupil, names.person(pupil.person_id)))
     # Those whose own name holds the text first.
     ordered = sorted(sort_people(relatives.values()),
                      key=lambda p: text.casefold() not in p.name.casefold())
@@ -134,7 +152,8 @@ def nameable(register: Register, account: Account, person_id: str) -> Nameable |
         other = link.relative_id if link.person_id == person_id else link.person_id
         if any(m.school_id == account.school_id and m.role is Role.PUPIL
                for m in world.memberships if m.person_id == other):
-            relations.append(family_words(link, world.people[other]))
+            relations.append(family_words(link, world.people[other],
+                                          register.names().person(other)))
     return Nameable(person, relation_text(relations), False, at_school=False) \
         if relations else None
 
