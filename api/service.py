@@ -155,6 +155,7 @@ class Register:
     def change_facts(self, actor: Actor, action: str, object_kind: str, *, cause: str,
                      upsert: World | None = None, remove_connection: str | None = None,
                      import_world: World | None = None,
+                     replace: tuple[World, World] | None = None,
                      then: Callable[[], None] | None = None, **details) -> None:
         """Write a change to the facts, audit it, and bring the cases in line; `then`
         writes anything else that goes with it in the same service-database transaction."""
@@ -174,6 +175,8 @@ class Register:
                         self._store.remove_connection(remove_connection)
                     if import_world is not None:
                         self._store.import_world(import_world)
+                    if replace is not None:  # (facts that go, facts that come back)
+                        self._store.replace_facts(*replace)
             except BaseException:
                 with self.writing():
                     self.audit.settle(intent, self._store.applied(intent), outcome="failed")

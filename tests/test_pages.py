@@ -764,3 +764,45 @@ def test_preferred_names_are_shown_beside_legal_names_and_found_by_search(servic
         region(page, "explanation-heading"), "legal name kept, preferred beside it"
     assert "Ella (Ellie) Morgan" in text(leader.get("/cases").text)
     assert "Ella (Ellie) Morgan" in text(leader.get("/network?person=T1&depth=1").text)
+
+
+def test_a_trust_admin_undoes_the_last_import_after_seeing_what_it_takes_back(service, tmp_path):
+    admin = Browser(service, "admin")
+    assert "There is no import to undo" in text(admin.get("/admin/import").text)
+    world = WorldBuilder().school("S3").staff("T7", "S3").pupil("P7", "S3").build()
+    admin.post("/admin/import", files={"file": ("trust.zip", zipped(world, tmp_path / "a"))})
+    shown = admin.get("/admin/import").text
+    undo = region(shown, "undo-heading")
+    assert "People 2 0" in undo and "Memberships 2 0" in undo, "what goes and what comes back"
+    assert "People it added or changed: Given FamilyP7, Given FamilyT7" in undo
+    assert not re.search(r"\b[0-9a-f]{12}\b", undo), "no import number shown"
+    import_id = field(shown, "import_id")
+
+    done = admin.post("/admin/import/undo", {"import_id": import_id})
+    assert done.status_code == 303
+    assert "The last import is undone" in text(admin.get(done.headers["location"]).text)
+    assert service.store.person("T7") is None and service.store.person("P7") is None
+    [entry] = service.register.audit.entries(action="import.undo")
+    assert entry.actor == service.accounts["admin"].actor and entry.details["counts"]["people"] == 2
+    again = admin.post("/admin/import/undo", {"import_id": import_id})
+    assert again.status_code == 409 and "There is no import to undo" in text(again.text)
+
+
+def test_an_import_changed_since_is_not_undone_from_the_page(service, tmp_path):
+    admin = Browser(service, "admin")
+    world = WorldBuilder().school("S3").staff("T7", "S3").pupil("P7", "S3").build()
+    admin.post("/admin/import", files={"file": ("trust.zip", zipped(world, tmp_path / "a"))})
+    import_id = field(admin.get("/admin/import").text, "import_id")
+    [membership] = service.store.memberships_of("T7")
+    ended = service.post("admin", "/api/people/T7/memberships/end", json={
+        "school_id": "S3", "role": "staff", "start_date": membership.start_date.isoformat(),
+        "end_date": "2026-11-20"})
+    assert ended.status_code == 200
+    undo = region(admin.get("/admin/import").text, "undo-heading")
+    assert "It cannot be undone: 1 of the facts it wrote have changed since" in undo
+    assert "Undo the import of" not in undo, "no button"
+    refused = admin.post("/admin/import/undo", {"import_id": import_id})
+    assert refused.status_code == 409
+    assert "The import of a zip from the admin page cannot be undone" in text(refused.text)
+    assert service.store.person("T7") is not None
+    assert not service.register.audit.entries(action="import.undo")

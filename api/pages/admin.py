@@ -34,7 +34,7 @@ from api.schemas import (
     SchoolUpdate,
 )
 from graph.intake.exchange import ExchangeError
-from graph.intake.importing import import_path
+from graph.intake.importing import UndoPlan, import_path, plan_undo, undo_last_import
 from graph.model import Person, Role
 from graph.profiles import SHIPPED, load_profile
 
@@ -56,9 +56,57 @@ def plain_http_warning_seen(request: Request, register: RegisterDep, _admin: Tru
 # -- import -----------------------------------------------------------------------------
 
 @router.get("/admin/import")
-def import_page(request: Request, session: CurrentSession, _admin: TrustAdmin):
-    return page(request, "admin_import.html", {"title": "Import an exchange folder"},
+def import_page(request: Request, register: RegisterDep, session: CurrentSession,
+                _admin: TrustAdmin):
+    return page(request, "admin_import.html", {"title": "Import an exchange folder",
+                                               "undo": _undo_preview(register)},
                 session=session)
+
+
+@dataclass(frozen=True)
+class UndoPreview:
+    plan: UndoPlan
+    goes: list[tuple[str, int]]  # (what, how many) the import wrote
+    comes_back: list[tuple[str, int]]  # (what, how many) it replaced
+    people: list[str]  # the people it added or changed, by name
+
+
+def _undo_preview(register) -> UndoPreview | None:
+    """What undoing the last import would take back, for the import page."""
+    with register.lock:
+        plan = plan_undo(register._store, register.data_dir)
+    if plan is None:
+        return None
+    names = register.names()
+    people = sorted({names.person(p) for p in plan.added.people}
+                    | {names.person(m.person_id) for m in plan.added.memberships})
+    words = lambda world: [(k.replace("_", " "), n) for k, n in world.counts().items() if n]  # noqa: E731
+    return UndoPreview(plan, words(plan.added), words(plan.removed), people)
+
+
+@router.post("/admin/import/undo")
+def post_undo_import(request: Request, register: RegisterDep, session: CurrentSession,
+                     _admin: TrustAdmin, actor: ActorDep,
+                     import_id: Annotated[str, Form(max_length=40)] = ""):
+    """Undo the last import, the one the page showed, audited with what it took back."""
+    def write(remove, add):
+        register.change_facts(actor, "import.undo", "import", object_id=import_id,
+                              counts=remove.counts(), replace=(remove, add),
+                              cause="the last import was undone")
+
+    try:
+        with register.lock:
+            undo_last_import(register._store, register.data_dir, expected=import_id,
+                             write=write)
+    except ExchangeError as error:
+        # The page names an import by its file, never by its number.
+        problems = [re.sub(r"^import \w+ \((.*?)\)", r"the import of \1",
+                           p.split(": -: ", 1)[-1]) for p in error.problems]
+        return page(request, "admin_import.html", {
+            "title": "Import an exchange folder", "undo": _undo_preview(register),
+            "undo_problems": [p[0].upper() + p[1:] + "." for p in problems]},
+            session=session, status_code=status.HTTP_409_CONFLICT)
+    return see_other("/admin/import", "import-undone")
 
 
 @router.post("/admin/import")
@@ -107,6 +155,7 @@ def post_import(request: Request, register: RegisterDep, session: CurrentSession
     else:
         kept.unlink(missing_ok=True)
         context.update(imported=result.imported, changes=result.counts, report=result)
+    context["undo"] = _undo_preview(register)
     return page(request, "admin_import.html", context, session=session)
 
 

@@ -86,6 +86,7 @@ NOTICES = {
     "moved": "The case is updated and the decision recorded.",
     "decided": "The declaration is decided.",
     "imported": "The folder was imported.",
+    "import-undone": "The last import is undone: what it wrote is gone, what it replaced is back.",
     "account": "The account is saved.",
     "profile": "The school is saved.",
     "signed-out": "You have signed out.",

@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -750,26 +751,64 @@ def _plan_mis_contacts(existing: World, identity: IdentityTable, path: Path, map
 # -- undoing the last import ---------------------------------------------------------------
 
 
-def undo_last_import(store: Store, data_dir: str | os.PathLike,
-                     school_id: str | None = None) -> str:
-    """Undo the last import (of `school_id`, where given): the facts it added go, the ones
-    it replaced come back. Refused where anything has changed them since. Returns a line
-    saying what was undone."""
+@dataclass(frozen=True)
+class UndoPlan:
+    """What undoing the last import would do: the facts it wrote go, the ones it replaced
+    come back; refused (`changed_since` > 0) once anything has changed them since."""
+
+    import_id: str
+    kind: str
+    name: str
+    imported_at: str
+    removed: World  # what the import replaced: it comes back
+    added: World  # what the import wrote: it goes
+    changed_since: int
+
+    @property
+    def refusal(self) -> str | None:
+        if not self.changed_since:
+            return None
+        return (f"import {self.import_id} ({self.name}) cannot be undone: "
+                f"{self.changed_since} of the facts it wrote have changed since (a later "
+                "import, a merge or an edit); undo those first")
+
+
+def plan_undo(store: Store, data_dir: str | os.PathLike,
+              school_id: str | None = None) -> UndoPlan | None:
+    """The plan for undoing the last import (of `school_id`, where given); None if there
+    is none."""
     with IdentityTable(data_dir) as identity:
         entry = identity.last_import(school_id)
         if entry is None:
-            where = f" of school {school_id}" if school_id else ""
-            raise ExchangeError([f"-:1: -: there is no import{where} to undo"])
+            return None
         import_id, kind, name, removed, added = entry
-        current = store.export_world()
-        changed = only_changed(current, added)
-        if any(changed.counts().values()):
-            raise ExchangeError([
-                f"-:1: -: import {import_id} ({name}) cannot be undone: "
-                f"{sum(changed.counts().values())} of the facts it wrote have changed since "
-                "(a later import, a merge or an edit); undo those first"])
-        # Every fact the import wrote goes; the ones it replaced come back.
-        store.replace_facts(added, removed)
-        identity.mark_import_undone(import_id)
-    counts = ", ".join(f"{n} {what}" for what, n in added.counts().items() if n)
-    return f"undid import {import_id} ({kind} {name}): {counts} taken back"
+        when = next((i["imported_at"] for i in identity.imports()
+                     if i["import_id"] == import_id), "")
+    changed = only_changed(store.export_world(), added)
+    return UndoPlan(import_id, kind, name, when, removed, added,
+                    sum(changed.counts().values()))
+
+
+def undo_last_import(store: Store, data_dir: str | os.PathLike,
+                     school_id: str | None = None, *, expected: str | None = None,
+                     write: Callable[[World, World], None] | None = None) -> str:
+    """Undo the last import (of `school_id`, where given): the facts it wrote go, the ones
+    it replaced come back. Refused where anything has changed them since, or where the
+    last import is no longer `expected` (one a preview showed). `write(remove, add)` makes
+    the change (the service audits it); else the store does. Returns a line saying what
+    was undone."""
+    plan = plan_undo(store, data_dir, school_id)
+    if plan is None:
+        where = f" of school {school_id}" if school_id else ""
+        raise ExchangeError([f"-:1: -: there is no import{where} to undo"])
+    if expected is not None and plan.import_id != expected:
+        raise ExchangeError(["-:1: -: another import came after the one shown: look at "
+                             "what undoing would take back again"])
+    if plan.refusal:
+        raise ExchangeError([f"-:1: -: {plan.refusal}"])
+    # Every fact the import wrote goes; the ones it replaced come back.
+    (write or store.replace_facts)(plan.added, plan.removed)
+    with IdentityTable(data_dir) as identity:
+        identity.mark_import_undone(plan.import_id)
+    counts = ", ".join(f"{n} {what}" for what, n in plan.added.counts().items() if n)
+    return f"undid import {plan.import_id} ({plan.kind} {plan.name}): {counts} taken back"
