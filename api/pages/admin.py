@@ -176,10 +176,11 @@ def _import_school_file(register, actor, kept, preview: bool, options: dict) -> 
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [
             {"loc": ["body", "file"], "msg": problem.replace(kept.name, "the file"),
              "type": "import"} for problem in error.problems]) from None
+    names = register.names()
     notes = ([f"warning: {w}" for w in report.warnings]
              + [f"left out: {s}" for s in report.skipped] + report.matched
-             + [f"possible same person: {p.person_id} and {p.other_id} ({p.reason})"
-                for p in report.proposals])
+             + [f"possible same person: {names.person(p.person_id)} and "
+                f"{names.person(p.other_id)} ({p.reason})" for p in report.proposals])
     return ImportResult(imported=dict(report.changes), counts=dict(report.changes),
                         changes=[d.replace(kept.name, "the file") for d in report.details]
                         + [n.replace(kept.name, "the file") for n in notes],
