@@ -9,6 +9,7 @@ Under CI=true a missing Chromium fails the test: it is never skipped there."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -25,7 +26,10 @@ import uvicorn
 from api.auth import AccountRole
 from api.main import create_app
 from api.settings import Settings
+from api.service import Actor
 from graph.intake.exchange import write_folder
+from graph.intake.identity import IdentityTable
+from graph.model import World
 from graph.store.embedded import EmbeddedStore
 from tests.builder import WorldBuilder
 from tests.pages_world import story_world
@@ -410,18 +414,35 @@ def test_the_story_of_a_declaration_a_decision_and_a_network_picture(served, bro
     assert "people.csv:2: date_of_birth: '2015-02-30' is not a date that exists" in problems
     assert "people.csv:3: date_of_birth: '03/03/2015'" in problems
     admin.shot("09-admin-import-problems")
+    # Corrected, imported, then taken back after seeing what undoing would do.
+    people.write_text(people.read_text().replace("2015-02-30", "2015-03-03")
+                      .replace("03/03/2015", "2015-03-03"))
+    with zipfile.ZipFile(tmp_path / "hillside.zip", "w") as archive:
+        for file in sorted(folder.iterdir()):
+            archive.write(file, file.name)
+    page.get_by_label("Exchange folder as a zip").set_input_files(tmp_path / "hillside.zip")
+    page.get_by_role("button", name="Import now").click()
+    assert "hillside.zip was imported." in page.inner_text("main")
+    assert register.store.person("T7") is not None
+    undo = page.get_by_role("region", name="Undo the last import").inner_text()
+    assert re.search(r"People\s+3\s+0", undo), "three people taken back, none put back"
+    assert "Given FamilyP7, Given FamilyP8, Given FamilyT7" in undo
+    page.get_by_role("button", name=re.compile("Undo the import of")).click()
+    assert page.get_by_role("status").inner_text().startswith("The last import is undone")
+    assert "There is no import to undo." in page.inner_text("main")
 
     # Staff accounts for the new term from a CSV: previewed, then made.
     accounts_csv = tmp_path / "new-staff.csv"
-    accounts_csv.write_text("username,person_id,role,school_id\n"
-                            "tom.fairweather,T1,Staff,S1\nella.morgan,P1,Staff,S1\n")
+    accounts_csv.write_text("username,role,school,name\n"
+                            "tom.fairweather,Staff,Meadowbank Academy,Tom Fairweather\n"
+                            "ella.morgan,Staff,Meadowbank Academy,Ella Morgan\n")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Accounts").click()
     page.get_by_label("CSV file of accounts").set_input_files(accounts_csv)
     page.get_by_role("button", name="Preview the accounts").click()
-    assert "Ella Morgan is not a current member of staff at Meadowbank Academy" in \
-        page.inner_text("main")
+    assert "Person: no current member of staff at Meadowbank Academy has the name Ella Morgan" in \
+        page.inner_text("main"), "a pupil is never given a staff account"
     assert page.get_by_role("button", name=re.compile("Make these")).count() == 0
-    accounts_csv.write_text("username,person_id,role,school_id\ntom.fairweather,T1,Staff,S1\n")
+    accounts_csv.write_text("username,role,name\ntom.fairweather,Staff,Tom Fairweather\n")
     page.get_by_label("CSV file of accounts").set_input_files(accounts_csv)
     page.get_by_role("button", name="Preview the accounts").click()
     page.get_by_role("button", name="Make these 1 accounts").click()
@@ -473,6 +494,8 @@ def test_signing_in_from_another_machine_over_plain_http(served_on_the_network, 
     admin.sign_in("trust.admin")
     assert "Someone signed in over plain HTTP from another machine on 23 November 2026" in \
         admin.page.get_by_role("alert").inner_text()
+    admin.page.get_by_role("button", name="I have seen this").click()
+    assert admin.page.get_by_role("alert").count() == 0, "seen: it goes"
     admin.close()
 
 
@@ -494,3 +517,52 @@ def test_the_api_documentation_works_offline(served, browser):
     # ReDoc's sidebar shows its maker's logo from their site: an image that, offline, is
     # simply not shown. Nothing the documentation needs comes from outside.
     assert [(kind, url) for kind, url in outside if kind != "image"] == []
+
+
+def test_a_leader_who_has_left_is_refused_and_the_trust_admin_sees_why(served, browser,
+                                                                       tmp_path):
+    """Liam Brennan leaves the school: his open page refuses him with what to do, he cannot
+    sign in again, and the trust admin's accounts page lists his account as refused."""
+    base, register = served
+    leader = Person(browser, base, tmp_path / "screenshots")
+    page = leader.page
+    leader.sign_in("liam.brennan")
+    assert page.url == f"{base}/cases"
+    [membership] = register.store.memberships_of("L1")
+    left = World(memberships=[dataclasses.replace(membership, end_date=dt.date(2026, 11, 20))])
+    register.change_facts(Actor(None), "membership.end", "membership", upsert=left,
+                          cause="Liam Brennan left")
+    page.reload()
+    words = page.inner_text("main")
+    assert "can no longer be used" in words and "Liam Brennan is not a current member of " \
+        "staff at Meadowbank Academy" in words and "Ask a trust admin" in words
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("Username").fill("liam.brennan")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    assert "can no longer be used" in page.get_by_role("alert").inner_text()
+    leader.console_errors.clear()  # a 403 page is a console error in Chromium
+    leader.close()
+
+    admin = Person(browser, base, tmp_path / "screenshots")
+    admin.sign_in("trust.admin")
+    admin.page.get_by_role("navigation", name="Main").get_by_role("link", name="Accounts").click()
+    assert "1 account(s) no longer fit" in admin.page.get_by_role("alert").inner_text()
+    row = admin.page.get_by_role("row", name=re.compile("liam.brennan")).inner_text()
+    assert "Refused" in row and "Change the role or disable the account" in row
+    admin.close()
+
+
+def test_preferred_names_are_shown_and_found(served, browser, tmp_path):
+    """Ella goes by Ellie: a teacher finds her by either name and sees both."""
+    base, register = served
+    with IdentityTable(register.data_dir) as identity:
+        identity.add_preferred_names({"P1": ("Ellie", "")})
+    teacher = Person(browser, base, tmp_path / "screenshots")
+    page = teacher.page
+    teacher.sign_in("priya.shah")
+    page.goto(f"{base}/my/declare?name=Ellie")
+    assert page.get_by_role("row", name=re.compile(r"^Ella \(Ellie\) Morgan pupil")).count() == 1
+    assert "parent of Ella (Ellie) Morgan" in page.get_by_role(
+        "row", name=re.compile("^Sarah Morgan")).inner_text()
+    teacher.close()
