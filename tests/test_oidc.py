@@ -114,7 +114,7 @@ def test_a_first_sign_in_by_an_unknown_address_waits_for_a_trust_admin(served, p
     assert "nia@ninestiles.org.uk" in admin_page
     [request_id] = oidc.waiting_requests(served.register.db)
     approved = served.post("admin", f"/admin/sign-in/requests/{request_id}", data={
-        "decision": "approve", "role": "staff", "person_id": "T2", "school_id": "S1"},
+        "decision": "approve", "role": "staff", "name": "Given FamilyT2", "school_id": "S1"},
         follow_redirects=False)
     assert approved.status_code == 303, approved.text
     browser, landed, _ = sign_in_through(served, provider, "new-sub")
@@ -290,3 +290,28 @@ def test_a_provider_sign_in_is_refused_once_the_account_no_longer_fits(served, p
     [entry] = [e for e in served.register.audit.entries(action="sign_in", limit=50)
                if e.details.get("method") == "oidc"]
     assert entry.outcome == "no_longer_fits"
+
+
+def test_a_waiting_sign_in_is_tied_to_its_person_by_name_or_by_the_e_mail_an_import_gave(
+        served, provider):
+    from graph.intake.identity import Identity, IdentityTable
+
+    set_up_provider(served, provider)
+    person_at_provider(provider, "new-sub", email="nia@ninestiles.org.uk", email_verified=True)
+    sign_in_through(served, provider, "new-sub")
+    [request_id] = oidc.waiting_requests(served.register.db)
+    wrong = served.post("admin", f"/admin/sign-in/requests/{request_id}", data={
+        "decision": "approve", "role": "staff", "name": "Nia Nobody", "school_id": "S1"})
+    assert wrong.status_code == 422
+    assert "no current member of staff at School S1 has the name Nia Nobody" in text(wrong.text)
+    unknown = served.post("admin", f"/admin/sign-in/requests/{request_id}", data={
+        "decision": "approve", "role": "staff", "name": "", "school_id": ""})
+    assert "has e-mail nia@ninestiles.org.uk" in text(unknown.text)
+    with IdentityTable(served.register.data_dir) as identity:  # as an MIS import leaves it
+        identity.add({"T2": Identity.of("Nia", "Given", emails=["nia@ninestiles.org.uk"])})
+    approved = served.post("admin", f"/admin/sign-in/requests/{request_id}", data={
+        "decision": "approve", "role": "staff", "name": "", "school_id": ""},
+        follow_redirects=False)
+    assert approved.status_code == 303, approved.text
+    account = served.register.accounts.by_username("nia@ninestiles.org.uk")
+    assert (account.person_id, account.school_id) == ("T2", "S1")

@@ -17,6 +17,7 @@ from api import local_sign_in, oidc
 from api.auth import AccountRole
 from api.deps import ActorDep, CurrentSession, RegisterDep, TrustAdmin
 from api.notify import KIND_NAMES, BadAddress, Contacts, MailError, Mailer, Notifier, mail_problems
+from api.pages.bulk_accounts import find_staff_member
 from api.pages.common import NOTICES, ROLE_NAMES, messages_of, page, see_other
 from api.routes.accounts import create_account
 from api.routes.schools import list_schools
@@ -142,7 +143,7 @@ def settle(request: Request, register: RegisterDep, session: CurrentSession,
            admin: TrustAdmin, actor: ActorDep, request_id: RequestId,
            decision: Annotated[str, Form(max_length=10)] = "",
            role: Annotated[str, Form(max_length=40)] = "",
-           person_id: Annotated[str, Form(max_length=64)] = "",
+           name: Annotated[str, Form(max_length=200)] = "",
            school_id: Annotated[str, Form(max_length=64)] = ""):
     waiting = oidc.request_of(register, request_id)
     if waiting is None or waiting.status != "waiting":
@@ -151,13 +152,22 @@ def settle(request: Request, register: RegisterDep, session: CurrentSession,
         oidc.settle_request(register, actor, request_id, None)
         return see_other("/admin/sign-in", "refused")
     username = re.sub(r"[^A-Za-z0-9_.@-]", "-", waiting.email)[:64]
+    person_id = None
+    needs_person = role not in (AccountRole.TRUST_ADMIN, AccountRole.AUDITOR) or name.strip()
+    if role in set(AccountRole) and needs_person:  # found by name, or by the e-mail address
+        found, problems = find_staff_member(register, AccountRole(role), school_id or None,
+                                            name.strip(), waiting.email)
+        if problems:
+            return _sign_in_page(request, register, session, errors=problems,
+                                 status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+        person_id, school_id = found.person_id, found.school_id or school_id
     try:
         body = AccountCreate(username=username, password=secrets.token_urlsafe(32),
-                             role=role, person_id=person_id or None, school_id=school_id or None)
+                             role=role, person_id=person_id, school_id=school_id or None)
         made = create_account(register, admin, actor, body)
     except (ValidationError, HTTPException) as error:
         return _sign_in_page(request, register, session,
-                             errors=messages_of(error, {"role": "Role", "person_id": "Person id",
+                             errors=messages_of(error, {"role": "Role", "person_id": "Person",
                                                         "school_id": "School",
                                                         "username": "Username"}),
                              status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)

@@ -170,6 +170,20 @@ def _find_person(store, identity, today, row: BulkRow, school, name: str, email:
     row.school = names.get(row.school_id, "") if row.school_id else ""
 
 
+def find_staff_member(register, role: AccountRole | None, school_id: str | None,
+                      name: str = "", email: str = "") -> tuple[BulkRow, list[str]]:
+    """One person for an account, found as a bulk row finds them (by name, else by the
+    e-mail address an import gave them): the row (person_id, school_id filled in) and what
+    is wrong, if anything."""
+    row = BulkRow(0, "", role)
+    store = register.store
+    school = next((s for s in store.schools() if s.school_id == school_id), None)
+    with IdentityTable(register.data_dir) as identity:
+        _find_person(store, identity, register.today(), row, school, name,
+                     "" if name else email, "")
+    return row, row.problems
+
+
 def bulk_create(register, actor: Actor, preview: BulkPreview) -> list[tuple[BulkRow, str]]:
     """Make every account of a preview without problems, in one transaction; each with a
     new password, to be given to its person."""
