@@ -3,7 +3,9 @@ and the /privacy page (audit head, holds, erasure preview and erasure, subject a
 
 
 from tests.api_world import service  # noqa: F401 (a fixture)
-from tests.test_pages import Browser, text
+import re
+
+from tests.test_pages import Browser, field, region, text
 
 
 def test_the_api_previews_then_erases_and_refuses_what_it_must(service):
@@ -66,11 +68,24 @@ def test_the_privacy_page(service):
     assert page.status_code == 200
     assert str(service.register.audit.head()) in page.text
     assert "Erase a person" not in page.text, "erasure is for trust admins"
-    placed = dsl.post("/privacy/holds", {"person_id": "P1", "reason": "open concern"})
+    found = dsl.get("/privacy", params={"name": "familyp"}).text
+    rows = re.findall(r'<th scope="row">([^<]+)</th>\s*<td>([^<]+)</td>', found)
+    assert rows == [("Given FamilyP1", "pupil at School S1"),
+                    ("Given FamilyM1", "parent of Given FamilyP1")], \
+        "found by name, a parent through their child; P2 is at another school"
+    assert not re.search(r"\b[PM]\d\b", text(found)), "never an id"
+    chosen = dsl.get("/privacy", params={"person_id": "P1"}).text
+    assert "Given FamilyP1" in region(chosen, "chosen-heading")
+    placed = dsl.post("/privacy/holds", {"person_id": field(chosen, "person_id"),
+                                         "reason": "open concern"})
     assert placed.status_code == 303
-    assert "open concern" in text(dsl.get("/privacy").text)
+    held = text(dsl.get("/privacy").text)
+    assert "Given FamilyP1" in held and "open concern" in held
     admin = Browser(service, "admin")
+    everywhere = text(admin.get("/privacy", params={"name": "familyp2"}).text)
+    assert "Given FamilyP2 pupil at School S2" in everywhere, "a trust admin finds anyone"
     preview = admin.get("/privacy", params={"person_id": "P1"})
+    assert "Given FamilyM1" in preview.text, "a SAR may name the people in the records"
     assert "The hold must be lifted first" in text(preview.text)
     assert dsl.post("/privacy/holds/P1/lift", {"reason": "closed"}).status_code == 303
     preview = admin.get("/privacy", params={"person_id": "P1"})

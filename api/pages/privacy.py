@@ -10,8 +10,10 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse
 
 from api.auth import AccountRole
+from graph.model import Role
 from api.deps import ActorDep, CurrentSession, RegisterDep
 from api.pages.common import messages_of, page, page_headers, see_other
+from api.pages.people import _family_of, family_words, known_at, people_named
 from api.privacy import (
     PrivacyError,
     erase,
@@ -36,15 +38,60 @@ def _allowed(session, *roles) -> None:
                             "only trust admins and the safeguarding lead may use this page")
 
 
+MAX_FOUND = 20
+
+
+def find_people(register, account, text: str) -> tuple[list[tuple[str, str, str]], bool]:
+    """(person id, name, how they are known) of the people whose name holds `text`: at
+    every school for a trust admin, at their own for the DSL; then the family of the
+    pupils found (a parent has no membership: they are found through their child, by
+    either name). And whether more matched than are listed."""
+    text = text.strip()
+    if len(text) < 2:
+        return [], False
+    store, today, names = register.store, register.today(), register.names()
+    schools = [s for s in store.schools()
+               if account.role is ADMIN or s.school_id == account.school_id]
+    found: dict[str, tuple[str, str, str]] = {}
+    family: dict[str, tuple[str, str, str]] = {}
+    for school in schools:
+        for person in people_named(register, school.school_id, text):
+            memberships = store.memberships_of(person.person_id)
+            found.setdefault(person.person_id, (
+                person.person_id, names.person(person.person_id),
+                f"{known_at(memberships, school.school_id, today)} at {school.name}"))
+            if any(m.role is Role.PUPIL for m in memberships):
+                for link, relative in _family_of(register, person):
+                    kind, pupil = family_words(link, person, names.person(person.person_id))
+                    family.setdefault(relative.person_id, (
+                        relative.person_id, names.person(relative.person_id),
+                        f"{kind} of {pupil}"))
+            if len(found) > MAX_FOUND:
+                break
+    listed = sorted(found.values(), key=lambda f: f[1].casefold())
+    listed += sorted((f for p, f in family.items() if p not in found),
+                     key=lambda f: (text.casefold() not in f[1].casefold(), f[1].casefold()))
+    return listed[:MAX_FOUND], len(listed) > MAX_FOUND
+
+
 def _privacy_page(request, register, session, *, problems=None, status_code=200, plan=None,
                   person_id=""):
     with register.lock:
         head = register.audit.head()
     held = holds(register)
     names = register.names()
+    name = request.query_params.get("name", "")[:100]
+    found, cut = find_people(register, session.account, name) if name else (None, False)
+    chosen = register.store.person(person_id.strip()) if person_id else None
+    others = []
+    if chosen is not None and session.account.role is ADMIN:  # whom a SAR could name
+        others = sorted(((p, names.person(p)) for p in
+                         register.store.network(chosen.person_id, 1, max_people=200).people
+                         if p != chosen.person_id), key=lambda o: o[1].casefold())
     return page(request, "privacy.html", {
         "title": "Data protection", "head": head, "holds": held,
         "hold_names": {h.person_id: names.person(h.person_id) for h in held},
+        "name": name, "found": found, "cut": cut, "chosen": chosen, "others": others,
         "problems": problems or [], "plan": plan, "person_id": person_id,
         "is_admin": session.account.role is ADMIN, "is_dsl": session.account.role is DSL,
         "privacy_notice": NOTICES.get(request.query_params.get("done", "")),
@@ -61,7 +108,8 @@ def _refused(request, register, session, error: PrivacyError, person_id=""):
 @router.get("/privacy")
 def privacy_page(request: Request, register: RegisterDep, session: CurrentSession,
                  person_id: Annotated[str, Query(max_length=64)] = ""):
-    """With a person id, a trust admin sees what erasing them would remove."""
+    """Find a person by name (`name`); with one chosen (`person_id`), place a hold on
+    them, and a trust admin sees what erasing them would remove."""
     _allowed(session, ADMIN, DSL)
     plan = None
     if person_id and session.account.role is ADMIN:
