@@ -51,13 +51,13 @@ async def get_any_session(
     cookie: Annotated[str | None, Depends(cookie_scheme)],
 ) -> Session:
     if bearer:
-        session = await _session(register, bearer, SessionKind.BEARER)
+        session = await _session(request, register, bearer, SessionKind.BEARER)
         if session is None:
             raise _not_signed_in("the token is not valid or has expired")
         return session
     if not cookie:
         raise _not_signed_in()
-    session = await _session(register, cookie, SessionKind.COOKIE)
+    session = await _session(request, register, cookie, SessionKind.COOKIE)
     if session is None:
         raise _not_signed_in("the session is not valid or has expired")
     if request.method in UNSAFE_METHODS:
@@ -83,8 +83,14 @@ async def get_current_session(register: RegisterDep, session: AnySession) -> Ses
     return session
 
 
-async def _session(register: Register, token: str, kind: SessionKind) -> Session | None:
-    # Most requests come with a session already known; only a new one needs the database.
+async def _session(request: Request, register: Register, token: str,
+                   kind: SessionKind) -> Session | None:
+    # A write's guards (api/guards.py) have looked it up already; most other requests
+    # come with a session already known; only a new one needs the database.
+    state = request.scope.get("state", {})
+    if "guard_session" in state and (state["guard_session"] is None
+                                     or state["guard_session"].kind is kind):
+        return state["guard_session"]
     return (register.accounts.known_session(token, kind)
             or await run_in_threadpool(register.session, token, kind))
 

@@ -65,6 +65,21 @@ def _token(headers: dict[str, str]) -> tuple[str, SessionKind] | None:
     return None
 
 
+async def _session_of(scope):
+    """The session the request's token or cookie names (None if none), looked up once
+    per request however many guards ask: kept in the request's state."""
+    state = scope.setdefault("state", {})
+    if "guard_session" not in state:
+        found = _token(_headers(scope))
+        session = None
+        if found is not None:
+            register = scope["app"].state.register
+            session = (register.accounts.known_session(*found)
+                       or await anyio.to_thread.run_sync(register.session, *found))
+        state["guard_session"] = session
+    return state["guard_session"]
+
+
 class BodyLimit:
     """Refuse a body over its cap with 413 before the app reads any of it: by its declared
     length at once, or, sent in chunks, as soon as the count passes the cap."""
@@ -81,8 +96,7 @@ class BodyLimit:
         headers = _headers(scope)
         if path.startswith(IMPORT_PATHS):
             limit = settings.max_import_bytes + FORM_SLACK
-            found = _token(headers)
-            session = found and await anyio.to_thread.run_sync(register.session, *found)
+            session = await _session_of(scope)
             if session is None:
                 return await _answer(send, 401, "sign in as a trust admin to import",
                                      {"WWW-Authenticate": "Bearer"})
@@ -155,14 +169,10 @@ class WriteLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
             return await self.app(scope, receive, send)
-        found = _token(_headers(scope))
-        if found is None:
-            return await self.app(scope, receive, send)  # no account: sign-in has its own limits
+        session = await _session_of(scope)
+        if session is None:  # no account (sign-in has its own limits), or refused anyway
+            return await self.app(scope, receive, send)
         register = scope["app"].state.register
-        session = (register.accounts.known_session(*found)
-                   or await anyio.to_thread.run_sync(register.session, *found))
-        if session is None:
-            return await self.app(scope, receive, send)  # refused as not signed in anyway
         key = session.account.account_id
         settings = register.settings
         rate = settings.writes_per_minute / 60

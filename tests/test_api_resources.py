@@ -232,6 +232,23 @@ def test_an_import_adds_every_fact_and_raises_its_cases(service, tmp_path):
     assert service.case_of("pupil-contact", "T5", "P5", who="H1")["state"] == "open"
 
 
+def test_an_import_looks_its_session_up_once_however_many_guards_ask(service, tmp_path,
+                                                                      monkeypatch):
+    world = WorldBuilder().school("S1").staff("T5", "S1").build()
+    write_folder(world, tmp_path / "folder")
+    asked = []
+    looked_up, known = service.register.session, service.register.accounts.known_session
+    monkeypatch.setattr(service.register, "session",
+                        lambda *args: asked.append(args) or looked_up(*args))
+    monkeypatch.setattr(service.register.accounts, "known_session",
+                        lambda *args: asked.append(args) or known(*args))
+    imported = service.post("admin", "/api/imports",
+                            files={"file": ("s1.zip", zipped(tmp_path / "folder"))})
+    assert imported.status_code == 200, imported.text
+    assert len(asked) == 2, "the body cap, the write limit and the route share one lookup " \
+        "(first in memory, then, for a session not yet known, in the database)"
+
+
 def test_a_bad_import_is_rejected_whole_with_line_precise_problems(service, tmp_path):
     world = WorldBuilder().school("S1").staff("T6", "S1").pupil("P6", "S1").build()
     write_folder(world, tmp_path / "folder")
