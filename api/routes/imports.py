@@ -8,7 +8,6 @@ import dataclasses
 import hashlib
 import tempfile
 import zipfile
-import zlib
 from pathlib import Path, PurePosixPath
 from typing import Annotated
 
@@ -20,14 +19,12 @@ from api.schemas import ImportResult
 from graph.intake.exchange import ExchangeError, read_folder
 from graph.intake.identity import IdentityTable
 from graph.intake.importing import ImportReport, describe, only_changed, replaced
+from graph.intake.zips import MAX_RATIO, MemberDamaged, ZipBomb, inflate
 from graph.profiles import SHIPPED
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
 
-# A zip member that unpacks to more than this many times its packed size is a zip bomb,
-# not an exchange file (CSV compresses some 5 to 20 times).
-MAX_COMPRESSION_RATIO = 100
 _CHUNK = 1024 * 1024
 
 
@@ -98,9 +95,8 @@ def _receive(upload, target: Path, max_bytes: int) -> None:
 
 def _unpack(packed: Path, folder: Path, max_unpacked: int) -> None:
     """The zip's files, flat, into `folder`: only plain names, no more than `max_unpacked`
-    bytes in all, none unpacking to more than MAX_COMPRESSION_RATIO times its packed size.
-    The sizes are counted as the bytes come out, never taken from the zip's own word, and
-    each file goes to disk a chunk at a time."""
+    bytes in all, none a zip bomb (graph/intake/zips.py). Each file goes to disk a chunk
+    at a time."""
     try:
         archive = zipfile.ZipFile(packed)
         members = [m for m in archive.infolist() if not m.is_dir()]
@@ -111,6 +107,13 @@ def _unpack(packed: Path, folder: Path, max_unpacked: int) -> None:
             raise invalid("file", f"unpacks to more than {max_unpacked} bytes")
         names = set()
         total = 0
+
+        def counted(size: int) -> None:
+            nonlocal total
+            total += size
+            if total > max_unpacked:
+                raise invalid("file", f"unpacks to more than {max_unpacked} bytes")
+
         for member in members:
             name = PurePosixPath(member.filename).name
             if name.startswith(".") or "__MACOSX" in member.filename:
@@ -118,22 +121,13 @@ def _unpack(packed: Path, folder: Path, max_unpacked: int) -> None:
             if name in names:
                 raise invalid("file", f"{name} appears twice in the zip")
             names.add(name)
-            allowed = max(member.compress_size, 1) * MAX_COMPRESSION_RATIO
-            written = 0
             try:
-                with archive.open(member) as source, open(folder / name, "wb") as out:
-                    while chunk := source.read(_CHUNK):
-                        written += len(chunk)
-                        total += len(chunk)
-                        if total > max_unpacked:
-                            raise invalid("file", f"unpacks to more than {max_unpacked} bytes")
-                        if written > allowed and written > _CHUNK:
-                            raise invalid("file", f"{name} unpacks to more than "
-                                                  f"{MAX_COMPRESSION_RATIO} times its packed size: "
-                                                  "refused as a zip bomb")
-                        out.write(chunk)
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError,
-                    EOFError, zlib.error):
+                with open(folder / name, "wb") as out:
+                    inflate(archive, member, out, counted=counted)
+            except ZipBomb:
+                raise invalid("file", f"{name} unpacks to more than {MAX_RATIO} times its "
+                                      "packed size: refused as a zip bomb") from None
+            except MemberDamaged:
                 raise invalid("file", f"{name} cannot be read from the zip") from None
 
 

@@ -19,12 +19,11 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from graph.intake.zips import MAX_RATIO, MemberDamaged, MemberTooLarge, ZipBomb, inflate  # noqa: F401
+
 MAX_MEMBERS = 200_000  # a download with photos holds tens of thousands of files
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one friends or followers file; 5,000 friends is ~0.4 MB
 MAX_TOTAL_BYTES = 256 * 1024 * 1024  # everything read from one download
-MAX_RATIO = 100  # deflate of repetitive JSON reaches ~20; a bomb reaches 1,000 and more
-RATIO_GRACE_BYTES = 1024 * 1024  # tiny members may compress extremely well
-CHUNK = 64 * 1024
 
 
 class ArchiveError(Exception):
@@ -83,22 +82,15 @@ class ZipBundle(Bundle):
         super().__init__(label, sorted(self._infos))
 
     def read(self, name: str) -> bytes:
-        info = self._infos[name]
         out = io.BytesIO()
-        read = 0
         try:
-            with self._zip.open(info) as member:
-                while chunk := member.read(CHUNK):
-                    read += len(chunk)
-                    self._count(len(chunk))
-                    if read > MAX_MEMBER_BYTES or (
-                            read > RATIO_GRACE_BYTES
-                            and read > MAX_RATIO * max(info.compress_size, 1)):
-                        raise ArchiveError(
-                            f"{name} in {self.label} inflates far beyond its compressed size: "
-                            f"the zip is refused as a zip bomb and nothing of it was used.")
-                    out.write(chunk)
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+            inflate(self._zip, self._infos[name], out, max_bytes=MAX_MEMBER_BYTES,
+                    counted=self._count)
+        except (ZipBomb, MemberTooLarge):
+            raise ArchiveError(
+                f"{name} in {self.label} inflates far beyond its compressed size: "
+                f"the zip is refused as a zip bomb and nothing of it was used.") from None
+        except MemberDamaged:
             raise ArchiveError(f"{name} in {self.label} is damaged or encrypted: download the "
                                f"file again from the platform.") from None
         return out.getvalue()
