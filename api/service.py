@@ -38,10 +38,10 @@ from api.evidence import EvidenceBox
 from api.settings import Settings
 from graph.audit import AuditTrail
 from graph.intake.identity import IDENTITY_DATABASE, IdentityTable
-from graph.model import World
+from graph.model import Person, World
 from graph.profiles import load_profile
 from graph.review import REGISTER, CaseBook, CaseChange
-from graph.store.base import Store
+from graph.store.base import Store, sort_people
 from graph.timeline import what_happened
 from graph.words import Names
 
@@ -351,6 +351,20 @@ class Register:
                         preferred = table.preferred_names()
                 self._names = (self._facts_version, preferred)
             return self._names[1]
+
+    def people_named(self, school_id: str, text: str) -> list[Person]:
+        """People of the school whose legal or preferred name holds `text` (any case)."""
+        store = self.store
+        found = {p.person_id: p for p in store.people_at(school_id, text)}
+        wanted = text.casefold()
+        for person_id, preferred in self.preferred_names().items():
+            if person_id in found or wanted not in " ".join(preferred).casefold():
+                continue
+            person = store.person(person_id)
+            if person is not None and any(m.school_id == school_id
+                                          for m in store.memberships_of(person_id)):
+                found[person_id] = person
+        return sort_people(found.values())
 
     def names(self) -> Names:
         """Names for the register's ids (graph/words.py), preferred names shown."""

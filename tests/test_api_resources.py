@@ -41,6 +41,17 @@ def test_a_trust_admin_adds_a_person_and_their_membership(service):
     assert detail["memberships"][0]["role"] == "staff"
 
 
+def test_people_are_found_by_the_name_they_go_by(service):
+    from graph.intake.identity import IdentityTable
+
+    with IdentityTable(service.register.data_dir) as identity:  # as an import keeps them
+        identity.add_preferred_names({"P1": ("Pip", "")})
+    found = service.get("L1", "/api/people", params={"name": "pip"}).json()
+    assert [p["person_id"] for p in found] == ["P1"]
+    assert service.get("BL1", "/api/people", params={"name": "pip"}).json() == [], \
+        "at their own school only"
+
+
 @pytest.mark.parametrize("url, body, field", [
     ("/api/people", {"person_id": "N2", "given_name": "X", "date_of_birth": "2010-02-30"},
      "date_of_birth"),

@@ -19,7 +19,6 @@ from pydantic import ValidationError
 from api.access import POSITION_WORDS
 from api.auth import AccountRole
 from api.deps import ActorDep, Auditor, CurrentSession, RegisterDep, TrustAdmin
-from api.pages.people import people_named
 from api.pages.bulk_accounts import COLUMNS, bulk_create, bulk_preview
 from api.pages.common import ROLE_NAMES, account_words, messages_of, page, see_other
 from api.routes.accounts import create_account, get_account, list_accounts, update_account
@@ -261,7 +260,7 @@ def find_staff(register, name: str) -> tuple[list[StaffMember], bool]:
     found: list[StaffMember] = []
     seen: set[str] = set()
     for school in register.store.schools():
-        for person in people_named(register, school.school_id, name):
+        for person in register.people_named(school.school_id, name):
             if person.person_id in seen:
                 continue
             seen.add(person.person_id)

@@ -72,21 +72,6 @@ def relation_text(relations: list[tuple[str, str]]) -> str:
     return "; ".join(f"{kind} of {' and '.join(names)}" for kind, names in by_kind.items())
 
 
-def people_named(register: Register, school_id: str, text: str) -> list[Person]:
-    """People of the school whose legal or preferred name holds `text`."""
-    store = register.store
-    found = {p.person_id: p for p in store.people_at(school_id, text)}
-    wanted = text.casefold()
-    for person_id, preferred in register.preferred_names().items():
-        if person_id in found or wanted not in " ".join(preferred).casefold():
-            continue
-        person = store.person(person_id)
-        if person is not None and any(m.school_id == school_id
-                                      for m in store.memberships_of(person_id)):
-            found[person_id] = person
-    return sort_people(found.values())
-
-
 class Found(list):
     """The people found, and whether more matched than are shown (`cut`)."""
 
@@ -103,7 +88,7 @@ def find_people_to_name(register: Register, account: Account, text: str) -> Foun
     store, today = register.store, register.today()
     found: dict[str, Nameable] = {}
     cut = False
-    for person in people_named(register, account.school_id, text):
+    for person in register.people_named(account.school_id, text):
         if person.person_id == account.person_id:
             continue
         if len(found) == MAX_FOUND:

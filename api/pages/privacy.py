@@ -13,7 +13,7 @@ from api.auth import AccountRole
 from graph.model import Role
 from api.deps import ActorDep, CurrentSession, RegisterDep
 from api.pages.common import messages_of, page, page_headers, see_other
-from api.pages.people import _family_of, family_words, known_at, people_named
+from api.pages.people import _family_of, family_words, known_at
 from api.privacy import (
     PrivacyError,
     erase,
@@ -55,7 +55,7 @@ def find_people(register, account, text: str) -> tuple[list[tuple[str, str, str]
     found: dict[str, tuple[str, str, str]] = {}
     family: dict[str, tuple[str, str, str]] = {}
     for school in schools:
-        for person in people_named(register, school.school_id, text):
+        for person in register.people_named(school.school_id, text):
             memberships = store.memberships_of(person.person_id)
             found.setdefault(person.person_id, (
                 person.person_id, names.person(person.person_id),

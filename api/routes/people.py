@@ -49,12 +49,13 @@ def find_people(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[PersonPublic]:
-    """People who hold or held a membership at a school, by name."""
+    """People who hold or held a membership at a school, by their legal or preferred
+    name."""
     school_id = school_id or account.school_id
     if school_id is None:
         raise invalid("school_id", "name a school", where="query")
     check_lists_school(account, school_id)
-    people = register.store.people_at(school_id, name)
+    people = register.people_named(school_id, name)
     return [PersonPublic.of(p) for p in people[offset:offset + limit]]
 
 
