@@ -290,10 +290,17 @@ def _identity_table(data: str | None):
 @people.command(name="proposals")
 @data_option
 def people_proposals(data):
-    """People who may be one human, for a person to confirm or reject."""
-    table = _identity_table(data)
-    for proposal in table.pending_proposals():
-        click.echo(f"{proposal.person_id} {proposal.other_id}: {proposal.reason}")
+    """People who may be one human, for a person to confirm or reject: the two ids to give
+    `relreg people merge` or `reject`, why, and who they are by name."""
+    proposals = _identity_table(data).pending_proposals()
+    if not proposals:
+        return
+    with open_store(None, data) as source:
+        names = Names.of_store(source, preferred=_preferred_names(source, data).get)
+        for proposal in proposals:
+            click.echo(f"{proposal.person_id} {proposal.other_id}: {proposal.reason} "
+                       f"({names.person(proposal.person_id)} and "
+                       f"{names.person(proposal.other_id)})")
 
 
 @people.command(name="merge")

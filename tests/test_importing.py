@@ -421,6 +421,7 @@ def test_merge_and_undo_on_the_command_line_are_in_the_audit_trail(store, tmp_pa
     proposals = subprocess.run(relreg + ["people", "proposals"] + data, capture_output=True, text=True,
                                check=True).stdout.split()
     kept, absorbed = proposals[0], proposals[1].rstrip(":")
+    assert "Quillfeather" in " ".join(proposals[2:]), "who they are, by name"
     merging = subprocess.run(relreg + ["people", "merge", kept, absorbed, "--by", "H1"] + data,
                              capture_output=True, text=True)
     assert merging.returncode == 0, merging.stderr
