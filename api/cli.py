@@ -354,14 +354,30 @@ def retention_command(apply_, as_of, store, data):
             run = retention(register, os_actor(), as_of, apply=apply_)
         except (PrivacyError, RetentionError) as error:
             raise click.ClickException(str(error)) from None
-    verb = "erased" if apply_ else "due"
-    for d in run.due:
-        click.echo(f"{verb}: {d.person_id} ({d.kind}, due {d.due_on}): {d.why}")
-    for d, h in run.held:
-        click.echo(f"kept: {d.person_id} is due ({d.kind}, {d.due_on}) but held for "
-                   f"safeguarding since {h.placed_at[:10]}: {h.reason}")
+        # Who is still in the register is named beside the id (the erased have no name).
+        names = register.names()
+        named = lambda person_id: "" if names.person(person_id) == person_id \
+            else f", {names.person(person_id)}"  # noqa: E731
+        verb = "erased" if apply_ else "due"
+        for d in run.due:
+            click.echo(f"{verb}: {d.person_id} ({d.kind}, due {d.due_on}){named(d.person_id)}: "
+                       f"{d.why}")
+        for d, h in run.held:
+            click.echo(f"kept: {d.person_id}{named(d.person_id)} is due ({d.kind}, {d.due_on}) "
+                       f"but held for safeguarding since {h.placed_at[:10]}: {h.reason}")
     click.echo(f"{len(run.due)} due, {len(run.held)} held as of {as_of}"
                + ("" if apply_ else "; nothing changed: add --apply to erase them"))
+
+
+def _who(register):
+    """'P000009 (Alex Smith)': the id a command takes, and the name, while there is one."""
+    names = register.names()
+
+    def who(person_id: str) -> str:
+        name = names.person(person_id)
+        return f"{person_id} ({name})" if name != person_id else person_id
+
+    return who
 
 
 @main.group()
@@ -384,7 +400,8 @@ def hold_place(person_id, reason, store, data):
             place_hold(register, os_actor(), person_id, reason)
         except PrivacyError as error:
             raise click.ClickException(str(error)) from None
-    click.echo(f"{person_id} is held: their records cannot be erased until the hold is lifted")
+        click.echo(f"{_who(register)(person_id)} is held: their records cannot be erased "
+                   "until the hold is lifted")
 
 
 @hold.command(name="lift")
@@ -402,7 +419,7 @@ def hold_lift(person_id, reason, store, data):
             lift_hold(register, os_actor(), person_id, reason)
         except PrivacyError as error:
             raise click.ClickException(str(error)) from None
-    click.echo(f"the hold on {person_id} is lifted")
+        click.echo(f"the hold on {_who(register)(person_id)} is lifted")
 
 
 @hold.command(name="list")
@@ -413,8 +430,10 @@ def hold_list(store, data):
     from api.privacy import holds
 
     with _register(store, data) as register:
+        who = _who(register)
         for h in holds(register):
-            click.echo(f"{h.person_id}  since {h.placed_at[:10]}  by {h.placed_by}: {h.reason}")
+            click.echo(f"{who(h.person_id)}  since {h.placed_at[:10]}  by {h.placed_by}: "
+                       f"{h.reason}")
 
 
 @main.group()

@@ -144,3 +144,14 @@ def test_a_common_transfer_file_through_the_command_line(tmp_path):
     relreg("export", tmp_path / "out", "--data", tmp_path / "data")
     pupils = (tmp_path / "out" / "memberships.csv").read_text().count(",pupil,")
     assert pupils == 20
+
+
+def test_holds_name_the_person_beside_the_id_a_command_takes(trust, tmp_path):
+    data = tmp_path / "data"
+    relreg("import", trust, "--data", data)
+    first = next(csv.DictReader(open(trust / "people.csv", encoding="utf-8")))
+    name = f"{first['given_name']} {first['family_name']}"
+    placed = relreg("hold", "place", first["person_id"], "--reason", "open concern",
+                    "--data", data).stdout
+    assert f"{first['person_id']} ({name}) is held" in placed
+    assert f"({name})" in relreg("hold", "list", "--data", data).stdout
