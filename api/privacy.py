@@ -184,6 +184,7 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
             register.audit.erase_person(person_id, actor, names=[plan.person.name])
             register._sync("a person was erased")
     _forget_identity(register.data_dir, person_id)
+    register.identity_changed()
     return plan
 
 

@@ -352,6 +352,12 @@ class Register:
                 self._names = (self._facts_version, preferred)
             return self._names[1]
 
+    def identity_changed(self) -> None:
+        """The identity store was written after the facts (an import's preferred names,
+        an erasure): read the preferred names again."""
+        with self.lock:
+            self._names = None
+
     def people_named(self, school_id: str, text: str) -> list[Person]:
         """People of the school whose legal or preferred name holds `text` (any case)."""
         store = self.store

@@ -171,6 +171,7 @@ def _import_school_file(register, actor, kept, preview: bool, options: dict) -> 
             source=options["source"] or None, data_dir=register.data_dir, dry_run=preview,
             skip_bad=bool(options["skip_bad"]), full_roll=bool(options["full_roll"]),
             confirm_ending=bool(options["confirm_ending"]), write=write)
+        register.identity_changed()  # it keeps preferred names after the facts
     except ExchangeError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [
             {"loc": ["body", "file"], "msg": problem.replace(kept.name, "the file"),
