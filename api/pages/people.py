@@ -50,10 +50,11 @@ def known_at(memberships: list[Membership], school_id: str, today: dt.date) -> s
     return "former " + ", ".join(sorted({str(m.role) for m in here}))
 
 
-def family_words(link: FamilyLink, pupil: Person, name: str) -> tuple[str, str]:
-    """How the other person of `link` is related to `pupil` (called `name`): ('parent',
-    'Ella Morgan'), or ('parent with parental responsibility', 'Ella Morgan') where the
-    records say."""
+def family_words(link: FamilyLink, pupil: Person, name: str | None = None) -> tuple[str, str]:
+    """How the other person of `link` is related to `pupil` (called `name`, by default
+    their legal name): ('parent', 'Ella Morgan'), or ('parent with parental
+    responsibility', 'Ella Morgan') where the records say."""
+    name = name or pupil.name
     kind = KIND_WORDS[link.kind]
     if link.relative_id == pupil.person_id and link.parental_responsibility is not None:
         kind += " with" if link.parental_responsibility else " without"
