@@ -448,7 +448,7 @@ def test_a_dry_run_lists_every_change_and_changes_nothing(store, tmp_path):
     preview = import_path(store, path, school_id="S1", dry_run=True)
     assert same_folders(before, exported(store, tmp_path / "after"))
     assert preview.changes == {"people_added": 4, "memberships_added": 2, "family_links_added": 4}
-    assert f"  Ava Quillfeather (UPN:{AVA.upn}): pupil at S1 from 2025-10-01" in preview.lines()
+    assert "  Ava Quillfeather, born 2014-05-06: pupil at School S1 from 2025-10-01" in preview.lines()
     assert preview.lines()[-1] == "nothing was changed: this was a preview"
     done = import_path(store, path, school_id="S1")
     assert done.changes == preview.changes and done.details == preview.details
@@ -460,7 +460,7 @@ def test_a_preview_shows_what_an_import_overwrites(store, tmp_path):
     renamed = replace(AVA, family_name="Marlow", contacts=[])
     preview = import_path(store, write_ctf(tmp_path / "later.xml", [renamed]), dry_run=True)
     assert preview.changes == {"people_updated": 1}
-    assert preview.details == [f"Ava Quillfeather (UPN:{AVA.upn}): family name 'Quillfeather' -> 'Marlow'"]
+    assert preview.details == ["Ava Quillfeather, born 2014-05-06: family name 'Quillfeather' -> 'Marlow'"]
 
 
 def test_bad_records_are_left_out_only_on_request(store, tmp_path):
@@ -679,7 +679,7 @@ def test_the_admin_page_previews_an_import_before_it_is_made(tmp_path, monkeypat
                              files={"file": ("trust.zip", buffer.getvalue())})
         shown = text(preview.text)
         assert "Preview of trust.zip: nothing has changed yet." in shown
-        assert "Ella Morgan (P1): family name 'Morgan' -> 'Morgan-Hale'" in shown
+        assert re.search(r"Ella Morgan, born [0-9-]+: family name 'Morgan' -> 'Morgan-Hale'", shown)
         assert service.store.person("P1").family_name == "Morgan"
         pending = re.search(r'name="pending" value="([0-9a-f]{64}\.zip)"', preview.text).group(1)
         imported = admin.post("/admin/import", {"action": "import", "pending": pending})
@@ -706,7 +706,7 @@ def test_the_admin_page_previews_and_imports_a_common_transfer_file(tmp_path, mo
         preview = admin.post("/admin/import", {"action": "preview", "school": "S1"},
                              files={"file": ("autumn.xml", path.read_bytes())})
         shown = text(preview.text)
-        assert f"Ava Quillfeather (UPN:{AVA.upn}): pupil at S1 from 2025-10-01" in shown
+        assert "Ava Quillfeather, born 2014-05-06: pupil at Meadowbank Academy from 2025-10-01" in shown
         assert service.store.person(f"UPN:{AVA.upn}") is None
         pending = re.search(r'name="pending" value="([0-9a-f]{64}\.xml)"', preview.text).group(1)
         admin.post("/admin/import", {"action": "import", "pending": pending, "school": "S1"})
@@ -744,7 +744,7 @@ def test_parental_responsibility_lives_on_the_family_link(store, tmp_path):
     preview = import_path(store, write_ctf(tmp_path / "court.xml", [replace(AVA, contacts=court)],
                                            file_date="2026-02-05"), school_id="S1", dry_run=True)
     assert preview.changes["family_links_updated"] == 1
-    assert any(d.endswith(f"is the parent of Ava Quillfeather (UPN:{AVA.upn}), with parental "
+    assert any(d.endswith("is the parent of Ava Quillfeather, born 2014-05-06, with parental "
                           "responsibility") for d in preview.details)
     assert held()["Piers"] is False, "a preview writes nothing"
 

@@ -244,14 +244,21 @@ def describe(existing: World, facts: World, report: ImportReport) -> None:
 
     def who(person_id: str) -> str:
         person = people.get(person_id) or facts.people.get(person_id)  # the name known so far
-        return f"{person.name} ({person_id})" if person else person_id
+        if person is None:
+            return "someone not in the file or the register"
+        born = f", born {person.date_of_birth}" if person.date_of_birth else ""
+        return f"{person.name}{born}"
+
+    def school_name(school_id: str) -> str:
+        known = facts.schools.get(school_id) or existing.schools.get(school_id)
+        return known.name if known else school_id
 
     for school_id, school in sorted(facts.schools.items()):
         old = existing.schools.get(school_id)
         if old == school:
             continue
         changes["schools_updated" if old else "schools_added"] += 1
-        details.append(f"school {school_id}: " + (_fields_changed(old, school) if old else f"added, {school.name}"))
+        details.append(f"school {school.name}: " + (_fields_changed(old, school) if old else "added"))
     for person_id, person in sorted(facts.people.items()):
         old = people.get(person_id)
         if old == person:
@@ -263,7 +270,7 @@ def describe(existing: World, facts: World, report: ImportReport) -> None:
         old = held.get(m.key)
         if old == m:
             continue
-        at = f"{m.role} at {m.school_id}"
+        at = f"{m.role} at {school_name(m.school_id)}"
         if old is None:
             changes["memberships_added"] += 1
             until = f" until {m.end_date}" if m.end_date else ""
