@@ -1,67 +1,148 @@
-"""Benchmark of the Neo4j store on one exchange folder: import time, full detection time
-and the time to add one connection and get its findings back.
+"""Benchmark of the Neo4j store on a seeded trust: import, cold and warm full detection,
+one change (a new connection and its findings back) at p50 and p95, and the server's peak
+memory. The findings are checked identical to the embedded store's for the same world
+before any time is printed, and again after the changes.
 
-    python3 -m bench.neo4j_bench bolt://127.0.0.1:7687 bench/out/trust-100000
+    python3 -m bench.neo4j_bench 100000                          # starts its own server
+    python3 -m bench.neo4j_bench 100000 bolt://127.0.0.1:7687    # empties that database
 
-The database at the URI is emptied first: point it at a server kept for benchmarks.
+A server it starts itself gets RELREG_NEO4J_HEAP (default here 4g) and
+RELREG_NEO4J_PAGECACHE (default here 2g), and is stopped at the end.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-import resource
+import os
+import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+NEO4J_LOCAL = ROOT / "tools" / "neo4j-local"
 AS_OF = dt.date(2026, 11, 22)
-CONNECTIONS_ADDED = 20
+CHANGES = 50
+WARM_UP = 3  # changes before those timed: the first ones pay for planning the queries
 
 
-def bench_neo4j(uri: str, folder: str | Path, as_of: dt.date = AS_OF) -> dict:
-    """Replace what the database at `uri` holds with `folder`, then time full detection
-    and adding single connections. Returns the figures as a dict."""
+def measure_neo4j(people: int, uri: str | None = None) -> dict:
+    """The figures for a seeded trust of `people` (bench/out/trust-N, seeded if missing),
+    on the server at `uri` (whose database is emptied), or on a server started for it.
+
+    import_s: import_world of the whole world into the emptied database, from the World
+      in memory (reading the folder is not counted);
+    cold_detect_s: the first full detection after the import, on a fresh connection;
+    detect_s: a full detection by a second store (nothing known, server caches warm);
+    change_p50_ms, change_p95_ms: add_connection of a staff member and a pupil (the write,
+      the re-evaluation of the people it reaches, and their findings back), CHANGES times,
+      after a full detection, as a service would, and after WARM_UP changes that are not
+      timed (the server plans each query once, about 0.5 s in all);
+    peak_server_mb: the server JVM's peak resident memory (VmHWM), when this started it;
+      None for a server at `uri`.
+    """
+    from bench.run import seeded
+
+    if uri is None:
+        with _local_server() as (started_uri, pid):
+            figures = bench_neo4j(started_uri, seeded(people))
+            return {**figures, "peak_server_mb": _peak_mb(pid)}
+    return bench_neo4j(uri, seeded(people))
+
+
+def bench_neo4j(uri: str, folder: str | Path) -> dict:
+    """measure_neo4j's figures for the exchange folder `folder` on the server at `uri`."""
+    from graph.facts import FactGraph
     from graph.intake.exchange import read_folder
-    from graph.model import Connection, ConnectionSource, Direction
+    from graph.model import Connection, ConnectionSource, Direction, World
+    from graph.rules import Evaluation, findings_json
     from graph.store.neo4j import Neo4jStore
 
-    started = time.perf_counter()
     world = read_folder(folder)
-    read = time.perf_counter() - started
+    expected = Evaluation(FactGraph(world), AS_OF).run().sorted()
+
+    def same(found, wanted, when):
+        if findings_json(found, AS_OF) != findings_json(wanted, AS_OF):
+            raise AssertionError(f"Neo4j's findings differ from the embedded store's {when}")
+
     staff = sorted({m.person_id for m in world.memberships if m.role == "staff"})
     pupils = sorted({m.person_id for m in world.memberships if m.role == "pupil"})
-    people = len(world.people)
+    with Neo4jStore(uri) as store:
+        store.replace_world(World())
+        started = time.perf_counter()
+        store.import_world(world)
+        import_s = time.perf_counter() - started
     with Neo4jStore(uri) as store:
         started = time.perf_counter()
-        store.replace_world(world)
-        imported = time.perf_counter() - started
-        del world
+        found = store.findings(AS_OF)
+        cold_detect_s = time.perf_counter() - started
+    same(found, expected, "after the import")
+    with Neo4jStore(uri) as store:
         started = time.perf_counter()
-        findings = store.findings(as_of)
-        detected = time.perf_counter() - started
+        found = store.findings(AS_OF)
+        detect_s = time.perf_counter() - started
         timings = []
-        for n in range(CONNECTIONS_ADDED):
+        for n in range(WARM_UP + CHANGES):
             connection = Connection(f"BENCH{n}", staff[n * 7 % len(staff)],
                                     pupils[n * 13 % len(pupils)], "instagram", Direction.MUTUAL,
                                     None, ConnectionSource.DECLARED)
+            world.connections[connection.connection_id] = connection
             started = time.perf_counter()
-            store.add_connection(connection, as_of)
-            timings.append(time.perf_counter() - started)
+            store.add_connection(connection, AS_OF)
+            if n >= WARM_UP:
+                timings.append(time.perf_counter() - started)
+        after = store.findings(AS_OF)
+    with Neo4jStore(uri) as fresh:
+        same(after, fresh.findings(AS_OF), "kept up to date change by change")
+    same(after, Evaluation(FactGraph(world), AS_OF).run().sorted(), "after the changes")
+    timings.sort()
     return {
-        "people": people,
-        "read_s": round(read, 2),
-        "import_s": round(imported, 2),
-        "detect_s": round(detected, 2),
-        "findings": len(findings),
-        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "one_connection_ms": round(statistics.median(timings) * 1000, 2),
-        "one_connection_p95_ms": round(sorted(timings)[int(len(timings) * 0.95)] * 1000, 2),
+        "people": len(world.people),
+        "import_s": round(import_s, 2),
+        "cold_detect_s": round(cold_detect_s, 2),
+        "detect_s": round(detect_s, 2),
+        "change_p50_ms": round(statistics.median(timings) * 1000, 1),
+        "change_p95_ms": round(timings[int(len(timings) * 0.95)] * 1000, 1),
+        "findings": len(found),
+        "peak_server_mb": None,
     }
 
 
+@contextlib.contextmanager
+def _local_server():
+    """A Neo4j started by tools/neo4j-local in a temporary folder: (bolt URI, pid)."""
+    env = {**os.environ, "RELREG_NEO4J_HEAP": os.environ.get("RELREG_NEO4J_HEAP", "4g"),
+           "RELREG_NEO4J_PAGECACHE": os.environ.get("RELREG_NEO4J_PAGECACHE", "2g")}
+    with tempfile.TemporaryDirectory(prefix="relreg-neo4j-bench-") as data:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        started = subprocess.run([str(NEO4J_LOCAL / "start"), str(port), data], env=env,
+                                 capture_output=True, text=True, check=True)
+        try:
+            yield f"bolt://127.0.0.1:{port}", int(started.stdout.split()[-1])
+        finally:
+            subprocess.run([str(NEO4J_LOCAL / "stop"), data], capture_output=True)
+
+
+def _peak_mb(pid: int) -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024)
+    return None
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
-    print(json.dumps(bench_neo4j(sys.argv[1], sys.argv[2])))
+    sys.path.insert(0, str(ROOT))
+    print(json.dumps(measure_neo4j(int(sys.argv[1]), sys.argv[2] if len(sys.argv) == 3 else None)))

@@ -30,6 +30,10 @@ FOR (report:ApproachReport) REQUIRE report.report_id IS UNIQUE;
 CREATE CONSTRAINT account_id IF NOT EXISTS
 FOR (account:SchoolAccount) REQUIRE account.account_id IS UNIQUE;
 
+// The one node that counts the writes (cypher/store/next-version.cypher).
+CREATE CONSTRAINT facts_version IF NOT EXISTS
+FOR (mark:FactsVersion) REQUIRE mark.id IS UNIQUE;
+
 // The family edge a family_member declaration draws is found again by its declaration.
 CREATE INDEX family_edge_declaration IF NOT EXISTS
 FOR ()-[edge:IS_RELATIVE_OF]-() ON (edge.declaration_id);

@@ -23,7 +23,7 @@ FILES = query_files()
 FINDING_COLUMNS = ("rule", "school_id", "adult_id", "counterpart_id", "account_id",
                    "connection_ids", "advisory", "notify_dsl")
 # The store's own bookkeeping, beside the labels graph/model.py draws.
-STORE_LABELS = {"UnfinishedImport"}
+STORE_LABELS = {"UnfinishedImport", "FactsVersion"}
 
 
 def ids(path: Path) -> str:

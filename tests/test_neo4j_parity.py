@@ -4,6 +4,7 @@ export, and the same answers after small changes."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import tempfile
@@ -272,3 +273,190 @@ def test_every_query_compiles(path, neo4j_uri):
     query = parse(path)
     with driver_for(neo4j_uri).session(database="neo4j") as session:
         session.run("EXPLAIN " + query.body, {name: None for name in query.parameters}).consume()
+
+
+# -- one change, one small piece of work: what a store keeps up to date is what it would find
+# -- afresh ---------------------------------------------------------------------------------
+
+def _afresh(store, as_of: dt.date = AS_OF) -> str:
+    """The findings a full evaluation gives for what `store` holds now, on both stores."""
+    return embedded_json(store.export_world(), as_of)
+
+
+class _Evaluations:
+    """Counts the Neo4j store's full evaluations and the people of its per-person ones."""
+
+    def __init__(self, store, monkeypatch):
+        self.full, self.people = 0, []
+        evaluate = store._evaluate
+
+        def counted(as_of, people, profiles=None):
+            if people is None:
+                self.full += 1
+            else:
+                self.people.append(set(people))
+            return evaluate(as_of, people, profiles)
+
+        monkeypatch.setattr(store, "_evaluate", counted)
+
+
+def _far_family():
+    """T1 is connected with pupil P1 and P1's mother M1, and G2 is T1's sister: a link
+    making G2 M1's mother (two people the connections do not name) makes T1 P1's great-aunt,
+    three family edges away (T1 - G2 - M1 - P1)."""
+    return (school().family("T1", "sibling", "G2")
+            .connect("T1", "P1", connection_id="C1").connect("T1", "M1", connection_id="C2"))
+
+
+def _link(person_id, kind, relative_id, source="records"):
+    world = WorldBuilder().family(person_id, kind, relative_id, source).build()
+    world.people.clear()
+    return world
+
+
+def _changes():
+    """Small changes, each with what it is: the ones that reach past their own people
+    (kinship, recusal), a position, memberships ending, removals."""
+    membership_ends = WorldBuilder().pupil("P1", end="2026-07-20").build()
+    membership_ends.people.clear()
+    dsl_is_family = WorldBuilder().family("D1", "sibling", "T1").build()
+    dsl_is_family.people.clear()
+    accepted = school().declare("T1", "M1", "family_friend", "accepted", "H1",
+                                declaration_id="DF").build()
+    approach = WorldBuilder().approach("T1", "P1").build()
+    approach.people.clear()
+    return [
+        ("a family link far from both parties makes the teacher a great-aunt",
+         _link("G2", "parent", "M1")),
+        ("a family link makes the DSL family of the teacher (recusal)", dsl_is_family),
+        ("a friendship declared and accepted", World(declarations=accepted.declarations)),
+        ("an approach reported", World(approaches=approach.approaches)),
+        ("a pupil leaves: an ex-pupil now", membership_ends),
+        ("a new headteacher (a position)",
+         WorldBuilder().staff("H2", position="headteacher", start="2026-09-01").build()),
+        ("a date of birth lost", World(people={"P1": dataclasses.replace(
+            school().build().people["P1"], date_of_birth=None)})),
+    ]
+
+
+@pytest.mark.parametrize("description,change", _changes(), ids=[c[0] for c in _changes()])
+def test_a_change_gives_what_a_full_evaluation_finds(description, change, neo4j_store,
+                                                    monkeypatch, tmp_path):
+    """On both stores: the findings kept up to date after one change are those found
+    afresh, and the Neo4j store found them by evaluating only some people (except for a
+    position, which changes who reviews findings school-wide)."""
+    start = _far_family().build()
+    evaluations = _Evaluations(neo4j_store, monkeypatch)
+    with EmbeddedStore(tmp_path / "data") as embedded:
+        for store in (embedded, neo4j_store):
+            store.import_world(start)
+            store_json(store, AS_OF)
+            store.upsert(change)
+        expected = _afresh(neo4j_store)
+        assert expected != embedded_json(start, AS_OF), "the change changes some finding"
+        assert store_json(embedded, AS_OF) == expected
+        assert store_json(neo4j_store, AS_OF) == expected
+    positions = any(m.position for m in change.memberships)
+    assert evaluations.full == (2 if positions else 1)
+    assert bool(evaluations.people) != positions
+    if evaluations.people:
+        assert change.people_involved() <= evaluations.people[0]
+
+
+def test_the_great_aunt_is_found_through_people_the_change_does_not_name(neo4j_store,
+                                                                          monkeypatch):
+    neo4j_store.import_world(_far_family().build())
+    before = {summary(f) for f in neo4j_store.findings(AS_OF)}
+    evaluations = _Evaluations(neo4j_store, monkeypatch)
+    # Declared by the family rather than from the school's records: it needs declaring.
+    neo4j_store.upsert(_link("G2", "parent", "M1", source="declared"))
+    after = {summary(f) for f in neo4j_store.findings(AS_OF)}
+    assert "pupil-contact S1 T1 P1" in before
+    assert "pupil-contact S1 T1 P1" not in after
+    assert "declaration-required S1 T1 P1" in after
+    assert evaluations.full == 0 and {"T1", "P1", "G2", "M1"} <= evaluations.people[0]
+
+
+def test_removals_give_what_a_full_evaluation_finds(neo4j_store, monkeypatch, tmp_path):
+    """A connection withdrawn, and a family link forgotten (as undoing a merge does)."""
+    start = _far_family().build()
+    start = start.merged(_link("G2", "parent", "M1"))
+    with EmbeddedStore(tmp_path / "data") as embedded:
+        for store in (embedded, neo4j_store):
+            store.import_world(start)
+            store_json(store, AS_OF)
+        evaluations = _Evaluations(neo4j_store, monkeypatch)
+        for store in (embedded, neo4j_store):
+            store.remove_connection("C2")
+        assert evaluations.full == 0 and evaluations.people
+        assert store_json(neo4j_store, AS_OF) == store_json(embedded, AS_OF) \
+            == _afresh(neo4j_store)
+        for store in (embedded, neo4j_store):
+            store.replace_facts(_link("G2", "parent", "M1"), World())
+        assert neo4j_store.export_world().family_links == embedded.export_world().family_links
+        assert store_json(neo4j_store, AS_OF) == store_json(embedded, AS_OF) \
+            == _afresh(neo4j_store)
+        assert "pupil-contact S1 T1 P1" in {summary(f) for f in neo4j_store.findings(AS_OF)}
+
+
+def test_replace_facts_changes_only_the_facts_it_names(neo4j_store, tmp_path):
+    """A merge of two people and its undoing, without rewriting the database: every other
+    fact stays as it was, and the person kept keeps what was not named."""
+    start = _far_family().declare("T1", "M1", "family_friend", declaration_id="DF").build()
+    neo4j_store.import_world(start)
+    remove = World(people={"M1": start.people["M1"]}, connections={"C2": start.connections["C2"]},
+                   declarations={"DF": start.declarations["DF"]})
+    add = World(people={"M1": dataclasses.replace(start.people["M1"], given_name="Marie")})
+    neo4j_store.replace_facts(remove, add)
+    expected = start.without(remove).merged(add)
+    assert exchange_bytes(neo4j_store.export_world(), tmp_path / "out") \
+        == exchange_bytes(expected, tmp_path / "in")
+    neo4j_store.replace_facts(add, remove)
+    assert exchange_bytes(neo4j_store.export_world(), tmp_path / "back") \
+        == exchange_bytes(start, tmp_path / "start")
+
+
+def test_a_write_by_someone_else_is_seen(neo4j_store, neo4j_uri):
+    """Two processes on one database: what one keeps is not answered once the other wrote."""
+    from graph.store.neo4j import Neo4jStore
+
+    neo4j_store.import_world(school().build())
+    assert neo4j_store.findings(AS_OF) == []
+    with Neo4jStore(neo4j_uri) as other:
+        other.upsert(WorldBuilder().connect("T1", "P1").build())
+    assert [summary(f) for f in neo4j_store.findings(AS_OF)] == ["pupil-contact S1 T1 P1"]
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(world=worlds(max_people=14), as_of=st.sampled_from(AS_OF_DATES), data=st.data())
+def test_facts_added_one_by_one_give_what_a_full_evaluation_finds(neo4j_store, world, as_of,
+                                                                   data):
+    """Random worlds whose links, connections, declarations, reports and account admins
+    arrive one at a time, then whose connections are withdrawn one at a time: after each,
+    the Neo4j store's findings are the embedded store's full evaluation's."""
+    facts = sorted([("family_links", link.key) for link in world.family_links]
+                   + [("connections", key) for key in world.connections]
+                   + [("declarations", key) for key in world.declarations]
+                   + [("approaches", key) for key in world.approaches]
+                   + [("account_admins", admin.key) for admin in world.account_admins])
+    later = data.draw(st.lists(st.sampled_from(facts), unique=True, max_size=6)) if facts else []
+    changes = [_one_fact(world, kind, key) for kind, key in later]
+    start = world
+    for change in changes:
+        start = start.without(change)
+    neo4j_store.replace_world(start)
+    store_json(neo4j_store, as_of)
+    for change in changes:
+        neo4j_store.upsert(change)
+        assert store_json(neo4j_store, as_of) == _afresh(neo4j_store, as_of)
+    for connection_id in sorted(world.connections)[:3]:
+        neo4j_store.remove_connection(connection_id)
+        assert store_json(neo4j_store, as_of) == _afresh(neo4j_store, as_of)
+
+
+def _one_fact(world: World, kind: str, key) -> World:
+    records = getattr(world, kind)
+    if isinstance(records, dict):
+        return World(**{kind: {key: records[key]}})
+    return World(**{kind: [record for record in records if record.key == key]})

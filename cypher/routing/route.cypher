@@ -45,10 +45,11 @@ CALL () {
   }
   WITH school, collect(CASE WHEN reviewer IS NOT NULL
                             THEN {level: level, reviewer: reviewer} END) AS chain
-  RETURN collect({school: school, chain: chain}) AS chains
+  // The id kept as a value: finding each finding's school in the list reads no property.
+  RETURN collect({school_id: school.school_id, school: school, chain: chain}) AS chains
 }
 UNWIND $findings AS finding
-WITH finding, head([c IN chains WHERE c.school.school_id = finding.school_id]) AS at_school
+WITH finding, head([c IN chains WHERE c.school_id = finding.school_id]) AS at_school
 WITH finding, at_school.school AS school,
      // The DSL's notice (level 4) is the DSL of level 3 told again.
      at_school.chain + [c IN at_school.chain WHERE finding.notify_dsl AND c.level = 3
@@ -56,7 +57,7 @@ WITH finding, at_school.school AS school,
 // A finding whose school has no one at any level still gives a row, with no reviewer.
 UNWIND CASE WHEN size(chain) = 0 THEN [null] ELSE chain END AS candidate
 WITH finding, school, candidate.level AS level, candidate.reviewer AS reviewer
-WITH finding, school, level, reviewer, $profiles[school.school_id].family_degree AS degree
+WITH finding, school, level, reviewer, $profiles[school.profile].family_degree AS degree
 // Why the reviewer may not review, or null.
 WITH finding, level, reviewer,
      CASE

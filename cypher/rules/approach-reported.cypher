@@ -10,9 +10,18 @@
 // or not, reported by $as_of) also tell the DSL. The networkx twin is Evaluation._approach_findings in
 // graph/rules.py.
 
-MATCH (adult:Person)-[:REPORTS]->(:ApproachReport)-[:FROM]->(pupil:Person)
-WITH DISTINCT adult, pupil
-WHERE $people IS NULL OR adult.person_id IN $people OR pupil.person_id IN $people
+// With $people, only the reports one of whose two people is among them, found by index.
+CALL () {
+  UNWIND CASE WHEN $people IS NULL THEN [true] ELSE [] END AS everyone
+  MATCH (adult:Person)-[:REPORTS]->(:ApproachReport)-[:FROM]->(pupil:Person)
+  RETURN adult, pupil
+  UNION
+  UNWIND coalesce($people, []) AS person_id
+  MATCH (:Person {person_id: person_id})-[:REPORTS|FROM]-(report:ApproachReport)
+  MATCH (adult:Person)-[:REPORTS]->(report)-[:FROM]->(pupil:Person)
+  RETURN adult, pupil
+}
+WITH adult, pupil
 // graph/facts.py files a report under both its people, so a report someone made about
 // themself lists every report from them among their own.
 WITH adult, pupil, COUNT {
@@ -25,11 +34,11 @@ WITH adult, pupil, COUNT {
 WHERE open_reports > 0
 
 MATCH (adult)-[:HOLDS]->(held:Membership)-[:AT]->(school:School)
-WHERE held.role <> 'pupil' AND held.role IN $profiles[school.school_id].covered_roles
+WHERE held.role <> 'pupil' AND held.role IN $profiles[school.profile].covered_roles
   AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
-  AND 'approach-reported' IN $profiles[school.school_id].rules
+  AND 'approach-reported' IN $profiles[school.profile].rules
 WITH DISTINCT adult, pupil, open_reports, school,
-     $profiles[school.school_id].approach_window_days AS window_days
+     $profiles[school.profile].approach_window_days AS window_days
 WITH adult, pupil, open_reports, school, window_days, COUNT {
   MATCH (report:ApproachReport)-[:FROM]->(pupil)
   WHERE $as_of - duration({days: window_days}) < report.occurred_on <= $as_of

@@ -14,17 +14,29 @@
 // Evaluation._parent_rule in graph/rules.py.
 
 // Two people joined by connections seen by $as_of, once each way round: either may be the adult.
-MATCH (adult:Person)-[connection:CONNECTS_WITH]-(other:Person)
-WHERE adult <> other
-  AND (connection.first_seen IS NULL OR connection.first_seen <= $as_of)
-  AND ($people IS NULL OR adult.person_id IN $people OR other.person_id IN $people)
-WITH adult, other, collect(connection) AS connections
+// With $people, only the pairs one of whom is among them, found by their index: the
+// UNWIND of an empty list skips the scan of every connection.
+CALL () {
+  UNWIND CASE WHEN $people IS NULL THEN [true] ELSE [] END AS everyone
+  MATCH (one:Person)-[connection:CONNECTS_WITH]-(two:Person)
+  WHERE one <> two AND (connection.first_seen IS NULL OR connection.first_seen <= $as_of)
+  RETURN one, two, collect(connection) AS connections
+  UNION ALL
+  UNWIND coalesce($people, []) AS person_id
+  MATCH (one:Person {person_id: person_id})-[:CONNECTS_WITH]-(two:Person)
+  UNWIND [[one, two], [two, one]] AS pair
+  WITH DISTINCT pair[0] AS one, pair[1] AS two
+  MATCH (one)-[connection:CONNECTS_WITH]-(two)
+  WHERE one <> two AND (connection.first_seen IS NULL OR connection.first_seen <= $as_of)
+  RETURN one, two, collect(connection) AS connections
+}
+WITH one AS adult, two AS other, connections
 WHERE EXISTS { MATCH (other)-[:HOLDS]->(:Membership {role: 'pupil'}) }
    OR EXISTS { MATCH (other)-[link:IS_RELATIVE_OF]->(:Person) WHERE link.kind IN $parental_kinds }
 
 // The adult's memberships that the school's profile binds, active on $as_of, school by school.
 MATCH (adult)-[:HOLDS]->(bound:Membership)-[:AT]->(school:School)
-WITH adult, other, connections, school, bound, $profiles[school.school_id] AS profile
+WITH adult, other, connections, school, bound, $profiles[school.profile] AS profile
 WHERE 'declaration-required' IN profile.rules
   AND bound.role <> 'pupil' AND bound.role IN profile.covered_roles
   AND bound.start_date <= $as_of AND (bound.end_date IS NULL OR bound.end_date >= $as_of)
@@ -41,7 +53,7 @@ WITH adult, other, connections, school, profile, scope,
      COLLECT {
        MATCH (adult)-[:HOLDS]->(held:Membership)-[:AT]->(held_at:School)
        WHERE held_at IN scope AND held.role <> 'pupil'
-         AND held.role IN $profiles[held_at.school_id].covered_roles
+         AND held.role IN $profiles[held_at.profile].covered_roles
        RETURN held
      } AS covered
 

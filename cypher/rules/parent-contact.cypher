@@ -11,11 +11,23 @@
 // The networkx twin is Evaluation._parent_rule in graph/rules.py.
 
 // Two people joined by connections seen by $as_of, once each way round: either may be the adult.
-MATCH (adult:Person)-[connection:CONNECTS_WITH]-(parent:Person)
-WHERE adult <> parent
-  AND (connection.first_seen IS NULL OR connection.first_seen <= $as_of)
-  AND ($people IS NULL OR adult.person_id IN $people OR parent.person_id IN $people)
-WITH adult, parent, collect(connection) AS connections
+// With $people, only the pairs one of whom is among them, found by their index: the
+// UNWIND of an empty list skips the scan of every connection.
+CALL () {
+  UNWIND CASE WHEN $people IS NULL THEN [true] ELSE [] END AS everyone
+  MATCH (one:Person)-[connection:CONNECTS_WITH]-(two:Person)
+  WHERE one <> two AND (connection.first_seen IS NULL OR connection.first_seen <= $as_of)
+  RETURN one, two, collect(connection) AS connections
+  UNION ALL
+  UNWIND coalesce($people, []) AS person_id
+  MATCH (one:Person {person_id: person_id})-[:CONNECTS_WITH]-(two:Person)
+  UNWIND [[one, two], [two, one]] AS pair
+  WITH DISTINCT pair[0] AS one, pair[1] AS two
+  MATCH (one)-[connection:CONNECTS_WITH]-(two)
+  WHERE one <> two AND (connection.first_seen IS NULL OR connection.first_seen <= $as_of)
+  RETURN one, two, collect(connection) AS connections
+}
+WITH one AS adult, two AS parent, connections
 WHERE EXISTS {
   MATCH (parent)-[link:IS_RELATIVE_OF]->(:Person)
   WHERE link.kind IN $parental_kinds
@@ -23,7 +35,7 @@ WHERE EXISTS {
 
 // The adult's memberships that the school's profile binds, active on $as_of, school by school.
 MATCH (adult)-[:HOLDS]->(bound:Membership)-[:AT]->(school:School)
-WITH adult, parent, connections, school, bound, $profiles[school.school_id] AS profile
+WITH adult, parent, connections, school, bound, $profiles[school.profile] AS profile
 WHERE 'parent-contact' IN profile.rules
   AND bound.role <> 'pupil' AND bound.role IN profile.covered_roles
   AND bound.start_date <= $as_of AND (bound.end_date IS NULL OR bound.end_date >= $as_of)
@@ -43,7 +55,7 @@ WITH adult, parent, connections, school, profile, scope, relevant,
      COLLECT {
        MATCH (adult)-[:HOLDS]->(held:Membership)-[:AT]->(held_at:School)
        WHERE held_at IN scope AND held.role <> 'pupil'
-         AND held.role IN $profiles[held_at.school_id].covered_roles
+         AND held.role IN $profiles[held_at.profile].covered_roles
        RETURN held
      } AS covered
 // A pupil or ex-pupil of the adult is never "solely" a parent to them: where pupil-contact

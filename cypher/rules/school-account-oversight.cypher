@@ -7,12 +7,23 @@
 // on the school's staff that day (authorised personnel are employees), or
 // one authorised by someone who held none of the profile's account_admin_authorisers
 // positions at the school on the day (on $as_of when the day is not known). A finding
-// about an account names no person, so there is none when $people asks for findings
-// about some people. The networkx twin is Evaluation._account_findings in graph/rules.py.
+// about an account names no person; with $people, only the accounts one of them administers
+// are looked at (their authorisers count by position, and the store evaluates everything
+// again after a change of position). The networkx twin is Evaluation._account_findings in
+// graph/rules.py.
 
-MATCH (account:SchoolAccount)-[:OF]->(school:School)
-WITH account, school, $profiles[school.school_id] AS profile
-WHERE $people IS NULL AND 'school-account-oversight' IN profile.rules
+CALL () {
+  UNWIND CASE WHEN $people IS NULL THEN [true] ELSE [] END AS everyone
+  MATCH (account:SchoolAccount)
+  RETURN account
+  UNION
+  UNWIND coalesce($people, []) AS person_id
+  MATCH (:Person {person_id: person_id})-[:ADMINISTERS]->(account:SchoolAccount)
+  RETURN account
+}
+MATCH (account)-[:OF]->(school:School)
+WITH account, school, $profiles[school.profile] AS profile
+WHERE 'school-account-oversight' IN profile.rules
 WITH account, school, profile, COLLECT {
   MATCH (admin:Person)-[administers:ADMINISTERS]->(account)
   WHERE administers.authorised_on IS NULL OR administers.authorised_on <= $as_of

@@ -4,7 +4,8 @@ routed by cypher/routing/route.cypher. The Python rules of graph/rules.py are th
 reference: for the same facts this store gives byte-identical findings.
 
 Only what is not a decision is done in Python: the profiles are loaded from
-graph/profiles and passed to Cypher as the $profiles parameter (keyed by school_id);
+graph/profiles and passed to Cypher as the $profiles parameter (keyed by the profile's
+name or file, as a school names it: a trust's schools share a few profiles);
 finding ids, clauses and explanations are built from the columns the rules return.
 
 Imports are written in batches of separate transactions, so that a 100,000-person trust
@@ -13,7 +14,16 @@ that allows, every reference is checked before anything is written, and an
 (:UnfinishedImport) mark is set before the first batch and taken away after the last. If
 the process dies in between, the mark stays: this store then refuses to evaluate or
 export the half-written facts until the import is run again (imports are idempotent:
-every fact is merged on its key) or the world replaced.
+every fact is merged on its key) or the world replaced. A small world (a connection, a
+declaration, a merge of two people) is written in one transaction instead, with no mark.
+
+Every write also counts itself on a (:FactsVersion) node, in the same transaction. The
+store keeps the findings of its last evaluation with the count they were worked out at:
+while the count is the same, nobody changed the facts and they are answered again as they
+are. After a small change of its own, the store re-evaluates only the people the change
+can reach (within the profiles' family degree of the people it is about, as the embedded
+store does), with each rule's per-person form ($people), which starts from those people
+by index instead of scanning the database.
 """
 
 from __future__ import annotations
@@ -24,12 +34,14 @@ import enum
 import itertools
 import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction, NotificationMinimumSeverity
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from cypher.load import Query, load, load_rule
-from graph.intake.exchange import FILES, record_rows, world_from_cells
+from graph.intake.exchange import _NATURAL_KEYS, FILES, record_rows, world_from_cells
 from graph.model import (
     FRIEND_BASES,
     PARENTAL_KINDS,
@@ -62,6 +74,10 @@ from graph.rules import (
 from graph.store.base import Progress, Store, StoreError, sort_people, walk, world_among
 
 BATCH_SIZE = 5_000
+FILES_COLUMNS = {name: [column.name for column in columns] for name, (_, columns) in FILES.items()}
+# What identifies one fact of each exchange file (as World.without matches them).
+_KEYS = {name: (id_column,) if id_column else _NATURAL_KEYS[name]
+         for name, (id_column, _) in FILES.items()}
 CONTACT_RULES = ("pupil-contact", "ex-pupil-contact", "parent-contact", "declaration-required")
 
 # One driver per server and credentials for the whole process, as the driver wants.
@@ -131,6 +147,16 @@ def _batches(rows: Iterable, size: int = BATCH_SIZE) -> Iterator[list]:
         yield batch
 
 
+def _one_ahead(items: Iterator) -> Iterator:
+    """The items of `items`, each made in a second thread while the one before is used: the
+    next batch of an import is built while the server writes the last."""
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        coming = worker.submit(next, items, None)
+        while (item := coming.result()) is not None:
+            coming = worker.submit(next, items, None)
+            yield item
+
+
 def _parameters(query: Query, values: dict) -> dict:
     """Exactly the parameters the query's header declares (a missing one is a KeyError)."""
     return {name: values[name] for name in query.parameters}
@@ -151,6 +177,7 @@ class Neo4jStore(Store):
                  database: str = "neo4j"):
         self.uri = uri
         self.database = database
+        self._known: _Known | None = None
         self._driver = driver_for(uri, user, password)
         try:
             self._driver.verify_connectivity()
@@ -175,6 +202,9 @@ class Neo4jStore(Store):
     def _status(self) -> dict:
         return self._execute_read(load("store/status").body)[0]
 
+    def _count_write(self) -> None:
+        self._execute_write(load("store/next-version").body)
+
     def _check_finished(self) -> None:
         if self._status()["unfinished_import"]:
             raise StoreError(
@@ -185,13 +215,18 @@ class Neo4jStore(Store):
     # -- writing -----------------------------------------------------------------------
 
     def import_world(self, world: World, progress: Progress | None = None) -> None:
+        if progress is None and _size(world) <= BATCH_SIZE:
+            self._change(world, ends_import=True)
+            return
         self._check_references(world)
+        self._known = None
         self._write(world, progress)
 
     def replace_world(self, world: World, progress: Progress | None = None) -> None:
         unknown = [i for ids in _references_outside(world).values() for i in ids]
         if unknown:
             raise StoreError(f"unknown person, school or account: {', '.join(unknown)}")
+        self._known = None
         self._begin_import()
         clear = load("store/clear")
         while self._execute_write(clear.body, {"batch_size": BATCH_SIZE})[0]["deleted"]:
@@ -201,38 +236,85 @@ class Neo4jStore(Store):
     def _begin_import(self) -> None:
         self._execute_write(load("store/begin-import").body,
                             {"started_at": dt.datetime.now(dt.timezone.utc)})
+        self._count_write()
 
     def _write(self, world: World, progress: Progress | None) -> None:
         self._begin_import()  # again after replace_world's: the mark is merged, not doubled
-        with self._session() as session:
+
+        def batches() -> Iterator[tuple[str, str, list[dict]]]:
             for file_name, rows in record_rows(world).items():
-                columns = [column.name for column in FILES[file_name][1]]
+                columns = FILES_COLUMNS[file_name]
                 query = load(f"import/{_stem(file_name)}").body
                 for batch in _batches(rows):
-                    cells = [dict(zip(columns, map(_cell, row))) for row in batch]
-                    session.execute_write(_write_rows, query, cells)
-                    if progress is not None and file_name == "people.csv":
-                        progress(len(batch))
+                    yield file_name, query, [dict(zip(columns, map(_cell, row))) for row in batch]
+
+        with self._session() as session:
+            for file_name, query, cells in _one_ahead(batches()):
+                session.execute_write(_write_rows, query, cells)
+                if progress is not None and file_name == "people.csv":
+                    progress(len(cells))
         self._execute_write(load("store/end-import").body)
+        self._count_write()
 
     def upsert(self, world: World) -> None:
         self.import_world(world)
 
     def remove_connection(self, connection_id: str) -> None:
-        removed = self._execute_write(load("store/remove-connection").body,
-                                      {"connection_id": connection_id})[0]["removed"]
-        if not removed:
-            raise StoreError(f"no connection {connection_id}")
+        self._change(World(), connection_id=connection_id)
+
+    def replace_facts(self, remove: World, add: World) -> None:
+        """In one transaction: only the facts named change, not the whole database."""
+        self._change(add, remove.without(add))
 
     def erase_person(self, person_id: str) -> World:
         """In one transaction, not by rewriting the whole store as the generic way would."""
         about = self.facts_about(person_id)
-        self._execute_write(load("store/erase-person").body, {"person_id": person_id})
+        self._known = None
+        with self._session() as session:
+            session.execute_write(_run_all, [(load("store/erase-person").body,
+                                              {"person_id": person_id}),
+                                             (load("store/next-version").body, {})])
         return about
 
     def add_connection(self, connection: Connection, as_of: dt.date) -> list[Finding]:
-        self.import_world(World(connections={connection.connection_id: connection}))
-        return self._evaluate(as_of, people=sorted({connection.person_id, connection.other_id}))
+        self._change(World(connections={connection.connection_id: connection}))
+        pair = {connection.person_id, connection.other_id}
+        known = self._known
+        found = known.findings.values() if known is not None and known.as_of == as_of \
+            else self._evaluate(as_of, people=sorted(pair))[0]
+        return sorted((f for f in found if f.adult_id in pair or f.counterpart_id in pair),
+                      key=Finding.sort_key)
+
+    def _change(self, add: World, remove: World = World(), connection_id: str | None = None,
+                ends_import: bool = False) -> None:
+        """Write a small change in one transaction, then bring the known findings up to date
+        by re-evaluating only the people it can reach, or forget them where it reaches
+        further: a school, an account or a position changes who reviews findings
+        school-wide, and forgetting facts (a merge of people) can move anything."""
+        known = self._known
+        refresh = known is not None and not (
+            add.schools or add.school_accounts or any(m.position for m in add.memberships)
+            or _size(remove))
+        degree = max((p.family_degree for p in known.profiles.by_school.values()), default=0) \
+            if refresh else None
+        with self._session() as session:
+            version, touched, accounts, positions_held = session.execute_write(
+                _apply, add, remove, connection_id, degree, ends_import)
+        # Someone else wrote meanwhile, or a membership that held a position was replaced.
+        if not refresh or known.version != version - 1 or positions_held:
+            self._known = None
+            return
+        found, read_at = self._evaluate(known.as_of, sorted(touched), known.profiles)
+        if read_at != version:
+            self._known = None
+            return
+        stale = [i for i, f in known.findings.items()
+                 if f.adult_id in touched or f.counterpart_id in touched
+                 or f.account_id in accounts]
+        for finding_id_ in stale:
+            del known.findings[finding_id_]
+        known.findings.update((f.id, f) for f in found)
+        known.version = version
 
     def _check_references(self, world: World) -> None:
         """Refuse a world that names people, schools or accounts that neither it nor the
@@ -255,8 +337,15 @@ class Neo4jStore(Store):
         return world_from_cells({name: self._rows(f"export/{_stem(name)}") for name in FILES})
 
     def findings(self, as_of: dt.date) -> list[Finding]:
-        self._check_finished()
-        return self._evaluate(as_of, people=None)
+        status = self._status()
+        if status["unfinished_import"]:
+            self._check_finished()
+        known = self._known
+        if known is None or known.as_of != as_of or known.version != status["version"]:
+            profiles = self._profiles()
+            found, version = self._evaluate(as_of, None, profiles)
+            known = self._known = _Known(as_of, version, profiles, {f.id: f for f in found})
+        return sorted(known.findings.values(), key=Finding.sort_key)
 
     # -- reading by person and school: indexed queries, not the whole world ---------------
 
@@ -345,31 +434,119 @@ class Neo4jStore(Store):
                           report_ids=list(report_ids))
         return _ById(self._world(approaches=rows).approaches)
 
-    def _profiles(self) -> dict[str, Profile]:
+    def _profiles(self) -> _Profiles:
         rows = self._execute_read(load("store/schools").body)
-        return {row["school_id"]: load_profile(row["profile"]) for row in rows}
+        by_name = {name: load_profile(name) for name in {row["profile"] for row in rows}}
+        return _Profiles({row["school_id"]: by_name[row["profile"]] for row in rows},
+                         {name: profile_parameter(p) for name, p in by_name.items()})
 
-    def _evaluate(self, as_of: dt.date, people: list[str] | None) -> list[Finding]:
+    def _evaluate(self, as_of: dt.date, people: list[str] | None,
+                  profiles: _Profiles | None = None) -> tuple[list[Finding], int]:
         """Every finding as of `as_of` (only those whose adult or counterpart is one of
-        `people`, unless that is None)."""
-        profiles = self._profiles()
+        `people`, and those about no one, unless `people` is None), with the count of writes
+        of the facts they were found in."""
+        profiles = profiles if profiles is not None else self._profiles()
         values = {
             "as_of": as_of,
-            "profiles": {school_id: profile_parameter(p) for school_id, p in profiles.items()},
+            "profiles": profiles.parameter,
             "people": people,
             "friend_bases": sorted(str(b) for b in FRIEND_BASES),
             "parental_kinds": sorted(str(k) for k in PARENTAL_KINDS),
             "reviewer_positions": [str(p) for p in REVIEWER_POSITIONS],
         }
         with self._session() as session:
-            rows, routes = session.execute_read(_detect, values)
-        findings = [_finding(row, routes[_route_request(row)], profiles[row["school_id"]])
+            rows, routes, version = session.execute_read(_detect, values)
+        findings = [_finding(row, routes[_route_request(row)], profiles.by_school[row["school_id"]])
                     for row in rows]
-        return sorted(findings, key=Finding.sort_key)
+        return sorted(findings, key=Finding.sort_key), version
 
 
-def _detect(tx: ManagedTransaction, values: dict) -> tuple[list[dict], dict[tuple, dict]]:
-    """Run every rule, then route what they found; both in one transaction."""
+@dataclass(frozen=True)
+class _Profiles:
+    by_school: dict[str, Profile]
+    parameter: dict[str, dict]  # $profiles: what the Cypher reads of each, by name or file
+
+
+@dataclass
+class _Known:
+    """The findings as of one day, worked out when the facts had `version` writes."""
+    as_of: dt.date
+    version: int
+    profiles: _Profiles
+    findings: dict[str, Finding]
+
+
+def _size(world: World) -> int:
+    return sum(len(records) for records in (
+        world.schools, world.people, world.memberships, world.family_links, world.connections,
+        world.declarations, world.approaches, world.school_accounts, world.account_admins))
+
+
+def _run_all(tx: ManagedTransaction, statements: list[tuple[str, dict]]) -> None:
+    for text, parameters in statements:
+        tx.run(text, parameters).consume()
+
+
+def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str | None,
+           degree: int | None, ends_import: bool) -> tuple[int, set[str], set[str], bool]:
+    """Forget `remove`, forget the connection `connection_id` and write `add`, in one
+    transaction; count the write, and take away the mark of an unfinished import if it
+    `ends_import` (an import run again). Returns the count and, when `degree` is given, everyone
+    within that many family edges of the people the change is about, before or after it, and
+    the school accounts those people administer; and whether a membership replaced held a
+    position."""
+    outside = _references_outside(add)
+    if any(outside.values()):
+        missing = tx.run(load("store/missing-references").body, outside).single()
+        unknown = [i for key in outside for i in missing[key]]
+        if unknown:
+            raise StoreError(f"unknown person, school or account: {', '.join(unknown)}")
+    involved = add.people_involved() | remove.people_involved()
+    touched: set[str] = set()
+    accounts: set[str] = set()
+    if connection_id is not None:
+        removed = tx.run(load("store/remove-connection").body,
+                         connection_id=connection_id).single()
+        if not removed["removed"]:
+            raise StoreError(f"no connection {connection_id}")
+        involved.update(removed["person_ids"])
+        touched.update(removed["person_ids"])
+
+    def circle() -> None:
+        found = tx.run(load("store/family-circle").body, person_ids=sorted(involved),
+                       degree=degree).single()
+        touched.update(found["person_ids"])
+        accounts.update(found["account_ids"])
+
+    if degree is not None:
+        circle()
+    if _size(remove):
+        tx.run(load("store/forget").body, {
+            _stem(file_name): [{key: cells[key] for key in _KEYS[file_name]} for cells in
+                               (dict(zip(FILES_COLUMNS[file_name], map(_cell, row))) for row in rows)]
+            for file_name, rows in record_rows(remove).items()
+        }).consume()
+    positions_held = bool(add.memberships) and tx.run(
+        load("store/positions-held").body,
+        rows=[{"person_id": m.person_id, "school_id": m.school_id, "role": str(m.role),
+               "start_date": m.start_date} for m in add.memberships]).single()["held"]
+    for file_name, rows in record_rows(add).items():
+        columns = FILES_COLUMNS[file_name]
+        cells = [dict(zip(columns, map(_cell, row))) for row in rows]
+        if cells:
+            tx.run(load(f"import/{_stem(file_name)}").body, rows=cells).consume()
+    if degree is not None:
+        circle()
+    if ends_import:
+        tx.run(load("store/end-import").body).consume()
+    version = tx.run(load("store/next-version").body).single()["version"]
+    return version, touched, accounts, positions_held
+
+
+def _detect(tx: ManagedTransaction, values: dict) -> tuple[list[dict], dict[tuple, dict], int]:
+    """Run every rule, then route what they found; both in one transaction, which also
+    reads the count of writes of the facts it saw."""
+    version = tx.run(load("store/version").body).single()["version"]
     rows = []
     for rule_id in RULE_IDS:
         rule = load_rule(rule_id)
@@ -381,7 +558,7 @@ def _detect(tx: ManagedTransaction, values: dict) -> tuple[list[dict], dict[tupl
         {"key": key, "school_id": school_id, "parties": list(parties), "notify_dsl": notify_dsl}
         for key, (school_id, parties, notify_dsl) in enumerate(requests)
     ]})).data()
-    return rows, {requests[row["key"]]: row for row in routed}
+    return rows, {requests[row["key"]]: row for row in routed}, version
 
 
 class _ById(dict):
