@@ -51,7 +51,8 @@ class FactGraph:
     def __init__(self, world: World | None = None):
         self.world = World()
         # Undirected, kinship runs both ways. Edge data: the FamilyLink records and
-        # family_member declarations joining the pair, keyed by _record_key.
+        # family_member declarations joining the pair, as its keys (values unused): a key
+        # per record costs nothing more, a list per pair would.
         self.family: nx.Graph = _NoNodeData()
         # Undirected. Edge data: the connections between the pair, keyed by connection_id
         # (one dict per pair: an nx.MultiGraph would add a dict per connection).
@@ -117,7 +118,7 @@ class FactGraph:
         self.world.family_links.extend(links)
         # networkx merges the data of links between the same pair into one edge's dict.
         self.family.add_edges_from(
-            (link.person_id, link.relative_id, {link.key: link})
+            (link.person_id, link.relative_id, {link: None})
             for link in links if link.person_id != link.relative_id)
         children_of = self.children_of
         for link in links:
@@ -237,14 +238,13 @@ class FactGraph:
 
     def _join_family(self, a: str, b: str, record: FamilyLink | Declaration) -> None:
         if a != b:
-            self.family.add_edges_from([(a, b, {_record_key(record): record})])
+            self.family.add_edges_from([(a, b, {record: None})])
 
     def _part_family(self, a: str, b: str, record: FamilyLink | Declaration) -> None:
         links = self.family.get_edge_data(a, b)
         if links is None:
             return
-        if links.get(_record_key(record)) == record:
-            del links[_record_key(record)]
+        links.pop(record, None)
         if not links:
             self.family.remove_edge(a, b)
 
@@ -278,7 +278,7 @@ class FactGraph:
             for node in frontier:
                 for neighbour, links in self.family.adj[node].items():
                     if neighbour not in distances and any(
-                        _link_holds(link, as_of, records_only) for link in links.values()
+                        _link_holds(link, as_of, records_only) for link in links
                     ):
                         distances[neighbour] = distance
                         reached.append(neighbour)
@@ -333,11 +333,6 @@ class FactGraph:
         """Whether `person_id` is, on `on`, the parent of a current pupil of one of `schools`."""
         schools = list(schools)
         return any(self.is_current_pupil(child, on, schools) for child in self.children_of.get(person_id, ()))
-
-
-def _record_key(record: FamilyLink | Declaration) -> tuple[str, str, str] | str:
-    """A record's key in a family edge's data: a link's key, or a declaration's id."""
-    return record.key if isinstance(record, FamilyLink) else record.declaration_id
 
 
 def _link_holds(link: FamilyLink | Declaration, as_of: dt.date | None, records_only: bool) -> bool:

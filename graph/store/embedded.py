@@ -522,7 +522,7 @@ class EmbeddedStore(Store):
             near = set()
             if p in facts.family:  # its edges also hold family_member declarations: not links
                 near.update(other for other, links in facts.family.adj[p].items()
-                            if any(isinstance(link, FamilyLink) for link in links.values()))
+                            if any(isinstance(link, FamilyLink) for link in links))
             if p in facts.connections:
                 near.update(facts.connections.adj[p])
             near.discard(p)
@@ -540,7 +540,7 @@ class EmbeddedStore(Store):
             if p in facts.family:
                 for other, links in facts.family.adj[p].items():
                     world.family_links.extend(
-                        link for link in links.values()
+                        link for link in links
                         if isinstance(link, FamilyLink) and link.person_id == p and other in among)
             if p in facts.connections:
                 for other, between in facts.connections.adj[p].items():
