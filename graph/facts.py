@@ -1,7 +1,5 @@
-"""The facts of a World, indexed for the rules: adjacency dicts for the edges that paths
+"""The facts of a World, indexed for the rules: networkx graphs for the edges that paths
 run along (family links, connections) and plain indexes for the records looked up by person.
-Plain dicts, not networkx graphs: at a million people networkx's attribute dicts per node
-and per edge cost hundreds of megabytes, and the rules only ever walk neighbours.
 
 It can be changed one fact at a time, so that a store re-evaluates only what a change
 touches.
@@ -12,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+
+import networkx as nx
 
 from graph.model import (
     PARENTAL_KINDS,
@@ -34,14 +34,29 @@ from graph.model import (
 from graph.profiles import Profile, load_profile
 
 
+class _NoNodeData(nx.Graph):
+    """An nx.Graph whose nodes all share one empty attribute dict (networkx's documented
+    `node_attr_dict_factory`): the facts keep nothing on a node, and a dict per person
+    would cost about 64 MB at a million people. Never set node attributes on it."""
+
+    _shared_node_data: dict = {}
+
+    def _node_data(self) -> dict:
+        return self._shared_node_data
+
+    node_attr_dict_factory = _node_data
+
+
 class FactGraph:
     def __init__(self, world: World | None = None):
         self.world = World()
-        # Undirected, kinship runs both ways: person -> relative -> the FamilyLink records
-        # and family_member declarations joining the pair (one list, seen from both sides).
-        self.family: dict[str, dict[str, list[FamilyLink | Declaration]]] = {}
-        # Undirected: person -> other party -> connection_id -> Connection.
-        self.connections: dict[str, dict[str, dict[str, Connection]]] = {}
+        # Undirected, kinship runs both ways. Edge data: the FamilyLink records and
+        # family_member declarations joining the pair, as its keys (values unused): a key
+        # per record costs nothing more, a list per pair would.
+        self.family: nx.Graph = _NoNodeData()
+        # Undirected. Edge data: the connections between the pair, keyed by connection_id
+        # (one dict per pair: an nx.MultiGraph would add a dict per connection).
+        self.connections: nx.Graph = _NoNodeData()
         self.memberships_of: dict[str, list[Membership]] = defaultdict(list)
         self.memberships_at: dict[str, list[Membership]] = defaultdict(list)
         # The memberships that carry a position, by school: the few that holders_of reads.
@@ -101,20 +116,14 @@ class FactGraph:
             if m.position is not None:
                 positions[m.school_id].append(m)
         self.world.family_links.extend(links)
-        family, children_of = self.family, self.children_of
+        # networkx merges the data of links between the same pair into one edge's dict.
+        self.family.add_edges_from(
+            (link.person_id, link.relative_id, {link: None})
+            for link in links if link.person_id != link.relative_id)
+        children_of = self.children_of
         for link in links:
-            a, b = link.person_id, link.relative_id
-            if a != b:
-                near = family.get(a)
-                if near is None:
-                    near = family[a] = {}
-                joined = near.get(b)
-                if joined is None:
-                    near[b] = family.setdefault(b, {})[a] = [link]
-                else:
-                    joined.append(link)
             if link.kind in PARENTAL_KINDS:
-                children_of[a].add(b)
+                children_of[link.person_id].add(link.relative_id)
 
     def put_school(self, school: School) -> None:
         old = self.world.schools.get(school.school_id)
@@ -167,18 +176,15 @@ class FactGraph:
         if old is not None:
             self._unlink(old)
         self.world.connections[connection.connection_id] = connection
-        a, b = connection.person_id, connection.other_id
-        self.connections.setdefault(a, {}).setdefault(b, {})[connection.connection_id] = connection
-        self.connections.setdefault(b, {}).setdefault(a, {})[connection.connection_id] = connection
+        self.connections.add_edges_from(
+            [(connection.person_id, connection.other_id, {connection.connection_id: connection})])
 
     def _unlink(self, connection: Connection) -> None:
-        a, b = connection.person_id, connection.other_id
-        for one, other in ((a, b), (b, a)):
-            between = self.connections[one].get(other)
-            if between is not None:
-                between.pop(connection.connection_id, None)
-                if not between:
-                    del self.connections[one][other]
+        between = self.connections.get_edge_data(connection.person_id, connection.other_id)
+        if between is not None:
+            between.pop(connection.connection_id, None)
+            if not between:
+                self.connections.remove_edge(connection.person_id, connection.other_id)
 
     def put_declaration(self, declaration: Declaration) -> None:
         old = self.world.declarations.get(declaration.declaration_id)
@@ -231,22 +237,16 @@ class FactGraph:
         return old
 
     def _join_family(self, a: str, b: str, record: FamilyLink | Declaration) -> None:
-        if a == b:
-            return
-        links = self.family.setdefault(a, {}).get(b)
-        if links is None:
-            self.family[a][b] = self.family.setdefault(b, {})[a] = [record]
-        else:
-            links.append(record)
+        if a != b:
+            self.family.add_edges_from([(a, b, {record: None})])
 
     def _part_family(self, a: str, b: str, record: FamilyLink | Declaration) -> None:
-        links = self.family.get(a, {}).get(b)
+        links = self.family.get_edge_data(a, b)
         if links is None:
             return
-        if record in links:
-            links.remove(record)
+        links.pop(record, None)
         if not links:
-            del self.family[a][b], self.family[b][a]
+            self.family.remove_edge(a, b)
 
     # -- questions the rules ask ---------------------------------------------------
 
@@ -267,16 +267,19 @@ class FactGraph:
         the shortest path (the person themself at 0)."""
         if person_id not in self.family:
             return {person_id: 0}
-        every_link = as_of is None and not records_only
+        if as_of is None and not records_only:
+            return nx.single_source_shortest_path_length(self.family, person_id, cutoff=degree)
+        # A breadth-first search by hand, testing each edge's records: networkx on a filtered
+        # subgraph view counts every node of the whole graph on each call.
         distances = {person_id: 0}
         frontier = [person_id]
         for distance in range(1, degree + 1):
             reached = []
             for node in frontier:
-                for neighbour, links in self.family[node].items():
-                    if neighbour not in distances and (every_link or any(
+                for neighbour, links in self.family.adj[node].items():
+                    if neighbour not in distances and any(
                         _link_holds(link, as_of, records_only) for link in links
-                    )):
+                    ):
                         distances[neighbour] = distance
                         reached.append(neighbour)
             frontier = reached
@@ -284,7 +287,7 @@ class FactGraph:
 
     def connections_between(self, a: str, b: str, as_of: dt.date) -> list[Connection]:
         found = [
-            c for c in self.connections.get(a, {}).get(b, {}).values()
+            c for c in (self.connections.get_edge_data(a, b) or {}).values()
             if c.first_seen is None or c.first_seen <= as_of
         ]
         return sorted(found, key=lambda c: c.connection_id)

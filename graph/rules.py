@@ -161,7 +161,8 @@ class Evaluation:
                 self._involving[key].discard(stale_id)
         pairs = {
             frozenset((p, q))
-            for p in people for q in self.facts.connections.get(p, ())
+            for p in people if p in self.facts.connections
+            for q in self.facts.connections.neighbors(p)
         }
         for a, b in pairs:
             self._add(self._connection_findings(a, b))

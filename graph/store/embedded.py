@@ -1,5 +1,5 @@
-"""The embedded default store: the facts live in memory as a FactGraph and are
-made durable in a SQLite database in WAL mode with full sync.
+"""The embedded default store: the facts live in memory as a FactGraph (networkx graphs
+and indexes) and are made durable in a SQLite database in WAL mode with full sync.
 
 A write is acknowledged only once its transaction has committed, so it survives the
 process being killed; a bulk import is one transaction, so a crash in the middle of it
@@ -501,9 +501,11 @@ class EmbeddedStore(Store):
         return self.facts.world.connections.get(connection_id)
 
     def connections_of(self, person_id: str) -> list[Connection]:
+        graph = self.facts.connections
+        if person_id not in graph:
+            return []
         found = {c.connection_id: c
-                 for between in self.facts.connections.get(person_id, {}).values()
-                 for c in between.values()}
+                 for between in graph.adj[person_id].values() for c in between.values()}
         return [found[i] for i in sorted(found)]
 
     def approach(self, report_id: str) -> ApproachReport | None:
@@ -518,10 +520,11 @@ class EmbeddedStore(Store):
 
         def neighbours(p: str) -> set[str]:
             near = set()
-            # Family edges also hold family_member declarations: not links.
-            near.update(other for other, links in facts.family.get(p, {}).items()
-                        if any(isinstance(link, FamilyLink) for link in links))
-            near.update(facts.connections.get(p, ()))
+            if p in facts.family:  # its edges also hold family_member declarations: not links
+                near.update(other for other, links in facts.family.adj[p].items()
+                            if any(isinstance(link, FamilyLink) for link in links))
+            if p in facts.connections:
+                near.update(facts.connections.adj[p])
             near.discard(p)
             return near
 
@@ -534,13 +537,15 @@ class EmbeddedStore(Store):
             for m in facts.memberships_of.get(p, ()):
                 world.memberships.append(m)
                 world.schools[m.school_id] = facts.world.schools[m.school_id]
-            for other, links in facts.family.get(p, {}).items():
-                world.family_links.extend(
-                    link for link in links
-                    if isinstance(link, FamilyLink) and link.person_id == p and other in among)
-            for other, between in facts.connections.get(p, {}).items():
-                if other in among:
-                    world.connections.update(between)
+            if p in facts.family:
+                for other, links in facts.family.adj[p].items():
+                    world.family_links.extend(
+                        link for link in links
+                        if isinstance(link, FamilyLink) and link.person_id == p and other in among)
+            if p in facts.connections:
+                for other, between in facts.connections.adj[p].items():
+                    if other in among:
+                        world.connections.update(between)
             for d in facts.declarations_of.get(p, ()):
                 if d.declarer_id in among and d.counterpart_id in among:
                     world.declarations[d.declaration_id] = d
