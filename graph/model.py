@@ -385,6 +385,19 @@ class Finding:
             "explanation": self.explanation,
         }
 
+    @classmethod
+    def from_json(cls, data: dict) -> Finding:
+        """A finding back from `to_json`."""
+        return cls(
+            id=data["id"], rule=data["rule"], severity=Severity(data["severity"]),
+            advisory=data["advisory"], school_id=data["school_id"], adult_id=data["adult_id"],
+            counterpart_id=data["counterpart_id"], account_id=data["account_id"],
+            connection_ids=tuple(data["connection_ids"]), clauses=tuple(data["clauses"]),
+            route_to=tuple(data["route_to"]),
+            recused=tuple(Recusal(r["person_id"], r["reason"]) for r in data["recused"]),
+            explanation=data["explanation"],
+        )
+
 
 @dataclass
 class World:

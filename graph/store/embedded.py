@@ -35,9 +35,7 @@ from graph.model import (
     Finding,
     Membership,
     Person,
-    Recusal,
     School,
-    Severity,
     World,
 )
 from graph.profiles import PROFILE_DIR, SHIPPED
@@ -423,7 +421,7 @@ class EmbeddedStore(Store):
             "AND rules = ?", (version, as_of.isoformat(), self._rules_fingerprint())).fetchone()
         if row is None:
             return None
-        findings = [_finding_from_json(f) for f in json.loads(row[0])]
+        findings = [Finding.from_json(f) for f in json.loads(row[0])]
         self._saved = (version, as_of, findings)
         return findings
 
@@ -563,16 +561,3 @@ def _collector_held_off():
     finally:
         if collecting:
             gc.enable()
-
-
-def _finding_from_json(data: dict) -> Finding:
-    """A finding back from `Finding.to_json`."""
-    return Finding(
-        id=data["id"], rule=data["rule"], severity=Severity(data["severity"]),
-        advisory=data["advisory"], school_id=data["school_id"], adult_id=data["adult_id"],
-        counterpart_id=data["counterpart_id"], account_id=data["account_id"],
-        connection_ids=tuple(data["connection_ids"]), clauses=tuple(data["clauses"]),
-        route_to=tuple(data["route_to"]),
-        recused=tuple(Recusal(r["person_id"], r["reason"]) for r in data["recused"]),
-        explanation=data["explanation"],
-    )
