@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, MutableMapping
 
 import networkx as nx
 
@@ -47,13 +47,52 @@ class _NoNodeData(nx.Graph):
     node_attr_dict_factory = _node_data
 
 
+class _Records(MutableMapping):
+    """The data of one family edge: the records joining the pair, as the keys of a
+    mapping (networkx wants edge data dict-like; values are unused), held in a tuple.
+    A dict per pair would cost about 150 MB more at a million people."""
+
+    __slots__ = ("_held",)
+
+    def __init__(self):
+        self._held: tuple = ()
+
+    def __getitem__(self, record):
+        if record in self._held:
+            return None
+        raise KeyError(record)
+
+    def __setitem__(self, record, value) -> None:
+        if record not in self._held:
+            self._held += (record,)
+
+    def __delitem__(self, record) -> None:
+        if record not in self._held:
+            raise KeyError(record)
+        self._held = tuple(r for r in self._held if r != record)
+
+    def __iter__(self) -> Iterator:
+        return iter(self._held)
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def update(self, records=()) -> None:  # what networkx calls for every edge it adds
+        for record in records:
+            if record not in self._held:
+                self._held += (record,)
+
+
+class _FamilyGraph(_NoNodeData):
+    edge_attr_dict_factory = _Records
+
+
 class FactGraph:
     def __init__(self, world: World | None = None):
         self.world = World()
         # Undirected, kinship runs both ways. Edge data: the FamilyLink records and
-        # family_member declarations joining the pair, as its keys (values unused): a key
-        # per record costs nothing more, a list per pair would.
-        self.family: nx.Graph = _NoNodeData()
+        # family_member declarations joining the pair, as its keys (values unused).
+        self.family: nx.Graph = _FamilyGraph()
         # Undirected. Edge data: the connections between the pair, keyed by connection_id
         # (one dict per pair: an nx.MultiGraph would add a dict per connection).
         self.connections: nx.Graph = _NoNodeData()
