@@ -20,6 +20,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from api.service import Register
+from graph.audit import audited_change
 from graph.model import Person, World
 
 _HOLDS = """
@@ -154,35 +155,31 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
     if plan.hold is not None:
         raise PrivacyError(f"{person_id} is held for safeguarding ({plan.hold.reason}): the "
                            f"records are kept until the safeguarding lead lifts the hold")
+
+    def follow() -> None:  # in the transaction that completes the audit entry
+        register.cases.erase_party(person_id, actor, names=[plan.person.name])
+        for (account_id,) in register.db.execute(
+                "SELECT account_id FROM accounts WHERE person_id = ?", (person_id,)).fetchall():
+            register.db.execute("UPDATE accounts SET person_id = NULL, disabled = 1 "
+                                "WHERE account_id = ?", (account_id,))
+            register.accounts.end_sessions(account_id)
+            _forget_account_details(register, account_id)
+        _forget_notes_and_evidence(register, plan.facts)
+        if register.db.execute("SELECT 1 FROM sqlite_master "
+                               "WHERE name = 'yearly_confirmations'").fetchone():
+            register.db.execute("DELETE FROM yearly_confirmations WHERE person_id = ?",
+                                (person_id,))
+        register.audit.erase_person(person_id, actor, names=[plan.person.name])
+        register._sync("a person was erased")
+
     with register.lock:
         register.keep_current()
-        with register.writing():  # the entry says an erasure happened, never whose
-            intent = register.audit.intend(actor=actor, action="person.erase",
-                                           object_kind="person", client=client)
-        store = register._store
-        try:
-            with store.marking(intent):
-                store.erase_person(person_id)
-        except BaseException:
-            with register.writing():
-                register.audit.settle(intent, store.applied(intent), outcome="failed")
-            raise
-        with register.writing():
-            register.audit.complete(intent, counts=plan.facts.counts(), basis=basis)
-            register.cases.erase_party(person_id, actor, names=[plan.person.name])
-            for (account_id,) in register.db.execute(
-                    "SELECT account_id FROM accounts WHERE person_id = ?", (person_id,)).fetchall():
-                register.db.execute("UPDATE accounts SET person_id = NULL, disabled = 1 "
-                                    "WHERE account_id = ?", (account_id,))
-                register.accounts.end_sessions(account_id)
-                _forget_account_details(register, account_id)
-            _forget_notes_and_evidence(register, plan.facts)
-            if register.db.execute("SELECT 1 FROM sqlite_master "
-                                   "WHERE name = 'yearly_confirmations'").fetchone():
-                register.db.execute("DELETE FROM yearly_confirmations WHERE person_id = ?",
-                                    (person_id,))
-            register.audit.erase_person(person_id, actor, names=[plan.person.name])
-            register._sync("a person was erased")
+        # The entry says an erasure happened, never whose.
+        with audited_change(register.audit, register.unlocked_store, actor=actor,
+                            action="person.erase", object_kind="person", client=client,
+                            writing=register.writing, then=follow) as learned:
+            register.unlocked_store.erase_person(person_id)
+            learned.update(counts=plan.facts.counts(), basis=basis)
     _forget_identity(register.data_dir, person_id)
     register.identity_changed()
     return plan

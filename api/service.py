@@ -36,7 +36,7 @@ from api.auth import (
 from graph.sqlite import transaction
 from api.evidence import EvidenceBox
 from api.settings import Settings
-from graph.audit import AuditTrail
+from graph.audit import AuditTrail, audited_change
 from graph.intake.identity import IDENTITY_DATABASE, IdentityTable
 from graph.model import Person, World
 from graph.profiles import load_profile
@@ -101,7 +101,9 @@ class Register:
                  data_dir: Path, *, today: Callable[[], dt.date] = dt.date.today,
                  clock: Callable[[], float] = time.time):
         self.lock = threading.RLock()
-        self._store = store
+        # The store itself, for code that already holds `lock` across several steps (a
+        # change and its audit entry); everyone else uses `store`, which takes the lock.
+        self.unlocked_store = store
         self.store = LockedStore(store, self.lock)
         self.db = db
         self.settings = settings
@@ -159,33 +161,24 @@ class Register:
                      then: Callable[[], None] | None = None, **details) -> None:
         """Write a change to the facts, audit it, and bring the cases in line; `then`
         writes anything else that goes with it in the same service-database transaction."""
+        def follow() -> None:
+            if then is not None:
+                then()
+            self._sync(cause)
+
         with self.lock:
             self.keep_current()  # so that what the new day changed is not put down to this
-            # The entry is written ahead: if the process dies after the store's commit, the
-            # next start appends it (graph/audit.py).
-            with self.writing():
-                intent = self.audit.intend(actor=actor.name, action=action,
-                                           object_kind=object_kind, client=actor.client,
-                                           **details)
-            try:
-                with self._store.marking(intent):
-                    if upsert is not None:
-                        self._store.upsert(upsert)
-                    if remove_connection is not None:
-                        self._store.remove_connection(remove_connection)
-                    if import_world is not None:
-                        self._store.import_world(import_world)
-                    if replace is not None:  # (facts that go, facts that come back)
-                        self._store.replace_facts(*replace)
-            except BaseException:
-                with self.writing():
-                    self.audit.settle(intent, self._store.applied(intent), outcome="failed")
-                raise
-            with self.writing():
-                self.audit.complete(intent)
-                if then is not None:
-                    then()
-                self._sync(cause)
+            with audited_change(self.audit, self.unlocked_store, actor=actor.name, action=action,
+                                object_kind=object_kind, client=actor.client,
+                                writing=self.writing, then=follow, **details):
+                if upsert is not None:
+                    self.unlocked_store.upsert(upsert)
+                if remove_connection is not None:
+                    self.unlocked_store.remove_connection(remove_connection)
+                if import_world is not None:
+                    self.unlocked_store.import_world(import_world)
+                if replace is not None:  # (facts that go, facts that come back)
+                    self.unlocked_store.replace_facts(*replace)
 
     def keep_current(self) -> None:
         """Re-evaluate once the date has moved on (an ex-pupil may have turned 18)."""
@@ -230,7 +223,7 @@ class Register:
                                 (as_of.isoformat(), dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                                  len(changes)))
             explained = [
-                (change, what_happened(self._store, self.cases.get(change.finding_id).finding,
+                (change, what_happened(self.unlocked_store, self.cases.get(change.finding_id).finding,
                                        since, as_of))
                 for change in changes
             ]
@@ -248,7 +241,7 @@ class Register:
         today = self.today()
         as_of = as_of or today
         review_days = self._review_days()
-        changes = self.cases.sync(self._store.findings(as_of), as_of, cause, review_days)
+        changes = self.cases.sync(self.unlocked_store.findings(as_of), as_of, cause, review_days)
         for change in changes:
             self.audit.record(
                 actor=REGISTER, action=f"case.{change.kind}", object_kind="case",
@@ -264,7 +257,7 @@ class Register:
         def days(school_id: str) -> int:
             if not profiles:
                 profiles.update({s.school_id: load_profile(s.profile).review_days
-                                 for s in self._store.schools()})
+                                 for s in self.unlocked_store.schools()})
             return profiles[school_id]
 
         return days

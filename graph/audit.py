@@ -36,7 +36,7 @@ import json
 import os
 import secrets
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from graph.sqlite import transaction
@@ -308,23 +308,31 @@ class AuditTrail:
 
 @contextlib.contextmanager
 def audited_change(trail: AuditTrail, store, *, actor: str, action: str, object_kind: str,
-                   **record):
+                   writing: Callable[[], contextlib.AbstractContextManager] | None = None,
+                   then: Callable[[], None] | None = None, **record):
     """Make a change to the store's facts inside the block and audit it: the entry is
     appended if and only if the change was made, even if the process dies in between
     (the next start reconciles). `store` is a graph.store Store. The block may add to the
-    dict it is given what is known only once the change is made (an import's counts)."""
-    with transaction(trail.db):
+    dict it is given what is known only once the change is made (an import's counts).
+
+    Each step on the trail runs in `writing()` (default: a transaction on the trail's
+    database); `then` runs in the same one as the completed entry, for what must be
+    written with it."""
+    writing = writing or (lambda: transaction(trail.db))
+    with writing():
         intent = trail.intend(actor=actor, action=action, object_kind=object_kind, **record)
     learned: dict = {}
     try:
         with store.marking(intent):
             yield learned
     except BaseException:
-        with transaction(trail.db):
+        with writing():
             trail.settle(intent, store.applied(intent), outcome="failed")
         raise
-    with transaction(trail.db):
+    with writing():
         trail.complete(intent, **learned)
+        if then is not None:
+            then()
 
 
 def os_actor() -> str:

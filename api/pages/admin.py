@@ -73,7 +73,7 @@ class UndoPreview:
 def _undo_preview(register) -> UndoPreview | None:
     """What undoing the last import would take back, for the import page."""
     with register.lock:
-        plan = plan_undo(register._store, register.data_dir)
+        plan = plan_undo(register.unlocked_store, register.data_dir)
     if plan is None:
         return None
     names = register.names()
@@ -95,7 +95,7 @@ def post_undo_import(request: Request, register: RegisterDep, session: CurrentSe
 
     try:
         with register.lock:
-            undo_last_import(register._store, register.data_dir, expected=import_id,
+            undo_last_import(register.unlocked_store, register.data_dir, expected=import_id,
                              write=write)
     except ExchangeError as error:
         # The page names an import by its file, never by its number.
@@ -167,7 +167,7 @@ def _import_school_file(register, actor, kept, preview: bool, options: dict) -> 
 
     try:
         report = import_path(
-            register._store, kept, school_id=options["school"] or None,
+            register.unlocked_store, kept, school_id=options["school"] or None,
             source=options["source"] or None, data_dir=register.data_dir, dry_run=preview,
             skip_bad=bool(options["skip_bad"]), full_roll=bool(options["full_roll"]),
             confirm_ending=bool(options["confirm_ending"]), write=write)
