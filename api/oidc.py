@@ -72,6 +72,8 @@ CREATE TABLE IF NOT EXISTS oidc_requests (
 
 def create_tables(db) -> None:
     db.executescript(_SCHEMA)
+    # An earlier release kept the address of a decided request (see settle_request).
+    db.execute("UPDATE oidc_requests SET email = '' WHERE status != 'waiting' AND email != ''")
     create_notify_tables(db)
 
 
@@ -448,7 +450,11 @@ def settle_request(register: Register, actor: Actor, request_id: int,
             register.db.execute("INSERT OR REPLACE INTO oidc_links VALUES (?, ?, ?)",
                                 (issuer, subject, account.account_id))
             Contacts(register.db).set_email(account.account_id, email)
-        register.db.execute("UPDATE oidc_requests SET status = ? WHERE request_id = ?",
+        # Decided: the address lives on in the account's contacts if approved, and in the
+        # audit entry below as the record of the decision; the request keeps only who
+        # asked at the provider, so that a refused person stays refused.
+        register.db.execute("UPDATE oidc_requests SET status = ?, email = '' "
+                            "WHERE request_id = ?",
                             ("approved" if account else "refused", request_id))
         register.audit.record(actor=actor.name, action="access_request.settle",
                               object_kind="account",

@@ -130,6 +130,7 @@ def test_a_refused_first_sign_in_stays_refused(served, provider):
     sign_in_through(served, provider, "odd-sub")
     [request_id] = oidc.waiting_requests(served.register.db)
     served.post("admin", f"/admin/sign-in/requests/{request_id}", data={"decision": "refuse"})
+    assert served.register.db.execute("SELECT email FROM oidc_requests").fetchall() == [("",)]
     _, landed, _ = sign_in_through(served, provider, "odd-sub")
     assert landed.status_code == 403
     assert "has not given you access" in text(landed.text)
