@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from nicknames import NickNamer
 
-from graph.intake.identity import normal_email
+from graph.intake.identity import fold, normal_email
 
 MIN_CONFIDENCE = 0.7
 
@@ -52,14 +52,6 @@ EXTRA_SHORT_FORMS = {
 PARTICLES = {"da", "de", "del", "della", "di", "do", "dos", "das", "du", "van", "von", "der",
              "den", "ter", "le", "la", "al", "el", "bin", "ibn", "st", "mac", "mc", "o"}
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "nee"}
-_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ß": "ss",
-                          "æ": "ae", "œ": "oe", "ı": "i"})
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: 'Zoë Wiśniewska' -> 'zoe wisniewska'."""
-    text = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
-    return "".join(c for c in text if not unicodedata.combining(c)).translate(_LETTERS)
 
 
 def tokens(text: str) -> list[str]:

@@ -49,6 +49,22 @@ def test_same_name_and_email_is_the_same_person():
     assert index.resolve(Identity.of("John", "Quillfeather", emails=["jane.q@example.invalid"])) is None
 
 
+def test_a_name_with_a_stroked_letter_is_the_same_name_spelled_without_it():
+    """Trap: ł and ø do not come apart into a letter and an accent, so an earlier
+    normal form dropped them: 'Łukasz' matched 'ukasz' and missed 'Lukasz'."""
+    index = index_of({"A": Identity.of("Łukasz", "Sørensen", emails=["l.s@example.invalid"])})
+    assert index.resolve(Identity.of("Lukasz", "Sorensen", emails=["l.s@example.invalid"])) == "A"
+    assert index.resolve(Identity.of("ukasz", "Srensen", emails=["l.s@example.invalid"])) is None
+
+
+def test_a_stable_id_does_not_move_when_names_are_compared_differently():
+    """Trap: the id of someone already imported is worked out from the name; comparing
+    'Łukasz' as 'lukasz' must not give the same file's row a new id on the next import.
+    The id is the one the previous release gave this row."""
+    row = Identity.of("Łukasz", "Sørensen", emails=["l.s@example.invalid"])
+    assert row.stable_id("CON:") == "CON:c16616d9e11c02c9"
+
+
 def test_same_name_and_address_is_the_same_person():
     """Near miss: the same name and postcode on another street is not an exact match."""
     index = index_of({"A": JANE})

@@ -62,12 +62,30 @@ SHARED_KINDS = (Kind.EMAIL, Kind.PHONE, Kind.ADDRESS)  # held in common says "sa
 # -- normal forms ------------------------------------------------------------------------
 
 
-def normal_name(given_name: str, family_name: str) -> str:
-    """Lower case, accents and punctuation gone, single spaces.
+_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ß": "ss",
+                          "æ": "ae", "œ": "oe", "ı": "i"})
 
-    >>> normal_name(" Zoë ", "O'Brien-Smith")
-    'zoe o brien smith'
+
+def fold(text: str) -> str:
+    """Lower case without accents, a letter with a stroke or a ligature spelled out:
+    'Zoë Wiśniewska' -> 'zoe wisniewska', 'Łukasz' -> 'lukasz'."""
+    text = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
+    return "".join(c for c in text if not unicodedata.combining(c)).translate(_LETTERS)
+
+
+def normal_name(given_name: str, family_name: str) -> str:
+    """Lower case, accents and punctuation gone, single spaces: how names are compared.
+
+    >>> normal_name(" Zoë ", "O'Brien-Smith"), normal_name("Łukasz", "Søndergaard")
+    ('zoe o brien smith', 'lukasz sondergaard')
     """
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(f"{given_name} {family_name}")).split())
+
+
+def _id_name(given_name: str, family_name: str) -> str:
+    """The name as stable ids were first worked out from it (a letter with a stroke, such
+    as ł, dropped rather than spelled out). Kept as it was: another form would give
+    someone already in a register a new id on the next import of the same file."""
     text = unicodedata.normalize("NFKD", f"{given_name} {family_name}")
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
@@ -143,7 +161,8 @@ class Identity:
         id in any register. `fallback` tells apart people with no identifier at all."""
         shared = sorted(f"{k}={v}" for k, v in self.identifiers if k in SHARED_KINDS)
         sex = sorted(f"{k}={v}" for k, v in self.identifiers if k is Kind.SEX)
-        text = "\n".join([self.name, *sex, *(shared or [fallback])])
+        text = "\n".join([_id_name(self.given_name, self.family_name), *sex,
+                           *(shared or [fallback])])
         return f"{prefix}{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 
