@@ -14,12 +14,12 @@
 // graph/routing.py.
 
 // Each school's chain is looked up once, whatever the number of its findings, as
-// graph.routing.Reviewers does.
-CALL () {
-  UNWIND $findings AS finding
-  WITH DISTINCT finding.school_id AS school_id
-  MATCH (school:School {school_id: school_id})
-  OPTIONAL MATCH (school)-[:PART_OF]->(trust:Trust)
+// graph.routing.Reviewers does: the findings are taken school by school.
+UNWIND $findings AS finding
+WITH finding.school_id AS school_id, collect(finding) AS at_school
+MATCH (school:School {school_id: school_id})
+OPTIONAL MATCH (school)-[:PART_OF]->(trust:Trust)
+CALL (school, trust) {
   // (A membership's school_id is part of its key, and indexed with its position.)
   OPTIONAL CALL (school, trust) {
     MATCH (reviewer:Person)-[:HOLDS]->(held:Membership {school_id: school.school_id})
@@ -43,66 +43,64 @@ CALL () {
       AND held.start_date <= $as_of AND (held.end_date IS NULL OR held.end_date >= $as_of)
     RETURN 3 AS level, reviewer
   }
-  WITH school, collect(CASE WHEN reviewer IS NOT NULL
-                            THEN {level: level, reviewer: reviewer} END) AS chain
-  // The id kept as a value: finding each finding's school in the list reads no property.
-  RETURN collect({school_id: school.school_id, school: school, chain: chain}) AS chains
+  // Whom each reviewer may not judge apart from family, looked up once per school and
+  // reviewer, not for each finding: their live friendships (declared by $as_of, pending or
+  // accepted) and their connections by $as_of, as person ids.
+  WITH level, reviewer,
+       COLLECT {
+         MATCH (reviewer)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(friend:Person)
+         WHERE declaration.basis IN $friend_bases AND declaration.declared_on <= $as_of
+           AND NOT coalesce(declaration.status = 'rejected' AND declaration.decided_on <= $as_of, false)
+         RETURN DISTINCT friend.person_id
+       } AS friends,
+       COLLECT {
+         MATCH (reviewer)-[connection:CONNECTS_WITH]-(connected:Person)
+         WHERE connection.first_seen IS NULL OR connection.first_seen <= $as_of
+         RETURN DISTINCT connected.person_id
+       } AS connected
+  RETURN collect(CASE WHEN reviewer IS NOT NULL
+                      THEN {level: level, person_id: reviewer.person_id, friends: friends,
+                            connected: connected} END) AS chain
 }
-UNWIND $findings AS finding
-WITH finding, head([c IN chains WHERE c.school_id = finding.school_id]) AS at_school
-WITH finding, at_school.school AS school,
+UNWIND at_school AS finding
+WITH finding, $profiles[school.profile].family_degree AS degree,
      // The DSL's notice (level 4) is the DSL of level 3 told again.
-     at_school.chain + [c IN at_school.chain WHERE finding.notify_dsl AND c.level = 3
-                        | {level: 4, reviewer: c.reviewer}] AS chain
+     chain + [c IN chain WHERE finding.notify_dsl AND c.level = 3 | c{.*, level: 4}] AS chain
+// Each party's family within the profile's degree, by family edges that hold on $as_of
+// (the party themself included), walked once per finding, not once per reviewer.
+CALL (finding, degree) {
+  UNWIND range(0, size(finding.parties) - 1) AS at
+  MATCH (party:Person {person_id: finding.parties[at]})
+  WITH at, COLLECT {
+    MATCH path = ANY SHORTEST (party)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(near:Person)
+    WHERE length(path) <= degree
+    RETURN near.person_id
+  } AS circle
+  ORDER BY at
+  RETURN collect(circle) AS circles
+}
 // A finding whose school has no one at any level still gives a row, with no reviewer.
 UNWIND CASE WHEN size(chain) = 0 THEN [null] ELSE chain END AS candidate
-WITH finding, school, candidate.level AS level, candidate.reviewer AS reviewer
-WITH finding, school, level, reviewer, $profiles[school.profile].family_degree AS degree
+WITH finding, circles, candidate, range(0, size(finding.parties) - 1) AS at
 // Why the reviewer may not review, or null.
-WITH finding, level, reviewer,
+WITH finding, candidate.level AS level, candidate.person_id AS reviewer,
      CASE
-       WHEN reviewer IS NULL THEN null
-       WHEN reviewer.person_id IN finding.parties THEN 'party to the finding'
+       WHEN candidate IS NULL THEN null
+       WHEN candidate.person_id IN finding.parties THEN 'party to the finding'
        ELSE coalesce(
-         head([party IN finding.parties WHERE EXISTS {
-           MATCH (party_node:Person {person_id: party})
-           MATCH path = SHORTEST 1 (reviewer)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(party_node)
-           WHERE length(path) <= degree
-         } | 'family of ' + party]),
-         head([friendship IN [party IN finding.parties | {
-             party: party,
-             // a live friendship declared with the party themself ...
-             direct: EXISTS {
-               MATCH (reviewer)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-
-                     (:Person {person_id: party})
-               WHERE declaration.basis IN $friend_bases AND declaration.declared_on <= $as_of
-                 AND NOT coalesce(declaration.status = 'rejected'
-                                  AND declaration.decided_on <= $as_of, false)
-             },
-             // ... or with anyone of their family
-             family: EXISTS {
-               MATCH (party_node:Person {person_id: party})
-               MATCH (reviewer)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-
-                     (friend:Person)
-               WHERE declaration.basis IN $friend_bases AND declaration.declared_on <= $as_of
-                 AND NOT coalesce(declaration.status = 'rejected'
-                                  AND declaration.decided_on <= $as_of, false)
-                 AND EXISTS {
-                   MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(party_node)
-                   WHERE length(path) <= degree
-                 }
-             }}] WHERE friendship.direct OR friendship.family
-           | CASE WHEN friendship.direct THEN 'friend of ' + friendship.party
-                  ELSE 'friend of the family of ' + friendship.party END]),
-         head([party IN finding.parties WHERE EXISTS {
-           MATCH (reviewer)-[connection:CONNECTS_WITH]-(:Person {person_id: party})
-           WHERE connection.first_seen IS NULL OR connection.first_seen <= $as_of
-         } | 'connected to ' + party]))
+         head([i IN at WHERE candidate.person_id IN circles[i] | 'family of ' + finding.parties[i]]),
+         // a friend of the party themself, or of anyone of their family
+         head([i IN at WHERE any(friend IN candidate.friends WHERE friend IN circles[i])
+               | CASE WHEN finding.parties[i] IN candidate.friends
+                      THEN 'friend of ' + finding.parties[i]
+                      ELSE 'friend of the family of ' + finding.parties[i] END]),
+         head([party IN finding.parties WHERE party IN candidate.connected
+               | 'connected to ' + party]))
      END AS reason
-ORDER BY level, reviewer.person_id
+ORDER BY level, reviewer
 WITH finding,
      collect(CASE WHEN reviewer IS NOT NULL
-                  THEN {level: level, person_id: reviewer.person_id, reason: reason} END)
+                  THEN {level: level, person_id: reviewer, reason: reason} END)
        AS candidates
 // Level by level, each person once: the first of levels 0-3 where someone may review ends
 // the chain; the DSL's notice (level 4) is considered whatever happened before.

@@ -18,19 +18,23 @@
 // UNWIND of an empty list skips the scan of every connection.
 CALL () {
   UNWIND CASE WHEN $people IS NULL THEN [true] ELSE [] END AS everyone
-  MATCH (one:Person)-[connection:CONNECTS_WITH]-(two:Person)
-  WHERE one <> two AND (connection.first_seen IS NULL OR connection.first_seen <= $as_of)
-  RETURN one, two, collect(connection) AS connections
+  MATCH (one)-[connection:CONNECTS_WITH]-(two)
+  RETURN one, two, connection
   UNION ALL
   UNWIND coalesce($people, []) AS person_id
   MATCH (one:Person {person_id: person_id})-[:CONNECTS_WITH]-(two:Person)
   UNWIND [[one, two], [two, one]] AS pair
   WITH DISTINCT pair[0] AS one, pair[1] AS two
   MATCH (one)-[connection:CONNECTS_WITH]-(two)
-  WHERE one <> two AND (connection.first_seen IS NULL OR connection.first_seen <= $as_of)
-  RETURN one, two, collect(connection) AS connections
+  RETURN one, two, connection
 }
-WITH one AS adult, two AS other, connections
+WITH one AS adult, two AS other, connection
+// Cheap necessary conditions first (counts of edges, no properties), before the
+// connections of a pair are collected: the adult holds some membership, and the other
+// holds one too or has a family link.
+WHERE adult <> other AND EXISTS { (adult)-[:HOLDS]->() } AND (EXISTS { (other)-[:HOLDS]->() } OR EXISTS { (other)-[:IS_RELATIVE_OF]->() })
+  AND (connection.first_seen IS NULL OR connection.first_seen <= $as_of)
+WITH adult, other, collect(connection) AS connections
 WHERE EXISTS { MATCH (other)-[:HOLDS]->(:Membership {role: 'pupil'}) }
    OR EXISTS { MATCH (other)-[link:IS_RELATIVE_OF]->(:Person) WHERE link.kind IN $parental_kinds }
 
