@@ -5,6 +5,9 @@ before any time is printed, and again after the changes.
 
     python3 -m bench.neo4j_bench 100000                          # starts its own server
     python3 -m bench.neo4j_bench 100000 bolt://127.0.0.1:7687    # empties that database
+    python3 -m bench.neo4j_bench 100000 bolt://127.0.0.1:7687 --reuse
+        # measures a database that holds that world already (imported by an earlier run):
+        # detection and changes only, no import (import_s is None)
 
 A server it starts itself gets RELREG_NEO4J_HEAP (default here 4g) and
 RELREG_NEO4J_PAGECACHE (default here 2g), and is stopped at the end.
@@ -31,9 +34,11 @@ CHANGES = 50
 WARM_UP = 3  # changes before those timed: the first ones pay for planning the queries
 
 
-def measure_neo4j(people: int, uri: str | None = None) -> dict:
+def measure_neo4j(people: int, uri: str | None = None, reuse: bool = False) -> dict:
     """The figures for a seeded trust of `people` (bench/out/trust-N, seeded if missing),
-    on the server at `uri` (whose database is emptied), or on a server started for it.
+    on the server at `uri` (whose database is emptied, unless `reuse` says it holds that
+    world already: then nothing is imported, and the changes are taken away at the end),
+    or on a server started for it.
 
     import_s: import_world of the whole world into the emptied database, from the World
       in memory (reading the folder is not counted);
@@ -52,10 +57,10 @@ def measure_neo4j(people: int, uri: str | None = None) -> dict:
         with _local_server() as (started_uri, pid):
             figures = bench_neo4j(started_uri, seeded(people))
             return {**figures, "peak_server_mb": _peak_mb(pid)}
-    return bench_neo4j(uri, seeded(people))
+    return bench_neo4j(uri, seeded(people), reuse)
 
 
-def bench_neo4j(uri: str, folder: str | Path) -> dict:
+def bench_neo4j(uri: str, folder: str | Path, reuse: bool = False) -> dict:
     """measure_neo4j's figures for the exchange folder `folder` on the server at `uri`."""
     from graph.facts import FactGraph
     from graph.intake.exchange import read_folder
@@ -72,11 +77,13 @@ def bench_neo4j(uri: str, folder: str | Path) -> dict:
 
     staff = sorted({m.person_id for m in world.memberships if m.role == "staff"})
     pupils = sorted({m.person_id for m in world.memberships if m.role == "pupil"})
-    with Neo4jStore(uri) as store:
-        store.replace_world(World())
-        started = time.perf_counter()
-        store.import_world(world)
-        import_s = time.perf_counter() - started
+    import_s = None
+    if not reuse:
+        with Neo4jStore(uri) as store:
+            store.replace_world(World())
+            started = time.perf_counter()
+            store.import_world(world)
+            import_s = time.perf_counter() - started
     with Neo4jStore(uri) as store:
         started = time.perf_counter()
         found = store.findings(AS_OF)
@@ -99,11 +106,14 @@ def bench_neo4j(uri: str, folder: str | Path) -> dict:
         after = store.findings(AS_OF)
     with Neo4jStore(uri) as fresh:
         same(after, fresh.findings(AS_OF), "kept up to date change by change")
+        if reuse:  # leave the database as it was found
+            for n in range(WARM_UP + CHANGES):
+                fresh.remove_connection(f"BENCH{n}")
     same(after, Evaluation(FactGraph(world), AS_OF).run().sorted(), "after the changes")
     timings.sort()
     return {
         "people": len(world.people),
-        "import_s": round(import_s, 2),
+        "import_s": None if import_s is None else round(import_s, 2),
         "cold_detect_s": round(cold_detect_s, 2),
         "detect_s": round(detect_s, 2),
         "change_p50_ms": round(statistics.median(timings) * 1000, 1),
@@ -142,7 +152,9 @@ def _peak_mb(pid: int) -> int | None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (2, 3):
+    arguments = [a for a in sys.argv[1:] if a != "--reuse"]
+    if len(arguments) not in (1, 2) or ("--reuse" in sys.argv and len(arguments) != 2):
         sys.exit(__doc__)
     sys.path.insert(0, str(ROOT))
-    print(json.dumps(measure_neo4j(int(sys.argv[1]), sys.argv[2] if len(sys.argv) == 3 else None)))
+    print(json.dumps(measure_neo4j(int(arguments[0]), arguments[1] if len(arguments) == 2 else None,
+                                   reuse="--reuse" in sys.argv)))

@@ -9,6 +9,11 @@
     // Any other comment lines before the first line of Cypher describe the query.
 
 A rule lives in `rules/<rule-id>.cypher`, any other query in `<folder>/<name>.cypher`.
+
+Cypher that several queries share lives once in `fragments/<name>.cypher` (a header line
+`// fragment: NAME` and comment lines saying what it is, then the text) and is written
+`{{name}}` where a query uses it; `parse` puts the text in its place, so a query's body is
+the Cypher the server runs.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from functools import cache
 from pathlib import Path
 
 CYPHER_DIR = Path(__file__).parent
+FRAGMENTS_DIR = CYPHER_DIR / "fragments"
 HEADER_KEYS = ("rule", "query", "severity", "clauses", "parameters", "returns")
+_FRAGMENT_USE = re.compile(r"\{\{([a-z]+(?:-[a-z]+)*)\}\}")
 _HEADER_LINE = re.compile(r"^//\s*(" + "|".join(HEADER_KEYS) + r"):\s*(.*?)\s*$")
 
 
@@ -71,8 +78,30 @@ def parse(path: Path) -> Query:
         parameters=_names(header["parameters"], strip="$"),
         returns=_names(header["returns"]),
         description=" ".join(line for line in description if line),
-        body="\n".join(lines[at:]).strip() + "\n",
+        body=_with_fragments("\n".join(lines[at:]).strip() + "\n", path),
     )
+
+
+@cache
+def fragment(name: str) -> str:
+    """The Cypher of `fragments/<name>.cypher`, without its header."""
+    path = FRAGMENTS_DIR / f"{name}.cypher"
+    if not path.is_file():
+        raise QueryFileError(f"no fragment file {path}")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if not lines or lines[0].strip() != f"// fragment: {name}":
+        raise QueryFileError(f"{path}: the first line is `// fragment: {name}`")
+    text = "\n".join(line for line in lines if not line.lstrip().startswith("//")).strip()
+    if not text or _FRAGMENT_USE.search(text):
+        raise QueryFileError(f"{path}: a fragment is Cypher of its own, with no fragment in it")
+    return text
+
+
+def _with_fragments(body: str, path: Path) -> str:
+    try:
+        return _FRAGMENT_USE.sub(lambda use: fragment(use.group(1)), body)
+    except QueryFileError as error:
+        raise QueryFileError(f"{path}: {error}") from error
 
 
 def _names(value: str, strip: str = "") -> tuple[str, ...]:
@@ -99,7 +128,12 @@ def load_rule(rule_id: str) -> Query:
 
 
 def query_files() -> list[Path]:
-    return sorted(CYPHER_DIR.rglob("*.cypher"))
+    """Every query file (the fragments, which are parts of queries, left out)."""
+    return sorted(p for p in CYPHER_DIR.rglob("*.cypher") if p.parent != FRAGMENTS_DIR)
+
+
+def fragment_files() -> list[Path]:
+    return sorted(FRAGMENTS_DIR.glob("*.cypher"))
 
 
 _COMMENT_OR_STRING = re.compile(r"//[^\n]*|'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")

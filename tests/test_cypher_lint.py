@@ -15,7 +15,8 @@ import pytest
 
 import graph.model
 import graph.profiles
-from cypher.load import CYPHER_DIR, load, parse, query_files, strip_comments
+from cypher.load import (CYPHER_DIR, QueryFileError, fragment, fragment_files, load, parse,
+                         query_files, strip_comments)
 from graph.profiles import RULE_IDS, SHIPPED, load_profile
 from graph.rules import SEVERITY, Evaluation
 
@@ -168,6 +169,23 @@ def test_every_rule_has_a_cypher_file_and_a_networkx_twin():
     networkx_twins = inspect.getsource(Evaluation)
     for rule in RULE_IDS:
         assert f'"{rule}"' in networkx_twins, f"Evaluation never makes a {rule} finding"
+
+
+@pytest.mark.parametrize("path", fragment_files(), ids=ids)
+def test_a_fragment_is_used_and_put_in_place(path):
+    uses = [query for query in map(parse, FILES)
+            if fragment(path.stem) in query.body
+            and f"{{{{{path.stem}}}}}" in query.path.read_text(encoding="utf-8")]
+    assert uses, "a fragment no query uses"
+    assert all("{{" not in strip_comments(query.body) for query in uses)
+
+
+def test_an_unknown_fragment_is_a_clear_error(tmp_path):
+    query = tmp_path / "broken.cypher"
+    query.write_text("// query: broken\n// parameters: none\n// returns: none\n// Uses no fragment.\n"
+                     "MATCH (n) WHERE {{no-such-fragment}} RETURN n\n")
+    with pytest.raises(QueryFileError, match="no fragment file"):
+        parse(query)
 
 
 def test_no_two_files_share_a_name():

@@ -72,7 +72,7 @@ CALL (finding, degree) {
   UNWIND range(0, size(finding.parties) - 1) AS at
   MATCH (party:Person {person_id: finding.parties[at]})
   WITH at, COLLECT {
-    MATCH path = ANY SHORTEST (party)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(near:Person)
+    MATCH path = ANY SHORTEST (party)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(near:Person)
     WHERE length(path) <= degree
     RETURN near.person_id
   } AS circle

@@ -117,7 +117,7 @@ WITH adult, other, connections, school, profile, scope, relevant, parent_here,
                                OR age < profile.ex_pupil_age_limit) END AS protected_pupil,
      // family: a path of family edges within the profile's degree
      EXISTS {
-       MATCH path = SHORTEST 1 (adult)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(other)
+       MATCH path = SHORTEST 1 (adult)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(other)
        WHERE length(path) <= profile.family_degree
      } AS family,
      // a family path made of the school's own records alone
@@ -131,7 +131,7 @@ WITH adult, other, connections, school, profile, scope, relevant, parent_here,
        WHERE declaration.basis IN $friend_bases AND declaration.declared_on <= $as_of
          AND NOT coalesce(declaration.status = 'rejected' AND declaration.decided_on <= $as_of, false)
          AND EXISTS {
-           MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(other)
+           MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(other)
            WHERE length(path) <= profile.family_degree
          }
      } AS friend,
@@ -157,7 +157,7 @@ WITH adult, other, connections, school, profile, scope, relevant, parent_here,
              AND (approver.end_date IS NULL OR approver.end_date >= declaration.decided_on)
          }
          AND EXISTS {
-           MATCH path = SHORTEST 1 (declared)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(other)
+           MATCH path = SHORTEST 1 (declared)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(other)
            WHERE length(path) <= profile.family_degree
          }
      } AS accepted,

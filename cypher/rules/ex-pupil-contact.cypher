@@ -93,7 +93,7 @@ WITH adult, pupil, connections, school, profile, age
 WHERE (profile.ex_pupil_age_limit IS NULL OR age IS NULL OR age < profile.ex_pupil_age_limit)
 // Not family: no path of family edges within the profile's degree ...
 AND NOT EXISTS {
-  MATCH path = SHORTEST 1 (adult)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(pupil)
+  MATCH path = SHORTEST 1 (adult)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(pupil)
   WHERE length(path) <= profile.family_degree
 }
 // ... and not friends: no live friendship declared with the ex-pupil or anyone of their family.
@@ -102,7 +102,7 @@ AND NOT EXISTS {
   WHERE declaration.basis IN $friend_bases AND declaration.declared_on <= $as_of
          AND NOT coalesce(declaration.status = 'rejected' AND declaration.decided_on <= $as_of, false)
     AND EXISTS {
-      MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(pupil)
+      MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(pupil)
       WHERE length(path) <= profile.family_degree
     }
 }

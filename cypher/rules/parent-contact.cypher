@@ -125,7 +125,7 @@ AND (profile.parent_contact = 'prior-relationship-only' OR NOT EXISTS {
 })
 // Not family: no path of family edges within the profile's degree ...
 AND NOT EXISTS {
-  MATCH path = SHORTEST 1 (adult)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(parent)
+  MATCH path = SHORTEST 1 (adult)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(parent)
   WHERE length(path) <= profile.family_degree
 }
 // ... not friends: no live friendship declared with the parent or anyone of their family ...
@@ -134,7 +134,7 @@ AND NOT EXISTS {
   WHERE declaration.basis IN $friend_bases AND declaration.declared_on <= $as_of
          AND NOT coalesce(declaration.status = 'rejected' AND declaration.decided_on <= $as_of, false)
     AND EXISTS {
-      MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(parent)
+      MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(parent)
       WHERE length(path) <= profile.family_degree
     }
 }

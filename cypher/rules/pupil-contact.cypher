@@ -71,7 +71,7 @@ WHERE EXISTS {
 }
 // Not family: no path of family edges within the profile's degree ...
 AND NOT EXISTS {
-  MATCH path = SHORTEST 1 (adult)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(pupil)
+  MATCH path = SHORTEST 1 (adult)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(pupil)
   WHERE length(path) <= profile.family_degree
 }
 // ... and not friends: no live friendship declared with the pupil or anyone of their family.
@@ -80,7 +80,7 @@ AND NOT EXISTS {
   WHERE declaration.basis IN $friend_bases AND declaration.declared_on <= $as_of
          AND NOT coalesce(declaration.status = 'rejected' AND declaration.decided_on <= $as_of, false)
     AND EXISTS {
-      MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE kin.declared_on IS NULL OR (kin.declared_on <= $as_of AND NOT coalesce(kin.rejected_on <= $as_of, false)))*(pupil)
+      MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(pupil)
       WHERE length(path) <= profile.family_degree
     }
 }
