@@ -35,7 +35,7 @@ import itertools
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction, NotificationMinimumSeverity
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
@@ -280,7 +280,7 @@ class Neo4jStore(Store):
         self._change(World(connections={connection.connection_id: connection}))
         pair = {connection.person_id, connection.other_id}
         known = self._known
-        found = known.findings.values() if known is not None and known.as_of == as_of \
+        found = known.involving(pair) if known is not None and known.as_of == as_of \
             else self._evaluate(as_of, people=sorted(pair))[0]
         return sorted((f for f in found if f.adult_id in pair or f.counterpart_id in pair),
                       key=Finding.sort_key)
@@ -308,12 +308,8 @@ class Neo4jStore(Store):
         if read_at != version:
             self._known = None
             return
-        stale = [i for i, f in known.findings.items()
-                 if f.adult_id in touched or f.counterpart_id in touched
-                 or f.account_id in accounts]
-        for finding_id_ in stale:
-            del known.findings[finding_id_]
-        known.findings.update((f.id, f) for f in found)
+        known.forget(touched, accounts)
+        known.add(found)
         known.version = version
 
     def _check_references(self, world: World) -> None:
@@ -344,7 +340,8 @@ class Neo4jStore(Store):
         if known is None or known.as_of != as_of or known.version != status["version"]:
             profiles = self._profiles()
             found, version = self._evaluate(as_of, None, profiles)
-            known = self._known = _Known(as_of, version, profiles, {f.id: f for f in found})
+            known = self._known = _Known(as_of, version, profiles)
+            known.add(found)
         return sorted(known.findings.values(), key=Finding.sort_key)
 
     # -- reading by person and school: indexed queries, not the whole world ---------------
@@ -469,11 +466,38 @@ class _Profiles:
 
 @dataclass
 class _Known:
-    """The findings as of one day, worked out when the facts had `version` writes."""
+    """The findings as of one day, worked out when the facts had `version` writes, with
+    the ids of the findings about each person and account: a change finds its own among
+    thousands without reading them all."""
     as_of: dt.date
     version: int
     profiles: _Profiles
-    findings: dict[str, Finding]
+    findings: dict[str, Finding] = field(default_factory=dict)
+    _about: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+    @staticmethod
+    def _keys(finding: Finding) -> list[tuple[str, str]]:
+        return [(kind, key) for kind, key in (("person", finding.adult_id),
+                                              ("person", finding.counterpart_id),
+                                              ("account", finding.account_id)) if key]
+
+    def add(self, found: Iterable[Finding]) -> None:
+        for finding in found:
+            self.findings[finding.id] = finding
+            for key in self._keys(finding):
+                self._about.setdefault(key, set()).add(finding.id)
+
+    def involving(self, people: Iterable[str], accounts: Iterable[str] = ()) -> list[Finding]:
+        ids = set().union(*(self._about.get(("person", p), ()) for p in people),
+                          *(self._about.get(("account", a), ()) for a in accounts))
+        return [self.findings[i] for i in ids]
+
+    def forget(self, people: Iterable[str], accounts: Iterable[str] = ()) -> None:
+        """Forget the findings about any of `people` or `accounts`."""
+        for finding in self.involving(people, accounts):
+            del self.findings[finding.id]
+            for key in self._keys(finding):
+                self._about[key].discard(finding.id)
 
 
 def _size(world: World) -> int:
