@@ -1,12 +1,13 @@
 // query: clear
 // parameters: $batch_size
-// returns: deleted
-// Delete up to $batch_size nodes with their edges, all but the mark of an unfinished
-// import and the count of writes (which goes on counting); run again until it deletes none, so that no one transaction holds the whole
-// database.
+// returns: none
+// Delete every node (after store/clear-edges, it has no edges left to delete but those a
+// writer drew since), all but the mark of an unfinished import and the count of writes
+// (which goes on counting), committing every $batch_size nodes, in one pass over the nodes.
+// Run in an auto-commit transaction.
 
 MATCH (node)
 WHERE NOT node:UnfinishedImport AND NOT node:FactsVersion
-WITH node LIMIT $batch_size
-DETACH DELETE node
-RETURN count(*) AS deleted
+CALL (node) {
+  DETACH DELETE node
+} IN TRANSACTIONS OF $batch_size ROWS

@@ -29,6 +29,7 @@ by index instead of scanning the database.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import datetime as dt
 import enum
 import itertools
@@ -73,7 +74,11 @@ from graph.rules import (
 )
 from graph.store.base import Progress, Store, StoreError, sort_people, walk, world_among
 
-BATCH_SIZE = 5_000
+BATCH_SIZE = 5_000  # a world up to this size is written in one transaction
+IMPORT_BATCH_SIZE = int(os.environ.get("RELREG_NEO4J_IMPORT_BATCH", 20_000))  # rows a statement
+# The files so big that an import into an empty database creates their facts
+# (cypher/import/empty/) instead of merging them: nothing is there to match.
+_CREATED_WHEN_EMPTY = ("people.csv", "memberships.csv", "family_links.csv", "connections.csv")
 FILES_COLUMNS = {name: [column.name for column in columns] for name, (_, columns) in FILES.items()}
 # What identifies one fact of each exchange file (as World.without matches them).
 _KEYS = {name: (id_column,) if id_column else _NATURAL_KEYS[name]
@@ -141,7 +146,7 @@ def _cell(value):
     return value
 
 
-def _batches(rows: Iterable, size: int = BATCH_SIZE) -> Iterator[list]:
+def _batches(rows: Iterable, size: int = IMPORT_BATCH_SIZE) -> Iterator[list]:
     iterator = iter(rows)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
@@ -164,7 +169,7 @@ def _parameters(query: Query, values: dict) -> dict:
 
 # -- transaction functions: retry-safe, each consumes its results inside ------------------
 
-def _write_rows(tx: ManagedTransaction, query: str, rows: list[dict]) -> None:
+def _write_rows(tx: ManagedTransaction, query: str, rows: list) -> None:
     tx.run(query, rows=rows).consume()
 
 
@@ -220,7 +225,7 @@ class Neo4jStore(Store):
             return
         self._check_references(world)
         self._known = None
-        self._write(world, progress)
+        self._write(world, progress, into_empty=self.is_empty())
 
     def replace_world(self, world: World, progress: Progress | None = None) -> None:
         unknown = [i for ids in _references_outside(world).values() for i in ids]
@@ -228,22 +233,36 @@ class Neo4jStore(Store):
             raise StoreError(f"unknown person, school or account: {', '.join(unknown)}")
         self._known = None
         self._begin_import()
-        clear = load("store/clear")
-        while self._execute_write(clear.body, {"batch_size": BATCH_SIZE})[0]["deleted"]:
-            pass
-        self._write(world, progress)
+        with self._session() as session:
+            for name in ("store/clear-edges", "store/clear"):
+                session.run(load(name).body, batch_size=IMPORT_BATCH_SIZE).consume()
+        self._write(world, progress, into_empty=True)
 
     def _begin_import(self) -> None:
         self._execute_write(load("store/begin-import").body,
                             {"started_at": dt.datetime.now(dt.timezone.utc)})
         self._count_write()
 
-    def _write(self, world: World, progress: Progress | None) -> None:
+    def _write(self, world: World, progress: Progress | None, into_empty: bool) -> None:
+        """Write `world` in batches. `into_empty`: the database holds no facts (the mark of
+        this import aside), so the big files are created rather than merged; a fact named
+        twice (a list may hold the same key twice) is written once, the last as merging would."""
         self._begin_import()  # again after replace_world's: the mark is merged, not doubled
+        if into_empty:
+            world = dataclasses.replace(
+                world,
+                memberships=list({m.key: m for m in world.memberships}.values()),
+                family_links=list({f.key: f for f in world.family_links}.values()))
 
         def batches() -> Iterator[tuple[str, str, list[dict]]]:
             for file_name, rows in record_rows(world).items():
                 columns = FILES_COLUMNS[file_name]
+                if into_empty and file_name in _CREATED_WHEN_EMPTY:
+                    # Lists, not maps: a third less to send and for the server to unpack.
+                    query = load(f"import/empty/{_stem(file_name)}").body
+                    for batch in _batches(rows):
+                        yield file_name, query, [[_cell(value) for value in row] for row in batch]
+                    continue
                 query = load(f"import/{_stem(file_name)}").body
                 for batch in _batches(rows):
                     yield file_name, query, [dict(zip(columns, map(_cell, row))) for row in batch]
