@@ -32,10 +32,12 @@ import atexit
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import itertools
 import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction, NotificationMinimumSeverity
@@ -76,6 +78,7 @@ from graph.store.base import Progress, Store, StoreError, sort_people, walk, wor
 
 BATCH_SIZE = 5_000  # a world up to this size is written in one transaction
 IMPORT_BATCH_SIZE = int(os.environ.get("RELREG_NEO4J_IMPORT_BATCH", 20_000))  # rows a statement
+IMPORT_WRITERS = int(os.environ.get("RELREG_NEO4J_IMPORT_WRITERS", 2))
 # The files so big that an import into an empty database creates their facts
 # (cypher/import/empty/) instead of merging them: nothing is there to match.
 _CREATED_WHEN_EMPTY = ("people.csv", "memberships.csv", "family_links.csv", "connections.csv")
@@ -137,13 +140,20 @@ def profile_parameter(profile: Profile) -> dict:
 
 def _cell(value):
     """A value of record_rows as a Cypher parameter: blank is null, as in the embedded store."""
-    if value is None or value == "":
+    if value.__class__ is str:  # most are: answered first, an import calls this a million times
+        return value or None
+    if value is None:
         return None
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    if isinstance(value, BirthDate):
-        return str(value)
+    if isinstance(value, (enum.Enum, BirthDate)):
+        return _text(value)
     return value
+
+
+@functools.cache
+def _text(value: enum.Enum | BirthDate) -> str:
+    """The text of an enum member or a date of birth: a few thousand of them, a million
+    times over in an import."""
+    return str(value.value) if isinstance(value, enum.Enum) else str(value)
 
 
 def _batches(rows: Iterable, size: int = IMPORT_BATCH_SIZE) -> Iterator[list]:
@@ -261,19 +271,38 @@ class Neo4jStore(Store):
                     # Lists, not maps: a third less to send and for the server to unpack.
                     query = load(f"import/empty/{_stem(file_name)}").body
                     for batch in _batches(rows):
-                        yield file_name, query, [[_cell(value) for value in row] for row in batch]
+                        yield file_name, query, [list(map(_cell, row)) for row in batch]
                     continue
                 query = load(f"import/{_stem(file_name)}").body
                 for batch in _batches(rows):
                     yield file_name, query, [dict(zip(columns, map(_cell, row))) for row in batch]
 
-        with self._session() as session:
+        # A file's batches are written by IMPORT_WRITERS transactions at once when they are
+        # created into an empty database (the server runs one transaction on one core); a
+        # file is finished before the next begins, so every edge finds its nodes written.
+        writing: deque[tuple[str, int, Future]] = deque()
+
+        def finish_one() -> None:
+            file_name, rows, written = writing.popleft()
+            written.result()
+            if progress is not None and file_name == "people.csv":
+                progress(rows)
+
+        with ThreadPoolExecutor(max_workers=IMPORT_WRITERS) as writers:
             for file_name, query, cells in _one_ahead(batches()):
-                session.execute_write(_write_rows, query, cells)
-                if progress is not None and file_name == "people.csv":
-                    progress(len(cells))
+                at_once = IMPORT_WRITERS if into_empty and file_name in _CREATED_WHEN_EMPTY else 1
+                while writing and (writing[-1][0] != file_name or len(writing) >= at_once):
+                    finish_one()
+                writing.append((file_name, len(cells),
+                                writers.submit(self._write_batch, query, cells)))
+            while writing:
+                finish_one()
         self._execute_write(load("store/end-import").body)
         self._count_write()
+
+    def _write_batch(self, query: str, rows: list) -> None:
+        with self._session() as session:  # a session per thread: they are not thread-safe
+            session.execute_write(_write_rows, query, rows)
 
     def upsert(self, world: World) -> None:
         self.import_world(world)
