@@ -156,8 +156,8 @@ def _text(value: enum.Enum | BirthDate) -> str:
     return str(value.value) if isinstance(value, enum.Enum) else str(value)
 
 
-def _batches(rows: Iterable, size: int = IMPORT_BATCH_SIZE) -> Iterator[list]:
-    iterator = iter(rows)
+def _batches(rows: Iterable, size: int | None = None) -> Iterator[list]:
+    iterator, size = iter(rows), size or IMPORT_BATCH_SIZE
     while batch := list(itertools.islice(iterator, size)):
         yield batch
 
