@@ -13,8 +13,9 @@ does not have to fit in one transaction's memory. To keep them all or nothing as
 that allows, every reference is checked before anything is written, and an
 (:UnfinishedImport) mark is set before the first batch and taken away after the last. If
 the process dies in between, the mark stays: this store then refuses to evaluate or
-export the half-written facts until the import is run again (imports are idempotent:
-every fact is merged on its key) or the world replaced. A small world (a connection, a
+export the half-written facts until the import is run again (the database is no longer
+empty, so that run merges every fact on its key: imports into an empty database create the
+big files' facts instead) or the world replaced. A small world (a connection, a
 declaration, a merge of two people) is written in one transaction instead, with no mark.
 
 Every write also counts itself on a (:FactsVersion) node, in the same transaction. The
@@ -264,7 +265,7 @@ class Neo4jStore(Store):
                 memberships=list({m.key: m for m in world.memberships}.values()),
                 family_links=list({f.key: f for f in world.family_links}.values()))
 
-        def batches() -> Iterator[tuple[str, str, list[dict]]]:
+        def batches() -> Iterator[tuple[str, str, list]]:
             for file_name, rows in record_rows(world).items():
                 columns = FILES_COLUMNS[file_name]
                 if into_empty and file_name in _CREATED_WHEN_EMPTY:
