@@ -3,7 +3,7 @@
     python3 bench/run.py                          # all sizes, embedded store
     python3 bench/run.py --sizes 10000 100000     # some sizes
     python3 bench/run.py --neo4j bolt://127.0.0.1:7687   # also Neo4j at that URI (emptied)
-    python3 bench/run.py --neo4j-local            # also Neo4j, started by tools/neo4j-local
+    python3 bench/run.py --neo4j-local            # also Neo4j, a server started per size
     python3 bench/run.py --readme                 # and rewrite README.md's table with it
 
 For each size it seeds (or reuses) an exchange folder and prints, per store:
@@ -22,6 +22,11 @@ For each size it seeds (or reuses) an exchange folder and prints, per store:
 - one change: a new connection, declaration or membership written and re-evaluated
   (median and 95th percentile over 90 changes);
 - peak memory of the cold detect process, and the number of findings.
+For Neo4j (bench/neo4j_bench.py, the same seeded world): import from the world in memory
+into an emptied database; cold detect is the first full detection after the import and
+evaluate a second one by a fresh store; one change is a new connection written and its
+findings back (median and 95th percentile over 50); peak is the server's, when it was
+started for the size; detect cli, serve and SQL are the embedded store's alone.
 A last line per store gives how each figure grows from the smallest size to the largest.
 
 Each measurement runs in a process of its own, so that start-up and peak memory are its own.
@@ -34,9 +39,7 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import resource
-import shutil
 import socket
 import sqlite3
 import statistics
@@ -250,13 +253,12 @@ def measure_embedded(people: int) -> dict:
     return figures
 
 
-def measure_neo4j(people: int, uri: str) -> dict:
+def measure_neo4j(people: int, uri: str | None) -> dict:
+    """Neo4j's figures, its findings checked equal to the embedded store's first; with no
+    `uri`, on a server started for this size alone (its peak memory is then the peak)."""
     from bench import neo4j_bench
 
-    figures = neo4j_bench.measure_neo4j(people, uri)  # findings checked equal to embedded's
-    for theirs, ours in (("change_p50_ms", "one_change_ms"),
-                         ("change_p95_ms", "one_change_p95_ms"), ("peak_server_mb", "peak_mb")):
-        figures[ours] = figures.pop(theirs, None)
+    figures = neo4j_bench.measure_neo4j(people, uri)
     return {**figures, "store": "neo4j", "people": people}  # the size asked, as the embedded
 
 
@@ -310,15 +312,6 @@ def rewrite_readme(lines: list[str]) -> None:
     README.write_text(before + start + "\n" + "\n".join(lines) + "\n" + end + after)
 
 
-def start_neo4j_local(folder: Path) -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    subprocess.run([str(ROOT / "tools" / "neo4j-local" / "start"), str(port), str(folder)],
-                   check=True, stdout=subprocess.DEVNULL)
-    return f"bolt://127.0.0.1:{port}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -337,31 +330,22 @@ def main() -> None:
         print(json.dumps(run(int(people), *rest)))
         return
     SEEDS.mkdir(parents=True, exist_ok=True)
-    neo4j_home = None
-    uri = args.neo4j
-    if args.neo4j_local and not uri:
-        neo4j_home = Path(tempfile.mkdtemp(prefix="relreg-bench-neo4j-"))
-        uri = start_neo4j_local(neo4j_home)
+    with_neo4j = bool(args.neo4j or args.neo4j_local)
     print(f"{'store':9} {'people':>9} " + " ".join(f"{h:>11}" for _, h, _ in FIGURES),
           flush=True)
     rows = []
-    try:
-        for people in args.sizes:
-            seeded(people)
-            for store in ["embedded"] + (["neo4j"] if uri else []):
-                try:
-                    row = measure_embedded(people) if store == "embedded" \
-                        else measure_neo4j(people, uri)
-                except Exception as error:  # one size failing leaves the others to run
-                    row = {"store": store, "people": people, "error": str(error)}
-                rows.append(row)
-                print(f"{store:9} {people:>9} " + (
-                    f"failed: {row['error']}" if "error" in row else
-                    " ".join(f"{shown(k, row.get(k)):>11}" for k, _, _ in FIGURES)), flush=True)
-    finally:
-        if neo4j_home is not None:
-            subprocess.run([str(ROOT / "tools" / "neo4j-local" / "stop"), str(neo4j_home)])
-            shutil.rmtree(neo4j_home, ignore_errors=True)
+    for people in args.sizes:
+        seeded(people)
+        for store in ["embedded"] + (["neo4j"] if with_neo4j else []):
+            try:
+                row = measure_embedded(people) if store == "embedded" \
+                    else measure_neo4j(people, args.neo4j)
+            except Exception as error:  # one size failing leaves the others to run
+                row = {"store": store, "people": people, "error": str(error)}
+            rows.append(row)
+            print(f"{store:9} {people:>9} " + (
+                f"failed: {row['error']}" if "error" in row else
+                " ".join(f"{shown(k, row.get(k)):>11}" for k, _, _ in FIGURES)), flush=True)
     lines = table(rows)
     touch = child("memory", "0")["first_touch_s_per_gb"]
     lines.append("")
