@@ -31,7 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 NEO4J_LOCAL = ROOT / "tools" / "neo4j-local"
 AS_OF = dt.date(2026, 11, 22)
 CHANGES = 50
-WARM_UP = 3  # changes before those timed: the first ones pay for planning the queries
+# Changes before those timed: the first ones after a server starts pay for planning the
+# queries and for the JVM compiling their paths (at 1M, three of them left a p95 of 56 ms
+# on a fresh server where a warm one gives about 20 ms); a service runs warm.
+WARM_UP = 20
 
 
 def measure_neo4j(people: int, uri: str | None = None, reuse: bool = False) -> dict:
@@ -47,7 +50,7 @@ def measure_neo4j(people: int, uri: str | None = None, reuse: bool = False) -> d
     one_change_ms, one_change_p95_ms: add_connection of a staff member and a pupil (the write,
       the re-evaluation of the people it reaches, and their findings back), CHANGES times,
       after a full detection, as a service would, and after WARM_UP changes that are not
-      timed (the server plans each query once, about 0.5 s in all);
+      timed (see WARM_UP);
     peak_mb: the server JVM's peak resident memory (VmHWM), when this started it;
       None for a server at `uri`.
     """
