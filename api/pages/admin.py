@@ -166,11 +166,13 @@ def _import_school_file(register, actor, kept, preview: bool, options: dict) -> 
                               cause=f"a {report.kind} file was imported")
 
     try:
-        report = import_path(
-            register.unlocked_store, kept, school_id=options["school"] or None,
-            source=options["source"] or None, data_dir=register.data_dir, dry_run=preview,
-            skip_bad=bool(options["skip_bad"]), full_roll=bool(options["full_roll"]),
-            confirm_ending=bool(options["confirm_ending"]), write=write)
+        with register.lock:  # what it reads of the facts stays what its write changes
+            report = import_path(
+                register.unlocked_store, kept, school_id=options["school"] or None,
+                source=options["source"] or None, data_dir=register.data_dir,
+                dry_run=preview, skip_bad=bool(options["skip_bad"]),
+                full_roll=bool(options["full_roll"]),
+                confirm_ending=bool(options["confirm_ending"]), write=write)
         register.identity_changed()  # it keeps preferred names after the facts
     except ExchangeError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [

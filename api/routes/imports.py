@@ -59,7 +59,7 @@ def import_zip(register, actor, packed: Path, *, preview: bool = False) -> Impor
                 {"loc": ["body", "file"], "msg": problem, "type": "exchange"}
                 for problem in error.problems]) from None
         report = ImportReport("the zip", "folder")
-        existing = register.unlocked_store.export_world()
+        existing = register.store.export_world()
         changed = only_changed(existing, world)
         describe(existing, changed, report)
         if preview:
