@@ -19,7 +19,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -129,12 +128,12 @@ def bench_neo4j(uri: str, folder: str | Path, reuse: bool = False) -> dict:
 @contextlib.contextmanager
 def _local_server():
     """A Neo4j started by tools/neo4j-local in a temporary folder: (bolt URI, pid)."""
+    from bench.load import free_port
+
     env = {**os.environ, "RELREG_NEO4J_HEAP": os.environ.get("RELREG_NEO4J_HEAP", "4g"),
            "RELREG_NEO4J_PAGECACHE": os.environ.get("RELREG_NEO4J_PAGECACHE", "2g")}
     with tempfile.TemporaryDirectory(prefix="relreg-neo4j-bench-") as data:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_port()
         started = subprocess.run([str(NEO4J_LOCAL / "start"), str(port), data], env=env,
                                  capture_output=True, text=True, check=True)
         try:

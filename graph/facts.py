@@ -50,7 +50,7 @@ class _NoNodeData(nx.Graph):
 class _Records(MutableMapping):
     """The data of one family edge: the records joining the pair, as the keys of a
     mapping (networkx wants edge data dict-like; values are unused), held in a tuple.
-    A dict per pair would cost about 150 MB more at a million people."""
+    A dict per pair would cost about 110 MB more at a million people."""
 
     __slots__ = ("_held",)
 

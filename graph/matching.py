@@ -14,7 +14,6 @@ letter" and `MIN_CONFIDENCE` is the least that is reported.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass

@@ -18,7 +18,8 @@ empty, so that run merges every fact on its key: imports into an empty database 
 big files' facts instead) or the world replaced. A small world (a connection, a
 declaration, a merge of two people) is written in one transaction instead, with no mark.
 
-Every write also counts itself on a (:FactsVersion) node, in the same transaction. The
+Every write also counts itself on a (:FactsVersion) node: a small change in its own
+transaction, an import at its start and at its end (the mark covers what lies between). The
 store keeps the findings of its last evaluation with the count they were worked out at:
 while the count is the same, nobody changed the facts and they are answered again as they
 are. After a small change of its own, the store re-evaluates only the people the change
@@ -36,8 +37,8 @@ import enum
 import functools
 import itertools
 import os
-from collections.abc import Iterable, Iterator
 from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -488,9 +489,10 @@ class Neo4jStore(Store):
 
     def _evaluate(self, as_of: dt.date, people: list[str] | None,
                   profiles: _Profiles | None = None) -> tuple[list[Finding], int]:
-        """Every finding as of `as_of` (only those whose adult or counterpart is one of
-        `people`, and those about no one, unless `people` is None), with the count of writes
-        of the facts they were found in."""
+        """Every finding as of `as_of` with the count of writes of the facts they were found
+        in; given `people`, only those whose adult or counterpart is one of them and those
+        about an account one of them administers (a school with no leaders is looked at only
+        when `people` is None)."""
         profiles = profiles if profiles is not None else self._profiles()
         values = {
             "as_of": as_of,
@@ -608,9 +610,9 @@ def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str
         cells = [dict(zip(columns, map(_cell, row))) for row in rows]
         if cells:
             tx.run(load(f"import/{_stem(file_name)}").body, rows=cells).consume()
-    # Again after the change only if it can draw or remove family edges or add people: a
-    # connection alone leaves everyone's family as it was.
-    if degree is not None and (add.people or add.family_links or add.declarations or _size(remove)):
+    # Again after the change only if it can draw family edges or add people: a connection
+    # alone leaves everyone's family as it was (a removal never refreshes: degree is None).
+    if degree is not None and (add.people or add.family_links or add.declarations):
         circle()
     if ends_import:
         tx.run(load("store/end-import").body).consume()
