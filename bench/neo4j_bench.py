@@ -10,7 +10,10 @@ before any time is printed, and again after the changes.
         # detection and changes only, no import (import_s is None)
 
 A server it starts itself gets RELREG_NEO4J_HEAP (default here 4g) and
-RELREG_NEO4J_PAGECACHE (default here 2g), and is stopped at the end.
+RELREG_NEO4J_PAGECACHE (default here 2g), and is stopped at the end. It runs with the stock
+Neo4j flag -XX:+AlwaysPreTouch (RELREG_NEO4J_PRETOUCH, default here 1), as a deployed server
+does: its heap is touched when it starts, not in the middle of the first import (on a
+virtual machine, memory touched for the first time can cost seconds per gigabyte).
 """
 
 from __future__ import annotations
@@ -131,7 +134,8 @@ def _local_server():
     from bench.load import free_port
 
     env = {**os.environ, "RELREG_NEO4J_HEAP": os.environ.get("RELREG_NEO4J_HEAP", "4g"),
-           "RELREG_NEO4J_PAGECACHE": os.environ.get("RELREG_NEO4J_PAGECACHE", "2g")}
+           "RELREG_NEO4J_PAGECACHE": os.environ.get("RELREG_NEO4J_PAGECACHE", "2g"),
+           "RELREG_NEO4J_PRETOUCH": os.environ.get("RELREG_NEO4J_PRETOUCH", "1")}
     with tempfile.TemporaryDirectory(prefix="relreg-neo4j-bench-") as data:
         port = free_port()
         started = subprocess.run([str(NEO4J_LOCAL / "start"), str(port), data], env=env,

@@ -1,10 +1,10 @@
 // query: forget
 // parameters: $schools, $people, $memberships, $family_links, $connections, $declarations, $approaches, $school_accounts, $account_admins
 // returns: none
-// Forget facts by their keys (the rows of each exchange file, as maps of its key columns),
-// the way World.without does: how a merge of people is made and undone without rewriting
-// the database. A fact that is no longer there is no error. A person or school forgotten
-// takes the memberships hanging from it along.
+// Forget facts by their keys (the rows of each exchange file, as maps of its columns, of
+// which only the key columns are read), the way World.without does: how a merge of people
+// is made and undone without rewriting the database. A fact that is no longer there is no
+// error. A person or school forgotten takes the memberships hanging from it along.
 
 CALL () {
   UNWIND $declarations AS row

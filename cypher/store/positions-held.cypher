@@ -1,7 +1,7 @@
 // query: positions-held
 // parameters: $rows
 // returns: held
-// Whether any of the memberships of $rows (maps of their key columns) is held now with a
+// Whether any of the memberships of $rows (maps of their columns) is held now with a
 // position: replacing it may take the position away, which changes who reviews findings.
 
 UNWIND $rows AS row

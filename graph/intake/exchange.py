@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import enum
 import itertools
+import operator
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -242,6 +243,9 @@ _NATURAL_KEYS = {
     "family_links.csv": ("person_id", "relative_id", "kind"),
     "account_admins.csv": ("account_id", "person_id"),
 }
+# The natural key of a record as a function: fast (a million calls in an import), and in the
+# order of the records' `key`, whose ISO dates sort and compare as these dates do.
+RECORD_KEY = {name: operator.attrgetter(*columns) for name, columns in _NATURAL_KEYS.items()}
 
 
 def read_folder(folder: str | os.PathLike, progress: Callable[[int], None] | None = None) -> World:
@@ -504,12 +508,12 @@ def record_rows(world: World) -> dict[str, Iterable[tuple]]:
         ),
         "memberships.csv": (
             (m.person_id, m.school_id, m.role, m.position, m.start_date, m.end_date)
-            for m in sorted(world.memberships, key=lambda m: m.key)
+            for m in sorted(world.memberships, key=RECORD_KEY["memberships.csv"])
         ),
         "family_links.csv": (
             (f.person_id, f.relative_id, f.kind, f.source,
              _yes_no_text(f.parental_responsibility))
-            for f in sorted(world.family_links, key=lambda f: f.key)
+            for f in sorted(world.family_links, key=RECORD_KEY["family_links.csv"])
         ),
         "connections.csv": (
             (c.connection_id, c.person_id, c.other_id, c.channel, c.direction, c.first_seen, c.source)
@@ -531,7 +535,7 @@ def record_rows(world: World) -> dict[str, Iterable[tuple]]:
         ),
         "account_admins.csv": (
             (a.account_id, a.person_id, a.authorised_by, a.authorised_on)
-            for a in sorted(world.account_admins, key=lambda a: a.key)
+            for a in sorted(world.account_admins, key=RECORD_KEY["account_admins.csv"])
         ),
     }
 

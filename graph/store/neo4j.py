@@ -33,12 +33,11 @@ from __future__ import annotations
 import atexit
 import dataclasses
 import datetime as dt
-import enum
 import functools
 import itertools
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -46,7 +45,7 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction, NotificationMinimum
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from cypher.load import Query, load, load_rule
-from graph.intake.exchange import _NATURAL_KEYS, FILES, record_rows, world_from_cells
+from graph.intake.exchange import FILES, RECORD_KEY, record_rows, world_from_cells
 from graph.model import (
     FRIEND_BASES,
     PARENTAL_KINDS,
@@ -79,15 +78,12 @@ from graph.rules import (
 from graph.store.base import Progress, Store, StoreError, sort_people, walk, world_among
 
 BATCH_SIZE = 5_000  # a world up to this size is written in one transaction
-IMPORT_BATCH_SIZE = int(os.environ.get("RELREG_NEO4J_IMPORT_BATCH", 20_000))  # rows a statement
+IMPORT_BATCH_SIZE = int(os.environ.get("RELREG_NEO4J_IMPORT_BATCH", 10_000))  # rows a statement
 IMPORT_WRITERS = int(os.environ.get("RELREG_NEO4J_IMPORT_WRITERS", 2))
 # The files so big that an import into an empty database creates their facts
 # (cypher/import/empty/) instead of merging them: nothing is there to match.
 _CREATED_WHEN_EMPTY = ("people.csv", "memberships.csv", "family_links.csv", "connections.csv")
 FILES_COLUMNS = {name: [column.name for column in columns] for name, (_, columns) in FILES.items()}
-# What identifies one fact of each exchange file (as World.without matches them).
-_KEYS = {name: (id_column,) if id_column else _NATURAL_KEYS[name]
-         for name, (id_column, _) in FILES.items()}
 CONTACT_RULES = ("pupil-contact", "ex-pupil-contact", "parent-contact", "declaration-required")
 
 # One driver per server and credentials for the whole process, as the driver wants.
@@ -141,21 +137,34 @@ def profile_parameter(profile: Profile) -> dict:
 
 
 def _cell(value):
-    """A value of record_rows as a Cypher parameter: blank is null, as in the embedded store."""
-    if value.__class__ is str:  # most are: answered first, an import calls this a million times
+    """A value of record_rows as a Cypher parameter: blank is null, as in the embedded store.
+    The model's enums are StrEnums, which the driver sends as the text they are."""
+    if isinstance(value, str):  # most are: answered first, an import calls this a million times
         return value or None
-    if value is None:
-        return None
-    if isinstance(value, (enum.Enum, BirthDate)):
+    if isinstance(value, BirthDate):
         return _text(value)
     return value
 
 
+class _Rows(list):
+    """Rows of facts for a query, whose repr does not show them: the driver formats every
+    query's parameters for its debug log before asking whether that log is on, which costs
+    seconds in an import of a million people and would put personal data in a debug log."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} rows>"
+
+
+def _row_maps(file_name: str, rows: Iterable[tuple]) -> _Rows:
+    """Rows of record_rows as maps of the file's columns, as the Cypher of import/ reads them."""
+    columns = FILES_COLUMNS[file_name]
+    return _Rows(dict(zip(columns, map(_cell, row))) for row in rows)
+
+
 @functools.cache
-def _text(value: enum.Enum | BirthDate) -> str:
-    """The text of an enum member or a date of birth: a few thousand of them, a million
-    times over in an import."""
-    return str(value.value) if isinstance(value, enum.Enum) else str(value)
+def _text(value: BirthDate) -> str:
+    """The text of a date of birth: a few hundred thousand of them in an import, many shared."""
+    return str(value)
 
 
 def _batches(rows: Iterable, size: int | None = None) -> Iterator[list]:
@@ -240,9 +249,7 @@ class Neo4jStore(Store):
         self._write(world, progress, into_empty=self.is_empty())
 
     def replace_world(self, world: World, progress: Progress | None = None) -> None:
-        unknown = [i for ids in _references_outside(world).values() for i in ids]
-        if unknown:
-            raise StoreError(f"unknown person, school or account: {', '.join(unknown)}")
+        _refuse_unknown(world, held=None)  # what the database holds is about to go
         self._known = None
         self._begin_import()
         with self._session() as session:
@@ -261,23 +268,23 @@ class Neo4jStore(Store):
         twice (a list may hold the same key twice) is written once, the last as merging would."""
         self._begin_import()  # again after replace_world's: the mark is merged, not doubled
         if into_empty:
+            membership_key, link_key = RECORD_KEY["memberships.csv"], RECORD_KEY["family_links.csv"]
             world = dataclasses.replace(
                 world,
-                memberships=list({m.key: m for m in world.memberships}.values()),
-                family_links=list({f.key: f for f in world.family_links}.values()))
+                memberships=list({membership_key(m): m for m in world.memberships}.values()),
+                family_links=list({link_key(f): f for f in world.family_links}.values()))
 
         def batches() -> Iterator[tuple[str, str, list]]:
             for file_name, rows in record_rows(world).items():
-                columns = FILES_COLUMNS[file_name]
                 if into_empty and file_name in _CREATED_WHEN_EMPTY:
                     # Lists, not maps: a third less to send and for the server to unpack.
                     query = load(f"import/empty/{_stem(file_name)}").body
                     for batch in _batches(rows):
-                        yield file_name, query, [list(map(_cell, row)) for row in batch]
+                        yield file_name, query, _Rows(list(map(_cell, row)) for row in batch)
                     continue
                 query = load(f"import/{_stem(file_name)}").body
                 for batch in _batches(rows):
-                    yield file_name, query, [dict(zip(columns, map(_cell, row))) for row in batch]
+                    yield file_name, query, _row_maps(file_name, batch)
 
         # A file's batches are written by IMPORT_WRITERS transactions at once when they are
         # created into an empty database (the server runs one transaction on one core); a
@@ -365,13 +372,8 @@ class Neo4jStore(Store):
     def _check_references(self, world: World) -> None:
         """Refuse a world that names people, schools or accounts that neither it nor the
         database holds: Cypher would otherwise drop a fact about no one without a word."""
-        outside = _references_outside(world)
-        if not any(outside.values()):
-            return
-        missing = self._execute_read(load("store/missing-references").body, outside)[0]
-        unknown = [i for key in outside for i in missing[key]]
-        if unknown:
-            raise StoreError(f"unknown person, school or account: {', '.join(unknown)}")
+        _refuse_unknown(world, held=lambda outside: self._execute_read(
+            load("store/missing-references").body, outside)[0])
 
     # -- reading -----------------------------------------------------------------------
 
@@ -570,12 +572,8 @@ def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str
     within that many family edges of the people the change is about, before or after it, and
     the school accounts those people administer; and whether a membership replaced held a
     position."""
-    outside = _references_outside(add)
-    if any(outside.values()):
-        missing = tx.run(load("store/missing-references").body, outside).single()
-        unknown = [i for key in outside for i in missing[key]]
-        if unknown:
-            raise StoreError(f"unknown person, school or account: {', '.join(unknown)}")
+    _refuse_unknown(add, held=lambda outside: tx.run(
+        load("store/missing-references").body, outside).single())
     involved = add.people_involved() | remove.people_involved()
     touched: set[str] = set()
     accounts: set[str] = set()
@@ -597,19 +595,15 @@ def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str
         circle()
     if _size(remove):
         tx.run(load("store/forget").body, {
-            _stem(file_name): [{key: cells[key] for key in _KEYS[file_name]} for cells in
-                               (dict(zip(FILES_COLUMNS[file_name], map(_cell, row))) for row in rows)]
+            _stem(file_name): _row_maps(file_name, rows)
             for file_name, rows in record_rows(remove).items()
         }).consume()
-    positions_held = bool(add.memberships) and tx.run(
-        load("store/positions-held").body,
-        rows=[{"person_id": m.person_id, "school_id": m.school_id, "role": str(m.role),
-               "start_date": m.start_date} for m in add.memberships]).single()["held"]
-    for file_name, rows in record_rows(add).items():
-        columns = FILES_COLUMNS[file_name]
-        cells = [dict(zip(columns, map(_cell, row))) for row in rows]
-        if cells:
-            tx.run(load(f"import/{_stem(file_name)}").body, rows=cells).consume()
+    added = {file_name: _row_maps(file_name, rows) for file_name, rows in record_rows(add).items()}
+    positions_held = bool(added["memberships.csv"]) and tx.run(
+        load("store/positions-held").body, rows=added["memberships.csv"]).single()["held"]
+    for file_name, rows in added.items():
+        if rows:
+            tx.run(load(f"import/{_stem(file_name)}").body, rows=rows).consume()
     # Again after the change only if it can draw family edges or add people: a connection
     # alone leaves everyone's family as it was (a removal never refreshes: degree is None).
     if degree is not None and (add.people or add.family_links or add.declarations):
@@ -650,6 +644,20 @@ class _ById(dict):
 
     def sorted(self) -> list:
         return [self[key] for key in sorted(self)]
+
+
+def _refuse_unknown(world: World, held: Callable[[dict], dict] | None) -> None:
+    """Refuse a world that names people, schools or accounts that neither it nor the database
+    holds: Cypher would otherwise drop a fact about no one without a word. `held` asks the
+    database which of the ids it is given (as missing-references.cypher's parameters) it does
+    not hold; without it, every id the world does not define is unknown."""
+    outside = _references_outside(world)
+    if not any(outside.values()):
+        return
+    missing = held(outside) if held is not None else outside
+    unknown = [i for key in outside for i in missing[key]]
+    if unknown:
+        raise StoreError(f"unknown person, school or account: {', '.join(unknown)}")
 
 
 def _references_outside(world: World) -> dict[str, list[str]]:
