@@ -49,8 +49,7 @@ CALL (school, trust) {
   WITH level, reviewer,
        COLLECT {
          MATCH (reviewer)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(friend:Person)
-         WHERE declaration.basis IN $friend_bases AND declaration.declared_on <= $as_of
-           AND NOT coalesce(declaration.status = 'rejected' AND declaration.decided_on <= $as_of, false)
+         WHERE declaration.basis IN $friend_bases AND {{live-declaration}}
          RETURN DISTINCT friend.person_id
        } AS friends,
        COLLECT {

@@ -13,20 +13,9 @@
 // connections of both sides. The networkx twin is Evaluation._adult_findings and
 // Evaluation._parent_rule in graph/rules.py.
 
-// Two people joined by connections seen by $as_of, once each way round: either may be the adult.
-// With $people, only the pairs one of whom is among them, found by their index: the
-// UNWIND of an empty list skips the scan of every connection.
+// Two people joined by connections, once each way round: either may be the adult.
 CALL () {
-  UNWIND CASE WHEN $people IS NULL THEN [true] ELSE [] END AS everyone
-  MATCH (one)-[connection:CONNECTS_WITH]-(two)
-  RETURN one, two, connection
-  UNION ALL
-  UNWIND coalesce($people, []) AS person_id
-  MATCH (one:Person {person_id: person_id})-[:CONNECTS_WITH]-(two:Person)
-  UNWIND [[one, two], [two, one]] AS pair
-  WITH DISTINCT pair[0] AS one, pair[1] AS two
-  MATCH (one)-[connection:CONNECTS_WITH]-(two)
-  RETURN one, two, connection
+  {{connected-pairs}}
 }
 WITH one AS adult, two AS other, connection
 // Cheap necessary conditions first (counts of edges, no properties), before the
@@ -68,12 +57,7 @@ WITH adult, other, connections, school, profile, scope,
      EXISTS {
        MATCH (other)-[:HOLDS]->(taught:Membership {role: 'pupil'})-[:AT]->(taught_at:School)
        WHERE taught_at IN scope
-         AND any(held IN covered WHERE
-          held.start_date <= $as_of AND taught.start_date <= $as_of
-          AND held.start_date <= coalesce(held.end_date, $as_of)
-          AND held.start_date <= coalesce(taught.end_date, $as_of)
-          AND taught.start_date <= coalesce(held.end_date, $as_of)
-          AND taught.start_date <= coalesce(taught.end_date, $as_of))
+         AND {{staff-pupil-overlap}}
      } AS taught,
      EXISTS {
        MATCH (other)-[:HOLDS]->(current:Membership {role: 'pupil'})
@@ -90,22 +74,10 @@ WITH adult, other, connections, school, profile, scope,
                              OR c.channel IN profile.parent_contact_channels] AS relevant
 WHERE taught OR (parent_here AND size(relevant) > 0)
 
-// Age on $as_of the UK way (BirthDate.age_on): a partial date of birth takes the latest
-// possible birthday, and 29 February falls on 1 March in a common year.
+// Age on $as_of, the UK way.
 OPTIONAL CALL (other) {
-  WITH split(other.date_of_birth, '-') AS parts
-  WHERE parts IS NOT NULL
-  WITH toInteger(parts[0]) AS year, coalesce(toInteger(parts[1]), 12) AS month,
-       toInteger(parts[2]) AS day
-  WITH year, month,
-       coalesce(day, (date({year: year, month: month, day: 1}) + duration({months: 1})
-                      - duration({days: 1})).day) AS day,
-       ($as_of.year % 4 = 0 AND $as_of.year % 100 <> 0) OR $as_of.year % 400 = 0 AS leap_year
-  WITH year,
-       CASE WHEN month = 2 AND day = 29 AND NOT leap_year
-            THEN date({year: $as_of.year, month: 3, day: 1})
-            ELSE date({year: $as_of.year, month: month, day: day}) END AS birthday
-  RETURN $as_of.year - year - CASE WHEN birthday > $as_of THEN 1 ELSE 0 END AS age
+  WITH other AS person
+  {{age-on}}
 }
 
 // What joins the two apart from the connections (graph.rules.Ties).
@@ -128,8 +100,7 @@ WITH adult, other, connections, school, profile, scope, relevant, parent_here,
      // a live friendship declared with the other or anyone of their family
      EXISTS {
        MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(friend:Person)
-       WHERE declaration.basis IN $friend_bases AND declaration.declared_on <= $as_of
-         AND NOT coalesce(declaration.status = 'rejected' AND declaration.decided_on <= $as_of, false)
+       WHERE declaration.basis IN $friend_bases AND {{live-declaration}}
          AND EXISTS {
            MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(other)
            WHERE length(path) <= profile.family_degree
@@ -138,8 +109,7 @@ WITH adult, other, connections, school, profile, scope, relevant, parent_here,
      // a live declaration of another basis between the two
      EXISTS {
        MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(other)
-       WHERE declaration.basis = 'other' AND declaration.declared_on <= $as_of
-         AND NOT coalesce(declaration.status = 'rejected' AND declaration.decided_on <= $as_of, false)
+       WHERE declaration.basis = 'other' AND {{live-declaration}}
      } AS other_declared,
      // a declaration with the other, or of family or friendship with their family, accepted
      // by $as_of by someone who held one of the profile's declaration_approvers positions at

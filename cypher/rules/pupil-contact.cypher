@@ -7,20 +7,9 @@
 // with, and the two are neither family nor friends. One finding for each adult, pupil and
 // school. The networkx twin is Evaluation._adult_findings in graph/rules.py.
 
-// Two people joined by connections seen by $as_of, once each way round: either may be the adult.
-// With $people, only the pairs one of whom is among them, found by their index: the
-// UNWIND of an empty list skips the scan of every connection.
+// Two people joined by connections, once each way round: either may be the adult.
 CALL () {
-  UNWIND CASE WHEN $people IS NULL THEN [true] ELSE [] END AS everyone
-  MATCH (one)-[connection:CONNECTS_WITH]-(two)
-  RETURN one, two, connection
-  UNION ALL
-  UNWIND coalesce($people, []) AS person_id
-  MATCH (one:Person {person_id: person_id})-[:CONNECTS_WITH]-(two:Person)
-  UNWIND [[one, two], [two, one]] AS pair
-  WITH DISTINCT pair[0] AS one, pair[1] AS two
-  MATCH (one)-[connection:CONNECTS_WITH]-(two)
-  RETURN one, two, connection
+  {{connected-pairs}}
 }
 WITH one AS adult, two AS pupil, connection
 // Cheap necessary conditions first (counts of edges, no properties), before the
@@ -62,12 +51,7 @@ WITH adult, pupil, connections, school, profile, scope,
 WHERE EXISTS {
   MATCH (pupil)-[:HOLDS]->(taught:Membership {role: 'pupil'})-[:AT]->(taught_at:School)
   WHERE taught_at IN scope
-    AND any(held IN covered WHERE
-          held.start_date <= $as_of AND taught.start_date <= $as_of
-          AND held.start_date <= coalesce(held.end_date, $as_of)
-          AND held.start_date <= coalesce(taught.end_date, $as_of)
-          AND taught.start_date <= coalesce(held.end_date, $as_of)
-          AND taught.start_date <= coalesce(taught.end_date, $as_of))
+    AND {{staff-pupil-overlap}}
 }
 // Not family: no path of family edges within the profile's degree ...
 AND NOT EXISTS {
@@ -77,8 +61,7 @@ AND NOT EXISTS {
 // ... and not friends: no live friendship declared with the pupil or anyone of their family.
 AND NOT EXISTS {
   MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(friend:Person)
-  WHERE declaration.basis IN $friend_bases AND declaration.declared_on <= $as_of
-         AND NOT coalesce(declaration.status = 'rejected' AND declaration.decided_on <= $as_of, false)
+  WHERE declaration.basis IN $friend_bases AND {{live-declaration}}
     AND EXISTS {
       MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(pupil)
       WHERE length(path) <= profile.family_degree
