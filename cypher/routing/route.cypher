@@ -66,10 +66,11 @@ WITH finding, $profiles[school.profile].family_degree AS degree,
      // The DSL's notice (level 4) is the DSL of level 3 told again.
      chain + [c IN chain WHERE finding.notify_dsl AND c.level = 3 | c{.*, level: 4}] AS chain
 // Each party's family within the profile's degree, by family edges that hold on $as_of
-// (the party themself included), walked once per finding, not once per reviewer.
+// (the party themself included), walked once per finding, not once per reviewer. One
+// circle for each party, in their order (an empty one for a party not in the database).
 CALL (finding, degree) {
   UNWIND range(0, size(finding.parties) - 1) AS at
-  MATCH (party:Person {person_id: finding.parties[at]})
+  OPTIONAL MATCH (party:Person {person_id: finding.parties[at]})
   WITH at, COLLECT {
     MATCH path = ANY SHORTEST (party)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(near:Person)
     WHERE length(path) <= degree

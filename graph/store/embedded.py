@@ -499,11 +499,9 @@ class EmbeddedStore(Store):
         return self.facts.world.connections.get(connection_id)
 
     def connections_of(self, person_id: str) -> list[Connection]:
-        graph = self.facts.connections
-        if person_id not in graph:
-            return []
         found = {c.connection_id: c
-                 for between in graph.adj[person_id].values() for c in between.values()}
+                 for between in self.facts.connections.adj.get(person_id, {}).values()
+                 for c in between.values()}
         return [found[i] for i in sorted(found)]
 
     def approach(self, report_id: str) -> ApproachReport | None:
@@ -517,12 +515,10 @@ class EmbeddedStore(Store):
         facts = self.facts
 
         def neighbours(p: str) -> set[str]:
-            near = set()
-            if p in facts.family:  # its edges also hold family_member declarations: not links
-                near.update(other for other, links in facts.family.adj[p].items()
-                            if any(isinstance(link, FamilyLink) for link in links))
-            if p in facts.connections:
-                near.update(facts.connections.adj[p])
+            # The family edges also hold family_member declarations, which are not links.
+            near = {other for other, links in facts.family.adj.get(p, {}).items()
+                    if any(isinstance(link, FamilyLink) for link in links)}
+            near.update(facts.connections.adj.get(p, {}))
             near.discard(p)
             return near
 
@@ -535,15 +531,13 @@ class EmbeddedStore(Store):
             for m in facts.memberships_of.get(p, ()):
                 world.memberships.append(m)
                 world.schools[m.school_id] = facts.world.schools[m.school_id]
-            if p in facts.family:
-                for other, links in facts.family.adj[p].items():
-                    world.family_links.extend(
-                        link for link in links
-                        if isinstance(link, FamilyLink) and link.person_id == p and other in among)
-            if p in facts.connections:
-                for other, between in facts.connections.adj[p].items():
-                    if other in among:
-                        world.connections.update(between)
+            for other, links in facts.family.adj.get(p, {}).items():
+                world.family_links.extend(
+                    link for link in links
+                    if isinstance(link, FamilyLink) and link.person_id == p and other in among)
+            for other, between in facts.connections.adj.get(p, {}).items():
+                if other in among:
+                    world.connections.update(between)
             for d in facts.declarations_of.get(p, ()):
                 if d.declarer_id in among and d.counterpart_id in among:
                     world.declarations[d.declaration_id] = d
