@@ -110,6 +110,20 @@ def connection_first_seen_after_as_of():
     return school().connect("T1", "P1", first_seen="2026-12-01").build()
 
 
+@scenario("pupil-contact S1 T1 P1")
+def connection_first_seen_on_as_of():
+    """A connection first seen on the evaluation date exists that day."""
+    return school().connect("T1", "P1", first_seen="2026-11-22").build()
+
+
+@scenario("pupil-contact S1 T1 P1")
+def connected_as_recorded_from_both_sides():
+    """Trap: one connection recorded from the teacher's side and one from the pupil's are
+    between the same two people: one finding lists both."""
+    return (school().connect("T1", "P1", direction="outbound")
+            .connect("P1", "T1", direction="outbound", channel="snapchat").build())
+
+
 # -- family and friends ------------------------------------------------------------------
 
 @scenario()
@@ -949,8 +963,26 @@ def pupil_who_moved_school_without_birth_date():
 
 @scenario()
 def one_day_membership():
-    """Trap: a membership that starts and ends on the same day is no contradiction."""
-    return school_with_leaders().staff("T9", start="2024-09-01", end="2024-09-01").build()
+    """Trap: a membership that starts and ends on the same day is no contradiction, also
+    when a connection of theirs (here with a colleague) makes a store look at them again."""
+    return (school_with_leaders().staff("T9", start="2024-09-01", end="2024-09-01")
+            .connect("T9", "L1").build())
+
+
+@scenario("data-quality S1 - P9", "data-quality S1 - P9")
+def pupil_with_two_gaps_in_their_data():
+    """Trap: a pupil with no date of birth whose earlier membership ends before it starts has
+    two data-quality findings at the same school, one for each gap; neither hides the other."""
+    return (school_with_leaders()
+            .pupil("P9", start="2019-09-01", end="2019-07-20", born=None)
+            .pupil("P9", start="2020-09-01", born=None).build())
+
+
+@scenario()
+def approach_reported_by_someone_who_holds_no_membership():
+    """Trap: someone on no school's staff reports an approach: no school's profile covers
+    them, so no school has a finding."""
+    return school().person("V1").approach("V1", "P1").build()
 
 
 @scenario("approach-reported S1 T1 P1")

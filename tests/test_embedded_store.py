@@ -190,6 +190,28 @@ def test_taking_the_position_of_whoever_accepted_a_declaration_brings_its_findin
     assert summaries(store) == ["declaration-required S1 T1 P1"]
 
 
+def test_when_an_accounts_administrator_leaves_its_finding_is_raised(store):
+    """"Authorised personnel" are employees: the staff member who left no longer counts,
+    which leaves the account with one administrator."""
+    store.import_world(school("mowbray").account("A1").admin("A1", "T1", "H1")
+                       .admin("A1", "L1", "H1").build())
+    assert summaries(store) == []
+    left = WorldBuilder().staff("T1", start="2018-09-01", end="2026-10-31").build()
+    left.people.clear()
+    store.upsert(left)
+    assert summaries(store) == ["school-account-oversight S1 - - account=A1"]
+
+
+def test_when_the_last_leaders_leave_the_school_has_a_finding_of_its_own(store):
+    store.import_world(school().build())
+    assert summaries(store) == []
+    left = (WorldBuilder().staff("H1", position="headteacher", start="2010-09-01", end="2026-08-31")
+            .staff("L1", position="senior_leader", start="2012-09-01", end="2026-08-31").build())
+    left.people.clear()
+    store.upsert(left)
+    assert summaries(store) == ["data-quality S1 - -"]
+
+
 def test_a_trust_chief_executive_at_one_school_reviews_for_another_without_leaders(store):
     store.import_world(WorldBuilder().school("S1", trust="TR").school("S2", trust="TR")
                        .staff("T1", "S1").pupil("P1", "S1").connect("T1", "P1").build())

@@ -159,3 +159,16 @@ def test_a_finding_cites_the_default_behind_a_value_its_explanation_rests_on():
     assert clauses(thrice, "approach-reported") == (
         "ninestiles 8.3.2", ninestiles.settings["approach_window_days"].source)
     assert ninestiles.settings["approach_window_days"].source.startswith("register's default: ")
+
+
+def test_a_finding_keeps_the_id_earlier_releases_gave_it():
+    """Reviews and their decisions are kept by finding id, so the same rule, school and
+    parties must give the id the first release gave them (these two are from it)."""
+    from graph.facts import FactGraph
+    from graph.rules import evaluate
+    from tests.scenarios import AS_OF, school
+
+    world = school().connect("T1", "P1").pupil("P9", born=None).build()
+    ids = {(f.rule, f.counterpart_id): f.id for f in evaluate(FactGraph(world), AS_OF)}
+    assert ids == {("pupil-contact", "P1"): "F-18f6c59dcea51ef3",
+                   ("data-quality", "P9"): "F-628ea8b700f43284"}
