@@ -191,7 +191,7 @@ def test_taking_the_position_of_whoever_accepted_a_declaration_brings_its_findin
 
 
 def test_when_an_accounts_administrator_leaves_its_finding_is_raised(store):
-    """"Authorised personnel" are employees: the staff member who left no longer counts,
+    """The policy's "authorised personnel" are employees: the staff member who left no longer counts,
     which leaves the account with one administrator."""
     store.import_world(school("mowbray").account("A1").admin("A1", "T1", "H1")
                        .admin("A1", "L1", "H1").build())

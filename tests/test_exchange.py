@@ -253,3 +253,26 @@ def test_a_bad_parental_responsibility_or_reviewer_is_named(folder):
         "family_links.csv:2: parental_responsibility: 'maybe' is not true or false (or yes or no)",
         "approaches.csv:2: reviewed_by: 'Z9' is not defined in people.csv",
     ]
+
+
+def test_record_key_orders_and_matches_records_as_their_key_does():
+    """An import sorts and de-duplicates by RECORD_KEY: it must agree with each record's
+    key (a membership's key holds its start date as ISO text, RECORD_KEY the date)."""
+    from graph.intake.exchange import RECORD_KEY
+    from tests.builder import WorldBuilder
+
+    world = (WorldBuilder().school("S1").school("S2")
+             .pupil("P2", "S2", start="2021-09-01").pupil("P1", "S1", start="2019-09-01")
+             .pupil("P1", "S1", start="2009-09-01").staff("P1", "S1", start="2019-09-01")
+             .pupil("P1", "S1", start="2019-09-01", end="2020-07-20")
+             .family("M1", "parent", "P1").family("M1", "step_parent", "P1")
+             .family("A1", "parent", "P1").family("M1", "parent", "P1", source="declared")
+             .account("X1").admin("X1", "P2", None).admin("X1", "P1", None)
+             .admin("X1", "P1", "P2").build())
+    for name, records in (("memberships.csv", world.memberships),
+                          ("family_links.csv", world.family_links),
+                          ("account_admins.csv", world.account_admins)):
+        key = RECORD_KEY[name]
+        assert sorted(records, key=key) == sorted(records, key=lambda r: r.key), name
+        assert list({key(r): r for r in records}.values()) == \
+            list({r.key: r for r in records}.values()), name

@@ -163,7 +163,8 @@ def test_a_finding_cites_the_default_behind_a_value_its_explanation_rests_on():
 
 def test_a_finding_keeps_the_id_earlier_releases_gave_it():
     """Reviews and their decisions are kept by finding id, so the same rule, school and
-    parties must give the id the first release gave them (these two are from it)."""
+    parties must keep giving the ids they have (finding_id's formula is unchanged since the
+    first commit, 8201ac4)."""
     from graph.facts import FactGraph
     from graph.rules import evaluate
     from tests.scenarios import AS_OF, school

@@ -149,7 +149,7 @@ def _cell(value):
 class _Rows(list):
     """Rows of facts for a query, whose repr does not show them: the driver formats every
     query's parameters for its debug log before asking whether that log is on, which costs
-    seconds in an import of a million people and would put personal data in a debug log."""
+    seconds in an import of a million people and would put the facts in a debug log."""
 
     def __repr__(self) -> str:
         return f"<{len(self)} rows>"
@@ -163,7 +163,8 @@ def _row_maps(file_name: str, rows: Iterable[tuple]) -> _Rows:
 
 @functools.cache
 def _text(value: BirthDate) -> str:
-    """The text of a date of birth: a few hundred thousand of them in an import, many shared."""
+    """The text of a date of birth, worked out once for each distinct one (at 1M people, tens
+    of thousands, each shared by many)."""
     return str(value)
 
 
@@ -249,7 +250,7 @@ class Neo4jStore(Store):
         self._write(world, progress, into_empty=self.is_empty())
 
     def replace_world(self, world: World, progress: Progress | None = None) -> None:
-        _refuse_unknown(world, held=None)  # what the database holds is about to go
+        _refuse_unknown(world, missing=None)  # what the database holds is about to go
         self._known = None
         self._begin_import()
         with self._session() as session:
@@ -372,7 +373,7 @@ class Neo4jStore(Store):
     def _check_references(self, world: World) -> None:
         """Refuse a world that names people, schools or accounts that neither it nor the
         database holds: Cypher would otherwise drop a fact about no one without a word."""
-        _refuse_unknown(world, held=lambda outside: self._execute_read(
+        _refuse_unknown(world, missing=lambda outside: self._execute_read(
             load("store/missing-references").body, outside)[0])
 
     # -- reading -----------------------------------------------------------------------
@@ -572,7 +573,7 @@ def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str
     within that many family edges of the people the change is about, before or after it, and
     the school accounts those people administer; and whether a membership replaced held a
     position."""
-    _refuse_unknown(add, held=lambda outside: tx.run(
+    _refuse_unknown(add, missing=lambda outside: tx.run(
         load("store/missing-references").body, outside).single())
     involved = add.people_involved() | remove.people_involved()
     touched: set[str] = set()
@@ -646,16 +647,16 @@ class _ById(dict):
         return [self[key] for key in sorted(self)]
 
 
-def _refuse_unknown(world: World, held: Callable[[dict], dict] | None) -> None:
+def _refuse_unknown(world: World, missing: Callable[[dict], dict] | None) -> None:
     """Refuse a world that names people, schools or accounts that neither it nor the database
-    holds: Cypher would otherwise drop a fact about no one without a word. `held` asks the
+    holds: Cypher would otherwise drop a fact about no one without a word. `missing` asks the
     database which of the ids it is given (as missing-references.cypher's parameters) it does
     not hold; without it, every id the world does not define is unknown."""
     outside = _references_outside(world)
     if not any(outside.values()):
         return
-    missing = held(outside) if held is not None else outside
-    unknown = [i for key in outside for i in missing[key]]
+    not_held = missing(outside) if missing is not None else outside
+    unknown = [i for key in outside for i in not_held[key]]
     if unknown:
         raise StoreError(f"unknown person, school or account: {', '.join(unknown)}")
 
