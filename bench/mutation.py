@@ -1,7 +1,7 @@
 """Mutation testing of the rules: mutmut changes graph/rules.py and graph/routing.py one
 small edit at a time (a `<` for a `<=`, an `and` for an `or`, a value for None...) and runs
-the scenario suite against each change; a change no scenario notices is a survivor, a rule
-the tests would not catch going wrong. Prints the score and every survivor with its edit.
+the scenario suite, the rule tests and the embedded store's tests against each change; a
+change none of them notices is a survivor, a rule the tests would not catch going wrong. Prints the score and every survivor with its edit.
 
     python3 bench/mutation.py                    # run mutmut, then report
     python3 bench/mutation.py --report-only      # report the last run (kept in mutants/)

@@ -22,16 +22,14 @@ CHAIN = ("the school's senior leaders", "the trust's leaders", "the chair of gov
 ADMINISTRATORS = "register administrators"
 
 
-def recusal_reason(facts: FactGraph, reviewer: str, parties: Sequence[str], degree: int,
-                   as_of: dt.date, circles: dict[str, dict[str, int]] | None = None) -> str | None:
+def recusal_reason(facts: FactGraph, reviewer: str, parties: Sequence[str], as_of: dt.date,
+                   circles: dict[str, dict[str, int]]) -> str | None:
     """Why `reviewer` may not review a finding about `parties` as of `as_of`, or None if
     they may: a party, family of a party, a friend (declared, pending or accepted) of a party
-    or of a party's family, or connected with a party. `circles`, each party's family within
-    `degree`, may be given when it is already known."""
+    or of a party's family, or connected with a party. `circles` is each party's family
+    within the school's degree (family_circles)."""
     if reviewer in parties:
         return "party to the finding"
-    if circles is None:
-        circles = family_circles(facts, parties, degree, as_of)
     for party in parties:
         if reviewer in circles[party]:
             return f"family of {party}"
@@ -97,13 +95,11 @@ class Reviewers:
 
 
 def route(facts: FactGraph, school_id: str, parties: Sequence[str], as_of: dt.date,
-          notify_dsl: bool, reviewers: Reviewers | None = None,
+          notify_dsl: bool, reviewers: Reviewers,
           ) -> tuple[tuple[str, ...], tuple[Recusal, ...], str | None]:
     """(route_to, recused, why it went up the chain or None) for a finding about `parties`
     at `school_id`. `reviewers`, the chain looked up for `as_of`, is shared by the findings
     of one evaluation."""
-    if reviewers is None:
-        reviewers = Reviewers(facts, as_of)
     degree = facts.profile_of(school_id).family_degree
     circles = family_circles(facts, parties, degree, as_of)
     route_to: list[str] = []
@@ -112,10 +108,11 @@ def route(facts: FactGraph, school_id: str, parties: Sequence[str], as_of: dt.da
     def consider(candidates: list[str]) -> bool:
         taken = False
         for person_id in candidates:
+            # Each person once: someone on two levels (a headteacher who is also the DSL)
+            # was taken or recused on the first, and the chain stops at a level taken.
             if person_id in route_to or any(r.person_id == person_id for r in recused):
-                taken = taken or person_id in route_to
                 continue
-            reason = recusal_reason(facts, person_id, parties, degree, as_of, circles)
+            reason = recusal_reason(facts, person_id, parties, as_of, circles)
             if reason is None:
                 route_to.append(person_id)
                 taken = True

@@ -116,10 +116,10 @@ def connection_first_seen_on_as_of():
     return school().connect("T1", "P1", first_seen="2026-11-22").build()
 
 
-@scenario("pupil-contact S1 T1 P1")
+@scenario("pupil-contact S1 T1 P1", explains={"pupil-contact S1 T1 P1": "(facebook, snapchat)"})
 def connected_as_recorded_from_both_sides():
     """Trap: one connection recorded from the teacher's side and one from the pupil's are
-    between the same two people: one finding lists both."""
+    between the same two people: one finding lists both, and names both channels."""
     return (school().connect("T1", "P1", direction="outbound")
             .connect("P1", "T1", direction="outbound", channel="snapchat").build())
 

@@ -173,3 +173,21 @@ def test_a_finding_keeps_the_id_earlier_releases_gave_it():
     ids = {(f.rule, f.counterpart_id): f.id for f in evaluate(FactGraph(world), AS_OF)}
     assert ids == {("pupil-contact", "P1"): "F-18f6c59dcea51ef3",
                    ("data-quality", "P9"): "F-628ea8b700f43284"}
+
+
+def test_a_finding_its_own_leaders_review_says_nothing_of_the_chain():
+    """Only a finding that went up the chain says why; one the school's own senior leaders
+    review does not."""
+    from graph.facts import FactGraph
+    from graph.rules import evaluate
+    from tests.scenarios import AS_OF, school
+
+    [finding] = evaluate(FactGraph(school().connect("T1", "P1").build()), AS_OF)
+    assert finding.route_to == ("H1", "L1", "D1")
+    assert "It goes to" not in finding.explanation
+    both_leaders_connected = school().connect("T1", "P1").connect("H1", "T1").connect("L1", "T1")
+    [finding] = evaluate(FactGraph(both_leaders_connected.build()), AS_OF)
+    assert finding.route_to == ("G1", "D1")
+    assert finding.explanation.endswith(
+        "It goes to the chair of governors (the school's senior leaders: all recused; "
+        "the trust's leaders: none in post).")
