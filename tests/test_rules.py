@@ -169,10 +169,12 @@ def test_a_finding_keeps_the_id_earlier_releases_gave_it():
     from graph.rules import evaluate
     from tests.scenarios import AS_OF, school
 
-    world = school().connect("T1", "P1").pupil("P9", born=None).build()
-    ids = {(f.rule, f.counterpart_id): f.id for f in evaluate(FactGraph(world), AS_OF)}
-    assert ids == {("pupil-contact", "P1"): "F-18f6c59dcea51ef3",
-                   ("data-quality", "P9"): "F-628ea8b700f43284"}
+    world = school().connect("T1", "P1").pupil("P9", born=None).school("S2").build()
+    ids = {(f.rule, f.school_id, f.counterpart_id): f.id
+           for f in evaluate(FactGraph(world), AS_OF)}
+    assert ids == {("pupil-contact", "S1", "P1"): "F-18f6c59dcea51ef3",
+                   ("data-quality", "S1", "P9"): "F-628ea8b700f43284",
+                   ("data-quality", "S2", None): "F-1268273944a6f235"}  # S2 has no leaders
 
 
 def test_a_finding_its_own_leaders_review_says_nothing_of_the_chain():

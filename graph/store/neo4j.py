@@ -371,8 +371,7 @@ class Neo4jStore(Store):
         known.version = version
 
     def _check_references(self, world: World) -> None:
-        """Refuse a world that names people, schools or accounts that neither it nor the
-        database holds: Cypher would otherwise drop a fact about no one without a word."""
+        """Refuse a world naming ids that neither it nor the database holds (_refuse_unknown)."""
         _refuse_unknown(world, missing=lambda outside: self._execute_read(
             load("store/missing-references").body, outside)[0])
 
