@@ -40,7 +40,6 @@ import datetime as dt
 import json
 import os
 import resource
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -216,9 +215,9 @@ def detect_cli(data: str) -> float:
 
 
 def serve_ready(data: str) -> float:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    from bench.load import free_port
+
+    port = free_port()
     started = time.perf_counter()
     server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--data", data,
                                "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,

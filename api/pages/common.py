@@ -4,7 +4,6 @@ values, the navigation of each role, and how errors become messages on a page.""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from urllib.parse import urlencode
 

@@ -243,6 +243,9 @@ _NATURAL_KEYS = {
     "family_links.csv": ("person_id", "relative_id", "kind"),
     "account_admins.csv": ("account_id", "person_id"),
 }
+# What identifies one fact of each file: its id column, or its natural key.
+FACT_KEYS = {name: (id_column,) if id_column else _NATURAL_KEYS[name]
+             for name, (id_column, _) in FILES.items()}
 # The natural key of a record as a function: fast (a million calls in an import), and in the
 # order of the records' `key`, whose ISO dates sort and compare as these dates do.
 RECORD_KEY = {name: operator.attrgetter(*columns) for name, columns in _NATURAL_KEYS.items()}
@@ -352,7 +355,7 @@ def _read_file(path, name, id_column, columns, problems, progress) -> list[tuple
         return []
 
     parsers = [by_name[h] for h in header]
-    key_columns = (id_column,) if id_column else _NATURAL_KEYS[name]
+    key_columns = FACT_KEYS[name]
     first_line_of: dict[tuple, int] = {}
     result = []
     for start, record in records:

@@ -25,7 +25,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from graph.intake.exchange import FILES, cell_text, record_rows, world_from_cells
+from graph.intake.exchange import FACT_KEYS, FILES, cell_text, record_rows, world_from_cells
 from graph.facts import FactGraph
 from graph.model import (
     ApproachReport,
@@ -50,18 +50,6 @@ GRAPH = Path(__file__).resolve().parent.parent
 # of these makes saved findings stale.
 _RULE_SOURCES = ("rules.py", "routing.py", "facts.py", "model.py", "profiles.py")
 
-# One table per exchange file, with the same columns; the key says what is one fact.
-_KEYS = {
-    "schools.csv": ("school_id",),
-    "people.csv": ("person_id",),
-    "memberships.csv": ("person_id", "school_id", "role", "start_date"),
-    "family_links.csv": ("person_id", "relative_id", "kind"),
-    "connections.csv": ("connection_id",),
-    "declarations.csv": ("declaration_id",),
-    "approaches.csv": ("report_id",),
-    "school_accounts.csv": ("account_id",),
-    "account_admins.csv": ("account_id", "person_id"),
-}
 _BATCH = 5_000
 _FREEZE_FROM = 100_000  # people; a small store's objects are cheap to walk
 
@@ -137,7 +125,8 @@ class EmbeddedStore(Store):
                 f"{self.path} has schema version {version}; this register reads {SCHEMA_VERSION}"
             )
         with transaction(self._db):
-            for name, key in _KEYS.items():
+            # A table per exchange file, with its columns, keyed by what is one fact.
+            for name, key in FACT_KEYS.items():
                 columns = ", ".join(f"{c} TEXT" for c in _columns(name))
                 self._db.execute(
                     f"CREATE TABLE IF NOT EXISTS {_table(name)} "
@@ -330,7 +319,7 @@ class EmbeddedStore(Store):
         self._check_references(add)
         with self._transaction():
             for name, rows in record_rows(remove).items():
-                key = _KEYS[name]
+                key = FACT_KEYS[name]
                 positions = [_columns(name).index(column) for column in key]
                 self._db.executemany(
                     f"DELETE FROM {_table(name)} WHERE " + " AND ".join(f"{k} = ?" for k in key),
