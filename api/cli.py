@@ -20,6 +20,8 @@ from graph.cli import (
     open_store,
     store_option,
 )
+from graph.words import Names
+
 
 @main.command()
 @click.option("--people", default=3000, show_default=True, help="Size of the demo trust.")
@@ -39,10 +41,9 @@ def demo(people, data):
                        f"{store.data_dir} (the exchange files are in {store.data_dir / 'demo-trust'})")
         else:
             click.echo(f"{store.data_dir} already holds a register: showing it as it is")
-        findings = store.findings(dt.date.today())
-    _print_table(findings, dt.date.today())
+        today = dt.date.today()
+        _print_table(store.findings(today), today, Names.of_store(store))
     click.echo("next: relreg serve, relreg detect --format json, relreg export FOLDER")
-
 
 
 @main.command()
