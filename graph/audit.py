@@ -198,7 +198,7 @@ class AuditTrail:
         prev_hash = GENESIS
         count = erased = 0
         missing: list[int] = []
-        erased_by: dict[int, int] = {}  # an entry whose details an erasure removed -> the first
+        erased_by: dict[int, int] = {}  # an erased entry -> the first erasure naming it
         rows = self.db.execute(
             "SELECT e.seq, e.at, e.actor, e.action, e.object_kind, e.outcome, e.details_digest, "
             "e.prev_hash, e.hash, d.salt, d.details FROM audit_entries e "
@@ -224,11 +224,15 @@ class AuditTrail:
                 return broken("its details do not match their digest")
             elif action == ERASURE:
                 # An erasure removes what the trail held before it, never what came after.
-                named = json.loads(details).get("erased")
+                try:
+                    body = json.loads(details)
+                except ValueError:
+                    body = None
+                named = body.get("erased") if isinstance(body, dict) else None
                 if not (isinstance(named, list) and named
                         and all(type(n) is int and 0 < n < seq for n in named)):
-                    return broken("an erasure that names entries not before it: it was "
-                                  "moved or made up")
+                    return broken("an erasure that does not name only entries before it: "
+                                  "it was moved or made up")
                 for n in named:
                     erased_by.setdefault(n, seq)
             if head is not None and seq == head.seq:

@@ -236,5 +236,23 @@ def test_an_erasure_moved_before_the_entries_it_names_fails(trail):
     trail.db.execute("DELETE FROM audit_details WHERE seq = 3")
     result = trail.verify()
     assert not result.ok and result.first_bad_seq == 2
-    assert result.problem == ("entry 2: an erasure that names entries not before it: it was "
-                              "moved or made up")
+    assert result.problem == ("entry 2: an erasure that does not name only entries before it: "
+                              "it was moved or made up")
+
+
+@pytest.mark.parametrize("details", ['["not", "an", "object"]', "not json", '{"erased": "2"}'])
+def test_a_made_up_erasure_of_any_shape_is_named_not_a_crash(trail, details):
+    from graph.audit import ERASURE, _digest, _entry_hash
+
+    fill(trail)
+    digest = _digest("salt", details)
+    prev = trail.head().hash
+    trail.db.execute("INSERT INTO audit_entries VALUES (4, '2026-12-01T00:00:00+00:00', "
+                     "'register', ?, 'audit', 'ok', ?, ?, ?)",
+                     (ERASURE, digest, prev, _entry_hash(4, "2026-12-01T00:00:00+00:00",
+                                                         "register", ERASURE, "audit", "ok",
+                                                         digest, prev)))
+    trail.db.execute("INSERT INTO audit_details VALUES (4, 'salt', ?)", (details,))
+    result = trail.verify()
+    assert not result.ok and result.first_bad_seq == 4
+    assert result.problem.startswith("entry 4: an erasure that does not name only entries before")
