@@ -4,7 +4,7 @@ limit on writes (429), and validation errors (422) that name the field without r
 what was sent.
 
 Body caps (Settings, environment RELREG_...):
-- `max_body_bytes` (1 MiB) for every request but these two;
+- `max_body_bytes` (1 MiB) for every request but these three;
 - evidence uploads (`POST /api/approaches...`, `/my/approaches`): `max_evidence_bytes` plus
   room for the form around it;
 - the own-download check (`POST /my/download-check`): `max_download_bytes` plus room for the
