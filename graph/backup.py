@@ -179,24 +179,21 @@ def restore(backup_file: str | os.PathLike, data_dir: str | os.PathLike,
     with _open(backup_file, passphrase) as tar:
         try:
             manifest = Manifest(**json.load(tar.extractfile(MANIFEST)))
+            if not (isinstance(manifest.files, list)
+                    and all(isinstance(name, str) for name in manifest.files)):
+                raise TypeError("the manifest's files are not a list of names")
         except (KeyError, TypeError, ValueError):
             raise BackupError(f"{backup_file} has no readable manifest: nothing was restored") from None
         if manifest.format > FORMAT or _version(manifest.release) > _version(release()):
             raise BackupError(f"this backup was made by release {manifest.release}, newer than "
                               f"this register ({release()}): restore it with that release or "
                               f"a later one")
+        members = _checked_members(tar, manifest, backup_file)
         with tempfile.TemporaryDirectory(dir=data_dir.parent if data_dir.parent.exists()
                                          else None) as scratch:
             unpacked = Path(scratch) / "data"
-            for member in tar.getmembers():
-                if member.name == MANIFEST:
-                    continue
-                # Only files under data/ whose names the manifest lists: no links, no escapes.
-                name = member.name.removeprefix("data/")
-                if not member.isfile() or name not in manifest.files:
-                    raise BackupError(f"{backup_file} holds an unexpected entry: nothing was "
-                                      f"restored")
-                target = unpacked / name
+            for member, name in members:
+                target = unpacked.joinpath(*name.split("/"))
                 private_folder(target.parent)
                 with tar.extractfile(member) as source, open(
                         os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
@@ -207,6 +204,30 @@ def restore(backup_file: str | os.PathLike, data_dir: str | os.PathLike,
             for path in unpacked.iterdir():
                 os.replace(path, data_dir / path.name)
     return manifest
+
+
+def _checked_members(tar: tarfile.TarFile, manifest: Manifest,
+                     backup_file: Path) -> list[tuple[tarfile.TarInfo, str]]:
+    """Every member of the archive, checked before anything is written: each must be a
+    regular file under data/ with a plain relative name the manifest lists, once. Links
+    (symbolic or hard), devices, folders, absolute names and names with `..` are refused,
+    so a crafted archive can write nowhere outside the data folder."""
+    members: list[tuple[tarfile.TarInfo, str]] = []
+    seen: set[str] = set()
+    for member in tar.getmembers():
+        if member.name == MANIFEST and member.isfile():
+            continue
+        name = member.name.removeprefix("data/")
+        parts = name.split("/")
+        plain = (member.name.startswith("data/") and "\\" not in name
+                 and all(part not in ("", ".", "..") for part in parts))
+        if not (member.isfile() and plain and name in manifest.files and name not in seen):
+            raise BackupError(f"{backup_file} holds an unexpected entry (only the data "
+                              f"folder's own files may be restored, by relative name, with no "
+                              f"links or devices): nothing was restored")
+        seen.add(name)
+        members.append((member, name))
+    return members
 
 
 def _check_trail(folder: Path, manifest: Manifest) -> None:
