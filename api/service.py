@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from api.access import ROLE_WORDS, account_problems
-from api.auth import (
+from api.identity import (
     Account,
     AccountBook,
     AccountNoLongerFits,
@@ -128,7 +128,7 @@ class Register:
                     identity.carry_link_details(store)
         self._synced_on: dt.date | None = None
         # Checks a right password must also pass (a second factor, passwords turned off):
-        # each raises a SignInError to refuse. Installed by api.local_sign_in.
+        # each raises a SignInError to refuse. Installed by api.identity.local_sign_in.
         self.sign_in_guards: list[Callable[[Account, str | None], None]] = []
         # Whether each account still fits its holder's memberships, as of a day and a
         # state of the facts (bumped whenever the cases follow a change): asked on every

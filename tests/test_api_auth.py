@@ -5,8 +5,8 @@ import sqlite3
 
 import pytest
 
-import api.auth
-from api.auth import AccountBook, AccountRole
+import api.identity.accounts
+from api.identity import AccountBook, AccountRole
 from api.settings import Settings
 from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest, service  # noqa: F401
 
@@ -50,7 +50,7 @@ def test_a_wrong_password_is_401_and_audited_without_the_password(service):
 
 @pytest.fixture
 def strict(tmp_path, monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     served = ServiceUnderTest(tmp_path, settings=Settings(
         sign_in_slow_after=2, sign_in_delay_seconds=1, sign_in_lock_after=4,
         sign_in_lock_minutes=15))

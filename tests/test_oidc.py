@@ -17,8 +17,8 @@ import pytest
 import time_machine
 from fastapi.testclient import TestClient
 
-import api.auth
-from api import oidc
+import api.identity.accounts
+from api.identity import oidc
 from api.notify import Contacts
 from api.settings import Settings
 from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest
@@ -42,13 +42,13 @@ def clock():
 
 @pytest.fixture
 def served(tmp_path, monkeypatch, provider, clock):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     oidc.providers.__init__()  # nothing cached from another test's provider
     service = ServiceUnderTest(tmp_path, settings=Settings(public_url="https://testserver"))
     service.now = NOW.timestamp()
     service.register.accounts.clock = lambda: service.now
     service.tokens["admin"], _ = service.register.accounts.start_session(
-        service.accounts["admin"], api.auth.SessionKind.BEARER)
+        service.accounts["admin"], api.identity.accounts.SessionKind.BEARER)
     with service.register.writing():
         Contacts(service.register.db).set_email(service.accounts["T1"].account_id,
                                                 "tom@ninestiles.org.uk")

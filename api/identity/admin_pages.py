@@ -13,10 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Path, Request, status
 from pydantic import ValidationError
 
-from api import local_sign_in, oidc
-from api.auth import AccountRole
+from api.identity import local_sign_in, oidc
+from api.identity import AccountRole
 from api.deps import ActorDep, CurrentSession, RegisterDep, TrustAdmin
-from api.notify import KIND_NAMES, BadAddress, Contacts, MailError, Mailer, Notifier, mail_problems
+from api.notify.notifier import KIND_NAMES, Notifier
+from api.notify import BadAddress, Contacts, MailError, Mailer, mail_problems
 from api.pages.bulk_accounts import find_staff_member
 from api.pages.common import NOTICES, ROLE_NAMES, messages_of, page, see_other
 from api.routes.accounts import create_account

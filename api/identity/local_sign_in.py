@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pyotp
 
-from api.auth import (
+from api.identity import (
     Account,
     AccountNoLongerFits,
     AccountRole,
@@ -28,7 +28,7 @@ from api.auth import (
     SignInError,
 )
 from api.notify import Contacts, MailError, Mailer
-from api.oidc import create_tables as create_oidc_tables, load_policy
+from api.identity.oidc import create_tables as create_oidc_tables, load_policy
 from api.service import Actor, Register
 
 log = logging.getLogger(__name__)

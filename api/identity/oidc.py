@@ -32,7 +32,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from api.auth import Account, AccountNoLongerFits, AccountRole, SessionKind
+from api.identity import Account, AccountNoLongerFits, AccountRole, SessionKind
 from api.notify import Contacts, create_tables as create_notify_tables
 from api.service import Actor, Register
 
