@@ -74,7 +74,13 @@ def serve(demo, host, port, store, data):
     except NotTheDemo as refused:
         opened.close()
         raise click.ClickException(str(refused)) from None
-    app = create_app(opened, data_dir / SERVICE_DATABASE_NAME, settings=service_settings())
+    from graph.secret_key import SecretKeyError
+
+    try:
+        app = create_app(opened, data_dir / SERVICE_DATABASE_NAME, settings=service_settings())
+    except SecretKeyError as error:  # a missing or wrong key: say so, change nothing
+        opened.close()
+        raise click.ClickException(str(error)) from None
     from graph.sqlite import open_to_others
 
     if open_to_others(data_dir):
@@ -223,6 +229,7 @@ def notify(dry_run, store, data):
     digest if it has not gone (the service does this by itself as it runs). Mail settings:
     RELREG_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD, _FROM."""
     from api.identity.local_sign_in import install
+    from graph.secret_key import SecretKeyError
     from api.notify.notifier import Notifier
     from api.notify import mail_problems
     from api.service import Register
@@ -237,7 +244,10 @@ def notify(dry_run, store, data):
         register = Register(opened, open_service_db(data_dir / SERVICE_DATABASE_NAME), settings,
                             data_dir)
         try:
-            install(register)
+            try:
+                install(register)
+            except SecretKeyError as error:
+                raise click.ClickException(str(error)) from None
             notifier = Notifier(register)
             report = notifier.run(digest=notifier.digest_due(), dry_run=dry_run)
             usernames = {a.account_id: a.username for a in register.accounts.all()}

@@ -234,7 +234,7 @@ def test_misconfigured_provider_settings_are_refused_with_what_to_do(served, pro
     assert "the address must start with https://" in text(not_https.text)
     no_domain = set_up_provider(served, provider, domains="")
     assert "give at least one" in text(no_domain.text)
-    assert not oidc.load_policy(served.register.db).provider_on, "nothing saved"
+    assert not oidc.load_policy(served.register).provider_on, "nothing saved"
 
 
 def test_local_passwords_turned_off_leave_only_trust_admins_theirs(served, provider):

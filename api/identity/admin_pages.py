@@ -51,7 +51,7 @@ def _when(timestamp: float | None) -> str:
 
 def _sign_in_page(request, register, session, *, errors=None, values=None, status_code=200):
     with register.lock:
-        policy = oidc.load_policy(register.db)
+        policy = oidc.load_policy(register)
         contacts = Contacts(register.db).all()
         totp = local_sign_in.Totp(register)
         accounts = [(a, contacts.get(a.account_id), totp.enrolled(a.account_id))
@@ -74,7 +74,7 @@ def sign_in_settings(request: Request, register: RegisterDep, session: CurrentSe
 
 def _change_policy(register, actor, policy: oidc.SignInPolicy, what: str) -> None:
     with register.writing():
-        oidc.save_policy(register.db, policy)
+        oidc.save_policy(register, policy)
         register.audit.record(actor=actor.name, action="sign_in_settings.change",
                               object_kind="trust", client=actor.client, changed=what,
                               issuer=policy.issuer, domains=list(policy.allowed_domains),
@@ -91,7 +91,7 @@ def save_provider(request: Request, register: RegisterDep, session: CurrentSessi
                   client_secret: Annotated[str, Form(max_length=2000)] = "",
                   domains: Annotated[str, Form(max_length=2000)] = ""):
     with register.lock:
-        current = oidc.load_policy(register.db)
+        current = oidc.load_policy(register)
     issuer, client_id = issuer.strip(), client_id.strip()
     secret = client_secret.strip() or (current.client_secret if issuer == current.issuer else "")
     wanted = sorted({d.lower().lstrip("@") for d in re.split(r"[\s,;]+", domains) if d})
@@ -115,7 +115,7 @@ def save_provider(request: Request, register: RegisterDep, session: CurrentSessi
 @router.post("/admin/sign-in/provider/remove")
 def remove_provider(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep):
     with register.lock:
-        current = oidc.load_policy(register.db)
+        current = oidc.load_policy(register)
     _change_policy(register, actor, oidc.SignInPolicy(
         local_passwords=True, totp_roles=current.totp_roles), "provider removed")
     return see_other("/admin/sign-in", "provider-removed")
@@ -129,7 +129,7 @@ async def save_rules(request: Request, register: RegisterDep, session: CurrentSe
     totp_roles = tuple(sorted(str(AccountRole(r)) for r in form.getlist("totp_roles")
                               if r in set(AccountRole)))
     with register.lock:
-        current = oidc.load_policy(register.db)
+        current = oidc.load_policy(register)
     if not local_passwords and not current.provider_on:
         return _sign_in_page(request, register, session, errors=[
             "Set up the sign-in provider before turning local passwords off, or nobody but "

@@ -28,7 +28,8 @@ from api.identity import (
     SignInError,
 )
 from api.notify import Contacts, MailError, Mailer
-from api.identity.oidc import create_tables as create_oidc_tables, load_policy
+from api.identity import sealing
+from api.identity.oidc import create_tables as create_oidc_tables, load_policy, save_policy
 from api.service import Actor, Register
 
 log = logging.getLogger(__name__)
@@ -66,15 +67,30 @@ def _hash(token: str) -> str:
 
 
 def install(register: Register) -> None:
-    """Create the tables and put the checks into the register's sign-in."""
+    """Create the tables, open the sealed secrets (sealing any left plain by an earlier
+    release) and put the checks into the register's sign-in. A missing or wrong secret key
+    is a SecretKeyError, before anything is changed."""
     with register.lock:  # executescript commits by itself: no transaction around it
         register.db.executescript(_SCHEMA)
         create_oidc_tables(register.db)
+    with register.writing():
+        register.sealer = sealing.start(register.db, register.data_dir)
+        _seal_plain_secrets(register)
     register.sign_in_guards.append(lambda account, code: guard(register, account, code))
 
 
+def _seal_plain_secrets(register: Register) -> None:
+    db, sealer = register.db, register.sealer
+    for account_id, secret in db.execute("SELECT account_id, secret FROM totp_secrets").fetchall():
+        if not sealing.is_sealed(secret):
+            db.execute("UPDATE totp_secrets SET secret = ? WHERE account_id = ?",
+                       (sealer.seal(secret), account_id))
+    if db.execute("SELECT 1 FROM trust_sign_in").fetchone():
+        save_policy(register, load_policy(register))  # seals its client secret if plain
+
+
 def passwords_allowed(register: Register, account: Account) -> bool:
-    return load_policy(register.db).local_passwords or account.role is AccountRole.TRUST_ADMIN
+    return load_policy(register).local_passwords or account.role is AccountRole.TRUST_ADMIN
 
 
 def guard(register: Register, account: Account, code: str | None) -> None:
@@ -83,7 +99,7 @@ def guard(register: Register, account: Account, code: str | None) -> None:
     if not passwords_allowed(register, account):
         raise PasswordsTurnedOff()
     enrolled = Totp(register).enrolled(account.account_id)
-    if not enrolled and not load_policy(register.db).needs_totp(account.role):
+    if not enrolled and not load_policy(register).needs_totp(account.role):
         return
     if code is None or not enrolled:
         raise SecondFactorNeeded(account, enrolled)
@@ -110,7 +126,7 @@ class Totp:
         up its second factor; it counts once a code from it is confirmed."""
         secret = pyotp.random_base32()
         self.db.execute("INSERT OR REPLACE INTO totp_secrets (account_id, secret, confirmed) "
-                        "VALUES (?, ?, 0)", (account.account_id, secret))
+                        "VALUES (?, ?, 0)", (account.account_id, self.register.sealer.seal(secret)))
         return secret, self.uri(account, secret)
 
     @staticmethod
@@ -121,7 +137,7 @@ class Totp:
     def pending_secret(self, account_id: int) -> str | None:
         row = self.db.execute("SELECT secret FROM totp_secrets WHERE account_id = ? AND "
                               "confirmed = 0", (account_id,)).fetchone()
-        return row[0] if row else None
+        return self.register.sealer.open(row[0]) if row else None
 
     def check(self, account_id: int, code: str, confirming: bool = False) -> bool:
         """Whether `code` is right now (or 30 seconds either side) and not used before;
@@ -132,7 +148,7 @@ class Totp:
         if row is None or bool(row[1]) == confirming or not (code.isdigit() and len(code) == 6):
             return False
         secret, _, last_step = row
-        totp = pyotp.TOTP(secret)
+        totp = pyotp.TOTP(self.register.sealer.open(secret))
         now = self.register.accounts.clock()
         step = totp.timecode(_when(now))
         for candidate in (step, step - 1, step + 1):
@@ -333,7 +349,7 @@ def security_of(register: Register, account: Account) -> SecurityOf:
     with register.lock:
         contact = Contacts(register.db).get(account.account_id)
         return SecurityOf(Totp(register).enrolled(account.account_id),
-                          load_policy(register.db).needs_totp(account.role),
+                          load_policy(register).needs_totp(account.role),
                           contact.email if contact else None, contact.mode if contact else None)
 
 

@@ -97,20 +97,24 @@ class SignInPolicy:
         return str(role) in self.totp_roles
 
 
-def load_policy(db) -> SignInPolicy:
-    row = db.execute("SELECT settings FROM trust_sign_in WHERE id = 1").fetchone()
+def load_policy(register: Register) -> SignInPolicy:
+    """The caller holds the lock. The client secret is kept sealed (api/identity/sealing.py)."""
+    row = register.db.execute("SELECT settings FROM trust_sign_in WHERE id = 1").fetchone()
     if row is None:
         return SignInPolicy()
     values = json.loads(row[0])
+    values["client_secret"] = register.sealer.open(values.get("client_secret", ""))
     values["allowed_domains"] = tuple(values.get("allowed_domains", ()))
     values["totp_roles"] = tuple(values.get("totp_roles", ()))
     return SignInPolicy(**values)
 
 
-def save_policy(db, policy: SignInPolicy) -> None:
+def save_policy(register: Register, policy: SignInPolicy) -> None:
     """The caller holds a transaction."""
-    db.execute("INSERT OR REPLACE INTO trust_sign_in VALUES (1, ?)",
-               (json.dumps(asdict(policy), sort_keys=True),))
+    values = asdict(policy)
+    values["client_secret"] = register.sealer.seal(policy.client_secret)
+    register.db.execute("INSERT OR REPLACE INTO trust_sign_in VALUES (1, ?)",
+                        (json.dumps(values, sort_keys=True),))
 
 
 class ProviderError(Exception):
@@ -244,7 +248,7 @@ def _client(policy: SignInPolicy, redirect_uri: str) -> OAuth2Session:
 
 def begin(register: Register, redirect_uri: str, next_path: str | None) -> tuple[str, str]:
     """(the provider's address to send the browser to, the state to keep in a cookie)."""
-    policy = load_policy(register.db)
+    policy = load_policy(register)
     if not policy.provider_on:
         raise ProviderError("No sign-in provider is set up.")
     now = register.accounts.clock()
@@ -313,7 +317,7 @@ def _finish(register, state, kept_state, code, error, redirect_uri, client,
     if error or not code:
         raise SignInRefused("The sign-in provider did not sign you in. Please try again.",
                             f"refused:provider_{error or 'no_code'}"[:60])
-    policy = load_policy(register.db)
+    policy = load_policy(register)
     if not policy.provider_on:
         raise SignInRefused("Signing in with the provider is turned off.", "refused:off")
     try:

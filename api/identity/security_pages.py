@@ -62,7 +62,7 @@ def sign_in_provider(request: Request) -> str | None:
     """The provider's name for the sign-in page's button, if one is set up."""
     register = request.app.state.register
     with register.lock:
-        policy = oidc.load_policy(register.db)
+        policy = oidc.load_policy(register)
     return (policy.provider_name or "your organisation") if policy.provider_on else None
 
 
