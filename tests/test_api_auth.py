@@ -143,6 +143,18 @@ def test_disabling_an_account_ends_its_sessions(service):
     assert sign_in(service, "t1-user", PASSWORD).status_code == 401
 
 
+def test_binding_an_account_to_another_person_ends_its_sessions(service):
+    assert service.get("T1", "/api/auth/me").status_code == 200
+    account_id = service.accounts["T1"].account_id
+    same = service.patch("admin", f"/api/accounts/{account_id}", json={"person_id": "T1"})
+    assert same.status_code == 200
+    assert service.get("T1", "/api/auth/me").status_code == 200, "the same person: kept"
+    moved = service.patch("admin", f"/api/accounts/{account_id}", json={"person_id": "T2"})
+    assert moved.status_code == 200 and moved.json()["person_id"] == "T2"
+    assert service.get("T1", "/api/auth/me").status_code == 401, "another person: ended"
+    assert service.get("T2", "/api/auth/me").status_code == 200, "nobody else's"
+
+
 @pytest.mark.parametrize("body, field", [
     ({"username": "new-staff", "password": PASSWORD, "role": "staff", "school_id": "S1"},
      "person_id"),

@@ -167,6 +167,21 @@ def test_the_reset_link_sets_a_new_password_once_and_ends_the_old_sessions(serve
     assert old.status_code == 401
 
 
+def test_using_one_reset_link_voids_the_others(served, mail_server):
+    ask_for_reset(served, "t2-user")
+    ask_for_reset(served, "t2-user")
+    first, second = (re.search(r"(/reset/\S+)", m.body).group(1) for m in mail_server.arrived)
+    browser = TestClient(served.app, base_url="https://testserver")
+    new = "a brand new passphrase"
+    done = browser.post(second, data={"password": new, "again": new}, follow_redirects=False)
+    assert done.headers["location"] == "/sign-in?notice=password-set"
+    assert browser.get(first).status_code == 410
+    other = "another new passphrase"
+    assert browser.post(first, data={"password": other, "again": other}).status_code == 410
+    _, step = password_step(served, "t2-user", new)
+    assert step.status_code == 303, "the password the used link set stands"
+
+
 def test_a_reset_link_expires_within_the_hour(served, mail_server):
     ask_for_reset(served, "t2-user")
     link = re.search(r"(/reset/\S+)", mail_server.arrived[0].body).group(1)

@@ -325,8 +325,9 @@ def use_reset(register: Register, token: str, password: str, client: str | None)
                                   "WHERE token_hash = ?", (_hash(token),)).fetchone()
         if row is None or row[2] or row[1] < register.accounts.clock():
             return False
-        register.db.execute("UPDATE password_resets SET used = 1 WHERE token_hash = ?",
-                            (_hash(token),))
+        # One link used voids every other link sent to the account.
+        register.db.execute("UPDATE password_resets SET used = 1 WHERE account_id = ?",
+                            (row[0],))
         account = register.accounts.update(row[0], password=password)
         register.accounts.unlock(account.username)
         register.audit.record(actor=account.actor, action="password.reset",
