@@ -180,3 +180,34 @@ def test_accounts_are_made_once_per_username(service):
     assert service.post("admin", "/api/accounts", json=body).status_code == 409
     assert service.get("admin", "/api/accounts/999").status_code == 404
     assert sign_in(service, "second-dsl", PASSWORD).status_code == 200
+
+
+def test_an_anonymous_entry_is_cut_short_and_loses_its_control_characters(service):
+    typed = "evil\r\nactor=account:1 action=case.decide\x00" + "x" * 5000
+    assert sign_in(service, typed, "wrong").status_code == 401
+    [entry] = service.register.audit.entries(action="sign_in", limit=10)
+    username = entry.details["username"]
+    assert entry.actor == "anonymous" and entry.outcome == "failed"
+    assert username.startswith("evilactor=account:1 action=case.decide")
+    assert len(username) <= 100 and not any(c in username for c in "\r\n\x00")
+
+
+def test_a_flood_of_anonymous_requests_cannot_grow_the_trail_without_bound(service):
+    from api.identity.anonymous import ENTRIES_PER_MINUTE
+
+    service.now = 60 * 1000.0  # the start of a minute
+    for n in range(ENTRIES_PER_MINUTE + 100):  # a new username each time: never slowed
+        assert sign_in(service, f"guess-{n}", "wrong").status_code == 401
+    assert service.register.db.execute(
+        "SELECT COUNT(*) FROM sign_in_failures").fetchone()[0] == ENTRIES_PER_MINUTE + 100, \
+        "every failure still counts against its username"
+    minute = service.register.audit.entries(limit=1000)
+    assert [e.actor for e in minute].count("anonymous") == ENTRIES_PER_MINUTE
+    [limit] = [e for e in minute if e.action == "audit.anonymous_limit"]
+    assert limit.outcome == "limited"
+    service.now += 60
+    assert sign_in(service, "one-more", "wrong").status_code == 401
+    after = service.register.audit.entries(after=minute[-1].seq, limit=10)
+    assert [(e.action, e.actor) for e in after] == [("audit.anonymous_left_out", "register"),
+                                                    ("sign_in", "anonymous")]
+    assert after[0].details["left_out"] == 100

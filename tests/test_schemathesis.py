@@ -26,7 +26,8 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", SERVED.app)
 # Who calls each operation: someone it is meant for, so that most requests get past the
 # role checks and reach the code that reads the input.
 CALLERS = (
-    ("/api/accounts", "admin"), ("/api/imports", "admin"), ("/api/schools/", "admin"),
+    ("/api/accounts", "admin"), ("/api/identity-links", "admin"), ("/api/imports", "admin"),
+    ("/api/schools/", "admin"),
     ("POST /api/people", "admin"), ("/api/audit", "auditor"), ("POST /api/declarations", "T1"),
     ("POST /api/connections", "T1"), ("POST /api/approaches", "T1"),
     ("DELETE /api/connections", "T1"),

@@ -28,7 +28,7 @@ from api.identity import (
     SignInError,
 )
 from api.notify import Contacts, MailError, Mailer
-from api.identity import sealing
+from api.identity import anonymous, sealing
 from api.identity.oidc import create_tables as create_oidc_tables, load_policy, save_policy
 from api.service import Actor, Register
 
@@ -73,6 +73,7 @@ def install(register: Register) -> None:
     with register.lock:  # executescript commits by itself: no transaction around it
         register.db.executescript(_SCHEMA)
         create_oidc_tables(register.db)
+        anonymous.create_table(register.db)
     with register.writing():
         register.sealer = sealing.start(register.db, register.data_dir)
         _seal_plain_secrets(register)
@@ -207,8 +208,9 @@ def finish_second_step(register: Register, token: str, code: str, client: str | 
             signed_in = _second_step_checked(register, account, token, code, client,
                                              enrolling, unencrypted)
     except AccountNoLongerFits:
-        register.record(Actor(None, client), "sign_in", "session", outcome="no_longer_fits",
-                        method="totp", username=account.username)
+        with register.writing():
+            anonymous.record(register, client, "sign_in", "session", outcome="no_longer_fits",
+                             method="totp", username=account.username)
         raise
     if signed_in is None:
         raise SecondFactorWrong("wrong one-time code")
@@ -230,9 +232,8 @@ def _second_step_checked(register, account, token, code, client, enrolling, unen
                                                   method="totp", unencrypted=unencrypted)
         return account, session_token
     register.accounts.count_failure(account.username)
-    register.audit.record(actor="anonymous", action="sign_in", object_kind="session",
-                          outcome="failed", client=client, method="totp",
-                          username=account.username)
+    anonymous.record(register, client, "sign_in", "session", outcome="failed", method="totp",
+                     username=account.username)
     return None
 
 
@@ -260,16 +261,14 @@ def request_reset(register: Register, who: str, client: str | None) -> tuple[str
             (account.account_id, now - 3600)).fetchone()[0]
         if account is None or contact is None or account.disabled \
                 or not passwords_allowed(register, account) or recent >= RESETS_PER_HOUR:
-            register.audit.record(actor="anonymous", action="password_reset.request",
-                                  object_kind="account", outcome="not_sent", client=client,
-                                  asked_for=who[:100])
+            anonymous.record(register, client, "password_reset.request", "account",
+                             outcome="not_sent", asked_for=who)
             return None
         token = secrets.token_urlsafe(32)
         register.db.execute("INSERT INTO password_resets VALUES (?, ?, ?, ?, 0)",
                             (_hash(token), account.account_id, now, now + RESET_SECONDS))
-        register.audit.record(actor="anonymous", action="password_reset.request",
-                              object_kind="account", object_id=str(account.account_id),
-                              client=client)
+        anonymous.record(register, client, "password_reset.request", "account",
+                         object_id=str(account.account_id))
     return contact.email, token
 
 

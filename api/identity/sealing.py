@@ -10,12 +10,13 @@ earlier release: `start` seals every such value when the database is opened.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from graph.secret_key import SecretKeyError, create_key, key_file, read_key
+from graph.secret_key import KEY_ENV, SecretKeyError, create_key, key_file, read_key
 
 PREFIX = "sealed:"
 _CHECK_TEXT = b"relationship register secret key"
@@ -44,13 +45,13 @@ def is_sealed(stored: str) -> bool:
 
 
 def start(db: sqlite3.Connection, data_dir: Path) -> Sealer:
-    """The sealer for this database (the caller holds the lock; this writes no secret).
+    """The sealer for this database (the caller holds `writing()`).
     The first start of a new data folder, or of one from before sealing, makes the key;
     once the database knows a key, a missing or different one is refused."""
     db.execute("CREATE TABLE IF NOT EXISTS secret_key_check "
                "(id INTEGER PRIMARY KEY CHECK (id = 1), token TEXT NOT NULL)")
     row = db.execute("SELECT token FROM secret_key_check WHERE id = 1").fetchone()
-    if Path(data_dir).resolve() in key_file().resolve().parents:
+    if not os.environ.get(KEY_ENV) and Path(data_dir).resolve() in key_file().resolve().parents:
         raise SecretKeyError(f"the secret key file {key_file()} is inside the data folder, "
                              f"where a copy of the folder would carry it: set "
                              f"RELREG_SECRET_KEY_FILE to a place outside it")
@@ -72,6 +73,7 @@ def start(db: sqlite3.Connection, data_dir: Path) -> Sealer:
             sealer.open(row[0])
         except SecretKeyError:
             raise SecretKeyError(
-                f"the secret key (RELREG_SECRET_KEY, or the file {key_file()}) is not the one this data folder's secrets were sealed with: put back the "
-                f"right key. Nothing was changed.") from None
+                f"the secret key (RELREG_SECRET_KEY, or the file {key_file()}) is not the one "
+                f"this data folder's secrets were sealed with: put back the right key. "
+                f"Nothing was changed.") from None
     return sealer

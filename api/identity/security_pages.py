@@ -24,6 +24,7 @@ from api.identity import (
     admin_pages,
     local_sign_in,
     oidc,
+    routes,
     sign_in_page,
 )
 from api.identity.cookies import over_https, plain_http_from_elsewhere, set_session_cookie
@@ -291,4 +292,5 @@ def install(app: FastAPI) -> None:
     app.include_router(sign_in_page.router)
     app.include_router(router)
     app.include_router(admin_pages.router)
+    app.include_router(routes.router)
     templates.env.globals["sign_in_provider"] = sign_in_provider

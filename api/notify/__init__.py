@@ -12,9 +12,10 @@ from api.notify.mail import (
     Mailer,
     Mode,
     create_tables,
+    has_control_characters,
     mail_problems,
     normal_address,
 )
 
 __all__ = ["BadAddress", "Contact", "Contacts", "MailError", "Mailer", "Mode", "create_tables",
-           "mail_problems", "normal_address"]
+           "has_control_characters", "mail_problems", "normal_address"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
+import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -73,8 +74,17 @@ class BadAddress(ValueError):
     pass
 
 
+def has_control_characters(text: str) -> bool:
+    """Line breaks, tabs, NUL, invisible format characters: nothing an address holds, and
+    a line break in one could add a header to a message."""
+    return any(unicodedata.category(c).startswith("C") for c in text)
+
+
 def normal_address(text: str) -> str:
     """The address, trimmed, or BadAddress with what to do."""
+    if has_control_characters(text or ""):
+        raise BadAddress("an e-mail address cannot hold a line break or other control "
+                         "character: type it again on one line")
     text = (text or "").strip()
     name, address = parseaddr(text)
     local, at, domain = address.rpartition("@")
