@@ -1,7 +1,8 @@
 """Who someone is to the service: accounts and their roles, passwords, sessions and the
 session cookie (`accounts`, `cookies`), one-time codes and password resets
-(`local_sign_in`), the trust's identity provider (`oidc`), and their pages
-(`sign_in_page`, `security_pages`, `admin_pages`).
+(`local_sign_in`), the trust's identity provider and its links to accounts (`oidc`,
+`routes`), the sealed secrets (`sealing`), what people not signed in leave in the audit
+trail (`anonymous`), and the pages (`sign_in_page`, `security_pages`, `admin_pages`).
 
 The rest of the service takes the names below from here. They are the bottom layer: the
 register (api/service.py) holds the accounts, so this module imports nothing above it.
