@@ -9,8 +9,11 @@ RUN pip wheel --no-cache-dir --no-deps -w /wheels .
 FROM python:3.11-slim
 COPY --from=wheel /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels \
-    && useradd --create-home relreg && mkdir /data && chown relreg /data
+    && useradd --create-home relreg \
+    && mkdir /data /keys && chown relreg /data /keys && chmod 700 /keys
 USER relreg
 ENV RELREG_DATA=/data
+# The key that seals sign-in secrets, outside the data folder (its own volume).
+ENV RELREG_SECRET_KEY_FILE=/keys/secret.key
 EXPOSE 8000
 CMD ["relreg", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -27,7 +27,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api.auth import AccountRole, SessionKind
+from api.identity import AccountRole, SessionKind
 from api.deps import COOKIE_NAME, SCHOOL_ROLES, UNSAFE_METHODS
 
 FORM_SLACK = 64 * 1024  # a multipart form's own fields and boundaries

@@ -138,10 +138,10 @@ def test_a_backup_taken_while_writes_go_on_is_consistent(data, tmp_path):
 
 @pytest.mark.neo4j
 def test_on_neo4j_the_backup_holds_the_registers_part(neo4j_store, tmp_path, monkeypatch):
-    import api.auth
+    import api.identity.accounts
     from tests.api_world import FAST_HASHER, ServiceUnderTest
 
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     served = ServiceUnderTest(tmp_path, store=neo4j_store)
     head = served.register.audit.head()
     try:

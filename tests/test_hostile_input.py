@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-import api.auth
+import api.identity.accounts
 from api.settings import Settings
 from tests.api_world import FAST_HASHER, ServiceUnderTest
 from tests.api_world import service  # noqa: F401 (a fixture)
@@ -91,7 +91,7 @@ def test_pages_keep_their_own_policy(service):
 
 
 def test_writes_are_limited_per_account(tmp_path, monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     served = ServiceUnderTest(tmp_path, settings=Settings(write_burst=5, writes_per_minute=6))
     try:
         body = {"counterpart_id": "M1", "basis": "family_friend"}
