@@ -184,7 +184,7 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
             register.db.execute("DELETE FROM yearly_confirmations WHERE person_id = ?",
                                 (person_id,))
         _scrub_others_words(register, mentions)
-        register.audit.erase_person(person_id, actor, names=mentions.names)
+        register.audit.erase_person(person_id, actor, names=mentions.original)
         register._sync("a person was erased")
 
     with register.lock:

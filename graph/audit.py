@@ -43,7 +43,6 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from graph.mentions import Mentions
 from graph.sqlite import transaction
 
 GENESIS = "0" * 64
@@ -272,6 +271,8 @@ class AuditTrail:
         details row removed any other way does not."""
         seqs = {seq for (seq,) in self.db.execute(
             "SELECT seq FROM audit_subjects WHERE person_id = ?", (person_id,))}
+        from graph.mentions import Mentions  # (names are folded as the identity table folds them)
+
         mentions = Mentions(names)
         if mentions.names:
             seqs.update(seq for seq, details in self.db.execute(

@@ -150,6 +150,8 @@ def post_import(request: Request, register: RegisterDep, session: CurrentSession
                     status_code=error.status_code)
     if result.previewed:
         context.update(preview=result, pending=kept.name)
+        if not (result.counts or result.changes):  # nothing to import: nothing kept
+            kept.unlink(missing_ok=True)
     else:
         kept.unlink(missing_ok=True)
         context.update(imported=result.imported, changes=result.counts, report=result)
