@@ -16,7 +16,6 @@ True
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -31,34 +30,16 @@ def folded(text: str) -> str:
 
 
 def _unescaped(text: str) -> str:
-    """JSON's \\uXXXX escapes (and the others) turned back into characters; text that is
-    not JSON is looked at as it is."""
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return text
-    strings: list[str] = []
-
-    def walk(v) -> None:
-        if isinstance(v, str):
-            strings.append(v)
-        elif isinstance(v, dict):
-            for key, item in v.items():
-                walk(key)
-                walk(item)
-        elif isinstance(v, list):
-            for item in v:
-                walk(item)
-
-    walk(value)
-    return "\n".join(strings)
+    """`text` with JSON's \\uXXXX escapes (surrogate pairs too) turned back into the
+    characters they stand for, wherever they are."""
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 class Mentions:
     """The names of one person, to look for in text."""
 
     def __init__(self, names: Iterable[str]):
-        names = [unicodedata.normalize("NFC", n) for n in names]
         self.original = sorted({n for n in names if folded(n).strip()})
         self.names = sorted({folded(n) for n in names if folded(n).strip()})
 
@@ -71,10 +52,22 @@ class Mentions:
         return any(name in text for name in self.names)
 
     def removed_from(self, text: str, replacement: str = "[erased]") -> str:
-        """`text` (composed) with every mention of the names replaced; whatever still
-        names them after that (a spelling the replacement cannot reach) goes whole."""
+        """`text` with each mention of the names replaced, word for word as `found_in`
+        compares them; whatever still names them after that (JSON escapes) goes whole."""
         text = unicodedata.normalize("NFC", text)
-        for name in self.original:
-            words = [re.escape(w) for w in re.split(r"[\W_]+", name) if w]
-            text = re.sub(r"[\W_]+".join(words), replacement, text, flags=re.IGNORECASE)
+        words = [(m.start(), m.end(), folded(m.group()).strip())
+                 for m in re.finditer(r"[^\W_]+", text)]
+        spans = []
+        for name in (n.split() for n in self.names):
+            for i in range(len(words) - len(name) + 1):
+                if [w for _, _, w in words[i:i + len(name)]] == name:
+                    spans.append((words[i][0], words[i + len(name) - 1][1]))
+        merged: list[list[int]] = []  # (a legal and a preferred name may overlap)
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        for start, end in reversed(merged):
+            text = text[:start] + replacement + text[end:]
         return replacement if self.found_in(text) else text

@@ -340,3 +340,20 @@ def test_a_preview_left_waiting_expires_after_the_setting(tmp_path, monkeypatch)
         assert not waiting.exists()
     finally:
         service.close()
+
+
+def test_a_name_is_found_in_free_text_however_it_was_written():
+    import doctest
+
+    import graph.mentions
+    from graph.mentions import Mentions
+
+    assert doctest.testmod(graph.mentions).failed == 0
+    names = Mentions([FULL])
+    for written in (FULL, FULL.upper(), FULL.lower(), unicodedata.normalize("NFD", FULL),
+                    json.dumps(f"spoke to {FULL}"), "Zoe Bronte Nunez", "zoë  brontë\nnúñez"):
+        assert names.found_in(f"the reason: {written}, and more"), written
+    for other in ("Zoë Brontë", "Zoë", "Zoëlle Brontë-Núñezová", ""):
+        assert not names.found_in(other), other
+    assert names.removed_from(f"P2 was with {FULL.upper()} when") == "P2 was with [erased] when"
+    assert names.removed_from("P2 was with Zoe Bronte Nunez") == "P2 was with [erased]"
