@@ -155,9 +155,9 @@ def plan_erasure(register: Register, person_id: str) -> ErasurePlan:
 
 def erase(register: Register, actor: str, person_id: str, *, client: str | None = None,
           own_person_id: str | None = None, basis: str = "request",
-          leave_no_copy: bool = True) -> ErasurePlan:
+          leave_no_copy_now: bool = True) -> ErasurePlan:
     """Erase the person, or raise PrivacyError saying why not (unknown, held, or the person
-    of the account asking). Returns what went. With `leave_no_copy` (unless a caller
+    of the account asking). Returns what went. With `leave_no_copy_now` (unless a caller
     erasing several people does it once after the last), the databases are rebuilt and
     their write-ahead logs emptied, so that no copy of what went is left on disk."""
     if own_person_id is not None and own_person_id == person_id:
@@ -200,7 +200,7 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
         rewrite_demo_files(register.unlocked_store, register.data_dir)
     _forget_identity(register.data_dir, person_id)
     register.identity_changed()
-    if leave_no_copy:
+    if leave_no_copy_now:
         leave_no_copy_on_disk(register)
     return plan
 
@@ -230,11 +230,13 @@ def leave_no_copy_on_disk(register: Register) -> bool:
 
 
 def _names_of(register: Register, person: Person) -> list[str]:
-    """The names a person is written as: legal, and preferred if an import kept one."""
+    """The full names a person is written as: legal, and preferred if an import kept
+    one (a preferred given name alone goes with the legal family name)."""
     names = [person.name]
     preferred = register.preferred_names().get(person.person_id)
     if preferred:
-        names.append(" ".join(part for part in preferred if part))
+        given, family = preferred
+        names.append(f"{given or person.given_name} {family or person.family_name}")
     return names
 
 
@@ -361,7 +363,7 @@ def retention(register: Register, actor: str, as_of: dt.date, *, apply: bool = F
             if register.store.person(d.person_id) is None:
                 continue  # gone with someone erased before them
             erase(register, actor, d.person_id, client=client, basis=f"retention: {d.kind}",
-                  leave_no_copy=False)
+                  leave_no_copy_now=False)
             erased.append(d.person_id)
         if erased:
             leave_no_copy_on_disk(register)
