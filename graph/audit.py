@@ -265,14 +265,14 @@ class AuditTrail:
                      names: Iterable[str] = ()) -> int:
         """Erase the details of every entry about `person_id`, and of any entry whose
         details hold one of `names` (free text such as a reviewer's reason) however it is
-        written: any case, composed or decomposed accents, or JSON-escaped as the details
-        store them (graph/mentions.py); return how many. One entry, not about anyone, says
-        which entries were erased (never whose), so that the chain still verifies and a
-        details row removed any other way does not."""
+        written: any case, accents composed, decomposed or left out, or JSON-escaped as
+        the details store them (graph/mentions.py); return how many. One entry, not about
+        anyone, says which entries were erased (never whose), so that the chain still
+        verifies and a details row removed any other way does not."""
+        from graph.mentions import Mentions  # (imported here: it loads the identity module)
+
         seqs = {seq for (seq,) in self.db.execute(
             "SELECT seq FROM audit_subjects WHERE person_id = ?", (person_id,))}
-        from graph.mentions import Mentions  # (names are folded as the identity table folds them)
-
         mentions = Mentions(names)
         if mentions.names:
             seqs.update(seq for seq, details in self.db.execute(
