@@ -20,6 +20,7 @@ from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from graph.sqlite import open_service_db
+from api import previews
 from api.errors import install_error_handlers, route_template
 from api.guards import BodyLimit, SecurityHeaders, WriteLimit, install_guards
 from api.pages import install_pages
@@ -43,6 +44,7 @@ def create_app(store: Store, service_db: str | os.PathLike, *, settings: Setting
     register = Register(store, open_service_db(service_db), settings,
                         Path(service_db).parent, today=today, clock=clock)
     register.keep_current()
+    previews.drop_expired(register)  # import previews past their time, left when it stopped
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):

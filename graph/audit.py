@@ -264,14 +264,19 @@ class AuditTrail:
     def erase_person(self, person_id: str, actor: str = "register",
                      names: Iterable[str] = ()) -> int:
         """Erase the details of every entry about `person_id`, and of any entry whose
-        details hold one of `names` (free text such as a reviewer's reason); return how
-        many. One entry, not about anyone, says which entries were erased (never whose), so
-        that the chain still verifies and a details row removed any other way does not."""
+        details hold one of `names` (free text such as a reviewer's reason) however it is
+        written: any case, accents composed, decomposed or left out, or JSON-escaped as
+        the details store them (graph/mentions.py); return how many. One entry, not about
+        anyone, says which entries were erased (never whose), so that the chain still
+        verifies and a details row removed any other way does not."""
+        from graph.mentions import Mentions  # (imported here: it loads the identity module)
+
         seqs = {seq for (seq,) in self.db.execute(
             "SELECT seq FROM audit_subjects WHERE person_id = ?", (person_id,))}
-        for name in {n for n in names if n.strip()}:
-            seqs.update(seq for (seq,) in self.db.execute(
-                "SELECT seq FROM audit_details WHERE instr(details, ?) > 0", (name,)))
+        mentions = Mentions(names)
+        if mentions.names:
+            seqs.update(seq for seq, details in self.db.execute(
+                "SELECT seq, details FROM audit_details") if mentions.found_in(details))
         seqs = sorted(seqs)
         for seq in seqs:
             self.db.execute("DELETE FROM audit_details WHERE seq = ?", (seq,))
