@@ -35,7 +35,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from graph.intake.exchange import cell_text, record_rows, world_from_cells
+from graph.intake.exchange import record_cells, world_from_cells
 from graph.model import BirthDate, Person, World
 from graph.sqlite import open_database, transaction
 from graph.store.base import Store, StoreError
@@ -560,9 +560,8 @@ class MergeRecord:
         )
 
 
-def _world_cells(world: World) -> dict[str, list[list[str]]]:
-    return {name: [[cell_text(v) for v in row] for row in rows]
-            for name, rows in record_rows(world).items()}
+def _world_cells(world: World) -> dict[str, list[tuple[str, ...]]]:
+    return {name: list(rows) for name, rows in record_cells(world).items()}
 
 
 def merge_people(store: Store, identity: IdentityTable, kept_id: str, absorbed_id: str, *,
