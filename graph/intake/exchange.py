@@ -372,11 +372,17 @@ def _read_file(path, name, id_column, columns, problems, progress) -> list[tuple
         return []
 
     parsers = [by_name[h] for h in header]
+    # Each column: its name, whether it is required, and, for a column parsed into a date,
+    # an enum or the like, each cell's value as parsed the first time it was met (the
+    # same dates and kinds repeat down a file); text is taken as it is.
+    plan = [(c.name, c.required, None if c.parse in (_text, _profile) else _Parsed(c.parse))
+            for c in parsers]
     key_columns = FACT_KEYS[name]
+    key_of = operator.itemgetter(*key_columns)
     first_line_of: dict[tuple, int] = {}
     result = []
     for start, record in records:
-        if not record or all(not cell.strip() for cell in record):
+        if not "".join(record).strip():  # a blank line, or blank cells only
             continue
         if len(record) != len(parsers):
             problems.append(
@@ -384,20 +390,27 @@ def _read_file(path, name, id_column, columns, problems, progress) -> list[tuple
             )
             continue
         values = {}
-        for column, cell in zip(parsers, record):
-            cell = cell.strip()
-            if not cell:
-                if column.required:
-                    problems.append(f"{name}:{start}: {column.name}: a value is required")
-                values[column.name] = None
+        for (column, required, parsed), cell in zip(plan, record):
+            if parsed is not None and cell in parsed:
+                values[column] = parsed[cell]
                 continue
-            cell = _from_spreadsheet(cell)
+            text = cell.strip()
+            if not text:
+                if required:
+                    problems.append(f"{name}:{start}: {column}: a value is required")
+                values[column] = None
+                continue
+            if text[0] == "'":
+                text = _from_spreadsheet(text)
+            if parsed is None:
+                values[column] = text
+                continue
             try:
-                values[column.name] = column.parse(cell)
+                values[column] = parsed[cell] = parsed.parse(text)
             except ValueError as error:
-                problems.append(f"{name}:{start}: {column.name}: {error}")
-                values[column.name] = None
-        key = tuple(values.get(k) for k in key_columns)
+                problems.append(f"{name}:{start}: {column}: {error}")
+                values[column] = None
+        key = key_of(values) if len(key_columns) > 1 else (key_of(values),)
         if None not in key:
             if key in first_line_of:
                 what = id_column or "row"
@@ -527,8 +540,11 @@ class _Texts(dict):
         return text
 
     def of(self, column: tuple) -> Iterable[str | None]:
-        if all(type(value) is str for value in column):  # ids and names: text already
-            return column if self.blank == "" else [value or self.blank for value in column]
+        kinds = set(map(type, column))
+        if kinds <= {str, type(None)}:  # ids and names: text already, or blank
+            if kinds == {str} and self.blank == "":
+                return column
+            return [value or self.blank for value in column]
         return map(self.__getitem__, column)
 
 
