@@ -449,7 +449,8 @@ class IdentityTable:
                 "removed, added) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (import_id, school_id, kind, name,
                  dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), json.dumps(counts),
-                 json.dumps(_world_cells(removed)), json.dumps(_world_cells(added))))
+                 json.dumps(_world_cells(removed), separators=(",", ":")),
+                 json.dumps(_world_cells(added), separators=(",", ":"))))
         return import_id
 
     def last_import(self, school_id: str | None = None):
