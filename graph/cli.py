@@ -178,7 +178,8 @@ def import_(path, school_id, source, dry_run, skip_bad, full_roll, confirm_endin
             return import_path(target, path, school_id=school_id, source=source,
                                data_dir=_service_data_dir(target, data), dry_run=dry_run,
                                skip_bad=skip_bad, full_roll=full_roll,
-                               confirm_ending=confirm_ending, progress=advance)
+                               confirm_ending=confirm_ending, progress=advance,
+                               list_changes=dry_run)  # an import prints counts alone
 
         try:
             if dry_run:

@@ -775,3 +775,24 @@ def test_an_earlier_releases_responsibility_table_is_carried_onto_the_links(stor
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
     db.close()
     assert "link_details" not in tables
+
+
+def test_an_import_that_prints_counts_counts_what_its_preview_lists_and_undoes_whole(store, tmp_path):
+    """`relreg import FOLDER` counts without listing each change (a million lines at a
+    million people): the counts are those its preview lists one by one, nothing is
+    proposed for a folder, and the import log written for it still takes it back whole."""
+    before = exported(store, tmp_path / "before")
+    world = (school_with_leaders(school_id="S3", prefix="C").pupil("CP1", "S3")
+             .family("CM1", "parent", "CP1").connect("CT1", "CM1").build())
+    world.people["CM1"] = replace(world.people["CM1"], date_of_birth=None)
+    folder = tmp_path / "trust"
+    write_folder(world, folder)
+    preview = import_path(store, folder, dry_run=True)
+    done = import_path(store, folder, list_changes=False)
+    assert done.changes == preview.changes == {
+        "schools_added": 1, "people_added": 7, "memberships_added": 6,
+        "family_links_added": 1, "connections_added": 1}
+    assert len(preview.details) == 15 and done.details == []
+    assert done.proposals == [] and done.lines()[0].startswith(f"imported {folder} (folder): ")
+    assert undo_last_import(store, tmp_path / "data").startswith("undid import ")
+    assert same_folders(before, exported(store, tmp_path / "undone"))
