@@ -247,12 +247,18 @@ POSITION_WORDS = {Position.SENIOR_LEADER: "senior leader", Position.HEADTEACHER:
 
 
 def account_problems(store: Store, role: AccountRole, person_id: str | None,
-                     school_id: str | None, today: dt.date) -> list[tuple[str, str]]:
+                     school_id: str | None, today: dt.date,
+                     by: Account | None = None) -> list[tuple[str, str]]:
     """(field, sentence) for each reason `person_id` may not hold an account of `role` at
     `school_id` today; none if they may. Staff and leaders' roles need current staff of
     that school (in the position, for leaders); a trust admin or auditor tied to a person
-    needs current staff of a school; pupils and parents never hold an account."""
+    needs current staff of a school; pupils and parents never hold an account. With `by`
+    (the trust admin asking), the people and schools beyond their reach are answered as if
+    they were not there."""
     schools = {s.school_id: s for s in store.schools()}
+    if by is not None:
+        reached = reach(by, store)
+        schools = {k: s for k, s in schools.items() if k in reached}
     words = ROLE_WORDS[role]
     if role in SCHOOL_ROLES:
         if person_id is None:
@@ -265,7 +271,7 @@ def account_problems(store: Store, role: AccountRole, person_id: str | None,
     if person_id is None:
         return []
     person = store.person(person_id)
-    if person is None:
+    if person is None or (by is not None and not may_see_person(by, store, person_id)):
         return [("person_id", f"there is no person {person_id} in the register: find the "
                               "person by name")]
     current = [m for m in store.memberships_of(person_id) if m.active_on(today)]
