@@ -106,15 +106,18 @@ def check_names_person(account: Account, store: Store, person_id: str, field: st
 
 
 def check_sees_person(account: Account, store: Store, person_id: str) -> None:
-    if account.role is AccountRole.STAFF and person_id == account.person_id:
-        return
-    if account.role is not AccountRole.STAFF and may_see_person(account, store, person_id):
-        return
-    raise deny("you may not see this person")
+    """Someone out of reach is answered as not there; within it, staff see only
+    themselves."""
+    if not may_see_person(account, store, person_id):
+        raise not_found("person", person_id)
+    if account.role is AccountRole.STAFF and person_id != account.person_id:
+        raise deny("you may not see this person")
 
 
 def check_sees_network(account: Account, store: Store, person_id: str) -> None:
-    if is_reviewer(account) and may_see_person(account, store, person_id):
+    if not may_see_person(account, store, person_id):
+        raise not_found("person", person_id)
+    if is_reviewer(account):
         return
     raise deny("only the senior leaders and DSL of the person's school may see their network")
 
