@@ -244,3 +244,30 @@ def test_a_declarations_decision_reason_is_withheld_from_the_declarer(service):
     [withheld] = row["reasons"]
     assert "withheld" in withheld and withheld.split("item ")[1].rstrip(")") \
         in export.json()["withheld"]
+
+
+def test_relreg_subject_access_withholds_and_releases_too(service, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    case = service.case_of("pupil-contact", "T1", "P1")["finding_id"]
+    service.post("L1", f"/api/cases/{case}/moves",
+                 json={"to_state": "in_review", "reason": "Mr T seemed evasive"})
+    data = service.register.data_dir
+
+    def relreg(*args):
+        return subprocess.run([sys.executable, "-m", "api.cli", "subject-access", "P1",
+                               "--data", str(data), *map(str, args)],
+                              capture_output=True, text=True)
+
+    first = relreg("--out", tmp_path / "first")
+    assert first.returncode == 0, first.stderr
+    page = (tmp_path / "first" / "subject-access.html").read_text()
+    assert "evasive" not in page
+    [item] = json.loads((tmp_path / "first" / "subject-access.json").read_text())["withheld"]
+    assert item in page, "the page lists what it withholds"
+    second = relreg("--out", tmp_path / "second", "--release", f"{item}=the reviewer agreed")
+    assert second.returncode == 0, second.stderr
+    assert "Mr T seemed evasive" in (tmp_path / "second" / "subject-access.html").read_text()
+    assert relreg("--out", tmp_path / "third", "--release", f"{item}=").returncode != 0
