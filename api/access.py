@@ -115,9 +115,12 @@ def check_sees_person(account: Account, store: Store, person_id: str) -> None:
 
 
 def check_sees_network(account: Account, store: Store, person_id: str) -> None:
-    if not may_see_person(account, store, person_id):
-        raise not_found("person", person_id)
-    if is_reviewer(account):
+    """A reviewer sees the network of a member of a school they reach; a pupil's parent,
+    though within reach, has no membership there, and their own network is not the
+    school's to see."""
+    reached = reach(account, store)
+    if is_reviewer(account) and any(m.school_id in reached
+                                    for m in store.memberships_of(person_id)):
         return
     raise deny("only the senior leaders and DSL of the person's school may see their network")
 
