@@ -271,3 +271,32 @@ def test_relreg_subject_access_withholds_and_releases_too(service, tmp_path):
     assert second.returncode == 0, second.stderr
     assert "Mr T seemed evasive" in (tmp_path / "second" / "subject-access.html").read_text()
     assert relreg("--out", tmp_path / "third", "--release", f"{item}=").returncode != 0
+
+
+def test_where_the_profile_reaches_the_trust_a_dsl_keeps_the_trusts_holds(tmp_path, monkeypatch):
+    """Mowbray's policy means the whole trust by 'school': its DSLs are trust DSLs, who
+    see and lift the holds of the trust's other schools; its leaders still see their own
+    school only."""
+    import dataclasses
+
+    import api.auth
+    from api.auth import AccountRole
+    from tests.api_world import FAST_HASHER, ServiceUnderTest, small_trust
+
+    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    world = small_trust()
+    for school_id in ("S1", "S2"):
+        world.schools[school_id] = dataclasses.replace(world.schools[school_id],
+                                                       profile="mowbray", trust_id="TR")
+    served = ServiceUnderTest(tmp_path, world)
+    try:
+        account_for(served, "BD1", AccountRole.DSL, "BD1", "S2")
+        assert served.post("BD1", "/api/privacy/holds",
+                           json={"person_id": "P2", "reason": "LADO referral"}).status_code == 201
+        [kept] = served.get("D1", "/api/privacy/holds").json()
+        assert kept["reason"] == "LADO referral" and kept["school_id"] == "S2"
+        assert served.get("L1", "/api/people/P2").status_code == 404, "a leader: own school"
+        assert served.post("D1", "/api/privacy/holds/P2/lift",
+                           json={"reason": "referral closed"}).status_code == 204
+    finally:
+        served.close()

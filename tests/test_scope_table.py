@@ -16,17 +16,20 @@ trust, and the auditor.
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from pydantic import BaseModel
 
 import api.auth
-from api.auth import AccountRole, SessionKind
+import tests.api_world as api_world
+from api.auth import AccountRole
 from api.privacy import place_hold
-from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest
-from tests.builder import add_leaders
+from graph.model import Connection, ConnectionSource, Direction
+from tests.api_world import FAST_HASHER, ServiceUnderTest
+from tests.builder import WorldBuilder, add_leaders
 
 PLACES = {"own": ("", "S1"), "trust": ("B", "S2"), "outside": ("C", "S3")}
 ROLES = {"staff": "T1", "senior_leader": "L1", "headteacher": "H1", "dsl": "D1",
@@ -47,8 +50,6 @@ TAKES = {"person_id", "person", "counterpart_id", "other_id", "from_id", "assign
 
 
 def three_schools():
-    from tests.builder import WorldBuilder
-
     builder = WorldBuilder()
     for place, (x, school) in PLACES.items():
         builder.school(school, "ninestiles", "TR" if place != "outside" else "OTHER")
@@ -58,8 +59,6 @@ def three_schools():
         builder.declare(f"{x}T1", f"{x}M1", "family_friend", declaration_id=f"{x}DA")
         builder.approach(f"{x}T1", f"{x}P1", report_id=f"{x}RA", status="open")
     world = builder.build()
-    from graph.model import Connection, ConnectionSource, Direction
-    import datetime as dt
     for x, _ in PLACES.values():
         world.connections[f"{x}CD"] = Connection(f"{x}CD", f"{x}T1", f"{x}M1", "whatsapp",
                                                  Direction.MUTUAL, dt.date(2026, 1, 5),
@@ -69,9 +68,7 @@ def three_schools():
 
 class ThreeSchools(ServiceUnderTest):
     def __init__(self, folder):
-        import tests.api_world as api_world
-
-        original = api_world.ACCOUNTS
+        original = api_world.ACCOUNTS  # S1's accounts, the trust admin tied to S1
         api_world.ACCOUNTS = ACCOUNTS
         try:
             super().__init__(folder, three_schools())
@@ -313,8 +310,6 @@ def routes_taking_a_target(app) -> dict[tuple[str, str], set[str]]:
 
 @pytest.fixture(scope="module")
 def route_table(tmp_path_factory):
-    import tests.api_world  # noqa: F401
-
     served = ThreeSchools(tmp_path_factory.mktemp("routes"))
     try:
         yield routes_taking_a_target(served.app)
