@@ -95,7 +95,12 @@ def may_see_person(account: Account, store: Store, person_id: str | None) -> boo
         return False
     if account.person_id is not None and person_id == account.person_id:
         return True
-    return person_in(store, person_id, reach(account, store))
+    if person_in(store, person_id, reach(account, store)):
+        return True
+    # Someone of no school yet (just added, before their first membership) is no trust's:
+    # a trust admin gives them their first membership.
+    return account.role is AccountRole.TRUST_ADMIN \
+        and not person_in(store, person_id, {s.school_id for s in store.schools()})
 
 
 def check_names_person(account: Account, store: Store, person_id: str, field: str) -> None:
