@@ -26,7 +26,7 @@ import datetime as dt
 
 from fastapi import HTTPException, status
 
-from api.auth import DECIDER_ROLES, REVIEWER_ROLES, SCHOOL_ROLES, Account, AccountRole
+from api.identity import DECIDER_ROLES, REVIEWER_ROLES, SCHOOL_ROLES, Account, AccountRole
 from api.errors import invalid, not_found
 from graph.model import ApproachReport, Connection, Declaration, Position, Role, School
 from graph.profiles import Scope, load_profile

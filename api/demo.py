@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 from pathlib import Path
 
-from api.auth import AccountRole
+from api.identity import AccountRole
 from api.notify import Contacts
 from api.service import Register
 from graph.intake.exchange import read_folder

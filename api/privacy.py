@@ -192,8 +192,8 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
     return plan
 
 
-# What the sign-in and notification modules keep about an account (api/notify.py,
-# api/oidc.py, api/local_sign_in.py): it goes with the account's person.
+# What the sign-in and notification modules keep about an account (api/notify/,
+# api/identity/oidc.py, api/identity/local_sign_in.py): it goes with the account's person.
 _ACCOUNT_TABLES = ("account_contacts", "notice_items", "outbox", "totp_secrets",
                    "second_steps", "password_resets", "oidc_links")
 

@@ -659,12 +659,12 @@ def test_the_admin_page_previews_an_import_before_it_is_made(tmp_path, monkeypat
     import io
     import zipfile
 
-    import api.auth
+    import api.identity.accounts
     from tests.api_world import FAST_HASHER, ServiceUnderTest
     from tests.pages_world import story_world
     from tests.test_pages import Browser, text
 
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     service = ServiceUnderTest(tmp_path, world=story_world())
     try:
         world = service.store.export_world()
@@ -693,12 +693,12 @@ def test_the_admin_page_previews_and_imports_a_common_transfer_file(tmp_path, mo
     """A trust admin uploads a school's CTF: the preview lists the pupils and parents it
     brings and changes nothing; importing it raises the cases a connection to a new pupil
     makes, and the audit trail has the import with its counts."""
-    import api.auth
+    import api.identity.accounts
     from tests.api_world import FAST_HASHER, ServiceUnderTest
     from tests.pages_world import story_world
     from tests.test_pages import Browser, text
 
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     service = ServiceUnderTest(tmp_path, world=story_world())
     try:
         admin = Browser(service, "admin")

@@ -30,7 +30,7 @@ def test_the_api_previews_then_erases_and_refuses_what_it_must(service):
 
 
 def test_no_one_erases_their_own_person_while_signed_in(service):
-    from api.auth import AccountRole, SessionKind
+    from api.identity import AccountRole, SessionKind
 
     register = service.register
     account = register.accounts.create("admin-with-person", "a long enough password",
@@ -118,7 +118,7 @@ def test_the_service_logs_the_head_when_it_starts_its_day_and_when_it_stops(serv
 # -- holds belong to the school whose DSL placed them (issue 25) ------------------------------
 
 def account_for(service, name, role, person, school):
-    from api.auth import SessionKind
+    from api.identity import SessionKind
 
     from tests.api_world import PASSWORD
 
@@ -130,7 +130,7 @@ def account_for(service, name, role, person, school):
 
 
 def test_a_hold_is_its_schools_alone_and_no_one_erases_while_it_stands(service):
-    from api.auth import AccountRole
+    from api.identity import AccountRole
 
     account_for(service, "BD1", AccountRole.DSL, "BD1", "S2")
     account_for(service, "trust-admin", AccountRole.TRUST_ADMIN, None, "S1")
@@ -171,7 +171,7 @@ def test_a_hold_is_its_schools_alone_and_no_one_erases_while_it_stands(service):
 def test_a_trust_admin_reaches_only_their_trusts_people(service):
     """S1 and S2 are in no trust, so each is a trust of its own: an admin of S1 neither
     finds, erases nor exports anyone of S2; those are answered as no one."""
-    from api.auth import AccountRole
+    from api.identity import AccountRole
 
     account_for(service, "trust-admin", AccountRole.TRUST_ADMIN, None, "S1")
     for url in ("/api/privacy/people/{}/erasure", "/api/people/{}"):
@@ -188,7 +188,7 @@ def test_a_trust_admin_reaches_only_their_trusts_people(service):
 
 
 def test_the_privacy_page_shows_a_dsl_only_their_schools_holds(service):
-    from api.auth import AccountRole
+    from api.identity import AccountRole
 
     account_for(service, "BD1", AccountRole.DSL, "BD1", "S2")
     dsl = Browser(service, "D1")
@@ -279,11 +279,11 @@ def test_where_the_profile_reaches_the_trust_a_dsl_keeps_the_trusts_holds(tmp_pa
     school only."""
     import dataclasses
 
-    import api.auth
-    from api.auth import AccountRole
+    import api.identity.accounts
+    from api.identity import AccountRole
     from tests.api_world import FAST_HASHER, ServiceUnderTest, small_trust
 
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     world = small_trust()
     for school_id in ("S1", "S2"):
         world.schools[school_id] = dataclasses.replace(world.schools[school_id],

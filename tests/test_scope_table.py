@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import pytest
 from pydantic import BaseModel
 
-import api.auth
+import api.identity.accounts
 import tests.api_world as api_world
-from api.auth import AccountRole
+from api.identity import AccountRole
 from api.privacy import place_hold
 from graph.model import Connection, ConnectionSource, Direction
 from tests.api_world import FAST_HASHER, ServiceUnderTest
@@ -329,7 +329,7 @@ def test_every_route_that_takes_a_person_has_a_scope_entry(route_table):
 
 @pytest.fixture
 def three(tmp_path, monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     served = ThreeSchools(tmp_path)
     yield served
     served.close()

@@ -17,7 +17,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, 
 from pydantic import ValidationError
 
 from api.access import POSITION_WORDS
-from api.auth import AccountRole
+from api.identity import AccountRole
 from api.deps import ActorDep, Auditor, CurrentSession, RegisterDep, TrustAdmin
 from api.pages.bulk_accounts import COLUMNS, bulk_create, bulk_preview
 from api.pages.common import ROLE_NAMES, account_words, messages_of, page, see_other

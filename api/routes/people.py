@@ -13,7 +13,7 @@ from api.access import (
     may_see_person,
     reach,
 )
-from api.auth import Account
+from api.identity import Account
 from api.deps import ActorDep, RegisterDep, RegisterUser, ReviewerAccount, TrustAdmin
 from api.errors import conflict, invalid, not_found
 from api.schemas import (

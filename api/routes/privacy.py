@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, Field
 
 from api.access import check_places_hold, keeps_hold, may_see_person
-from api.auth import Account, AccountRole
+from api.identity import Account, AccountRole
 from api.deps import ActorDep, RegisterDep, TrustAdmin, _role_in
 from api.errors import conflict, not_found
 from api.privacy import (
