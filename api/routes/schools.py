@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path
 from api.access import check_administers_school, reach
 from api.identity import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser, TrustAdmin
+from api.errors import not_found
 from api.schemas import (
     ID_PATTERN,
     ProfilePublic,
