@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from api.access import check_sees_account, may_see_account
 from api.identity import local_sign_in, oidc
+from api.identity.routes import seen_link
 from api.identity import AccountRole
 from api.deps import ActorDep, CurrentSession, RegisterDep, TrustAdmin
 from api.notify.notifier import KIND_NAMES, Notifier
@@ -240,11 +241,9 @@ def revoke_link(register: RegisterDep, admin: TrustAdmin, actor: ActorDep, link_
 
 def _link_seen_by(register, admin, link_id: int) -> oidc.IdentityLink:
     """A link to another trust's account is answered as no such link."""
-    link = oidc.link_of(register, link_id)
-    with register.lock:
-        account = register.accounts.get(link.account_id) if link else None
-        if account is None or not may_see_account(admin, register.unlocked_store, account):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "there is no such link")
+    link = seen_link(register, admin, link_id)
+    if link is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "there is no such link")
     return link
 
 
