@@ -132,6 +132,11 @@ def post_import(request: Request, register: RegisterDep, session: CurrentSession
                     status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     name = file.filename if file is not None and file.filename else "the previewed file"
     context["file_name"] = name
+    if school and school not in reach(admin, register.store):  # another trust's: no school
+        context["problems"] = [f"There is no school {school!r} in the register: choose one "
+                               "of your trust's schools."]
+        return page(request, "admin_import.html", context, session=session,
+                    status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     preview = action == "preview"
     try:
         if kept is None:
