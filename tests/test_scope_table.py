@@ -220,8 +220,7 @@ SCOPE: dict[tuple[str, str], Entry] = {
     ("GET", "/api/accounts/{account_id}"): entry(
         lambda t: ("get", f"/api/accounts/{t['account']}", {}), "trust_admin", "trust_admin"),
     ("PATCH", "/api/accounts/{account_id}"): entry(
-        lambda t: ("patch", f"/api/accounts/{t['account']}", {"json": {
-            "person_id": t["teacher"], "school_id": t["school"], "disabled": True}}),
+        lambda t: ("patch", f"/api/accounts/{t['account']}", {"json": {"disabled": True}}),
         "trust_admin", "trust_admin"),
     ("DELETE", "/api/identity-links/{link_id}"): entry(
         lambda t: ("delete", f"/api/identity-links/{t['link']}", {}), "trust_admin",
