@@ -128,3 +128,26 @@ def test_approving_a_first_sign_in_finds_no_one_of_another_trust(three):
     made = {a.username: a.person_id for a in three.register.accounts.all()}
     assert made["someone-2@example.org"] == "BT1"
     assert "someone-1@example.org" not in made
+
+
+def test_a_trust_admin_sees_and_retries_only_their_trusts_failed_messages(three):
+    accounts = {a.username: a.account_id for a in three.register.accounts.all()}
+    with three.register.writing():
+        failed = {school: three.register.db.execute(
+            "INSERT INTO outbox (account_id, to_address, kinds, subject, body, created_at, "
+            "status, attempts, next_attempt_at, last_error) VALUES (?, ?, '[]', 'Cases', "
+            "'', 0, 'failed', 5, 0, 'refused')",
+            (accounts[f"subject-{school}"], f"teacher-{school}@example.org")).lastrowid
+            for school in ("s2", "s3")}
+    shown = three.get("admin", "/admin/notifications").text
+    assert "subject-s2" in shown and "subject-s3" not in shown
+    assert "teacher-s3@example.org" not in shown
+    for message in (failed["s3"], 999):  # another trust's, and none at all: alike
+        retried = three.post("admin", f"/admin/notifications/{message}/retry",
+                             follow_redirects=False)
+        assert retried.status_code == 303
+    three.post("admin", f"/admin/notifications/{failed['s2']}/retry", follow_redirects=False)
+    status = dict(three.register.db.execute("SELECT message_id, status FROM outbox"))
+    assert status == {failed["s2"]: "pending", failed["s3"]: "failed"}
+    retries = three.get("auditor", "/api/audit", params={"action": "notification.retry"})
+    assert [e["details"]["object_id"] for e in retries.json()] == [str(failed["s2"])]

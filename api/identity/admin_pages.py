@@ -261,10 +261,11 @@ def remove_second_factor(register: RegisterDep, admin: TrustAdmin, actor: ActorD
 
 @router.get("/admin/notifications")
 def notification_troubles(request: Request, register: RegisterDep, session: CurrentSession,
-                          _admin: TrustAdmin, error: str | None = None):
-    troubles = Notifier(register).troubles()
+                          admin: TrustAdmin, error: str | None = None):
     with register.lock:
-        usernames = {a.account_id: a.username for a in register.accounts.all()}
+        usernames = {a.account_id: a.username for a in register.accounts.all()
+                     if may_see_account(admin, register.unlocked_store, a)}
+    troubles = [m for m in Notifier(register).troubles() if m.account_id in usernames]
     return page(request, "admin_notifications.html", {
         "title": "Notifications not sent", "troubles": troubles, "usernames": usernames,
         "kind_names": {**KIND_NAMES, "password_reset": "Password reset link"}, "when": _when,
@@ -273,8 +274,14 @@ def notification_troubles(request: Request, register: RegisterDep, session: Curr
 
 
 @router.post("/admin/notifications/{message_id}/retry")
-def retry(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep, message_id: RequestId):
-    if Notifier(register).retry(message_id):
+def retry(register: RegisterDep, admin: TrustAdmin, actor: ActorDep, message_id: RequestId):
+    """A message to another trust's account is answered as one that is not there."""
+    with register.lock:
+        to = register.db.execute("SELECT account_id FROM outbox WHERE message_id = ?",
+                                 (message_id,)).fetchone()
+        account = register.accounts.get(to[0]) if to else None
+        seen = account is not None and may_see_account(admin, register.unlocked_store, account)
+    if seen and Notifier(register).retry(message_id):
         register.record(actor, "notification.retry", "notification", object_id=str(message_id))
     return see_other("/admin/notifications", "retry")
 
