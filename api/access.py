@@ -6,7 +6,7 @@ is proven by a denied request in tests/test_api_access.py.
 | staff | themselves; their own declarations, connections and approach reports; findings about themselves | their own declarations, connections, approach reports; reports a connection they have seen |
 | senior_leader, headteacher | people, declarations, connections, approach reports and networks at their own school; the cases routed to them | accept (where the school's policy names their position) or reject declarations at their school (not their own); move and assign the cases routed to them; report a connection |
 | dsl | as a senior leader, without deciding declarations; also cases escalated to the DSL at their school | the cases they may see; report a connection |
-| trust_admin | schools, profiles, people and memberships, accounts; the cases routed to the register's administrators (no one at the school or trust was free to review them) | imports, people and memberships, accounts, a school's profile; move the cases routed to the register's administrators |
+| trust_admin | their trust's schools, profiles, people and memberships, accounts; the cases routed to the register's administrators (no one at the school or trust was free to review them) | imports, people and memberships, their trust's accounts and schools' profiles; move the cases routed to the register's administrators |
 | auditor | the audit trail | nothing |
 
 A reviewer who is a party to a finding, or recused from it, is not routed it and so never
@@ -16,8 +16,10 @@ Underneath every row sits one rule of scope, `may_see_person`: an account reache
 people of the schools in its `reach` (a school role: its own school; a DSL whose school's
 profile gives the policy the whole trust (scope "trust"): the trust's schools; a trust
 admin: the schools of its trust). Naming, reading or changing anyone else is answered as if
-they were not there. tests/test_scope_table.py proves it for every route that takes a
-person, declaration, connection, approach report, case or hold.
+they were not there. Accounts and schools follow the same reach (`may_see_account`,
+`check_administers_school`): a trust admin's are their trust's. tests/test_scope_table.py
+proves it for every route that takes a person, declaration, connection, approach report,
+case, hold, account or school.
 """
 
 from __future__ import annotations
