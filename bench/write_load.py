@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
 import signal
@@ -231,10 +232,10 @@ def missing_writes(acknowledged: list, data: Path, store: str | None) -> list:
 def report(run: Run, window: float) -> bool:
     """Print the figures per window; whether every window met the targets."""
     met = True
-    end = max((sent for _, _, sent, _ in run.results), default=0)
+    end = run.deadline - run.started
     print(f"{'window':>9} {'writes':>7} {'/s':>5} {'5xx':>4} {'down':>5}   "
           f"{'write p50/p95/p99 ms':>22}   {'read p50/p95/p99 ms':>22}")
-    for start in range(0, int(end) + 1, int(window)):
+    for start in (n * window for n in range(math.ceil(end / window))):
         inside = [r for r in run.results if start <= r[2] < start + window]
         writes = [s * 1000 for k, st, _, s in inside if k == "write" and st == 201]
         reads = [s * 1000 for k, st, _, s in inside if k == "read" and st == 200]
@@ -251,7 +252,7 @@ def report(run: Run, window: float) -> bool:
         misses = bool(writes and percentile(writes, .99) >= WRITE_P99_MS) or \
             bool(reads and percentile(reads, .99) >= READ_P99_MS)
         met = met and not misses
-        print(f"{start:>4}-{start + int(window):<3}s {len(writes):>7} {len(writes) / window:>5.1f} "
+        print(f"{start:>4.0f}-{start + window:<3.0f}s {len(writes):>7} {len(writes) / window:>5.1f} "
               f"{errors:>4} {down:>5}   {spread(writes)}   {spread(reads)}"
               f"{'  (kill -9 and restart)' if restart else ''}{'  missed' if misses else ''}")
     return met

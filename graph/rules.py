@@ -46,7 +46,7 @@ SEVERITY = {
 ABOUT_A_CHILD = {"pupil-contact", "ex-pupil-contact"}
 # The rules whose findings are about the connections between a pair of people.
 CONNECTION_RULES = {"pupil-contact", "ex-pupil-contact", "parent-contact", "declaration-required"}
-_EVALUATIONS = itertools.count(1)  # tells one Evaluation's marks from another's
+_LOGS = itertools.count(1)  # tells one TouchedLog's marks from another's
 
 
 def finding_id(rule: str, school_id: str, adult_id: str | None, counterpart_id: str | None,
@@ -104,6 +104,32 @@ def ties_between(facts: FactGraph, adult: str, other: str, school_id: str, as_of
     )
 
 
+class TouchedLog:
+    """The ids of the findings that refreshes added, changed or took away, handed over in
+    turns (Store.findings_since): whoever keeps a copy of the findings reads only these
+    after a change. A mark says which turn its holder saw last."""
+
+    def __init__(self):
+        self.restart()
+
+    def restart(self) -> None:
+        """Every finding may have changed: no mark handed out before holds."""
+        self._serial = next(_LOGS)
+        self._taken = 0
+        self._ids: set[str] = set()
+
+    def note(self, ids: Iterable[str]) -> None:
+        self._ids.update(ids)
+
+    def since(self, mark: object) -> tuple[tuple[int, int], set[str] | None]:
+        """(a mark for the next turn, the ids noted since `mark` was handed out), or None
+        for the ids when `mark` is not the latest: its holder must read every finding."""
+        ids = self._ids if mark == (self._serial, self._taken) else None
+        self._ids = set()
+        self._taken += 1
+        return (self._serial, self._taken), ids
+
+
 class Evaluation:
     """The findings of the facts as of one date."""
 
@@ -113,15 +139,13 @@ class Evaluation:
         self.findings: dict[str, Finding] = {}
         self._involving: dict[str, set[str]] = defaultdict(set)  # person or account -> ids
         self.reviewers = Reviewers(facts, as_of)
-        self._serial = next(_EVALUATIONS)
-        self._taken = 0  # how many times `touched_since` has handed over `_touched`
-        self._touched: set[str] = set()  # ids refreshed since then: added, changed or gone
+        self.touched = TouchedLog()  # what each refresh added, changed or took away
 
     def run(self) -> Evaluation:
         facts = self.facts
         self.findings.clear()
         self._involving.clear()
-        self._serial = next(_EVALUATIONS)  # marks handed out before no longer hold
+        self.touched.restart()  # marks handed out before no longer hold
         self.reviewers.forget()
         # Each pair's connections seen by the date, grouped in one pass over the records.
         seen: dict[tuple[str, str], list[Connection]] = defaultdict(list)
@@ -152,7 +176,7 @@ class Evaluation:
         store) instead of running again."""
         self.findings.clear()
         self._involving.clear()
-        self._serial = next(_EVALUATIONS)
+        self.touched.restart()
         self._add(findings)
         return self
 
@@ -175,7 +199,7 @@ class Evaluation:
             finding = self.findings.pop(stale_id)
             for key in _keys(finding):
                 self._involving[key].discard(stale_id)
-        self._touched |= stale
+        self.touched.note(stale)
         pairs |= {
             frozenset((p, q))
             for p in people if p in self.facts.connections
@@ -197,16 +221,7 @@ class Evaluation:
         for school_id in schools:
             refreshed += self._school_findings(school_id)
         self._add(refreshed)
-        self._touched.update(f.id for f in refreshed)
-
-    def touched_since(self, mark: tuple[int, int] | None) -> tuple[tuple[int, int], set[str] | None]:
-        """(a mark for the next call, the ids of every finding a refresh added, changed or
-        took away since `mark` was handed out), or None for the ids when `mark` is not
-        this evaluation's latest: whoever holds it must then read every finding."""
-        touched = self._touched if mark == (self._serial, self._taken) else None
-        self._touched = set()
-        self._taken += 1
-        return (self._serial, self._taken), touched
+        self.touched.note(f.id for f in refreshed)
 
     def sorted(self) -> list[Finding]:
         return sorted(self.findings.values(), key=Finding.sort_key)

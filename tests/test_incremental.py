@@ -9,6 +9,7 @@ import json
 import sqlite3
 import tempfile
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -218,3 +219,45 @@ def test_re_making_a_declaration_with_someone_else_refreshes_both_pairs():
         store.upsert(World(declarations={"D0": dataclasses.replace(
             world.declarations["D0"], counterpart_id="M1")}))
         assert store.findings(AS_OF) == evaluate(FactGraph(store.export_world()), AS_OF)
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def any_store(request, tmp_path):
+    if request.param == "neo4j":
+        yield request.getfixturevalue("neo4j_store")
+    else:
+        with EmbeddedStore(tmp_path / "data") as store:
+            yield store
+
+
+def test_on_every_store_the_cases_follow_only_what_each_write_touched(any_store):
+    """After the first sync each write hands the cases only the findings it touched, and
+    the cases end as a book fed every finding of a full evaluation after each write."""
+    store = any_store
+    store.import_world(_school_of(30).build())
+    incremental = CaseBook(sqlite3.connect(":memory:", isolation_level=None))
+    reference = CaseBook(sqlite3.connect(":memory:", isolation_level=None))
+    follow(incremental, store, "start")
+    writes = [
+        World(connections={"N1": Connection("N1", "T1", "P3", "facebook", Direction.MUTUAL,
+                                            None, ConnectionSource.REPORTED)}),
+        World(declarations={"DF": Declaration("DF", "T0", "M4", Basis.FAMILY_FRIEND, "",
+                                              dt.date(2025, 2, 1), DeclarationStatus.PENDING,
+                                              None, None)}),
+        World(connections={"N2": Connection("N2", "H1", "P5", "instagram", Direction.MUTUAL,
+                                            None, ConnectionSource.REPORTED)}),
+    ]
+    for number, write in enumerate(writes):
+        store.upsert(write)
+        since = store.findings_since(AS_OF, incremental.findings_mark)
+        assert since.touched is not None and len(since.touched) < 40  # of 30 and more
+        incremental.sync(since.findings, AS_OF, f"write {number}", five_days, since.touched)
+        incremental.findings_mark = since.mark
+        reference.sync(evaluate(FactGraph(store.export_world()), AS_OF), AS_OF,
+                       f"write {number}", five_days)
+        assert cases(incremental) == cases(reference)
+    store.remove_connection("N1")
+    follow(incremental, store, "withdrawn")
+    reference.sync(evaluate(FactGraph(store.export_world()), AS_OF), AS_OF, "withdrawn",
+                   five_days)
+    assert cases(incremental) == cases(reference)

@@ -452,7 +452,7 @@ class EmbeddedStore(Store):
         however many findings there are; otherwise every finding."""
         evaluation = self._evaluation
         if evaluation is not None and evaluation.as_of == as_of:
-            next_mark, touched = evaluation.touched_since(mark)
+            next_mark, touched = evaluation.touched.since(mark)
             if touched is not None:
                 present = evaluation.findings
                 found = sorted((present[i] for i in touched if i in present),
@@ -462,7 +462,7 @@ class EmbeddedStore(Store):
         evaluation = self._evaluation
         if evaluation is None or evaluation.as_of != as_of:
             return FindingsSince(findings, None, None)
-        return FindingsSince(findings, None, evaluation.touched_since(None)[0])
+        return FindingsSince(findings, None, evaluation.touched.since(None)[0])
 
     # -- saved findings ------------------------------------------------------------------
 
