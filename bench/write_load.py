@@ -93,6 +93,7 @@ class Run:
     results: list = field(default_factory=list)  # (kind, status, sent at, seconds)
     acknowledged: list = field(default_factory=list)  # (connection|declaration, id)
     restarts: list = field(default_factory=list)  # (killed at, answering again at)
+    queues: list = field(default_factory=list)  # (read at, open cases the read listed)
 
     def record(self, kind: str, status: int, sent: float) -> None:
         """A request sent at `sent` (monotonic) that has just been answered."""
@@ -160,9 +161,11 @@ async def leader(run: Run, token: str, rng: random.Random, decides: bool) -> Non
         run.record("read", status, sent)
         if status == 401:
             token = await _sign_in_again(run, LEADER, None)
-        elif status == 200 and decides and time.monotonic() >= next_decision:
-            next_decision = time.monotonic() + 2
+        elif status == 200:
             cases = json.loads(answer)
+            run.queues.append((sent - run.started, len(cases)))
+        if status == 200 and decides and time.monotonic() >= next_decision:
+            next_decision = time.monotonic() + 2
             if cases:
                 finding_id = rng.choice(cases)["finding_id"]
                 sent = time.monotonic()
@@ -234,13 +237,14 @@ def report(run: Run, window: float) -> bool:
     met = True
     end = run.deadline - run.started
     print(f"{'window':>9} {'writes':>7} {'/s':>5} {'5xx':>4} {'down':>5}   "
-          f"{'write p50/p95/p99 ms':>22}   {'read p50/p95/p99 ms':>22}")
+          f"{'write p50/p95/p99 ms':>22}   {'read p50/p95/p99 ms':>22} {'queue':>6}")
     for start in (n * window for n in range(math.ceil(end / window))):
         inside = [r for r in run.results if start <= r[2] < start + window]
         writes = [s * 1000 for k, st, _, s in inside if k == "write" and st == 201]
         reads = [s * 1000 for k, st, _, s in inside if k == "read" and st == 200]
         errors = sum(1 for _, st, _, _ in inside if st >= 500)
         down = sum(1 for _, st, _, _ in inside if st == 0)
+        queue = [n for at, n in run.queues if start <= at < start + window]
         restart = any(start <= killed < start + window or start <= back < start + window
                       for killed, back in run.restarts)
 
@@ -253,7 +257,8 @@ def report(run: Run, window: float) -> bool:
             bool(reads and percentile(reads, .99) >= READ_P99_MS)
         met = met and not misses
         print(f"{start:>4.0f}-{start + window:<3.0f}s {len(writes):>7} {len(writes) / window:>5.1f} "
-              f"{errors:>4} {down:>5}   {spread(writes)}   {spread(reads)}"
+              f"{errors:>4} {down:>5}   {spread(writes)}   {spread(reads)} "
+              f"{max(queue) if queue else '-':>6}"
               f"{'  (kill -9 and restart)' if restart else ''}{'  missed' if misses else ''}")
     return met
 
