@@ -46,6 +46,7 @@ from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from cypher.load import Query, load, load_rule
 from graph.intake.exchange import FILES, RECORD_KEY, record_rows, world_from_cells
+from graph.mentions import Mentions
 from graph.model import (
     FRIEND_BASES,
     PARENTAL_KINDS,
@@ -333,14 +334,18 @@ class Neo4jStore(Store):
         """In one transaction: only the facts named change, not the whole database."""
         self._change(add, remove.without(add))
 
-    def erase_person(self, person_id: str) -> World:
-        """In one transaction, not by rewriting the whole store as the generic way would."""
+    def others_words_naming(self, person_id: str, names: Iterable[str]) -> World:
+        """Only the declarations' and reports' free text is read, not the whole store."""
+        with self._session() as session:
+            return session.execute_read(_others_words, person_id, Mentions(names))
+
+    def erase_person(self, person_id: str, names: Iterable[str] = ()) -> World:
+        """In one transaction, not by rewriting the whole store as the generic way would:
+        others' words that name the person are read, and rewritten, in it."""
         about = self.facts_about(person_id)
         self._known = None
         with self._session() as session:
-            session.execute_write(_run_all, [(load("store/erase-person").body,
-                                              {"person_id": person_id}),
-                                             (load("store/next-version").body, {})])
+            session.execute_write(_erase, person_id, Mentions(names))
         return about
 
     def add_connection(self, connection: Connection, as_of: dt.date) -> list[Finding]:
@@ -587,9 +592,43 @@ def _size(world: World) -> int:
         world.declarations, world.approaches, world.school_accounts, world.account_admins))
 
 
-def _run_all(tx: ManagedTransaction, statements: list[tuple[str, dict]]) -> None:
-    for text, parameters in statements:
-        tx.run(text, parameters).consume()
+def _others_words(tx: ManagedTransaction, person_id: str, mentions: Mentions) -> World:
+    """What `words_without` (graph/store/base.py) gives, from the free text alone."""
+    declarations, approaches = {}, {}
+    for row in tx.run(load("store/others-words").body, person_id=person_id):
+        if row["declaration_id"] is not None and mentions.found_in(row["details"]):
+            declarations[row["declaration_id"]] = mentions.removed_from(row["details"])
+        elif row["report_id"] is not None and mentions.found_in(row["summary"]):
+            approaches[row["report_id"]] = mentions.removed_from(row["summary"])
+    return _reworded(tx, declarations, approaches)
+
+
+def _reworded(tx: ManagedTransaction, details: dict[str, str],
+              summaries: dict[str, str]) -> World:
+    """The declarations and reports of `details` and `summaries` (by id) with those words."""
+    def rows(query_name: str, **parameters) -> list[list]:
+        query = load(query_name)
+        return [[row[column] for column in query.returns]
+                for row in tx.run(query.body, parameters)]
+
+    world = Neo4jStore._world(
+        declarations=rows("read/declarations", person_ids=[], declaration_ids=sorted(details)),
+        approaches=rows("read/approaches", person_ids=[], report_ids=sorted(summaries)))
+    return World(
+        declarations={i: dataclasses.replace(d, details=details[i])
+                      for i, d in world.declarations.items()},
+        approaches={i: dataclasses.replace(r, summary=summaries[i])
+                    for i, r in world.approaches.items()})
+
+
+def _erase(tx: ManagedTransaction, person_id: str, mentions: Mentions) -> None:
+    words = _others_words(tx, person_id, mentions)
+    tx.run(load("store/erase-person").body, person_id=person_id,
+           declarations_reworded=[{"declaration_id": i, "details": d.details}
+                                  for i, d in words.declarations.items()],
+           reports_reworded=[{"report_id": i, "summary": r.summary}
+                             for i, r in words.approaches.items()]).consume()
+    tx.run(load("store/next-version").body).consume()
 
 
 def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str | None,
