@@ -386,7 +386,7 @@ def retention_command(apply_, as_of, store, data):
                        f"{d.why}")
         for d, h in run.held:
             click.echo(f"kept: {d.person_id}{named(d.person_id)} is due ({d.kind}, {d.due_on}) "
-                       f"but held for safeguarding since {h.placed_at[:10]}: {h.reason}")
+                       f"but held for safeguarding since {h.placed_at[:10]}")
     click.echo(f"{len(run.due)} due, {len(run.held)} held as of {as_of}"
                + ("" if apply_ else "; nothing changed: add --apply to erase them"))
 
