@@ -48,6 +48,15 @@ class Store(abc.ABC):
     def findings(self, as_of: dt.date) -> list[Finding]:
         """Every finding as of `as_of`, in the order of docs/exchange.md."""
 
+    def load(self) -> None:
+        """Bring into memory whatever evaluating needs, so that the findings that follow
+        are quick; a store that reads on demand does nothing."""
+
+    def facts_version(self) -> int | None:
+        """How many writes the facts have had: findings worked out at one version hold as
+        long as it stays the same. None when the store cannot tell."""
+        return None
+
     @abc.abstractmethod
     def upsert(self, world: World) -> None:
         """Add or replace the facts of a small world durably (a declaration decided, a

@@ -8,9 +8,10 @@ leaves the previous state whole. Nothing needs a server.
 Starting without rebuilding: every write bumps a facts version in its own transaction, and
 the findings of a full evaluation are saved with the version, date and rules they came
 from. A process that asks for the findings of unchanged facts reads them back without
-loading the facts at all; the facts are loaded only when something needs them (or in the
-background, for the review service). The saved findings are derived data: when anything
-they depend on has changed they are ignored, and a crash can at worst leave them stale.
+loading the facts at all; the facts are loaded only when something needs them (or, for
+the review service, by its refresh in the background: `load`). The saved findings are
+derived data: when anything they depend on has changed they are ignored, and a crash can at
+worst leave them stale.
 """
 
 from __future__ import annotations
@@ -81,8 +82,7 @@ class EmbeddedStore(Store):
         self._create_schema()
         self._facts: FactGraph | None = None
         self._version: int | None = None  # the facts version of self._facts, if known
-        self._loading = threading.Lock()  # held while the facts are being loaded
-        self._loader: threading.Thread | None = None
+        self._loading = threading.RLock()  # held while the facts are loaded or replaced
         self._evaluation: Evaluation | None = None
         self._saved: tuple[int, dt.date, list[Finding]] | None = None  # last read back
 
@@ -95,28 +95,21 @@ class EmbeddedStore(Store):
                     self._load_facts(self._db)
         return self._facts
 
-    def load_in_background(self) -> None:
-        """Start loading the facts in a thread of its own; whatever needs them meanwhile
-        waits for them."""
-        if self._facts is not None or self._loader is not None:
+    def load(self) -> None:
+        """Load the facts now, on a connection of this thread's own: whatever needs them
+        meanwhile, in other threads, waits for them."""
+        if self._facts is not None:
             return
+        db = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            with self._loading:
+                if self._facts is None:
+                    self._load_facts(db)
+        finally:
+            db.close()
 
-        def load():
-            db = sqlite3.connect(self.path, isolation_level=None)
-            try:
-                with self._loading:
-                    if self._facts is None:
-                        self._load_facts(db)
-            finally:
-                db.close()
-
-        self._loader = threading.Thread(target=load, name="loading-facts", daemon=True)
-        self._loader.start()
-
-    def _settle(self) -> None:
-        """Wait for a background load, so that a write does not race it."""
-        if self._loader is not None:
-            self._loader.join()
+    def facts_version(self) -> int:
+        return self._facts_version()
 
     def _create_schema(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -234,21 +227,21 @@ class EmbeddedStore(Store):
                 progress(len(batch))
 
     def import_world(self, world: World, progress: Progress | None = None) -> None:
-        self._settle()
-        was_empty = self.is_empty()
-        with self._transaction():
-            self._write(world, progress)
-        # Into an empty store the imported world is the whole state: no need to read it back.
-        # Otherwise the facts are read back when next needed.
-        self._use(world if was_empty else None)
+        with self._loading:  # a load in another thread would put back the facts before
+            was_empty = self.is_empty()
+            with self._transaction():
+                self._write(world, progress)
+            # Into an empty store the imported world is the whole state: no need to read it
+            # back. Otherwise the facts are read back when next needed.
+            self._use(world if was_empty else None)
 
     def replace_world(self, world: World, progress: Progress | None = None) -> None:
-        self._settle()
-        with self._transaction():
-            for name in FILES:
-                self._db.execute(f"DELETE FROM {_table(name)}")
-            self._write(world, progress)
-        self._use(world)
+        with self._loading:
+            with self._transaction():
+                for name in FILES:
+                    self._db.execute(f"DELETE FROM {_table(name)}")
+                self._write(world, progress)
+            self._use(world)
 
     def _use(self, world: World | None) -> None:
         self._facts = None if world is None else FactGraph(world)
@@ -441,7 +434,6 @@ class EmbeddedStore(Store):
     def close(self) -> None:
         """Save the findings if changes since they were last saved kept them current, so that
         the next start need not evaluate."""
-        self._settle()
         if self._evaluation is not None and (
                 self._saved is None or self._saved[:2] != (self._version, self._evaluation.as_of)):
             self._save_findings()
