@@ -156,6 +156,7 @@ class Register:
         self._held = self._read_held()
         # What the refresh at start is doing (a step of REFRESH_STEPS); None when none runs.
         self._refresh_step: str | None = None
+        self._closed = False  # a refresh still loading when the service stops gives up
         # Checks a right password must also pass (a second factor, passwords turned off):
         # each raises a SignInError to refuse. Installed by api.local_sign_in.
         self.sign_in_guards: list[Callable[[Account, str | None], None]] = []
@@ -232,7 +233,7 @@ class Register:
                 self.unlocked_store.load()  # the long part, outside the lock
                 self._refresh_step = EVALUATING
                 with self.lock:
-                    if self._synced_on != self.today():
+                    if not self._closed and self._synced_on != self.today():
                         self.reevaluate(self.today(), "the service started")
             except Exception:  # the next request that needs the findings tries again
                 log.exception("the refresh at start failed")
@@ -505,5 +506,6 @@ class Register:
 
     def close(self) -> None:
         with self.lock:
+            self._closed = True
             self.log_head()
             self.db.close()

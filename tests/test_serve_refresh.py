@@ -270,3 +270,35 @@ def test_kill_9_during_a_refresh_leaves_the_last_good_findings(tmp_path):
             assert not register.cases.get(x1.finding_id).fires
         finally:
             register.close()
+
+
+def test_detect_shows_progress_on_a_terminal_and_its_json_is_unchanged(tmp_path):
+    import json
+    import pty
+    import shutil
+
+    data = tmp_path / "data"
+    with EmbeddedStore(data) as store:
+        store.import_world(world())
+    command = [shutil.which("relreg"), "detect", "--data", str(data), "--as-of", "2026-12-14",
+               "--format", "json"]
+    piped = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert piped.stderr == "", "no progress when stderr is not a terminal"
+
+    # The saved findings are dropped, so that this run loads the facts and evaluates.
+    with EmbeddedStore(data) as store:
+        store.upsert(world())
+    terminal, stderr = pty.openpty()
+    shown = subprocess.run(command, stdout=subprocess.PIPE, stderr=stderr, text=True,
+                           check=True, env={**os.environ, "COLUMNS": "120"})
+    os.close(stderr)
+    progress = b""
+    try:
+        while chunk := os.read(terminal, 4096):
+            progress += chunk
+    except OSError:  # the other end is closed: all of it is read
+        pass
+    os.close(terminal)
+    assert "loading the facts and evaluating" in progress.decode(errors="replace")
+    assert json.loads(shown.stdout) == json.loads(piped.stdout)
+    assert json.loads(shown.stdout)["as_of"] == "2026-12-14"
