@@ -230,11 +230,16 @@ class Register:
 
         def refresh():
             try:
-                self.unlocked_store.load()  # the long part, outside the lock
+                with self.lock:
+                    at_hand = self.unlocked_store.findings_at_hand(self.today())
+                if not at_hand:  # the same day's findings, saved, make a quick start
+                    self.unlocked_store.load()  # the long part, outside the lock
                 self._refresh_step = EVALUATING
                 with self.lock:
                     if not self._closed and self._synced_on != self.today():
                         self.reevaluate(self.today(), "the service started")
+                self._refresh_step = None
+                self.unlocked_store.load()  # for what needs the facts next, if not yet
             except Exception:  # the next request that needs the findings tries again
                 log.exception("the refresh at start failed")
             finally:

@@ -81,12 +81,13 @@ def served_yesterday(data: Path) -> int:
 
 
 class Started:
-    """The service started today with its refresh held: a client, and L1's token."""
+    """The service started (today) with its refresh held at the load: a client, and the
+    tokens of L1 and T1 if they have accounts."""
 
-    def __init__(self, data: Path):
+    def __init__(self, data: Path, on: dt.date = TODAY):
         self.store = HeldStore(data)
         self.app = create_app(self.store, data / SERVICE_DATABASE_NAME, settings=Settings(),
-                              today=lambda: TODAY, clock=lambda: NOW, refresh_in_background=True)
+                              today=lambda: on, clock=lambda: NOW, refresh_in_background=True)
         self.register = self.app.state.register
         self.http = TestClient(self.app, base_url="https://testserver")
         assert self.store.loading.wait(60)
@@ -149,6 +150,18 @@ def test_a_stale_start_answers_at_once_labelled_and_swaps_in_fresh_findings(tmp_
         page = started.http.get("/sign-in").text
         assert f"Findings as of 15 December 2026 (facts version {version})." in page
         assert "refreshing" not in page
+    finally:
+        started.close()
+
+
+def test_a_restart_on_the_same_day_is_current_at_once_and_loads_the_facts_after(tmp_path):
+    data = tmp_path / "data"
+    version = served_yesterday(data)
+    started = Started(data, on=YESTERDAY)  # the refresh waits in the load, called after
+    try:
+        assert started.http.get("/api/health").json()["findings"] == {
+            "state": "current", "as_of": "2026-12-14", "facts_version": version, "step": None}
+        assert cases_by_counterpart(started)["X1"]["fires"] is True
     finally:
         started.close()
 

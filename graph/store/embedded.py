@@ -111,6 +111,11 @@ class EmbeddedStore(Store):
     def facts_version(self) -> int:
         return self._facts_version()
 
+    def findings_at_hand(self, as_of: dt.date) -> bool:
+        if self._evaluation is not None and self._evaluation.as_of == as_of:
+            return True
+        return self._facts is None and self._saved_findings(as_of, self._facts_version()) is not None
+
     def _create_schema(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version not in (0, SCHEMA_VERSION):
