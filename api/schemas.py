@@ -426,7 +426,7 @@ class FindingsLabelPublic(BaseModel):
     @classmethod
     def of(cls, label) -> FindingsLabelPublic:
         return cls(state=label.state, as_of=label.as_of, facts_version=label.facts_version,
-                   step=label.refreshing)
+                   step=label.step)
 
 
 class HealthPublic(BaseModel):

@@ -72,14 +72,14 @@ class FindingsLabel:
 
     as_of: dt.date | None
     facts_version: int | None
-    refreshing: str | None
+    step: str | None  # of REFRESH_STEPS
 
     @property
     def state(self) -> str:
         """'loading' (no findings yet), 'refreshing' or 'current'."""
         if self.as_of is None:
             return "loading"
-        return "refreshing" if self.refreshing else "current"
+        return "refreshing" if self.step else "current"
 
 
 # What the refresh at start does, in order, as the pages name each step.
@@ -230,10 +230,12 @@ class Register:
 
         def refresh():
             try:
+                # With today's findings saved for these facts, the cases come in line at
+                # once and the facts load after; else the load comes first, outside the lock.
                 with self.lock:
                     at_hand = self.unlocked_store.findings_at_hand(self.today())
-                if not at_hand:  # the same day's findings, saved, make a quick start
-                    self.unlocked_store.load()  # the long part, outside the lock
+                if not at_hand:
+                    self.unlocked_store.load()
                 self._refresh_step = EVALUATING
                 with self.lock:
                     if not self._closed and self._synced_on != self.today():
