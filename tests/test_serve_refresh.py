@@ -315,3 +315,34 @@ def test_detect_shows_progress_on_a_terminal_and_its_json_is_unchanged(tmp_path)
     assert "loading the facts and evaluating" in progress.decode(errors="replace")
     assert json.loads(shown.stdout) == json.loads(piped.stdout)
     assert json.loads(shown.stdout)["as_of"] == "2026-12-14"
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def any_store(request, tmp_path):
+    if request.param == "neo4j":
+        return request.getfixturevalue("neo4j_store")
+    return EmbeddedStore(tmp_path / "data")
+
+
+def test_every_store_labels_its_findings_with_the_facts_version_a_change_moves_on(
+        any_store, tmp_path):
+    any_store.import_world(world())
+    app = create_app(any_store, tmp_path / "service.sqlite3", settings=Settings(),
+                     today=lambda: TODAY, clock=lambda: NOW, refresh_in_background=True)
+    register = app.state.register
+    try:
+        app.state.refresh.join(60)
+        staff = register.accounts.create("t1-user", PASSWORD, AccountRole.STAFF, "T1", "S1")
+        token, _ = register.accounts.start_session(staff, SessionKind.BEARER)
+        with TestClient(app, base_url="https://testserver") as http:
+            before = http.get("/api/health").json()["findings"]
+            assert (before["state"], before["as_of"]) == ("current", "2026-12-15")
+            assert before["facts_version"] == any_store.facts_version()
+            declared = http.post("/api/connections", headers={"Authorization": f"Bearer {token}"},
+                                 json={"other_id": "P1", "channel": "instagram"})
+            assert declared.status_code == 201, declared.text
+            assert int(declared.headers["Findings-Facts-Version"]) > before["facts_version"]
+            assert declared.headers["Findings-Facts-Version"] == str(any_store.facts_version())
+    finally:
+        register.close()
+        any_store.close()
