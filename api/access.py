@@ -19,7 +19,7 @@ import datetime as dt
 
 from fastapi import HTTPException, status
 
-from api.auth import DECIDER_ROLES, REVIEWER_ROLES, SCHOOL_ROLES, Account, AccountRole
+from api.identity import DECIDER_ROLES, REVIEWER_ROLES, SCHOOL_ROLES, Account, AccountRole
 from graph.model import ApproachReport, Connection, Declaration, Position, Role
 from graph.profiles import load_profile
 from graph.review import Case, EscalationTarget

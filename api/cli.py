@@ -20,6 +20,8 @@ from graph.cli import (
     open_store,
     store_option,
 )
+from graph.words import Names
+
 
 @main.command()
 @click.option("--people", default=3000, show_default=True, help="Size of the demo trust.")
@@ -39,10 +41,9 @@ def demo(people, data):
                        f"{store.data_dir} (the exchange files are in {store.data_dir / 'demo-trust'})")
         else:
             click.echo(f"{store.data_dir} already holds a register: showing it as it is")
-        findings = store.findings(dt.date.today())
-    _print_table(findings, dt.date.today())
+        today = dt.date.today()
+        _print_table(store.findings(today), today, Names.of_store(store))
     click.echo("next: relreg serve, relreg detect --format json, relreg export FOLDER")
-
 
 
 @main.command()
@@ -74,10 +75,16 @@ def serve(demo, host, port, store, data):
     except NotTheDemo as refused:
         opened.close()
         raise click.ClickException(str(refused)) from None
-    # It answers at once from the cases as they were last brought in line, labelled, while
-    # a thread loads the facts and re-evaluates as of today.
-    app = create_app(opened, data_dir / SERVICE_DATABASE_NAME, settings=service_settings(),
-                     refresh_in_background=True)
+    from graph.secret_key import SecretKeyError
+
+    try:
+        # It answers at once from the cases as they were last brought in line, labelled,
+        # while a thread loads the facts and re-evaluates as of today.
+        app = create_app(opened, data_dir / SERVICE_DATABASE_NAME, settings=service_settings(),
+                         refresh_in_background=True)
+    except SecretKeyError as error:  # a missing or wrong key: say so, change nothing
+        opened.close()
+        raise click.ClickException(str(error)) from None
     from graph.sqlite import open_to_others
 
     if open_to_others(data_dir):
@@ -99,7 +106,7 @@ def serve(demo, host, port, store, data):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # No access log: it would hold client addresses and ids. The app logs route templates.
     stop_daily_run = app.state.register.run_daily()
-    from api.notify import start_notifier
+    from api.notify.notifier import start_notifier
 
     stop_notifier = start_notifier(app.state.register)  # immediate ones, and the daily digest
     try:
@@ -154,7 +161,7 @@ def reevaluate(as_of, store, data):
 def add_account(username, role, person_id, school_id, email, password, store, data):
     """Make a service account: the first trust admin, who makes the others in the service."""
     from api.access import account_problems
-    from api.auth import AccountBook, AccountRole, UsernameTaken
+    from api.identity import AccountBook, AccountRole, UsernameTaken
     from api.pages.common import ROLE_NAMES
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
     from graph.sqlite import transaction
@@ -222,8 +229,10 @@ def notify(dry_run, store, data):
     """Send the e-mail notifications due now: what happened since the last run, and today's
     digest if it has not gone (the service does this by itself as it runs). Mail settings:
     RELREG_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD, _FROM."""
-    from api.local_sign_in import install
-    from api.notify import Notifier, mail_problems
+    from api.identity.local_sign_in import install
+    from graph.secret_key import SecretKeyError
+    from api.notify.notifier import Notifier
+    from api.notify import mail_problems
     from api.service import Register
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
 
@@ -236,7 +245,10 @@ def notify(dry_run, store, data):
         register = Register(opened, open_service_db(data_dir / SERVICE_DATABASE_NAME), settings,
                             data_dir)
         try:
-            install(register)
+            try:
+                install(register)
+            except SecretKeyError as error:
+                raise click.ClickException(str(error)) from None
             notifier = Notifier(register)
             report = notifier.run(digest=notifier.digest_due(), dry_run=dry_run)
             usernames = {a.account_id: a.username for a in register.accounts.all()}

@@ -6,10 +6,10 @@ import datetime as dt
 import secrets
 from pathlib import Path
 
-from api.auth import AccountRole
+from api.identity import AccountRole
 from api.notify import Contacts
 from api.service import Register
-from graph.intake.exchange import read_folder
+from graph.intake.exchange import read_folder, write_folder
 from graph.model import Position, Role
 from graph.store.base import Store
 
@@ -43,6 +43,14 @@ def seed_demo_trust(store: Store, data_dir: Path, people: int = DEMO_PEOPLE) -> 
     mark.write_text("The register in this folder is the demo trust that `relreg serve --demo` "
                     "seeded: invented people only.\n")
     return True
+
+
+def rewrite_demo_files(store: Store, data_dir: Path) -> None:
+    """The demo keeps the exchange files it seeded from (`relreg demo` points at them):
+    after an erasure they are written again from the store, so that they no longer hold
+    the person erased. Nothing happens in a folder that is not the demo's."""
+    if (Path(data_dir) / DEMO_MARK).exists():
+        write_folder(store.export_world(), Path(data_dir) / "demo-trust")
 
 
 def demo_sign_ins(register: Register) -> list[tuple[AccountRole, str, str]]:

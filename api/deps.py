@@ -11,7 +11,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
 
-from api.auth import (
+from api.identity import (
     REVIEWER_ROLES,
     SCHOOL_ROLES,
     Account,
@@ -20,7 +20,7 @@ from api.auth import (
     SessionKind,
     csrf_matches,
 )
-from api.cookies import COOKIE_NAME
+from api.identity import COOKIE_NAME
 from api.service import Actor, Register
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -116,3 +116,22 @@ class EvidenceBox:
 
     def content(self, evidence: Evidence) -> bytes:
         return (self.folder / evidence.sha256).read_bytes()
+
+    def forget_report(self, report_id: str) -> set[str]:
+        """Delete the report's evidence records (the caller holds the transaction); return
+        the digests of their files, for `drop_unused` once it has committed."""
+        digests = {e.sha256 for e in self.of_report(report_id)}
+        self.db.execute("DELETE FROM evidence WHERE report_id = ?", (report_id,))
+        return digests
+
+    def drop_unused(self, digests: set[str]) -> None:
+        """Delete the files (named by their content's digest) that no evidence record uses
+        any more, and any upload a crash left half written. A file the same content makes
+        for another report stays with it."""
+        for digest in digests:
+            if self.db.execute("SELECT 1 FROM evidence WHERE sha256 = ?",
+                               (digest,)).fetchone() is None:
+                (self.folder / digest).unlink(missing_ok=True)
+        if self.folder.is_dir():
+            for partial in self.folder.glob("*.partial"):
+                partial.unlink(missing_ok=True)

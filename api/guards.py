@@ -4,11 +4,15 @@ limit on writes (429), and validation errors (422) that name the field without r
 what was sent.
 
 Body caps (Settings, environment RELREG_...):
-- `max_body_bytes` (1 MiB) for every request but these two;
+- `max_body_bytes` (1 MiB) for every request but these three;
 - evidence uploads (`POST /api/approaches...`, `/my/approaches`): `max_evidence_bytes` plus
   room for the form around it;
-- imports (`POST /api/imports`, `/admin/import`): `max_import_bytes` plus room for the form,
-  and only for a signed-in trust admin, checked from the headers before the body is read.
+- the own-download check (`POST /my/download-check`): `max_download_bytes` plus room for the
+  form;
+- imports (`POST /api/imports`, `/admin/import`): `max_import_bytes` plus room for the form.
+Each of these larger uploads is only for a signed-in account of a role that may make it
+(trust admins import; staff and leaders of a school upload evidence and check downloads),
+checked from the headers before a byte of the body is read or spooled.
 """
 
 from __future__ import annotations
@@ -23,12 +27,13 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api.auth import AccountRole, SessionKind
-from api.deps import COOKIE_NAME, UNSAFE_METHODS
+from api.identity import AccountRole, SessionKind
+from api.deps import COOKIE_NAME, SCHOOL_ROLES, UNSAFE_METHODS
 
 FORM_SLACK = 64 * 1024  # a multipart form's own fields and boundaries
 IMPORT_PATHS = ("/api/imports", "/admin/import")
 EVIDENCE_PATHS = ("/api/approaches", "/my/approaches")
+DOWNLOAD_CHECK_PATH = "/my/download-check"  # exactly: its /choices form is a small one
 
 API_HEADERS = {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
                "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
@@ -95,17 +100,23 @@ class BodyLimit:
         path = scope["path"]
         headers = _headers(scope)
         if path.startswith(IMPORT_PATHS):
-            limit = settings.max_import_bytes + FORM_SLACK
+            limit, roles, who = (settings.max_import_bytes + FORM_SLACK,
+                                 {AccountRole.TRUST_ADMIN}, "trust admins")
+        elif path.startswith(EVIDENCE_PATHS):
+            limit, roles, who = (settings.max_evidence_bytes + FORM_SLACK, SCHOOL_ROLES,
+                                 "staff and leaders")
+        elif path == DOWNLOAD_CHECK_PATH:
+            limit, roles, who = (settings.max_download_bytes + FORM_SLACK, SCHOOL_ROLES,
+                                 "staff and leaders")
+        else:
+            limit, roles, who = settings.max_body_bytes, None, ""
+        if roles is not None:  # a larger upload: refused before any of it is read
             session = await _session_of(scope)
             if session is None:
-                return await _answer(send, 401, "sign in as a trust admin to import",
+                return await _answer(send, 401, f"sign in first: only {who} may send this",
                                      {"WWW-Authenticate": "Bearer"})
-            if session.account.role is not AccountRole.TRUST_ADMIN:
-                return await _answer(send, 403, "only trust admins may do this")
-        elif path.startswith(EVIDENCE_PATHS):
-            limit = settings.max_evidence_bytes + FORM_SLACK
-        else:
-            limit = settings.max_body_bytes
+            if session.account.role not in roles:
+                return await _answer(send, 403, f"only {who} may do this")
         too_big = f"the request is larger than {limit} bytes: send less"
         declared = headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):

@@ -20,10 +20,11 @@ from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from graph.sqlite import open_service_db
+from api import previews
 from api.errors import install_error_handlers, route_template
 from api.guards import BodyLimit, SecurityHeaders, WriteLimit, install_guards
 from api.pages import install_pages
-from api.pages.security import install as install_sign_in_pages
+from api.identity.security_pages import install as install_sign_in_pages
 from api.routes import api_router
 from api.service import Register
 from api.settings import Settings
@@ -52,6 +53,7 @@ def create_app(store: Store, service_db: str | os.PathLike, *, settings: Setting
         refresh = register.start_refresh()
     else:
         register.keep_current()
+    previews.drop_expired(register)  # import previews past their time, left when it stopped
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -83,7 +85,7 @@ def create_app(store: Store, service_db: str | os.PathLike, *, settings: Setting
     app.add_middleware(SecurityHeaders)
     app.add_middleware(FindingsLabelHeaders)
     app.add_middleware(RequestLog)
-    # Outermost: the scheme and client address a trusted proxy reports (api/cookies.py).
+    # Outermost: the scheme and client address a trusted proxy reports (api/identity/cookies.py).
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 

@@ -16,12 +16,19 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import logging
 import sqlite3
 from dataclasses import dataclass, field
 
+from api import previews
+from api.demo import rewrite_demo_files
 from api.service import Register
 from graph.audit import audited_change
+from graph.mentions import Mentions
 from graph.model import Person, World
+from graph.sqlite import leave_no_copy, open_database
+
+log = logging.getLogger(__name__)
 
 _HOLDS = """
 CREATE TABLE IF NOT EXISTS safeguarding_holds (
@@ -113,6 +120,7 @@ class ErasurePlan:
     cases: list[str]  # findings of the cases where they are a party
     audit_entries: int  # entries whose details name them
     hold: Hold | None
+    previews: int = 0  # import previews kept aside, all discarded (any may name them)
 
     def lines(self) -> list[str]:
         f = self.facts
@@ -125,7 +133,8 @@ class ErasurePlan:
                  f"  school social-media accounts they administer: {len(f.account_admins)}",
                  f"  service accounts unbound and disabled: {', '.join(self.accounts) or 'none'}",
                  f"  cases where they are a party, closed as erased: {len(self.cases)}",
-                 f"  audit entries whose details are erased: {self.audit_entries}"]
+                 f"  audit entries whose details are erased: {self.audit_entries}",
+                 f"  import previews waiting to be imported, discarded: {self.previews}"]
         if self.hold is not None:
             lines.append(f"  HELD for safeguarding since {self.hold.placed_at[:10]}: "
                          f"{self.hold.reason}")
@@ -141,13 +150,16 @@ def plan_erasure(register: Register, person_id: str) -> ErasurePlan:
             "SELECT COUNT(*) FROM audit_subjects WHERE person_id = ?", (person_id,)).fetchone()[0]
         return ErasurePlan(person, register.store.facts_about(person_id), accounts,
                            register.cases.of_party(person_id), audit_entries,
-                           hold_on(register, person_id))
+                           hold_on(register, person_id), previews.count(register))
 
 
 def erase(register: Register, actor: str, person_id: str, *, client: str | None = None,
-          own_person_id: str | None = None, basis: str = "request") -> ErasurePlan:
+          own_person_id: str | None = None, basis: str = "request",
+          leave_no_copy_now: bool = True) -> ErasurePlan:
     """Erase the person, or raise PrivacyError saying why not (unknown, held, or the person
-    of the account asking). Returns what went."""
+    of the account asking). Returns what went. With `leave_no_copy_now` (unless a caller
+    erasing several people does it once after the last), the databases are rebuilt and
+    their write-ahead logs emptied, so that no copy of what went is left on disk."""
     if own_person_id is not None and own_person_id == person_id:
         raise PrivacyError("you cannot erase your own person while signed in as them: ask "
                            "another trust admin")
@@ -155,8 +167,11 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
     if plan.hold is not None:
         raise PrivacyError(f"{person_id} is held for safeguarding ({plan.hold.reason}): the "
                            f"records are kept until the safeguarding lead lifts the hold")
+    mentions = Mentions(_names_of(register, plan.person))
+    evidence_files: set[str] = set()
 
     def follow() -> None:  # in the transaction that completes the audit entry
+        _blank_case_reasons(register, mentions)
         register.cases.erase_party(person_id, actor, names=[plan.person.name])
         for (account_id,) in register.db.execute(
                 "SELECT account_id FROM accounts WHERE person_id = ?", (person_id,)).fetchall():
@@ -164,12 +179,12 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
                                 "WHERE account_id = ?", (account_id,))
             register.accounts.end_sessions(account_id)
             _forget_account_details(register, account_id)
-        _forget_notes_and_evidence(register, plan.facts)
-        if register.db.execute("SELECT 1 FROM sqlite_master "
-                               "WHERE name = 'yearly_confirmations'").fetchone():
+        evidence_files.update(_forget_notes_and_evidence(register, plan.facts))
+        if _has_table(register.db, "yearly_confirmations"):
             register.db.execute("DELETE FROM yearly_confirmations WHERE person_id = ?",
                                 (person_id,))
-        register.audit.erase_person(person_id, actor, names=[plan.person.name])
+        _scrub_others_words(register, mentions)
+        register.audit.erase_person(person_id, actor, names=mentions.original)
         register._sync("a person was erased")
 
     with register.lock:
@@ -180,13 +195,86 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
                             writing=register.writing, then=follow) as learned:
             register.unlocked_store.erase_person(person_id)
             learned.update(counts=plan.facts.counts(), basis=basis)
+        register.evidence.drop_unused(evidence_files)
+        previews.drop_all(register)
+        rewrite_demo_files(register.unlocked_store, register.data_dir)
     _forget_identity(register.data_dir, person_id)
     register.identity_changed()
+    if leave_no_copy_now:
+        leave_no_copy_on_disk(register)
     return plan
 
 
-# What the sign-in and notification modules keep about an account (api/notify.py,
-# api/oidc.py, api/local_sign_in.py): it goes with the account's person.
+def leave_no_copy_on_disk(register: Register) -> bool:
+    """Rebuild each of the register's databases and empty its write-ahead log (see
+    graph.sqlite.leave_no_copy): what an erasure deleted is then in no file of the data
+    folder, nor in a backup made after. False if a database was busy throughout in
+    another process (its log is emptied at its next checkpoint); nothing personal is
+    logged."""
+    with register.lock:
+        done = leave_no_copy(register.db)
+        (service_file,) = [row[2] for row in register.db.execute("PRAGMA database_list")
+                           if row[1] == "main"]
+        for path in sorted(register.data_dir.glob("*.sqlite3")):
+            if path.samefile(service_file):
+                continue
+            db = open_database(path)
+            try:
+                done = leave_no_copy(db) and done
+            finally:
+                db.close()
+    if not done:
+        log.warning("after an erasure a database was in use by another process: its "
+                    "write-ahead log is emptied at its next checkpoint")
+    return done
+
+
+def _names_of(register: Register, person: Person) -> list[str]:
+    """The full names a person is written as: legal, and preferred if an import kept
+    one (a preferred given name alone goes with the legal family name)."""
+    names = [person.name]
+    preferred = register.preferred_names().get(person.person_id)
+    if preferred:
+        given, family = preferred
+        names.append(f"{given or person.given_name} {family or person.family_name}")
+    return names
+
+
+def _has_table(db: sqlite3.Connection, name: str) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None
+
+
+def _blank_case_reasons(register: Register, mentions: Mentions) -> None:
+    """A reason in any case's history that names the person, however written, becomes
+    "erased" (the only change the case history allows)."""
+    named = [event_id for event_id, reason in register.db.execute(
+        "SELECT event_id, reason FROM case_events WHERE reason IS NOT NULL "
+        "AND reason != 'erased'").fetchall() if mentions.found_in(reason)]
+    for event_id in named:
+        register.db.execute("UPDATE case_events SET reason = 'erased' WHERE event_id = ?",
+                            (event_id,))
+
+
+# Words other people wrote that stay after the erasure, with the person's name taken out:
+# (table, column). A hold on someone else keeps its reason, less the name.
+_OTHERS_WORDS = (("safeguarding_holds", "reason"), ("declaration_notes", "reason"),
+                 ("yearly_confirmations", "changes"), ("cases", "action"),
+                 ("cases", "conditions"))
+
+
+def _scrub_others_words(register: Register, mentions: Mentions) -> None:
+    for table, column in _OTHERS_WORDS:
+        if not _has_table(register.db, table):
+            continue
+        for rowid, text in register.db.execute(
+                f"SELECT rowid, {column} FROM {table}").fetchall():
+            if mentions.found_in(text):
+                register.db.execute(f"UPDATE {table} SET {column} = ? WHERE rowid = ?",
+                                    (mentions.removed_from(text), rowid))
+
+
+# What the sign-in and notification modules keep about an account (api/notify/,
+# api/identity/oidc.py, api/identity/local_sign_in.py): it goes with the account's person.
 _ACCOUNT_TABLES = ("account_contacts", "notice_items", "outbox", "totp_secrets",
                    "second_steps", "password_resets", "oidc_links")
 
@@ -199,15 +287,16 @@ def _forget_account_details(register: Register, account_id: int) -> None:
             register.db.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))
 
 
-def _forget_notes_and_evidence(register: Register, facts: World) -> None:
+def _forget_notes_and_evidence(register: Register, facts: World) -> set[str]:
+    """Delete the notes of their declarations and the evidence records of their reports;
+    return the evidence files' digests, deleted once this has committed."""
     for declaration_id in facts.declarations:
         register.db.execute("DELETE FROM declaration_notes WHERE declaration_id = ?",
                             (declaration_id,))
+    files: set[str] = set()
     for report_id in facts.approaches:
-        for evidence in register.evidence.of_report(report_id):
-            register.db.execute("DELETE FROM evidence WHERE evidence_id = ?",
-                                (evidence.evidence_id,))
-            (register.evidence.folder / evidence.evidence_id).unlink(missing_ok=True)
+        files |= register.evidence.forget_report(report_id)
+    return files
 
 
 def _forget_identity(data_dir, person_id: str) -> None:
@@ -273,8 +362,11 @@ def retention(register: Register, actor: str, as_of: dt.date, *, apply: bool = F
         for d in due:
             if register.store.person(d.person_id) is None:
                 continue  # gone with someone erased before them
-            erase(register, actor, d.person_id, client=client, basis=f"retention: {d.kind}")
+            erase(register, actor, d.person_id, client=client, basis=f"retention: {d.kind}",
+                  leave_no_copy_now=False)
             erased.append(d.person_id)
+        if erased:
+            leave_no_copy_on_disk(register)
     return RetentionRun(due, held, erased)
 
 

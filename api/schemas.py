@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from api.auth import Account, AccountRole
+from api.identity import Account, AccountRole
 from graph.model import (
     ApproachReport,
     Basis,

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from api.access import ROLE_WORDS, account_problems
-from api.auth import (
+from api.identity import anonymous as anonymous_audit
+from api.identity import (
     Account,
     AccountBook,
     AccountNoLongerFits,
@@ -158,7 +159,7 @@ class Register:
         self._refresh_step: str | None = None
         self._closed = False  # a refresh still loading when the service stops gives up
         # Checks a right password must also pass (a second factor, passwords turned off):
-        # each raises a SignInError to refuse. Installed by api.local_sign_in.
+        # each raises a SignInError to refuse. Installed by api.identity.local_sign_in.
         self.sign_in_guards: list[Callable[[Account, str | None], None]] = []
         # Whether each account still fits its holder's memberships, as of a day and a
         # state of the facts (bumped whenever the cases follow a change): asked on every
@@ -356,7 +357,6 @@ class Register:
                 unencrypted: bool = False) -> tuple[Account, str, str | None]:
         """(account, token, csrf token) or a SignInError; every attempt is audited.
         `unencrypted`: the password came over plain HTTP from another machine."""
-        anonymous = Actor(None, client)
         try:
             with self.lock:
                 account_id, password_hash = self.accounts.sign_in_gate(username)
@@ -379,7 +379,10 @@ class Register:
             outcome = getattr(error, "outcome", None) or {
                 SignInFailed: "failed", SignInSlowed: "slowed", SignInLocked: "locked"}[type(error)]
             # The username goes in the erasable details; the chain keeps only the outcome.
-            self.record(anonymous, "sign_in", "session", outcome=outcome, username=username)
+            # Bounded, sanitised and rate-limited: anyone can send this (api/identity/anonymous.py).
+            with self.writing():
+                anonymous_audit.record(self, client, "sign_in", "session", outcome=outcome,
+                                       username=username)
             raise
 
     def begin_session(self, account: Account, kind: SessionKind, client: str | None, *,

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     max_evidence_bytes: int = 5 * 1024 * 1024
     max_import_bytes: int = 100 * 1024 * 1024
     max_import_unpacked_bytes: int = 1024 * 1024 * 1024
+    # A member of staff's own social media download, checked in memory (/my/download-check).
+    max_download_bytes: int = 200 * 1024 * 1024
+    # How long a file previewed on the import page is kept for its import (api/previews.py).
+    import_preview_hours: float = 24
     network_max_people: int = 300
     worker_threads: int = 4  # threads that run requests (they take turns on one lock)
 

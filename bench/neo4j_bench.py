@@ -19,7 +19,6 @@ virtual machine, memory touched for the first time can cost seconds per gigabyte
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import os
 import statistics
@@ -30,8 +29,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import AS_OF, seeded  # noqa: E402
+
 NEO4J_LOCAL = ROOT / "tools" / "neo4j-local"
-AS_OF = dt.date(2026, 11, 22)
 CHANGES = 50
 # Changes before those timed: the first ones after a server starts pay for planning the
 # queries and for the JVM compiling their paths (at 1M, three of them left a p95 of 56 ms
@@ -56,8 +58,6 @@ def measure_neo4j(people: int, uri: str | None = None, reuse: bool = False) -> d
     peak_mb: the server JVM's peak resident memory (VmHWM), when this started it;
       None for a server at `uri`.
     """
-    from bench.run import seeded
-
     if uri is None:
         with _local_server() as (started_uri, pid):
             figures = bench_neo4j(started_uri, seeded(people))
@@ -161,6 +161,5 @@ if __name__ == "__main__":
     arguments = [a for a in sys.argv[1:] if a != "--reuse"]
     if len(arguments) not in (1, 2) or ("--reuse" in sys.argv and len(arguments) != 2):
         sys.exit(__doc__)
-    sys.path.insert(0, str(ROOT))
     print(json.dumps(measure_neo4j(int(arguments[0]), arguments[1] if len(arguments) == 2 else None,
                                    reuse="--reuse" in sys.argv)))

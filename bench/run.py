@@ -36,7 +36,6 @@ The machine is shared: compare figures of one run, not across runs.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import resource
@@ -52,8 +51,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-AS_OF = dt.date(2026, 11, 22)
-SEEDS = ROOT / "bench" / "out"
+from bench.common import AS_OF, REPEATS, SEEDS, best_of, seeded  # noqa: E402
+
 README = ROOT / "README.md"
 MARKERS = ("<!-- bench/run.py table: start -->", "<!-- bench/run.py table: end -->")
 CHANGES = 30  # of each kind: connections, declarations, memberships
@@ -73,15 +72,6 @@ FIGURES = (
     ("peak_mb", "peak", "MB"),
     ("findings", "findings", ""),
 )
-
-
-def seeded(people: int) -> Path:
-    from seed.generator import generate_trust
-
-    folder = SEEDS / f"trust-{people}"
-    if not (folder / "people.csv").exists():
-        generate_trust(folder, schools=4, people=people, seed=1, as_of=AS_OF)
-    return folder
 
 
 def peak_rss_mb() -> float:
@@ -112,7 +102,6 @@ def phase_import(people: int, data: str) -> dict:
 
 def phase_cold_detect(people: int, data: str, pairs_file: str) -> dict:
     """Full detection from a cold process, saved findings dropped first."""
-    from bench.sql_baseline import REPEATS, best_of
     from graph.rules import Evaluation
     from graph.store.embedded import EmbeddedStore
 
@@ -139,7 +128,7 @@ def phase_cold_detect(people: int, data: str, pairs_file: str) -> dict:
 
 
 def phase_sql(people: int, pairs_file: str) -> dict:
-    from bench.sql_baseline import REPEATS, best_of, load_sql, sql_findings
+    from bench.sql_baseline import load_sql, sql_findings
 
     db = load_sql(seeded(people))
     found, took = best_of(REPEATS, lambda: sql_findings(db, AS_OF))

@@ -63,10 +63,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import AS_OF, seeded  # noqa: E402
+from bench.common import AS_OF, REPEATS, best_of, seeded  # noqa: E402
 
 RULES = ("pupil-contact", "ex-pupil-contact")
-REPEATS = 3  # each detection is timed this many times, and the shortest printed
 
 SCHEMA = """
 CREATE TABLE schools (school_id TEXT PRIMARY KEY, name TEXT, trust_id TEXT, profile TEXT);
@@ -214,13 +213,13 @@ def load_sql(folder: Path) -> sqlite3.Connection:
 
     db = sqlite3.connect(":memory:")
     db.executescript(SCHEMA)
-    columns = {"schools": 4, "people": 4, "memberships": 6, "family_links": 4,
-               "connections": 7, "declarations": 9}
-    for table, width in columns.items():
+    for table in ("schools", "people", "memberships", "family_links", "connections",
+                  "declarations"):
+        # By heading: the exchange format has optional columns the SQL does not read.
+        columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
         with open(folder / f"{table}.csv", newline="", encoding="utf-8") as f:
-            rows = csv.reader(f)
-            next(rows)
-            db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * width)})", rows)
+            rows = ([row.get(column, "") for column in columns] for row in csv.DictReader(f))
+            db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(columns))})", rows)
     for (name,) in db.execute("SELECT DISTINCT profile FROM schools").fetchall():
         profile = load_profile(name)
         db.execute("INSERT INTO profiles VALUES (?, ?, ?, ?, ?, ?)", (
@@ -237,17 +236,6 @@ def sql_findings(db: sqlite3.Connection, as_of: dt.date) -> set[tuple[str, str, 
     rows = db.execute(QUERY, {"d": as_of.isoformat(), "year": as_of.year,
                               "monthday": as_of.strftime("%m-%d")})
     return {tuple(row) for row in rows}
-
-
-def best_of(repeats: int, work):
-    """The result of `work` and its shortest time of `repeats` runs: on a shared machine the
-    shortest is the one least disturbed by other work."""
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = work()
-        times.append(time.perf_counter() - started)
-    return result, min(times)
 
 
 def measure(people: int) -> dict:

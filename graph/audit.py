@@ -8,7 +8,11 @@ client address, reasons) live in a separate table. Erasing a person deletes the 
 that name them, salt included: the digest left in the chain then reveals nothing, and the
 chain still verifies. While details are present, `verify` checks them against their digest
 too, so they cannot be altered unseen either. A details row may be missing only where an
-erasure, itself an entry of the trail, says it erased it.
+erasure, itself an entry of the trail written after the entries it names, says it erased it;
+given a head held elsewhere, only an erasure at or before that head counts, since the
+erasure's own hash (which commits to its place and, through its digest, to the entries it
+names) is vouched for by nothing else: an erasure appended by whoever removed the details
+would otherwise pass.
 
 The chain is not keyed: a key kept on the same machine as the database would be read by
 whoever can rewrite the database. Instead the trail is anchored: `head()` is the latest
@@ -189,12 +193,12 @@ class AuditTrail:
     def verify(self, head: Head | None = None) -> Verification:
         """Walk the chain from the first entry: every hash recomputed, every link to the
         previous entry checked, every detail not erased checked against its digest, every
-        missing detail accounted for by an erasure, and, given a head held elsewhere, the
-        chain still reaching it."""
+        missing detail accounted for by an erasure written after it, and, given a head held
+        elsewhere, the chain still reaching it and that erasure lying within it."""
         prev_hash = GENESIS
         count = erased = 0
         missing: list[int] = []
-        accounted: set[int] = set()
+        erased_by: dict[int, int] = {}  # an erased entry -> the first erasure naming it
         rows = self.db.execute(
             "SELECT e.seq, e.at, e.actor, e.action, e.object_kind, e.outcome, e.details_digest, "
             "e.prev_hash, e.hash, d.salt, d.details FROM audit_entries e "
@@ -219,35 +223,60 @@ class AuditTrail:
             elif _digest(salt, details) != digest:
                 return broken("its details do not match their digest")
             elif action == ERASURE:
-                accounted.update(json.loads(details).get("erased", ()))
+                # An erasure removes what the trail held before it, never what came after.
+                try:
+                    body = json.loads(details)
+                except ValueError:
+                    body = None
+                named = body.get("erased") if isinstance(body, dict) else None
+                if not (isinstance(named, list) and named
+                        and all(type(n) is int and 0 < n < seq for n in named)):
+                    return broken("an erasure that does not name only entries before it: "
+                                  "it was moved or made up")
+                for n in named:
+                    erased_by.setdefault(n, seq)
             if head is not None and seq == head.seq:
                 if entry_hash != head.hash:
                     return broken(f"is not the head {head}: the trail was rewritten")
                 reached = True
             prev_hash = entry_hash
-        unaccounted = [seq for seq in missing if seq not in accounted]
-        if unaccounted:
-            seq = unaccounted[0]
-            return Verification(False, count, erased, seq,
-                                f"entry {seq}: its details were removed, but no erasure in "
-                                f"the trail removed them")
         if not reached:
             return Verification(False, count, erased, None,
                                 f"the trail ends at entry {count}, before the head {head}: "
                                 f"entries were cut from its end")
+        for seq in missing:
+            by = erased_by.get(seq)
+            if by is None:
+                return Verification(False, count, erased, seq,
+                                    f"entry {seq}: its details were removed, but no erasure in "
+                                    f"the trail removed them")
+            if head is not None and by > head.seq:
+                # Only the held head vouches that an entry was written by the register: one
+                # after it could have been appended by whoever removed the details.
+                return Verification(False, count, erased, by,
+                                    f"entry {by}: an erasure after the head {head.seq}, so "
+                                    f"nothing held elsewhere shows the register wrote it; it is "
+                                    f"the only proof that entry {seq}'s details were erased. "
+                                    f"If the register made that erasure, verify against a head "
+                                    f"taken after it")
         return Verification(True, count, erased)
 
     def erase_person(self, person_id: str, actor: str = "register",
                      names: Iterable[str] = ()) -> int:
         """Erase the details of every entry about `person_id`, and of any entry whose
-        details hold one of `names` (free text such as a reviewer's reason); return how
-        many. One entry, not about anyone, says which entries were erased (never whose), so
-        that the chain still verifies and a details row removed any other way does not."""
+        details hold one of `names` (free text such as a reviewer's reason) however it is
+        written: any case, accents composed, decomposed or left out, or JSON-escaped as
+        the details store them (graph/mentions.py); return how many. One entry, not about
+        anyone, says which entries were erased (never whose), so that the chain still
+        verifies and a details row removed any other way does not."""
+        from graph.mentions import Mentions  # (imported here: it loads the identity module)
+
         seqs = {seq for (seq,) in self.db.execute(
             "SELECT seq FROM audit_subjects WHERE person_id = ?", (person_id,))}
-        for name in {n for n in names if n.strip()}:
-            seqs.update(seq for (seq,) in self.db.execute(
-                "SELECT seq FROM audit_details WHERE instr(details, ?) > 0", (name,)))
+        mentions = Mentions(names)
+        if mentions.names:
+            seqs.update(seq for seq, details in self.db.execute(
+                "SELECT seq, details FROM audit_details") if mentions.found_in(details))
         seqs = sorted(seqs)
         for seq in seqs:
             self.db.execute("DELETE FROM audit_details WHERE seq = ?", (seq,))

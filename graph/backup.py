@@ -37,6 +37,7 @@ FORMAT = 1
 MAGIC = b"RELREG-BACKUP 1\n"
 PLAIN, SEALED = b"plain\n", b"sealed\n"
 MANIFEST = "manifest.json"
+KEY_MEMBER = "secret.key"  # in sealed backups only: the key of graph/secret_key.py
 _SALT_BYTES = 16
 
 
@@ -51,6 +52,7 @@ class Manifest:
     made_at: str
     files: list[str]
     audit_head: str | None
+    secret_key: bool = False  # the archive carries the key that seals sign-in secrets
 
 
 def release() -> str:
@@ -77,8 +79,10 @@ def _key(passphrase: str, salt: bytes) -> bytes:
 
 
 def backup(data_dir: str | os.PathLike, out_file: str | os.PathLike,
-           passphrase: str | None = None) -> Manifest:
-    """Write a consistent copy of the data folder to `out_file`."""
+           passphrase: str | None = None, secret_key: bytes | None = None) -> Manifest:
+    """Write a consistent copy of the data folder to `out_file`. `secret_key` (the key
+    that seals sign-in secrets, kept outside the data folder) goes in only when the backup
+    is sealed with a passphrase: a plain backup never holds it."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise BackupError(f"there is no data folder at {data_dir}")
@@ -108,8 +112,13 @@ def backup(data_dir: str | os.PathLike, out_file: str | os.PathLike,
             else:
                 tar.add(path, arcname=f"data/{name}")
             names.append(name)
+        carries_key = bool(passphrase and secret_key)
+        if carries_key:
+            key_info = tarfile.TarInfo(KEY_MEMBER)
+            key_info.size, key_info.mode = len(secret_key), PRIVATE_FILE_MODE
+            tar.addfile(key_info, io.BytesIO(secret_key))
         manifest = Manifest(FORMAT, release(), dt.datetime.now(dt.UTC).isoformat(
-            timespec="seconds"), names, head)
+            timespec="seconds"), names, head, carries_key)
         body = json.dumps(manifest.__dict__, indent=1).encode()
         info = tarfile.TarInfo(MANIFEST)
         info.size = len(body)
@@ -179,34 +188,74 @@ def restore(backup_file: str | os.PathLike, data_dir: str | os.PathLike,
     with _open(backup_file, passphrase) as tar:
         try:
             manifest = Manifest(**json.load(tar.extractfile(MANIFEST)))
+            if not (isinstance(manifest.files, list)
+                    and all(isinstance(name, str) for name in manifest.files)):
+                raise TypeError("the manifest's files are not a list of names")
         except (KeyError, TypeError, ValueError):
             raise BackupError(f"{backup_file} has no readable manifest: nothing was restored") from None
         if manifest.format > FORMAT or _version(manifest.release) > _version(release()):
             raise BackupError(f"this backup was made by release {manifest.release}, newer than "
                               f"this register ({release()}): restore it with that release or "
                               f"a later one")
+        members = _checked_members(tar, manifest, backup_file)
         with tempfile.TemporaryDirectory(dir=data_dir.parent if data_dir.parent.exists()
                                          else None) as scratch:
             unpacked = Path(scratch) / "data"
-            for member in tar.getmembers():
-                if member.name == MANIFEST:
-                    continue
-                # Only files under data/ whose names the manifest lists: no links, no escapes.
-                name = member.name.removeprefix("data/")
-                if not member.isfile() or name not in manifest.files:
-                    raise BackupError(f"{backup_file} holds an unexpected entry: nothing was "
-                                      f"restored")
-                target = unpacked / name
+            for member, name in members:
+                target = unpacked.joinpath(*name.split("/"))
                 private_folder(target.parent)
                 with tar.extractfile(member) as source, open(
                         os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
                                 PRIVATE_FILE_MODE), "wb") as sink:
                     shutil.copyfileobj(source, sink)
             _check_trail(unpacked, manifest)
+            if manifest.secret_key is True:
+                _put_key_back(tar, backup_file)
             private_folder(data_dir)
             for path in unpacked.iterdir():
                 os.replace(path, data_dir / path.name)
     return manifest
+
+
+def _checked_members(tar: tarfile.TarFile, manifest: Manifest,
+                     backup_file: Path) -> list[tuple[tarfile.TarInfo, str]]:
+    """Every member of the archive, checked before anything is written: each must be a
+    regular file under data/ with a plain relative name the manifest lists, once. Links
+    (symbolic or hard), devices, folders, absolute names and names with `..` are refused,
+    so a crafted archive can write nowhere outside the data folder."""
+    members: list[tuple[tarfile.TarInfo, str]] = []
+    seen: set[str] = set()
+    for member in tar.getmembers():
+        if member.name == MANIFEST and member.isfile():
+            continue
+        if member.name == KEY_MEMBER and manifest.secret_key is True and member.isfile():
+            continue  # the secret key, put back by _put_key_back
+        name = member.name.removeprefix("data/")
+        parts = name.split("/")
+        plain = (member.name.startswith("data/") and "\\" not in name
+                 and all(part not in ("", ".", "..") for part in parts))
+        if not (member.isfile() and plain and name in manifest.files and name not in seen):
+            raise BackupError(f"{backup_file} holds an unexpected entry (only the data "
+                              f"folder's own files may be restored, by relative name, with no "
+                              f"links or devices): nothing was restored")
+        seen.add(name)
+        members.append((member, name))
+    return members
+
+
+def _put_key_back(tar: tarfile.TarFile, backup_file: Path) -> None:
+    """Write back the secret key a sealed backup carries (graph/secret_key.py)."""
+    from graph.secret_key import SecretKeyError, put_back
+
+    try:
+        key = tar.extractfile(KEY_MEMBER).read()
+    except (KeyError, AttributeError):
+        raise BackupError(f"{backup_file} says it holds the secret key but does not: nothing "
+                          f"was restored") from None
+    try:
+        put_back(key)
+    except SecretKeyError as error:
+        raise BackupError(f"{error}: nothing was restored") from None
 
 
 def _check_trail(folder: Path, manifest: Manifest) -> None:

@@ -178,7 +178,8 @@ def import_(path, school_id, source, dry_run, skip_bad, full_roll, confirm_endin
             return import_path(target, path, school_id=school_id, source=source,
                                data_dir=_service_data_dir(target, data), dry_run=dry_run,
                                skip_bad=skip_bad, full_roll=full_roll,
-                               confirm_ending=confirm_ending, progress=advance)
+                               confirm_ending=confirm_ending, progress=advance,
+                               list_changes=dry_run)  # an import prints counts alone
 
         try:
             if dry_run:
@@ -470,6 +471,7 @@ PASSPHRASE_ENV = "RELREG_BACKUP_PASSPHRASE"
 def backup(backup_file, encrypt, data):
     """Write a consistent copy of the data folder to FILE, even while the service runs."""
     from graph.backup import BackupError, backup as write_backup
+    from graph.secret_key import SecretKeyError, read_key
     from graph.store.embedded import default_data_dir
 
     passphrase = None
@@ -477,12 +479,14 @@ def backup(backup_file, encrypt, data):
         passphrase = os.environ.get(PASSPHRASE_ENV) or click.prompt(
             "Passphrase", hide_input=True, confirmation_prompt=True)
     try:
+        # The key that seals sign-in secrets goes only into an encrypted backup.
         manifest = write_backup(Path(data) if data else default_data_dir(), backup_file,
-                                passphrase)
-    except BackupError as error:
+                                passphrase, read_key() if passphrase else None)
+    except (BackupError, SecretKeyError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"backed up {len(manifest.files)} file(s) to {backup_file}"
-               + (" (encrypted)" if passphrase else "")
+               + (" (encrypted, with the secret key)" if manifest.secret_key
+                  else " (encrypted)" if passphrase else "")
                + (f"; audit head {manifest.audit_head}" if manifest.audit_head else ""))
 
 

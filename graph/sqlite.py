@@ -46,7 +46,25 @@ def open_database(path: str | os.PathLike) -> sqlite3.Connection:
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
+    # What is deleted is overwritten with zeros, not left in free space to be read back
+    # (an erased person's name in a page SQLite merely marked free).
+    db.execute("PRAGMA secure_delete=ON")
     return db
+
+
+def leave_no_copy(db: sqlite3.Connection) -> bool:
+    """After an erasure: rebuild the database, so that no free page or stale record (of
+    an older release, which did not zero what it deleted) still holds what was deleted,
+    and empty the write-ahead log, whose frames keep pages as they were. False when
+    another process was busy with the database throughout (SQLite waits five seconds)
+    and it could not be done: the next checkpoint empties the log."""
+    try:
+        db.execute("VACUUM")
+        rebuilt = True
+    except sqlite3.OperationalError:  # busy: what this release deleted is zeroed anyway
+        rebuilt = False
+    busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return rebuilt and not busy
 
 
 @contextlib.contextmanager

@@ -15,8 +15,8 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-import api.auth
-from api.auth import AccountRole, SessionKind
+import api.identity.accounts
+from api.identity import AccountRole, SessionKind
 from api.main import create_app
 from api.settings import Settings
 from graph.model import World
@@ -110,7 +110,7 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 def service(tmp_path, monkeypatch):
     """The small trust served; argon2 made cheap, as its real cost would make each account
     take ~50 ms (test_api_auth.py checks the real thing)."""
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     served = ServiceUnderTest(tmp_path)
     yield served
     served.close()

@@ -7,6 +7,8 @@ Processes the tests start (a served register, Neo4j) keep the real clock.
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 import time_machine
 
@@ -17,6 +19,11 @@ _travel = None
 
 def pytest_configure(config):
     global _travel
+    # The key that seals sign-in secrets lives outside the data folder (graph/secret_key.py):
+    # one for the session, never the tester's own ~/.config/relreg/secret.key.
+    if not os.environ.get("RELREG_SECRET_KEY_FILE"):
+        os.environ["RELREG_SECRET_KEY_FILE"] = str(
+            Path(tempfile.mkdtemp(prefix="relreg-key-")) / "secret.key")
     instant = os.environ.get("RELREG_TEST_INSTANT")
     if instant:
         _travel = time_machine.travel(instant, tick=True)

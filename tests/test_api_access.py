@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-import api.auth
+import api.identity.accounts
 from tests.api_world import PASSWORD, FAST_HASHER, ServiceUnderTest, service, small_trust  # noqa: F401
 from tests.builder import WorldBuilder
 
@@ -127,7 +127,7 @@ def test_the_dsl_does_not_decide_declarations(service, made):
 
 
 def test_a_recused_leader_never_sees_the_case(tmp_path, monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     world = small_trust()
     world.family_links += WorldBuilder().family("L1", "sibling", "T1").build().family_links
     served = ServiceUnderTest(tmp_path, world)
@@ -212,7 +212,7 @@ def test_under_aspire_only_the_principal_or_chair_accepts_a_declaration(tmp_path
     """aspire c: contact with a child's family needs a reason "clearly and firmly
     established by the principal or chair of governors": a senior leader may reject, but an
     acceptance is the headteacher's."""
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     world = small_trust()
     world.schools["S1"] = dataclasses.replace(world.schools["S1"], profile="aspire")
     world.declarations.update(WorldBuilder().declare("T1", "M1", "family_friend",
@@ -232,7 +232,7 @@ def test_under_aspire_only_the_principal_or_chair_accepts_a_declaration(tmp_path
 
 def test_under_aspire_a_leader_accepting_a_case_leaves_the_declaration_pending(tmp_path,
                                                                                monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     world = small_trust()
     world.schools["S1"] = dataclasses.replace(world.schools["S1"], profile="aspire")
     world.declarations.update(WorldBuilder().declare("T1", "P1", "family_friend",

@@ -5,8 +5,8 @@ import sqlite3
 
 import pytest
 
-import api.auth
-from api.auth import AccountBook, AccountRole
+import api.identity.accounts
+from api.identity import AccountBook, AccountRole
 from api.settings import Settings
 from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest, service  # noqa: F401
 
@@ -50,7 +50,7 @@ def test_a_wrong_password_is_401_and_audited_without_the_password(service):
 
 @pytest.fixture
 def strict(tmp_path, monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     served = ServiceUnderTest(tmp_path, settings=Settings(
         sign_in_slow_after=2, sign_in_delay_seconds=1, sign_in_lock_after=4,
         sign_in_lock_minutes=15))
@@ -143,6 +143,18 @@ def test_disabling_an_account_ends_its_sessions(service):
     assert sign_in(service, "t1-user", PASSWORD).status_code == 401
 
 
+def test_binding_an_account_to_another_person_ends_its_sessions(service):
+    assert service.get("T1", "/api/auth/me").status_code == 200
+    account_id = service.accounts["T1"].account_id
+    same = service.patch("admin", f"/api/accounts/{account_id}", json={"person_id": "T1"})
+    assert same.status_code == 200
+    assert service.get("T1", "/api/auth/me").status_code == 200, "the same person: kept"
+    moved = service.patch("admin", f"/api/accounts/{account_id}", json={"person_id": "T2"})
+    assert moved.status_code == 200 and moved.json()["person_id"] == "T2"
+    assert service.get("T1", "/api/auth/me").status_code == 401, "another person: ended"
+    assert service.get("T2", "/api/auth/me").status_code == 200, "nobody else's"
+
+
 @pytest.mark.parametrize("body, field", [
     ({"username": "new-staff", "password": PASSWORD, "role": "staff", "school_id": "S1"},
      "person_id"),
@@ -168,3 +180,34 @@ def test_accounts_are_made_once_per_username(service):
     assert service.post("admin", "/api/accounts", json=body).status_code == 409
     assert service.get("admin", "/api/accounts/999").status_code == 404
     assert sign_in(service, "second-dsl", PASSWORD).status_code == 200
+
+
+def test_an_anonymous_entry_is_cut_short_and_loses_its_control_characters(service):
+    typed = "evil\r\nactor=account:1 action=case.decide\x00" + "x" * 5000
+    assert sign_in(service, typed, "wrong").status_code == 401
+    [entry] = service.register.audit.entries(action="sign_in", limit=10)
+    username = entry.details["username"]
+    assert entry.actor == "anonymous" and entry.outcome == "failed"
+    assert username.startswith("evilactor=account:1 action=case.decide")
+    assert len(username) <= 100 and not any(c in username for c in "\r\n\x00")
+
+
+def test_a_flood_of_anonymous_requests_cannot_grow_the_trail_without_bound(service):
+    from api.identity.anonymous import ENTRIES_PER_MINUTE
+
+    service.now = 60 * 1000.0  # the start of a minute
+    for n in range(ENTRIES_PER_MINUTE + 100):  # a new username each time: never slowed
+        assert sign_in(service, f"guess-{n}", "wrong").status_code == 401
+    assert service.register.db.execute(
+        "SELECT COUNT(*) FROM sign_in_failures").fetchone()[0] == ENTRIES_PER_MINUTE + 100, \
+        "every failure still counts against its username"
+    minute = service.register.audit.entries(limit=1000)
+    assert [e.actor for e in minute].count("anonymous") == ENTRIES_PER_MINUTE
+    [limit] = [e for e in minute if e.action == "audit.anonymous_limit"]
+    assert limit.outcome == "limited"
+    service.now += 60
+    assert sign_in(service, "one-more", "wrong").status_code == 401
+    after = service.register.audit.entries(after=minute[-1].seq, limit=10)
+    assert [(e.action, e.actor) for e in after] == [("audit.anonymous_left_out", "register"),
+                                                    ("sign_in", "anonymous")]
+    assert after[0].details["left_out"] == 100

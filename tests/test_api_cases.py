@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-import api.auth
+import api.identity.accounts
 import graph.rules
 from tests.api_world import FAST_HASHER, ServiceUnderTest, service, small_trust  # noqa: F401
 from tests.builder import WorldBuilder
@@ -184,7 +184,7 @@ def ex_pupil_world():
 
 
 def test_a_case_resolves_itself_when_the_ex_pupil_turns_18(tmp_path, monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     served = ServiceUnderTest(tmp_path, ex_pupil_world())
     try:
         case = served.case_of("ex-pupil-contact", "T1", "X1")
@@ -235,7 +235,7 @@ def test_a_change_re_evaluates_only_what_it_touches(service, monkeypatch):
 
 def test_what_a_new_day_changed_is_not_put_down_to_the_first_change_of_the_day(tmp_path,
                                                                              monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     served = ServiceUnderTest(tmp_path, ex_pupil_world())
     try:
         case = served.case_of("ex-pupil-contact", "T1", "X1")

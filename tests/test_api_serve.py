@@ -1,6 +1,7 @@
 """`relreg serve --demo` as a person starts it, and the load benchmark in miniature: real
 processes on loopback."""
 
+import datetime as dt
 import json
 import re
 import signal
@@ -172,3 +173,22 @@ def test_add_account_gives_a_role_only_to_someone_whose_membership_fits(tmp_path
     assert parent.exit_code == 1 and "not a current member of staff at any school" in parent.output
     made = add("--role", "dsl", "--person", "D1", "--school", "S1")
     assert made.exit_code == 0, made.output
+
+
+def test_relreg_demo_seeds_a_trust_and_prints_its_findings_by_name(tmp_path):
+    """`relreg demo` as a new user types it: it seeds, then shows the findings table with
+    people by name (it used to seed and then crash printing the table)."""
+    from click.testing import CliRunner
+
+    from api.cli import main
+    from graph.store.embedded import EmbeddedStore
+
+    shown = CliRunner().invoke(main, ["demo", "--people", "400", "--data", str(tmp_path)])
+    assert shown.exit_code == 0, shown.output
+    assert "seeded a demo trust of" in shown.output
+    assert re.search(r"\d+ finding\(s\) as of \d{4}-\d\d-\d\d", shown.output)
+    with EmbeddedStore(tmp_path) as store:
+        adults = {f.adult_id for f in store.findings(dt.date.today()) if f.adult_id}
+        family_names = {store.person(adult).family_name for adult in adults}
+    assert adults and any(name in shown.output for name in family_names)
+    assert not any(adult in shown.output for adult in adults), "names, never ids"

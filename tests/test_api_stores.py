@@ -3,14 +3,14 @@ the facts live in the embedded store or in Neo4j."""
 
 import pytest
 
-import api.auth
+import api.identity.accounts
 from graph.store.embedded import EmbeddedStore
 from tests.api_world import FAST_HASHER, ServiceUnderTest
 
 
 @pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def served(request, tmp_path, monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     if request.param == "neo4j":
         store = request.getfixturevalue("neo4j_store")
     else:

@@ -2,8 +2,8 @@
 service shows them to the trust admins (and to no one else), who can take them through
 review; a trust admin who is a party to the finding is passed over like any reviewer."""
 
-import api.auth
-from api.auth import AccountRole, SessionKind
+import api.identity.accounts
+from api.identity import AccountRole, SessionKind
 from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest, small_trust
 from tests.builder import WorldBuilder
 from tests.mail_world import mail_server  # noqa: F401
@@ -18,7 +18,7 @@ def with_unled_school():
 
 
 def test_cases_no_one_at_the_school_may_review_go_to_the_trust_admins(tmp_path, monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     service = ServiceUnderTest(tmp_path, with_unled_school())
     try:
         cases = service.get("admin", "/api/cases").json()
@@ -42,7 +42,7 @@ def test_cases_no_one_at_the_school_may_review_go_to_the_trust_admins(tmp_path, 
 
 
 def test_a_trust_admin_who_is_a_party_does_not_see_the_case(tmp_path, monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     world = with_unled_school()
     # X1 is current staff of the trust, so may hold a trust admin's account.
     service = ServiceUnderTest(tmp_path, world)
@@ -58,10 +58,10 @@ def test_a_trust_admin_who_is_a_party_does_not_see_the_case(tmp_path, monkeypatc
 
 def test_the_trust_admins_are_told_of_a_case_routed_to_the_administrators(tmp_path, monkeypatch,
                                                                           mail_server):
-    from api.notify import Notifier
+    from api.notify.notifier import Notifier
     from tests.mail_world import address_of, give_addresses, mail_settings
 
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     service = ServiceUnderTest(tmp_path, with_unled_school(),
                                settings=mail_settings(mail_server.port))
     try:
@@ -79,7 +79,7 @@ def test_a_trust_admin_reviews_such_a_case_on_its_page(tmp_path, monkeypatch):
     finding about no two people (the school's own gap) shows why there is no picture."""
     from tests.test_pages import Browser, text
 
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     service = ServiceUnderTest(tmp_path, with_unled_school())
     try:
         browser = Browser(service, "admin")

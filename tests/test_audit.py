@@ -188,3 +188,71 @@ def test_relreg_audit_head_and_verify_against_it(tmp_path, trail):
     assert result.returncode == 1 and "cut from its end" in result.stderr
     bad = relreg(tmp_path, "audit", "verify", "--head", "three:abc")
     assert bad.returncode == 2 and "SEQ:HASH" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def forge_erasure(trail, seq):
+    """What someone with the database file could do to hide entry `seq`: remove its
+    details, then append an erasure naming it, exactly as the register writes one."""
+    from graph.audit import ERASURE
+
+    trail.db.execute("DELETE FROM audit_details WHERE seq = ?", (seq,))
+    trail.db.execute("DELETE FROM audit_subjects WHERE seq = ?", (seq,))
+    return trail.record(actor="register", action=ERASURE, object_kind="audit", erased=[seq])
+
+
+def test_an_erasure_appended_after_the_head_is_no_proof(trail, tmp_path):
+    fill(trail)
+    head = trail.head()
+    forged = forge_erasure(trail, 2)
+    assert trail.verify().ok, "without a head, a forged erasure looks like a real one"
+    result = trail.verify(head)
+    assert not result.ok and result.first_bad_seq == forged == 4
+    assert result.problem.startswith("entry 4: an erasure after the head 3")
+    assert "entry 2's details" in result.problem
+    said = relreg(tmp_path, "audit", "verify", "--head", str(head))
+    assert said.returncode == 1 and "entry 4: an erasure after the head 3" in said.stderr
+
+
+def test_a_real_erasure_is_proven_by_a_head_taken_after_it(trail):
+    fill(trail)
+    before = trail.head()
+    trail.erase_person("mother-may")
+    after = trail.head()
+    assert trail.verify(after).ok
+    later = trail.record(actor="account:1", action="sign_in", object_kind="session")
+    assert later == 5 and trail.verify(after).ok, "entries after the head do not matter"
+    result = trail.verify(before)
+    assert not result.ok and result.first_bad_seq == 4, "the older head cannot vouch for it"
+
+
+def test_an_erasure_moved_before_the_entries_it_names_fails(trail):
+    from graph.audit import ERASURE
+
+    trail.record(actor="account:3", action="person.network.view", object_kind="person",
+                 object_id="pupil-alba", subjects=["pupil-alba"])
+    trail.record(actor="register", action=ERASURE, object_kind="audit", erased=[3])
+    trail.record(actor="account:1", action="declaration.create", object_kind="declaration",
+                 object_id="declaration-42", subjects=["teacher-tom"])
+    trail.db.execute("DELETE FROM audit_details WHERE seq = 3")
+    result = trail.verify()
+    assert not result.ok and result.first_bad_seq == 2
+    assert result.problem == ("entry 2: an erasure that does not name only entries before it: "
+                              "it was moved or made up")
+
+
+@pytest.mark.parametrize("details", ['["not", "an", "object"]', "not json", '{"erased": "2"}'])
+def test_a_made_up_erasure_of_any_shape_is_named_not_a_crash(trail, details):
+    from graph.audit import ERASURE, _digest, _entry_hash
+
+    fill(trail)
+    digest = _digest("salt", details)
+    prev = trail.head().hash
+    trail.db.execute("INSERT INTO audit_entries VALUES (4, '2026-12-01T00:00:00+00:00', "
+                     "'register', ?, 'audit', 'ok', ?, ?, ?)",
+                     (ERASURE, digest, prev, _entry_hash(4, "2026-12-01T00:00:00+00:00",
+                                                         "register", ERASURE, "audit", "ok",
+                                                         digest, prev)))
+    trail.db.execute("INSERT INTO audit_details VALUES (4, 'salt', ?)", (details,))
+    result = trail.verify()
+    assert not result.ok and result.first_bad_seq == 4
+    assert result.problem.startswith("entry 4: an erasure that does not name only entries before")

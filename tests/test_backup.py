@@ -138,10 +138,10 @@ def test_a_backup_taken_while_writes_go_on_is_consistent(data, tmp_path):
 
 @pytest.mark.neo4j
 def test_on_neo4j_the_backup_holds_the_registers_part(neo4j_store, tmp_path, monkeypatch):
-    import api.auth
+    import api.identity.accounts
     from tests.api_world import FAST_HASHER, ServiceUnderTest
 
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     served = ServiceUnderTest(tmp_path, store=neo4j_store)
     head = served.register.audit.head()
     try:
@@ -156,3 +156,84 @@ def test_on_neo4j_the_backup_holds_the_registers_part(neo4j_store, tmp_path, mon
     assert AuditTrail(db).head() == head and AuditTrail(db).verify(head).ok
     assert len(AuditTrail(db).entries(action="case.raised")) == 2
     db.close()
+
+
+def crafted_backup(path: Path, members) -> None:
+    """A plain backup built by hand, as someone handing over a hostile file would: each
+    member is (TarInfo, body or None), and the manifest lists every member's name."""
+    import io
+    import tarfile
+
+    from graph.backup import MAGIC, PLAIN
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for info, body in members:
+            tar.addfile(info, io.BytesIO(body) if body is not None else None)
+        names = [info.name.removeprefix("data/") for info, _ in members]
+        manifest = json.dumps({"format": 1, "release": "0", "made_at": "2026-12-01T00:00:00+00:00",
+                               "files": names, "audit_head": None}).encode()
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(manifest)
+        tar.addfile(info, io.BytesIO(manifest))
+    path.write_bytes(MAGIC + PLAIN + buffer.getvalue())
+
+
+def regular(name: str, body: bytes = b"evidence bytes"):
+    import tarfile
+
+    info = tarfile.TarInfo(name)
+    info.size = len(body)
+    return info, body
+
+
+def special(name: str, kind: bytes, linkname: str = ""):
+    import tarfile
+
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, linkname
+    if kind == tarfile.CHRTYPE:
+        info.devmajor, info.devminor = 1, 3  # /dev/null's numbers
+    return info, None
+
+
+def every_file(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("hostile", [
+    "absolute path", "dot-dot path", "symlink", "hardlink", "device", "a bad one after good ones",
+])
+def test_a_crafted_backup_writes_nothing_anywhere(tmp_path, hostile):
+    import tarfile
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    good = [regular("data/evidence/one.bin"), regular("data/mappings/two.json", b"{}")]
+    members = {
+        "absolute path": [regular(f"{outside}/planted")],
+        "dot-dot path": [regular("data/../../outside/planted")],
+        "symlink": [special("data/link", tarfile.SYMTYPE, str(outside / "planted"))],
+        "hardlink": [regular("data/evidence/one.bin"),
+                     special("data/hard", tarfile.LNKTYPE, "data/evidence/one.bin")],
+        "device": [special("data/null", tarfile.CHRTYPE)],
+        "a bad one after good ones": [*good, regular("data/../../outside/planted")],
+    }[hostile]
+    crafted_backup(tmp_path / "crafted.backup", members)
+    before = every_file(tmp_path)
+    with pytest.raises(BackupError, match="unexpected entry.*nothing was restored"):
+        restore(tmp_path / "crafted.backup", tmp_path / "new")
+    assert every_file(tmp_path) == before, "no file written, inside the folder or out"
+    assert not (tmp_path / "new").exists()
+    said = relreg("restore", tmp_path / "crafted.backup", "--data", tmp_path / "new")
+    assert said.returncode == 1 and "nothing was restored" in said.stderr
+    assert "Traceback" not in said.stderr and every_file(tmp_path) == before
+
+
+def test_a_crafted_backup_of_plain_files_restores_them_where_they_belong(tmp_path):
+    crafted_backup(tmp_path / "crafted.backup", [regular("data/evidence/one.bin"),
+                                                 regular("data/mappings/two.json", b"{}")])
+    restore(tmp_path / "crafted.backup", tmp_path / "new")
+    assert every_file(tmp_path / "new") == {"evidence", "evidence/one.bin", "mappings",
+                                            "mappings/two.json"}
+    assert (tmp_path / "new" / "mappings" / "two.json").read_bytes() == b"{}"

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from api.auth import AccountRole
+from api.identity import AccountRole
 from api.main import create_app
 from api.settings import Settings
 from api.service import Actor

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import api.auth
+import api.identity.accounts
 from api.privacy import holds
 from graph.intake.identity import IdentityTable
 from graph.retention import shipped
@@ -39,7 +39,7 @@ def stored(tmp_path_factory) -> dict[str, dict[str, list[str]]]:
     """Every table and column of every database a running register makes."""
     folder = tmp_path_factory.mktemp("map")
     patch = pytest.MonkeyPatch()
-    patch.setattr(api.auth, "_hasher", FAST_HASHER)
+    patch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     served = ServiceUnderTest(folder)
     holds(served.register)
     IdentityTable(folder / "data").close()

@@ -49,3 +49,24 @@ def test_a_teacher_checks_her_download_and_declares_in_one_step(served, browser,
     if os.environ.get("RELREG_UPDATE_SCREENSHOTS") == "1":
         for shot in shots.glob("1[012]-*.png"):
             shutil.copy(shot, SCREENSHOTS / shot.name)
+
+
+def test_a_download_over_the_limit_is_refused_before_it_is_sent(served, browser, tmp_path,
+                                                                monkeypatch):
+    from api.pages.downloads import too_large
+    from tests.download_world import facebook_friends
+
+    base, register = served
+    monkeypatch.setattr(register.settings, "max_download_bytes", 1024 * 1024)
+    download = tmp_path / "your_friends.json"
+    download.write_bytes(facebook_friends(FRIENDS) + b" " * (2 * 1024 * 1024))
+    teacher = Person(browser, base, tmp_path / "screenshots")
+    page = teacher.page
+    teacher.sign_in("priya.shah")
+    page.goto(f"{base}/my/download-check")
+    assert "It may be up to 1 MB." in page.locator("main").inner_text()
+    page.get_by_label("Your download", exact=True).set_input_files(str(download))
+    page.get_by_role("button", name="Check my download").click()
+    assert page.locator("#upload-status").inner_text() == too_large(1024 * 1024)
+    teacher.close()
+    assert register.audit.entries(action="download.check") == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from graph.model import Basis, DeclarationStatus
-from tests.download_world import facebook_zip, instagram_followers, zipped
+from tests.download_world import facebook_friends, facebook_zip, instagram_followers, zipped
 from tests.test_pages import Browser, service, text  # noqa: F401  (the fixture)
 
 FRIENDS = ["Ella Morgan", "Sarah Morgan", "Jack Morgan", "Sam Okoro", "Helen Achebe", "Ella"]
@@ -109,3 +109,45 @@ def test_choices_need_the_csrf_token(service):
                            csrf=False)
     assert refused.status_code == 403
     assert not service.register.store.declarations_of("M1")
+
+
+def test_the_limit_the_page_states_is_the_one_it_refuses_by(service, monkeypatch):
+    from api.pages.downloads import too_large
+
+    monkeypatch.setattr(service.register.settings, "max_download_bytes", 1024 * 1024)
+    teacher = Browser(service, "T2")
+    form = teacher.get("/my/download-check")
+    assert "It may be up to 1 MB." in text(form.text)
+    assert f'data-max-bytes="{1024 * 1024}"' in form.text
+    just_over = facebook_friends(["Ella Morgan"]) + b" " * (1024 * 1024)
+    refused = _check(teacher, just_over, name="your_friends.json")
+    assert refused.status_code == 413
+    assert too_large(1024 * 1024) in text(refused.text)
+    assert "The file is larger than 1 MB." in text(refused.text)
+    taken = _check(teacher, facebook_friends(["Ella Morgan"]) + b" " * 1000_000,
+                   name="your_friends.json")
+    assert taken.status_code == 200
+
+
+def test_odd_files_get_an_answer_and_their_names_stay_out_of_the_log(service, caplog):
+    import logging
+
+    from tests.download_world import linkedin_connections
+
+    teacher = Browser(service, "T2")
+    long_field = linkedin_connections([("Ella", "Morgan", "")]).replace(
+        b",Teacher,", b',"' + b"x" * 300_000 + b'",')
+    deep = b'{"friends_v2": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with caplog.at_level(logging.DEBUG):
+        for name, data, status, said in [
+            ("your_friends (1).json", facebook_friends(FRIENDS), 200, "6 entries read from Facebook"),
+            ("friends.json", facebook_friends(FRIENDS), 200, "6 entries read from Facebook"),
+            ("Connections.csv", long_field, 200, "read from LinkedIn"),
+            ("your_friends.json", deep, 422, "more than 100 levels deep"),
+        ]:
+            answer = _check(teacher, data, name=name)
+            assert answer.status_code == status and said in text(answer.text), name
+    logged = "\n".join(r.getMessage() + str(r.exc_info or "") for r in caplog.records)
+    assert "/my/download-check" in logged, "the requests were logged"
+    for name in ("your_friends", "friends.json", "Connections.csv"):
+        assert name not in logged

@@ -344,3 +344,68 @@ def test_a_friend_request_from_a_pupil_is_to_be_declined(store):
                              file_name="f.zip")
     [ella] = check_download(store, "T1", download, ON).matches
     assert ella.policy.suggested == REMOVE and "decline the request" in ella.policy.says
+
+
+# -- renamed files, deep nesting and long fields (issue 25) ----------------------------------
+
+@pytest.mark.parametrize("name, data, platform, relation", [
+    # A browser saves a second copy as "name (1).ext"; people shorten names.
+    ("your_friends (1).json", facebook_friends(["Ella Morgan"]), "facebook", Relation.FRIEND),
+    ("friends.json", facebook_friends(["Ella Morgan"]), "facebook", Relation.FRIEND),
+    ("friends.json", facebook_friends(["Ella Morgan"], key="friends"), "facebook", Relation.FRIEND),
+    ("removed_friends (1).json", facebook_friends(["Ella Morgan"], key="deleted_friends_v2"),
+     "facebook", Relation.REMOVED),
+    ("following (1).json", instagram_following(["ella.morgan"]), "instagram", Relation.FOLLOWING),
+    ("followers_1 (2).json", instagram_followers(["ella.morgan"]), "instagram", Relation.FOLLOWER),
+    ("Connections (1).csv", linkedin_connections([("Ella", "Morgan", "")]), "linkedin",
+     Relation.FRIEND),
+    ("user_data (1).json", tiktok_user_data(["ella.morgan"], []), "tiktok", Relation.FOLLOWER),
+    ("follower (1).js", x_file("follower", ["1234"]), "x", Relation.FOLLOWER),
+])
+def test_a_file_saved_under_another_name_is_read_by_what_it_holds(name, data, platform,
+                                                                   relation):
+    download = read_download(data, file_name=name)
+    assert download.platforms == (platform,)
+    assert [e.relation for e in download.entries] == [relation]
+
+
+def nested_friends(depth: int) -> bytes:
+    """A Facebook friends file whose one friend carries a value nested so that the file
+    is `depth` levels deep (the file's object, the list and the friend make three)."""
+    inner = depth - 3
+    return (b'{"friends_v2": [{"name": "Ella Morgan", "timestamp": 1, "x": '
+            + b"[" * inner + b"]" * inner + b"}]}")
+
+
+def test_json_is_read_to_a_sane_depth_and_refused_deeper_with_a_reason():
+    from graph.intake.downloads.common import MAX_JSON_DEPTH
+
+    read = read_download(nested_friends(MAX_JSON_DEPTH), file_name="your_friends.json")
+    assert [e.name for e in read.entries] == ["Ella Morgan"]
+    for depth in (MAX_JSON_DEPTH + 1, 5000, 200_000):
+        with pytest.raises(DownloadError, match=f"more than {MAX_JSON_DEPTH} levels deep"):
+            read_download(nested_friends(depth), file_name="your_friends.json")
+        in_a_zip = zipped({"connections/friends/your_friends.json": nested_friends(depth)})
+        with pytest.raises(DownloadError, match="levels deep"):
+            read_download(in_a_zip, file_name="facebook.zip")
+
+
+def test_a_300_kb_field_in_linkedin_does_not_stop_the_check():
+    data = linkedin_connections([("Ella", "Morgan", ""), ("Sam", "Okoro", "")])
+    data = data.replace(b",Teacher,", b',"' + b"Head of Year, " * 22_000 + b'",', 1)
+    assert len(data) > 300_000
+    download = read_download(data, file_name="Connections.csv")
+    assert [e.name for e in download.entries] == ["Ella Morgan", "Sam Okoro"]
+    assert download.entries[1].since == dt.date(2026, 9, 18)
+
+
+def test_linkedin_quoted_fields_keep_their_commas_quotes_and_lines():
+    data = (b'First Name,Last Name,Email Address,Connected On\r\n'
+            b'"Ella ""Ellie""","Morgan, Jr",ella@example.org,18 Sep 2026\r\n'
+            b'"Sam\nJames",Okoro,,"01 Oct 2025"\r\n'
+            b'Jo "JJ",Lee,,\r\n')
+    download = read_download(data, file_name="Connections.csv")
+    assert [(e.name, e.email, e.since) for e in download.entries] == [
+        ('Ella "Ellie" Morgan, Jr', "ella@example.org", dt.date(2026, 9, 18)),
+        ("Sam\nJames Okoro", "", dt.date(2025, 10, 1)),
+        ('Jo "JJ" Lee', "", None)]

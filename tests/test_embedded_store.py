@@ -271,3 +271,21 @@ def test_an_erasure_leaves_no_saved_finding_naming_the_person(tmp_path):
     with sqlite3.connect(tmp_path / "data" / "register.sqlite3") as db:
         assert all('"P1"' not in text for (text,) in
                    db.execute("SELECT findings FROM saved_findings"))
+
+
+def test_an_import_into_an_empty_store_answers_from_what_it_wrote(tmp_path):
+    """The facts of an import into an empty store are built from the world it wrote when
+    first asked for: the same findings as a store that reads its tables, whatever the
+    caller does with its world afterwards."""
+    world = school().connect("T1", "P1").build()
+    with EmbeddedStore(tmp_path / "data") as store:
+        store.import_world(world)
+        world.connections.clear()  # the caller's world, changed after the import
+        world.people.clear()
+        found = [summary(f) for f in store.findings(AS_OF)]
+        assert store.person("P1") is not None
+    assert found == ["pupil-contact S1 T1 P1"]
+    with EmbeddedStore(tmp_path / "data") as reread:
+        reread.findings(AS_OF)  # saved by the first store: read back
+        assert reread.facts.world == reread.export_world()
+        assert sorted(summary(f) for f in Evaluation(reread.facts, AS_OF).run().sorted()) == found

@@ -182,11 +182,11 @@ def test_the_commands(tmp_path):
 
 @pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def on_each_store(request, tmp_path, monkeypatch):
-    import api.auth
+    import api.identity.accounts
     from graph.store.embedded import EmbeddedStore
     from tests.api_world import FAST_HASHER, ServiceUnderTest
 
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     store = (request.getfixturevalue("neo4j_store") if request.param == "neo4j"
              else EmbeddedStore(tmp_path / "data"))
     served = ServiceUnderTest(tmp_path, store=store)

@@ -276,3 +276,22 @@ def test_record_key_orders_and_matches_records_as_their_key_does():
         assert sorted(records, key=key) == sorted(records, key=lambda r: r.key), name
         assert list({key(r): r for r in records}.values()) == \
             list({r.key: r for r in records}.values()), name
+
+
+def test_record_cells_are_each_values_cell_text():
+    """What the store and the import log write: every value as `cell_text` gives it (ISO
+    dates, partial birth dates, enums' values, blanks), whichever rows repeat it."""
+    from graph.intake.exchange import cell_text, record_cells, record_rows
+
+    world = (school().family("F1", "parent", "P1").declare("T1", "M1", "family_friend")
+             .approach("T1", "P1", status="reviewed", reviewed="2026-11-03", reviewed_by="L1")
+             .person("X1", born="2012").person("X2", born="2012-02").person("X3", born=None)
+             .pupil("X1", end="2025-07-20").build())
+    for blank in ("", None):
+        expected = {name: [tuple(cell_text(v) or blank for v in row) for row in rows]
+                    for name, rows in record_rows(world).items()}
+        cells = {name: list(rows) for name, rows in record_cells(world, blank=blank).items()}
+        assert cells == expected
+    people = {row[0]: row for row in cells["people.csv"]}
+    assert (people["X1"][3], people["X2"][3], people["X3"][3]) == ("2012", "2012-02", None)
+    assert ("X1", "S1", "pupil", None, "2020-09-01", "2025-07-20") in cells["memberships.csv"]

@@ -3,10 +3,11 @@ its docs sent with security headers, writes limited per account, and 422s that d
 repeat what was sent. Each test reproduces a hole a probe of the running service found."""
 
 import asyncio
+import re
 
 import pytest
 
-import api.auth
+import api.identity.accounts
 from api.settings import Settings
 from tests.api_world import FAST_HASHER, ServiceUnderTest
 from tests.api_world import service  # noqa: F401 (a fixture)
@@ -90,7 +91,7 @@ def test_pages_keep_their_own_policy(service):
 
 
 def test_writes_are_limited_per_account(tmp_path, monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     served = ServiceUnderTest(tmp_path, settings=Settings(write_burst=5, writes_per_minute=6))
     try:
         body = {"counterpart_id": "M1", "basis": "family_friend"}
@@ -114,3 +115,78 @@ def test_a_422_names_the_field_without_repeating_the_input(service):
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"][-1] == "basis"
     assert "Privet" not in answer.text
+
+
+UPLOADS = ["/api/approaches", "/api/approaches/R1/evidence", "/my/approaches",
+           "/my/download-check", "/api/imports", "/admin/import"]
+
+
+@pytest.mark.parametrize("path", UPLOADS)
+def test_an_upload_without_a_session_is_refused_before_its_body_is_read(service, path,
+                                                                        monkeypatch):
+    import tempfile
+
+    spooled = []
+    monkeypatch.setattr(tempfile.SpooledTemporaryFile, "write",
+                        lambda self, data: spooled.append(len(data)))
+    form = {"content-type": "multipart/form-data; boundary=x"}
+    for headers in (form, {**form, "content-length": str(10 * MB)},
+                    {**form, "authorization": "Bearer not-a-session"},
+                    {**form, "cookie": "relreg_session=not-a-session"}):
+        status, pulled, body = call(service.app, "POST", path, headers, chunks=None)
+        assert status == 401 and pulled == 0, (headers, body)
+        assert b"sign in first" in body
+    assert spooled == [], "no temporary file was written"
+
+
+@pytest.mark.parametrize("path, who", [("/api/approaches", "auditor"),
+                                       ("/my/download-check", "admin"),
+                                       ("/my/download-check", "auditor"),
+                                       ("/api/imports", "T1")])
+def test_an_upload_from_a_role_that_may_not_make_it_is_refused_unread(service, path, who):
+    headers = {"content-type": "multipart/form-data; boundary=x",
+               "authorization": f"Bearer {service.tokens[who]}"}
+    status, pulled, _ = call(service.app, "POST", path, headers, chunks=None)
+    assert status == 403 and pulled == 0
+
+
+def test_the_download_check_takes_what_its_page_promises(service):
+    from api.guards import FORM_SLACK
+
+    limit = Settings().max_download_bytes
+    assert limit == 200 * MB
+    staff = {"content-type": "multipart/form-data; boundary=x",
+             "authorization": f"Bearer {service.tokens['T1']}"}
+    over = {**staff, "content-length": str(limit + FORM_SLACK + 1)}
+    status, pulled, body = call(service.app, "POST", "/my/download-check", over, chunks=None)
+    assert status == 413 and pulled == 0
+    # A download over the service-wide 1 MiB cap, which used to refuse it, is checked.
+    from tests.download_world import facebook_friends
+
+    download = facebook_friends(["Ella Morgan"]) + b" " * (2 * MB)
+    checked = service.post("T1", "/my/download-check",
+                           files={"download": ("your_friends.json", download, "application/json")})
+    assert checked.status_code == 200
+    assert re.search(r"1 entr(y|ies) read from Facebook", " ".join(checked.text.split()))
+
+
+def test_no_route_takes_a_status_code_from_the_request(service):
+    """A route's parameters are what a request may set: none may be a status or a
+    redirect code (GET /declarations?status_code=500 once answered 500)."""
+    from fastapi.routing import APIRoute
+
+    taken = []
+    for route in service.app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        dependant = route.dependant
+        params = [*dependant.query_params, *dependant.body_params]
+        stack = list(dependant.dependencies)
+        while stack:
+            sub = stack.pop()
+            params += [*sub.query_params, *sub.body_params]
+            stack += sub.dependencies
+        taken += [(route.path, p.name) for p in params
+                  if "status_code" in p.name or p.name in ("code_", "redirect_code")]
+    assert taken == []
+    assert service.get("L1", "/declarations?status_code=500").status_code == 200

@@ -659,12 +659,12 @@ def test_the_admin_page_previews_an_import_before_it_is_made(tmp_path, monkeypat
     import io
     import zipfile
 
-    import api.auth
+    import api.identity.accounts
     from tests.api_world import FAST_HASHER, ServiceUnderTest
     from tests.pages_world import story_world
     from tests.test_pages import Browser, text
 
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     service = ServiceUnderTest(tmp_path, world=story_world())
     try:
         world = service.store.export_world()
@@ -693,12 +693,12 @@ def test_the_admin_page_previews_and_imports_a_common_transfer_file(tmp_path, mo
     """A trust admin uploads a school's CTF: the preview lists the pupils and parents it
     brings and changes nothing; importing it raises the cases a connection to a new pupil
     makes, and the audit trail has the import with its counts."""
-    import api.auth
+    import api.identity.accounts
     from tests.api_world import FAST_HASHER, ServiceUnderTest
     from tests.pages_world import story_world
     from tests.test_pages import Browser, text
 
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     service = ServiceUnderTest(tmp_path, world=story_world())
     try:
         admin = Browser(service, "admin")
@@ -775,3 +775,24 @@ def test_an_earlier_releases_responsibility_table_is_carried_onto_the_links(stor
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
     db.close()
     assert "link_details" not in tables
+
+
+def test_an_import_that_prints_counts_counts_what_its_preview_lists_and_undoes_whole(store, tmp_path):
+    """`relreg import FOLDER` counts without listing each change (a million lines at a
+    million people): the counts are those its preview lists one by one, nothing is
+    proposed for a folder, and the import log written for it still takes it back whole."""
+    before = exported(store, tmp_path / "before")
+    world = (school_with_leaders(school_id="S3", prefix="C").pupil("CP1", "S3")
+             .family("CM1", "parent", "CP1").connect("CT1", "CM1").build())
+    world.people["CM1"] = replace(world.people["CM1"], date_of_birth=None)
+    folder = tmp_path / "trust"
+    write_folder(world, folder)
+    preview = import_path(store, folder, dry_run=True)
+    done = import_path(store, folder, list_changes=False)
+    assert done.changes == preview.changes == {
+        "schools_added": 1, "people_added": 7, "memberships_added": 6,
+        "family_links_added": 1, "connections_added": 1}
+    assert len(preview.details) == 15 and done.details == []
+    assert done.proposals == [] and done.lines()[0].startswith(f"imported {folder} (folder): ")
+    assert undo_last_import(store, tmp_path / "data").startswith("undid import ")
+    assert same_folders(before, exported(store, tmp_path / "undone"))

@@ -10,8 +10,8 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
-import api.auth
-from api.local_sign_in import RESET_SECONDS
+import api.identity.accounts
+from api.identity.local_sign_in import RESET_SECONDS
 from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest
 from tests.mail_world import address_of, give_addresses, mail_server, mail_settings  # noqa: F401
 from tests.test_pages import field, text
@@ -19,7 +19,7 @@ from tests.test_pages import field, text
 
 @pytest.fixture
 def served(tmp_path, monkeypatch, mail_server):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     service = ServiceUnderTest(tmp_path, settings=mail_settings(mail_server.port))
     give_addresses(service)
     yield service
@@ -81,7 +81,7 @@ def test_roles_not_named_sign_in_with_the_password_alone(served):
 
 def test_an_api_client_of_an_account_with_a_code_sends_it_with_the_password(served):
     with served.register.writing():
-        from api.local_sign_in import Totp
+        from api.identity.local_sign_in import Totp
 
         secret, _ = Totp(served.register).new_secret(served.accounts["H1"])
         assert Totp(served.register).check(served.accounts["H1"].account_id,
@@ -112,7 +112,7 @@ def test_wrong_codes_count_like_wrong_passwords(served):
 
 def test_a_trust_admin_removes_a_lost_code(served):
     with served.register.writing():
-        from api.local_sign_in import Totp
+        from api.identity.local_sign_in import Totp
 
         secret, _ = Totp(served.register).new_secret(served.accounts["T2"])
         Totp(served.register).check(served.accounts["T2"].account_id,
@@ -167,6 +167,21 @@ def test_the_reset_link_sets_a_new_password_once_and_ends_the_old_sessions(serve
     assert old.status_code == 401
 
 
+def test_using_one_reset_link_voids_the_others(served, mail_server):
+    ask_for_reset(served, "t2-user")
+    ask_for_reset(served, "t2-user")
+    first, second = (re.search(r"(/reset/\S+)", m.body).group(1) for m in mail_server.arrived)
+    browser = TestClient(served.app, base_url="https://testserver")
+    new = "a brand new passphrase"
+    done = browser.post(second, data={"password": new, "again": new}, follow_redirects=False)
+    assert done.headers["location"] == "/sign-in?notice=password-set"
+    assert browser.get(first).status_code == 410
+    other = "another new passphrase"
+    assert browser.post(first, data={"password": other, "again": other}).status_code == 410
+    _, step = password_step(served, "t2-user", new)
+    assert step.status_code == 303, "the password the used link set stands"
+
+
 def test_a_reset_link_expires_within_the_hour(served, mail_server):
     ask_for_reset(served, "t2-user")
     link = re.search(r"(/reset/\S+)", mail_server.arrived[0].body).group(1)
@@ -178,7 +193,7 @@ def test_a_reset_link_expires_within_the_hour(served, mail_server):
 def test_a_failed_reset_mail_is_shown_to_trust_admins_without_the_link(tmp_path, monkeypatch):
     from tests.mail_world import free_port
 
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     service = ServiceUnderTest(tmp_path, settings=mail_settings(free_port()))
     try:
         give_addresses(service)

@@ -11,11 +11,12 @@ import pytest
 import time_machine
 from click.testing import CliRunner
 
-import api.auth
-from api.auth import SessionKind
+import api.identity.accounts
+from api.identity import SessionKind
 import tests.api_world
 from api.cli import main
-from api.notify import Contacts, Kind, Mode, Notifier, mail_problems
+from api.notify.notifier import Kind, Notifier
+from api.notify import Contacts, Mode, mail_problems
 from api.settings import Settings
 from tests.api_world import FAST_HASHER, ServiceUnderTest
 from tests.mail_world import (
@@ -33,7 +34,7 @@ RAISED_ON = dt.date(2026, 11, 9)  # a Monday: the story's cases are raised then
 
 @pytest.fixture
 def served(tmp_path, monkeypatch, mail_server):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     monkeypatch.setattr(tests.api_world, "TODAY", RAISED_ON)
     service = ServiceUnderTest(tmp_path, world=story_world(),
                                settings=mail_settings(mail_server.port))
@@ -150,7 +151,7 @@ def test_a_locked_account_is_told_at_once_and_so_are_the_trust_admins(served, ma
 
 def test_a_failed_send_never_blocks_the_action_is_retried_and_shown_to_trust_admins(
         tmp_path, monkeypatch, mail_server):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     monkeypatch.setattr(tests.api_world, "TODAY", RAISED_ON)
     closed_port = free_port()
     service = ServiceUnderTest(tmp_path, world=story_world(), settings=mail_settings(closed_port))
@@ -191,7 +192,7 @@ def test_a_failed_send_never_blocks_the_action_is_retried_and_shown_to_trust_adm
 
 def test_after_the_last_attempt_a_message_is_given_up_and_an_admin_can_retry_it(
         tmp_path, monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     service = ServiceUnderTest(tmp_path, settings=mail_settings(free_port(), notify_attempts=2))
     try:
         give_addresses(service)
@@ -238,7 +239,7 @@ def test_each_person_chooses_digest_or_immediate_on_their_page(served):
 
 
 def test_relreg_notify_dry_run_says_who_would_be_told_and_sends_nothing(tmp_path, monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     monkeypatch.setattr(tests.api_world, "TODAY", RAISED_ON)
     service = ServiceUnderTest(tmp_path, world=story_world())
     give_addresses(service)
@@ -277,7 +278,7 @@ def test_a_mail_server_that_does_not_speak_the_security_asked_for_is_named_clear
 
 
 def test_the_service_sends_by_itself_as_it_runs(served, mail_server):
-    from api.notify import start_notifier
+    from api.notify.notifier import start_notifier
 
     stop = start_notifier(served.register, every_seconds=0.05)
     try:
@@ -293,9 +294,9 @@ def test_the_service_sends_by_itself_as_it_runs(served, mail_server):
 
 def test_without_mail_settings_the_service_sends_nothing_and_says_why(tmp_path, monkeypatch,
                                                                      caplog):
-    from api.notify import start_notifier
+    from api.notify.notifier import start_notifier
 
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     service = ServiceUnderTest(tmp_path)
     try:
         start_notifier(service.register, every_seconds=0.05)

@@ -13,7 +13,7 @@ import zipfile
 import pytest
 from fastapi.testclient import TestClient
 
-import api.auth
+import api.identity.accounts
 import tests.api_world
 from api.pages.common import CONTENT_SECURITY_POLICY
 from api.pages.picture import EDGE_STYLES, ROLE_STYLES, draw
@@ -31,7 +31,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 def service(tmp_path, monkeypatch):
     """The story's school served, first on 9 November so that the cases it raises then are
     overdue when the tests run, on 23 November."""
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     monkeypatch.setattr(tests.api_world, "TODAY", dt.date(2026, 11, 9))
     served = ServiceUnderTest(tmp_path, world=story_world())
     served.today = dt.date(2026, 11, 23)
@@ -528,7 +528,7 @@ def test_trust_admins_set_the_profile_of_each_school(service):
 
 
 def test_a_name_search_says_when_more_people_match_than_it_shows(tmp_path, monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     builder = tests.api_world.school_with_leaders("ninestiles", "S1")
     for n in range(30):
         builder.pupil(f"Q{n:02}", "S1")
@@ -552,7 +552,7 @@ def busy(tmp_path, monkeypatch):
     pupil with a name a spreadsheet would take for a formula."""
     import dataclasses
 
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     builder = tests.api_world.school_with_leaders("ninestiles", "S1")
     for n in range(120):
         builder.pupil(f"Q{n:03}", "S1").connect("T1", f"Q{n:03}", connection_id=f"CQ{n:03}")

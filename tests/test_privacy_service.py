@@ -30,7 +30,7 @@ def test_the_api_previews_then_erases_and_refuses_what_it_must(service):
 
 
 def test_no_one_erases_their_own_person_while_signed_in(service):
-    from api.auth import AccountRole, SessionKind
+    from api.identity import AccountRole, SessionKind
 
     register = service.register
     account = register.accounts.create("admin-with-person", "a long enough password",

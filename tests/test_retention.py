@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import time_machine
 
-import api.auth
+import api.identity.accounts
 from api.privacy import place_hold, retention
 from graph.retention import RetentionError, due_for_erasure, shipped
 from tests.api_world import FAST_HASHER, ServiceUnderTest
@@ -32,7 +32,7 @@ def trust():
 
 @pytest.fixture
 def served(tmp_path, monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     service = ServiceUnderTest(tmp_path, world=trust())
     yield service
     service.close()

@@ -11,22 +11,23 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
-import api.auth
-from api.auth import SessionKind
+import api.identity.accounts
+from api.identity import SessionKind
 from tests.api_world import ACCOUNTS, FAST_HASHER, ServiceUnderTest
 
 # Made once, as the schema is loaded when the module is; its accounts hashed cheaply.
-_real_hasher, api.auth._hasher = api.auth._hasher, FAST_HASHER
+_real_hasher, api.identity.accounts._hasher = api.identity.accounts._hasher, FAST_HASHER
 _FOLDER = Path(tempfile.mkdtemp(prefix="relreg-schemathesis-"))
 atexit.register(shutil.rmtree, _FOLDER, ignore_errors=True)
 SERVED = ServiceUnderTest(_FOLDER)
-api.auth._hasher = _real_hasher
+api.identity.accounts._hasher = _real_hasher
 schema = schemathesis.openapi.from_asgi("/openapi.json", SERVED.app)
 
 # Who calls each operation: someone it is meant for, so that most requests get past the
 # role checks and reach the code that reads the input.
 CALLERS = (
-    ("/api/accounts", "admin"), ("/api/imports", "admin"), ("/api/schools/", "admin"),
+    ("/api/accounts", "admin"), ("/api/identity-links", "admin"), ("/api/imports", "admin"),
+    ("/api/schools/", "admin"),
     ("POST /api/people", "admin"), ("/api/audit", "auditor"), ("POST /api/declarations", "T1"),
     ("POST /api/connections", "T1"), ("POST /api/approaches", "T1"),
     ("DELETE /api/connections", "T1"),

@@ -12,7 +12,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-import api.auth
+import api.identity.accounts
 from api.main import create_app
 from api.settings import Settings
 from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest
@@ -23,7 +23,7 @@ STAFFROOM = ("192.0.2.41", 50123)  # another machine on the school's network
 
 @pytest.fixture
 def make_service(tmp_path, monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     made = []
 
     def make(**settings):

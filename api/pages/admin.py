@@ -4,10 +4,7 @@ profile. The auditor's page reads the audit trail. All call the API's route func
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Annotated
@@ -17,7 +14,8 @@ from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, 
 from pydantic import ValidationError
 
 from api.access import POSITION_WORDS
-from api.auth import AccountRole
+from api import previews
+from api.identity import AccountRole
 from api.deps import ActorDep, Auditor, CurrentSession, RegisterDep, TrustAdmin
 from api.pages.bulk_accounts import COLUMNS, bulk_create, bulk_preview
 from api.pages.common import ROLE_NAMES, account_words, messages_of, page, see_other
@@ -57,6 +55,7 @@ def plain_http_warning_seen(request: Request, register: RegisterDep, _admin: Tru
 @router.get("/admin/import")
 def import_page(request: Request, register: RegisterDep, session: CurrentSession,
                 _admin: TrustAdmin):
+    previews.drop_expired(register)
     return page(request, "admin_import.html", {"title": "Import an exchange folder",
                                                "undo": _undo_preview(register)},
                 session=session)
@@ -125,7 +124,7 @@ def post_import(request: Request, register: RegisterDep, session: CurrentSession
     options = {"school": school, "source": source, "skip_bad": skip_bad,
                "full_roll": full_roll, "confirm_ending": confirm_ending}
     context = {"title": "Import an exchange folder", "options": options}
-    kept = _pending_file(register, pending)
+    kept = previews.find(register, pending)
     if kept is None and (file is None or not file.filename):
         context["problems"] = ["Choose the file to import: a zip of an exchange folder, a "
                                "common transfer file (.xml) or an MIS export (.csv)."]
@@ -151,6 +150,8 @@ def post_import(request: Request, register: RegisterDep, session: CurrentSession
                     status_code=error.status_code)
     if result.previewed:
         context.update(preview=result, pending=kept.name)
+        if not (result.counts or result.changes):  # nothing to import: nothing kept
+            kept.unlink(missing_ok=True)
     else:
         kept.unlink(missing_ok=True)
         context.update(imported=result.imported, changes=result.counts, report=result)
@@ -189,43 +190,14 @@ def _import_school_file(register, actor, kept, preview: bool, options: dict) -> 
                         previewed=preview)
 
 
-def _pending_folder(register):
-    folder = register.data_dir / "pending-imports"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
-
-
-_KINDS = (".zip", ".xml", ".csv")
-
-
 def _keep_upload(register, file: UploadFile):
-    """The upload kept aside under its hash until it is imported (or previewed again)."""
+    """The upload kept aside until it is imported, previewed again, or expires."""
     suffix = PurePath(file.filename or "").suffix.lower()
-    if suffix not in _KINDS:
+    if suffix not in previews.KINDS:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             "file: choose a zip of an exchange folder, a common transfer file "
                             "(.xml) or an MIS export (.csv)")
-    folder = _pending_folder(register)
-    temp = folder / f"upload-{secrets.token_hex(8)}.part"
-    try:
-        _receive(file.file, temp, register.settings.max_import_bytes)
-        digest = hashlib.sha256()
-        with open(temp, "rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-        kept = folder / f"{digest.hexdigest()}{suffix}"
-        os.replace(temp, kept)
-        os.chmod(kept, 0o600)
-        return kept
-    finally:
-        temp.unlink(missing_ok=True)
-
-
-def _pending_file(register, pending: str):
-    if not re.fullmatch(r"[0-9a-f]{64}\.(zip|xml|csv)", pending):
-        return None
-    kept = _pending_folder(register) / pending
-    return kept if kept.is_file() else None
+    return previews.keep(register, file.file, suffix, _receive)
 
 
 # -- accounts ---------------------------------------------------------------------------

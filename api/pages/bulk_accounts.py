@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from api.access import account_problems
-from api.auth import SCHOOL_ROLES, AccountRole
+from api.identity import SCHOOL_ROLES, AccountRole
 from api.pages.common import ROLE_NAMES
 from api.service import Actor
 from graph.intake.identity import IdentityTable, Kind, normal_email, normal_name

@@ -320,8 +320,12 @@ def post_assignment(request: Request, register: RegisterDep, session: CurrentSes
 
 @router.get("/declarations")
 def waiting_declarations(request: Request, register: RegisterDep, session: CurrentSession,
-                         account: ReviewerAccount, errors: dict | None = None,
-                         values: dict | None = None, status_code: int = 200):
+                         account: ReviewerAccount):
+    return _declarations_page(request, register, session, account)
+
+
+def _declarations_page(request, register, session, account, *, errors: dict | None = None,
+                       values: dict | None = None, status_code: int = 200):
     """Every declaration at the leader's school that waits for a decision, oldest first,
     whether or not it raised a finding, each with the case it goes with, if any."""
     waiting = sorted(list_declarations(register, account, status_="pending"),
@@ -355,7 +359,7 @@ def post_waiting_decision(request: Request, register: RegisterDep, session: Curr
         decide_declaration(register, account, actor, declaration_id,
                            DeclarationDecision(decision=decision, reason=reason))
     except (ValidationError, HTTPException) as error:
-        return waiting_declarations(
+        return _declarations_page(
             request, register, session, account,
             errors={declaration_id: messages_of(error, MOVE_LABELS)},
             values={declaration_id: {"decision": decision, "reason": reason}},

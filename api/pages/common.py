@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from api.auth import REVIEWER_ROLES, SCHOOL_ROLES, AccountRole, Session
+from api.identity import REVIEWER_ROLES, SCHOOL_ROLES, AccountRole, Session
 from api.service import REFRESH_STEPS
 from graph.words import CHANNEL_NAMES as CHANNELS, shown_name
 from jinja2 import pass_context

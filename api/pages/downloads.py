@@ -31,7 +31,6 @@ from graph.model import ConnectionSource
 
 router = APIRouter(include_in_schema=False)
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 # What the member of staff may choose for a match; "" (leave it) and dismissing record nothing.
 CHOICES = {
     "family_member": "Declare: family member",
@@ -41,16 +40,30 @@ CHOICES = {
 }
 
 
-def _form_page(request, session, *, problems=None, platform="", status_code=200):
+def megabytes(size: int) -> str:
+    return f"{size // (1024 * 1024)} MB"
+
+
+def too_large(limit: int) -> str:
+    """What the page says, the form refuses and the service answers of a file over `limit`
+    (the setting max_download_bytes)."""
+    return (f"The file is larger than {megabytes(limit)}. Ask the platform for your "
+            f"connections (friends and followers) only, without photos and videos.")
+
+
+def _form_page(request, register, session, *, problems=None, platform="", status_code=200):
+    limit = register.settings.max_download_bytes
     return page(request, "download_check.html", {
         "title": "Check a download", "problems": problems or [], "platform": platform,
-        "platforms": PLATFORM_NAMES, "accepted": ACCEPTED,
+        "platforms": PLATFORM_NAMES, "accepted": ACCEPTED, "limit": limit,
+        "limit_text": megabytes(limit), "too_large": too_large(limit),
     }, session=session, status_code=status_code)
 
 
 @router.get("/my/download-check")
-def download_form(request: Request, session: CurrentSession, _account: SchoolAccount):
-    return _form_page(request, session)
+def download_form(request: Request, register: RegisterDep, session: CurrentSession,
+                  _account: SchoolAccount):
+    return _form_page(request, register, session)
 
 
 @router.post("/my/download-check")
@@ -60,20 +73,20 @@ def check(request: Request, register: RegisterDep, session: CurrentSession,
           platform: Annotated[str, Form(max_length=20)] = ""):
     me = account.person_id
     if download is None or not download.filename:
-        return _form_page(request, session, platform=platform, status_code=422,
+        return _form_page(request, register, session, platform=platform, status_code=422,
                           problems=["Choose the file you downloaded from the platform."])
-    data = download.file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        return _form_page(request, session, platform=platform, status_code=413, problems=[
-            f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB. Ask the platform "
-            f"for your connections (friends and followers) only, without photos and videos."])
+    limit = register.settings.max_download_bytes
+    data = download.file.read(limit + 1)
+    if len(data) > limit:
+        return _form_page(request, register, session, platform=platform, status_code=413,
+                          problems=[too_large(limit)])
     try:
         read = read_download(data, file_name=download.filename, platform=platform or None)
         with register.lock:
             result = check_download(register.store, me, read, register.today(),
                                     emails=school_emails(register.data_dir))
     except (DownloadError, CheckError) as error:
-        return _form_page(request, session, platform=platform, status_code=422,
+        return _form_page(request, register, session, platform=platform, status_code=422,
                           problems=[str(error)])
     register.record(actor, "download.check", "download", subjects=[me],
                     platforms=list(read.platforms), entries_read=result.entries_read)

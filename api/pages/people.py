@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from api.access import check_is_adult_of_a_school
-from api.auth import Account
+from api.identity import Account
 from api.service import Register
 from graph.model import FamilyKind, FamilyLink, Membership, Person, Role
 from graph.store.base import sort_people

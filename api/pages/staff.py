@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, Path, Request, UploadFile, status
 from pydantic import ValidationError
 
-from api.auth import AccountRole
+from api.identity import AccountRole
 from api.deps import ActorDep, CurrentSession, RegisterDep, SchoolAccount
 from api.pages.common import BASIS_NAMES, CHANNELS, DIRECTION_NAMES, messages_of, page, see_other
 from api.pages.confirmations import YearlyConfirmations

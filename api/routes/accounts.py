@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, status
 
 from api.access import account_problems
-from api.auth import UsernameTaken
+from api.identity import UsernameTaken
 from api.deps import ActorDep, RegisterDep, TrustAdmin
 from api.errors import conflict, not_found
 from api.schemas import AccountCreate, AccountPublic, AccountUpdate

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Response, UploadFile, status
 
 from api.access import at_school, check_sees_approach, deny, is_reviewer
-from api.auth import AccountRole
+from api.identity import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser, SchoolAccount
 from api.errors import invalid, not_found
 from api.evidence import ALLOWED_TYPES, EvidenceRejected, sniff_media_type

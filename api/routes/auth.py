@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.auth import (
+from api.identity import (
     AccountNoLongerFits,
     PasswordsTurnedOff,
     SecondFactorNeeded,
@@ -17,7 +17,7 @@ from api.auth import (
     SignInLocked,
     SignInSlowed,
 )
-from api.cookies import (
+from api.identity.cookies import (
     COOKIE_NAME,
     delete_session_cookie,
     plain_http_from_elsewhere,

@@ -15,7 +15,7 @@ from api.access import (
     check_sees_case,
     may_see_case,
 )
-from api.auth import AccountRole
+from api.identity import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser
 from api.errors import invalid
 from api.schemas import ID_PATTERN, CaseAssign, CaseMove, CasePublic, DeclarationDecision

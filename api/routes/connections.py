@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from api.access import at_school, check_sees_connection, deny, is_reviewer
-from api.auth import AccountRole
+from api.identity import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser, SchoolAccount
 from api.errors import invalid, not_found
 from api.schemas import ID_PATTERN, ConnectionCreate, ConnectionPublic, ConnectionReport

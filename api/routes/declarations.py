@@ -17,7 +17,7 @@ from api.access import (
     deny,
     is_reviewer,
 )
-from api.auth import AccountRole
+from api.identity import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser, SchoolAccount
 from api.errors import conflict, invalid, not_found
 from api.schemas import (

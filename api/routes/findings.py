@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, status
 
 from api.access import deny, may_see_finding
-from api.auth import AccountRole
+from api.identity import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser
 from api.errors import invalid
 from api.schemas import ID_PATTERN, EvaluationPublic, FindingPublic, IsoDate

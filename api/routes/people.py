@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from api.access import check_lists_school, check_sees_network, check_sees_person
-from api.auth import Account
+from api.identity import Account
 from api.deps import ActorDep, RegisterDep, RegisterUser, ReviewerAccount, TrustAdmin
 from api.errors import conflict, invalid, not_found
 from api.schemas import (

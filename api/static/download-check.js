@@ -9,7 +9,14 @@
     var bar = document.getElementById("upload-progress");
     var status = document.getElementById("upload-status");
     var button = form.querySelector("button[type=submit]");
+    var input = document.getElementById("download");
     box.hidden = false;
+    // The service refuses a file over its limit unread: say so before sending it.
+    var file = input.files && input.files[0];
+    if (file && file.size > Number(input.dataset.maxBytes)) {
+      status.textContent = input.dataset.tooLarge;
+      return;
+    }
     button.disabled = true;
     var request = new XMLHttpRequest();
     request.open("POST", form.action);
@@ -20,6 +27,16 @@
       status.textContent = percent < 100 ? percent + "% sent" : "Sent. Checking it against your school…";
     });
     request.addEventListener("load", function () {
+      // A refusal before the page was reached (signed out, too large) is a short JSON answer.
+      if ((request.getResponseHeader("Content-Type") || "").indexOf("application/json") === 0) {
+        var detail = "";
+        try { detail = JSON.parse(request.responseText).detail; } catch (e) { detail = ""; }
+        status.textContent = request.status === 401
+          ? "You are signed out. Sign in again, then check your download."
+          : (request.status === 413 ? input.dataset.tooLarge : String(detail || "The download could not be checked."));
+        button.disabled = false;
+        return;
+      }
       document.open();
       document.write(request.responseText);
       document.close();

@@ -7,10 +7,12 @@ rejected whole, with every problem as `FILE:LINE: column: what is wrong`.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
 import enum
+import gc
 import itertools
 import operator
 import os
@@ -48,6 +50,21 @@ from graph.profiles import SHIPPED, ProfileError, load_profile
 # is read a line at a time, never whole, so a hostile file cannot fill the memory.
 MAX_FIELD_CHARS = csv.field_size_limit()
 MAX_LINE_BYTES = 4 * 1024 * 1024
+
+
+@contextlib.contextmanager
+def collector_held_off():
+    """The garbage collector off while many records are built (a folder read, a store's
+    facts loaded, an import written): it would walk the new records again and again for
+    nothing, since none of them is garbage. At 100k people it is a third of reading a
+    folder."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class _Unreadable(Exception):
@@ -355,11 +372,17 @@ def _read_file(path, name, id_column, columns, problems, progress) -> list[tuple
         return []
 
     parsers = [by_name[h] for h in header]
+    # Each column: its name, whether it is required, and, for a column parsed into a date,
+    # an enum or the like, each cell's value as parsed the first time it was met (the
+    # same dates and kinds repeat down a file); text is taken as it is.
+    plan = [(c.name, c.required, None if c.parse in (_text, _profile) else _Parsed(c.parse))
+            for c in parsers]
     key_columns = FACT_KEYS[name]
+    key_of = operator.itemgetter(*key_columns)
     first_line_of: dict[tuple, int] = {}
     result = []
     for start, record in records:
-        if not record or all(not cell.strip() for cell in record):
+        if not "".join(record).strip():  # a blank line, or blank cells only
             continue
         if len(record) != len(parsers):
             problems.append(
@@ -367,20 +390,27 @@ def _read_file(path, name, id_column, columns, problems, progress) -> list[tuple
             )
             continue
         values = {}
-        for column, cell in zip(parsers, record):
-            cell = cell.strip()
-            if not cell:
-                if column.required:
-                    problems.append(f"{name}:{start}: {column.name}: a value is required")
-                values[column.name] = None
+        for (column, required, parsed), cell in zip(plan, record):
+            if parsed is not None and cell in parsed:
+                values[column] = parsed[cell]
                 continue
-            cell = _from_spreadsheet(cell)
+            text = cell.strip()
+            if not text:
+                if required:
+                    problems.append(f"{name}:{start}: {column}: a value is required")
+                values[column] = None
+                continue
+            if text[0] == "'":
+                text = _from_spreadsheet(text)
+            if parsed is None:
+                values[column] = text
+                continue
             try:
-                values[column.name] = column.parse(cell)
+                values[column] = parsed[cell] = parsed.parse(text)
             except ValueError as error:
-                problems.append(f"{name}:{start}: {column.name}: {error}")
-                values[column.name] = None
-        key = tuple(values.get(k) for k in key_columns)
+                problems.append(f"{name}:{start}: {column}: {error}")
+                values[column] = None
+        key = key_of(values) if len(key_columns) > 1 else (key_of(values),)
         if None not in key:
             if key in first_line_of:
                 what = id_column or "row"
@@ -496,6 +526,41 @@ def cell_text(value) -> str:
     if isinstance(value, enum.Enum):
         return str(value.value)
     return str(value)
+
+
+class _Texts(dict):
+    """Each value's cell text, worked out once per distinct value: `texts[value]`."""
+
+    def __init__(self, blank: str | None):
+        super().__init__()
+        self.blank = blank
+
+    def __missing__(self, value) -> str | None:
+        text = self[value] = cell_text(value) or self.blank
+        return text
+
+    def of(self, column: tuple) -> Iterable[str | None]:
+        kinds = set(map(type, column))
+        if kinds <= {str, type(None)}:  # ids and names: text already, or blank
+            if kinds == {str} and self.blank == "":
+                return column
+            return [value or self.blank for value in column]
+        return map(self.__getitem__, column)
+
+
+def record_cells(world: World, blank: str | None = "") -> dict[str, Iterator[tuple]]:
+    """`record_rows` as text cells (`cell_text`), a blank as `blank`: what a table or a log
+    stores. Built a chunk of rows at a time, column by column, each distinct value of a
+    column turned into text once (dates, enums and ids repeat across the rows)."""
+    def cells(rows: Iterable[tuple]) -> Iterator[tuple]:
+        rows = iter(rows)
+        texts: list[_Texts] = []
+        while chunk := list(itertools.islice(rows, _CHUNK)):
+            columns = list(zip(*chunk))
+            texts = texts or [_Texts(blank) for _ in columns]
+            yield from zip(*(t.of(column) for t, column in zip(texts, columns)))
+
+    return {name: cells(rows) for name, rows in record_rows(world).items()}
 
 
 def record_rows(world: World) -> dict[str, Iterable[tuple]]:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from graph.intake.exchange import cell_text, record_rows, world_from_cells
+from graph.intake.exchange import record_cells, world_from_cells
 from graph.model import BirthDate, Person, World
 from graph.sqlite import open_database, transaction
 from graph.store.base import Store, StoreError
@@ -449,7 +449,8 @@ class IdentityTable:
                 "removed, added) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (import_id, school_id, kind, name,
                  dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), json.dumps(counts),
-                 json.dumps(_world_cells(removed)), json.dumps(_world_cells(added))))
+                 json.dumps(_world_cells(removed), separators=(",", ":")),
+                 json.dumps(_world_cells(added), separators=(",", ":"))))
         return import_id
 
     def last_import(self, school_id: str | None = None):
@@ -560,9 +561,8 @@ class MergeRecord:
         )
 
 
-def _world_cells(world: World) -> dict[str, list[list[str]]]:
-    return {name: [[cell_text(v) for v in row] for row in rows]
-            for name, rows in record_rows(world).items()}
+def _world_cells(world: World) -> dict[str, list[tuple[str, ...]]]:
+    return {name: list(rows) for name, rows in record_cells(world).items()}
 
 
 def merge_people(store: Store, identity: IdentityTable, kept_id: str, absorbed_id: str, *,

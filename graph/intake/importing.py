@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from graph.intake.ctf import MAX_CTF_BYTES, CTFError, CTFFile, CTFPupil, read_ctf
-from graph.intake.exchange import ExchangeError, read_folder
+from graph.intake.exchange import ExchangeError, collector_held_off, read_folder
 from graph.intake.identity import (
     Identity,
     IdentityIndex,
@@ -120,20 +120,23 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
                 source: str | None = None, data_dir: str | os.PathLike | None = None,
                 max_ctf_bytes: int = MAX_CTF_BYTES, dry_run: bool = False,
                 skip_bad: bool = False, full_roll: bool = False, confirm_ending: bool = False,
-                as_of: dt.date | None = None, progress=None, write=None) -> ImportReport:
+                as_of: dt.date | None = None, progress=None, write=None,
+                list_changes: bool = True) -> ImportReport:
     """Import a folder (exchange format), an .xml (CTF) or a .csv (MIS export of `source`,
     read through its confirmed column mapping). Raises ExchangeError (CTFError, MISError)
     listing every problem; then nothing was imported. `dry_run`: plan and report only.
     `skip_bad`: leave out records with problems (each reported) instead of refusing the
     file. `full_roll`: an MIS export that lists the whole roll, ending the memberships of
     people it leaves out on `as_of` (default today). `write(facts, report)`, where given,
-    stores the facts instead of `store.import_world` (the service audits them as it does)."""
+    stores the facts instead of `store.import_world` (the service audits them as it does).
+    `list_changes=False`: the report counts the changes without listing each (a million
+    lines nobody reads)."""
     path = Path(path)
     if data_dir is None:
         from graph.store.embedded import default_data_dir
 
         data_dir = getattr(store, "data_dir", None) or default_data_dir()
-    with IdentityTable(data_dir) as identity:
+    with IdentityTable(data_dir) as identity, collector_held_off():
         if not dry_run:
             identity.carry_link_details(store)
         existing = store.export_world()
@@ -153,14 +156,14 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
                 raise ExchangeError([f"{path.name}:1: -: not an exchange folder, a common transfer "
                                      "file (.xml) or an MIS export (.csv)"])
         report = plan.report
-        describe(existing, plan.facts, report)
+        describe(existing, plan.facts, report, list_changes=list_changes)
         report.matched = [
             f"{name} in the file is {existing.people[pid].name} ({pid}), already in the register"
             for pid, name in sorted(plan.matched.items()) if pid in existing.people]
         report.dry_run = dry_run
         if dry_run:
-            report.proposals = _proposals(existing.merged(plan.facts), identity, plan.found,
-                                          plan.extra_proposals, save=False)
+            report.proposals = _proposals(lambda: existing.merged(plan.facts), identity,
+                                          plan.found, plan.extra_proposals, save=False)
             return report
         if report.changed:
             report.import_id = identity.log_import(
@@ -175,7 +178,7 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
         identity.add_preferred_names(plan.preferred)
         if plan.school_number:
             identity.remember_school_number(plan.school_number, report.school_id)
-        report.proposals = _proposals(store.export_world(), identity, plan.found,
+        report.proposals = _proposals(store.export_world, identity, plan.found,
                                       plan.extra_proposals, save=True)
     return report
 
@@ -191,8 +194,15 @@ class _Plan:
     matched: dict[str, str] = field(default_factory=dict)  # person id -> name in the file
 
 
-def _proposals(world: World, identity: IdentityTable, found: dict[str, Identity],
-               extra: list[MatchProposal], *, save: bool) -> list[MatchProposal]:
+def _proposals(read_world: Callable[[], World], identity: IdentityTable,
+               found: dict[str, Identity], extra: list[MatchProposal], *,
+               save: bool) -> list[MatchProposal]:
+    """Possible same people among those the file brought (`found`) and the register's
+    world as `read_world` gives it, read only when there are some (an exchange folder
+    resolves nobody)."""
+    if not found and not extra:
+        return []
+    world = read_world()
     linked = {frozenset((f.person_id, f.relative_id)) for f in world.family_links}
     decided = identity.decided_pairs()
     index = identity.index(world)
@@ -235,12 +245,17 @@ def _same_keys(records: list, of: list) -> list:
     return [r for r in records if r.key in keys]
 
 
-def describe(existing: World, facts: World, report: ImportReport) -> None:
-    """Count and list what `facts` change in `existing`: nothing overwritten unseen."""
+def describe(existing: World, facts: World, report: ImportReport, *,
+             list_changes: bool = True) -> None:
+    """Count and list what `facts` change in `existing`: nothing overwritten unseen.
+    `list_changes=False`: count them only."""
     changes, details = report.changes, report.details
     changes.clear()
     details.clear()
     people = existing.people
+
+    def in_order(records, key=None):  # a list is in order; a count need not be
+        return sorted(records, key=key) if list_changes else records
 
     def who(person_id: str) -> str:
         person = people.get(person_id) or facts.people.get(person_id)  # the name known so far
@@ -253,40 +268,51 @@ def describe(existing: World, facts: World, report: ImportReport) -> None:
         known = facts.schools.get(school_id) or existing.schools.get(school_id)
         return known.name if known else school_id
 
-    for school_id, school in sorted(facts.schools.items()):
+    for school_id, school in in_order(facts.schools.items()):
         old = existing.schools.get(school_id)
         if old == school:
             continue
         changes["schools_updated" if old else "schools_added"] += 1
-        details.append(f"school {school.name}: " + (_fields_changed(old, school) if old else "added"))
-    for person_id, person in sorted(facts.people.items()):
+        if list_changes:
+            details.append(f"school {school.name}: "
+                           + (_fields_changed(old, school) if old else "added"))
+    for person_id, person in in_order(facts.people.items()):
         old = people.get(person_id)
         if old == person:
             continue
         changes["people_updated" if old else "people_added"] += 1
-        details.append(f"{who(person_id)}: " + (_fields_changed(old, person) if old else "added"))
+        if list_changes:
+            details.append(f"{who(person_id)}: " + (_fields_changed(old, person) if old else "added"))
     held = {m.key: m for m in existing.memberships}
-    for m in sorted(facts.memberships, key=lambda m: m.key):
+    for m in in_order(facts.memberships, key=lambda m: m.key):
         old = held.get(m.key)
         if old == m:
             continue
-        at = f"{m.role} at {school_name(m.school_id)}"
         if old is None:
-            changes["memberships_added"] += 1
-            until = f" until {m.end_date}" if m.end_date else ""
-            details.append(f"{who(m.person_id)}: {at} from {m.start_date}{until}")
+            change = "memberships_added"
         elif m.end_date is not None and (old.end_date is None or old.end_date > m.end_date):
-            changes["memberships_ended"] += 1
-            details.append(f"{who(m.person_id)}: {at} since {m.start_date} ends on {m.end_date}")
+            change = "memberships_ended"
         else:
-            changes["memberships_updated"] += 1
-            details.append(f"{who(m.person_id)}: {at} since {m.start_date}: {_fields_changed(old, m)}")
+            change = "memberships_updated"
+        changes[change] += 1
+        if not list_changes:
+            continue
+        at = f"{who(m.person_id)}: {m.role} at {school_name(m.school_id)}"
+        if change == "memberships_added":
+            until = f" until {m.end_date}" if m.end_date else ""
+            details.append(f"{at} from {m.start_date}{until}")
+        elif change == "memberships_ended":
+            details.append(f"{at} since {m.start_date} ends on {m.end_date}")
+        else:
+            details.append(f"{at} since {m.start_date}: {_fields_changed(old, m)}")
     links = {f.key: f for f in existing.family_links}
-    for link in sorted(facts.family_links, key=lambda f: f.key):
+    for link in in_order(facts.family_links, key=lambda f: f.key):
         old = links.get(link.key)
         if old == link:
             continue
         changes["family_links_updated" if old else "family_links_added"] += 1
+        if not list_changes:
+            continue
         kind = str(link.kind).replace("_", " ")
         detail = f"{who(link.person_id)} is the {kind} of {who(link.relative_id)}"
         if link.parental_responsibility is not None and (

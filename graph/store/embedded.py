@@ -17,6 +17,8 @@ worst leave them stale.
 from __future__ import annotations
 
 import contextlib
+import copy
+import dataclasses
 import datetime as dt
 import gc
 import hashlib
@@ -26,7 +28,15 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from graph.intake.exchange import FACT_KEYS, FILES, cell_text, record_rows, world_from_cells
+from graph.intake.exchange import (
+    FACT_KEYS,
+    FILES,
+    cell_text,
+    collector_held_off,
+    record_cells,
+    record_rows,
+    world_from_cells,
+)
 from graph.facts import FactGraph
 from graph.model import (
     ApproachReport,
@@ -82,6 +92,8 @@ class EmbeddedStore(Store):
         self._create_schema()
         self._facts: FactGraph | None = None
         self._version: int | None = None  # the facts version of self._facts, if known
+        # A world just written whole, and its facts version: the facts when first needed.
+        self._written: tuple[World, int] | None = None
         self._loading = threading.RLock()  # held while the facts are loaded or replaced
         self._evaluation: Evaluation | None = None
         self._saved: tuple[int, dt.date, list[Finding]] | None = None  # last read back
@@ -184,13 +196,14 @@ class EmbeddedStore(Store):
                                 (intent,)).fetchone() is not None
 
     def _load_world(self) -> World:
-        with _collector_held_off():
+        with collector_held_off():
             return self._read(self._db)[0]
 
     def _load_facts(self, db: sqlite3.Connection) -> None:
-        with _collector_held_off():
-            world, version = self._read(db)
+        with collector_held_off():
+            world, version = self._written or self._read(db)
             facts = FactGraph(world)
+        self._written = None
         if len(world.people) >= _FREEZE_FROM:
             # The facts live as long as the store: keep the collector from walking millions
             # of records again on every full collection (at 1M, 9 s of a 2 s evaluation).
@@ -213,7 +226,7 @@ class EmbeddedStore(Store):
     # -- writing ---------------------------------------------------------------------
 
     def _write(self, world: World, progress: Progress | None) -> None:
-        for name, rows in record_rows(world).items():
+        for name, rows in record_cells(world, blank=None).items():
             columns = _columns(name)
             statement = (
                 f"INSERT OR REPLACE INTO {_table(name)} ({', '.join(columns)}) "
@@ -221,7 +234,7 @@ class EmbeddedStore(Store):
             )
             batch = []
             for row in rows:
-                batch.append([cell_text(v) or None for v in row])
+                batch.append(row)
                 if len(batch) == _BATCH:
                     self._db.executemany(statement, batch)
                     if progress is not None and name == "people.csv":
@@ -249,8 +262,14 @@ class EmbeddedStore(Store):
             self._use(world)
 
     def _use(self, world: World | None) -> None:
-        self._facts = None if world is None else FactGraph(world)
-        self._version = None if world is None else self._facts_version()
+        """The facts are now `world` (None: what the tables hold), built when first needed:
+        an import from the command line ends without needing them."""
+        self._facts = None
+        self._version = None
+        # The world's own containers, as the caller may go on changing its world.
+        self._written = None if world is None else (
+            World(*(copy.copy(getattr(world, f.name)) for f in dataclasses.fields(World))),
+            self._facts_version())
         self._evaluation = None
 
     def upsert(self, world: World) -> None:
@@ -543,15 +562,3 @@ class EmbeddedStore(Store):
                     world.declarations[d.declaration_id] = d
         return world
 
-
-@contextlib.contextmanager
-def _collector_held_off():
-    """The garbage collector off while the facts load: it would walk the millions of new
-    records again and again for nothing, since none of them is garbage."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()

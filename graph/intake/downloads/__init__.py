@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from graph.intake.downloads import facebook, instagram, linkedin, tiktok, x
 from graph.intake.downloads.archive import ArchiveError, Bundle, FileBundle, open_bundle
-from graph.intake.downloads.common import Entry, FormatError, Relation, load_json
+from graph.intake.downloads.common import Entry, FormatError, Relation, TooDeep, load_json
 
 READERS = {m.PLATFORM: m for m in (facebook, instagram, linkedin, tiktok, x)}
 PLATFORM_NAMES = {p: m.NAME for p, m in READERS.items()}
@@ -54,6 +54,8 @@ def _platform_of_single(bundle: Bundle) -> str | None:
         return "linkedin"
     try:
         parsed = load_json(data, bundle.names[0])
+    except TooDeep:
+        raise
     except FormatError:
         return None
     for module in (facebook, instagram, tiktok):

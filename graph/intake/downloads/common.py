@@ -48,6 +48,10 @@ class FormatError(Exception):
     """A file is not in the shape its platform writes."""
 
 
+class TooDeep(FormatError):
+    """A JSON file nested far deeper than any platform writes."""
+
+
 def repair(text: str) -> str:
     """Undo the mojibake of Meta's downloads: UTF-8 bytes written out as if each byte were a
     Latin-1 character ('ZoÃ«' for 'Zoë'). Text that is not mojibake comes back unchanged.
@@ -63,11 +67,30 @@ def repair(text: str) -> str:
         return text
 
 
+# The platforms' files nest a handful of levels (TikTok's user_data.json is the deepest, at
+# about six); a hundred leaves room for any change of theirs and none for a hostile file.
+MAX_JSON_DEPTH = 100
+
+
 def load_json(data: bytes, name: str):
+    """The parsed file, refused as a FormatError if it is not JSON or nests deeper than
+    MAX_JSON_DEPTH (the parser itself gives up on a few hundred levels as RecursionError)."""
+    too_deep = TooDeep(f"{name} nests its lists and objects more than {MAX_JSON_DEPTH} "
+                           f"levels deep, far beyond any download of friends or followers")
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        parsed = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise FormatError(f"{name} is not JSON") from None
+    except RecursionError:
+        raise too_deep from None
+    level = [parsed]
+    for _ in range(MAX_JSON_DEPTH):
+        level = [child for value in level if isinstance(value, (dict, list))
+                 for child in (value.values() if isinstance(value, dict) else value)
+                 if isinstance(child, (dict, list))]
+        if not level:
+            return parsed
+    raise too_deep
 
 
 def from_timestamp(value) -> dt.date | None:

@@ -47,19 +47,25 @@ def files_in(bundle: Bundle) -> list[str]:
     return found
 
 
-def _kind(name: str) -> tuple[tuple[str, ...], Relation]:
+def _kind(name: str, data) -> tuple[tuple[str, ...], Relation]:
+    """What a file holds: by its name, or, for a file given on its own under another name
+    (`your_friends (1).json` as a browser saves a second copy, `friends.json`), by the key
+    its list is under, which differs for each kind."""
     lower = name.lower()
     for ending, kind in FILES.items():
         if lower == ending or lower.endswith("/" + ending):
             return kind
-    return FILES[lower.rsplit("/", 1)[-1]]
+    for keys, relation in FILES.values():
+        if isinstance(data, dict) and any(isinstance(data.get(k), list) for k in keys):
+            return keys, relation
+    return tuple(sorted(KEYS)), Relation.FRIEND  # refused below: none of these keys
 
 
 def read(bundle: Bundle, names: list[str]) -> list[Entry]:
     entries = []
     for name in names:
-        keys, relation = _kind(name)
         data = load_json(bundle.read(name), name)
+        keys, relation = _kind(name, data)
         rows = None
         if isinstance(data, dict):
             rows = next((data[k] for k in keys if isinstance(data.get(k), list)), None)

@@ -65,9 +65,12 @@ def _handle(item: dict) -> tuple[str, int | None]:
 def read(bundle: Bundle, names: list[str]) -> list[Entry]:
     entries = []
     for name in names:
-        following = bool(_FOLLOWING.search(name))
+        data = load_json(bundle.read(name), name)
+        # A file given on its own may be renamed (`following (1).json`): its shape says.
+        following = bool(_FOLLOWING.search(name)) or (
+            isinstance(data, dict) and "relationships_following" in data)
         relation = Relation.FOLLOWING if following else Relation.FOLLOWER
-        for item in _rows(load_json(bundle.read(name), name), name, following):
+        for item in _rows(data, name, following):
             if isinstance(item, dict):
                 handle, timestamp = _handle(item)
                 if handle:

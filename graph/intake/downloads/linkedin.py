@@ -16,9 +16,9 @@ that import this file.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
+import re
+from collections.abc import Iterator
 
 from graph.intake.downloads.archive import Bundle, matching
 from graph.intake.downloads.common import Entry, FormatError, Relation
@@ -50,6 +50,35 @@ def header_at(lines: list[str]) -> int | None:
     return None
 
 
+# One field of RFC 4180 CSV: quoted (with "" for a quote) or plain, where a quote is kept as
+# it is, as the csv module does. The csv module is not
+# used: its limit on a field (128 KiB) is one setting for the whole process, and a field
+# past it (a 300 KB "Position") would fail the whole check.
+_FIELD = re.compile(r'"((?:[^"]+|"")*)"(?=[,\r\n]|$)|([^,\r\n]*)')
+
+
+def _records(text: str, name: str) -> Iterator[list[str]]:
+    """The records of a CSV text, each a list of its fields, however long they are."""
+    at, end = 0, len(text)
+    while at < end:
+        record = []
+        while True:
+            field = _FIELD.match(text, at)
+            record.append(field.group(1).replace('""', '"') if field.group(1) is not None
+                          else field.group(2))
+            at = field.end()
+            if at < end and text[at] == ",":
+                at += 1
+                continue
+            if at < end and text[at] not in "\r\n":
+                line = text.count("\n", 0, at) + 1
+                raise FormatError(f"{name} is not CSV that can be read: a stray quote in "
+                                  f"line {line} of its table")
+            at += 2 if text.startswith("\r\n", at) else 1
+            break
+        yield record
+
+
 def read(bundle: Bundle, names: list[str]) -> list[Entry]:
     entries = []
     for name in names:
@@ -62,9 +91,10 @@ def read(bundle: Bundle, names: list[str]) -> list[Entry]:
         if start is None:
             raise FormatError(f"{name} has no 'First Name,Last Name' header: it is not "
                               f"LinkedIn's Connections.csv")
-        for row in csv.DictReader(io.StringIO("\n".join(lines[start:]))):
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()
-                   if isinstance(v, str)}
+        records = _records("\n".join(lines[start:]), name)
+        heading = [cell.strip().lower() for cell in next(records, [])]
+        for record in records:
+            row = dict(zip(heading, (cell.strip() for cell in record)))
             full = " ".join(p for p in (row.get("first name", ""), row.get("last name", "")) if p)
             if full:
                 entries.append(Entry(PLATFORM, Relation.FRIEND, name=full,

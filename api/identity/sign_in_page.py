@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import RedirectResponse
 
-from api.auth import (
+from api.identity import (
     AccountNoLongerFits,
     PasswordsTurnedOff,
     SecondFactorNeeded,
@@ -20,7 +20,8 @@ from api.auth import (
     SignInLocked,
     SignInSlowed,
 )
-from api.cookies import (
+from api.identity import local_sign_in
+from api.identity.cookies import (
     COOKIE_NAME,
     delete_session_cookie,
     over_https,
@@ -34,6 +35,7 @@ from api.pages.common import home_for, page, see_other
 router = APIRouter(include_in_schema=False)
 
 SIGN_IN_COOKIE = "relreg_sign_in"
+SECOND_STEP_COOKIE = "relreg_second_step"
 
 
 def _safe_next(wanted: str | None) -> str | None:
@@ -104,9 +106,7 @@ def sign_in(request: Request, register: RegisterDep,
         error = ("Too many failed sign-ins: this account is locked for a while. A trust "
                  "admin can unlock it.")
         code = status.HTTP_423_LOCKED
-    except SecondFactorNeeded as needed:  # the one-time code comes next (api/pages/security.py)
-        from api.pages.security import second_step
-
+    except SecondFactorNeeded as needed:  # the one-time code comes next (security_pages.py)
         return second_step(register, request, needed.account, next_path)
     except PasswordsTurnedOff:
         error = "Your trust signs in through your organisation, not with a password here."
@@ -130,4 +130,15 @@ def sign_out(request: Request, register: RegisterDep, session: AnySession):
                       request.cookies[COOKIE_NAME])
     response = see_other("/sign-in", "signed-out")
     delete_session_cookie(response, request)
+    return response
+
+
+def second_step(register, request: Request, account, next_path: str | None) -> RedirectResponse:
+    """After a right password for an account with a second factor: ask for the code (or
+    set it up first), with a short-lived token instead of the password."""
+    token = local_sign_in.start_second_step(register, account)
+    response = see_other("/sign-in/second-factor", next=next_path)
+    response.set_cookie(SECOND_STEP_COOKIE, token, httponly=True,
+                        secure=over_https(request), samesite="strict",
+                        max_age=local_sign_in.SECOND_STEP_SECONDS, path="/sign-in")
     return response

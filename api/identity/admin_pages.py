@@ -13,10 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Path, Request, status
 from pydantic import ValidationError
 
-from api import local_sign_in, oidc
-from api.auth import AccountRole
+from api.identity import local_sign_in, oidc
+from api.identity import AccountRole
 from api.deps import ActorDep, CurrentSession, RegisterDep, TrustAdmin
-from api.notify import KIND_NAMES, BadAddress, Contacts, MailError, Mailer, Notifier, mail_problems
+from api.notify.notifier import KIND_NAMES, Notifier
+from api.notify import BadAddress, Contacts, MailError, Mailer, mail_problems, normal_address
 from api.pages.bulk_accounts import find_staff_member
 from api.pages.common import NOTICES, ROLE_NAMES, messages_of, page, see_other
 from api.routes.accounts import create_account
@@ -32,6 +33,8 @@ NOTICES.update({
     "approved": "The sign-in is approved: the account is made and linked.",
     "refused": "The sign-in is refused.",
     "email": "The e-mail address is saved.",
+    "link-revoked": "The link is ended: that identity no longer signs in, and the account's "
+                    "sessions have ended.",
     "second-factor-removed": "The account's one-time code is removed: it sets up a new one "
                              "at its next sign-in if its role needs one.",
     "retry": "The message will be tried again within a minute.",
@@ -50,14 +53,15 @@ def _when(timestamp: float | None) -> str:
 
 def _sign_in_page(request, register, session, *, errors=None, values=None, status_code=200):
     with register.lock:
-        policy = oidc.load_policy(register.db)
+        policy = oidc.load_policy(register)
         contacts = Contacts(register.db).all()
         totp = local_sign_in.Totp(register)
         accounts = [(a, contacts.get(a.account_id), totp.enrolled(a.account_id))
                     for a in register.accounts.all()]
     return page(request, "admin_sign_in.html", {
         "title": "Sign-in and notifications", "policy": policy, "accounts": accounts,
-        "requests": oidc.requests_of(register), "when": _when,
+        "requests": oidc.requests_of(register), "links": oidc.links_of(register),
+        "when": _when,
         "roles": {str(r): ROLE_NAMES[r] for r in AccountRole},
         "schools": {s.school_id: s.name for s in list_schools(register, session.account)},
         "redirect_uri": register.settings.public_url.rstrip("/") + "/sign-in/oidc/callback",
@@ -73,7 +77,7 @@ def sign_in_settings(request: Request, register: RegisterDep, session: CurrentSe
 
 def _change_policy(register, actor, policy: oidc.SignInPolicy, what: str) -> None:
     with register.writing():
-        oidc.save_policy(register.db, policy)
+        oidc.save_policy(register, policy)
         register.audit.record(actor=actor.name, action="sign_in_settings.change",
                               object_kind="trust", client=actor.client, changed=what,
                               issuer=policy.issuer, domains=list(policy.allowed_domains),
@@ -90,7 +94,7 @@ def save_provider(request: Request, register: RegisterDep, session: CurrentSessi
                   client_secret: Annotated[str, Form(max_length=2000)] = "",
                   domains: Annotated[str, Form(max_length=2000)] = ""):
     with register.lock:
-        current = oidc.load_policy(register.db)
+        current = oidc.load_policy(register)
     issuer, client_id = issuer.strip(), client_id.strip()
     secret = client_secret.strip() or (current.client_secret if issuer == current.issuer else "")
     wanted = sorted({d.lower().lstrip("@") for d in re.split(r"[\s,;]+", domains) if d})
@@ -114,7 +118,7 @@ def save_provider(request: Request, register: RegisterDep, session: CurrentSessi
 @router.post("/admin/sign-in/provider/remove")
 def remove_provider(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep):
     with register.lock:
-        current = oidc.load_policy(register.db)
+        current = oidc.load_policy(register)
     _change_policy(register, actor, oidc.SignInPolicy(
         local_passwords=True, totp_roles=current.totp_roles), "provider removed")
     return see_other("/admin/sign-in", "provider-removed")
@@ -128,7 +132,7 @@ async def save_rules(request: Request, register: RegisterDep, session: CurrentSe
     totp_roles = tuple(sorted(str(AccountRole(r)) for r in form.getlist("totp_roles")
                               if r in set(AccountRole)))
     with register.lock:
-        current = oidc.load_policy(register.db)
+        current = oidc.load_policy(register)
     if not local_passwords and not current.provider_on:
         return _sign_in_page(request, register, session, errors=[
             "Set up the sign-in provider before turning local passwords off, or nobody but "
@@ -151,6 +155,13 @@ def settle(request: Request, register: RegisterDep, session: CurrentSession,
     if decision == "refuse":
         oidc.settle_request(register, actor, request_id, None)
         return see_other("/admin/sign-in", "refused")
+    try:  # before any account is made: a bad address would leave one without its link
+        normal_address(waiting.email)
+    except BadAddress as error:
+        return _sign_in_page(request, register, session,
+                             errors=[f"This sign-in's e-mail address cannot be used: {error}. "
+                                     f"Refuse it."],
+                             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     username = re.sub(r"[^A-Za-z0-9_.@-]", "-", waiting.email)[:64]
     person_id = None
     needs_person = role not in (AccountRole.TRUST_ADMIN, AccountRole.AUDITOR) or name.strip()
@@ -199,6 +210,24 @@ def set_email(request: Request, register: RegisterDep, session: CurrentSession,
                              values={"username": username, "email": email},
                              status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     return see_other("/admin/sign-in", "email")
+
+
+@router.get("/admin/sign-in/links/{link_id}")
+def link_preview(request: Request, register: RegisterDep, session: CurrentSession,
+                 _admin: TrustAdmin, link_id: RequestId):
+    """What revoking the link ends, before it is done."""
+    link = oidc.link_of(register, link_id)
+    if link is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "there is no such link")
+    return page(request, "admin_sign_in_link.html", {
+        "title": "End a sign-in link", "link": link}, session=session)
+
+
+@router.post("/admin/sign-in/links/{link_id}/revoke")
+def revoke_link(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep, link_id: RequestId):
+    if oidc.revoke_link(register, actor, link_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "there is no such link")
+    return see_other("/admin/sign-in", "link-revoked")
 
 
 @router.post("/admin/sign-in/second-factor/{account_id}/remove")

@@ -2,8 +2,9 @@
 through the trust's provider, the one-time code (and setting it up), a forgotten password,
 and how often to be told about what needs attention.
 
-`install(app)` adds them, with the admin pages of api/pages/admin_sign_in.py, and puts the
-second-factor and passwords-off checks into the register's sign-in.
+`install(app)` adds them, with the sign-in form (api/identity/sign_in_page.py) and the admin
+pages (api/identity/admin_pages.py), and puts the second-factor and passwords-off checks
+into the register's sign-in: it is how the app takes in all of sign-in.
 """
 
 from __future__ import annotations
@@ -14,24 +15,27 @@ from fastapi import APIRouter, BackgroundTasks, FastAPI, Form, Request, status
 from fastapi.responses import RedirectResponse
 from pydantic import TypeAdapter, ValidationError
 
-from api import local_sign_in, oidc
-from api.auth import (
+from api.identity import (
     AccountNoLongerFits,
     SecondFactorWrong,
     SignInError,
     SignInLocked,
     SignInSlowed,
+    admin_pages,
+    local_sign_in,
+    oidc,
+    routes,
+    sign_in_page,
 )
-from api.cookies import over_https, plain_http_from_elsewhere, set_session_cookie
+from api.identity.cookies import over_https, plain_http_from_elsewhere, set_session_cookie
 from api.deps import ActorDep, CurrentSession, RegisterDep
 from api.notify import Contacts, Mode
 from api.pages.common import NOTICES, home_for, page, see_other, templates
-from api.pages.sign_in import _safe_next
+from api.identity.sign_in_page import SECOND_STEP_COOKIE, _safe_next
 from api.schemas import Password
 
 router = APIRouter(include_in_schema=False)
 
-SECOND_STEP_COOKIE = "relreg_second_step"
 OIDC_COOKIE = "relreg_oidc_state"
 
 NOTICES.update({
@@ -59,19 +63,8 @@ def sign_in_provider(request: Request) -> str | None:
     """The provider's name for the sign-in page's button, if one is set up."""
     register = request.app.state.register
     with register.lock:
-        policy = oidc.load_policy(register.db)
+        policy = oidc.load_policy(register)
     return (policy.provider_name or "your organisation") if policy.provider_on else None
-
-
-def second_step(register, request: Request, account, next_path: str | None) -> RedirectResponse:
-    """After a right password for an account with a second factor: ask for the code (or
-    set it up first), with a short-lived token instead of the password."""
-    token = local_sign_in.start_second_step(register, account)
-    response = see_other("/sign-in/second-factor", next=next_path)
-    response.set_cookie(SECOND_STEP_COOKIE, token, httponly=True,
-                        secure=over_https(request), samesite="strict",
-                        max_age=local_sign_in.SECOND_STEP_SECONDS, path="/sign-in")
-    return response
 
 
 # -- the provider -------------------------------------------------------------------------------
@@ -295,9 +288,9 @@ def confirm_my_second_factor(request: Request, register: RegisterDep, session: C
 
 
 def install(app: FastAPI) -> None:
-    from api.pages import admin_sign_in
-
     local_sign_in.install(app.state.register)
+    app.include_router(sign_in_page.router)
     app.include_router(router)
-    app.include_router(admin_sign_in.router)
+    app.include_router(admin_pages.router)
+    app.include_router(routes.router)
     templates.env.globals["sign_in_provider"] = sign_in_provider

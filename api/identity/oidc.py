@@ -32,8 +32,9 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from api.auth import Account, AccountNoLongerFits, AccountRole, SessionKind
-from api.notify import Contacts, create_tables as create_notify_tables
+from api.identity import Account, AccountNoLongerFits, AccountRole, SessionKind
+from api.notify import BadAddress, Contacts, create_tables as create_notify_tables, normal_address
+from api.identity import anonymous
 from api.service import Actor, Register
 
 FLOW_SECONDS = 600  # from leaving for the provider to coming back
@@ -64,7 +65,7 @@ CREATE TABLE IF NOT EXISTS oidc_requests (
     subject TEXT NOT NULL,
     email TEXT NOT NULL,
     requested_at REAL NOT NULL,
-    status TEXT NOT NULL,  -- waiting, approved, refused
+    status TEXT NOT NULL,  -- waiting, approved, refused, revoked (its link ended)
     UNIQUE (issuer, subject)
 );
 """
@@ -97,20 +98,24 @@ class SignInPolicy:
         return str(role) in self.totp_roles
 
 
-def load_policy(db) -> SignInPolicy:
-    row = db.execute("SELECT settings FROM trust_sign_in WHERE id = 1").fetchone()
+def load_policy(register: Register) -> SignInPolicy:
+    """The caller holds the lock. The client secret is kept sealed (api/identity/sealing.py)."""
+    row = register.db.execute("SELECT settings FROM trust_sign_in WHERE id = 1").fetchone()
     if row is None:
         return SignInPolicy()
     values = json.loads(row[0])
+    values["client_secret"] = register.sealer.open(values.get("client_secret", ""))
     values["allowed_domains"] = tuple(values.get("allowed_domains", ()))
     values["totp_roles"] = tuple(values.get("totp_roles", ()))
     return SignInPolicy(**values)
 
 
-def save_policy(db, policy: SignInPolicy) -> None:
+def save_policy(register: Register, policy: SignInPolicy) -> None:
     """The caller holds a transaction."""
-    db.execute("INSERT OR REPLACE INTO trust_sign_in VALUES (1, ?)",
-               (json.dumps(asdict(policy), sort_keys=True),))
+    values = asdict(policy)
+    values["client_secret"] = register.sealer.seal(policy.client_secret)
+    register.db.execute("INSERT OR REPLACE INTO trust_sign_in VALUES (1, ?)",
+                        (json.dumps(values, sort_keys=True),))
 
 
 class ProviderError(Exception):
@@ -244,7 +249,7 @@ def _client(policy: SignInPolicy, redirect_uri: str) -> OAuth2Session:
 
 def begin(register: Register, redirect_uri: str, next_path: str | None) -> tuple[str, str]:
     """(the provider's address to send the browser to, the state to keep in a cookie)."""
-    policy = load_policy(register.db)
+    policy = load_policy(register)
     if not policy.provider_on:
         raise ProviderError("No sign-in provider is set up.")
     now = register.accounts.clock()
@@ -285,14 +290,15 @@ def finish(register: Register, *, state: str | None, kept_state: str | None,
            client: str | None, unencrypted: bool = False) -> SignedIn:
     """Complete the sign-in the provider sent the browser back from: a session, or
     SignInRefused (audited either way)."""
-    anonymous = Actor(None, client)
     try:
         signed_in = _finish(register, state, kept_state, code, error, redirect_uri, client,
                             unencrypted)
     except SignInRefused as refused:
         details = getattr(refused, "details", {})
-        register.record(anonymous, "sign_in", "session", outcome=refused.outcome.split(":")[0],
-                        method="oidc", why=refused.outcome, **details)
+        with register.writing():
+            anonymous.record(register, client, "sign_in", "session",
+                             outcome=refused.outcome.split(":")[0], method="oidc",
+                             why=refused.outcome, **details)
         raise
     return signed_in
 
@@ -313,7 +319,7 @@ def _finish(register, state, kept_state, code, error, redirect_uri, client,
     if error or not code:
         raise SignInRefused("The sign-in provider did not sign you in. Please try again.",
                             f"refused:provider_{error or 'no_code'}"[:60])
-    policy = load_policy(register.db)
+    policy = load_policy(register)
     if not policy.provider_on:
         raise SignInRefused("Signing in with the provider is turned off.", "refused:off")
     try:
@@ -367,6 +373,12 @@ def _account_for(register: Register, policy: SignInPolicy, claims: dict) -> Acco
         raise SignInRefused("Your sign-in provider did not confirm your e-mail address, so "
                             "the register cannot tell who you are. Tell your trust admin.",
                             "refused:unverified_email")
+    try:
+        email = normal_address(email)
+    except BadAddress:  # a line break in it, say: refused before anything is kept
+        raise SignInRefused("Your sign-in provider gave an e-mail address the register cannot "
+                            "use (it holds a line break or another character no address "
+                            "has). Tell your trust admin.", "refused:bad_email") from None
     domain = email.rpartition("@")[2]
     if domain not in policy.allowed_domains:
         raise SignInRefused("This register does not accept sign-ins from that organisation.",
@@ -375,6 +387,12 @@ def _account_for(register: Register, policy: SignInPolicy, claims: dict) -> Acco
         db = register.db
         row = db.execute("SELECT account_id FROM oidc_links WHERE issuer = ? AND subject = ?",
                          (issuer, subject)).fetchone()
+        revoked = row is None and db.execute(
+            "SELECT 1 FROM oidc_requests WHERE issuer = ? AND subject = ? AND status = 'revoked'",
+            (issuer, subject)).fetchone()
+        if revoked:  # the address alone does not link it again
+            raise SignInRefused("Your trust admin has ended this sign-in's access to the "
+                                "register.", "refused:revoked")
         if row is None:
             contact = Contacts(db).by_email(email)
             if contact is not None:
@@ -387,13 +405,13 @@ def _account_for(register: Register, policy: SignInPolicy, claims: dict) -> Acco
         if row is None:
             waiting = db.execute("SELECT status FROM oidc_requests WHERE issuer = ? AND "
                                  "subject = ?", (issuer, subject)).fetchone()
+            if waiting is not None and waiting[0] == "refused":
+                raise SignInRefused("Your trust admin has not given you access to the "
+                                    "register.", "refused:not_approved")
             if waiting is None:
                 db.execute("INSERT INTO oidc_requests (issuer, subject, email, requested_at, "
                            "status) VALUES (?, ?, ?, ?, 'waiting')",
                            (issuer, subject, email, register.accounts.clock()))
-            elif waiting[0] == "refused":
-                raise SignInRefused("Your trust admin has not given you access to the "
-                                    "register.", "refused:not_approved")
     if row is None:
         refused = AccessWaiting()
         refused.details = {"email": email}
@@ -461,3 +479,51 @@ def settle_request(register: Register, actor: Actor, request_id: int,
                               object_id=str(account.account_id) if account else None,
                               client=actor.client, approved=account is not None,
                               email=email)
+
+
+# -- links between the provider's identities and accounts, for trust admins --------------------
+
+@dataclass(frozen=True)
+class IdentityLink:
+    link_id: int
+    account_id: int
+    username: str
+    issuer: str
+    subject: str
+
+
+_LINKS = ("SELECT l.rowid, l.account_id, a.username, l.issuer, l.subject FROM oidc_links l "
+          "JOIN accounts a ON a.account_id = l.account_id")
+
+
+def links_of(register: Register) -> list[IdentityLink]:
+    with register.lock:
+        return [IdentityLink(*row) for row in register.db.execute(
+            _LINKS + " ORDER BY a.username, l.rowid")]
+
+
+def link_of(register: Register, link_id: int) -> IdentityLink | None:
+    with register.lock:
+        row = register.db.execute(_LINKS + " WHERE l.rowid = ?", (link_id,)).fetchone()
+    return IdentityLink(*row) if row else None
+
+
+def revoke_link(register: Register, actor: Actor, link_id: int) -> IdentityLink | None:
+    """End a link: that identity at the provider no longer signs in, not even by its e-mail
+    address (it is kept as revoked), and the account's sessions end. None if no such link."""
+    with register.writing():
+        row = register.db.execute(_LINKS + " WHERE l.rowid = ?", (link_id,)).fetchone()
+        if row is None:
+            return None
+        link = IdentityLink(*row)
+        register.db.execute("DELETE FROM oidc_links WHERE rowid = ?", (link_id,))
+        register.db.execute(
+            "INSERT INTO oidc_requests (issuer, subject, email, requested_at, status) "
+            "VALUES (?, ?, '', ?, 'revoked') ON CONFLICT (issuer, subject) DO UPDATE SET "
+            "status = 'revoked', email = ''",
+            (link.issuer, link.subject, register.accounts.clock()))
+        register.accounts.end_sessions(link.account_id)
+        register.audit.record(actor=actor.name, action="account.unlink", object_kind="account",
+                              object_id=str(link.account_id), client=actor.client,
+                              method="oidc", issuer=link.issuer)
+    return link

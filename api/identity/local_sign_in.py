@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pyotp
 
-from api.auth import (
+from api.identity import (
     Account,
     AccountNoLongerFits,
     AccountRole,
@@ -28,7 +28,8 @@ from api.auth import (
     SignInError,
 )
 from api.notify import Contacts, MailError, Mailer
-from api.oidc import create_tables as create_oidc_tables, load_policy
+from api.identity import anonymous, sealing
+from api.identity.oidc import create_tables as create_oidc_tables, load_policy, save_policy
 from api.service import Actor, Register
 
 log = logging.getLogger(__name__)
@@ -66,15 +67,31 @@ def _hash(token: str) -> str:
 
 
 def install(register: Register) -> None:
-    """Create the tables and put the checks into the register's sign-in."""
+    """Create the tables, open the sealed secrets (sealing any left plain by an earlier
+    release) and put the checks into the register's sign-in. A missing or wrong secret key
+    is a SecretKeyError, before anything is changed."""
     with register.lock:  # executescript commits by itself: no transaction around it
         register.db.executescript(_SCHEMA)
         create_oidc_tables(register.db)
+        anonymous.create_table(register.db)
+    with register.writing():
+        register.sealer = sealing.start(register.db, register.data_dir)
+        _seal_plain_secrets(register)
     register.sign_in_guards.append(lambda account, code: guard(register, account, code))
 
 
+def _seal_plain_secrets(register: Register) -> None:
+    db, sealer = register.db, register.sealer
+    for account_id, secret in db.execute("SELECT account_id, secret FROM totp_secrets").fetchall():
+        if not sealing.is_sealed(secret):
+            db.execute("UPDATE totp_secrets SET secret = ? WHERE account_id = ?",
+                       (sealer.seal(secret), account_id))
+    if db.execute("SELECT 1 FROM trust_sign_in").fetchone():
+        save_policy(register, load_policy(register))  # seals its client secret if plain
+
+
 def passwords_allowed(register: Register, account: Account) -> bool:
-    return load_policy(register.db).local_passwords or account.role is AccountRole.TRUST_ADMIN
+    return load_policy(register).local_passwords or account.role is AccountRole.TRUST_ADMIN
 
 
 def guard(register: Register, account: Account, code: str | None) -> None:
@@ -83,7 +100,7 @@ def guard(register: Register, account: Account, code: str | None) -> None:
     if not passwords_allowed(register, account):
         raise PasswordsTurnedOff()
     enrolled = Totp(register).enrolled(account.account_id)
-    if not enrolled and not load_policy(register.db).needs_totp(account.role):
+    if not enrolled and not load_policy(register).needs_totp(account.role):
         return
     if code is None or not enrolled:
         raise SecondFactorNeeded(account, enrolled)
@@ -110,7 +127,7 @@ class Totp:
         up its second factor; it counts once a code from it is confirmed."""
         secret = pyotp.random_base32()
         self.db.execute("INSERT OR REPLACE INTO totp_secrets (account_id, secret, confirmed) "
-                        "VALUES (?, ?, 0)", (account.account_id, secret))
+                        "VALUES (?, ?, 0)", (account.account_id, self.register.sealer.seal(secret)))
         return secret, self.uri(account, secret)
 
     @staticmethod
@@ -121,7 +138,7 @@ class Totp:
     def pending_secret(self, account_id: int) -> str | None:
         row = self.db.execute("SELECT secret FROM totp_secrets WHERE account_id = ? AND "
                               "confirmed = 0", (account_id,)).fetchone()
-        return row[0] if row else None
+        return self.register.sealer.open(row[0]) if row else None
 
     def check(self, account_id: int, code: str, confirming: bool = False) -> bool:
         """Whether `code` is right now (or 30 seconds either side) and not used before;
@@ -132,7 +149,7 @@ class Totp:
         if row is None or bool(row[1]) == confirming or not (code.isdigit() and len(code) == 6):
             return False
         secret, _, last_step = row
-        totp = pyotp.TOTP(secret)
+        totp = pyotp.TOTP(self.register.sealer.open(secret))
         now = self.register.accounts.clock()
         step = totp.timecode(_when(now))
         for candidate in (step, step - 1, step + 1):
@@ -191,8 +208,9 @@ def finish_second_step(register: Register, token: str, code: str, client: str | 
             signed_in = _second_step_checked(register, account, token, code, client,
                                              enrolling, unencrypted)
     except AccountNoLongerFits:
-        register.record(Actor(None, client), "sign_in", "session", outcome="no_longer_fits",
-                        method="totp", username=account.username)
+        with register.writing():
+            anonymous.record(register, client, "sign_in", "session", outcome="no_longer_fits",
+                             method="totp", username=account.username)
         raise
     if signed_in is None:
         raise SecondFactorWrong("wrong one-time code")
@@ -214,9 +232,8 @@ def _second_step_checked(register, account, token, code, client, enrolling, unen
                                                   method="totp", unencrypted=unencrypted)
         return account, session_token
     register.accounts.count_failure(account.username)
-    register.audit.record(actor="anonymous", action="sign_in", object_kind="session",
-                          outcome="failed", client=client, method="totp",
-                          username=account.username)
+    anonymous.record(register, client, "sign_in", "session", outcome="failed", method="totp",
+                     username=account.username)
     return None
 
 
@@ -244,16 +261,14 @@ def request_reset(register: Register, who: str, client: str | None) -> tuple[str
             (account.account_id, now - 3600)).fetchone()[0]
         if account is None or contact is None or account.disabled \
                 or not passwords_allowed(register, account) or recent >= RESETS_PER_HOUR:
-            register.audit.record(actor="anonymous", action="password_reset.request",
-                                  object_kind="account", outcome="not_sent", client=client,
-                                  asked_for=who[:100])
+            anonymous.record(register, client, "password_reset.request", "account",
+                             outcome="not_sent", asked_for=who)
             return None
         token = secrets.token_urlsafe(32)
         register.db.execute("INSERT INTO password_resets VALUES (?, ?, ?, ?, 0)",
                             (_hash(token), account.account_id, now, now + RESET_SECONDS))
-        register.audit.record(actor="anonymous", action="password_reset.request",
-                              object_kind="account", object_id=str(account.account_id),
-                              client=client)
+        anonymous.record(register, client, "password_reset.request", "account",
+                         object_id=str(account.account_id))
     return contact.email, token
 
 
@@ -309,8 +324,9 @@ def use_reset(register: Register, token: str, password: str, client: str | None)
                                   "WHERE token_hash = ?", (_hash(token),)).fetchone()
         if row is None or row[2] or row[1] < register.accounts.clock():
             return False
-        register.db.execute("UPDATE password_resets SET used = 1 WHERE token_hash = ?",
-                            (_hash(token),))
+        # One link used voids every other link sent to the account.
+        register.db.execute("UPDATE password_resets SET used = 1 WHERE account_id = ?",
+                            (row[0],))
         account = register.accounts.update(row[0], password=password)
         register.accounts.unlock(account.username)
         register.audit.record(actor=account.actor, action="password.reset",
@@ -333,7 +349,7 @@ def security_of(register: Register, account: Account) -> SecurityOf:
     with register.lock:
         contact = Contacts(register.db).get(account.account_id)
         return SecurityOf(Totp(register).enrolled(account.account_id),
-                          load_policy(register.db).needs_totp(account.role),
+                          load_policy(register).needs_totp(account.role),
                           contact.email if contact else None, contact.mode if contact else None)
 
 

@@ -205,6 +205,10 @@ class AccountBook:
     def update(self, account_id: int, *, role: AccountRole | None = None,
                person_id: str | None = None, school_id: str | None = None,
                disabled: bool | None = None, password: str | None = None) -> Account:
+        before = self.get(account_id)
+        rebound = before is not None and (
+            (person_id is not None and person_id != before.person_id)
+            or (school_id is not None and school_id != before.school_id))
         for column, value in (("role", role and str(role)), ("person_id", person_id),
                               ("school_id", school_id), ("disabled", disabled)):
             if value is not None:
@@ -213,7 +217,9 @@ class AccountBook:
         if password is not None:
             self.db.execute("UPDATE accounts SET password_hash = ? WHERE account_id = ?",
                             (_hasher.hash(password), account_id))
-        if disabled or password is not None or role is not None:
+        # Sessions end when what they were granted changes: a new password, a role, or
+        # binding the account to another person (or school).
+        if disabled or password is not None or role is not None or rebound:
             self.end_sessions(account_id)
         self._forget_sessions(account_id)  # they hold the account as it was
         return self.get(account_id)
