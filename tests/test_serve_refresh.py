@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-import api.auth
-from api.auth import AccountRole, SessionKind
+import api.identity.accounts
+from api.identity import AccountRole, SessionKind
 from api.main import create_app
 from api.service import Register
 from api.settings import Settings
@@ -63,7 +63,7 @@ class HeldStore(EmbeddedStore):
 
 @pytest.fixture(autouse=True)
 def cheap_passwords(monkeypatch):
-    monkeypatch.setattr(api.auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
 
 
 def served_yesterday(data: Path) -> int:
