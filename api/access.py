@@ -11,6 +11,13 @@ is proven by a denied request in tests/test_api_access.py.
 
 A reviewer who is a party to a finding, or recused from it, is not routed it and so never
 sees it.
+
+Underneath every row sits one rule of scope, `may_see_person`: an account reaches only the
+people of the schools in its `reach` (a school role: its own school; a DSL whose school's
+profile gives the policy the whole trust (scope "trust"): the trust's schools; a trust
+admin: the schools of its trust). Naming, reading or changing anyone else is answered as if
+they were not there. tests/test_scope_table.py proves it for every route that takes a
+person, declaration, connection, approach report, case or hold.
 """
 
 from __future__ import annotations
@@ -20,8 +27,9 @@ import datetime as dt
 from fastapi import HTTPException, status
 
 from api.identity import DECIDER_ROLES, REVIEWER_ROLES, SCHOOL_ROLES, Account, AccountRole
-from graph.model import ApproachReport, Connection, Declaration, Position, Role
-from graph.profiles import load_profile
+from api.errors import invalid, not_found
+from graph.model import ApproachReport, Connection, Declaration, Position, Role, School
+from graph.profiles import Scope, load_profile
 from graph.review import Case, EscalationTarget
 from graph.routing import ADMINISTRATORS
 from graph.rules import approval_needed
@@ -36,32 +44,95 @@ def is_reviewer(account: Account) -> bool:
     return account.role in REVIEWER_ROLES
 
 
-def at_school(store: Store, person_id: str, school_id: str | None) -> bool:
-    """Whether `person_id` holds or held a membership at `school_id`."""
-    return school_id is not None and any(
-        m.school_id == school_id for m in store.memberships_of(person_id))
+def _trust_of(school: School) -> str:
+    """A school outside any trust is a trust of its own."""
+    return school.trust_id or f"school:{school.school_id}"
+
+
+def reach(account: Account, store: Store) -> frozenset[str]:
+    """The schools whose people `account` may see: its own school; the whole trust only
+    for trust roles (a trust admin; a DSL where the school's profile reaches the trust);
+    a trust admin tied to no school or person administers the whole register."""
+    schools = {s.school_id: s for s in store.schools()}
+    if account.role is AccountRole.TRUST_ADMIN:
+        own = {account.school_id} if account.school_id else {
+            m.school_id for m in store.memberships_of(account.person_id or "")
+            if m.role is Role.STAFF}
+        own &= set(schools)
+        if not own and account.school_id is None and account.person_id is None:
+            return frozenset(schools)
+        trusts = {_trust_of(schools[s]) for s in own}
+        return frozenset(s for s, school in schools.items() if _trust_of(school) in trusts)
+    if account.role not in SCHOOL_ROLES or account.school_id not in schools:
+        return frozenset()
+    school = schools[account.school_id]
+    if account.role is AccountRole.DSL and school.trust_id \
+            and load_profile(school.profile).scope is Scope.TRUST:
+        return frozenset(s for s, other in schools.items() if other.trust_id == school.trust_id)
+    return frozenset({school.school_id})
+
+
+def person_in(store: Store, person_id: str, schools: frozenset[str] | set[str]) -> bool:
+    """Whether `person_id` holds or held a membership at one of `schools`, or is family of
+    a pupil or ex-pupil there (a parent has no membership of their own)."""
+    if not schools:
+        return False
+    if any(m.school_id in schools for m in store.memberships_of(person_id)):
+        return True
+    for link in store.network(person_id, 1, max_people=200).family_links:
+        if person_id not in (link.person_id, link.relative_id):
+            continue
+        other = link.relative_id if link.person_id == person_id else link.person_id
+        if any(m.school_id in schools and m.role is Role.PUPIL
+               for m in store.memberships_of(other)):
+            return True
+    return False
+
+
+def may_see_person(account: Account, store: Store, person_id: str | None) -> bool:
+    """THE rule of scope: every read and write of a person's data asks it first."""
+    if person_id is None:
+        return False
+    if account.person_id is not None and person_id == account.person_id:
+        return True
+    if person_in(store, person_id, reach(account, store)):
+        return True
+    # Someone of no school yet (just added, before their first membership) is no trust's:
+    # a trust admin gives them their first membership.
+    return account.role is AccountRole.TRUST_ADMIN \
+        and not person_in(store, person_id, {s.school_id for s in store.schools()})
+
+
+def check_names_person(account: Account, store: Store, person_id: str, field: str) -> None:
+    """A form that names a person: someone out of reach gets exactly the answer of
+    someone who does not exist, so an id teaches nothing."""
+    if store.person(person_id) is None or not may_see_person(account, store, person_id):
+        raise invalid(field, f"no person {person_id}")
 
 
 def check_sees_person(account: Account, store: Store, person_id: str) -> None:
-    if account.role is AccountRole.TRUST_ADMIN:
-        return
-    if account.role is AccountRole.STAFF and person_id == account.person_id:
-        return
-    if is_reviewer(account) and at_school(store, person_id, account.school_id):
-        return
-    raise deny("you may not see this person")
+    """Someone out of reach is answered as not there; within it, staff see only
+    themselves."""
+    if not may_see_person(account, store, person_id):
+        raise not_found("person", person_id)
+    if account.role is AccountRole.STAFF and person_id != account.person_id:
+        raise deny("you may not see this person")
 
 
 def check_sees_network(account: Account, store: Store, person_id: str) -> None:
-    if is_reviewer(account) and at_school(store, person_id, account.school_id):
+    """A reviewer sees the network of a member of a school they reach; a pupil's parent,
+    though within reach, has no membership there, and their own network is not the
+    school's to see."""
+    reached = reach(account, store)
+    if is_reviewer(account) and any(m.school_id in reached
+                                    for m in store.memberships_of(person_id)):
         return
     raise deny("only the senior leaders and DSL of the person's school may see their network")
 
 
-def check_lists_school(account: Account, school_id: str) -> None:
-    if account.role is AccountRole.TRUST_ADMIN:
-        return
-    if is_reviewer(account) and school_id == account.school_id:
+def check_lists_school(account: Account, store: Store, school_id: str) -> None:
+    if (is_reviewer(account) or account.role is AccountRole.TRUST_ADMIN) \
+            and school_id in reach(account, store):
         return
     raise deny("you may only list people at your own school")
 
@@ -76,14 +147,14 @@ def check_sees_declaration(account: Account, store: Store, declaration: Declarat
     if account.person_id is not None and declaration.declarer_id == account.person_id \
             and account.role in SCHOOL_ROLES:
         return
-    if is_reviewer(account) and at_school(store, declaration.declarer_id, account.school_id):
+    if is_reviewer(account) and may_see_person(account, store, declaration.declarer_id):
         return
     raise deny("you may not see this declaration")
 
 
 def check_decides_declaration(account: Account, store: Store, declaration: Declaration) -> None:
     if account.role not in DECIDER_ROLES \
-            or not at_school(store, declaration.declarer_id, account.school_id):
+            or not may_see_person(account, store, declaration.declarer_id):
         raise deny("only a senior leader of the declarer's school may decide a declaration")
     if account.person_id in (declaration.declarer_id, declaration.counterpart_id):
         raise deny("you are a party to this declaration")
@@ -107,7 +178,7 @@ def check_sees_connection(account: Account, store: Store, connection: Connection
     parties = (connection.person_id, connection.other_id)
     if account.role in SCHOOL_ROLES and account.person_id in parties:
         return
-    if is_reviewer(account) and any(at_school(store, p, account.school_id) for p in parties):
+    if is_reviewer(account) and any(may_see_person(account, store, p) for p in parties):
         return
     raise deny("you may not see this connection")
 
@@ -115,7 +186,7 @@ def check_sees_connection(account: Account, store: Store, connection: Connection
 def check_sees_approach(account: Account, store: Store, report: ApproachReport) -> None:
     if account.role in SCHOOL_ROLES and account.person_id == report.adult_id:
         return
-    if is_reviewer(account) and any(at_school(store, p, account.school_id)
+    if is_reviewer(account) and any(may_see_person(account, store, p)
                                     for p in (report.adult_id, report.from_id)):
         return
     raise deny("you may not see this approach report")
@@ -187,12 +258,18 @@ POSITION_WORDS = {Position.SENIOR_LEADER: "senior leader", Position.HEADTEACHER:
 
 
 def account_problems(store: Store, role: AccountRole, person_id: str | None,
-                     school_id: str | None, today: dt.date) -> list[tuple[str, str]]:
+                     school_id: str | None, today: dt.date,
+                     by: Account | None = None) -> list[tuple[str, str]]:
     """(field, sentence) for each reason `person_id` may not hold an account of `role` at
     `school_id` today; none if they may. Staff and leaders' roles need current staff of
     that school (in the position, for leaders); a trust admin or auditor tied to a person
-    needs current staff of a school; pupils and parents never hold an account."""
+    needs current staff of a school; pupils and parents never hold an account. With `by`
+    (the trust admin asking), the people and schools beyond their reach are answered as if
+    they were not there."""
     schools = {s.school_id: s for s in store.schools()}
+    if by is not None:
+        reached = reach(by, store)
+        schools = {k: s for k, s in schools.items() if k in reached}
     words = ROLE_WORDS[role]
     if role in SCHOOL_ROLES:
         if person_id is None:
@@ -205,7 +282,7 @@ def account_problems(store: Store, role: AccountRole, person_id: str | None,
     if person_id is None:
         return []
     person = store.person(person_id)
-    if person is None:
+    if person is None or (by is not None and not may_see_person(by, store, person_id)):
         return [("person_id", f"there is no person {person_id} in the register: find the "
                               "person by name")]
     current = [m for m in store.memberships_of(person_id) if m.active_on(today)]
@@ -228,3 +305,26 @@ def account_problems(store: Store, role: AccountRole, person_id: str | None,
         return [("person_id", f"{name} is not a current member of staff at any school of "
                               f"the trust, so cannot hold {words}")]
     return []
+
+
+# -- safeguarding holds ---------------------------------------------------------------------
+
+def check_places_hold(account: Account, store: Store, person_id: str) -> None:
+    """Only a DSL places a hold, on someone in reach; anyone else in the register is
+    answered as if they were not there."""
+    if account.role is not AccountRole.DSL:
+        raise deny("only the designated safeguarding lead places a hold")
+    if not may_see_person(account, store, person_id):
+        raise not_found("person", person_id)
+
+
+def keeps_hold(account: Account, store: Store, hold) -> bool:
+    """A hold belongs to the school whose DSL placed it: only that school's DSL, or a DSL
+    whose school's profile reaches the whole trust, sees its reason and may lift it. A
+    hold placed from the command line (no school) is kept by the DSLs who reach the
+    person. A trust admin sees that someone is held, never why, and cannot lift it."""
+    if account.role is not AccountRole.DSL:
+        return False
+    if hold.school_id is None:
+        return may_see_person(account, store, hold.person_id)
+    return hold.school_id in reach(account, store)

@@ -318,11 +318,14 @@ def erase(person_id, yes, store, data):
               help="Folder to write subject-access.html and subject-access.json into.")
 @click.option("--reveal", multiple=True, metavar="PERSON=WHY",
               help="Show another person by name, and why (repeat for each).")
+@click.option("--release", multiple=True, metavar="ITEM=WHY",
+              help="Release a withheld item (listed in a first export), and why (repeat).")
 @store_option
 @data_option
-def subject_access_command(person_id, out_dir, reveal, store, data):
+def subject_access_command(person_id, out_dir, reveal, release, store, data):
     """Write everything held about a person, as a page to print and as JSON (UK GDPR
-    Art. 15); others are described, not named, unless revealed with a reason."""
+    Art. 15); others are described, not named, unless revealed with a reason, and what
+    others wrote about them is withheld unless the school releases it with a reason."""
     import json
 
     from api.privacy import PrivacyError, subject_access, subject_access_html
@@ -334,12 +337,19 @@ def subject_access_command(person_id, out_dir, reveal, store, data):
         if not why.strip():
             raise click.BadParameter(f"{item!r} is not PERSON=WHY", param_hint="--reveal")
         reasons[other.strip()] = why
+    released = {}
+    for item in release:
+        which, _, why = item.partition("=")
+        if not why.strip():
+            raise click.BadParameter(f"{item!r} is not ITEM=WHY", param_hint="--release")
+        released[which.strip()] = why
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
         raise click.ClickException(f"{out} is not empty: name a new or empty folder")
     with _register(store, data) as register:
         try:
-            report = subject_access(register, os_actor(), person_id, reveal=reasons)
+            report = subject_access(register, os_actor(), person_id, reveal=reasons,
+                                    release=released)
         except PrivacyError as error:
             raise click.ClickException(str(error)) from None
     out.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS safeguarding_holds (
     person_id TEXT PRIMARY KEY,
     placed_by TEXT NOT NULL,
     placed_at TEXT NOT NULL,
-    reason TEXT NOT NULL
+    reason TEXT NOT NULL,
+    school_id TEXT  -- the school whose DSL placed it; NULL from the command line
 );
 """
 
@@ -50,17 +51,20 @@ class Hold:
     placed_by: str
     placed_at: str
     reason: str
+    school_id: str | None = None  # whose DSL placed it (api/access.py keeps_hold)
 
 
 def _holds_table(db: sqlite3.Connection) -> None:
     db.executescript(_HOLDS)
+    if "school_id" not in {row[1] for row in db.execute("PRAGMA table_info(safeguarding_holds)")}:
+        db.execute("ALTER TABLE safeguarding_holds ADD COLUMN school_id TEXT")
 
 
 def holds(register: Register) -> list[Hold]:
     with register.lock:
         _holds_table(register.db)
         return [Hold(*row) for row in register.db.execute(
-            "SELECT person_id, placed_by, placed_at, reason FROM safeguarding_holds "
+            "SELECT person_id, placed_by, placed_at, reason, school_id FROM safeguarding_holds "
             "ORDER BY placed_at")]
 
 
@@ -77,18 +81,21 @@ def _known(register: Register, person_id: str) -> Person:
 
 
 def place_hold(register: Register, actor: str, person_id: str, reason: str,
-               client: str | None = None) -> Hold:
-    """A safeguarding lead keeps the person's records from erasure while a concern stands."""
+               client: str | None = None, *, school_id: str | None = None) -> Hold:
+    """A safeguarding lead keeps the person's records from erasure while a concern stands;
+    the hold belongs to `school_id`, the school of the DSL who placed it."""
     _known(register, person_id)
     if not reason.strip():
         raise PrivacyError("say why the records must be kept: a hold needs a reason")
     if hold_on(register, person_id) is not None:
-        raise PrivacyError(f"{person_id} is already held: lift the hold first to change it")
+        raise PrivacyError(f"{person_id} is already held: the safeguarding lead who placed "
+                           f"the hold must lift it before another is placed")
     placed = Hold(person_id, actor, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                  reason.strip())
+                  reason.strip(), school_id)
     with register.writing():
-        register.db.execute("INSERT INTO safeguarding_holds VALUES (?, ?, ?, ?)",
-                            (placed.person_id, placed.placed_by, placed.placed_at, placed.reason))
+        register.db.execute("INSERT INTO safeguarding_holds VALUES (?, ?, ?, ?, ?)",
+                            (placed.person_id, placed.placed_by, placed.placed_at, placed.reason,
+                             placed.school_id))
         register.audit.record(actor=actor, action="hold.place", object_kind="person",
                               object_id=person_id, subjects=[person_id], client=client,
                               reason=placed.reason)
@@ -165,8 +172,8 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
                            "another trust admin")
     plan = plan_erasure(register, person_id)
     if plan.hold is not None:
-        raise PrivacyError(f"{person_id} is held for safeguarding ({plan.hold.reason}): the "
-                           f"records are kept until the safeguarding lead lifts the hold")
+        raise PrivacyError(f"{person_id} is held for safeguarding: the records are kept until "
+                           f"the safeguarding lead who placed the hold lifts it")
     mentions = Mentions(_names_of(register, plan.person))
     evidence_files: set[str] = set()
 
@@ -389,25 +396,38 @@ class SubjectAccess:
     cases: list[dict] = field(default_factory=list)
     audit: list[dict] = field(default_factory=list)
     revealed: dict[str, str] = field(default_factory=dict)  # person id: why
+    withheld: list[str] = field(default_factory=list)  # items others wrote, not released
+    released: dict[str, str] = field(default_factory=dict)  # item: why the school released it
     made_on: str = ""
 
     def to_json(self) -> dict:
         return {k: getattr(self, k) for k in ("made_on", "person", "memberships", "family",
                                               "declarations", "connections", "reports",
-                                              "cases", "audit", "revealed")}
+                                              "cases", "audit", "revealed", "withheld",
+                                              "released")}
+
+
+def withheld_words(item: str) -> str:
+    return f"(withheld: written by someone else; item {item})"
 
 
 def subject_access(register: Register, actor: str, person_id: str, *,
-                   reveal: dict[str, str] | None = None,
+                   reveal: dict[str, str] | None = None, release: dict[str, str] | None = None,
                    client: str | None = None) -> SubjectAccess:
     """Everything held about `person_id`. Other people appear as what they are ("a pupil
-    of Hill School"), never by name, unless `reveal` names them with why; the request and
-    each reveal are audited."""
+    of Hill School"), never by name, unless `reveal` names them with why. What others wrote
+    about the person (reviewers' reasons, the details and summaries of others' declarations
+    and reports) is withheld, each as an item the school may choose to `release` with why.
+    The request and each reveal and release are audited (who, when, why)."""
     reveal = {p: why.strip() for p, why in (reveal or {}).items()}
+    release = {item.strip(): why.strip() for item, why in (release or {}).items()}
     for other, why in reveal.items():
         _known(register, other)
         if not why:
             raise PrivacyError(f"say why {other} is shown by name: a reveal needs a reason")
+    for item, why in release.items():
+        if not why:
+            raise PrivacyError(f"say why item {item} is released: a release needs a reason")
     person = _known(register, person_id)
     store = register.store
     schools = {s.school_id: s.name for s in store.schools()}
@@ -423,6 +443,15 @@ def subject_access(register: Register, actor: str, person_id: str, *,
         return " and ".join(dict.fromkeys(roles)) or outside
 
     facts = store.facts_about(person_id)
+    offered: set[str] = set()
+
+    def others_words(item: str, text: str | None) -> str | None:
+        """What someone else wrote: shown only where the school released the item."""
+        if not text:
+            return text
+        offered.add(item)
+        return text if item in release else withheld_words(item)
+
     report = SubjectAccess(
         person={"person_id": person.person_id, "given_name": person.given_name,
                 "family_name": person.family_name,
@@ -441,13 +470,26 @@ def subject_access(register: Register, actor: str, person_id: str, *,
                               else "the relative", "source": str(link.source),
                               "parental responsibility": {True: "yes", False: "no"}.get(
                                   link.parental_responsibility, "not recorded")})
+    with register.lock:
+        notes: dict[str, list[tuple[int, str, str]]] = {}
+        for declaration_id, note_id, kind, reason in register.db.execute(
+                "SELECT declaration_id, note_id, kind, reason FROM declaration_notes "
+                "ORDER BY note_id"):
+            if declaration_id in facts.declarations:
+                notes.setdefault(declaration_id, []).append((note_id, kind, reason))
     for d in facts.declarations.values():
         made = d.declarer_id == person_id
         report.declarations.append({
             "made by": "this person" if made else who(d.declarer_id),
             "about": who(d.counterpart_id) if made else "this person",
-            "basis": str(d.basis), "details": d.details if made else "(written by another)",
-            "declared_on": d.declared_on.isoformat(), "status": str(d.status)})
+            "basis": str(d.basis),
+            "details": d.details if made else others_words(
+                f"declaration:{d.declaration_id}:details", d.details),
+            "declared_on": d.declared_on.isoformat(), "status": str(d.status),
+            # a withdrawal's reason is the declarer's; a decision's, the reviewer's
+            "reasons": [reason if made and kind == "withdraw"
+                        else others_words(f"declaration-note:{note_id}", reason)
+                        for note_id, kind, reason in notes.get(d.declaration_id, [])]})
     for c in facts.connections.values():
         report.connections.append({"with": who(c.other_party(person_id)), "channel": c.channel,
                                    "first_seen": c.first_seen and c.first_seen.isoformat(),
@@ -459,7 +501,8 @@ def subject_access(register: Register, actor: str, person_id: str, *,
             "approached by": who(r.from_id) if by_them else "this person",
             "channel": r.channel, "occurred_on": r.occurred_on.isoformat(),
             "reported_on": r.reported_on.isoformat(), "status": str(r.status),
-            "summary": r.summary if by_them else "(written by another)"})
+            "summary": r.summary if by_them else others_words(
+                f"report:{r.report_id}:summary", r.summary)})
     with register.lock:
         for finding_id in register.cases.of_party(person_id):
             case = register.cases.get(finding_id, with_history=True)
@@ -467,7 +510,9 @@ def subject_access(register: Register, actor: str, person_id: str, *,
                 "rule": case.finding.get("rule"), "school": schools.get(case.school_id),
                 "raised_on": case.raised_on.isoformat(), "outcome": str(case.state),
                 "decisions": [{"on": e.at[:10], "to": e.to_state and str(e.to_state),
-                               "reason": e.reason} for e in case.history
+                               "reason": e.reason if e.actor == "register" else others_words(
+                                   f"case:{finding_id}:{n}", e.reason)}
+                              for n, e in enumerate(case.history)
                               if e.kind in ("moved", "erased")]})
         seqs = [seq for (seq,) in register.db.execute(
             "SELECT seq FROM audit_subjects WHERE person_id = ? ORDER BY seq", (person_id,))]
@@ -475,9 +520,19 @@ def subject_access(register: Register, actor: str, person_id: str, *,
             [entry] = register.audit.entries(after=seq - 1, limit=1)
             report.audit.append({"at": entry.at, "by": entry.actor, "action": entry.action,
                                  "outcome": entry.outcome})
+    unknown = sorted(set(release) - offered)
+    if unknown:
+        raise PrivacyError(f"there is no withheld item {unknown[0]} in this person's records: "
+                           f"copy the item from the export")
+    report.withheld = sorted(offered - set(release))
+    report.released = release
     with register.writing():
         register.audit.record(actor=actor, action="subject_access.make", object_kind="person",
                               object_id=person_id, subjects=[person_id], client=client)
+        for item, why in release.items():
+            register.audit.record(actor=actor, action="subject_access.release",
+                                  object_kind="subject_access_item", object_id=item,
+                                  subjects=[person_id], client=client, reason=why)
         for other, why in reveal.items():
             register.audit.record(actor=actor, action="subject_access.reveal",
                                   object_kind="person", object_id=other,
@@ -497,7 +552,9 @@ def subject_access_html(report: SubjectAccess) -> str:
              f"</head><body><h1>What the relationship register holds about "
              f"{e(p['given_name'])} {e(p['family_name'])}</h1>"
              f"<p>Made on {e(report.made_on)}. Other people are described by their role, "
-             f"not named, unless the list at the end says why they are shown.</p>"]
+             f"not named, unless the list at the end says why they are shown. What others "
+             f"wrote about this person is withheld unless the school released it: the "
+             f"lists at the end say which items, and why.</p>"]
 
     def table(title: str, rows: list[dict]) -> None:
         parts.append(f"<h2>{e(title)}</h2>")
@@ -522,5 +579,8 @@ def subject_access_html(report: SubjectAccess) -> str:
     table("Audit entries about them", report.audit)
     table("People shown by name, and why",
           [{"person": k, "why": v} for k, v in report.revealed.items()])
+    table("What others wrote, released by the school, and why",
+          [{"item": k, "why": v} for k, v in report.released.items()])
+    table("What others wrote, withheld", [{"item": k} for k in report.withheld])
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -325,7 +325,11 @@ class Register:
         today = self.today()
         as_of = as_of or today
         review_days = self._review_days()
-        changes = self.cases.sync(self.unlocked_store.findings(as_of), as_of, cause, review_days)
+        # Only the findings a change touched, when the store can tell which: a change then
+        # costs the same however many findings there are.
+        since = self.unlocked_store.findings_since(as_of, self.cases.findings_mark)
+        changes = self.cases.sync(since.findings, as_of, cause, review_days, since.touched)
+        self.cases.findings_mark = since.mark
         self._hold(as_of)
         for change in changes:
             self.audit.record(

@@ -36,6 +36,7 @@ import contextlib
 import datetime as dt
 import getpass
 import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -43,6 +44,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from graph.secret_key import read_key
 from graph.sqlite import transaction
 
 GENESIS = "0" * 64
@@ -134,6 +136,19 @@ def _digest(salt: str, details_text: str) -> str:
     return hashlib.sha256((salt + details_text).encode()).hexdigest()
 
 
+def _seal_field(key: bytes | None, prev_hash: str, erased: list[int]) -> dict[str, str]:
+    """An erasure's seal, keyed with the register's secret key (graph/secret_key.py, kept
+    outside the data folder): it ties the erasure to the entries it names and to its place
+    after `prev_hash`, so that nobody without the key can write one. Empty without a key."""
+    return {"seal": _seal(key, prev_hash, erased)} if key else {}
+
+
+def _seal(key: bytes, prev_hash: str, erased: list[int]) -> str:
+    purpose = hmac.new(key, b"relationship register: audit erasure", hashlib.sha256).digest()
+    text = prev_hash + "|" + ",".join(str(n) for n in erased)
+    return hmac.new(purpose, text.encode(), hashlib.sha256).hexdigest()
+
+
 def _entry_hash(seq: int, at: str, actor: str, action: str, object_kind: str, outcome: str,
                 details_digest: str, prev_hash: str) -> str:
     chained = json.dumps([seq, at, actor, action, object_kind, outcome, details_digest,
@@ -190,15 +205,25 @@ class AuditTrail:
             in self.db.execute(sql, params)
         ]
 
-    def verify(self, head: Head | None = None) -> Verification:
+    def verify(self, head: Head | None = None, key: bytes | None = None) -> Verification:
         """Walk the chain from the first entry: every hash recomputed, every link to the
         previous entry checked, every detail not erased checked against its digest, every
         missing detail accounted for by an erasure written after it, and, given a head held
-        elsewhere, the chain still reaching it and that erasure lying within it."""
+        elsewhere, the chain still reaching it.
+
+        An erasure proves itself by its seal, made with the secret key (`key`, else the
+        register's own): a seal that does not match fails, and an erasure without one counts
+        only where a held head covers it, or, with no head, where no sealed erasure came
+        before it (it was written by a release that did not seal). So an erasure appended or
+        moved by whoever removed the details fails, and a real one made after the head
+        passes."""
+        key = key or read_key()
         prev_hash = GENESIS
         count = erased = 0
         missing: list[int] = []
         erased_by: dict[int, int] = {}  # an erased entry -> the first erasure naming it
+        sealed: set[int] = set()  # erasures whose seal the key proves
+        first_sealed: int | None = None
         rows = self.db.execute(
             "SELECT e.seq, e.at, e.actor, e.action, e.object_kind, e.outcome, e.details_digest, "
             "e.prev_hash, e.hash, d.salt, d.details FROM audit_entries e "
@@ -233,6 +258,18 @@ class AuditTrail:
                         and all(type(n) is int and 0 < n < seq for n in named)):
                     return broken("an erasure that does not name only entries before it: "
                                   "it was moved or made up")
+                seal = body.get("seal")
+                if seal is not None:
+                    if key is not None and not (isinstance(seal, str) and hmac.compare_digest(
+                            seal, _seal(key, entry_prev, named))):
+                        return broken("an erasure whose seal does not match: the register "
+                                      "did not write it there")
+                    first_sealed = seq if first_sealed is None else first_sealed
+                    if key is not None:
+                        sealed.add(seq)
+                elif head is None and first_sealed is not None:
+                    return broken("an erasure without a seal after sealed ones: the register "
+                                  "did not write it")
                 for n in named:
                     erased_by.setdefault(n, seq)
             if head is not None and seq == head.seq:
@@ -250,15 +287,15 @@ class AuditTrail:
                 return Verification(False, count, erased, seq,
                                     f"entry {seq}: its details were removed, but no erasure in "
                                     f"the trail removed them")
-            if head is not None and by > head.seq:
-                # Only the held head vouches that an entry was written by the register: one
-                # after it could have been appended by whoever removed the details.
+            if head is not None and by > head.seq and by not in sealed:
+                # Past the held head only the seal vouches that the register wrote an entry:
+                # without it, it could have been appended by whoever removed the details.
                 return Verification(False, count, erased, by,
-                                    f"entry {by}: an erasure after the head {head.seq}, so "
-                                    f"nothing held elsewhere shows the register wrote it; it is "
-                                    f"the only proof that entry {seq}'s details were erased. "
-                                    f"If the register made that erasure, verify against a head "
-                                    f"taken after it")
+                                    f"entry {by}: an erasure after the head {head.seq} that no "
+                                    f"seal proves (none, or no key here to check it), so "
+                                    f"nothing shows the register wrote it; it is the only proof "
+                                    f"that entry {seq}'s details were erased. Verify where the "
+                                    f"secret key is, or against a head taken after it")
         return Verification(True, count, erased)
 
     def erase_person(self, person_id: str, actor: str = "register",
@@ -282,7 +319,8 @@ class AuditTrail:
             self.db.execute("DELETE FROM audit_details WHERE seq = ?", (seq,))
             self.db.execute("DELETE FROM audit_subjects WHERE seq = ?", (seq,))
         if seqs:
-            self.record(actor=actor, action=ERASURE, object_kind="audit", erased=seqs)
+            self.record(actor=actor, action=ERASURE, object_kind="audit", erased=seqs,
+                        **_seal_field(read_key(), self.head().hash, seqs))
         return len(seqs)
 
     def head(self) -> Head:

@@ -258,14 +258,21 @@ class CaseBook:
             self.db.execute("SELECT finding_id, finding FROM cases WHERE fires = 1")
         }
         self._live_object: dict[str, Finding] = {}  # skips re-serialising an unchanged finding
+        # The store's mark (Store.findings_since) of the findings last synced with; a new
+        # reading of the database starts again from every finding.
+        self.findings_mark: object = None
 
     # -- keeping cases current -----------------------------------------------------
 
     def sync(self, findings: Iterable[Finding], today: dt.date, cause: str,
-             review_days: Callable[[str], int]) -> list[CaseChange]:
+             review_days: Callable[[str], int],
+             touched: set[str] | None = None) -> list[CaseChange]:
         """Bring the cases in line with the findings that fire today: raise a case for a
         new finding, record new evidence (reopening a decided or closed case), and resolve
-        the case of a finding that no longer fires, giving `cause` as the reason."""
+        the case of a finding that no longer fires, giving `cause` as the reason.
+        `findings` are all that fire, or, given `touched` (the ids of every finding that
+        may have changed since the last sync), those of them that fire: the cases of the
+        others stay as they are."""
         changes: list[CaseChange] = []
         seen = set()
         for finding in findings:
@@ -279,7 +286,9 @@ class CaseBook:
                 continue
             changes.extend(self._seen_firing(finding, text, known, today, cause, review_days))
             self._live_text[finding.id] = text
-        for finding_id in [i for i in self._live_text if i not in seen]:
+        candidates = self._live_text if touched is None else \
+            sorted(i for i in touched if i in self._live_text)
+        for finding_id in [i for i in candidates if i not in seen]:
             changes.extend(self._stopped_firing(finding_id, cause))
             del self._live_text[finding_id]
             self._live_object.pop(finding_id, None)

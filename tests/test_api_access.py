@@ -32,12 +32,14 @@ def made(service):
 
 
 def check(service, allowed, denied, method, url, **kwargs):
-    """`denied` gets 403; `allowed` (if any) does not."""
+    """`denied` gets 403 (or, for a person beyond their reach, 404: the answer of no one);
+    `allowed` (if any) does not."""
     if allowed is not None:
         response = getattr(service, method)(allowed, url, **kwargs)
         assert response.status_code < 400, (allowed, url, response.text)
     response = getattr(service, method)(denied, url, **kwargs)
-    assert response.status_code == 403, (denied, url, response.status_code, response.text)
+    assert response.status_code in (403, 404), (denied, url, response.status_code, response.text)
+    return response
 
 
 # -- staff: only their own, never a finding about someone else ---------------------------------
@@ -297,3 +299,27 @@ def test_a_membership_that_ends_later_counts_from_the_day_it_ends(service):
 def move(service, case_id, to_state, who):
     return service.post(who, f"/api/cases/{case_id}/moves",
                         json={"to_state": to_state, "reason": f"to {to_state}"})
+
+
+# -- naming someone beyond your reach teaches nothing (issue 25) ----------------------------
+
+@pytest.mark.parametrize("who, method, url, body, field", [
+    ("T1", "json", "/api/declarations", {"basis": "family_member"}, "counterpart_id"),
+    ("T1", "json", "/api/connections", {"channel": "instagram"}, "other_id"),
+    ("L1", "json", "/api/connections/reports", {"other_id": "P1", "channel": "snapchat"},
+     "person_id"),
+    ("T1", "data", "/api/approaches", {"channel": "instagram", "occurred_on": "2026-11-20"},
+     "from_id"),
+])
+def test_naming_someone_beyond_reach_is_answered_as_no_one(service, who, method, url, body,
+                                                          field):
+    """P2 is a pupil of S2: to S1's staff, P2 is exactly as absent as an id no one has."""
+    before = service.register.store.facts_about("P2").counts()
+    stranger = service.post(who, url, **{method: {**body, field: "P2"}})
+    nobody = service.post(who, url, **{method: {**body, field: "NOBODY"}})
+    assert stranger.status_code == 422
+    assert stranger.text == nobody.text.replace("NOBODY", "P2")
+    assert "FamilyP2" not in stranger.text
+    assert service.register.store.facts_about("P2").counts() == before, "nothing about P2"
+    named = service.post(who, url, **{method: {**body, field: "M1" if field != "from_id" else "P1"}})
+    assert named.status_code == 201, named.text

@@ -213,16 +213,59 @@ def test_an_erasure_appended_after_the_head_is_no_proof(trail, tmp_path):
     assert said.returncode == 1 and "entry 4: an erasure after the head 3" in said.stderr
 
 
-def test_a_real_erasure_is_proven_by_a_head_taken_after_it(trail):
+@pytest.fixture
+def secret_key(monkeypatch):
+    """The register's secret key, as the service has it from its first start."""
+    from cryptography.fernet import Fernet
+
+    monkeypatch.setenv("RELREG_SECRET_KEY", Fernet.generate_key().decode())
+
+
+def test_a_real_erasure_after_the_head_is_proven_by_its_seal(trail, secret_key, monkeypatch):
+    from cryptography.fernet import Fernet
+
     fill(trail)
     before = trail.head()
     trail.erase_person("mother-may")
+    assert trail.verify(before).ok, "the register's seal vouches for an erasure past the head"
     after = trail.head()
-    assert trail.verify(after).ok
     later = trail.record(actor="account:1", action="sign_in", object_kind="session")
     assert later == 5 and trail.verify(after).ok, "entries after the head do not matter"
-    result = trail.verify(before)
-    assert not result.ok and result.first_bad_seq == 4, "the older head cannot vouch for it"
+    other_key = trail.verify(before, key=Fernet.generate_key())
+    assert not other_key.ok and other_key.first_bad_seq == 4
+    assert other_key.problem == ("entry 4: an erasure whose seal does not match: the register "
+                                 "did not write it there")
+    monkeypatch.setattr("graph.audit.read_key", lambda: None)
+    no_key = trail.verify(before)
+    assert not no_key.ok and no_key.first_bad_seq == 4 and "no key here" in no_key.problem
+    assert trail.verify(after).ok, "a head taken after the erasure needs no key"
+
+
+def test_a_forged_seal_or_a_missing_one_after_sealed_erasures_fails_without_a_head(
+        trail, secret_key):
+    import json as json_
+
+    from graph.audit import ERASURE
+
+    fill(trail)
+    trail.erase_person("pupil-alba")  # a real, sealed erasure of entry 1: entry 4
+    trail.db.execute("DELETE FROM audit_details WHERE seq = 2")
+    trail.db.execute("DELETE FROM audit_subjects WHERE seq = 2")
+    unsealed = trail.record(actor="register", action=ERASURE, object_kind="audit", erased=[2])
+    result = trail.verify()
+    assert not result.ok and result.first_bad_seq == unsealed == 5
+    assert result.problem == ("entry 5: an erasure without a seal after sealed ones: the "
+                              "register did not write it")
+    real_seal = json_.loads(trail.db.execute(
+        "SELECT details FROM audit_details WHERE seq = 4").fetchone()[0])["seal"]
+    tamper(trail, "DELETE FROM audit_details WHERE seq = 5")
+    tamper_free = trail.db.execute("DELETE FROM audit_entries WHERE seq = 5")
+    assert tamper_free.rowcount == 1
+    copied = trail.record(actor="register", action=ERASURE, object_kind="audit", erased=[2],
+                          seal=real_seal)
+    result = trail.verify()
+    assert not result.ok and result.first_bad_seq == copied
+    assert "seal does not match" in result.problem, "a seal copied from elsewhere proves nothing"
 
 
 def test_an_erasure_moved_before_the_entries_it_names_fails(trail):

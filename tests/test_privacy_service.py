@@ -113,3 +113,190 @@ def test_the_service_logs_the_head_when_it_starts_its_day_and_when_it_stops(serv
         service.register.close()
         service.register.close = lambda: None  # the fixture's close: already done
     assert f"audit trail head {head}" in caplog.text
+
+
+# -- holds belong to the school whose DSL placed them (issue 25) ------------------------------
+
+def account_for(service, name, role, person, school):
+    from api.identity import SessionKind
+
+    from tests.api_world import PASSWORD
+
+    account = service.register.accounts.create(f"{name.lower()}-user", PASSWORD, role,
+                                               person, school)
+    service.tokens[name], _ = service.register.accounts.start_session(account,
+                                                                      SessionKind.BEARER)
+    return account
+
+
+def test_a_hold_is_its_schools_alone_and_no_one_erases_while_it_stands(service):
+    from api.identity import AccountRole
+
+    account_for(service, "BD1", AccountRole.DSL, "BD1", "S2")
+    account_for(service, "trust-admin", AccountRole.TRUST_ADMIN, None, "S1")
+    placed = service.post("D1", "/api/privacy/holds",
+                          json={"person_id": "P1", "reason": "section 47 enquiry"})
+    assert placed.status_code == 201 and placed.json()["school_id"] == "S1"
+
+    # the other school's DSL: sees nothing of it, and lifting it is lifting no hold at all
+    assert service.get("BD1", "/api/privacy/holds").json() == []
+    other = service.post("BD1", "/api/privacy/holds/P1/lift", json={"reason": "mine now"})
+    nobody = service.post("BD1", "/api/privacy/holds/P2/lift", json={"reason": "mine now"})
+    assert (other.status_code, other.text) == (nobody.status_code,
+                                               nobody.text.replace("P2", "P1"))
+    assert service.post("BD1", "/api/privacy/holds",
+                        json={"person_id": "P1", "reason": "x"}).status_code == 404
+
+    # trust admins: see that P1 is held, never why; cannot lift it; cannot erase P1
+    for admin in ("admin", "trust-admin"):
+        [seen] = service.get(admin, "/api/privacy/holds").json()
+        assert seen["person_id"] == "P1" and seen["reason"] is None
+        assert service.post(admin, "/api/privacy/holds/P1/lift",
+                            json={"reason": "tidying up"}).status_code == 403
+        refused = service.post(admin, "/api/privacy/people/P1/erasure")
+        assert refused.status_code == 409 and "section 47" not in refused.text
+        preview = service.get(admin, "/api/privacy/people/P1/erasure").json()
+        assert preview["held"] is True and "section 47" not in str(preview)
+    assert service.register.store.person("P1") is not None
+
+    # the school's own DSL sees why and lifts it, saying why: audited
+    assert service.get("D1", "/api/privacy/holds").json()[0]["reason"] == "section 47 enquiry"
+    assert service.post("D1", "/api/privacy/holds/P1/lift",
+                        json={"reason": "enquiry closed"}).status_code == 204
+    [lifted] = service.register.audit.entries(action="hold.lift", limit=10)
+    assert lifted.actor == service.accounts["D1"].actor
+    assert lifted.details["reason"] == "enquiry closed"
+
+
+def test_a_trust_admin_reaches_only_their_trusts_people(service):
+    """S1 and S2 are in no trust, so each is a trust of its own: an admin of S1 neither
+    finds, erases nor exports anyone of S2; those are answered as no one."""
+    from api.identity import AccountRole
+
+    account_for(service, "trust-admin", AccountRole.TRUST_ADMIN, None, "S1")
+    for url in ("/api/privacy/people/{}/erasure", "/api/people/{}"):
+        other = service.get("trust-admin", url.format("P2"))
+        nobody = service.get("trust-admin", url.format("NOBODY"))
+        assert other.status_code == nobody.status_code == 404
+        assert service.get("trust-admin", url.format("P1")).status_code == 200
+    assert service.post("trust-admin", "/api/privacy/people/P2/subject-access",
+                        json={}).status_code == 404
+    assert service.post("trust-admin", "/api/privacy/people/P2/erasure").status_code == 404
+    admin = Browser(service, "trust-admin")
+    found = text(admin.get("/privacy", params={"name": "familyp"}).text)
+    assert "Given FamilyP1" in found and "FamilyP2" not in found
+
+
+def test_the_privacy_page_shows_a_dsl_only_their_schools_holds(service):
+    from api.identity import AccountRole
+
+    account_for(service, "BD1", AccountRole.DSL, "BD1", "S2")
+    dsl = Browser(service, "D1")
+    chosen = dsl.get("/privacy", params={"person_id": "P1"}).text
+    assert dsl.post("/privacy/holds", {"person_id": field(chosen, "person_id"),
+                                       "reason": "open concern"}).status_code == 303
+    other = text(Browser(service, "BD1").get("/privacy").text)
+    assert "Given FamilyP1" not in other and "open concern" not in other
+    assert Browser(service, "BD1").get("/privacy", params={"person_id": "P1"}).status_code == 404
+    admin = text(Browser(service, "admin").get("/privacy").text)
+    assert "Given FamilyP1" in admin and "open concern" not in admin
+    assert "Lift the hold" not in admin and "Place a hold" not in admin
+
+
+# -- a subject access export withholds what others wrote --------------------------------------
+
+def test_what_reviewers_wrote_is_withheld_until_the_school_releases_it(service):
+    case = service.case_of("pupil-contact", "T1", "P1")["finding_id"]
+    moved = service.post("L1", f"/api/cases/{case}/moves",
+                         json={"to_state": "in_review", "reason": "Mr T seemed evasive"})
+    assert moved.status_code == 200
+    first = service.post("admin", "/api/privacy/people/P1/subject-access", json={})
+    assert first.status_code == 200
+    assert "evasive" not in first.text
+    [item] = first.json()["withheld"]
+    assert item.startswith(f"case:{case}:")
+    decisions = first.json()["cases"][0]["decisions"]
+    assert any(item in d["reason"] for d in decisions), "the export says what is withheld"
+
+    released = service.post("admin", "/api/privacy/people/P1/subject-access",
+                            json={"release": {item: "the reviewer agreed"}})
+    assert "Mr T seemed evasive" in released.text
+    assert released.json()["released"] == {item: "the reviewer agreed"}
+    [entry] = service.register.audit.entries(action="subject_access.release", limit=10)
+    assert entry.actor == service.accounts["admin"].actor
+    assert entry.details["reason"] == "the reviewer agreed"
+    unknown = service.post("admin", "/api/privacy/people/P1/subject-access",
+                           json={"release": {"case:nothing:1": "why not"}})
+    assert unknown.status_code == 409 and "no withheld item" in unknown.json()["detail"]
+    unsaid = service.post("admin", "/api/privacy/people/P1/subject-access",
+                          json={"release": {item: " "}})
+    assert unsaid.status_code == 422
+
+
+def test_a_declarations_decision_reason_is_withheld_from_the_declarer(service):
+    made = service.post("T1", "/api/declarations",
+                        json={"counterpart_id": "M1", "basis": "family_member"}).json()
+    service.post("H1", f"/api/declarations/{made['declaration_id']}/decision",
+                 json={"decision": "rejected", "reason": "no proof of kinship"})
+    export = service.post("admin", "/api/privacy/people/T1/subject-access", json={})
+    assert "no proof of kinship" not in export.text
+    [row] = [d for d in export.json()["declarations"] if d["status"] == "rejected"]
+    [withheld] = row["reasons"]
+    assert "withheld" in withheld and withheld.split("item ")[1].rstrip(")") \
+        in export.json()["withheld"]
+
+
+def test_relreg_subject_access_withholds_and_releases_too(service, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    case = service.case_of("pupil-contact", "T1", "P1")["finding_id"]
+    service.post("L1", f"/api/cases/{case}/moves",
+                 json={"to_state": "in_review", "reason": "Mr T seemed evasive"})
+    data = service.register.data_dir
+
+    def relreg(*args):
+        return subprocess.run([sys.executable, "-m", "api.cli", "subject-access", "P1",
+                               "--data", str(data), *map(str, args)],
+                              capture_output=True, text=True)
+
+    first = relreg("--out", tmp_path / "first")
+    assert first.returncode == 0, first.stderr
+    page = (tmp_path / "first" / "subject-access.html").read_text()
+    assert "evasive" not in page
+    [item] = json.loads((tmp_path / "first" / "subject-access.json").read_text())["withheld"]
+    assert item in page, "the page lists what it withholds"
+    second = relreg("--out", tmp_path / "second", "--release", f"{item}=the reviewer agreed")
+    assert second.returncode == 0, second.stderr
+    assert "Mr T seemed evasive" in (tmp_path / "second" / "subject-access.html").read_text()
+    assert relreg("--out", tmp_path / "third", "--release", f"{item}=").returncode != 0
+
+
+def test_where_the_profile_reaches_the_trust_a_dsl_keeps_the_trusts_holds(tmp_path, monkeypatch):
+    """Mowbray's policy means the whole trust by 'school': its DSLs are trust DSLs, who
+    see and lift the holds of the trust's other schools; its leaders still see their own
+    school only."""
+    import dataclasses
+
+    import api.identity.accounts
+    from api.identity import AccountRole
+    from tests.api_world import FAST_HASHER, ServiceUnderTest, small_trust
+
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
+    world = small_trust()
+    for school_id in ("S1", "S2"):
+        world.schools[school_id] = dataclasses.replace(world.schools[school_id],
+                                                       profile="mowbray", trust_id="TR")
+    served = ServiceUnderTest(tmp_path, world)
+    try:
+        account_for(served, "BD1", AccountRole.DSL, "BD1", "S2")
+        assert served.post("BD1", "/api/privacy/holds",
+                           json={"person_id": "P2", "reason": "LADO referral"}).status_code == 201
+        [kept] = served.get("D1", "/api/privacy/holds").json()
+        assert kept["reason"] == "LADO referral" and kept["school_id"] == "S2"
+        assert served.get("L1", "/api/people/P2").status_code == 404, "a leader: own school"
+        assert served.post("D1", "/api/privacy/holds/P2/lift",
+                           json={"reason": "referral closed"}).status_code == 204
+    finally:
+        served.close()

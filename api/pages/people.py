@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from api.access import check_is_adult_of_a_school
+from api.access import check_is_adult_of_a_school, may_see_person
 from api.identity import Account
 from api.service import Register
 from graph.model import FamilyKind, FamilyLink, Membership, Person, Role
@@ -124,7 +124,8 @@ def nameable(register: Register, account: Account, person_id: str) -> Nameable |
     check_is_adult_of_a_school(account)
     store, today = register.store, register.today()
     person = store.person(person_id)
-    if person is None or person_id == account.person_id:
+    if person is None or person_id == account.person_id \
+            or not may_see_person(account, store, person_id):
         return None
     memberships = store.memberships_of(person_id)
     if any(m.school_id == account.school_id for m in memberships):

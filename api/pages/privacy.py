@@ -1,6 +1,8 @@
 """The data protection page (/privacy): the audit trail's head to copy off the machine,
 safeguarding holds placed and lifted, erasure with its preview, and subject access as a
-page to print. Trust admins do erasure and subject access; the safeguarding lead holds."""
+page to print. Trust admins do erasure and subject access for the people of their trust;
+the safeguarding lead places holds on the people of their school and lifts their school's.
+Everyone is found, chosen and named within the account's reach (api/access.py)."""
 
 from __future__ import annotations
 
@@ -9,16 +11,16 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse
 
+from api.access import check_places_hold, may_see_person, reach
 from api.identity import AccountRole
 from graph.model import Role
 from api.deps import ActorDep, CurrentSession, RegisterDep
 from api.pages.common import messages_of, page, page_headers, see_other
 from api.pages.people import _family_of, family_words, known_at
+from api.routes.privacy import lift_as, visible_holds
 from api.privacy import (
     PrivacyError,
     erase,
-    holds,
-    lift_hold,
     place_hold,
     plan_erasure,
     subject_access,
@@ -42,16 +44,16 @@ MAX_FOUND = 20
 
 
 def find_people(register, account, text: str) -> tuple[list[tuple[str, str, str]], bool]:
-    """(person id, name, how they are known) of the people whose name holds `text`: at
-    every school for a trust admin, at their own for the DSL; then the family of the
-    pupils found (a parent has no membership: they are found through their child, by
-    either name). And whether more matched than are listed."""
+    """(person id, name, how they are known) of the people whose name holds `text` at the
+    schools the account reaches (a trust admin: their trust's; the DSL: their own); then
+    the family of the pupils found (a parent has no membership: they are found through
+    their child, by either name). And whether more matched than are listed."""
     text = text.strip()
     if len(text) < 2:
         return [], False
     store, today, names = register.store, register.today(), register.names()
-    schools = [s for s in store.schools()
-               if account.role is ADMIN or s.school_id == account.school_id]
+    reached = reach(account, store)
+    schools = [s for s in store.schools() if s.school_id in reached]
     found: dict[str, tuple[str, str, str]] = {}
     family: dict[str, tuple[str, str, str]] = {}
     for school in schools:
@@ -78,16 +80,19 @@ def _privacy_page(request, register, session, *, problems=None, status_code=200,
                   person_id=""):
     with register.lock:
         head = register.audit.head()
-    held = holds(register)
+    account = session.account
+    held = visible_holds(register, account)
     names = register.names()
     name = request.query_params.get("name", "")[:100]
-    found, cut = find_people(register, session.account, name) if name else (None, False)
-    chosen = register.store.person(person_id.strip()) if person_id else None
+    found, cut = find_people(register, account, name) if name else (None, False)
+    chosen = register.store.person(person_id.strip()) \
+        if person_id and reachable(register, account, person_id.strip()) else None
     others = []
-    if chosen is not None and session.account.role is ADMIN:  # whom a SAR could name
+    if chosen is not None and account.role is ADMIN:  # whom a SAR could name
         others = sorted(((p, names.person(p)) for p in
                          register.store.network(chosen.person_id, 1, max_people=200).people
-                         if p != chosen.person_id), key=lambda o: o[1].casefold())
+                         if p != chosen.person_id and may_see_person(account, register.store, p)),
+                        key=lambda o: o[1].casefold())
     return page(request, "privacy.html", {
         "title": "Data protection", "head": head, "holds": held,
         "hold_names": {h.person_id: names.person(h.person_id) for h in held},
@@ -96,6 +101,17 @@ def _privacy_page(request, register, session, *, problems=None, status_code=200,
         "is_admin": session.account.role is ADMIN, "is_dsl": session.account.role is DSL,
         "privacy_notice": NOTICES.get(request.query_params.get("done", "")),
     }, session=session, status_code=status_code)
+
+
+def reachable(register, account, person_id: str) -> bool:
+    return register.store.person(person_id) is not None \
+        and may_see_person(account, register.store, person_id)
+
+
+def _no_one(person_id: str) -> PrivacyError:
+    """The answer for someone out of reach: the same as for someone not there."""
+    return PrivacyError(f"there is no person {person_id} in the register: check the id "
+                        f"on the person's page")
 
 
 def _refused(request, register, session, error: PrivacyError, person_id=""):
@@ -112,6 +128,8 @@ def privacy_page(request: Request, register: RegisterDep, session: CurrentSessio
     them, and a trust admin sees what erasing them would remove."""
     _allowed(session, ADMIN, DSL)
     plan = None
+    if person_id and not reachable(register, session.account, person_id.strip()):
+        return _refused(request, register, session, _no_one(person_id.strip()))
     if person_id and session.account.role is ADMIN:
         try:
             plan = plan_erasure(register, person_id.strip())
@@ -125,6 +143,8 @@ def post_erase(request: Request, register: RegisterDep, session: CurrentSession,
                actor: ActorDep, person_id: Annotated[str, Form(max_length=64)]):
     _allowed(session, ADMIN)
     try:
+        if not reachable(register, session.account, person_id):
+            raise _no_one(person_id)
         erase(register, actor.name, person_id, client=actor.client,
               own_person_id=session.account.person_id)
     except PrivacyError as error:
@@ -136,9 +156,13 @@ def post_erase(request: Request, register: RegisterDep, session: CurrentSession,
 def post_hold(request: Request, register: RegisterDep, session: CurrentSession,
               actor: ActorDep, person_id: Annotated[str, Form(max_length=64)],
               reason: Annotated[str, Form(max_length=2000)] = ""):
-    _allowed(session, DSL, ADMIN)
+    _allowed(session, DSL)
     try:
-        place_hold(register, actor.name, person_id.strip(), reason, actor.client)
+        if not reachable(register, session.account, person_id.strip()):
+            raise _no_one(person_id.strip())
+        check_places_hold(session.account, register.store, person_id.strip())
+        place_hold(register, actor.name, person_id.strip(), reason, actor.client,
+                   school_id=session.account.school_id)
     except PrivacyError as error:
         return _refused(request, register, session, error)
     return see_other("/privacy", done="held")
@@ -147,9 +171,9 @@ def post_hold(request: Request, register: RegisterDep, session: CurrentSession,
 @router.post("/privacy/holds/{person_id}/lift")
 def post_lift(request: Request, register: RegisterDep, session: CurrentSession,
               actor: ActorDep, person_id: str, reason: Annotated[str, Form(max_length=2000)] = ""):
-    _allowed(session, DSL, ADMIN)
+    _allowed(session, DSL)
     try:
-        lift_hold(register, actor.name, person_id, reason, actor.client)
+        lift_as(register, session.account, actor, person_id, reason)
     except PrivacyError as error:
         return _refused(request, register, session, error)
     return see_other("/privacy", done="lifted")
@@ -159,13 +183,21 @@ def post_lift(request: Request, register: RegisterDep, session: CurrentSession,
 def post_subject_access(request: Request, register: RegisterDep, session: CurrentSession,
                         actor: ActorDep, person_id: Annotated[str, Form(max_length=64)],
                         reveal_id: Annotated[str, Form(max_length=64)] = "",
-                        reveal_why: Annotated[str, Form(max_length=2000)] = ""):
-    """The printable page of everything held about the person."""
+                        reveal_why: Annotated[str, Form(max_length=2000)] = "",
+                        release_items: Annotated[str, Form(max_length=4000)] = "",
+                        release_why: Annotated[str, Form(max_length=2000)] = ""):
+    """The printable page of everything held about the person; `release_items` (one or
+    more withheld items, by their item, separated by spaces) are released with
+    `release_why`."""
     _allowed(session, ADMIN)
     reveal = {reveal_id.strip(): reveal_why} if reveal_id.strip() else {}
+    release = {item: release_why for item in release_items.split()}
     try:
+        for someone in (person_id.strip(), *reveal):
+            if not reachable(register, session.account, someone):
+                raise _no_one(someone)
         report = subject_access(register, actor.name, person_id.strip(), reveal=reveal,
-                                client=actor.client)
+                                release=release, client=actor.client)
     except PrivacyError as error:
         return _refused(request, register, session, error)
     return HTMLResponse(subject_access_html(report), headers=page_headers())

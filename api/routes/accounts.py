@@ -17,9 +17,11 @@ router = APIRouter(prefix="/accounts", tags=["accounts"])
 AccountId = Annotated[int, Path(ge=1, le=2**62)]
 
 
-def _check_links(register, role, person_id: str | None, school_id: str | None) -> None:
-    """An account belongs to someone whose current membership fits its role."""
-    problems = account_problems(register.store, role, person_id, school_id, register.today())
+def _check_links(register, admin, role, person_id: str | None, school_id: str | None) -> None:
+    """An account belongs to someone of the admin's trust whose current membership fits
+    its role."""
+    problems = account_problems(register.store, role, person_id, school_id, register.today(),
+                                by=admin)
     if problems:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             [{"loc": ["body", field], "msg": message, "type": "value_error"}
@@ -36,9 +38,9 @@ def list_accounts(register: RegisterDep, _admin: TrustAdmin) -> list[AccountPubl
 
 @router.post("", response_model=AccountPublic, status_code=status.HTTP_201_CREATED,
              responses={409: {"description": "The username is taken"}})
-def create_account(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
+def create_account(register: RegisterDep, admin: TrustAdmin, actor: ActorDep,
                    body: AccountCreate) -> AccountPublic:
-    _check_links(register, body.role, body.person_id, body.school_id)
+    _check_links(register, admin, body.role, body.person_id, body.school_id)
     try:
         with register.writing():
             account = register.accounts.create(body.username, body.password, body.role,
@@ -63,7 +65,7 @@ def get_account(register: RegisterDep, _admin: TrustAdmin, account_id: AccountId
 
 
 @router.patch("/{account_id}", response_model=AccountPublic)
-def update_account(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
+def update_account(register: RegisterDep, admin: TrustAdmin, actor: ActorDep,
                    account_id: AccountId, body: AccountUpdate) -> AccountPublic:
     """Change an account's role or links, disable it, set a new password, or unlock it
     after too many failed sign-ins. Its sessions end when its role, password or access
@@ -74,7 +76,7 @@ def update_account(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
             raise not_found("account", str(account_id))
         if body.role or body.person_id or body.school_id:  # disabling one that no longer
             # fits, or a new password, needs no check
-            _check_links(register, body.role or account.role,
+            _check_links(register, admin, body.role or account.role,
                          body.person_id or account.person_id,
                          body.school_id or account.school_id)
         with register.writing():

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Response, UploadFile, status
 
-from api.access import at_school, check_sees_approach, deny, is_reviewer
+from api.access import check_names_person, check_sees_approach, deny, is_reviewer, may_see_person
 from api.identity import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser, SchoolAccount
 from api.errors import invalid, not_found
@@ -63,7 +63,7 @@ def list_approaches(
     elif is_reviewer(account):
         if person_id is None:
             raise invalid("person_id", "name whose reports", where="query")
-        if not at_school(register.store, person_id, account.school_id):
+        if not may_see_person(account, register.store, person_id):
             raise deny("you may only see reports of people at your school")
         found = register.store.approaches_of(person_id)
     else:
@@ -84,8 +84,7 @@ def report_approach(
         description="the retained communication: PNG, JPEG, GIF, PDF or plain text")] = None,
 ) -> ApproachPublic:
     """Report an approach you rejected, attaching what you kept of it."""
-    if register.store.person(from_id) is None:
-        raise invalid("from_id", f"no person {from_id}")
+    check_names_person(account, register.store, from_id, "from_id")
     if not any(m.role is Role.PUPIL for m in register.store.memberships_of(from_id)):
         raise invalid("from_id", f"{from_id} is not a pupil or ex-pupil")
     if occurred_on > register.today():

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from api.access import at_school, check_sees_connection, deny, is_reviewer
+from api.access import check_names_person, check_sees_connection, deny, is_reviewer, may_see_person
 from api.identity import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser, SchoolAccount
 from api.errors import invalid, not_found
@@ -27,11 +27,6 @@ def _connection(register, connection_id: str) -> Connection:
     return connection
 
 
-def _check_person(register, person_id: str, field: str) -> None:
-    if register.store.person(person_id) is None:
-        raise invalid(field, f"no person {person_id}")
-
-
 @router.get("", response_model=list[ConnectionPublic])
 def list_connections(
     register: RegisterDep, account: RegisterUser,
@@ -47,7 +42,7 @@ def list_connections(
     elif is_reviewer(account):
         if person_id is None:
             raise invalid("person_id", "name whose connections", where="query")
-        if not at_school(register.store, person_id, account.school_id):
+        if not may_see_person(account, register.store, person_id):
             raise deny("you may only see connections of people at your school")
     else:
         raise deny("only staff and leaders see connections")
@@ -60,7 +55,7 @@ def declare_connection(register: RegisterDep, account: SchoolAccount, actor: Act
     """Declare a connection of your own with someone."""
     if body.other_id == account.person_id:
         raise invalid("other_id", "a connection joins two people")
-    _check_person(register, body.other_id, "other_id")
+    check_names_person(account, register.store, body.other_id, "other_id")
     connection = Connection(f"C-{uuid.uuid4().hex[:12]}", account.person_id, body.other_id,
                             body.channel, body.direction, body.first_seen or register.today(),
                             ConnectionSource.DECLARED)
@@ -69,13 +64,13 @@ def declare_connection(register: RegisterDep, account: SchoolAccount, actor: Act
 
 
 @router.post("/reports", response_model=ConnectionPublic, status_code=status.HTTP_201_CREATED)
-def report_connection(register: RegisterDep, _account: SchoolAccount, actor: ActorDep,
+def report_connection(register: RegisterDep, account: SchoolAccount, actor: ActorDep,
                       body: ConnectionReport) -> ConnectionPublic:
-    """Report a connection you have seen between two people."""
+    """Report a connection you have seen between two people, both within your reach."""
     if body.person_id == body.other_id:
         raise invalid("other_id", "a connection joins two people")
-    _check_person(register, body.person_id, "person_id")
-    _check_person(register, body.other_id, "other_id")
+    check_names_person(account, register.store, body.person_id, "person_id")
+    check_names_person(account, register.store, body.other_id, "other_id")
     connection = Connection(f"C-{uuid.uuid4().hex[:12]}", body.person_id, body.other_id,
                             body.channel, body.direction, body.first_seen or register.today(),
                             ConnectionSource.REPORTED)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Query, status
 
 from api.access import (
     check_accepts_declaration,
+    check_names_person,
     check_decides_declaration,
     check_sees_declaration,
     deny,
@@ -71,8 +72,7 @@ def make_declaration(register: RegisterDep, account: SchoolAccount, actor: Actor
     leader decides it."""
     if body.counterpart_id == account.person_id:
         raise invalid("counterpart_id", "a declaration is about someone else")
-    if register.store.person(body.counterpart_id) is None:
-        raise invalid("counterpart_id", f"no person {body.counterpart_id}")
+    check_names_person(account, register.store, body.counterpart_id, "counterpart_id")
     declaration = Declaration(
         f"D-{uuid.uuid4().hex[:12]}", account.person_id, body.counterpart_id, body.basis,
         body.details, register.today(), DeclarationStatus.PENDING, None, None)

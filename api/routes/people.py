@@ -6,7 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from api.access import check_lists_school, check_sees_network, check_sees_person
+from api.access import (
+    check_lists_school,
+    check_sees_network,
+    check_sees_person,
+    may_see_person,
+    reach,
+)
 from api.identity import Account
 from api.deps import ActorDep, RegisterDep, RegisterUser, ReviewerAccount, TrustAdmin
 from api.errors import conflict, invalid, not_found
@@ -35,8 +41,16 @@ def _person(register, person_id: str) -> Person:
     return person
 
 
-def _check_school(register, school_id: str, field: str = "school_id") -> None:
-    if school_id not in {s.school_id for s in register.store.schools()}:
+def _administered(register, account: Account, person_id: str) -> Person:
+    """The person, if the trust admin's trust reaches them; else the answer of no one."""
+    person = _person(register, person_id)
+    if not may_see_person(account, register.store, person_id):
+        raise not_found("person", person_id)
+    return person
+
+
+def _check_school(register, account: Account, school_id: str, field: str = "school_id") -> None:
+    if school_id not in reach(account, register.store):
         raise invalid(field, f"no school {school_id}")
 
 
@@ -54,7 +68,7 @@ def find_people(
     school_id = school_id or account.school_id
     if school_id is None:
         raise invalid("school_id", "name a school", where="query")
-    check_lists_school(account, school_id)
+    check_lists_school(account, register.store, school_id)
     people = register.people_named(school_id, name)
     return [PersonPublic.of(p) for p in people[offset:offset + limit]]
 
@@ -118,11 +132,11 @@ def list_memberships(register: RegisterDep, account: RegisterUser,
 @router.post("/{person_id}/memberships", response_model=MembershipPublic,
              status_code=status.HTTP_201_CREATED,
              responses={409: {"description": "That membership already exists"}})
-def add_membership(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
+def add_membership(register: RegisterDep, admin: TrustAdmin, actor: ActorDep,
                    person_id: PersonId, body: MembershipCreate) -> MembershipPublic:
     with register.lock:
-        _person(register, person_id)
-        _check_school(register, body.school_id)
+        _administered(register, admin, person_id)
+        _check_school(register, admin, body.school_id)
         membership = Membership(person_id, body.school_id, body.role, body.position,
                                 body.start_date, body.end_date)
         if any(m.key == membership.key for m in register.store.memberships_of(person_id)):
@@ -135,11 +149,11 @@ def add_membership(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
 
 
 @router.post("/{person_id}/memberships/end", response_model=MembershipPublic)
-def end_membership(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
+def end_membership(register: RegisterDep, admin: TrustAdmin, actor: ActorDep,
                    person_id: PersonId, body: MembershipEnd) -> MembershipPublic:
     """Set the end date of a membership (a pupil leaves, a teacher moves on)."""
     with register.lock:
-        _person(register, person_id)
+        _administered(register, admin, person_id)
         key = (person_id, body.school_id, str(body.role), body.start_date.isoformat())
         found = [m for m in register.store.memberships_of(person_id) if m.key == key]
         if not found:

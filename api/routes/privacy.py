@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, Field
 
-from api.identity import AccountRole
+from api.access import check_places_hold, keeps_hold, may_see_person
+from api.identity import Account, AccountRole
 from api.deps import ActorDep, RegisterDep, TrustAdmin, _role_in
 from api.errors import conflict, not_found
 from api.privacy import (
@@ -17,6 +18,7 @@ from api.privacy import (
     PrivacyError,
     erase,
     holds,
+    hold_on,
     lift_hold,
     place_hold,
     plan_erasure,
@@ -27,8 +29,10 @@ from api.service import Actor, Register
 router = APIRouter(prefix="/privacy", tags=["data protection"])
 
 PersonId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
-HoldKeeper = Annotated[object, Depends(_role_in({AccountRole.DSL, AccountRole.TRUST_ADMIN},
-                                                "the safeguarding lead and trust admins"))]
+HoldReader = Annotated[Account, Depends(_role_in({AccountRole.DSL, AccountRole.TRUST_ADMIN},
+                                                 "the safeguarding lead and trust admins"))]
+HoldKeeper = Annotated[Account, Depends(_role_in({AccountRole.DSL},
+                                                 "the designated safeguarding lead"))]
 HeadReader = Annotated[object, Depends(_role_in({AccountRole.TRUST_ADMIN, AccountRole.AUDITOR},
                                                 "trust admins and the auditor"))]
 Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"\S")]
@@ -46,8 +50,8 @@ class ErasurePreview(BaseModel):
     service_accounts: list[str]
     cases: int
     audit_entries: int
-    held: bool
-    hold_reason: str | None = None
+    held: bool = Field(description="Held for safeguarding: why is for the safeguarding lead "
+                                   "who placed the hold, never shown here")
 
 
 class HoldPlace(BaseModel):
@@ -61,15 +65,25 @@ class HoldLift(BaseModel):
 
 class HoldPublic(BaseModel):
     person_id: str
-    placed_by: str
     placed_at: str
-    reason: str
+    school_id: str | None = Field(description="the school whose DSL placed it")
+    placed_by: str | None = Field(description="only for the safeguarding lead who keeps it")
+    reason: str | None = Field(description="only for the safeguarding lead who keeps it")
+
+    @classmethod
+    def of(cls, hold, kept: bool) -> "HoldPublic":
+        return cls(person_id=hold.person_id, placed_at=hold.placed_at, school_id=hold.school_id,
+                   placed_by=hold.placed_by if kept else None,
+                   reason=hold.reason if kept else None)
 
 
 class SubjectAccessRequest(BaseModel):
     reveal: dict[Annotated[str, Field(max_length=64)], Reason] = Field(
         default_factory=dict, max_length=50,
         description="Other people to show by name, each with why")
+    release: dict[Annotated[str, Field(max_length=120)], Reason] = Field(
+        default_factory=dict, max_length=200,
+        description="Withheld items (their `item` in a first export) to release, each with why")
 
 
 class AuditHead(BaseModel):
@@ -86,8 +100,14 @@ def preview_of(plan: ErasurePlan) -> ErasurePreview:
         connections=counts["connections"], declarations=counts["declarations"],
         approaches=counts["approaches"], account_admins=counts["account_admins"],
         service_accounts=plan.accounts, cases=len(plan.cases),
-        audit_entries=plan.audit_entries, held=plan.hold is not None,
-        hold_reason=plan.hold.reason if plan.hold else None)
+        audit_entries=plan.audit_entries, held=plan.hold is not None)
+
+
+def check_administers(register: Register, account: Account, person_id: str) -> None:
+    """A trust admin reaches only the people of their trust: anyone else is not there."""
+    if register.store.person(person_id) is None \
+            or not may_see_person(account, register.store, person_id):
+        raise not_found("person", person_id)
 
 
 def as_http(error: PrivacyError, person_id: str | None = None) -> HTTPException:
@@ -103,8 +123,9 @@ def as_http(error: PrivacyError, person_id: str | None = None) -> HTTPException:
 
 @router.get("/people/{person_id}/erasure", response_model=ErasurePreview)
 def preview_erasure(person_id: PersonId, register: RegisterDep,
-                    _admin: TrustAdmin) -> ErasurePreview:
+                    admin: TrustAdmin) -> ErasurePreview:
     """What erasing the person would remove. Changes nothing."""
+    check_administers(register, admin, person_id)
     try:
         return preview_of(plan_erasure(register, person_id))
     except PrivacyError as error:
@@ -112,6 +133,7 @@ def preview_erasure(person_id: PersonId, register: RegisterDep,
 
 
 def erase_as(register: Register, actor: Actor, person_id: str) -> ErasurePlan:
+    check_administers(register, actor.account, person_id)
     try:
         return erase(register, actor.name, person_id, client=actor.client,
                      own_person_id=actor.account.person_id if actor.account else None)
@@ -128,38 +150,67 @@ def erase_person(person_id: PersonId, register: RegisterDep, _admin: TrustAdmin,
 
 
 @router.get("/holds", response_model=list[HoldPublic])
-def list_holds(register: RegisterDep, _keeper: HoldKeeper) -> list[HoldPublic]:
-    return [HoldPublic(**h.__dict__) for h in holds(register)]
+def list_holds(register: RegisterDep, reader: HoldReader) -> list[HoldPublic]:
+    """The safeguarding lead: the holds their school placed, with why. A trust admin:
+    who in their trust is held, never why."""
+    return visible_holds(register, reader)
+
+
+def visible_holds(register: Register, account: Account) -> list[HoldPublic]:
+    store = register.store
+    if account.role is AccountRole.DSL:
+        return [HoldPublic.of(h, kept=True) for h in holds(register)
+                if keeps_hold(account, store, h)]
+    return [HoldPublic.of(h, kept=False) for h in holds(register)
+            if may_see_person(account, store, h.person_id)]
 
 
 @router.post("/holds", response_model=HoldPublic, status_code=status.HTTP_201_CREATED)
-def place(body: HoldPlace, register: RegisterDep, _keeper: HoldKeeper,
+def place(body: HoldPlace, register: RegisterDep, keeper: HoldKeeper,
           actor: ActorDep) -> HoldPublic:
-    """Keep a person's records from erasure while a safeguarding concern stands."""
+    """Keep a person of your school from erasure while a safeguarding concern stands; the
+    hold is your school's."""
+    check_places_hold(keeper, register.store, body.person_id)
     try:
-        return HoldPublic(**place_hold(register, actor.name, body.person_id, body.reason,
-                                       actor.client).__dict__)
+        return HoldPublic.of(place_hold(register, actor.name, body.person_id, body.reason,
+                                        actor.client, school_id=keeper.school_id), kept=True)
     except PrivacyError as error:
         raise as_http(error, body.person_id) from None
 
 
+def lift_as(register: Register, keeper: Account, actor: Actor, person_id: str,
+            reason: str) -> None:
+    """Lift the hold if `keeper`'s school placed it; any other hold is answered as no hold
+    at all. Audited with the reason."""
+    hold = hold_on(register, person_id)
+    if hold is None or not keeps_hold(keeper, register.store, hold):
+        raise PrivacyError(f"there is no safeguarding hold on {person_id}")
+    lift_hold(register, actor.name, person_id, reason, actor.client)
+
+
 @router.post("/holds/{person_id}/lift", status_code=status.HTTP_204_NO_CONTENT)
-def lift(person_id: PersonId, body: HoldLift, register: RegisterDep, _keeper: HoldKeeper,
+def lift(person_id: PersonId, body: HoldLift, register: RegisterDep, keeper: HoldKeeper,
          actor: ActorDep) -> None:
+    """Lift a hold your school placed, saying why (audited)."""
     try:
-        lift_hold(register, actor.name, person_id, body.reason, actor.client)
+        lift_as(register, keeper, actor, person_id, body.reason)
     except PrivacyError as error:
         raise as_http(error, person_id) from None
 
 
 @router.post("/people/{person_id}/subject-access")
 def make_subject_access(person_id: PersonId, body: SubjectAccessRequest,
-                        register: RegisterDep, _admin: TrustAdmin, actor: ActorDep) -> dict:
-    """Everything held about the person (UK GDPR Art. 15), others redacted unless revealed
-    with a reason. Audited, as each reveal is."""
+                        register: RegisterDep, admin: TrustAdmin, actor: ActorDep) -> dict:
+    """Everything held about the person (UK GDPR Art. 15): others are redacted unless
+    revealed with a reason, and what others wrote about them (reviewers' reasons, others'
+    details and summaries) is withheld unless the school releases that item, saying why.
+    Audited, as each reveal and release is."""
+    check_administers(register, admin, person_id)
+    for other in body.reveal:
+        check_administers(register, admin, other)
     try:
         return subject_access(register, actor.name, person_id, reveal=body.reveal,
-                              client=actor.client).to_json()
+                              release=body.release, client=actor.client).to_json()
     except PrivacyError as error:
         raise as_http(error, person_id) from None
 

@@ -28,6 +28,17 @@ class StoreError(Exception):
     pass
 
 
+@dataclasses.dataclass(frozen=True)
+class FindingsSince:
+    """What `Store.findings_since` answers: either every finding (`touched` None), or the
+    ids of the findings that may have been added, changed or taken away since the mark
+    given (`touched`) with those of them that are there now (`findings`, sorted)."""
+
+    findings: list[Finding]
+    touched: set[str] | None
+    mark: object  # to give back on the next call
+
+
 class Store(abc.ABC):
     @abc.abstractmethod
     def import_world(self, world: World, progress: Progress | None = None) -> None:
@@ -47,6 +58,12 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def findings(self, as_of: dt.date) -> list[Finding]:
         """Every finding as of `as_of`, in the order of docs/exchange.md."""
+
+    def findings_since(self, as_of: dt.date, mark: object) -> FindingsSince:
+        """The findings as of `as_of` that changes may have touched since the call that
+        answered `mark`, so that a caller keeping its own copy (the cases) need not read
+        them all after every change; every finding whenever the store cannot tell."""
+        return FindingsSince(self.findings(as_of), None, None)
 
     def load(self) -> None:
         """Bring into memory whatever evaluating needs, so that the findings that follow

@@ -40,6 +40,7 @@ from graph.intake.exchange import (
 from graph.facts import FactGraph
 from graph.model import (
     ApproachReport,
+    Basis,
     Connection,
     Declaration,
     FamilyLink,
@@ -52,7 +53,7 @@ from graph.model import (
 from graph.profiles import PROFILE_DIR, SHIPPED
 from graph.rules import Evaluation
 from graph.sqlite import open_database, private_folder, transaction
-from graph.store.base import Progress, Store, StoreError, sort_people, walk
+from graph.store.base import FindingsSince, Progress, Store, StoreError, sort_people, walk
 
 DATABASE_NAME = "register.sqlite3"
 SCHEMA_VERSION = 1
@@ -274,20 +275,28 @@ class EmbeddedStore(Store):
 
     def upsert(self, world: World) -> None:
         """Add or replace the facts of a small world durably, then refresh only the
-        findings they can touch: those of everyone within the family degree of a person
-        the facts are about (kinship and recusal run along family paths), and, when a
-        position is given or taken, every finding of the schools it reviews for."""
+        findings they can touch. Connections and declarations other than of family touch
+        the findings of the pairs whose ties they change (`_reach`); anything else touches
+        those of everyone within the family degree of a person the facts are about (kinship
+        and recusal run along family paths), and, when a position is given or taken, every
+        finding of the schools it reviews for."""
         self._check_references(world)
         self._resume()
-        touched = self._family_circle(world.people_involved())
-        leaders = self._leaders_changed(world)
+        ties = self._ties_changed(world)
+        if ties is None:
+            touched = self._family_circle(world.people_involved())
+            leaders = self._leaders_changed(world)
         with self._transaction():
             self._write(world, None)
         self.facts.put_facts(world)
-        touched |= self._family_circle(world.people_involved())
         evaluation = self._evaluation
         if evaluation is None:
             return
+        if ties is not None:
+            people, pairs = self._reach(*ties)
+            evaluation.refresh(people, pairs=pairs)
+            return
+        touched |= self._family_circle(world.people_involved())
         if world.schools:  # a school's profile decides every finding there
             self._evaluation = None
             return
@@ -310,6 +319,57 @@ class EmbeddedStore(Store):
             accounts.update(a.account_id for a in facts.world.school_accounts.values()
                             if a.school_id in schools)
         evaluation.refresh(touched, accounts)
+
+    def _ties_changed(self, world: World
+                      ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]] | None:
+        """For a world of connections and of declarations other than of family (which
+        leave the family paths as they are): the pairs each joins, before and after the
+        change, as (connections, declarations); None for any other world."""
+        if world.people or world.memberships or world.family_links or world.approaches \
+                or world.schools or world.school_accounts or world.account_admins:
+            return None
+        known = self.facts.world
+        connections, declarations = set(), set()
+        for c in world.connections.values():
+            for record in (c, known.connections.get(c.connection_id)):
+                if record is not None:
+                    connections.add((record.person_id, record.other_id))
+        for d in world.declarations.values():
+            for record in (d, known.declarations.get(d.declaration_id)):
+                if record is not None:
+                    if record.basis is Basis.FAMILY_MEMBER:
+                        return None
+                    declarations.add((record.declarer_id, record.counterpart_id))
+        return connections, declarations
+
+    def _reach(self, connections: set[tuple[str, str]], declarations: set[tuple[str, str]]
+               ) -> tuple[set[str], set[tuple[str, str]]]:
+        """(people, pairs): the people every finding of whom, and the pairs the connection
+        findings of whom, a change of these connections and declarations can touch.
+        A connection decides its own pair's findings; a declaration between X and Y the ties
+        of X with anyone whose family (within the largest degree) holds Y, and of Y with
+        anyone whose family holds X. Recusal: a connected reviewer is recused from the other
+        person's findings, a declared friend from those of the other's family; so when X
+        holds a position anywhere, every finding of Y (and of Y's family) may move."""
+        facts = self.facts
+        people: set[str] = set()
+        pairs = set(connections)
+        for a, b in connections:
+            for one, other in ((a, b), (b, a)):
+                if self._holds_a_position(one):
+                    people.add(other)
+        for x, y in declarations:
+            for one, other in ((x, y), (y, x)):
+                circle = self._family_circle({other})
+                near = facts.connections.adj.get(one, {})
+                pairs.update((one, q) for q in circle if q in near)
+                if self._holds_a_position(one):
+                    people |= circle
+        return people, pairs
+
+    def _holds_a_position(self, person_id: str) -> bool:
+        """Whether `person_id` holds or has held a position (and so may review findings)."""
+        return any(m.position is not None for m in self.facts.memberships_of.get(person_id, ()))
 
     def _resume(self) -> None:
         """Take up the findings read back before the facts were loaded, if they are still
@@ -354,7 +414,8 @@ class EmbeddedStore(Store):
             self._db.execute("DELETE FROM connections WHERE connection_id = ?", (connection_id,))
         self.facts.remove_connection(connection_id)
         if self._evaluation is not None:
-            self._evaluation.refresh({connection.person_id, connection.other_id})
+            people, pairs = self._reach({(connection.person_id, connection.other_id)}, set())
+            self._evaluation.refresh(people, pairs=pairs)
 
     def _family_circle(self, people: set[str]) -> set[str]:
         degree = max((p.family_degree for p in self.facts.profiles.values()), default=0)
@@ -401,6 +462,24 @@ class EmbeddedStore(Store):
             if saved is not None:
                 return list(saved)
         return self._evaluation_as_of(as_of).sorted()
+
+    def findings_since(self, as_of: dt.date, mark: object) -> FindingsSince:
+        """Only the findings refreshed since `mark` while the evaluation that handed it out
+        is still the one kept current, so that the cases follow a change in its own time
+        however many findings there are; otherwise every finding."""
+        evaluation = self._evaluation
+        if evaluation is not None and evaluation.as_of == as_of:
+            next_mark, touched = evaluation.touched.since(mark)
+            if touched is not None:
+                present = evaluation.findings
+                found = sorted((present[i] for i in touched if i in present),
+                               key=Finding.sort_key)
+                return FindingsSince(found, touched, next_mark)
+        findings = self.findings(as_of)
+        evaluation = self._evaluation
+        if evaluation is None or evaluation.as_of != as_of:
+            return FindingsSince(findings, None, None)
+        return FindingsSince(findings, None, evaluation.touched.since(None)[0])
 
     # -- saved findings ------------------------------------------------------------------
 

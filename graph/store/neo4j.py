@@ -66,6 +66,7 @@ from graph.profiles import RULE_IDS, Profile, load_profile
 from graph.routing import ADMINISTRATORS, REVIEWER_POSITIONS, escalation
 from graph.rules import (
     SEVERITY,
+    TouchedLog,
     approval_needed,
     explain_account,
     explain_approaches,
@@ -75,7 +76,15 @@ from graph.rules import (
     explain_no_leaders,
     finding_id,
 )
-from graph.store.base import Progress, Store, StoreError, sort_people, walk, world_among
+from graph.store.base import (
+    FindingsSince,
+    Progress,
+    Store,
+    StoreError,
+    sort_people,
+    walk,
+    world_among,
+)
 
 BATCH_SIZE = 5_000  # a world up to this size is written in one transaction
 IMPORT_BATCH_SIZE = int(os.environ.get("RELREG_NEO4J_IMPORT_BATCH", 10_000))  # rows a statement
@@ -366,8 +375,9 @@ class Neo4jStore(Store):
         if read_at != version:
             self._known = None
             return
-        known.forget(touched, accounts)
+        known.touched.note(f.id for f in known.forget(touched, accounts))
         known.add(found)
+        known.touched.note(f.id for f in found)
         known.version = version
 
     def _check_references(self, world: World) -> None:
@@ -398,6 +408,21 @@ class Neo4jStore(Store):
             known = self._known = _Known(as_of, version, profiles)
             known.add(found)
         return sorted(known.findings.values(), key=Finding.sort_key)
+
+    def findings_since(self, as_of: dt.date, mark: object) -> FindingsSince:
+        """Only the findings re-evaluated since `mark` while no one else has written, so
+        that the cases follow a change in its own time; otherwise every finding."""
+        known = self._known
+        if known is not None and known.as_of == as_of \
+                and known.version == self._status()["version"]:
+            next_mark, touched = known.touched.since(mark)
+            if touched is not None:
+                found = sorted((known.findings[i] for i in touched if i in known.findings),
+                               key=Finding.sort_key)
+                return FindingsSince(found, touched, next_mark)
+        findings = self.findings(as_of)
+        known = self._known
+        return FindingsSince(findings, None, known.touched.since(None)[0])
 
     # -- reading by person and school: indexed queries, not the whole world ---------------
 
@@ -530,6 +555,7 @@ class _Known:
     profiles: _Profiles
     findings: dict[str, Finding] = field(default_factory=dict)
     _about: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    touched: TouchedLog = field(default_factory=TouchedLog)  # what each change re-evaluated
 
     @staticmethod
     def _keys(finding: Finding) -> list[tuple[str, str]]:
@@ -548,12 +574,14 @@ class _Known:
                           *(self._about.get(("account", a), ()) for a in accounts))
         return [self.findings[i] for i in ids]
 
-    def forget(self, people: Iterable[str], accounts: Iterable[str] = ()) -> None:
-        """Forget the findings about any of `people` or `accounts`."""
-        for finding in self.involving(people, accounts):
+    def forget(self, people: Iterable[str], accounts: Iterable[str] = ()) -> list[Finding]:
+        """Forget the findings about any of `people` or `accounts`; those forgotten."""
+        forgotten = self.involving(people, accounts)
+        for finding in forgotten:
             del self.findings[finding.id]
             for key in self._keys(finding):
                 self._about[key].discard(finding.id)
+        return forgotten
 
 
 def _size(world: World) -> int:
