@@ -69,6 +69,20 @@ class Store(abc.ABC):
         them all after every change; every finding whenever the store cannot tell."""
         return FindingsSince(self.findings(as_of), None, None)
 
+    def load(self) -> None:
+        """Bring into memory whatever evaluating needs, so that the findings that follow
+        are quick; a store that reads on demand does nothing."""
+
+    def findings_at_hand(self, as_of: dt.date) -> bool:
+        """Whether findings(as_of) answers at once, with neither loading nor evaluating
+        (they were saved for these facts and rules)."""
+        return False
+
+    def facts_version(self) -> int | None:
+        """How many writes the facts have had: findings worked out at one version hold as
+        long as it stays the same. None when the store cannot tell."""
+        return None
+
     @abc.abstractmethod
     def upsert(self, world: World) -> None:
         """Add or replace the facts of a small world durably (a declaration decided, a

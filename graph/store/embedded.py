@@ -8,9 +8,10 @@ leaves the previous state whole. Nothing needs a server.
 Starting without rebuilding: every write bumps a facts version in its own transaction, and
 the findings of a full evaluation are saved with the version, date and rules they came
 from. A process that asks for the findings of unchanged facts reads them back without
-loading the facts at all; the facts are loaded only when something needs them (or in the
-background, for the review service). The saved findings are derived data: when anything
-they depend on has changed they are ignored, and a crash can at worst leave them stale.
+loading the facts at all; the facts are loaded only when something needs them (or, for
+the review service, by its refresh in the background: `load`). The saved findings are
+derived data: when anything they depend on has changed they are ignored, and a crash can at
+worst leave them stale.
 """
 
 from __future__ import annotations
@@ -94,8 +95,7 @@ class EmbeddedStore(Store):
         self._version: int | None = None  # the facts version of self._facts, if known
         # A world just written whole, and its facts version: the facts when first needed.
         self._written: tuple[World, int] | None = None
-        self._loading = threading.Lock()  # held while the facts are being loaded
-        self._loader: threading.Thread | None = None
+        self._loading = threading.RLock()  # held while the facts are loaded or replaced
         self._evaluation: Evaluation | None = None
         self._saved: tuple[int, dt.date, list[Finding]] | None = None  # last read back
 
@@ -108,28 +108,26 @@ class EmbeddedStore(Store):
                     self._load_facts(self._db)
         return self._facts
 
-    def load_in_background(self) -> None:
-        """Start loading the facts in a thread of its own; whatever needs them meanwhile
-        waits for them."""
-        if self._facts is not None or self._loader is not None:
+    def load(self) -> None:
+        """Load the facts now, on a connection of this thread's own: whatever needs them
+        meanwhile, in other threads, waits for them."""
+        if self._facts is not None:
             return
+        db = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            with self._loading:
+                if self._facts is None:
+                    self._load_facts(db)
+        finally:
+            db.close()
 
-        def load():
-            db = sqlite3.connect(self.path, isolation_level=None)
-            try:
-                with self._loading:
-                    if self._facts is None:
-                        self._load_facts(db)
-            finally:
-                db.close()
+    def facts_version(self) -> int:
+        return self._facts_version()
 
-        self._loader = threading.Thread(target=load, name="loading-facts", daemon=True)
-        self._loader.start()
-
-    def _settle(self) -> None:
-        """Wait for a background load, so that a write does not race it."""
-        if self._loader is not None:
-            self._loader.join()
+    def findings_at_hand(self, as_of: dt.date) -> bool:
+        if self._evaluation is not None and self._evaluation.as_of == as_of:
+            return True
+        return self._facts is None and self._saved_findings(as_of, self._facts_version()) is not None
 
     def _create_schema(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -248,21 +246,21 @@ class EmbeddedStore(Store):
                 progress(len(batch))
 
     def import_world(self, world: World, progress: Progress | None = None) -> None:
-        self._settle()
-        was_empty = self.is_empty()
-        with self._transaction():
-            self._write(world, progress)
-        # Into an empty store the imported world is the whole state: no need to read it back.
-        # Otherwise the facts are read back when next needed.
-        self._use(world if was_empty else None)
+        with self._loading:  # a load in another thread would put back the facts before
+            was_empty = self.is_empty()
+            with self._transaction():
+                self._write(world, progress)
+            # Into an empty store the imported world is the whole state: no need to read it
+            # back. Otherwise the facts are read back when next needed.
+            self._use(world if was_empty else None)
 
     def replace_world(self, world: World, progress: Progress | None = None) -> None:
-        self._settle()
-        with self._transaction():
-            for name in FILES:
-                self._db.execute(f"DELETE FROM {_table(name)}")
-            self._write(world, progress)
-        self._use(world)
+        with self._loading:
+            with self._transaction():
+                for name in FILES:
+                    self._db.execute(f"DELETE FROM {_table(name)}")
+                self._write(world, progress)
+            self._use(world)
 
     def _use(self, world: World | None) -> None:
         """The facts are now `world` (None: what the tables hold), built when first needed:
@@ -539,7 +537,6 @@ class EmbeddedStore(Store):
     def close(self) -> None:
         """Save the findings if changes since they were last saved kept them current, so that
         the next start need not evaluate."""
-        self._settle()
         if self._evaluation is not None and (
                 self._saved is None or self._saved[:2] != (self._version, self._evaluation.as_of)):
             self._save_findings()
@@ -547,20 +544,34 @@ class EmbeddedStore(Store):
 
     # -- reading by person and school, from the in-memory indexes ----------------------
 
+    # Who someone is, where they belong and the schools are read from the tables until the
+    # facts are loaded: a start serving its cases names people and checks accounts at once.
+
     def person(self, person_id: str) -> Person | None:
+        if self._facts is None:
+            return self._rows_where("people.csv", "person_id", person_id).people.get(person_id)
         return self.facts.world.people.get(person_id)
 
     def schools(self) -> list[School]:
-        if self._facts is None:  # a start on saved findings needs the schools, not the facts
-            name = "schools.csv"
-            rows = self._db.execute(f"SELECT {', '.join(_columns(name))} FROM {_table(name)}")
-            schools = world_from_cells({name: rows}).schools.values()
+        if self._facts is None:
+            schools = self._rows_where("schools.csv").schools.values()
         else:
             schools = self.facts.world.schools.values()
         return sorted(schools, key=lambda s: s.school_id)
 
     def memberships_of(self, person_id: str) -> list[Membership]:
-        return sorted(self.facts.memberships_of.get(person_id, ()), key=lambda m: m.key)
+        if self._facts is None:
+            memberships = self._rows_where("memberships.csv", "person_id", person_id).memberships
+        else:
+            memberships = self.facts.memberships_of.get(person_id, ())
+        return sorted(memberships, key=lambda m: m.key)
+
+    def _rows_where(self, name: str, column: str | None = None, value: str = "") -> World:
+        """The rows of one table (those whose `column` holds `value`), as a world."""
+        query = f"SELECT {', '.join(_columns(name))} FROM {_table(name)}"
+        if column is None:
+            return world_from_cells({name: self._db.execute(query)})
+        return world_from_cells({name: self._db.execute(f"{query} WHERE {column} = ?", (value,))})
 
     def people_at(self, school_id: str, name: str = "") -> list[Person]:
         people = self.facts.world.people

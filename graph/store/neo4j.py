@@ -399,6 +399,9 @@ class Neo4jStore(Store):
         self._check_finished()
         return world_from_cells({name: self._rows(f"export/{_stem(name)}") for name in FILES})
 
+    def facts_version(self) -> int:
+        return self._status()["version"]
+
     def findings(self, as_of: dt.date) -> list[Finding]:
         status = self._status()
         if status["unfinished_import"]:
