@@ -65,6 +65,7 @@ def serve(demo, host, port, store, data):
     from graph.sqlite import SERVICE_DATABASE_NAME
     from api.demo import NotTheDemo, demo_sign_ins, seed_demo_trust
     from api.main import create_app
+    from graph.store.embedded import EmbeddedStore
 
     opened = open_store(store, data)
     data_dir = _service_data_dir(opened, data)
@@ -77,7 +78,10 @@ def serve(demo, host, port, store, data):
     from graph.secret_key import SecretKeyError
 
     try:
-        app = create_app(opened, data_dir / SERVICE_DATABASE_NAME, settings=service_settings())
+        # It answers at once from the cases as they were last brought in line, labelled,
+        # while a thread loads the facts and re-evaluates as of today.
+        app = create_app(opened, data_dir / SERVICE_DATABASE_NAME, settings=service_settings(),
+                         refresh_in_background=True)
     except SecretKeyError as error:  # a missing or wrong key: say so, change nothing
         opened.close()
         raise click.ClickException(str(error)) from None
@@ -94,13 +98,10 @@ def serve(demo, host, port, store, data):
         for role, username, password in demo_sign_ins(app.state.register):
             click.echo(f"  {role:<14} {username:<18} {password}")
     sys.stdout.flush()
-    # The embedded store loads the facts in the background while the service answers from
-    # its saved findings (and keeps the garbage collector off them itself). Otherwise the
-    # facts loaded so far live as long as the process: keep the collector from walking them
-    # all again on every full collection (a pause in the middle of requests).
-    if hasattr(opened, "load_in_background"):
-        opened.load_in_background()
-    else:
+    # The embedded store keeps the garbage collector off the facts it loads itself.
+    # Otherwise what is loaded so far lives as long as the process: keep the collector from
+    # walking it all again on every full collection (a pause in the middle of requests).
+    if not isinstance(opened, EmbeddedStore):
         gc.freeze()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # No access log: it would hold client addresses and ids. The app logs route templates.
@@ -386,7 +387,7 @@ def retention_command(apply_, as_of, store, data):
                        f"{d.why}")
         for d, h in run.held:
             click.echo(f"kept: {d.person_id}{named(d.person_id)} is due ({d.kind}, {d.due_on}) "
-                       f"but held for safeguarding since {h.placed_at[:10]}: {h.reason}")
+                       f"but held for safeguarding since {h.placed_at[:10]}")
     click.echo(f"{len(run.due)} due, {len(run.held)} held as of {as_of}"
                + ("" if apply_ else "; nothing changed: add --apply to erase them"))
 

@@ -36,14 +36,23 @@ DOCS_ASSETS = "/docs-assets"
 
 def create_app(store: Store, service_db: str | os.PathLike, *, settings: Settings | None = None,
                today: Callable[[], dt.date] = dt.date.today,
-               clock: Callable[[], float] = time.time) -> FastAPI:
+               clock: Callable[[], float] = time.time,
+               refresh_in_background: bool = False) -> FastAPI:
     """The app, serving `store` with cases, accounts and the audit trail in the SQLite
     database at `service_db` (evidence files go in the folder beside it). Whoever made the
-    app closes them: `app.state.register.close()`, then the store."""
+    app closes them: `app.state.register.close()`, then the store.
+
+    The cases are brought in line with the findings as of today before it returns, or,
+    with `refresh_in_background` (`relreg serve`), by a thread of their own, in
+    `app.state.refresh`, while the app serves them as they were, labelled (FindingsLabel)."""
     settings = settings or Settings()
     register = Register(store, open_service_db(service_db), settings,
                         Path(service_db).parent, today=today, clock=clock)
-    register.keep_current()
+    refresh = None
+    if refresh_in_background:
+        refresh = register.start_refresh()
+    else:
+        register.keep_current()
     previews.drop_expired(register)  # import previews past their time, left when it stopped
 
     @contextlib.asynccontextmanager
@@ -64,6 +73,7 @@ def create_app(store: Store, service_db: str | os.PathLike, *, settings: Setting
         version="0.1.0",
     )
     app.state.register = register
+    app.state.refresh = refresh
     app.include_router(api_router)
     install_error_handlers(app)
     install_guards(app)
@@ -73,6 +83,7 @@ def create_app(store: Store, service_db: str | os.PathLike, *, settings: Setting
     app.add_middleware(WriteLimit)
     app.add_middleware(BodyLimit)  # before the write limit: a refused body costs no write
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(FindingsLabelHeaders)
     app.add_middleware(RequestLog)
     # Outermost: the scheme and client address a trusted proxy reports (api/identity/cookies.py).
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
@@ -104,3 +115,37 @@ class RequestLog:
         finally:
             log.info("%s %s %d %.1f ms", scope["method"], route_template(scope), status,
                      (time.perf_counter() - started) * 1000)
+
+
+class FindingsLabelHeaders:
+    """Labels every answer of the API with the findings the cases hold: the day and facts
+    version they were evaluated for, and whether they are current, being refreshed or not
+    there yet (docs/deployment.md)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            return await self.app(scope, receive, send)
+        register = scope["app"].state.register
+
+        async def send_labelled(message):
+            if message["type"] == "http.response.start":
+                label = register.findings_label()
+                headers = list(message.get("headers", []))
+                headers += [(name.encode(), value.encode())
+                            for name, value in label_headers(label).items()]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_labelled)
+
+
+def label_headers(label) -> dict[str, str]:
+    headers = {"Findings-State": label.state}
+    if label.as_of is not None:
+        headers["Findings-As-Of"] = label.as_of.isoformat()
+    if label.facts_version is not None:
+        headers["Findings-Facts-Version"] = str(label.facts_version)
+    return headers

@@ -128,9 +128,11 @@ class ErasurePlan:
     audit_entries: int  # entries whose details name them
     hold: Hold | None
     previews: int = 0  # import previews kept aside, all discarded (any may name them)
+    others_words: World = field(default_factory=World)  # others' facts naming them, reworded
 
     def lines(self) -> list[str]:
         f = self.facts
+        reworded = len(self.others_words.declarations) + len(self.others_words.approaches)
         lines = [f"{self.person.name} ({self.person.person_id})",
                  f"  memberships: {len(f.memberships)}",
                  f"  family links: {len(f.family_links)}",
@@ -141,15 +143,18 @@ class ErasurePlan:
                  f"  service accounts unbound and disabled: {', '.join(self.accounts) or 'none'}",
                  f"  cases where they are a party, closed as erased: {len(self.cases)}",
                  f"  audit entries whose details are erased: {self.audit_entries}",
-                 f"  import previews waiting to be imported, discarded: {self.previews}"]
-        if self.hold is not None:
-            lines.append(f"  HELD for safeguarding since {self.hold.placed_at[:10]}: "
-                         f"{self.hold.reason}")
+                 f"  import previews waiting to be imported, discarded: {self.previews}",
+                 f"  others' declarations and reports that name them, the name replaced by "
+                 f"[erased]: {reworded}"]
+        if self.hold is not None:  # never why: the reason is the safeguarding lead's to see
+            lines.append("  HELD for safeguarding: the records are kept until the safeguarding "
+                         "lead who placed the hold lifts it")
         return lines
 
 
 def plan_erasure(register: Register, person_id: str) -> ErasurePlan:
     person = _known(register, person_id)
+    names = _names_of(register, person)
     with register.lock:
         accounts = [username for (username,) in register.db.execute(
             "SELECT username FROM accounts WHERE person_id = ? ORDER BY username", (person_id,))]
@@ -157,7 +162,8 @@ def plan_erasure(register: Register, person_id: str) -> ErasurePlan:
             "SELECT COUNT(*) FROM audit_subjects WHERE person_id = ?", (person_id,)).fetchone()[0]
         return ErasurePlan(person, register.store.facts_about(person_id), accounts,
                            register.cases.of_party(person_id), audit_entries,
-                           hold_on(register, person_id), previews.count(register))
+                           hold_on(register, person_id), previews.count(register),
+                           register.store.others_words_naming(person_id, names))
 
 
 def erase(register: Register, actor: str, person_id: str, *, client: str | None = None,
@@ -200,7 +206,7 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
         with audited_change(register.audit, register.unlocked_store, actor=actor,
                             action="person.erase", object_kind="person", client=client,
                             writing=register.writing, then=follow) as learned:
-            register.unlocked_store.erase_person(person_id)
+            register.unlocked_store.erase_person(person_id, names=mentions.original)
             learned.update(counts=plan.facts.counts(), basis=basis)
         register.evidence.drop_unused(evidence_files)
         previews.drop_all(register)
@@ -238,13 +244,17 @@ def leave_no_copy_on_disk(register: Register) -> bool:
 
 def _names_of(register: Register, person: Person) -> list[str]:
     """The full names a person is written as: legal, and preferred if an import kept
-    one (a preferred given name alone goes with the legal family name)."""
-    names = [person.name]
+    one (a preferred given name alone goes with the legal family name), each given name
+    first and family name first ("BRONTE, Zoe", as school registers list pupils). A name
+    written partly (a given name alone) is not among them: docs/data-protection.md says
+    why."""
+    whole = [(person.given_name, person.family_name)]
     preferred = register.preferred_names().get(person.person_id)
     if preferred:
         given, family = preferred
-        names.append(f"{given or person.given_name} {family or person.family_name}")
-    return names
+        whole.append((given or person.given_name, family or person.family_name))
+    return [name for given, family in whole
+            for name in (f"{given} {family}".strip(), f"{family} {given}".strip())]
 
 
 def _has_table(db: sqlite3.Connection, name: str) -> bool:

@@ -411,6 +411,29 @@ class CaseAssign(Strict):
     reason: Text = ""
 
 
+class FindingsLabelPublic(BaseModel):
+    """What the cases hold; every answer of the API also carries it in its Findings-State,
+    Findings-As-Of and Findings-Facts-Version headers."""
+
+    state: Literal["loading", "refreshing", "current"] = Field(
+        description="loading: no findings yet; refreshing: the cases as they were last "
+                    "brought in line, while the service loads and re-evaluates")
+    as_of: dt.date | None = Field(description="the day the findings were evaluated for")
+    facts_version: int | None = Field(
+        description="how many writes the facts had had when they were evaluated")
+    step: str | None = Field(description="what the refresh is doing, while it runs")
+
+    @classmethod
+    def of(cls, label) -> FindingsLabelPublic:
+        return cls(state=label.state, as_of=label.as_of, facts_version=label.facts_version,
+                   step=label.step)
+
+
+class HealthPublic(BaseModel):
+    status: Literal["ok"]
+    findings: FindingsLabelPublic
+
+
 class EvaluationPublic(BaseModel):
     as_of: dt.date
     findings: list[FindingPublic]

@@ -66,6 +66,29 @@ class Reevaluation:
 
 
 @dataclass(frozen=True)
+class FindingsLabel:
+    """Which findings the cases hold: evaluated as of `as_of` on facts version
+    `facts_version` (None for both before the first evaluation), and what the refresh at
+    start is doing while it brings them up to date (None once it is done)."""
+
+    as_of: dt.date | None
+    facts_version: int | None
+    step: str | None  # of REFRESH_STEPS
+
+    @property
+    def state(self) -> str:
+        """'loading' (no findings yet), 'refreshing' or 'current'."""
+        if self.as_of is None:
+            return "loading"
+        return "refreshing" if self.step else "current"
+
+
+# What the refresh at start does, in order, as the pages name each step.
+LOADING, EVALUATING = "loading the facts", "evaluating the findings"
+REFRESH_STEPS = (LOADING, EVALUATING)
+
+
+@dataclass(frozen=True)
 class Actor:
     """Who does something and from where, for the audit trail."""
 
@@ -117,6 +140,9 @@ class Register:
             self.evidence = EvidenceBox(db, self.data_dir / "evidence")
             db.execute("CREATE TABLE IF NOT EXISTS reevaluations (as_of TEXT NOT NULL, "
                        "run_at TEXT NOT NULL, changes INTEGER NOT NULL)")
+            # What the cases were last brought in line with (FindingsLabel).
+            db.execute("CREATE TABLE IF NOT EXISTS findings_held (as_of TEXT NOT NULL, "
+                       "facts_version INTEGER)")
             db.execute("CREATE TABLE IF NOT EXISTS plain_http_sign_ins (on_date TEXT NOT NULL, "
                        "seen_by TEXT)")
             db.execute("CREATE TABLE IF NOT EXISTS declaration_notes (note_id INTEGER PRIMARY KEY, "
@@ -128,6 +154,10 @@ class Register:
                 with IdentityTable(self.data_dir) as identity:  # an earlier release's side table
                     identity.carry_link_details(store)
         self._synced_on: dt.date | None = None
+        self._held = self._read_held()
+        # What the refresh at start is doing (a step of REFRESH_STEPS); None when none runs.
+        self._refresh_step: str | None = None
+        self._closed = False  # a refresh still loading when the service stops gives up
         # Checks a right password must also pass (a second factor, passwords turned off):
         # each raises a SignInError to refuse. Installed by api.identity.local_sign_in.
         self.sign_in_guards: list[Callable[[Account, str | None], None]] = []
@@ -147,6 +177,7 @@ class Register:
                     yield
             except BaseException:
                 self.cases.reload()  # its memory of live findings may be ahead of the rollback
+                self._held = self._read_held()
                 raise
 
     def record(self, actor: Actor, action: str, object_kind: str, **details) -> None:
@@ -168,7 +199,7 @@ class Register:
             self._sync(cause)
 
         with self.lock:
-            self.keep_current()  # so that what the new day changed is not put down to this
+            self.keep_current(now=True)  # so that what the new day changed is not put down to this
             with audited_change(self.audit, self.unlocked_store, actor=actor.name, action=action,
                                 object_kind=object_kind, client=actor.client,
                                 writing=self.writing, then=follow, **details):
@@ -181,11 +212,63 @@ class Register:
                 if replace is not None:  # (facts that go, facts that come back)
                     self.unlocked_store.replace_facts(*replace)
 
-    def keep_current(self) -> None:
-        """Re-evaluate once the date has moved on (an ex-pupil may have turned 18)."""
+    def keep_current(self, *, now: bool = False) -> None:
+        """Re-evaluate once the date has moved on (an ex-pupil may have turned 18). While
+        the refresh at start is under way the cases are served as they are (labelled with
+        what they hold) and it brings them in line, unless `now`: then the caller waits
+        while the facts load and re-evaluates itself, as a change to the facts must."""
+        if self._refresh_step is not None and not now:
+            return
         with self.lock:
             if self._synced_on != self.today():
                 self.reevaluate(self.today(), "the service started" if self._synced_on is None else None)
+
+    def start_refresh(self) -> threading.Thread:
+        """Load the facts and bring the cases in line as of today in a thread of its own,
+        so that the service answers at once from the cases as they were last brought in
+        line. A killed process leaves them so: the cases change in one transaction."""
+        self._refresh_step = LOADING
+
+        def refresh():
+            try:
+                # With today's findings saved for these facts, the cases come in line at
+                # once and the facts load after; else the load comes first, outside the lock.
+                with self.lock:
+                    at_hand = self.unlocked_store.findings_at_hand(self.today())
+                if not at_hand:
+                    self.unlocked_store.load()
+                self._refresh_step = EVALUATING
+                with self.lock:
+                    if not self._closed and self._synced_on != self.today():
+                        self.reevaluate(self.today(), "the service started")
+                self._refresh_step = None
+                self.unlocked_store.load()  # for what needs the facts next, if not yet
+            except Exception:  # the next request that needs the findings tries again
+                log.exception("the refresh at start failed")
+            finally:
+                self._refresh_step = None
+
+        thread = threading.Thread(target=refresh, name="refreshing-findings", daemon=True)
+        thread.start()
+        return thread
+
+    def findings_label(self) -> FindingsLabel:
+        """What the cases hold and whether the refresh at start is still bringing them up
+        to date; read without the lock, so that a page shows it while the refresh runs."""
+        as_of, facts_version = self._held
+        return FindingsLabel(as_of, facts_version, self._refresh_step)
+
+    def _read_held(self) -> tuple[dt.date | None, int | None]:
+        row = self.db.execute("SELECT as_of, facts_version FROM findings_held").fetchone()
+        return (dt.date.fromisoformat(row[0]), row[1]) if row else (None, None)
+
+    def _hold(self, as_of: dt.date) -> None:
+        """Note, in the transaction that brought the cases in line, what they now hold."""
+        facts_version = self.unlocked_store.facts_version()
+        self.db.execute("DELETE FROM findings_held")
+        self.db.execute("INSERT INTO findings_held VALUES (?, ?)",
+                        (as_of.isoformat(), facts_version))
+        self._held = (as_of, facts_version)
 
     def run_daily(self, check_every_seconds: float = 600) -> threading.Event:
         """Re-evaluate each day as it comes, even when no one uses the service; set the
@@ -242,7 +325,12 @@ class Register:
         today = self.today()
         as_of = as_of or today
         review_days = self._review_days()
-        changes = self.cases.sync(self.unlocked_store.findings(as_of), as_of, cause, review_days)
+        # Only the findings a change touched, when the store can tell which: a change then
+        # costs the same however many findings there are.
+        since = self.unlocked_store.findings_since(as_of, self.cases.findings_mark)
+        changes = self.cases.sync(since.findings, as_of, cause, review_days, since.touched)
+        self.cases.findings_mark = since.mark
+        self._hold(as_of)
         for change in changes:
             self.audit.record(
                 actor=REGISTER, action=f"case.{change.kind}", object_kind="case",
@@ -432,5 +520,6 @@ class Register:
 
     def close(self) -> None:
         with self.lock:
+            self._closed = True
             self.log_head()
             self.db.close()

@@ -388,17 +388,23 @@ def detect(folder, as_of, fmt, scratch, store, data):
                 )
             with progress_bar("loading people", len(world.people)) as advance:
                 target.replace_world(world, progress=advance)
-            _show_findings(target.findings(as_of), as_of, fmt, Names.of_world(world))
+            with progress_bar("evaluating", None):
+                findings = target.findings(as_of)
+            _show_findings(findings, as_of, fmt, Names.of_world(world))
     elif folder is not None:
         if scratch:
             raise click.UsageError("--scratch goes with --store")
         world = _read(folder)
-        _show_findings(evaluate(FactGraph(world), as_of), as_of, fmt, Names.of_world(world))
+        with progress_bar("evaluating", None):
+            findings = evaluate(FactGraph(world), as_of)
+        _show_findings(findings, as_of, fmt, Names.of_world(world))
     else:
         with open_store(store, data) as source:
             preferred = _preferred_names(source, data)
-            _show_findings(source.findings(as_of), as_of, fmt,
-                           Names.of_store(source, preferred=preferred.get))
+            # Saved findings of unchanged facts come back at once; else the facts load first.
+            with progress_bar("loading the facts and evaluating", None):
+                findings = source.findings(as_of)
+            _show_findings(findings, as_of, fmt, Names.of_store(source, preferred=preferred.get))
 
 
 def _preferred_names(target: Store, data: str | None) -> dict[str, tuple[str, str]]:

@@ -258,14 +258,21 @@ class CaseBook:
             self.db.execute("SELECT finding_id, finding FROM cases WHERE fires = 1")
         }
         self._live_object: dict[str, Finding] = {}  # skips re-serialising an unchanged finding
+        # The store's mark (Store.findings_since) of the findings last synced with; a new
+        # reading of the database starts again from every finding.
+        self.findings_mark: object = None
 
     # -- keeping cases current -----------------------------------------------------
 
     def sync(self, findings: Iterable[Finding], today: dt.date, cause: str,
-             review_days: Callable[[str], int]) -> list[CaseChange]:
+             review_days: Callable[[str], int],
+             touched: set[str] | None = None) -> list[CaseChange]:
         """Bring the cases in line with the findings that fire today: raise a case for a
         new finding, record new evidence (reopening a decided or closed case), and resolve
-        the case of a finding that no longer fires, giving `cause` as the reason."""
+        the case of a finding that no longer fires, giving `cause` as the reason.
+        `findings` are all that fire, or, given `touched` (the ids of every finding that
+        may have changed since the last sync), those of them that fire: the cases of the
+        others stay as they are."""
         changes: list[CaseChange] = []
         seen = set()
         for finding in findings:
@@ -279,7 +286,9 @@ class CaseBook:
                 continue
             changes.extend(self._seen_firing(finding, text, known, today, cause, review_days))
             self._live_text[finding.id] = text
-        for finding_id in [i for i in self._live_text if i not in seen]:
+        candidates = self._live_text if touched is None else \
+            sorted(i for i in touched if i in self._live_text)
+        for finding_id in [i for i in candidates if i not in seen]:
             changes.extend(self._stopped_firing(finding_id, cause))
             del self._live_text[finding_id]
             self._live_object.pop(finding_id, None)
@@ -413,6 +422,15 @@ class CaseBook:
              severity: str | None = None, state: str | None = None,
              adult_id: str | None = None) -> list[Case]:
         """Cases matching every filter given, unsorted."""
+        return cases_of(self.find_rows(school_id=school_id, rule=rule, severity=severity,
+                                       state=state, adult_id=adult_id))
+
+    def find_rows(self, *, school_id: str | None = None, rule: str | None = None,
+                  severity: str | None = None, state: str | None = None,
+                  adult_id: str | None = None) -> list[tuple]:
+        """The rows of `find`, not yet made cases: a reader that holds the register's lock
+        takes these and makes the cases (`cases_of`) after letting go, so that writes do not
+        wait while thousands of findings are parsed."""
         where, params = [], []
         for column, value in (("school_id", school_id), ("rule", rule), ("severity", severity),
                               ("state", state), ("adult_id", adult_id)):
@@ -422,7 +440,7 @@ class CaseBook:
         sql = f"SELECT {self._COLUMNS} FROM cases"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        return [_case(row) for row in self.db.execute(sql, params)]
+        return self.db.execute(sql, params).fetchall()
 
     # -- erasure (api/privacy.py) -------------------------------------------------------
 
@@ -469,6 +487,10 @@ def _without_person(value, person_id: str):
     if isinstance(value, list):
         return [_without_person(v, person_id) for v in value if v != person_id]
     return None if value == person_id else value
+
+
+def cases_of(rows: Iterable[tuple]) -> list[Case]:
+    return [_case(row) for row in rows]
 
 
 def _case(row) -> Case:

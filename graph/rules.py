@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,6 +44,9 @@ SEVERITY = {
 }
 # Findings of these rules are about a child, so the DSL is notified when they are high.
 ABOUT_A_CHILD = {"pupil-contact", "ex-pupil-contact"}
+# The rules whose findings are about the connections between a pair of people.
+CONNECTION_RULES = {"pupil-contact", "ex-pupil-contact", "parent-contact", "declaration-required"}
+_LOGS = itertools.count(1)  # tells one TouchedLog's marks from another's
 
 
 def finding_id(rule: str, school_id: str, adult_id: str | None, counterpart_id: str | None,
@@ -100,6 +104,32 @@ def ties_between(facts: FactGraph, adult: str, other: str, school_id: str, as_of
     )
 
 
+class TouchedLog:
+    """The ids of the findings that refreshes added, changed or took away, handed over in
+    turns (Store.findings_since): whoever keeps a copy of the findings reads only these
+    after a change. A mark says which turn its holder saw last."""
+
+    def __init__(self):
+        self.restart()
+
+    def restart(self) -> None:
+        """Every finding may have changed: no mark handed out before holds."""
+        self._serial = next(_LOGS)
+        self._taken = 0
+        self._ids: set[str] = set()
+
+    def note(self, ids: Iterable[str]) -> None:
+        self._ids.update(ids)
+
+    def since(self, mark: object) -> tuple[tuple[int, int], set[str] | None]:
+        """(a mark for the next turn, the ids noted since `mark` was handed out), or None
+        for the ids when `mark` is not the latest: its holder must read every finding."""
+        ids = self._ids if mark == (self._serial, self._taken) else None
+        self._ids = set()
+        self._taken += 1
+        return (self._serial, self._taken), ids
+
+
 class Evaluation:
     """The findings of the facts as of one date."""
 
@@ -109,11 +139,13 @@ class Evaluation:
         self.findings: dict[str, Finding] = {}
         self._involving: dict[str, set[str]] = defaultdict(set)  # person or account -> ids
         self.reviewers = Reviewers(facts, as_of)
+        self.touched = TouchedLog()  # what each refresh added, changed or took away
 
     def run(self) -> Evaluation:
         facts = self.facts
         self.findings.clear()
         self._involving.clear()
+        self.touched.restart()  # marks handed out before no longer hold
         self.reviewers.forget()
         # Each pair's connections seen by the date, grouped in one pass over the records.
         seen: dict[tuple[str, str], list[Connection]] = defaultdict(list)
@@ -144,40 +176,52 @@ class Evaluation:
         store) instead of running again."""
         self.findings.clear()
         self._involving.clear()
+        self.touched.restart()
         self._add(findings)
         return self
 
-    def refresh(self, people: Iterable[str], accounts: Iterable[str] = ()) -> None:
-        """Recompute every finding that involves one of `people` or `accounts`."""
+    def refresh(self, people: Iterable[str], accounts: Iterable[str] = (),
+                pairs: Iterable[tuple[str, str]] = ()) -> None:
+        """Recompute every finding that involves one of `people` or `accounts`, and the
+        connection findings of each of `pairs`."""
         people, accounts = set(people), set(accounts)
+        pairs = {frozenset(pair) for pair in pairs if pair[0] != pair[1]}
         self.reviewers.forget()  # a change may have given or taken a position
         for person_id in people:
             accounts.update(self.facts.accounts_of.get(person_id, ()))
         schools = {m.school_id for p in people for m in self.facts.memberships_of.get(p, ())}
         stale = set().union(*(self._involving.get(key, ()) for key in people | accounts | schools))
+        for a, b in pairs:
+            of_a, of_b = self._involving.get(a, set()), self._involving.get(b, set())
+            stale.update(i for i in (of_a if len(of_a) < len(of_b) else of_b)
+                         if i in of_a and i in of_b and self.findings[i].rule in CONNECTION_RULES)
         for stale_id in stale:
             finding = self.findings.pop(stale_id)
             for key in _keys(finding):
                 self._involving[key].discard(stale_id)
-        pairs = {
+        self.touched.note(stale)
+        pairs |= {
             frozenset((p, q))
             for p in people if p in self.facts.connections
             for q in self.facts.connections.neighbors(p)
         }
+        refreshed = []
         for a, b in pairs:
-            self._add(self._connection_findings(a, b))
+            refreshed += self._connection_findings(a, b)
         for person_id in people:
-            self._add(self._data_quality_findings(person_id))
+            refreshed += self._data_quality_findings(person_id)
         approach_pairs = {
             (r.adult_id, r.from_id) for p in people for r in self.facts.approaches_of.get(p, ())
         }
         for pair in sorted(approach_pairs):
-            self._add(self._approach_findings(*pair))
+            refreshed += self._approach_findings(*pair)
         for account_id in accounts:
             if account_id in self.facts.world.school_accounts:
-                self._add(self._account_findings(account_id))
+                refreshed += self._account_findings(account_id)
         for school_id in schools:
-            self._add(self._school_findings(school_id))
+            refreshed += self._school_findings(school_id)
+        self._add(refreshed)
+        self.touched.note(f.id for f in refreshed)
 
     def sorted(self) -> list[Finding]:
         return sorted(self.findings.values(), key=Finding.sort_key)

@@ -240,14 +240,18 @@ def test_a_change_after_a_start_on_saved_findings_refreshes_them_without_evaluat
 
 
 def test_a_write_while_the_facts_load_in_the_background_waits_for_them(tmp_path):
+    import threading
+
     with EmbeddedStore(tmp_path / "data") as store:
         store.import_world(school().connect("T1", "M1").build())
         store.findings(AS_OF)
     with EmbeddedStore(tmp_path / "data") as store:
-        store.load_in_background()
+        loader = threading.Thread(target=store.load)
+        loader.start()
         assert [summary(f) for f in store.findings(AS_OF)] == ["parent-contact S1 T1 M1"]
         store.upsert(connection("T1", "P1", "NEW"))
         assert summaries(store) == ["parent-contact S1 T1 M1", "pupil-contact S1 T1 P1"]
+        loader.join()
     with EmbeddedStore(tmp_path / "data") as store:
         assert summaries(store) == ["parent-contact S1 T1 M1", "pupil-contact S1 T1 P1"]
 

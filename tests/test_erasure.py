@@ -243,3 +243,60 @@ def test_erasing_a_leader_keeps_their_decisions_with_no_one_named(on_each_store,
         return {name: list(records) for name, records in record_rows(w).items()}
 
     assert rows(read_folder(tmp_path / "export")) == rows(world)
+
+
+def test_others_words_that_name_the_erased_lose_the_name_and_keep_the_rest(on_each_store):
+    """T1's declaration about M1 and T1's report of an approach by P2 name the pupil P1 in
+    their words: after P1's erasure the name is "[erased]" there, on each store, whoever
+    wrote it and however (in capitals, family name first); the rest of the words, and a
+    mention of P1's given name alone, stay (docs/data-protection.md)."""
+    import datetime as dt
+
+    from graph.model import (ApproachReport, ApproachStatus, Basis, Declaration,
+                             DeclarationStatus, World)
+
+    register = on_each_store.register
+    day = dt.date(2026, 10, 1)
+    register.store.import_world(World(
+        declarations={"DW": Declaration("DW", "T1", "M1", Basis.FAMILY_FRIEND,
+                                        "M1 is the mother of GIVEN FAMILYP1, my neighbour",
+                                        day, DeclarationStatus.PENDING, None, None)},
+        approaches={"RW": ApproachReport("RW", "BT1", "P2", "instagram", day, day,
+                                         "P2 said FamilyP1, Given asked Given to add me",
+                                         ApproachStatus.OPEN)},
+    ))
+    plan = plan_erasure(register, "P1")
+    assert set(plan.others_words.declarations) == {"DW"}
+    assert set(plan.others_words.approaches) == {"RW"}
+    assert ("  others' declarations and reports that name them, the name replaced by "
+            "[erased]: 2") in plan.lines()
+    erase(register, "account:admin", "P1")
+    store = register.store
+    assert store.declaration("DW").details == "M1 is the mother of [erased], my neighbour"
+    assert store.approach("RW").summary == "P2 said [erased] asked Given to add me"
+    assert (store.declaration("DW").declarer_id, store.approach("RW").from_id) == ("T1", "P2")
+    words = json.dumps([d.details for d in store.export_world().declarations.values()]
+                       + [r.summary for r in store.export_world().approaches.values()])
+    assert "FamilyP1".lower() not in words.lower()
+
+
+def test_the_erasure_preview_says_a_person_is_held_never_why(tmp_path):
+    """`relreg erase` previews and refuses a held person as the page does: held, until the
+    safeguarding lead lifts it; why is the lead's to see, never in the preview."""
+    from graph.intake.exchange import write_folder
+    from tests.scenarios import school
+
+    data = tmp_path / "data"
+    write_folder(school().connect("T1", "P1").build(), tmp_path / "trust")
+    assert relreg("import", tmp_path / "trust", "--data", data).returncode == 0
+    why = "LADO informed of the allegation against the uncle"
+    assert relreg("hold", "place", "P1", "--reason", why, "--data", data).returncode == 0
+    shown = relreg("erase", "P1", "--data", data)
+    assert shown.returncode == 0, shown.stderr
+    assert "HELD for safeguarding: the records are kept until the safeguarding lead who " \
+           "placed the hold lifts it" in shown.stdout
+    assert "nothing changed: the hold must be lifted" in shown.stdout
+    refused = relreg("erase", "P1", "--yes", "--data", data)
+    assert refused.returncode == 1 and "held for safeguarding" in refused.stderr
+    for said in (shown, refused):
+        assert "LADO" not in said.stdout + said.stderr and "uncle" not in said.stdout + said.stderr

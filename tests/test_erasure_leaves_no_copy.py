@@ -6,8 +6,9 @@ JSON-escaped (\\u00eb), or as the identity table folds names. The test reads raw
 SQLite pages and write-ahead logs included, after first putting the person through every
 path that makes a copy: the identity table, an import preview left waiting, an import, an
 approach report with evidence, a hold placed and lifted whose reasons name them, a hold on
-someone else whose reason names them, reviewers' reasons, a declaration, audit entries and
-a subject access request."""
+someone else whose reason names them, reviewers' reasons, a declaration, another person's
+declaration and another person's report whose words name them, audit entries and a
+subject access request."""
 
 from __future__ import annotations
 
@@ -111,8 +112,9 @@ def service(tmp_path, monkeypatch):
         served.close()
 
 
-def every_copy_made(service, tmp_path) -> None:
-    """P1 (Zoë Brontë-Núñez) goes through everything that writes her down."""
+def every_copy_made(service, tmp_path) -> dict[str, str]:
+    """P1 (Zoë Brontë-Núñez) goes through everything that writes her down. Returns the
+    ids of the declaration and the report that others made about others, naming her."""
     register = service.register
     with IdentityTable(register.data_dir) as identity:  # as an MIS import leaves them
         identity.add({"P1": Identity.of(GIVEN, FAMILY, BORN, upn=UPN, emails=[EMAIL])})
@@ -153,12 +155,26 @@ def every_copy_made(service, tmp_path) -> None:
     place_hold(register, "account:dsl", "P1", f"{FULL}: LADO informed")
     lift_hold(register, "account:dsl", "P1", f"concern about {FULL.lower()} closed")
     place_hold(register, "account:dsl", "P2", f"P2 was with {FULL} when it happened")
+
+    others = service.post("T1", "/api/declarations", json={
+        "counterpart_id": "M1", "basis": "family_friend",
+        "details": f"M1 is the mother of {FULL}; we met at the school gate"})
+    assert others.status_code == 201, others.text
+    others_report = service.post("BL1", "/api/approaches", data={
+        "from_id": "P2", "channel": "facebook", "occurred_on": "2026-11-21",
+        "summary": f"P2 asked to follow me, to hear how {FULL.upper()} was doing"})
+    assert others_report.status_code == 201, others_report.text
+    named = {"declaration": others.json()["declaration_id"],
+             "report": others_report.json()["report_id"]}
+    assert FULL in service.store.declaration(named["declaration"]).details
+    assert FULL.upper() in service.store.approach(named["report"]).summary
     assert service.get("L1", "/api/people/P1/network").status_code == 200
     subject_access(register, "account:admin", "P1", reveal={"M1": f"asked for by {FULL}'s mother"})
+    return named
 
 
 def test_no_copy_is_left_after_an_erasure_on_the_page(service, tmp_path):
-    every_copy_made(service, tmp_path)
+    named = every_copy_made(service, tmp_path)
     data = service.register.data_dir
     before = copies(folder_files(data))
     written = {name.split("/")[0].removesuffix("-wal") for name in before}
@@ -168,12 +184,17 @@ def test_no_copy_is_left_after_an_erasure_on_the_page(service, tmp_path):
     admin = Browser(service, "admin")
     shown = admin.get("/privacy", params={"person_id": "P1"})
     assert "import previews waiting to be imported, discarded: 1" in shown.text
+    assert "the name replaced by [erased]: 2" in shown.text
     erased = admin.post("/privacy/erase", {"person_id": "P1"})
     assert erased.status_code == 303, erased.text
     assert service.store.person("P1") is None
 
     assert copies(folder_files(data)) == {}
     the_backups_hold_no_copy(data, tmp_path)
+    assert service.store.declaration(named["declaration"]).details == \
+        "M1 is the mother of [erased]; we met at the school gate", "the rest of the words stay"
+    assert service.store.approach(named["report"]).summary == \
+        "P2 asked to follow me, to hear how [erased] was doing"
     register = service.register
     [kept] = holds(register)
     assert kept.person_id == "P2" and kept.reason == "P2 was with [erased] when it happened"

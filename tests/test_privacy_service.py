@@ -12,6 +12,7 @@ def test_the_api_previews_then_erases_and_refuses_what_it_must(service):
     preview = service.get("admin", "/api/privacy/people/P1/erasure")
     assert preview.status_code == 200
     assert preview.json()["connections"] == 1 and preview.json()["cases"] == 1
+    assert (preview.json()["import_previews"], preview.json()["others_words"]) == (0, 0)
     assert service.get("admin", "/api/people/P1").status_code == 200
     assert service.get("L1", "/api/privacy/people/P1/erasure").status_code == 403
     assert service.get("admin", "/api/privacy/people/NOBODY/erasure").status_code == 404
@@ -21,6 +22,7 @@ def test_the_api_previews_then_erases_and_refuses_what_it_must(service):
     assert held.status_code == 201, held.text
     refused = service.post("admin", "/api/privacy/people/P1/erasure")
     assert refused.status_code == 409 and "held for safeguarding" in refused.json()["detail"]
+    assert "section 47" not in refused.text, "held, never why"
     assert [h["person_id"] for h in service.get("admin", "/api/privacy/holds").json()] == ["P1"]
     assert service.post("D1", "/api/privacy/holds/P1/lift",
                         json={"reason": "enquiry closed"}).status_code == 204

@@ -85,3 +85,16 @@ def test_nothing_in_the_repository_points_outside_it():
                 and not name.endswith((".png", ".jar", ".zip"))
                 for word in outside if word in (ROOT / name).read_text(errors="replace")]
     assert pointing == []
+
+
+def test_every_test_the_docs_name_exists():
+    """The README's data-protection table and docs/ name the test that holds each promise:
+    a renamed or deleted test must not leave a promise pointing at nothing."""
+    texts = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    named = {(file, test) for path in texts
+             for file, test in re.findall(r"(test_\w+\.py)::(test_\w+)", path.read_text())}
+    assert len(named) > 20
+    missing = sorted(f"{file}::{test}" for file, test in named
+                     if not re.search(rf"^(async )?def {test}\(", (ROOT / "tests" / file).read_text()
+                                      if (ROOT / "tests" / file).exists() else "", re.MULTILINE))
+    assert missing == []

@@ -94,6 +94,14 @@ def test_relreg_retention(tmp_path):
     run = lambda *a: subprocess.run([sys.executable, "-m", "api.cli", *map(str, a)], cwd=ROOT,
                                     capture_output=True, text=True)
     assert run("import", tmp_path / "trust", "--data", data).returncode == 0
+    held = run("hold", "place", "T9", "--reason", "allegation under investigation",
+               "--data", data)
+    assert held.returncode == 0, held.stderr
+    kept = run("retention", "--as-of", "2026-06-01", "--data", data)
+    assert "kept: T9" in kept.stdout and "held for safeguarding since" in kept.stdout
+    assert "allegation" not in kept.stdout, "held, never why: that is the DSL's to see"
+    lifted = run("hold", "lift", "T9", "--reason", "closed", "--data", data)
+    assert lifted.returncode == 0, lifted.stderr
     dry = run("retention", "--as-of", "2026-06-01", "--data", data)
     assert dry.returncode == 0, dry.stderr
     assert "due: T9 (adult, due 2025-08-31)" in dry.stdout and "add --apply" in dry.stdout

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from api.identity import REVIEWER_ROLES, SCHOOL_ROLES, AccountRole, Session
+from api.service import REFRESH_STEPS
 from graph.words import CHANNEL_NAMES as CHANNELS, shown_name
 from jinja2 import pass_context
 
@@ -170,6 +171,8 @@ def page(request: Request, template: str, context: dict | None = None, *,
         if session.account.role is AccountRole.TRUST_ADMIN:
             context.setdefault("plain_http_warning",
                                request.app.state.register.plain_http_sign_in_on)
+    context.setdefault("findings", request.app.state.register.findings_label())
+    context.setdefault("refresh_steps", REFRESH_STEPS)
     context.setdefault("notice", NOTICES.get(request.query_params.get("notice", "")))
     context.setdefault("path", request.url.path)
     return templates.TemplateResponse(request, template, context, status_code=status_code,

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from api.deps import RegisterDep
 from api.errors import COMMON_RESPONSES
 from api.routes import (
     accounts,
@@ -17,6 +18,7 @@ from api.routes import (
     privacy,
     schools,
 )
+from api.schemas import FindingsLabelPublic, HealthPublic
 
 api_router = APIRouter(prefix="/api", responses=COMMON_RESPONSES)
 for module in (auth, accounts, people, declarations, connections, approaches, cases, findings,
@@ -24,6 +26,7 @@ for module in (auth, accounts, people, declarations, connections, approaches, ca
     api_router.include_router(module.router)
 
 
-@api_router.get("/health", tags=["health"])
-def health() -> dict[str, str]:
-    return {"status": "ok"}
+@api_router.get("/health", tags=["health"], response_model=HealthPublic)
+def health(register: RegisterDep) -> HealthPublic:
+    """The service answers; and what its findings are (they may still be refreshing)."""
+    return HealthPublic(status="ok", findings=FindingsLabelPublic.of(register.findings_label()))

@@ -20,7 +20,7 @@ from api.deps import ActorDep, RegisterDep, RegisterUser
 from api.errors import invalid
 from api.schemas import ID_PATTERN, CaseAssign, CaseMove, CasePublic, DeclarationDecision
 from graph.model import ApproachStatus, DeclarationStatus, World
-from graph.review import DECISIONS, CaseState, case_order
+from graph.review import DECISIONS, CaseState, case_order, cases_of
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -52,10 +52,11 @@ def visible_cases(register, account, *, school_id=None, rule=None, severity=None
     """Every case `account` may see that matches, in the queue's order (no cap)."""
     register.keep_current()
     today = register.today()
+    adult_id = account.person_id if account.role is AccountRole.STAFF else None
     with register.lock:
-        adult_id = account.person_id if account.role is AccountRole.STAFF else None
-        found = register.cases.find(school_id=school_id, rule=rule, severity=severity,
-                                    state=state, adult_id=adult_id)
+        rows = register.cases.find_rows(school_id=school_id, rule=rule, severity=severity,
+                                        state=state, adult_id=adult_id)
+    found = cases_of(rows)
     return sorted((c for c in found if may_see_case(account, c)
                    and (overdue is None or c.overdue(today) == overdue)),
                   key=case_order(today))

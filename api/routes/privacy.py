@@ -50,6 +50,10 @@ class ErasurePreview(BaseModel):
     service_accounts: list[str]
     cases: int
     audit_entries: int
+    import_previews: int = Field(description="Import previews waiting, all discarded (any "
+                                             "may name the person)")
+    others_words: int = Field(description="Others' declarations and reports that name the "
+                                          "person, the name replaced by [erased]")
     held: bool = Field(description="Held for safeguarding: why is for the safeguarding lead "
                                    "who placed the hold, never shown here")
 
@@ -100,7 +104,9 @@ def preview_of(plan: ErasurePlan) -> ErasurePreview:
         connections=counts["connections"], declarations=counts["declarations"],
         approaches=counts["approaches"], account_admins=counts["account_admins"],
         service_accounts=plan.accounts, cases=len(plan.cases),
-        audit_entries=plan.audit_entries, held=plan.hold is not None)
+        audit_entries=plan.audit_entries, import_previews=plan.previews,
+        others_words=len(plan.others_words.declarations) + len(plan.others_words.approaches),
+        held=plan.hold is not None)
 
 
 def check_administers(register: Register, account: Account, person_id: str) -> None:

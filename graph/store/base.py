@@ -8,7 +8,8 @@ import abc
 import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from graph.model import (
     ApproachReport,
@@ -21,11 +22,25 @@ from graph.model import (
     World,
 )
 
+if TYPE_CHECKING:  # (graph.mentions folds as the identity table does, which needs Store)
+    from graph.mentions import Mentions
+
 Progress = Callable[[int], None]
 
 
 class StoreError(Exception):
     pass
+
+
+@dataclasses.dataclass(frozen=True)
+class FindingsSince:
+    """What `Store.findings_since` answers: either every finding (`touched` None), or the
+    ids of the findings that may have been added, changed or taken away since the mark
+    given (`touched`) with those of them that are there now (`findings`, sorted)."""
+
+    findings: list[Finding]
+    touched: set[str] | None
+    mark: object  # to give back on the next call
 
 
 class Store(abc.ABC):
@@ -47,6 +62,26 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def findings(self, as_of: dt.date) -> list[Finding]:
         """Every finding as of `as_of`, in the order of docs/exchange.md."""
+
+    def findings_since(self, as_of: dt.date, mark: object) -> FindingsSince:
+        """The findings as of `as_of` that changes may have touched since the call that
+        answered `mark`, so that a caller keeping its own copy (the cases) need not read
+        them all after every change; every finding whenever the store cannot tell."""
+        return FindingsSince(self.findings(as_of), None, None)
+
+    def load(self) -> None:
+        """Bring into memory whatever evaluating needs, so that the findings that follow
+        are quick; a store that reads on demand does nothing."""
+
+    def findings_at_hand(self, as_of: dt.date) -> bool:
+        """Whether findings(as_of) answers at once, with neither loading nor evaluating
+        (they were saved for these facts and rules)."""
+        return False
+
+    def facts_version(self) -> int | None:
+        """How many writes the facts have had: findings worked out at one version hold as
+        long as it stays the same. None when the store cannot tell."""
+        return None
 
     @abc.abstractmethod
     def upsert(self, world: World) -> None:
@@ -132,14 +167,25 @@ class Store(abc.ABC):
         """Every fact that is about `person_id` or names them: what their erasure removes."""
         return facts_about(self.export_world(), person_id)
 
-    def erase_person(self, person_id: str) -> World:
+    def others_words_naming(self, person_id: str, names: Iterable[str]) -> World:
+        """The declarations and approach reports between other people whose details or
+        summary name `person_id` by one of `names` (graph/mentions.py), each with those
+        words as an erasure of the person leaves them: the name replaced by "[erased]"."""
+        from graph.mentions import Mentions
+
+        return words_without(self.export_world(), person_id, Mentions(names))
+
+    def erase_person(self, person_id: str, names: Iterable[str] = ()) -> World:
         """Remove the person and every fact naming them, all or nothing; return what went.
         No link, connection, declaration or report is left pointing at nobody: a decision
         they made for others (a declaration decided, a report reviewed, an administrator
-        authorised) stays, with who made it blank."""
+        authorised) stays, with who made it blank. Where someone else's declaration details
+        or report summary name them by one of `names`, the name is replaced by "[erased]"."""
+        from graph.mentions import Mentions
+
         world = self.export_world()
         about = facts_about(world, person_id)
-        self.replace_facts(about, decisions_without(world, person_id))
+        self.replace_facts(about, left_without(world, person_id, Mentions(names)))
         return about
 
     # -- audit intents (graph/audit.py): a change and its entry, together or not at all -----
@@ -180,19 +226,40 @@ def facts_about(world: World, person_id: str) -> World:
     )
 
 
-def decisions_without(world: World, person_id: str) -> World:
-    """The facts of `world` that name `person_id` only as who decided, reviewed or
-    authorised them, with that name blank."""
+def left_without(world: World, person_id: str, mentions: Mentions) -> World:
+    """The facts of `world` that stay when `person_id` is erased but still name them,
+    changed as the erasure leaves them: who decided, reviewed or authorised them blank, and
+    the person's name in others' words replaced (`words_without`). Its Cypher twin is
+    cypher/store/erase-person.cypher."""
+    words = words_without(world, person_id, mentions)
+    declarations = {**world.declarations, **words.declarations}
+    approaches = {**world.approaches, **words.approaches}
     return World(
-        declarations={i: dataclasses.replace(d, decided_by=None)
-                      for i, d in world.declarations.items()
-                      if d.decided_by == person_id
+        declarations={i: dataclasses.replace(d, decided_by=None) if d.decided_by == person_id
+                      else d for i, d in declarations.items()
+                      if (d.decided_by == person_id or i in words.declarations)
                       and person_id not in (d.declarer_id, d.counterpart_id)},
-        approaches={i: dataclasses.replace(r, reviewed_by=None)
-                    for i, r in world.approaches.items()
-                    if r.reviewed_by == person_id and person_id not in (r.adult_id, r.from_id)},
+        approaches={i: dataclasses.replace(r, reviewed_by=None) if r.reviewed_by == person_id
+                    else r for i, r in approaches.items()
+                    if (r.reviewed_by == person_id or i in words.approaches)
+                    and person_id not in (r.adult_id, r.from_id)},
         account_admins=[dataclasses.replace(a, authorised_by=None) for a in world.account_admins
                         if a.authorised_by == person_id and a.person_id != person_id],
+    )
+
+
+def words_without(world: World, person_id: str, mentions: Mentions) -> World:
+    """The declarations and approach reports of `world` made by and about others whose
+    free text (a declaration's details, a report's summary: the model's only free text)
+    names the person, with each mention replaced by "[erased]"."""
+    return World(
+        declarations={i: dataclasses.replace(d, details=mentions.removed_from(d.details))
+                      for i, d in world.declarations.items()
+                      if person_id not in (d.declarer_id, d.counterpart_id)
+                      and mentions.found_in(d.details)},
+        approaches={i: dataclasses.replace(r, summary=mentions.removed_from(r.summary))
+                    for i, r in world.approaches.items()
+                    if person_id not in (r.adult_id, r.from_id) and mentions.found_in(r.summary)},
     )
 
 

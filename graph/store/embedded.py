@@ -8,9 +8,10 @@ leaves the previous state whole. Nothing needs a server.
 Starting without rebuilding: every write bumps a facts version in its own transaction, and
 the findings of a full evaluation are saved with the version, date and rules they came
 from. A process that asks for the findings of unchanged facts reads them back without
-loading the facts at all; the facts are loaded only when something needs them (or in the
-background, for the review service). The saved findings are derived data: when anything
-they depend on has changed they are ignored, and a crash can at worst leave them stale.
+loading the facts at all; the facts are loaded only when something needs them (or, for
+the review service, by its refresh in the background: `load`). The saved findings are
+derived data: when anything they depend on has changed they are ignored, and a crash can at
+worst leave them stale.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from graph.intake.exchange import (
 from graph.facts import FactGraph
 from graph.model import (
     ApproachReport,
+    Basis,
     Connection,
     Declaration,
     FamilyLink,
@@ -51,7 +53,7 @@ from graph.model import (
 from graph.profiles import PROFILE_DIR, SHIPPED
 from graph.rules import Evaluation
 from graph.sqlite import open_database, private_folder, transaction
-from graph.store.base import Progress, Store, StoreError, sort_people, walk
+from graph.store.base import FindingsSince, Progress, Store, StoreError, sort_people, walk
 
 DATABASE_NAME = "register.sqlite3"
 SCHEMA_VERSION = 1
@@ -93,8 +95,7 @@ class EmbeddedStore(Store):
         self._version: int | None = None  # the facts version of self._facts, if known
         # A world just written whole, and its facts version: the facts when first needed.
         self._written: tuple[World, int] | None = None
-        self._loading = threading.Lock()  # held while the facts are being loaded
-        self._loader: threading.Thread | None = None
+        self._loading = threading.RLock()  # held while the facts are loaded or replaced
         self._evaluation: Evaluation | None = None
         self._saved: tuple[int, dt.date, list[Finding]] | None = None  # last read back
 
@@ -107,28 +108,26 @@ class EmbeddedStore(Store):
                     self._load_facts(self._db)
         return self._facts
 
-    def load_in_background(self) -> None:
-        """Start loading the facts in a thread of its own; whatever needs them meanwhile
-        waits for them."""
-        if self._facts is not None or self._loader is not None:
+    def load(self) -> None:
+        """Load the facts now, on a connection of this thread's own: whatever needs them
+        meanwhile, in other threads, waits for them."""
+        if self._facts is not None:
             return
+        db = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            with self._loading:
+                if self._facts is None:
+                    self._load_facts(db)
+        finally:
+            db.close()
 
-        def load():
-            db = sqlite3.connect(self.path, isolation_level=None)
-            try:
-                with self._loading:
-                    if self._facts is None:
-                        self._load_facts(db)
-            finally:
-                db.close()
+    def facts_version(self) -> int:
+        return self._facts_version()
 
-        self._loader = threading.Thread(target=load, name="loading-facts", daemon=True)
-        self._loader.start()
-
-    def _settle(self) -> None:
-        """Wait for a background load, so that a write does not race it."""
-        if self._loader is not None:
-            self._loader.join()
+    def findings_at_hand(self, as_of: dt.date) -> bool:
+        if self._evaluation is not None and self._evaluation.as_of == as_of:
+            return True
+        return self._facts is None and self._saved_findings(as_of, self._facts_version()) is not None
 
     def _create_schema(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -247,21 +246,21 @@ class EmbeddedStore(Store):
                 progress(len(batch))
 
     def import_world(self, world: World, progress: Progress | None = None) -> None:
-        self._settle()
-        was_empty = self.is_empty()
-        with self._transaction():
-            self._write(world, progress)
-        # Into an empty store the imported world is the whole state: no need to read it back.
-        # Otherwise the facts are read back when next needed.
-        self._use(world if was_empty else None)
+        with self._loading:  # a load in another thread would put back the facts before
+            was_empty = self.is_empty()
+            with self._transaction():
+                self._write(world, progress)
+            # Into an empty store the imported world is the whole state: no need to read it
+            # back. Otherwise the facts are read back when next needed.
+            self._use(world if was_empty else None)
 
     def replace_world(self, world: World, progress: Progress | None = None) -> None:
-        self._settle()
-        with self._transaction():
-            for name in FILES:
-                self._db.execute(f"DELETE FROM {_table(name)}")
-            self._write(world, progress)
-        self._use(world)
+        with self._loading:
+            with self._transaction():
+                for name in FILES:
+                    self._db.execute(f"DELETE FROM {_table(name)}")
+                self._write(world, progress)
+            self._use(world)
 
     def _use(self, world: World | None) -> None:
         """The facts are now `world` (None: what the tables hold), built when first needed:
@@ -276,20 +275,28 @@ class EmbeddedStore(Store):
 
     def upsert(self, world: World) -> None:
         """Add or replace the facts of a small world durably, then refresh only the
-        findings they can touch: those of everyone within the family degree of a person
-        the facts are about (kinship and recusal run along family paths), and, when a
-        position is given or taken, every finding of the schools it reviews for."""
+        findings they can touch. Connections and declarations other than of family touch
+        the findings of the pairs whose ties they change (`_reach`); anything else touches
+        those of everyone within the family degree of a person the facts are about (kinship
+        and recusal run along family paths), and, when a position is given or taken, every
+        finding of the schools it reviews for."""
         self._check_references(world)
         self._resume()
-        touched = self._family_circle(world.people_involved())
-        leaders = self._leaders_changed(world)
+        ties = self._ties_changed(world)
+        if ties is None:
+            touched = self._family_circle(world.people_involved())
+            leaders = self._leaders_changed(world)
         with self._transaction():
             self._write(world, None)
         self.facts.put_facts(world)
-        touched |= self._family_circle(world.people_involved())
         evaluation = self._evaluation
         if evaluation is None:
             return
+        if ties is not None:
+            people, pairs = self._reach(*ties)
+            evaluation.refresh(people, pairs=pairs)
+            return
+        touched |= self._family_circle(world.people_involved())
         if world.schools:  # a school's profile decides every finding there
             self._evaluation = None
             return
@@ -312,6 +319,57 @@ class EmbeddedStore(Store):
             accounts.update(a.account_id for a in facts.world.school_accounts.values()
                             if a.school_id in schools)
         evaluation.refresh(touched, accounts)
+
+    def _ties_changed(self, world: World
+                      ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]] | None:
+        """For a world of connections and of declarations other than of family (which
+        leave the family paths as they are): the pairs each joins, before and after the
+        change, as (connections, declarations); None for any other world."""
+        if world.people or world.memberships or world.family_links or world.approaches \
+                or world.schools or world.school_accounts or world.account_admins:
+            return None
+        known = self.facts.world
+        connections, declarations = set(), set()
+        for c in world.connections.values():
+            for record in (c, known.connections.get(c.connection_id)):
+                if record is not None:
+                    connections.add((record.person_id, record.other_id))
+        for d in world.declarations.values():
+            for record in (d, known.declarations.get(d.declaration_id)):
+                if record is not None:
+                    if record.basis is Basis.FAMILY_MEMBER:
+                        return None
+                    declarations.add((record.declarer_id, record.counterpart_id))
+        return connections, declarations
+
+    def _reach(self, connections: set[tuple[str, str]], declarations: set[tuple[str, str]]
+               ) -> tuple[set[str], set[tuple[str, str]]]:
+        """(people, pairs): the people every finding of whom, and the pairs the connection
+        findings of whom, a change of these connections and declarations can touch.
+        A connection decides its own pair's findings; a declaration between X and Y the ties
+        of X with anyone whose family (within the largest degree) holds Y, and of Y with
+        anyone whose family holds X. Recusal: a connected reviewer is recused from the other
+        person's findings, a declared friend from those of the other's family; so when X
+        holds a position anywhere, every finding of Y (and of Y's family) may move."""
+        facts = self.facts
+        people: set[str] = set()
+        pairs = set(connections)
+        for a, b in connections:
+            for one, other in ((a, b), (b, a)):
+                if self._holds_a_position(one):
+                    people.add(other)
+        for x, y in declarations:
+            for one, other in ((x, y), (y, x)):
+                circle = self._family_circle({other})
+                near = facts.connections.adj.get(one, {})
+                pairs.update((one, q) for q in circle if q in near)
+                if self._holds_a_position(one):
+                    people |= circle
+        return people, pairs
+
+    def _holds_a_position(self, person_id: str) -> bool:
+        """Whether `person_id` holds or has held a position (and so may review findings)."""
+        return any(m.position is not None for m in self.facts.memberships_of.get(person_id, ()))
 
     def _resume(self) -> None:
         """Take up the findings read back before the facts were loaded, if they are still
@@ -356,7 +414,8 @@ class EmbeddedStore(Store):
             self._db.execute("DELETE FROM connections WHERE connection_id = ?", (connection_id,))
         self.facts.remove_connection(connection_id)
         if self._evaluation is not None:
-            self._evaluation.refresh({connection.person_id, connection.other_id})
+            people, pairs = self._reach({(connection.person_id, connection.other_id)}, set())
+            self._evaluation.refresh(people, pairs=pairs)
 
     def _family_circle(self, people: set[str]) -> set[str]:
         degree = max((p.family_degree for p in self.facts.profiles.values()), default=0)
@@ -403,6 +462,24 @@ class EmbeddedStore(Store):
             if saved is not None:
                 return list(saved)
         return self._evaluation_as_of(as_of).sorted()
+
+    def findings_since(self, as_of: dt.date, mark: object) -> FindingsSince:
+        """Only the findings refreshed since `mark` while the evaluation that handed it out
+        is still the one kept current, so that the cases follow a change in its own time
+        however many findings there are; otherwise every finding."""
+        evaluation = self._evaluation
+        if evaluation is not None and evaluation.as_of == as_of:
+            next_mark, touched = evaluation.touched.since(mark)
+            if touched is not None:
+                present = evaluation.findings
+                found = sorted((present[i] for i in touched if i in present),
+                               key=Finding.sort_key)
+                return FindingsSince(found, touched, next_mark)
+        findings = self.findings(as_of)
+        evaluation = self._evaluation
+        if evaluation is None or evaluation.as_of != as_of:
+            return FindingsSince(findings, None, None)
+        return FindingsSince(findings, None, evaluation.touched.since(None)[0])
 
     # -- saved findings ------------------------------------------------------------------
 
@@ -460,7 +537,6 @@ class EmbeddedStore(Store):
     def close(self) -> None:
         """Save the findings if changes since they were last saved kept them current, so that
         the next start need not evaluate."""
-        self._settle()
         if self._evaluation is not None and (
                 self._saved is None or self._saved[:2] != (self._version, self._evaluation.as_of)):
             self._save_findings()
@@ -468,20 +544,34 @@ class EmbeddedStore(Store):
 
     # -- reading by person and school, from the in-memory indexes ----------------------
 
+    # Who someone is, where they belong and the schools are read from the tables until the
+    # facts are loaded: a start serving its cases names people and checks accounts at once.
+
     def person(self, person_id: str) -> Person | None:
+        if self._facts is None:
+            return self._rows_where("people.csv", "person_id", person_id).people.get(person_id)
         return self.facts.world.people.get(person_id)
 
     def schools(self) -> list[School]:
-        if self._facts is None:  # a start on saved findings needs the schools, not the facts
-            name = "schools.csv"
-            rows = self._db.execute(f"SELECT {', '.join(_columns(name))} FROM {_table(name)}")
-            schools = world_from_cells({name: rows}).schools.values()
+        if self._facts is None:
+            schools = self._rows_where("schools.csv").schools.values()
         else:
             schools = self.facts.world.schools.values()
         return sorted(schools, key=lambda s: s.school_id)
 
     def memberships_of(self, person_id: str) -> list[Membership]:
-        return sorted(self.facts.memberships_of.get(person_id, ()), key=lambda m: m.key)
+        if self._facts is None:
+            memberships = self._rows_where("memberships.csv", "person_id", person_id).memberships
+        else:
+            memberships = self.facts.memberships_of.get(person_id, ())
+        return sorted(memberships, key=lambda m: m.key)
+
+    def _rows_where(self, name: str, column: str | None = None, value: str = "") -> World:
+        """The rows of one table (those whose `column` holds `value`), as a world."""
+        query = f"SELECT {', '.join(_columns(name))} FROM {_table(name)}"
+        if column is None:
+            return world_from_cells({name: self._db.execute(query)})
+        return world_from_cells({name: self._db.execute(f"{query} WHERE {column} = ?", (value,))})
 
     def people_at(self, school_id: str, name: str = "") -> list[Person]:
         people = self.facts.world.people

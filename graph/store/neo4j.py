@@ -46,6 +46,7 @@ from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from cypher.load import Query, load, load_rule
 from graph.intake.exchange import FILES, RECORD_KEY, record_rows, world_from_cells
+from graph.mentions import Mentions
 from graph.model import (
     FRIEND_BASES,
     PARENTAL_KINDS,
@@ -66,6 +67,7 @@ from graph.profiles import RULE_IDS, Profile, load_profile
 from graph.routing import ADMINISTRATORS, REVIEWER_POSITIONS, escalation
 from graph.rules import (
     SEVERITY,
+    TouchedLog,
     approval_needed,
     explain_account,
     explain_approaches,
@@ -75,7 +77,15 @@ from graph.rules import (
     explain_no_leaders,
     finding_id,
 )
-from graph.store.base import Progress, Store, StoreError, sort_people, walk, world_among
+from graph.store.base import (
+    FindingsSince,
+    Progress,
+    Store,
+    StoreError,
+    sort_people,
+    walk,
+    world_among,
+)
 
 BATCH_SIZE = 5_000  # a world up to this size is written in one transaction
 IMPORT_BATCH_SIZE = int(os.environ.get("RELREG_NEO4J_IMPORT_BATCH", 10_000))  # rows a statement
@@ -324,14 +334,18 @@ class Neo4jStore(Store):
         """In one transaction: only the facts named change, not the whole database."""
         self._change(add, remove.without(add))
 
-    def erase_person(self, person_id: str) -> World:
-        """In one transaction, not by rewriting the whole store as the generic way would."""
+    def others_words_naming(self, person_id: str, names: Iterable[str]) -> World:
+        """Only the declarations' and reports' free text is read, not the whole store."""
+        with self._session() as session:
+            return session.execute_read(_others_words, person_id, Mentions(names))
+
+    def erase_person(self, person_id: str, names: Iterable[str] = ()) -> World:
+        """In one transaction, not by rewriting the whole store as the generic way would:
+        others' words that name the person are read, and rewritten, in it."""
         about = self.facts_about(person_id)
         self._known = None
         with self._session() as session:
-            session.execute_write(_run_all, [(load("store/erase-person").body,
-                                              {"person_id": person_id}),
-                                             (load("store/next-version").body, {})])
+            session.execute_write(_erase, person_id, Mentions(names))
         return about
 
     def add_connection(self, connection: Connection, as_of: dt.date) -> list[Finding]:
@@ -366,8 +380,9 @@ class Neo4jStore(Store):
         if read_at != version:
             self._known = None
             return
-        known.forget(touched, accounts)
+        known.touched.note(f.id for f in known.forget(touched, accounts))
         known.add(found)
+        known.touched.note(f.id for f in found)
         known.version = version
 
     def _check_references(self, world: World) -> None:
@@ -384,6 +399,9 @@ class Neo4jStore(Store):
         self._check_finished()
         return world_from_cells({name: self._rows(f"export/{_stem(name)}") for name in FILES})
 
+    def facts_version(self) -> int:
+        return self._status()["version"]
+
     def findings(self, as_of: dt.date) -> list[Finding]:
         status = self._status()
         if status["unfinished_import"]:
@@ -395,6 +413,21 @@ class Neo4jStore(Store):
             known = self._known = _Known(as_of, version, profiles)
             known.add(found)
         return sorted(known.findings.values(), key=Finding.sort_key)
+
+    def findings_since(self, as_of: dt.date, mark: object) -> FindingsSince:
+        """Only the findings re-evaluated since `mark` while no one else has written, so
+        that the cases follow a change in its own time; otherwise every finding."""
+        known = self._known
+        if known is not None and known.as_of == as_of \
+                and known.version == self._status()["version"]:
+            next_mark, touched = known.touched.since(mark)
+            if touched is not None:
+                found = sorted((known.findings[i] for i in touched if i in known.findings),
+                               key=Finding.sort_key)
+                return FindingsSince(found, touched, next_mark)
+        findings = self.findings(as_of)
+        known = self._known
+        return FindingsSince(findings, None, known.touched.since(None)[0])
 
     # -- reading by person and school: indexed queries, not the whole world ---------------
 
@@ -527,6 +560,7 @@ class _Known:
     profiles: _Profiles
     findings: dict[str, Finding] = field(default_factory=dict)
     _about: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    touched: TouchedLog = field(default_factory=TouchedLog)  # what each change re-evaluated
 
     @staticmethod
     def _keys(finding: Finding) -> list[tuple[str, str]]:
@@ -545,12 +579,14 @@ class _Known:
                           *(self._about.get(("account", a), ()) for a in accounts))
         return [self.findings[i] for i in ids]
 
-    def forget(self, people: Iterable[str], accounts: Iterable[str] = ()) -> None:
-        """Forget the findings about any of `people` or `accounts`."""
-        for finding in self.involving(people, accounts):
+    def forget(self, people: Iterable[str], accounts: Iterable[str] = ()) -> list[Finding]:
+        """Forget the findings about any of `people` or `accounts`; those forgotten."""
+        forgotten = self.involving(people, accounts)
+        for finding in forgotten:
             del self.findings[finding.id]
             for key in self._keys(finding):
                 self._about[key].discard(finding.id)
+        return forgotten
 
 
 def _size(world: World) -> int:
@@ -559,9 +595,43 @@ def _size(world: World) -> int:
         world.declarations, world.approaches, world.school_accounts, world.account_admins))
 
 
-def _run_all(tx: ManagedTransaction, statements: list[tuple[str, dict]]) -> None:
-    for text, parameters in statements:
-        tx.run(text, parameters).consume()
+def _others_words(tx: ManagedTransaction, person_id: str, mentions: Mentions) -> World:
+    """What `words_without` (graph/store/base.py) gives, from the free text alone."""
+    declarations, approaches = {}, {}
+    for row in tx.run(load("store/others-words").body, person_id=person_id):
+        if row["declaration_id"] is not None and mentions.found_in(row["details"]):
+            declarations[row["declaration_id"]] = mentions.removed_from(row["details"])
+        elif row["report_id"] is not None and mentions.found_in(row["summary"]):
+            approaches[row["report_id"]] = mentions.removed_from(row["summary"])
+    return _reworded(tx, declarations, approaches)
+
+
+def _reworded(tx: ManagedTransaction, details: dict[str, str],
+              summaries: dict[str, str]) -> World:
+    """The declarations and reports of `details` and `summaries` (by id) with those words."""
+    def rows(query_name: str, **parameters) -> list[list]:
+        query = load(query_name)
+        return [[row[column] for column in query.returns]
+                for row in tx.run(query.body, parameters)]
+
+    world = Neo4jStore._world(
+        declarations=rows("read/declarations", person_ids=[], declaration_ids=sorted(details)),
+        approaches=rows("read/approaches", person_ids=[], report_ids=sorted(summaries)))
+    return World(
+        declarations={i: dataclasses.replace(d, details=details[i])
+                      for i, d in world.declarations.items()},
+        approaches={i: dataclasses.replace(r, summary=summaries[i])
+                    for i, r in world.approaches.items()})
+
+
+def _erase(tx: ManagedTransaction, person_id: str, mentions: Mentions) -> None:
+    words = _others_words(tx, person_id, mentions)
+    tx.run(load("store/erase-person").body, person_id=person_id,
+           declarations_reworded=[{"declaration_id": i, "details": d.details}
+                                  for i, d in words.declarations.items()],
+           reports_reworded=[{"report_id": i, "summary": r.summary}
+                             for i, r in words.approaches.items()]).consume()
+    tx.run(load("store/next-version").body).consume()
 
 
 def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str | None,
