@@ -6,7 +6,7 @@ is proven by a denied request in tests/test_api_access.py.
 | staff | themselves; their own declarations, connections and approach reports; findings about themselves | their own declarations, connections, approach reports; reports a connection they have seen |
 | senior_leader, headteacher | people, declarations, connections, approach reports and networks at their own school; the cases routed to them | accept (where the school's policy names their position) or reject declarations at their school (not their own); move and assign the cases routed to them; report a connection |
 | dsl | as a senior leader, without deciding declarations; also cases escalated to the DSL at their school | the cases they may see; report a connection |
-| trust_admin | schools, profiles, people and memberships, accounts; the cases routed to the register's administrators (no one at the school or trust was free to review them) | imports, people and memberships, accounts, a school's profile; move the cases routed to the register's administrators |
+| trust_admin | their trust's schools, profiles, people and memberships, accounts; the cases routed to the register's administrators (no one at the school or trust was free to review them) | imports, people and memberships, their trust's accounts and schools' profiles; move the cases routed to the register's administrators |
 | auditor | the audit trail | nothing |
 
 A reviewer who is a party to a finding, or recused from it, is not routed it and so never
@@ -16,8 +16,10 @@ Underneath every row sits one rule of scope, `may_see_person`: an account reache
 people of the schools in its `reach` (a school role: its own school; a DSL whose school's
 profile gives the policy the whole trust (scope "trust"): the trust's schools; a trust
 admin: the schools of its trust). Naming, reading or changing anyone else is answered as if
-they were not there. tests/test_scope_table.py proves it for every route that takes a
-person, declaration, connection, approach report, case or hold.
+they were not there. Accounts and schools follow the same reach (`may_see_account`,
+`check_administers_school`): a trust admin's are their trust's. tests/test_scope_table.py
+proves it for every route that takes a person, declaration, connection, approach report,
+case, hold, account or school.
 """
 
 from __future__ import annotations
@@ -265,7 +267,8 @@ def account_problems(store: Store, role: AccountRole, person_id: str | None,
     that school (in the position, for leaders); a trust admin or auditor tied to a person
     needs current staff of a school; pupils and parents never hold an account. With `by`
     (the trust admin asking), the people and schools beyond their reach are answered as if
-    they were not there."""
+    they were not there; and they may not make an account of no school or person, which
+    would be the whole register's."""
     schools = {s.school_id: s for s in store.schools()}
     if by is not None:
         reached = reach(by, store)
@@ -279,6 +282,10 @@ def account_problems(store: Store, role: AccountRole, person_id: str | None,
     if school_id is not None and school_id not in schools:
         return [("school_id", f"there is no school {school_id} in the register: choose one "
                               "from the list")]
+    if by is not None and not administers_register(by) and school_id is None \
+            and person_id is None:  # it would be the whole register's, beyond their trust
+        return [("school_id", f"{words} made by a trust's admin belongs to a school of the "
+                              "trust: choose it")]
     if person_id is None:
         return []
     person = store.person(person_id)
@@ -328,3 +335,46 @@ def keeps_hold(account: Account, store: Store, hold) -> bool:
     if hold.school_id is None:
         return may_see_person(account, store, hold.person_id)
     return hold.school_id in reach(account, store)
+
+
+# -- accounts and schools: a trust admin administers only their trust's ------------------
+
+def administers_register(account: Account) -> bool:
+    """A trust admin tied to no school or person administers the whole register."""
+    return account.role is AccountRole.TRUST_ADMIN and account.school_id is None \
+        and account.person_id is None
+
+
+def account_schools(store: Store, subject: Account) -> frozenset[str]:
+    """The schools an account belongs to: its school; without one, the schools where its
+    person holds or held a membership; none for an account tied to neither (it is the
+    whole register's)."""
+    if subject.school_id is not None:
+        return frozenset({subject.school_id})
+    if subject.person_id is not None:
+        return frozenset(m.school_id for m in store.memberships_of(subject.person_id))
+    return frozenset()
+
+
+def may_see_account(by: Account, store: Store, subject: Account) -> bool:
+    """A trust admin sees and changes the accounts of their trust's schools; an account
+    of no school (the whole register's) only an admin of the whole register does."""
+    if by.role is not AccountRole.TRUST_ADMIN:
+        return False
+    if administers_register(by):
+        return True
+    return bool(account_schools(store, subject) & reach(by, store))
+
+
+def check_sees_account(by: Account, store: Store, subject: Account | None,
+                       account_id: int | str) -> None:
+    """Another trust's account is answered as no such account."""
+    if subject is None or not may_see_account(by, store, subject):
+        raise not_found("account", str(account_id))
+
+
+def check_administers_school(by: Account, store: Store, school_id: str) -> None:
+    """A trust admin changes only their trust's schools; another trust's school is
+    answered as no such school."""
+    if by.role is not AccountRole.TRUST_ADMIN or school_id not in reach(by, store):
+        raise not_found("school", school_id)

@@ -1,6 +1,7 @@
-"""One rule of scope (api/access.py may_see_person), proven as a table: every route of the
-app that takes a person, declaration, connection, approach report, case or hold, times
-every role, times {own school, another school of the trust, a school outside the trust}.
+"""One rule of scope (api/access.py may_see_person, may_see_account, reach), proven as a
+table: every route of the app that takes a person, declaration, connection, approach
+report, case, hold, account (by id, username or sign-in link) or school, times every role,
+times {own school, another school of the trust, a school outside the trust}.
 
 The table's rows come from the app's own route table: a new route that takes one of those
 without an entry in SCOPE fails test_every_route_that_takes_a_person_has_a_scope_entry.
@@ -10,8 +11,10 @@ policy speaks of one school (so only the trust admin reaches the trust). At each
 (no prefix, B, C) the leaders H1, L1, D1, G1 and teacher T1, pupil P1 and their mother M1;
 T1 follows P1, declared a connection with M1 (CD) and, pending, that they are a friend of
 P1's family (DA: the case is T1 and P1's declaration-required), and reported an approach
-from P1 (RA, with evidence); the school's DSL holds P1. The accounts are S1's: T1 (staff), L1, H1, D1, a trust admin of S1's
-trust, and the auditor.
+from P1 (RA, with evidence); the school's DSL holds P1. T1 has a second, staff account
+(the subject of the account routes) with a link from the trust's sign-in provider, and a
+first sign-in waits for approval. The accounts acting are S1's: T1 (staff), L1, H1, D1, a
+trust admin of S1's trust, and the auditor.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ import tests.api_world as api_world
 from api.identity import AccountRole
 from api.privacy import place_hold
 from graph.model import Connection, ConnectionSource, Direction
-from tests.api_world import FAST_HASHER, ServiceUnderTest
+from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest
+from tests.ctf_factory import FakePupil, ctf_xml, make_upn
 from tests.builder import WorldBuilder, add_leaders
 
 PLACES = {"own": ("", "S1"), "trust": ("B", "S2"), "outside": ("C", "S3")}
@@ -46,7 +50,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 # Where a route takes one of these (path, query, form or JSON body), it must have an entry.
 TAKES = {"person_id", "person", "counterpart_id", "other_id", "from_id", "assignee_id",
          "reveal_id", "reveal", "declaration_id", "connection_id", "report_id", "evidence_id",
-         "finding_id"}
+         "finding_id", "account_id", "username", "link_id", "school_id", "school"}
+ISSUER = "https://sign-in.example.org"
 
 
 def three_schools():
@@ -85,10 +90,23 @@ class ThreeSchools(ServiceUnderTest):
             [case] = [c for c in register.cases.find(school_id=school,
                                                      rule="declaration-required")
                       if c.finding["counterpart_id"] == f"{x}P1"]
+            subject = register.accounts.create(f"subject-{school.lower()}", PASSWORD,
+                                               AccountRole.STAFF, f"{x}T1", school)
+            with register.writing():
+                link = register.db.execute("INSERT INTO oidc_links VALUES (?, ?, ?)", (
+                    ISSUER, f"subject-{school}", subject.account_id)).lastrowid
+                request = register.db.execute(
+                    "INSERT INTO oidc_requests (issuer, subject, email, requested_at, status) "
+                    "VALUES (?, ?, ?, ?, 'waiting')",
+                    (ISSUER, f"new-{school}", f"new-{school.lower()}@example.org",
+                     self.now)).lastrowid
             self.targets[place] = {
                 "school": school, "pupil": f"{x}P1", "parent": f"{x}M1", "teacher": f"{x}T1",
                 "leader": f"{x}L1", "declaration": f"{x}DA", "connection": f"{x}CD",
                 "report": f"{x}RA", "evidence": evidence.evidence_id, "case": case.finding_id,
+                "account": subject.account_id, "username": subject.username, "link": link,
+                "request": request,
+                "teacher_name": register.store.person(f"{x}T1").name,
             }
 
 
@@ -140,6 +158,10 @@ SCOPE: dict[tuple[str, str], Entry] = {
         lambda t: ("post", f"/api/people/{t['teacher']}/memberships/end", {"json": {
             "school_id": t["school"], "role": "staff", "start_date": "2018-09-01",
             "end_date": "2027-08-31"}}), "trust_admin", "trust_admin"),
+    **{("POST", path): Entry(None, frozenset(), why_exempt=(
+        "signing in names one's own account: it answers a wrong or unknown username alike, "
+        "before anyone is signed in (tests/test_api_auth.py)"))
+       for path in ("/api/auth/login", "/api/auth/token", "/sign-in")},
     ("POST", "/api/people"): Entry(None, frozenset(), why_exempt=(
         "makes a new person: no one's data is read, and an id taken answers 409 for anyone")),
     ("POST", "/api/declarations"): entry(
@@ -195,10 +217,31 @@ SCOPE: dict[tuple[str, str], Entry] = {
             "username": f"new-{t['teacher'].lower()}", "password": "a long enough password",
             "role": "staff", "person_id": t["teacher"], "school_id": t["school"]}}),
         "trust_admin", "trust_admin"),
+    ("GET", "/api/accounts/{account_id}"): entry(
+        lambda t: ("get", f"/api/accounts/{t['account']}", {}), "trust_admin", "trust_admin"),
     ("PATCH", "/api/accounts/{account_id}"): entry(
-        lambda t: ("patch", "/api/accounts/1", {"json": {
-            "person_id": t["teacher"], "school_id": t["school"]}}),
+        lambda t: ("patch", f"/api/accounts/{t['account']}", {"json": {"disabled": True}}),
         "trust_admin", "trust_admin"),
+    ("DELETE", "/api/identity-links/{link_id}"): entry(
+        lambda t: ("delete", f"/api/identity-links/{t['link']}", {}), "trust_admin",
+        "trust_admin"),
+    ("PUT", "/api/schools/{school_id}/profile"): entry(
+        lambda t: ("put", f"/api/schools/{t['school']}/profile", {"json": {
+            "profile": "mowbray"}}), "trust_admin", "trust_admin"),
+    ("PATCH", "/api/schools/{school_id}"): entry(
+        lambda t: ("patch", f"/api/schools/{t['school']}", {"json": {
+            "name": "A school renamed"}}), "trust_admin", "trust_admin"),
+    ("GET", "/api/people"): entry(
+        lambda t: ("get", "/api/people", {"params": {"school_id": t["school"]}}),
+        LEADERS + " trust_admin", "trust_admin", same_as_nobody="school_id"),
+    # A filter over what the account may see anyway: another school's answers as an
+    # unknown school's does (nothing of theirs), and no one's name is in it.
+    ("GET", "/api/cases"): entry(
+        lambda t: ("get", "/api/cases", {"params": {"school_id": t["school"]}}),
+        SCHOOL + " trust_admin", "trust_admin", same_as_nobody="school_id", refused=(200,)),
+    ("GET", "/api/findings"): entry(
+        lambda t: ("get", "/api/findings", {"params": {"school_id": t["school"]}}),
+        SCHOOL + " trust_admin", "trust_admin", same_as_nobody="school_id", refused=(200,)),
     ("GET", "/api/privacy/people/{person_id}/erasure"): entry(
         lambda t: ("get", f"/api/privacy/people/{t['parent']}/erasure", {}),
         "trust_admin", "trust_admin"),
@@ -257,10 +300,49 @@ SCOPE: dict[tuple[str, str], Entry] = {
             "username": f"new-{t['teacher'].lower()}", "password": "a long enough password",
             "role": "staff", "person_id": t["teacher"], "school_id": t["school"]}}),
         "trust_admin", "trust_admin"),
+    ("GET", "/admin/accounts/{account_id}"): entry(
+        lambda t: ("get", f"/admin/accounts/{t['account']}", {}), "trust_admin", "trust_admin"),
     ("POST", "/admin/accounts/{account_id}"): entry(
-        lambda t: ("post", "/admin/accounts/1", {"data": {
-            "role": "staff", "person_id": t["teacher"], "school_id": t["school"]}}),
+        lambda t: ("post", f"/admin/accounts/{t['account']}", {"data": {
+            "role": "staff", "person_id": t["teacher"], "school_id": t["school"],
+            "access": "disabled"}}),
         "trust_admin", "trust_admin"),
+    ("POST", "/admin/sign-in/second-factor/{account_id}/remove"): entry(
+        lambda t: ("post", f"/admin/sign-in/second-factor/{t['account']}/remove", {}),
+        "trust_admin", "trust_admin"),
+    ("POST", "/admin/sign-in/emails"): entry(
+        lambda t: ("post", "/admin/sign-in/emails", {"data": {
+            "username": t["username"], "email": f"{t['teacher'].lower()}@example.org"}}),
+        "trust_admin", "trust_admin", same_as_nobody="username"),
+    ("GET", "/admin/sign-in/links/{link_id}"): entry(
+        lambda t: ("get", f"/admin/sign-in/links/{t['link']}", {}), "trust_admin",
+        "trust_admin"),
+    ("POST", "/admin/sign-in/links/{link_id}/revoke"): entry(
+        lambda t: ("post", f"/admin/sign-in/links/{t['link']}/revoke", {}), "trust_admin",
+        "trust_admin"),
+    ("POST", "/admin/sign-in/requests/{request_id}"): entry(
+        lambda t: ("post", f"/admin/sign-in/requests/{t['request']}", {"data": {
+            "decision": "approve", "role": "staff", "name": t["teacher_name"],
+            "school_id": t["school"]}}), "trust_admin", "trust_admin",
+        same_as_nobody="school_id"),
+    ("POST", "/admin/schools/{school_id}"): entry(
+        lambda t: ("post", f"/admin/schools/{t['school']}", {"data": {
+            "name": "A school renamed", "profile": "ninestiles"}}), "trust_admin",
+        "trust_admin"),
+    ("POST", "/admin/schools/{school_id}/profile"): entry(
+        lambda t: ("post", f"/admin/schools/{t['school']}/profile", {"data": {
+            "profile": "mowbray"}}), "trust_admin", "trust_admin"),
+    ("POST", "/admin/import"): entry(
+        lambda t: ("post", "/admin/import", {"data": {
+            "action": "preview", "school": t["school"]}, "files": {"file": (
+                "transfer.xml", ctf_xml([FakePupil(make_upn(7), "Newly", "Arrived")]),
+                "text/xml")}}), "trust_admin", "trust_admin", same_as_nobody="school"),
+    ("GET", "/cases"): entry(
+        lambda t: ("get", "/cases", {"params": {"school": t["school"]}}),
+        LEADERS + " trust_admin", "trust_admin", refused=(200,)),
+    ("GET", "/cases.csv"): entry(
+        lambda t: ("get", "/cases.csv", {"params": {"school": t["school"]}}), LEADERS,
+        refused=(200,)),
     ("GET", "/privacy"): entry(
         lambda t: ("get", "/privacy", {"params": {"person_id": t["pupil"]}}),
         "dsl trust_admin", "trust_admin"),
@@ -318,7 +400,8 @@ def route_table(tmp_path_factory):
 
 
 def test_every_route_that_takes_a_person_has_a_scope_entry(route_table):
-    assert len(route_table) > 40, "the route table was read"
+    """A person, or anything of a person's, an account or a school."""
+    assert len(route_table) > 60, "the route table was read"
     missing = sorted(set(route_table) - set(SCOPE))
     assert not missing, f"routes without a scope entry in tests/test_scope_table.py: {missing}"
     stale = sorted(set(SCOPE) - set(route_table))
@@ -370,10 +453,10 @@ def test_scope(three, route):
             assert named.family_name not in response.text, ("a name leaked",) + where
         if rule.same_as_nobody and place == "outside":
             method, url, kwargs = rule.request(targets)
-            body = dict(kwargs.get("json") or kwargs.get("data"))
+            part = next(p for p in ("json", "data", "params") if p in kwargs)
+            body = dict(kwargs[part])
             stranger = body[rule.same_as_nobody]
             body[rule.same_as_nobody] = "NOBODY9"
-            nobody = call(three, who, (method, url, {
-                ("json" if "json" in kwargs else "data"): body}))
+            nobody = call(three, who, (method, url, {**kwargs, part: body}))
             assert (response.status_code, response.text) == (
                 nobody.status_code, nobody.text.replace("NOBODY9", stranger)), where

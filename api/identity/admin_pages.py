@@ -1,6 +1,8 @@
 """Trust admins' pages for signing in and notifications: the trust's identity provider,
 local passwords on or off, the roles that need a one-time code, first sign-ins waiting for
-approval, each account's e-mail address, and messages the mail server did not take."""
+approval, each account's e-mail address, and messages the mail server did not take.
+A trust admin sees and changes only their trust's accounts and the links to them; another
+trust's account is answered as no such account."""
 
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Path, Request, status
 from pydantic import ValidationError
 
+from api.access import check_sees_account, may_see_account
 from api.identity import local_sign_in, oidc
+from api.identity.routes import seen_link
 from api.identity import AccountRole
 from api.deps import ActorDep, CurrentSession, RegisterDep, TrustAdmin
 from api.notify.notifier import KIND_NAMES, Notifier
@@ -56,11 +60,15 @@ def _sign_in_page(request, register, session, *, errors=None, values=None, statu
         policy = oidc.load_policy(register)
         contacts = Contacts(register.db).all()
         totp = local_sign_in.Totp(register)
-        accounts = [(a, contacts.get(a.account_id), totp.enrolled(a.account_id))
-                    for a in register.accounts.all()]
+        admin = session.account
+        seen = [a for a in register.accounts.all()
+                if may_see_account(admin, register.unlocked_store, a)]
+        accounts = [(a, contacts.get(a.account_id), totp.enrolled(a.account_id)) for a in seen]
+    seen_ids = {a.account_id for a in seen}
     return page(request, "admin_sign_in.html", {
         "title": "Sign-in and notifications", "policy": policy, "accounts": accounts,
-        "requests": oidc.requests_of(register), "links": oidc.links_of(register),
+        "requests": oidc.requests_of(register),
+        "links": [link for link in oidc.links_of(register) if link.account_id in seen_ids],
         "when": _when,
         "roles": {str(r): ROLE_NAMES[r] for r in AccountRole},
         "schools": {s.school_id: s.name for s in list_schools(register, session.account)},
@@ -167,7 +175,7 @@ def settle(request: Request, register: RegisterDep, session: CurrentSession,
     needs_person = role not in (AccountRole.TRUST_ADMIN, AccountRole.AUDITOR) or name.strip()
     if role in set(AccountRole) and needs_person:  # found by name, or by the e-mail address
         found, problems = find_staff_member(register, AccountRole(role), school_id or None,
-                                            name.strip(), waiting.email)
+                                            name.strip(), waiting.email, by=admin)
         if problems:
             return _sign_in_page(request, register, session, errors=problems,
                                  status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
@@ -190,11 +198,13 @@ def settle(request: Request, register: RegisterDep, session: CurrentSession,
 
 @router.post("/admin/sign-in/emails")
 def set_email(request: Request, register: RegisterDep, session: CurrentSession,
-              _admin: TrustAdmin, actor: ActorDep,
+              admin: TrustAdmin, actor: ActorDep,
               username: Annotated[str, Form(max_length=100)] = "",
               email: Annotated[str, Form(max_length=254)] = ""):
     with register.lock:
         account = register.accounts.by_username(username.strip())
+        if account and not may_see_account(admin, register.unlocked_store, account):
+            account = None  # another trust's: answered as no such account
     problem = None if account else f"There is no account {username.strip()!r}."
     if account:
         try:
@@ -214,25 +224,35 @@ def set_email(request: Request, register: RegisterDep, session: CurrentSession,
 
 @router.get("/admin/sign-in/links/{link_id}")
 def link_preview(request: Request, register: RegisterDep, session: CurrentSession,
-                 _admin: TrustAdmin, link_id: RequestId):
+                 admin: TrustAdmin, link_id: RequestId):
     """What revoking the link ends, before it is done."""
-    link = oidc.link_of(register, link_id)
-    if link is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "there is no such link")
+    link = _link_seen_by(register, admin, link_id)
     return page(request, "admin_sign_in_link.html", {
         "title": "End a sign-in link", "link": link}, session=session)
 
 
 @router.post("/admin/sign-in/links/{link_id}/revoke")
-def revoke_link(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep, link_id: RequestId):
+def revoke_link(register: RegisterDep, admin: TrustAdmin, actor: ActorDep, link_id: RequestId):
+    _link_seen_by(register, admin, link_id)
     if oidc.revoke_link(register, actor, link_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "there is no such link")
     return see_other("/admin/sign-in", "link-revoked")
 
 
+def _link_seen_by(register, admin, link_id: int) -> oidc.IdentityLink:
+    """A link to another trust's account is answered as no such link."""
+    link = seen_link(register, admin, link_id)
+    if link is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "there is no such link")
+    return link
+
+
 @router.post("/admin/sign-in/second-factor/{account_id}/remove")
-def remove_second_factor(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
+def remove_second_factor(register: RegisterDep, admin: TrustAdmin, actor: ActorDep,
                          account_id: RequestId):
+    with register.lock:
+        check_sees_account(admin, register.unlocked_store, register.accounts.get(account_id),
+                           account_id)
     local_sign_in.remove_second_factor(register, actor, account_id)
     return see_other("/admin/sign-in", "second-factor-removed")
 
@@ -241,10 +261,11 @@ def remove_second_factor(register: RegisterDep, _admin: TrustAdmin, actor: Actor
 
 @router.get("/admin/notifications")
 def notification_troubles(request: Request, register: RegisterDep, session: CurrentSession,
-                          _admin: TrustAdmin, error: str | None = None):
-    troubles = Notifier(register).troubles()
+                          admin: TrustAdmin, error: str | None = None):
     with register.lock:
-        usernames = {a.account_id: a.username for a in register.accounts.all()}
+        usernames = {a.account_id: a.username for a in register.accounts.all()
+                     if may_see_account(admin, register.unlocked_store, a)}
+    troubles = [m for m in Notifier(register).troubles() if m.account_id in usernames]
     return page(request, "admin_notifications.html", {
         "title": "Notifications not sent", "troubles": troubles, "usernames": usernames,
         "kind_names": {**KIND_NAMES, "password_reset": "Password reset link"}, "when": _when,
@@ -253,8 +274,14 @@ def notification_troubles(request: Request, register: RegisterDep, session: Curr
 
 
 @router.post("/admin/notifications/{message_id}/retry")
-def retry(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep, message_id: RequestId):
-    if Notifier(register).retry(message_id):
+def retry(register: RegisterDep, admin: TrustAdmin, actor: ActorDep, message_id: RequestId):
+    """A message to another trust's account is answered as one that is not there."""
+    with register.lock:
+        to = register.db.execute("SELECT account_id FROM outbox WHERE message_id = ?",
+                                 (message_id,)).fetchone()
+        account = register.accounts.get(to[0]) if to else None
+        seen = account is not None and may_see_account(admin, register.unlocked_store, account)
+    if seen and Notifier(register).retry(message_id):
         register.record(actor, "notification.retry", "notification", object_id=str(message_id))
     return see_other("/admin/notifications", "retry")
 

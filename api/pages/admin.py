@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile, status
 from pydantic import ValidationError
 
-from api.access import POSITION_WORDS
+from api.access import POSITION_WORDS, reach
 from api import previews
 from api.identity import AccountRole
 from api.deps import ActorDep, Auditor, CurrentSession, RegisterDep, TrustAdmin
@@ -132,6 +132,11 @@ def post_import(request: Request, register: RegisterDep, session: CurrentSession
                     status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     name = file.filename if file is not None and file.filename else "the previewed file"
     context["file_name"] = name
+    if school and school not in reach(admin, register.store):  # another trust's: no school
+        context["problems"] = [f"There is no school {school!r} in the register: choose one "
+                               "of your trust's schools."]
+        return page(request, "admin_import.html", context, session=session,
+                    status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     preview = action == "preview"
     try:
         if kept is None:
@@ -215,31 +220,38 @@ class StaffMember:
     position: str  # "designated safeguarding lead", or "staff"
 
 
-def current_staff(register, person_id: str) -> list[StaffMember]:
+def current_staff(register, admin, person_id: str) -> list[StaffMember]:
+    """Where `person_id` is current staff at the schools `admin` administers (none
+    elsewhere: another trust's staff are not theirs to give an account)."""
     store, today = register.store, register.today()
     person = store.person(person_id)
     if person is None:
         return []
+    reached = reach(admin, store)
     schools = {s.school_id: s.name for s in store.schools()}
     return [StaffMember(person, m.school_id, schools.get(m.school_id, m.school_id),
                         POSITION_WORDS.get(m.position, "staff"))
             for m in store.memberships_of(person_id)
-            if m.role is Role.STAFF and m.active_on(today)]
+            if m.role is Role.STAFF and m.active_on(today) and m.school_id in reached]
 
 
-def find_staff(register, name: str) -> tuple[list[StaffMember], bool]:
-    """Current staff of any school whose name holds `name`; and whether more matched."""
+def find_staff(register, admin, name: str) -> tuple[list[StaffMember], bool]:
+    """Current staff of the schools `admin` administers whose name holds `name`; and
+    whether more matched."""
     name = name.strip()
     if len(name) < 2:
         return [], False
     found: list[StaffMember] = []
     seen: set[str] = set()
+    reached = reach(admin, register.store)
     for school in register.store.schools():
+        if school.school_id not in reached:
+            continue
         for person in register.people_named(school.school_id, name):
             if person.person_id in seen:
                 continue
             seen.add(person.person_id)
-            members = current_staff(register, person.person_id)
+            members = current_staff(register, admin, person.person_id)
             if members and len(found) == MAX_STAFF_FOUND:
                 return found, True
             found += members[:1]
@@ -250,9 +262,9 @@ def _accounts_page(request, register, session, admin, *, errors=None, values=Non
                    status_code=200, bulk=None):
     values = values or {}
     name = request.query_params.get("name", "")
-    found, cut = find_staff(register, name) if name else (None, False)
+    found, cut = find_staff(register, admin, name) if name else (None, False)
     person_id = values.get("person_id") or request.query_params.get("person", "")
-    chosen = current_staff(register, person_id) if person_id else []
+    chosen = current_staff(register, admin, person_id) if person_id else []
     if chosen and not values.get("school_id"):
         values = {**values, "school_id": chosen[0].school_id}
     accounts = list_accounts(register, admin)
@@ -317,7 +329,7 @@ def post_bulk_accounts(request: Request, register: RegisterDep, session: Current
         return _accounts_page(request, register, session, admin, bulk={
             "problems": ["Choose the CSV file of the accounts to make."]},
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    preview = bulk_preview(register, rows_csv)
+    preview = bulk_preview(register, rows_csv, by=admin)
     if not confirm or preview.problems or any(r.problems for r in preview.rows):
         code = status.HTTP_422_UNPROCESSABLE_CONTENT if confirm else status.HTTP_200_OK
         return _accounts_page(request, register, session, admin, status_code=code,

@@ -7,7 +7,8 @@ The file has a header row. `username` and `role` are needed (the role written as
 to hand: their `email`, their `staff_code` in the MIS (as imported), or their `name`,
 within the `school` (its name or its number) where given. A person must be current staff
 of the school; where the school is left out and they work at one school only, it is that
-one."""
+one. A trust admin makes accounts only at their trust's schools: another trust's school,
+and its staff, are answered as if they were not in the register."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ import io
 import secrets
 from dataclasses import dataclass, field
 
-from api.access import account_problems
-from api.identity import SCHOOL_ROLES, AccountRole
+from api.access import account_problems, reach
+from api.identity import SCHOOL_ROLES, Account, AccountRole
 from api.pages.common import ROLE_NAMES
 from api.service import Actor
 from graph.intake.identity import IdentityTable, Kind, normal_email, normal_name
@@ -50,7 +51,13 @@ class BulkPreview:
     problems: list[str]  # about the file as a whole
 
 
-def bulk_preview(register, text: str) -> BulkPreview:
+def _schools_of(register, by: Account) -> list:
+    """The schools whose staff `by` may make accounts for."""
+    reached = reach(by, register.store)
+    return [s for s in register.store.schools() if s.school_id in reached]
+
+
+def bulk_preview(register, text: str, by: Account) -> BulkPreview:
     reader = csv.DictReader(io.StringIO(text))
     headers = [(h or "").strip().casefold().replace(" ", "_") for h in reader.fieldnames or []]
     missing = [c for c in NEEDED if c not in headers]
@@ -60,7 +67,7 @@ def bulk_preview(register, text: str) -> BulkPreview:
             f"{', '.join(FINDS)} to find each person (with school where names are shared)."])
     reader.fieldnames = headers
     store, today = register.store, register.today()
-    schools = store.schools()
+    schools = _schools_of(register, by)
     rows: list[BulkRow] = []
     seen: dict[str, int] = {}
     with IdentityTable(register.data_dir) as identity:
@@ -78,11 +85,11 @@ def bulk_preview(register, text: str) -> BulkPreview:
                                     f"{', '.join(ROLE_NAMES.values())}.")
             school = _school(schools, get("school"), row)
             _find_person(store, identity, today, row, school, get("name"), get("email"),
-                         get("staff_code"))
+                         get("staff_code"), schools)
             if row.role is not None and not row.problems:
                 row.problems += [message[0].upper() + message[1:] + "." for _, message in
                                  account_problems(store, row.role, row.person_id,
-                                                  row.school_id, today)]
+                                                  row.school_id, today, by=by)]
             rows.append(row)
     if not rows:
         return BulkPreview([], ["The file has no accounts in it, only its first row."])
@@ -115,8 +122,10 @@ def _school(schools, written: str, row: BulkRow):
 
 
 def _find_person(store, identity, today, row: BulkRow, school, name: str, email: str,
-                 code: str) -> None:
-    """Fill in the row's person (and school, if it named none), or say why not."""
+                 code: str, schools: list) -> None:
+    """Fill in the row's person (and school, if it named none) among the staff of
+    `schools`, or say why not."""
+    reached = {s.school_id for s in schools}
     if not (name or email or code):
         row.problems.append("Person: give their e-mail, staff code or name.")
         return
@@ -132,7 +141,7 @@ def _find_person(store, identity, today, row: BulkRow, school, name: str, email:
         said.append(f"staff code {code}")
     if name:
         wanted = normal_name(name, "")
-        places = [school] if school else store.schools()
+        places = [school] if school else schools
         found = {p.person_id for s in places for p in store.people_at(s.school_id, name)
                  if normal_name(p.given_name, p.family_name) == wanted}
         candidates = found if candidates is None else candidates & found
@@ -140,7 +149,7 @@ def _find_person(store, identity, today, row: BulkRow, school, name: str, email:
     staff = {}
     for person_id in sorted(candidates):
         here = [m for m in store.memberships_of(person_id)
-                if m.role is Role.STAFF and m.active_on(today)
+                if m.role is Role.STAFF and m.active_on(today) and m.school_id in reached
                 and (school is None or m.school_id == school.school_id)]
         if here:
             staff[person_id] = here
@@ -166,21 +175,23 @@ def _find_person(store, identity, today, row: BulkRow, school, name: str, email:
                                 "say which one.")
             return
         row.school_id = school_ids[0]
-    names = {s.school_id: s.name for s in store.schools()}
+    names = {s.school_id: s.name for s in schools}
     row.school = names.get(row.school_id, "") if row.school_id else ""
 
 
 def find_staff_member(register, role: AccountRole | None, school_id: str | None,
-                      name: str = "", email: str = "") -> tuple[BulkRow, list[str]]:
+                      name: str = "", email: str = "", *,
+                      by: Account) -> tuple[BulkRow, list[str]]:
     """One person for an account, found as a bulk row finds them (by name, else by the
-    e-mail address an import gave them): the row (person_id, school_id filled in) and what
-    is wrong, if anything."""
+    e-mail address an import gave them) among the staff of the schools `by` administers:
+    the row (person_id, school_id filled in) and what is wrong, if anything."""
     row = BulkRow(0, "", role)
     store = register.store
-    school = next((s for s in store.schools() if s.school_id == school_id), None)
+    schools = _schools_of(register, by)
+    school = next((s for s in schools if s.school_id == school_id), None)
     with IdentityTable(register.data_dir) as identity:
         _find_person(store, identity, register.today(), row, school, name,
-                     "" if name else email, "")
+                     "" if name else email, "", schools)
     return row, row.problems
 
 

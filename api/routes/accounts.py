@@ -1,4 +1,6 @@
-"""Service accounts, managed by trust admins."""
+"""Service accounts, managed by trust admins: each admin sees and changes only the
+accounts of their trust (api/access.py may_see_account); another trust's account is
+answered as no such account."""
 
 from __future__ import annotations
 
@@ -6,10 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, status
 
-from api.access import account_problems
+from api.access import account_problems, check_sees_account, may_see_account
 from api.identity import UsernameTaken
 from api.deps import ActorDep, RegisterDep, TrustAdmin
-from api.errors import conflict, not_found
+from api.errors import conflict
 from api.schemas import AccountCreate, AccountPublic, AccountUpdate
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
@@ -29,11 +31,12 @@ def _check_links(register, admin, role, person_id: str | None, school_id: str | 
 
 
 @router.get("", response_model=list[AccountPublic])
-def list_accounts(register: RegisterDep, _admin: TrustAdmin) -> list[AccountPublic]:
+def list_accounts(register: RegisterDep, admin: TrustAdmin) -> list[AccountPublic]:
     with register.lock:
         return [AccountPublic.of(a, register.accounts.is_locked(a.username),
                                  register.account_misfit(a))
-                for a in register.accounts.all()]
+                for a in register.accounts.all()
+                if may_see_account(admin, register.store, a)]
 
 
 @router.post("", response_model=AccountPublic, status_code=status.HTTP_201_CREATED,
@@ -55,11 +58,10 @@ def create_account(register: RegisterDep, admin: TrustAdmin, actor: ActorDep,
 
 
 @router.get("/{account_id}", response_model=AccountPublic)
-def get_account(register: RegisterDep, _admin: TrustAdmin, account_id: AccountId) -> AccountPublic:
+def get_account(register: RegisterDep, admin: TrustAdmin, account_id: AccountId) -> AccountPublic:
     with register.lock:
         account = register.accounts.get(account_id)
-        if account is None:
-            raise not_found("account", str(account_id))
+        check_sees_account(admin, register.store, account, account_id)
         return AccountPublic.of(account, register.accounts.is_locked(account.username),
                                 register.account_misfit(account))
 
@@ -72,8 +74,7 @@ def update_account(register: RegisterDep, admin: TrustAdmin, actor: ActorDep,
     changes."""
     with register.lock:
         account = register.accounts.get(account_id)
-        if account is None:
-            raise not_found("account", str(account_id))
+        check_sees_account(admin, register.store, account, account_id)
         if body.role or body.person_id or body.school_id:  # disabling one that no longer
             # fits, or a new password, needs no check
             _check_links(register, admin, body.role or account.role,

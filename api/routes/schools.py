@@ -1,4 +1,6 @@
-"""Schools, the policy profile each follows, and the shipped profiles."""
+"""Schools, the policy profile each follows, and the shipped profiles. A trust admin
+lists and changes only their trust's schools; another trust's school is answered as no
+such school."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from api.access import check_administers_school, reach
+from api.identity import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser, TrustAdmin
 from api.errors import not_found
 from api.schemas import (
@@ -29,20 +33,23 @@ def _public(school: School) -> SchoolPublic:
 
 
 @router.get("/schools", response_model=list[SchoolPublic])
-def list_schools(register: RegisterDep, _account: RegisterUser) -> list[SchoolPublic]:
-    return [_public(s) for s in register.store.schools()]
+def list_schools(register: RegisterDep, account: RegisterUser) -> list[SchoolPublic]:
+    schools = register.store.schools()
+    if account.role is AccountRole.TRUST_ADMIN:  # the schools they administer
+        reached = reach(account, register.store)
+        schools = [s for s in schools if s.school_id in reached]
+    return [_public(s) for s in schools]
 
 
 @router.put("/schools/{school_id}/profile", response_model=SchoolPublic)
-def set_school_profile(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
+def set_school_profile(register: RegisterDep, admin: TrustAdmin, actor: ActorDep,
                        school_id: Annotated[str, Path(max_length=64, pattern=ID_PATTERN)],
                        body: SchoolProfileUpdate) -> SchoolPublic:
     """Make a school follow one of the shipped policy profiles; every finding there is
     re-evaluated under it."""
     with register.lock:
+        check_administers_school(admin, register.store, school_id)
         found = [s for s in register.store.schools() if s.school_id == school_id]
-        if not found:
-            raise not_found("school", school_id)
         school = dataclasses.replace(found[0], profile=body.profile)
         register.change_facts(actor, "school.profile.set", "school", object_id=school_id,
                               profile=body.profile, upsert=World(schools={school_id: school}),
@@ -51,16 +58,15 @@ def set_school_profile(register: RegisterDep, _admin: TrustAdmin, actor: ActorDe
 
 
 @router.patch("/schools/{school_id}", response_model=SchoolPublic)
-def update_school(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
+def update_school(register: RegisterDep, admin: TrustAdmin, actor: ActorDep,
                   school_id: Annotated[str, Path(max_length=64, pattern=ID_PATTERN)],
                   body: SchoolUpdate) -> SchoolPublic:
     """Change a school's name or the policy profile it follows (every finding there is
     re-evaluated); audited with what changed."""
     changes = body.model_dump(exclude_none=True)
     with register.lock:
+        check_administers_school(admin, register.store, school_id)
         found = [s for s in register.store.schools() if s.school_id == school_id]
-        if not found:
-            raise not_found("school", school_id)
         school = dataclasses.replace(found[0], **changes)
         if school != found[0]:
             register.change_facts(
