@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from graph.intake.identity import fold  # noqa: E402
+from graph.names import fold  # noqa: E402
 from graph.matching import MIN_CONFIDENCE, NameIndex, _forms  # noqa: E402
 from seed.names import ADULT_FEMALE, ADULT_MALE, FAMILY, YOUNG_FEMALE, YOUNG_MALE  # noqa: E402
 

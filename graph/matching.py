@@ -21,7 +21,8 @@ from functools import lru_cache
 
 from nicknames import NickNamer
 
-from graph.intake.identity import fold, normal_email
+from graph.intake.identity import normal_email
+from graph.names import fold
 
 MIN_CONFIDENCE = 0.7
 

@@ -1,7 +1,7 @@
 """Whether free text names a person, however the name was written: composed or decomposed
 accents (NFC, NFD) or none, any case, any punctuation between the words, or inside JSON
 with its non-ASCII characters escaped (`Zo\\u00eb`). Names are compared as the identity
-table compares them (graph/intake/identity.py, `normal_name`). An erasure looks for an
+table compares them (graph/names.py, `normal_name`). An erasure looks for an
 erased person's names in the reasons, notes and audit details other people wrote, where
 their id is not.
 
@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from graph.intake.identity import fold
+from graph.names import fold
 
 
 def folded(text: str) -> str:

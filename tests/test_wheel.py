@@ -97,7 +97,7 @@ def findings(json_text: str) -> list[dict]:
 
 
 def test_the_installed_register_imports_detects_on_both_stores_and_serves(
-        relreg, neo4j_uri, tmp_path):
+        relreg, neo4j_uri, neo4j_store, tmp_path):  # neo4j_store: the database emptied first
     trust, data = tmp_path / "trust", tmp_path / "data"
     run(relreg, "seed", "--out", str(trust), "--schools", "2", "--people", "400", cwd=tmp_path)
     run(relreg, "import", str(trust), "--data", str(data), cwd=tmp_path)

@@ -21,7 +21,8 @@ from api.access import account_problems, reach
 from api.identity import SCHOOL_ROLES, Account, AccountRole
 from api.pages.common import ROLE_NAMES
 from api.service import Actor
-from graph.intake.identity import IdentityTable, Kind, normal_email, normal_name
+from graph.intake.identity import IdentityTable, Kind, normal_email
+from graph.names import normal_name
 from graph.model import Role
 
 COLUMNS = ("username", "role", "school", "name", "email", "staff_code")

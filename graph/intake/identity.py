@@ -37,6 +37,7 @@ from rapidfuzz import fuzz
 
 from graph.intake.exchange import record_cells, world_from_cells
 from graph.model import BirthDate, Person, World
+from graph.names import normal_name
 from graph.sqlite import open_database, transaction
 from graph.store.base import Store, StoreError
 
@@ -60,26 +61,6 @@ SHARED_KINDS = (Kind.EMAIL, Kind.PHONE, Kind.ADDRESS)  # held in common says "sa
 
 
 # -- normal forms ------------------------------------------------------------------------
-
-
-_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ß": "ss",
-                          "æ": "ae", "œ": "oe", "ı": "i"})
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, a letter with a stroke or a ligature spelled out:
-    'Zoë Wiśniewska' -> 'zoe wisniewska', 'Łukasz' -> 'lukasz'."""
-    text = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
-    return "".join(c for c in text if not unicodedata.combining(c)).translate(_LETTERS)
-
-
-def normal_name(given_name: str, family_name: str) -> str:
-    """Lower case, accents and punctuation gone, single spaces: how names are compared.
-
-    >>> normal_name(" Zoë ", "O'Brien-Smith"), normal_name("Łukasz", "Søndergaard")
-    ('zoe o brien smith', 'lukasz sondergaard')
-    """
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(f"{given_name} {family_name}")).split())
 
 
 def _id_name(given_name: str, family_name: str) -> str:

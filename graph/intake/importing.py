@@ -47,11 +47,11 @@ from graph.intake.identity import (
     Kind,
     MatchProposal,
     normal_address,
-    normal_name,
     propose_matches,
 )
 from graph.intake.mis import MISContact, MISError, load_mapping, read_mis, read_mis_contacts
 from graph.model import FamilyLink, LinkSource, Membership, Person, Role, World
+from graph.names import normal_name
 from graph.store.base import Store
 
 # Ending more than this share of a school's roll in one import needs an explicit yes.
