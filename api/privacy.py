@@ -200,8 +200,8 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
         register.audit.erase_person(person_id, actor, names=mentions.original)
         register._sync("a person was erased")
 
+    register.keep_current(now=True)  # the new day is put down to the start, not the erasure
     with register.lock:
-        register.keep_current()
         # The entry says an erasure happened, never whose.
         with audited_change(register.audit, register.unlocked_store, actor=actor,
                             action="person.erase", object_kind="person", client=client,

@@ -74,13 +74,16 @@ class FindingsLabel:
     as_of: dt.date | None
     facts_version: int | None
     step: str | None  # of REFRESH_STEPS
+    today: dt.date
 
     @property
     def state(self) -> str:
-        """'loading' (no findings yet), 'refreshing' or 'current'."""
+        """'loading' (no findings yet), 'refreshing' (while the refresh runs, or findings of
+        an earlier day, which the next request that needs them brings up to date: a refresh
+        that failed leaves them so) or 'current'."""
         if self.as_of is None:
             return "loading"
-        return "refreshing" if self.step else "current"
+        return "refreshing" if self.step or self.as_of != self.today else "current"
 
 
 # What the refresh at start does, in order, as the pages name each step.
@@ -114,6 +117,10 @@ class LockedStore:
             return attribute
 
         def locked(*args, **kwargs):
+            if name not in getattr(self._store, "READS_WITHOUT_FACTS", ()):
+                # A read that needs the facts waits for a load under way (the refresh at
+                # start) before it takes the lock, not while holding it: the others go on.
+                self._store.load()
             with self._lock:
                 return attribute(*args, **kwargs)
 
@@ -219,6 +226,8 @@ class Register:
         while the facts load and re-evaluates itself, as a change to the facts must."""
         if self._refresh_step is not None and not now:
             return
+        if now:  # wait for a load under way without the lock, so that others go on meanwhile
+            self.unlocked_store.load()
         with self.lock:
             if self._synced_on != self.today():
                 self.reevaluate(self.today(), "the service started" if self._synced_on is None else None)
@@ -256,7 +265,7 @@ class Register:
         """What the cases hold and whether the refresh at start is still bringing them up
         to date; read without the lock, so that a page shows it while the refresh runs."""
         as_of, facts_version = self._held
-        return FindingsLabel(as_of, facts_version, self._refresh_step)
+        return FindingsLabel(as_of, facts_version, self._refresh_step, self.today())
 
     def _read_held(self) -> tuple[dt.date | None, int | None]:
         row = self.db.execute("SELECT as_of, facts_version FROM findings_held").fetchone()

@@ -42,7 +42,8 @@ def world():
 
 class HeldStore(EmbeddedStore):
     """The embedded store as it is while a big register loads: its load (the refresh's
-    first step), and whatever needs the facts in memory, wait until the test releases them."""
+    first step), and whatever needs the facts in memory, wait until the test releases them;
+    `wanted` says that something besides the refresh waits."""
 
     def __init__(self, data_dir):
         super().__init__(data_dir)
@@ -50,6 +51,8 @@ class HeldStore(EmbeddedStore):
                                                    threading.Event())
 
     def load(self) -> None:
+        if self.loading.is_set():  # the refresh called first: this is someone waiting for it
+            self.wanted.set()
         self.loading.set()
         assert self.release.wait(60), "the test never released the load"
         super().load()
@@ -346,3 +349,68 @@ def test_every_store_labels_its_findings_with_the_facts_version_a_change_moves_o
     finally:
         register.close()
         any_store.close()
+
+
+def test_a_read_that_needs_the_facts_waits_for_the_load_without_stopping_the_others(tmp_path):
+    """T1 opens their declarations while the facts load: that answer waits for the load,
+    and meanwhile everyone else's requests (the queue, health) still answer at once."""
+    data = tmp_path / "data"
+    served_yesterday(data)
+    started = Started(data)
+    try:
+        answers = {}
+        waiting = threading.Thread(target=lambda: answers.update(
+            declarations=started.api("GET", "/api/declarations", who="T1")))
+        waiting.start()
+        waiting.join(0.5)  # it waits for the held load (no clock is read: a bounded join)
+        assert waiting.is_alive(), "a read of the facts waits for their load"
+        assert started.api("GET", "/api/cases").status_code == 200
+        assert started.http.get("/api/health").json()["findings"]["state"] == "refreshing"
+        started.finish_refresh()
+        waiting.join(60)
+        assert answers["declarations"].status_code == 200
+    finally:
+        started.close()
+
+
+def test_a_refresh_that_failed_leaves_the_findings_labelled_as_of_their_day(tmp_path):
+    """The refresh at start fails: yesterday's findings are not passed off as current."""
+    data = tmp_path / "data"
+    version = served_yesterday(data)
+
+    class FailingStore(EmbeddedStore):
+        def load(self) -> None:
+            raise OSError("the disk went away")
+
+    store = FailingStore(data)
+    app = create_app(store, data / SERVICE_DATABASE_NAME, settings=Settings(),
+                     today=lambda: TODAY, clock=lambda: NOW, refresh_in_background=True)
+    try:
+        app.state.refresh.join(60)
+        with TestClient(app, base_url="https://testserver") as http:
+            assert http.get("/api/health").json()["findings"] == {
+                "state": "refreshing", "as_of": "2026-12-14", "facts_version": version,
+                "step": None}
+    finally:
+        app.state.register.close()
+        store.close()
+
+
+def test_an_erasure_while_refreshing_waits_and_the_day_is_not_put_down_to_it(tmp_path):
+    """As a change to the facts: what the new day changed is put down to the start."""
+    from api.privacy import erase
+
+    data = tmp_path / "data"
+    served_yesterday(data)
+    started = Started(data)
+    try:
+        done = threading.Thread(target=lambda: erase(started.register, "account:admin", "P1"))
+        done.start()
+        assert started.store.wanted.wait(60)  # the erasure waits for the facts
+        started.finish_refresh()
+        done.join(60)
+        x1 = cases_by_counterpart(started)["X1"]
+        history = started.api("GET", f"/api/cases/{x1['finding_id']}").json()["history"]
+        assert history[-1]["reason"] == "the rule no longer fires: the service started"
+    finally:
+        started.close()

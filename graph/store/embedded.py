@@ -546,6 +546,9 @@ class EmbeddedStore(Store):
 
     # Who someone is, where they belong and the schools are read from the tables until the
     # facts are loaded: a start serving its cases names people and checks accounts at once.
+    # These, and what tells whether the facts are needed, never wait for a load.
+    READS_WITHOUT_FACTS = frozenset({"person", "schools", "memberships_of", "load",
+                                     "findings_at_hand", "facts_version", "close"})
 
     def person(self, person_id: str) -> Person | None:
         if self._facts is None:
