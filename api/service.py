@@ -150,6 +150,10 @@ class Register:
             # What the cases were last brought in line with (FindingsLabel).
             db.execute("CREATE TABLE IF NOT EXISTS findings_held (as_of TEXT NOT NULL, "
                        "facts_version INTEGER)")
+            with transaction(db):  # a register from before the table: its last re-evaluation
+                db.execute("INSERT INTO findings_held SELECT MAX(as_of), NULL FROM reevaluations "
+                           "WHERE NOT EXISTS (SELECT 1 FROM findings_held) "
+                           "HAVING MAX(as_of) IS NOT NULL")
             db.execute("CREATE TABLE IF NOT EXISTS plain_http_sign_ins (on_date TEXT NOT NULL, "
                        "seen_by TEXT)")
             db.execute("CREATE TABLE IF NOT EXISTS declaration_notes (note_id INTEGER PRIMARY KEY, "
@@ -179,12 +183,14 @@ class Register:
     def writing(self):
         """The lock and one service-database transaction."""
         with self.lock:
+            synced_on = self._synced_on
             try:
                 with transaction(self.db):
                     yield
             except BaseException:
                 self.cases.reload()  # its memory of live findings may be ahead of the rollback
                 self._held = self._read_held()
+                self._synced_on = synced_on  # a day's re-evaluation rolled back is not done
                 raise
 
     def record(self, actor: Actor, action: str, object_kind: str, **details) -> None:

@@ -187,8 +187,9 @@ def test_relreg_demo_seeds_a_trust_and_prints_its_findings_by_name(tmp_path):
     assert shown.exit_code == 0, shown.output
     assert "seeded a demo trust of" in shown.output
     assert re.search(r"\d+ finding\(s\) as of \d{4}-\d\d-\d\d", shown.output)
+    as_of = dt.date.fromisoformat(re.search(r"finding\(s\) as of (\S+)", shown.output)[1])
     with EmbeddedStore(tmp_path) as store:
-        adults = {f.adult_id for f in store.findings(dt.date.today()) if f.adult_id}
+        adults = {f.adult_id for f in store.findings(as_of) if f.adult_id}
         family_names = {store.person(adult).family_name for adult in adults}
     assert adults and any(name in shown.output for name in family_names)
     assert not any(adult in shown.output for adult in adults), "names, never ids"

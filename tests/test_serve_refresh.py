@@ -414,3 +414,45 @@ def test_an_erasure_while_refreshing_waits_and_the_day_is_not_put_down_to_it(tmp
         assert history[-1]["reason"] == "the rule no longer fires: the service started"
     finally:
         started.close()
+
+
+def test_a_register_from_before_the_label_starts_labelled_with_its_last_reevaluation(tmp_path):
+    """An older release kept no findings_held: the cases it brought in line are shown as of
+    its last re-evaluation, not as "loading, no findings yet" beside a full queue."""
+    data = tmp_path / "data"
+    served_yesterday(data)
+    db = open_service_db(data / SERVICE_DATABASE_NAME)
+    db.execute("DROP TABLE findings_held")
+    db.close()
+    started = Started(data)
+    try:
+        assert started.http.get("/api/health").json()["findings"] == {
+            "state": "refreshing", "as_of": "2026-12-14", "facts_version": None,
+            "step": "loading the facts"}
+    finally:
+        started.close()
+
+
+def test_a_days_reevaluation_rolled_back_is_done_again(tmp_path):
+    """The day's re-evaluation fails before it commits: the day is not taken as done, so
+    the next request brings the cases in line again instead of waiting for tomorrow."""
+    import sqlite3
+
+    data = tmp_path / "data"
+    served_yesterday(data)
+    with EmbeddedStore(data) as store:
+        day = [TODAY]
+        app = create_app(store, data / SERVICE_DATABASE_NAME, settings=Settings(),
+                         today=lambda: day[0], clock=lambda: NOW)
+        register = app.state.register
+        register.keep_current()
+        day[0] = TODAY + dt.timedelta(days=1)  # the service runs on into the next day
+        register.db.execute("CREATE TEMP TRIGGER disk_full BEFORE INSERT ON reevaluations "
+                            "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        with pytest.raises(sqlite3.IntegrityError):
+            register.keep_current()
+        register.db.execute("DROP TRIGGER disk_full")
+        register.keep_current()
+        days = register.db.execute("SELECT as_of FROM reevaluations ORDER BY as_of").fetchall()
+        assert days[-1] == (day[0].isoformat(),), "the day was done again"
+        register.close()
