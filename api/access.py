@@ -30,7 +30,8 @@ from fastapi import HTTPException, status
 
 from api.identity import DECIDER_ROLES, REVIEWER_ROLES, SCHOOL_ROLES, Account, AccountRole
 from api.errors import invalid, not_found
-from graph.model import ApproachReport, Connection, Declaration, Position, Role, School
+from graph.model import (PARENTAL_KINDS, ApproachReport, Connection, Declaration, Position, Role,
+                         School)
 from graph.profiles import Scope, load_profile
 from graph.review import Case, EscalationTarget
 from graph.routing import ADMINISTRATORS
@@ -75,18 +76,19 @@ def reach(account: Account, store: Store) -> frozenset[str]:
 
 
 def person_in(store: Store, person_id: str, schools: frozenset[str] | set[str]) -> bool:
-    """Whether `person_id` holds or held a membership at one of `schools`, or is family of
-    a pupil or ex-pupil there (a parent has no membership of their own)."""
+    """Whether `person_id` holds or held a membership at one of `schools`, or is a parent
+    or carer of a pupil or ex-pupil there (a parent has no membership of their own). Other
+    family (a sibling at another trust's school, a grandparent) is not brought into reach
+    by the pupil: they are their own school's, or no one's."""
     if not schools:
         return False
     if any(m.school_id in schools for m in store.memberships_of(person_id)):
         return True
     for link in store.network(person_id, 1, max_people=200).family_links:
-        if person_id not in (link.person_id, link.relative_id):
+        if link.person_id != person_id or link.kind not in PARENTAL_KINDS:
             continue
-        other = link.relative_id if link.person_id == person_id else link.person_id
         if any(m.school_id in schools and m.role is Role.PUPIL
-               for m in store.memberships_of(other)):
+               for m in store.memberships_of(link.relative_id)):
             return True
     return False
 
