@@ -6,7 +6,7 @@ is proven by a denied request in tests/test_api_access.py.
 | staff | themselves; their own declarations, connections and approach reports; findings about themselves | their own declarations, connections, approach reports; reports a connection they have seen |
 | senior_leader, headteacher | people, declarations, connections, approach reports and networks at their own school; the cases routed to them | accept (where the school's policy names their position) or reject declarations at their school (not their own); move and assign the cases routed to them; report a connection |
 | dsl | as a senior leader, without deciding declarations; also cases escalated to the DSL at their school | the cases they may see; report a connection |
-| trust_admin | their trust's schools, profiles, people and memberships, accounts; the cases routed to the register's administrators (no one at the school or trust was free to review them) | imports, people and memberships, their trust's accounts and schools' profiles; move the cases routed to the register's administrators |
+| trust_admin | their trust's schools, profiles, people and memberships, accounts; the cases routed to the register's administrators (no one at the school or trust was free to review them) | imports of their trust's schools, people and memberships, their trust's accounts and schools' profiles; move the cases routed to the register's administrators |
 | auditor | the audit trail | nothing |
 
 A reviewer who is a party to a finding, or recused from it, is not routed it and so never
@@ -30,7 +30,7 @@ from fastapi import HTTPException, status
 
 from api.identity import DECIDER_ROLES, REVIEWER_ROLES, SCHOOL_ROLES, Account, AccountRole
 from api.errors import invalid, not_found
-from graph.model import ApproachReport, Connection, Declaration, Position, Role, School
+from graph.model import ApproachReport, Connection, Declaration, Position, Role, School, World
 from graph.profiles import Scope, load_profile
 from graph.review import Case, EscalationTarget
 from graph.routing import ADMINISTRATORS
@@ -378,3 +378,41 @@ def check_administers_school(by: Account, store: Store, school_id: str) -> None:
     answered as no such school."""
     if by.role is not AccountRole.TRUST_ADMIN or school_id not in reach(by, store):
         raise not_found("school", school_id)
+
+
+# -- imports: a trust admin's touch only their trust's schools -----------------------------
+
+def import_beyond_reach(by: Account, store: Store, existing: World, incoming: World,
+                        school_id: str | None = None, file: str = "-") -> list[str]:
+    """Why a trust admin may not import `incoming` (FILE:LINE: column: what is wrong), or
+    nothing: every school it names (a school, a membership's, a school account's) must be
+    of their trust, and every person it changes or links already stored must be within
+    reach or join one of the trust's schools in this file (a pupil transferring in). A
+    school or person beyond is answered in the words of one that is not there. `school_id`:
+    the school a CTF or MIS export is for, named even where nothing there changes. The whole
+    register's admin (and the command line) imports anything."""
+    if administers_register(by):
+        return []
+    reached = reach(by, store)
+    named = set(incoming.schools) | {m.school_id for m in incoming.memberships} \
+        | {a.school_id for a in incoming.school_accounts.values()} | {school_id} - {None}
+    problems = [f"{file}:1: -: there is no school {named_id!r} in the register"
+                for named_id in sorted(named - reached)]
+    members = {m.person_id for m in existing.memberships if m.school_id in reached}
+    pupils = {m.person_id for m in existing.memberships
+              if m.school_id in reached and m.role is Role.PUPIL}
+    family = {link.person_id for link in existing.family_links if link.relative_id in pupils} \
+        | {link.relative_id for link in existing.family_links if link.person_id in pupils}
+    of_a_school = {m.person_id for m in existing.memberships}
+    joining = {m.person_id for m in incoming.memberships if m.school_id in reached}
+    touched = set(incoming.people) | {m.person_id for m in incoming.memberships}
+    touched |= {p for f in incoming.family_links for p in (f.person_id, f.relative_id)}
+    touched |= {p for c in incoming.connections.values() for p in (c.person_id, c.other_id)}
+    touched |= {p for d in incoming.declarations.values()
+                for p in (d.declarer_id, d.counterpart_id)}
+    touched |= {p for a in incoming.approaches.values() for p in (a.adult_id, a.from_id)}
+    beyond = {p for p in touched if p in existing.people and p in of_a_school
+              and p not in members | family | joining}
+    problems += [f"{file}:1: -: there is no person {person_id!r} in the register"
+                 for person_id in sorted(beyond)]
+    return problems

@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile, status
 from pydantic import ValidationError
 
-from api.access import POSITION_WORDS, reach
+from api.access import POSITION_WORDS, import_beyond_reach, reach
 from api import previews
 from api.identity import AccountRole
 from api.deps import ActorDep, Auditor, CurrentSession, RegisterDep, TrustAdmin
@@ -142,9 +142,9 @@ def post_import(request: Request, register: RegisterDep, session: CurrentSession
         if kept is None:
             kept = _keep_upload(register, file)
         if kept.suffix == ".zip":
-            result = import_zip(register, actor, kept, preview=preview)
+            result = import_zip(register, admin, actor, kept, preview=preview)
         else:
-            result = _import_school_file(register, actor, kept, preview, options)
+            result = _import_school_file(register, admin, actor, kept, preview, options)
     except HTTPException as error:
         # Each problem is already FILE:LINE: column: what is wrong.
         context["problems"] = [p["msg"] for p in error.detail] if isinstance(error.detail, list) \
@@ -164,8 +164,11 @@ def post_import(request: Request, register: RegisterDep, session: CurrentSession
     return page(request, "admin_import.html", context, session=session)
 
 
-def _import_school_file(register, actor, kept, preview: bool, options: dict) -> ImportResult:
-    """A CTF or an MIS export, through the same import as `relreg import`."""
+def _import_school_file(register, admin, actor, kept, preview: bool,
+                        options: dict) -> ImportResult:
+    """A CTF or an MIS export, through the same import as `relreg import`, refused whole
+    where it names a school or person beyond `admin`'s trust (a CTF's school comes from
+    its DfE number, an MIS export's from its rows)."""
     def write(facts, report):
         register.change_facts(actor, "import", "import", import_world=facts,
                               counts=dict(report.changes), file_kind=report.kind,
@@ -178,7 +181,9 @@ def _import_school_file(register, actor, kept, preview: bool, options: dict) -> 
                 source=options["source"] or None, data_dir=register.data_dir,
                 dry_run=preview, skip_bad=bool(options["skip_bad"]),
                 full_roll=bool(options["full_roll"]),
-                confirm_ending=bool(options["confirm_ending"]), write=write)
+                confirm_ending=bool(options["confirm_ending"]), write=write,
+                check=lambda existing, facts, school_id: import_beyond_reach(
+                    admin, register.unlocked_store, existing, facts, school_id, kept.name))
         register.identity_changed()  # it keeps preferred names after the facts
     except ExchangeError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [
