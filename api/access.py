@@ -194,12 +194,13 @@ def check_sees_approach(account: Account, store: Store, report: ApproachReport) 
     raise deny("you may not see this approach report")
 
 
-def may_see_finding(account: Account, finding: dict, escalated_to_dsl: bool = False) -> bool:
+def may_see_finding(account: Account, store: Store, finding: dict,
+                    escalated_to_dsl: bool = False) -> bool:
     """Staff see findings about themselves; reviewers see the findings routed to them, and
     the DSL also those escalated to the DSL at their school (unless party or recused);
-    trust admins see the findings no one at the school or trust was free to review, which
-    go to the register's administrators."""
-    if routed_to_administrators(account, finding):
+    trust admins see the findings at their trust's schools that no one at the school or
+    trust was free to review, which go to the register's administrators."""
+    if routed_to_administrators(account, store, finding):
         return True
     if account.person_id is None:
         return False
@@ -215,29 +216,31 @@ def may_see_finding(account: Account, finding: dict, escalated_to_dsl: bool = Fa
             and account.person_id not in {r["person_id"] for r in finding["recused"]})
 
 
-def may_see_case(account: Account, case: Case) -> bool:
-    return may_see_finding(account, case.finding,
+def may_see_case(account: Account, store: Store, case: Case) -> bool:
+    return may_see_finding(account, store, case.finding,
                            case.escalated_to is EscalationTarget.DSL)
 
 
-def check_sees_case(account: Account, case: Case) -> None:
-    if not may_see_case(account, case):
+def check_sees_case(account: Account, store: Store, case: Case) -> None:
+    if not may_see_case(account, store, case):
         raise deny("this case is not routed to you")
 
 
-def routed_to_administrators(account: Account, finding: dict) -> bool:
-    """A trust admin and a finding that went to the register's administrators, unless the
-    admin is one of its parties or someone it passed over."""
+def routed_to_administrators(account: Account, store: Store, finding: dict) -> bool:
+    """A trust admin and a finding at a school of their trust that went to the register's
+    administrators, unless the admin is one of its parties or someone it passed over."""
     if account.role is not AccountRole.TRUST_ADMIN or ADMINISTRATORS not in finding["route_to"]:
+        return False
+    if finding["school_id"] not in reach(account, store):
         return False
     passed_over = {finding["adult_id"], finding["counterpart_id"],
                    *(r["person_id"] for r in finding["recused"])} - {None}
     return account.person_id not in passed_over
 
 
-def check_acts_on_case(account: Account, case: Case) -> None:
-    check_sees_case(account, case)
-    if not (is_reviewer(account) or routed_to_administrators(account, case.finding)):
+def check_acts_on_case(account: Account, store: Store, case: Case) -> None:
+    check_sees_case(account, store, case)
+    if not (is_reviewer(account) or routed_to_administrators(account, store, case.finding)):
         raise deny("only the reviewers a case is routed to may change it")
 
 

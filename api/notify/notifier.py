@@ -26,6 +26,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from api.access import routed_to_administrators
 from api.identity import REVIEWER_ROLES, SCHOOL_ROLES, Account, AccountRole
 from api.identity.oidc import waiting_requests
 from api.notify.mail import Contacts, MailError, Mailer, Mode, create_tables, mail_problems
@@ -305,6 +306,9 @@ class Notifier:
                 return
             for person_id in case.finding["route_to"]:
                 for account in by_person.get(person_id, ()):
+                    if person_id == ADMINISTRATORS and not routed_to_administrators(
+                            account, self.register.store, case.finding):
+                        continue  # another trust's case, or one the admin is party to
                     self._add(account.account_id, Kind.CASE_ROUTED, f"{entry.seq}")
         elif entry.action == "case.assign":
             for account in by_person.get(details.get("assignee_id"), ()):
