@@ -7,7 +7,7 @@ is proven by a denied request in tests/test_api_access.py.
 | senior_leader, headteacher | people, declarations, connections, approach reports and networks at their own school; the cases routed to them | accept (where the school's policy names their position) or reject declarations at their school (not their own); move and assign the cases routed to them; report a connection |
 | dsl | as a senior leader, without deciding declarations; also cases escalated to the DSL at their school | the cases they may see; report a connection |
 | trust_admin | their trust's schools, profiles, people and memberships, accounts; the cases routed to the register's administrators (no one at the school or trust was free to review them) | imports of their trust's schools, people and memberships, their trust's accounts and schools' profiles; move the cases routed to the register's administrators |
-| auditor | the audit trail | nothing |
+| auditor | the audit trail: tied to a school or person, the entries about their trust's people or by its accounts | nothing |
 
 A reviewer who is a party to a finding, or recused from it, is not routed it and so never
 sees it.
@@ -38,6 +38,11 @@ from graph.rules import approval_needed
 from graph.store.base import Store
 
 
+# The roles of a trust rather than a school: tied to a school or a person, they reach the
+# trust's schools; tied to neither, the whole register's.
+TRUST_ROLES = (AccountRole.TRUST_ADMIN, AccountRole.AUDITOR)
+
+
 def deny(why: str) -> HTTPException:
     return HTTPException(status.HTTP_403_FORBIDDEN, why)
 
@@ -53,10 +58,11 @@ def _trust_of(school: School) -> str:
 
 def reach(account: Account, store: Store) -> frozenset[str]:
     """The schools whose people `account` may see: its own school; the whole trust only
-    for trust roles (a trust admin; a DSL where the school's profile reaches the trust);
-    a trust admin tied to no school or person administers the whole register."""
+    for trust roles (a trust admin or auditor; a DSL where the school's profile reaches
+    the trust); a trust admin or auditor tied to no school or person reaches the whole
+    register."""
     schools = {s.school_id: s for s in store.schools()}
-    if account.role is AccountRole.TRUST_ADMIN:
+    if account.role in TRUST_ROLES:
         own = {account.school_id} if account.school_id else {
             m.school_id for m in store.memberships_of(account.person_id or "")
             if m.role is Role.STAFF}
@@ -89,6 +95,15 @@ def person_in(store: Store, person_id: str, schools: frozenset[str] | set[str]) 
                for m in store.memberships_of(other)):
             return True
     return False
+
+
+def people_in(world: World, schools: frozenset[str] | set[str]) -> set[str]:
+    """Everyone `person_in` `schools`, read from a whole world at once."""
+    pupils = {m.person_id for m in world.memberships
+              if m.school_id in schools and m.role is Role.PUPIL}
+    return {m.person_id for m in world.memberships if m.school_id in schools} \
+        | {link.person_id for link in world.family_links if link.relative_id in pupils} \
+        | {link.relative_id for link in world.family_links if link.person_id in pupils}
 
 
 def may_see_person(account: Account, store: Store, person_id: str | None) -> bool:
@@ -401,11 +416,7 @@ def import_beyond_reach(by: Account, store: Store, existing: World, incoming: Wo
         | {a.school_id for a in incoming.school_accounts.values()} | {school_id} - {None}
     problems = [f"{file}:1: -: there is no school {named_id!r} in the register"
                 for named_id in sorted(named - reached)]
-    members = {m.person_id for m in existing.memberships if m.school_id in reached}
-    pupils = {m.person_id for m in existing.memberships
-              if m.school_id in reached and m.role is Role.PUPIL}
-    family = {link.person_id for link in existing.family_links if link.relative_id in pupils} \
-        | {link.relative_id for link in existing.family_links if link.person_id in pupils}
+    within = people_in(existing, reached)
     of_a_school = {m.person_id for m in existing.memberships}
     joining = {m.person_id for m in incoming.memberships if m.school_id in reached}
     touched = set(incoming.people) | {m.person_id for m in incoming.memberships}
@@ -415,7 +426,21 @@ def import_beyond_reach(by: Account, store: Store, existing: World, incoming: Wo
                 for p in (d.declarer_id, d.counterpart_id)}
     touched |= {p for a in incoming.approaches.values() for p in (a.adult_id, a.from_id)}
     beyond = {p for p in touched if p in existing.people and p in of_a_school
-              and p not in members | family | joining}
+              and p not in within | joining}
     problems += [f"{file}:1: -: there is no person {person_id!r} in the register"
                  for person_id in sorted(beyond)]
     return problems
+
+
+# -- the audit trail: an auditor of a trust reads the trust's part -----------------------
+
+def audit_reach(auditor: Account, store: Store, accounts) -> tuple[set[str], set[str]] | None:
+    """(the people, the actors) of the audit entries `auditor` may read: entries about
+    someone within their reach, or made by an account of their trust (or by themselves).
+    None for an auditor tied to no school or person: the whole trail is theirs."""
+    if auditor.school_id is None and auditor.person_id is None:
+        return None
+    reached = reach(auditor, store)
+    people = people_in(store.export_world(), reached)
+    actors = {a.actor for a in accounts if account_schools(store, a) & reached}
+    return people, actors | {auditor.actor}
