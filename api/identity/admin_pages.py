@@ -282,7 +282,7 @@ def notification_troubles(request: Request, register: RegisterDep, session: Curr
     with register.lock:
         usernames = {a.account_id: a.username for a in register.accounts.all()
                      if may_see_account(admin, register.unlocked_store, a)}
-    troubles = [m for m in Notifier(register).troubles() if m.account_id in usernames]
+    troubles = Notifier(register).troubles(to_accounts=usernames)  # theirs, then the latest
     return page(request, "admin_notifications.html", {
         "title": "Notifications not sent", "troubles": troubles, "usernames": usernames,
         "kind_names": {**KIND_NAMES, "password_reset": "Password reset link"}, "when": _when,

@@ -24,6 +24,7 @@ import json
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from api.access import routed_to_administrators
@@ -395,12 +396,19 @@ class Notifier:
 
     # -- for trust admins -------------------------------------------------------------
 
-    def troubles(self) -> list[OutboxMessage]:
-        """Messages that failed at least once and are not sent: given up, or to try again."""
+    def troubles(self, to_accounts: Iterable[int] | None = None,
+                 limit: int = 200) -> list[OutboxMessage]:
+        """The latest `limit` messages that failed at least once and are not sent: given up,
+        or to try again; only those to `to_accounts`, where given (chosen before the cut)."""
+        where, params = "", []
+        if to_accounts is not None:
+            where, params = " AND account_id IN (SELECT value FROM json_each(?))", \
+                [json.dumps(sorted(to_accounts))]
         with self.register.lock:
             return [_message(row) for row in self.db.execute(
-                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE status = 'failed' OR "
-                f"(status = 'pending' AND attempts > 0) ORDER BY message_id DESC LIMIT 200")]
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE (status = 'failed' OR "
+                f"(status = 'pending' AND attempts > 0)){where} ORDER BY message_id DESC "
+                "LIMIT ?", [*params, limit])]
 
     def retry(self, message_id: int) -> bool:
         with self.register.writing():
