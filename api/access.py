@@ -6,7 +6,7 @@ is proven by a denied request in tests/test_api_access.py.
 | staff | themselves; their own declarations, connections and approach reports; findings about themselves | their own declarations, connections, approach reports; reports a connection they have seen |
 | senior_leader, headteacher | people, declarations, connections, approach reports and networks at their own school; the cases routed to them | accept (where the school's policy names their position) or reject declarations at their school (not their own); move and assign the cases routed to them; report a connection |
 | dsl | as a senior leader, without deciding declarations; also cases escalated to the DSL at their school | the cases they may see; report a connection |
-| trust_admin | their trust's schools, profiles, people and memberships, accounts; the cases routed to the register's administrators (no one at the school or trust was free to review them) | imports of their trust's schools, people and memberships, their trust's accounts and schools' profiles; move the cases routed to the register's administrators |
+| trust_admin | their trust's schools, profiles, people and memberships, accounts; the cases at their trust's schools routed to the register's administrators (no one at the school or trust was free to review them) | imports of their trust's schools, people and memberships, their trust's accounts and schools' profiles; move those cases |
 | auditor | the audit trail: tied to a school or person, the entries about their trust's people or by its accounts | nothing |
 
 A reviewer who is a party to a finding, or recused from it, is not routed it and so never
