@@ -6,8 +6,8 @@ is proven by a denied request in tests/test_api_access.py.
 | staff | themselves; their own declarations, connections and approach reports; findings about themselves | their own declarations, connections, approach reports; reports a connection they have seen |
 | senior_leader, headteacher | people, declarations, connections, approach reports and networks at their own school; the cases routed to them | accept (where the school's policy names their position) or reject declarations at their school (not their own); move and assign the cases routed to them; report a connection |
 | dsl | as a senior leader, without deciding declarations; also cases escalated to the DSL at their school | the cases they may see; report a connection |
-| trust_admin | their trust's schools, profiles, people and memberships, accounts; the cases routed to the register's administrators (no one at the school or trust was free to review them) | imports, people and memberships, their trust's accounts and schools' profiles; move the cases routed to the register's administrators |
-| auditor | the audit trail | nothing |
+| trust_admin | their trust's schools, profiles, people and memberships, accounts; the cases at their trust's schools routed to the register's administrators (no one at the school or trust was free to review them) | imports of their trust's schools, people and memberships, their trust's accounts and schools' profiles; move those cases |
+| auditor | the audit trail: tied to a school or person, the entries about their trust's people or by its accounts | nothing |
 
 A reviewer who is a party to a finding, or recused from it, is not routed it and so never
 sees it.
@@ -31,12 +31,17 @@ from fastapi import HTTPException, status
 from api.identity import DECIDER_ROLES, REVIEWER_ROLES, SCHOOL_ROLES, Account, AccountRole
 from api.errors import invalid, not_found
 from graph.model import (PARENTAL_KINDS, ApproachReport, Connection, Declaration, Position, Role,
-                         School)
+                         School, World)
 from graph.profiles import Scope, load_profile
 from graph.review import Case, EscalationTarget
 from graph.routing import ADMINISTRATORS
 from graph.rules import approval_needed
 from graph.store.base import Store
+
+
+# The roles of a trust rather than a school: tied to a school or a person, they reach the
+# trust's schools; tied to neither, the whole register's.
+TRUST_ROLES = (AccountRole.TRUST_ADMIN, AccountRole.AUDITOR)
 
 
 def deny(why: str) -> HTTPException:
@@ -54,10 +59,11 @@ def _trust_of(school: School) -> str:
 
 def reach(account: Account, store: Store) -> frozenset[str]:
     """The schools whose people `account` may see: its own school; the whole trust only
-    for trust roles (a trust admin; a DSL where the school's profile reaches the trust);
-    a trust admin tied to no school or person administers the whole register."""
+    for trust roles (a trust admin or auditor; a DSL where the school's profile reaches
+    the trust); a trust admin or auditor tied to no school or person reaches the whole
+    register."""
     schools = {s.school_id: s for s in store.schools()}
-    if account.role is AccountRole.TRUST_ADMIN:
+    if account.role in TRUST_ROLES:
         own = {account.school_id} if account.school_id else {
             m.school_id for m in store.memberships_of(account.person_id or "")
             if m.role is Role.STAFF}
@@ -91,6 +97,15 @@ def person_in(store: Store, person_id: str, schools: frozenset[str] | set[str]) 
                for m in store.memberships_of(link.relative_id)):
             return True
     return False
+
+
+def people_in(world: World, schools: frozenset[str] | set[str]) -> set[str]:
+    """Everyone `person_in` `schools`, read from a whole world at once."""
+    pupils = {m.person_id for m in world.memberships
+              if m.school_id in schools and m.role is Role.PUPIL}
+    return {m.person_id for m in world.memberships if m.school_id in schools} \
+        | {link.person_id for link in world.family_links if link.relative_id in pupils} \
+        | {link.relative_id for link in world.family_links if link.person_id in pupils}
 
 
 def may_see_person(account: Account, store: Store, person_id: str | None) -> bool:
@@ -196,12 +211,13 @@ def check_sees_approach(account: Account, store: Store, report: ApproachReport) 
     raise deny("you may not see this approach report")
 
 
-def may_see_finding(account: Account, finding: dict, escalated_to_dsl: bool = False) -> bool:
+def may_see_finding(account: Account, store: Store, finding: dict,
+                    escalated_to_dsl: bool = False) -> bool:
     """Staff see findings about themselves; reviewers see the findings routed to them, and
     the DSL also those escalated to the DSL at their school (unless party or recused);
-    trust admins see the findings no one at the school or trust was free to review, which
-    go to the register's administrators."""
-    if routed_to_administrators(account, finding):
+    trust admins see the findings at their trust's schools that no one at the school or
+    trust was free to review, which go to the register's administrators."""
+    if routed_to_administrators(account, store, finding):
         return True
     if account.person_id is None:
         return False
@@ -217,29 +233,31 @@ def may_see_finding(account: Account, finding: dict, escalated_to_dsl: bool = Fa
             and account.person_id not in {r["person_id"] for r in finding["recused"]})
 
 
-def may_see_case(account: Account, case: Case) -> bool:
-    return may_see_finding(account, case.finding,
+def may_see_case(account: Account, store: Store, case: Case) -> bool:
+    return may_see_finding(account, store, case.finding,
                            case.escalated_to is EscalationTarget.DSL)
 
 
-def check_sees_case(account: Account, case: Case) -> None:
-    if not may_see_case(account, case):
+def check_sees_case(account: Account, store: Store, case: Case) -> None:
+    if not may_see_case(account, store, case):
         raise deny("this case is not routed to you")
 
 
-def routed_to_administrators(account: Account, finding: dict) -> bool:
-    """A trust admin and a finding that went to the register's administrators, unless the
-    admin is one of its parties or someone it passed over."""
+def routed_to_administrators(account: Account, store: Store, finding: dict) -> bool:
+    """A trust admin and a finding at a school of their trust that went to the register's
+    administrators, unless the admin is one of its parties or someone it passed over."""
     if account.role is not AccountRole.TRUST_ADMIN or ADMINISTRATORS not in finding["route_to"]:
+        return False
+    if finding["school_id"] not in reach(account, store):
         return False
     passed_over = {finding["adult_id"], finding["counterpart_id"],
                    *(r["person_id"] for r in finding["recused"])} - {None}
     return account.person_id not in passed_over
 
 
-def check_acts_on_case(account: Account, case: Case) -> None:
-    check_sees_case(account, case)
-    if not (is_reviewer(account) or routed_to_administrators(account, case.finding)):
+def check_acts_on_case(account: Account, store: Store, case: Case) -> None:
+    check_sees_case(account, store, case)
+    if not (is_reviewer(account) or routed_to_administrators(account, store, case.finding)):
         raise deny("only the reviewers a case is routed to may change it")
 
 
@@ -380,3 +398,51 @@ def check_administers_school(by: Account, store: Store, school_id: str) -> None:
     answered as no such school."""
     if by.role is not AccountRole.TRUST_ADMIN or school_id not in reach(by, store):
         raise not_found("school", school_id)
+
+
+# -- imports: a trust admin's touch only their trust's schools -----------------------------
+
+def import_beyond_reach(by: Account, store: Store, existing: World, incoming: World,
+                        school_id: str | None = None, file: str = "-") -> list[str]:
+    """Why a trust admin may not import `incoming` (FILE:LINE: column: what is wrong), or
+    nothing: every school it names (a school, a membership's, a school account's) must be
+    of their trust, and every person it changes or links already stored must be within
+    reach or join one of the trust's schools in this file (a pupil transferring in). A
+    school or person beyond is answered in the words of one that is not there. `school_id`:
+    the school a CTF or MIS export is for, named even where nothing there changes. The whole
+    register's admin (and the command line) imports anything."""
+    if administers_register(by):
+        return []
+    reached = reach(by, store)
+    named = set(incoming.schools) | {m.school_id for m in incoming.memberships} \
+        | {a.school_id for a in incoming.school_accounts.values()} | {school_id} - {None}
+    problems = [f"{file}:1: -: there is no school {named_id!r} in the register"
+                for named_id in sorted(named - reached)]
+    within = people_in(existing, reached)
+    of_a_school = {m.person_id for m in existing.memberships}
+    joining = {m.person_id for m in incoming.memberships if m.school_id in reached}
+    touched = set(incoming.people) | {m.person_id for m in incoming.memberships}
+    touched |= {p for f in incoming.family_links for p in (f.person_id, f.relative_id)}
+    touched |= {p for c in incoming.connections.values() for p in (c.person_id, c.other_id)}
+    touched |= {p for d in incoming.declarations.values()
+                for p in (d.declarer_id, d.counterpart_id)}
+    touched |= {p for a in incoming.approaches.values() for p in (a.adult_id, a.from_id)}
+    beyond = {p for p in touched if p in existing.people and p in of_a_school
+              and p not in within | joining}
+    problems += [f"{file}:1: -: there is no person {person_id!r} in the register"
+                 for person_id in sorted(beyond)]
+    return problems
+
+
+# -- the audit trail: an auditor of a trust reads the trust's part -----------------------
+
+def audit_reach(auditor: Account, store: Store, accounts) -> tuple[set[str], set[str]] | None:
+    """(the people, the actors) of the audit entries `auditor` may read: entries about
+    someone within their reach, or made by an account of their trust (or by themselves).
+    None for an auditor tied to no school or person: the whole trail is theirs."""
+    if auditor.school_id is None and auditor.person_id is None:
+        return None
+    reached = reach(auditor, store)
+    people = people_in(store.export_world(), reached)
+    actors = {a.actor for a in accounts if account_schools(store, a) & reached}
+    return people, actors | {auditor.actor}

@@ -151,3 +151,19 @@ def test_a_trust_admin_sees_and_retries_only_their_trusts_failed_messages(three)
     assert status == {failed["s2"]: "pending", failed["s3"]: "failed"}
     retries = three.get("auditor", "/api/audit", params={"action": "notification.retry"})
     assert [e["details"]["object_id"] for e in retries.json()] == [str(failed["s2"])]
+
+
+def test_the_failed_messages_page_finds_the_trusts_among_many_of_another_trusts(three):
+    """The page shows the latest failed messages: the trust's are chosen first, then cut,
+    so another trust's many failures hide none of them."""
+    accounts = {a.username: a.account_id for a in three.register.accounts.all()}
+    rows = [(accounts["subject-s2"], "teacher-s2@example.org")] \
+        + [(accounts["subject-s3"], f"teacher-s3-{n}@example.org") for n in range(250)]
+    with three.register.writing():
+        three.register.db.executemany(
+            "INSERT INTO outbox (account_id, to_address, kinds, subject, body, created_at, "
+            "status, attempts, next_attempt_at, last_error) VALUES (?, ?, '[]', 'Cases', "
+            "'', 0, 'failed', 5, 0, 'refused')", rows)
+    shown = three.get("admin", "/admin/notifications").text
+    assert "subject-s2" in shown, "the trust's one failure, older than 250 of another's"
+    assert "teacher-s3" not in shown

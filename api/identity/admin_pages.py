@@ -2,7 +2,12 @@
 local passwords on or off, the roles that need a one-time code, first sign-ins waiting for
 approval, each account's e-mail address, and messages the mail server did not take.
 A trust admin sees and changes only their trust's accounts and the links to them; another
-trust's account is answered as no such account."""
+trust's account is answered as no such account. The sign-in settings (provider, local
+passwords, one-time codes) are the whole register's: every trust admin reads them, since
+they rule how their trust's staff sign in, and only the whole register's admin (a trust
+admin tied to no school or person) changes them. First sign-ins waiting for approval are
+no trust's yet: every trust admin sees them, and approving one ties it only to their own
+trust's staff."""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Path, Request, status
 from pydantic import ValidationError
 
-from api.access import check_sees_account, may_see_account
+from api.access import administers_register, check_sees_account, deny, may_see_account
 from api.identity import local_sign_in, oidc
 from api.identity.routes import seen_link
 from api.identity import AccountRole
@@ -67,6 +72,7 @@ def _sign_in_page(request, register, session, *, errors=None, values=None, statu
     seen_ids = {a.account_id for a in seen}
     return page(request, "admin_sign_in.html", {
         "title": "Sign-in and notifications", "policy": policy, "accounts": accounts,
+        "may_change_settings": administers_register(admin),
         "requests": oidc.requests_of(register),
         "links": [link for link in oidc.links_of(register) if link.account_id in seen_ids],
         "when": _when,
@@ -83,6 +89,14 @@ def sign_in_settings(request: Request, register: RegisterDep, session: CurrentSe
     return _sign_in_page(request, register, session)
 
 
+def _check_changes_settings(admin) -> None:
+    """The sign-in settings rule every trust's sign-in: only the whole register's admin
+    changes them."""
+    if not administers_register(admin):
+        raise deny("only the register's administrator (a trust admin tied to no school) "
+                   "changes the sign-in settings, which every trust shares")
+
+
 def _change_policy(register, actor, policy: oidc.SignInPolicy, what: str) -> None:
     with register.writing():
         oidc.save_policy(register, policy)
@@ -95,12 +109,13 @@ def _change_policy(register, actor, policy: oidc.SignInPolicy, what: str) -> Non
 
 @router.post("/admin/sign-in/provider")
 def save_provider(request: Request, register: RegisterDep, session: CurrentSession,
-                  _admin: TrustAdmin, actor: ActorDep,
+                  admin: TrustAdmin, actor: ActorDep,
                   provider_name: Annotated[str, Form(max_length=60)] = "",
                   issuer: Annotated[str, Form(max_length=500)] = "",
                   client_id: Annotated[str, Form(max_length=500)] = "",
                   client_secret: Annotated[str, Form(max_length=2000)] = "",
                   domains: Annotated[str, Form(max_length=2000)] = ""):
+    _check_changes_settings(admin)
     with register.lock:
         current = oidc.load_policy(register)
     issuer, client_id = issuer.strip(), client_id.strip()
@@ -124,7 +139,8 @@ def save_provider(request: Request, register: RegisterDep, session: CurrentSessi
 
 
 @router.post("/admin/sign-in/provider/remove")
-def remove_provider(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep):
+def remove_provider(register: RegisterDep, admin: TrustAdmin, actor: ActorDep):
+    _check_changes_settings(admin)
     with register.lock:
         current = oidc.load_policy(register)
     _change_policy(register, actor, oidc.SignInPolicy(
@@ -134,7 +150,8 @@ def remove_provider(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep):
 
 @router.post("/admin/sign-in/policy")
 async def save_rules(request: Request, register: RegisterDep, session: CurrentSession,
-                     _admin: TrustAdmin, actor: ActorDep):
+                     admin: TrustAdmin, actor: ActorDep):
+    _check_changes_settings(admin)
     form = await request.form()
     local_passwords = form.get("local_passwords") != "off"
     totp_roles = tuple(sorted(str(AccountRole(r)) for r in form.getlist("totp_roles")
@@ -265,7 +282,7 @@ def notification_troubles(request: Request, register: RegisterDep, session: Curr
     with register.lock:
         usernames = {a.account_id: a.username for a in register.accounts.all()
                      if may_see_account(admin, register.unlocked_store, a)}
-    troubles = [m for m in Notifier(register).troubles() if m.account_id in usernames]
+    troubles = Notifier(register).troubles(to_accounts=usernames)  # theirs, then the latest
     return page(request, "admin_notifications.html", {
         "title": "Notifications not sent", "troubles": troubles, "usernames": usernames,
         "kind_names": {**KIND_NAMES, "password_reset": "Password reset link"}, "when": _when,

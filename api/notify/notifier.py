@@ -24,8 +24,10 @@ import json
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from api.access import routed_to_administrators
 from api.identity import REVIEWER_ROLES, SCHOOL_ROLES, Account, AccountRole
 from api.identity.oidc import waiting_requests
 from api.notify.mail import Contacts, MailError, Mailer, Mode, create_tables, mail_problems
@@ -305,6 +307,9 @@ class Notifier:
                 return
             for person_id in case.finding["route_to"]:
                 for account in by_person.get(person_id, ()):
+                    if person_id == ADMINISTRATORS and not routed_to_administrators(
+                            account, self.register.store, case.finding):
+                        continue  # another trust's case, or one the admin is party to
                     self._add(account.account_id, Kind.CASE_ROUTED, f"{entry.seq}")
         elif entry.action == "case.assign":
             for account in by_person.get(details.get("assignee_id"), ()):
@@ -391,12 +396,19 @@ class Notifier:
 
     # -- for trust admins -------------------------------------------------------------
 
-    def troubles(self) -> list[OutboxMessage]:
-        """Messages that failed at least once and are not sent: given up, or to try again."""
+    def troubles(self, to_accounts: Iterable[int] | None = None,
+                 limit: int = 200) -> list[OutboxMessage]:
+        """The latest `limit` messages that failed at least once and are not sent: given up,
+        or to try again; only those to `to_accounts`, where given (chosen before the cut)."""
+        where, params = "", []
+        if to_accounts is not None:
+            where, params = " AND account_id IN (SELECT value FROM json_each(?))", \
+                [json.dumps(sorted(to_accounts))]
         with self.register.lock:
             return [_message(row) for row in self.db.execute(
-                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE status = 'failed' OR "
-                f"(status = 'pending' AND attempts > 0) ORDER BY message_id DESC LIMIT 200")]
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE (status = 'failed' OR "
+                f"(status = 'pending' AND attempts > 0)){where} ORDER BY message_id DESC "
+                "LIMIT ?", [*params, limit])]
 
     def retry(self, message_id: int) -> bool:
         with self.register.writing():

@@ -13,14 +13,14 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile, status
 from pydantic import ValidationError
 
-from api.access import POSITION_WORDS, reach
+from api.access import POSITION_WORDS, import_beyond_reach, reach
 from api import previews
 from api.identity import AccountRole
 from api.deps import ActorDep, Auditor, CurrentSession, RegisterDep, TrustAdmin
 from api.pages.bulk_accounts import COLUMNS, bulk_create, bulk_preview
 from api.pages.common import ROLE_NAMES, account_words, messages_of, page, see_other
 from api.routes.accounts import create_account, get_account, list_accounts, update_account
-from api.routes.audit import read_audit_trail, verify_audit_trail
+from api.routes.audit import AuditScope, scoped_entries, verify_audit_trail
 from api.routes.imports import _receive, import_zip
 from api.routes.schools import list_schools, set_school_profile, update_school
 from api.schemas import (
@@ -142,9 +142,9 @@ def post_import(request: Request, register: RegisterDep, session: CurrentSession
         if kept is None:
             kept = _keep_upload(register, file)
         if kept.suffix == ".zip":
-            result = import_zip(register, actor, kept, preview=preview)
+            result = import_zip(register, admin, actor, kept, preview=preview)
         else:
-            result = _import_school_file(register, actor, kept, preview, options)
+            result = _import_school_file(register, admin, actor, kept, preview, options)
     except HTTPException as error:
         # Each problem is already FILE:LINE: column: what is wrong.
         context["problems"] = [p["msg"] for p in error.detail] if isinstance(error.detail, list) \
@@ -164,8 +164,11 @@ def post_import(request: Request, register: RegisterDep, session: CurrentSession
     return page(request, "admin_import.html", context, session=session)
 
 
-def _import_school_file(register, actor, kept, preview: bool, options: dict) -> ImportResult:
-    """A CTF or an MIS export, through the same import as `relreg import`."""
+def _import_school_file(register, admin, actor, kept, preview: bool,
+                        options: dict) -> ImportResult:
+    """A CTF or an MIS export, through the same import as `relreg import`, refused whole
+    where it names a school or person beyond `admin`'s trust (a CTF's school comes from
+    its DfE number, an MIS export's from its rows)."""
     def write(facts, report):
         register.change_facts(actor, "import", "import", import_world=facts,
                               counts=dict(report.changes), file_kind=report.kind,
@@ -178,7 +181,9 @@ def _import_school_file(register, actor, kept, preview: bool, options: dict) -> 
                 source=options["source"] or None, data_dir=register.data_dir,
                 dry_run=preview, skip_bad=bool(options["skip_bad"]),
                 full_roll=bool(options["full_roll"]),
-                confirm_ending=bool(options["confirm_ending"]), write=write)
+                confirm_ending=bool(options["confirm_ending"]), write=write,
+                check=lambda existing, facts, school_id: import_beyond_reach(
+                    admin, register.unlocked_store, existing, facts, school_id, kept.name))
         register.identity_changed()  # it keeps preferred names after the facts
     except ExchangeError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [
@@ -448,28 +453,33 @@ def audit_page(request: Request, register: RegisterDep, session: CurrentSession,
                auditor: Auditor, after: Annotated[int, Query(ge=0, le=2**62)] = 0,
                action: Annotated[str, Query(max_length=64)] = "",
                actor: Annotated[str, Query(max_length=64)] = ""):
-    """The audit trail, a page at a time, filtered by what was done and by whom."""
+    """The audit trail, a page at a time, filtered by what was done and by whom: the part
+    of it the auditor may read (api/routes/audit.py AuditScope), counted and listed alike."""
+    scope = AuditScope(register, auditor)
+    where, params = scope.where()
     with register.lock:
         actions = [a for (a,) in register.db.execute(
-            "SELECT DISTINCT action FROM audit_entries ORDER BY action")]
+            f"SELECT DISTINCT e.action FROM audit_entries e WHERE 1 = 1{where} "
+            "ORDER BY e.action", params)]
         actors = [a for (a,) in register.db.execute(
-            "SELECT DISTINCT actor FROM audit_entries ORDER BY actor")]
+            f"SELECT DISTINCT e.actor FROM audit_entries e WHERE 1 = 1{where} "
+            "ORDER BY e.actor", params)]
     action = action if action in actions else ""
     actor = actor if actor in actors else ""
-    entries = read_audit_trail(register, auditor, after=after, limit=AUDIT_PAGE,
-                               action=action or None, actor=actor or None)
-    where, params = "", []
+    entries = scoped_entries(register, scope, after=after, limit=AUDIT_PAGE,
+                             action=action or None, actor=actor or None)
+    where, params = scope.where()
     for column, value in (("action", action), ("actor", actor)):
         if value:
-            where += f" AND {column} = ?"
+            where += f" AND e.{column} = ?"
             params.append(value)
     with register.lock:
         # Where the page before this one starts: the AUDIT_PAGE-th matching entry back.
         earlier = register.db.execute(
-            f"SELECT seq FROM audit_entries WHERE seq <= ?{where} ORDER BY seq DESC "
+            f"SELECT e.seq FROM audit_entries e WHERE e.seq <= ?{where} ORDER BY e.seq DESC "
             f"LIMIT 1 OFFSET ?", [after, *params, AUDIT_PAGE - 1]).fetchone() if after else None
-        total = register.db.execute(f"SELECT COUNT(*) FROM audit_entries WHERE 1 = 1{where}",
-                                    params).fetchone()[0]
+        total = register.db.execute(
+            f"SELECT COUNT(*) FROM audit_entries e WHERE 1 = 1{where}", params).fetchone()[0]
         accounts = {a.actor: a for a in register.accounts.all()}
     who = {"register": "The register", "command-line": "The command line",
            "anonymous": "Someone not signed in"}

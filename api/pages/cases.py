@@ -166,7 +166,7 @@ def _case_page(request: Request, register, session, account, actor, finding_id: 
     reasons = register.declaration_reasons([d.declaration_id for d, _ in declarations])
     try:
         with register.lock:
-            check_acts_on_case(account, register.cases.get(finding_id))
+            check_acts_on_case(account, register.store, register.cases.get(finding_id))
         moves = sorted(REVIEWER_MOVES[case.state], key=list(STATE_NAMES).index)
     except HTTPException:
         moves = []

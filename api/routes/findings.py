@@ -39,7 +39,7 @@ def evaluate_findings(
         and (severity is None or f.severity == severity)
     ]
     return EvaluationPublic(as_of=as_of, findings=[FindingPublic(**f) for f in shown
-                                                   if may_see_finding(account, f)])
+                                                   if may_see_finding(account, register.store, f)])
 
 
 @router.post("/refresh", status_code=status.HTTP_204_NO_CONTENT)

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, HTTPException, Query, UploadFile, status
 
+from api.access import import_beyond_reach
 from api.deps import ActorDep, RegisterDep, TrustAdmin
 from api.errors import invalid
 from api.schemas import ImportResult
@@ -32,7 +33,7 @@ _CHUNK = 1024 * 1024
              responses={413: {"description": "The zip is larger than the service accepts"},
                         422: {"description": "The folder was rejected whole; `detail` lists "
                                              "every problem as FILE:LINE: column: what is wrong"}})
-def import_folder(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
+def import_folder(register: RegisterDep, admin: TrustAdmin, actor: ActorDep,
                   file: Annotated[UploadFile, File(description="a zip of the exchange CSV files "
                                                                "(and any profile files they name)")],
                   preview: Annotated[bool, Query(description="show what would change, and "
@@ -44,11 +45,12 @@ def import_folder(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
     with tempfile.TemporaryDirectory() as temp:
         packed = Path(temp) / "upload.zip"
         _receive(file.file, packed, settings.max_import_bytes)
-        return import_zip(register, actor, packed, preview=preview)
+        return import_zip(register, admin, actor, packed, preview=preview)
 
 
-def import_zip(register, actor, packed: Path, *, preview: bool = False) -> ImportResult:
-    """The exchange folder in the zip at `packed`, previewed or imported (and audited)."""
+def import_zip(register, admin, actor, packed: Path, *, preview: bool = False) -> ImportResult:
+    """The exchange folder in the zip at `packed`, previewed or imported (and audited): a
+    folder naming a school or person beyond `admin`'s trust is refused whole."""
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         _unpack(packed, folder, register.settings.max_import_unpacked_bytes)
@@ -60,6 +62,10 @@ def import_zip(register, actor, packed: Path, *, preview: bool = False) -> Impor
                 for problem in error.problems]) from None
         report = ImportReport("the zip", "folder")
         existing = register.store.export_world()
+        if problems := import_beyond_reach(admin, register.store, existing, world):
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [
+                {"loc": ["body", "file"], "msg": problem, "type": "exchange"}
+                for problem in problems])
         changed = only_changed(existing, world)
         describe(existing, changed, report)
         if preview:

@@ -121,7 +121,7 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
                 max_ctf_bytes: int = MAX_CTF_BYTES, dry_run: bool = False,
                 skip_bad: bool = False, full_roll: bool = False, confirm_ending: bool = False,
                 as_of: dt.date | None = None, progress=None, write=None,
-                list_changes: bool = True) -> ImportReport:
+                list_changes: bool = True, check=None) -> ImportReport:
     """Import a folder (exchange format), an .xml (CTF) or a .csv (MIS export of `source`,
     read through its confirmed column mapping). Raises ExchangeError (CTFError, MISError)
     listing every problem; then nothing was imported. `dry_run`: plan and report only.
@@ -130,7 +130,9 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
     people it leaves out on `as_of` (default today). `write(facts, report)`, where given,
     stores the facts instead of `store.import_world` (the service audits them as it does).
     `list_changes=False`: the report counts the changes without listing each (a million
-    lines nobody reads)."""
+    lines nobody reads). `check(existing, facts, school_id)`, where given, lists why the
+    planned facts may not be imported (the service's limit to a trust), refusing the file
+    whole, in its preview too."""
     path = Path(path)
     if data_dir is None:
         from graph.store.embedded import default_data_dir
@@ -156,6 +158,8 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
                 raise ExchangeError([f"{path.name}:1: -: not an exchange folder, a common transfer "
                                      "file (.xml) or an MIS export (.csv)"])
         report = plan.report
+        if check is not None and (problems := check(existing, plan.facts, report.school_id)):
+            raise ExchangeError(problems)
         describe(existing, plan.facts, report, list_changes=list_changes)
         report.matched = [
             f"{name} in the file is {existing.people[pid].name} ({pid}), already in the register"
