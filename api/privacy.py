@@ -278,7 +278,7 @@ def _blank_case_reasons(register: Register, mentions: Mentions) -> None:
 # (table, column). A hold on someone else keeps its reason, less the name.
 _OTHERS_WORDS = (("safeguarding_holds", "reason"), ("declaration_notes", "reason"),
                  ("yearly_confirmations", "changes"), ("cases", "action"),
-                 ("cases", "conditions"))
+                 ("cases", "conditions"), ("evidence", "file_name"))
 
 
 def _scrub_others_words(register: Register, mentions: Mentions) -> None:
