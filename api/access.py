@@ -33,7 +33,7 @@ from api.errors import invalid, not_found
 from graph.model import (PARENTAL_KINDS, ApproachReport, Connection, Declaration, Position, Role,
                          School, World)
 from graph.profiles import Scope, load_profile
-from graph.review import Case, EscalationTarget
+from graph.review import Case, CaseNotFound, EscalationTarget
 from graph.routing import ADMINISTRATORS
 from graph.rules import approval_needed
 from graph.store.base import Store
@@ -239,8 +239,11 @@ def may_see_case(account: Account, store: Store, case: Case) -> bool:
 
 
 def check_sees_case(account: Account, store: Store, case: Case) -> None:
+    """A case the account may not see is answered as one that does not exist: case ids
+    follow from the rule, school and people (graph/rules.py), so a different answer would
+    tell anyone whether a case stands between two people."""
     if not may_see_case(account, store, case):
-        raise deny("this case is not routed to you")
+        raise CaseNotFound(case.finding_id)
 
 
 def routed_to_administrators(account: Account, store: Store, finding: dict) -> bool:

@@ -266,8 +266,13 @@ def notify(dry_run, store, data):
 
 @contextlib.contextmanager
 def _register(store, data, today=None):
-    """The service's register over the store, for a command that works as the service does."""
+    """The service's register over the store, for a command that works as the service does.
+    The secret key is checked as the service's start checks it, before the command changes
+    anything: an erasure seals its audit entry with the key, and one sealed with a missing or
+    other key would leave a trail that no longer verifies."""
+    from api.identity.local_sign_in import install
     from api.service import Register
+    from graph.secret_key import SecretKeyError
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
 
     settings = service_settings()
@@ -276,6 +281,10 @@ def _register(store, data, today=None):
         register = Register(opened, open_service_db(data_dir / SERVICE_DATABASE_NAME),
                             settings, data_dir, **({"today": today} if today else {}))
         try:
+            try:
+                install(register)
+            except SecretKeyError as error:
+                raise click.ClickException(str(error)) from None
             yield register
         finally:
             register.close()

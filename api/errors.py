@@ -75,13 +75,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception):
-        # The frames say where; the message may hold personal data, so it is not logged.
-        frames = traceback.extract_tb(error.__traceback__)
-        where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}"
-                           for f in reversed(frames[-6:]))
         log.error("unexpected %s in %s %s at %s", type(error).__name__, request.method,
-                  route_template(request.scope), where)
+                  route_template(request.scope), where(error))
         return JSONResponse({"detail": "internal error"}, status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def where(error: BaseException) -> str:
+    """Where `error` was raised, as the innermost frames (file:line function): what a log
+    may say of it. Its message may hold personal data, so it is never logged."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}"
+                      for f in reversed(frames[-6:]))
 
 
 def route_template(scope: dict) -> str:

@@ -202,6 +202,9 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
 
     register.keep_current(now=True)  # the new day is put down to the start, not the erasure
     with register.lock:
+        # The identity table is its own database, outside the erasure's transaction: it goes
+        # first, so that if it is busy nothing else has gone and a rerun finds the person.
+        _forget_identity(register.data_dir, person_id)
         # The entry says an erasure happened, never whose.
         with audited_change(register.audit, register.unlocked_store, actor=actor,
                             action="person.erase", object_kind="person", client=client,
@@ -211,7 +214,6 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
         register.evidence.drop_unused(evidence_files)
         previews.drop_all(register)
         rewrite_demo_files(register.unlocked_store, register.data_dir)
-    _forget_identity(register.data_dir, person_id)
     register.identity_changed()
     if leave_no_copy_now:
         leave_no_copy_on_disk(register)
@@ -276,7 +278,7 @@ def _blank_case_reasons(register: Register, mentions: Mentions) -> None:
 # (table, column). A hold on someone else keeps its reason, less the name.
 _OTHERS_WORDS = (("safeguarding_holds", "reason"), ("declaration_notes", "reason"),
                  ("yearly_confirmations", "changes"), ("cases", "action"),
-                 ("cases", "conditions"))
+                 ("cases", "conditions"), ("evidence", "file_name"))
 
 
 def _scrub_others_words(register: Register, mentions: Mentions) -> None:

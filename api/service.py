@@ -20,7 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from api import previews
 from api.access import ROLE_WORDS, account_problems
+from api.errors import where
 from api.identity import anonymous as anonymous_audit
 from api.identity import (
     Account,
@@ -258,8 +260,9 @@ class Register:
                         self.reevaluate(self.today(), "the service started")
                 self._refresh_step = None
                 self.unlocked_store.load()  # for what needs the facts next, if not yet
-            except Exception:  # the next request that needs the findings tries again
-                log.exception("the refresh at start failed")
+            except Exception as error:  # the next request that needs the findings tries again
+                log.error("the refresh at start failed: %s at %s", type(error).__name__,
+                          where(error))  # never the message: it may name someone
             finally:
                 self._refresh_step = None
 
@@ -295,12 +298,16 @@ class Register:
             logged_on = self.today()
             while not stop.wait(check_every_seconds):
                 try:
+                    # Import previews hold the people of their file: gone after the setting
+                    # even when no one opens the import page.
+                    previews.drop_expired(self)
                     self.keep_current()
                     if logged_on != self.today() and not stop.is_set():
                         logged_on = self.today()
                         self.log_head()
-                except Exception:  # the next check tries again; the reason is in the log
-                    log.exception("the daily re-evaluation failed")
+                except Exception as error:  # the next check tries again
+                    log.error("the daily re-evaluation failed: %s at %s",
+                              type(error).__name__, where(error))
 
         threading.Thread(target=loop, name="daily-reevaluation", daemon=True).start()
         return stop

@@ -12,6 +12,8 @@ True
 True
 >>> names.found_in("zoe bronte nunez"), names.found_in("Zoe Bronte"), Mentions([" "]).found_in("x")
 (True, False, False)
+>>> Mentions(["Ζωή Παπαδοπούλου"]).found_in("ΖΩΗ ΠΑΠΑΔΟΠΟΥΛΟΥ said"), Mentions(["Zoë"]).names
+(True, [])
 """
 
 from __future__ import annotations
@@ -23,10 +25,30 @@ from collections.abc import Iterable
 from graph.names import fold
 
 
+def _unmarked(text: str) -> str:
+    """`text` folded (graph/names.py) and without any mark left (a vowel sign of an
+    Indic script is a mark fold keeps): letters of every script stay, in lower case."""
+    return "".join(c for c in fold(text) if not unicodedata.category(c).startswith("M"))
+
+
 def folded(text: str) -> str:
     """`text` as it is compared: lower case, accents and punctuation gone, words apart by
-    one space and a space at each end (so that a name is found only as whole words)."""
-    return " " + " ".join(re.sub(r"[^a-z0-9]+", " ", fold(text)).split()) + " "
+    one space and a space at each end (so that a name is found only as whole words).
+    Letters of any script are kept: 'Ζωή Παπαδοπούλου' -> ' ζωη παπαδοπουλου '."""
+    return " " + " ".join(re.sub(r"[\W_]+", " ", _unmarked(text)).split()) + " "
+
+
+def _word_spans(text: str) -> list[tuple[int, int]]:
+    """Where each word of `text` is: letters and digits of any script, with their marks."""
+    spans, start = [], None
+    for i, c in enumerate(text + " "):
+        inside = c.isalnum() or (start is not None and unicodedata.category(c).startswith("M"))
+        if inside and start is None:
+            start = i
+        elif not inside and start is not None:
+            spans.append((start, i))
+            start = None
+    return spans
 
 
 def _unescaped(text: str) -> str:
@@ -40,8 +62,11 @@ class Mentions:
     """The names of one person, to look for in text."""
 
     def __init__(self, names: Iterable[str]):
-        self.original = sorted({n for n in names if folded(n).strip()})
-        self.names = sorted({folded(n) for n in names if folded(n).strip()})
+        # A name of one word (or one that folds to one) would match far too much: an
+        # erasure would take every entry with a common given name. Two words at least.
+        names = [n for n in names if len(folded(n).split()) >= 2]
+        self.original = sorted(set(names))
+        self.names = sorted({folded(n) for n in names})
 
     def found_in(self, text: str | None) -> bool:
         if not text or not self.names:
@@ -55,8 +80,8 @@ class Mentions:
         """`text` with each mention of the names replaced, word for word as `found_in`
         compares them; whatever still names them after that (JSON escapes) goes whole."""
         text = unicodedata.normalize("NFC", text)
-        words = [(m.start(), m.end(), folded(m.group()).strip())
-                 for m in re.finditer(r"[^\W_]+", text)]
+        words = [(start, end, folded(text[start:end]).strip())
+                 for start, end in _word_spans(text)]
         spans = []
         for name in (n.split() for n in self.names):
             for i in range(len(words) - len(name) + 1):

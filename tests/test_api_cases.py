@@ -165,7 +165,11 @@ def test_escalating_to_the_dsl_shows_the_case_to_the_dsl(service):
     service.post("T1", "/api/connections", json={"other_id": "M1", "channel": "facebook"})
     case = service.case_of("parent-contact", "T1", "M1")
     assert case["finding"]["route_to"] == ["H1", "L1"], "medium: the DSL is not told"
-    assert service.get("D1", f"/api/cases/{case['finding_id']}").status_code == 403
+    unseen = service.get("D1", f"/api/cases/{case['finding_id']}")
+    missing = service.get("D1", "/api/cases/F-0000000000000000")
+    assert unseen.status_code == 404, "answered as a case that does not exist"
+    assert unseen.json()["detail"] == missing.json()["detail"].replace(
+        "F-0000000000000000", case["finding_id"])
     move(service, case["finding_id"], "in_review")
     move(service, case["finding_id"], "escalated", escalated_to="dsl")
     escalated = service.get("D1", f"/api/cases/{case['finding_id']}")

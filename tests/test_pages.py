@@ -301,12 +301,19 @@ def test_a_leader_accepts_the_declaration_from_the_case_and_the_case_resolves(se
     assert "The rule no longer fires, so there is nothing to decide." in page
 
 
-def test_a_case_not_routed_to_the_reader_is_refused(service):
+def test_a_case_not_routed_to_the_reader_is_answered_as_no_case(service):
+    """Case ids follow from the rule, school and people: a case the reader may not see is
+    answered exactly as one that does not exist, so nobody learns that it stands."""
     leader_elsewhere = Browser(service, "BL1")
     case_id = service.case_of("pupil-contact", "T1", "P1")["finding_id"]
-    assert leader_elsewhere.get(f"/cases/{case_id}").status_code == 403
-    assert leader_elsewhere.post(f"/cases/{case_id}/moves", {
-        "to_state": "in_review", "reason": "mine now"}).status_code == 403
+    missing = "F-0000000000000000"
+    for path in ("/cases/{}", "/cases/{}/print"):
+        unseen, none = (leader_elsewhere.get(path.format(i)) for i in (case_id, missing))
+        assert unseen.status_code == 404
+        assert unseen.text == none.text.replace(missing, case_id)
+    unseen, none = (leader_elsewhere.post(f"/cases/{i}/moves", {
+        "to_state": "in_review", "reason": "mine now"}) for i in (case_id, missing))
+    assert unseen.status_code == 404 and unseen.text == none.text.replace(missing, case_id)
     assert service.register.cases.get(case_id).state == "open"
 
 
@@ -336,9 +343,11 @@ def test_the_explorer_finds_people_of_the_school_and_links_only_to_networks_it_m
     assert "Not a member of your school" in text(found)
 
 
-def test_the_network_of_someone_at_another_school_is_refused(service):
+def test_the_network_of_someone_at_another_school_is_answered_as_no_one(service):
     dsl = Browser(service, "D1")
-    assert dsl.get("/network", params={"person": "P2"}).status_code == 403
+    unseen = dsl.get("/network", params={"person": "P2"})
+    none = dsl.get("/network", params={"person": "NOBODY9"})
+    assert unseen.status_code == 404 and unseen.text == none.text.replace("NOBODY9", "P2")
     assert service.register.audit.entries(action="person.network.view") == []
 
 

@@ -126,11 +126,19 @@ class Entry:
     why_exempt: str | None = None
     refused: frozenset[int] = frozenset({401, 403, 404, 422})
     moved: int = 409
+    # The target (a key of ThreeSchools.targets) whose id in the path, for a thing beyond
+    # reach (another school's), must get exactly the answer of an id that does not exist.
+    nobody_in_path: str | None = None
 
 
-def entry(request, own, trust=(), same_as_nobody=None, refused=(), moved=409):
+def entry(request, own, trust=(), same_as_nobody=None, refused=(), moved=409,
+          nobody_in_path=None):
     return Entry(request, frozenset(own.split()), frozenset(trust.split() if trust else ()),
-                 same_as_nobody, refused=frozenset({401, 403, 404, 422, *refused}), moved=moved)
+                 same_as_nobody, refused=frozenset({401, 403, 404, 422, *refused}), moved=moved,
+                 nobody_in_path=nobody_in_path)
+
+
+NOBODY_IDS = {"case": "F-0000000000000000", "pupil": "NOBODY9"}
 
 
 NO_HOLD = (409,)  # a hold out of reach is answered as no hold at all
@@ -146,7 +154,8 @@ SCOPE: dict[tuple[str, str], Entry] = {
     ("GET", "/api/people/{person_id}"): entry(
         lambda t: ("get", f"/api/people/{t['pupil']}", {}), LEADERS + " trust_admin", "trust_admin"),
     ("GET", "/api/people/{person_id}/network"): entry(
-        lambda t: ("get", f"/api/people/{t['pupil']}/network", {}), LEADERS),
+        lambda t: ("get", f"/api/people/{t['pupil']}/network", {}), LEADERS,
+        nobody_in_path="pupil"),
     ("GET", "/api/people/{person_id}/memberships"): entry(
         lambda t: ("get", f"/api/people/{t['pupil']}/memberships", {}), LEADERS + " trust_admin",
         "trust_admin"),
@@ -205,13 +214,14 @@ SCOPE: dict[tuple[str, str], Entry] = {
         lambda t: ("get", f"/api/approaches/{t['report']}/evidence/{t['evidence']}", {}),
         SCHOOL),
     ("GET", "/api/cases/{finding_id}"): entry(
-        lambda t: ("get", f"/api/cases/{t['case']}", {}), "staff " + DECIDERS),
+        lambda t: ("get", f"/api/cases/{t['case']}", {}), "staff " + DECIDERS,
+        nobody_in_path="case"),
     ("POST", "/api/cases/{finding_id}/moves"): entry(
         lambda t: ("post", f"/api/cases/{t['case']}/moves", {"json": {
-            "to_state": "in_review", **REASON}}), DECIDERS),
+            "to_state": "in_review", **REASON}}), DECIDERS, nobody_in_path="case"),
     ("POST", "/api/cases/{finding_id}/assignment"): entry(
         lambda t: ("post", f"/api/cases/{t['case']}/assignment", {"json": {
-            "assignee_id": t["leader"]}}), DECIDERS),
+            "assignee_id": t["leader"]}}), DECIDERS, nobody_in_path="case"),
     ("POST", "/api/accounts"): entry(
         lambda t: ("post", "/api/accounts", {"json": {
             "username": f"new-{t['teacher'].lower()}", "password": "a long enough password",
@@ -276,25 +286,27 @@ SCOPE: dict[tuple[str, str], Entry] = {
     ("POST", "/my/connections/{connection_id}/withdraw"): entry(
         lambda t: ("post", f"/my/connections/{t['connection']}/withdraw", {}), "staff"),
     ("GET", "/cases/{finding_id}"): entry(
-        lambda t: ("get", f"/cases/{t['case']}", {}), DECIDERS),
+        lambda t: ("get", f"/cases/{t['case']}", {}), DECIDERS, nobody_in_path="case"),
     ("GET", "/cases/{finding_id}/print"): entry(
-        lambda t: ("get", f"/cases/{t['case']}/print", {}), DECIDERS),
+        lambda t: ("get", f"/cases/{t['case']}/print", {}), DECIDERS, nobody_in_path="case"),
     ("POST", "/cases/{finding_id}/moves"): entry(
         lambda t: ("post", f"/cases/{t['case']}/moves", {"data": {
-            "to_state": "in_review", **REASON}}), DECIDERS, moved=422),
+            "to_state": "in_review", **REASON}}), DECIDERS, moved=422, nobody_in_path="case"),
     ("POST", "/cases/{finding_id}/declarations/{declaration_id}"): entry(
         lambda t: ("post", f"/cases/{t['case']}/declarations/{t['declaration']}", {"data": {
-            "decision": "rejected", **REASON}}), DECIDERS, moved=422),
+            "decision": "rejected", **REASON}}), DECIDERS, moved=422, nobody_in_path="case"),
     ("POST", "/cases/{finding_id}/assignment"): entry(
         lambda t: ("post", f"/cases/{t['case']}/assignment", {"data": {
-            "assignee_id": t["leader"]}}), DECIDERS),
+            "assignee_id": t["leader"]}}), DECIDERS, nobody_in_path="case"),
     ("POST", "/declarations/{declaration_id}"): entry(
         lambda t: ("post", f"/declarations/{t['declaration']}", {"data": {
             "decision": "rejected", **REASON}}), DECIDERS, moved=422),
     ("GET", "/network"): entry(
-        lambda t: ("get", "/network", {"params": {"person": t["pupil"]}}), LEADERS),
+        lambda t: ("get", "/network", {"params": {"person": t["pupil"]}}), LEADERS,
+        same_as_nobody="person"),
     ("GET", "/network/export"): entry(
-        lambda t: ("get", "/network/export", {"params": {"person": t["pupil"]}}), LEADERS),
+        lambda t: ("get", "/network/export", {"params": {"person": t["pupil"]}}), LEADERS,
+        same_as_nobody="person"),
     ("POST", "/admin/accounts"): entry(
         lambda t: ("post", "/admin/accounts", {"data": {
             "username": f"new-{t['teacher'].lower()}", "password": "a long enough password",
@@ -460,3 +472,8 @@ def test_scope(three, route):
             nobody = call(three, who, (method, url, {**kwargs, part: body}))
             assert (response.status_code, response.text) == (
                 nobody.status_code, nobody.text.replace("NOBODY9", stranger)), where
+        if rule.nobody_in_path and place != "own":
+            stranger, missing = targets[rule.nobody_in_path], NOBODY_IDS[rule.nobody_in_path]
+            nobody = call(three, who, rule.request({**targets, rule.nobody_in_path: missing}))
+            assert (response.status_code, response.text) == (
+                nobody.status_code, nobody.text.replace(missing, stranger)), where

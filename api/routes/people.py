@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from api.access import (
     check_lists_school,
@@ -114,7 +114,10 @@ def view_network(register: Register, account: Account, actor: Actor, person_id: 
     """The network around a person, if the account may see it; every view is audited
     (`action` tells a page's export from a view)."""
     _person(register, person_id)
-    check_sees_network(account, register.store, person_id)
+    try:
+        check_sees_network(account, register.store, person_id)
+    except HTTPException:  # out of reach is answered as no one, not "there but not yours"
+        raise not_found("person", person_id) from None
     world = register.store.network(person_id, depth, max_people)
     register.record(actor, action, "person", object_id=person_id, subjects=[person_id],
                     depth=depth, cap=max_people, people=len(world.people), **details)
