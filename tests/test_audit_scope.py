@@ -84,3 +84,15 @@ def test_the_audit_page_shows_an_auditor_of_a_trust_only_the_trusts_part(three):
     assert "register-admin" not in page, "nor, in the list of who did what, S3's actors"
     held = three.get(auditor, "/audit", params={"action": "hold.place"}).text
     assert "Given FamilyBP1" in held and "Given FamilyCP1" not in held
+
+
+@pytest.mark.parametrize("tied", [("S1", None), (None, None)], ids=["trust", "whole"])
+def test_an_auditor_sees_that_a_hold_had_a_reason_never_what_it_says(three, tied):
+    """Why a hold was placed is the placing school's DSL's alone: the trail keeps it, and
+    an auditor reads that it was given, on the API and the page alike."""
+    who = auditor_of(three, "holds-auditor", *tied)
+    placed = [e for e in trail(three, who) if e["action"] == "hold.place"]
+    assert placed and all(e["details"]["reason"].startswith("given; withheld") for e in placed)
+    assert "section 47" not in three.get(who, "/api/audit", params={"limit": 1000}).text
+    page = three.get(who, "/audit", params={"action": "hold.place"}).text
+    assert "withheld" in page and "section 47" not in page
