@@ -334,6 +334,10 @@ def account_problems(store: Store, role: AccountRole, person_id: str | None,
     if not staff:
         return [("person_id", f"{name} is not a current member of staff at any school of "
                               f"the trust, so cannot hold {words}")]
+    if by is not None and school_id is None and any(m.school_id not in schools for m in staff):
+        # Tied to the person alone, the account would reach every trust they are staff of.
+        return [("school_id", f"{words} for {name} made by a trust's admin belongs to a "
+                              "school of the trust: choose it")]
     return []
 
 

@@ -167,3 +167,23 @@ def test_the_failed_messages_page_finds_the_trusts_among_many_of_another_trusts(
     shown = three.get("admin", "/admin/notifications").text
     assert "subject-s2" in shown, "the trust's one failure, older than 250 of another's"
     assert "teacher-s3" not in shown
+
+
+def test_a_trust_admin_ties_a_new_admin_or_auditor_of_staff_elsewhere_to_a_school(three):
+    """T1 is staff at S1 and also at S3, another trust's school: an account tied to T1
+    alone would reach S3's trust too, so the trust's admin must tie it to one of theirs."""
+    import datetime as dt
+
+    from graph.model import Membership, Role, World
+
+    three.register.store.import_world(World(memberships=[
+        Membership("T1", "S3", Role.STAFF, None, dt.date(2020, 9, 1), None)]))
+    for role in ("trust_admin", "auditor"):
+        body = {"username": f"t1-{role}", "password": "a long enough password", "role": role,
+                "person_id": "T1"}
+        refused = three.post("admin", "/api/accounts", json=body)
+        assert refused.status_code == 422, refused.text
+        assert "belongs to a school of the trust" in refused.text
+        assert "S3" not in refused.text, "nothing said of the other trust"
+        made = three.post("admin", "/api/accounts", json={**body, "school_id": "S1"})
+        assert made.status_code == 201, made.text
