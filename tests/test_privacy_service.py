@@ -300,6 +300,21 @@ def test_where_the_profile_reaches_the_trust_a_dsl_keeps_the_trusts_holds(tmp_pa
         assert served.get("L1", "/api/people/P2").status_code == 404, "a leader: own school"
         assert served.post("D1", "/api/privacy/holds/P2/lift",
                            json={"reason": "referral closed"}).status_code == 204
+
+        # keeping two schools' holds on P2, D1 lifts their own unless they name another
+        for dsl, why in (("BD1", "second referral"), ("D1", "S1's own concern")):
+            assert served.post(dsl, "/api/privacy/holds",
+                               json={"person_id": "P2", "reason": why}).status_code == 201
+        assert len(served.get("D1", "/api/privacy/holds").json()) == 2
+        assert served.post("D1", "/api/privacy/holds/P2/lift",
+                           json={"reason": "ours closed"}).status_code == 204
+        [left] = served.get("D1", "/api/privacy/holds").json()
+        assert (left["school_id"], left["reason"]) == ("S2", "second referral")
+        assert served.post("D1", "/api/privacy/holds/P2/lift",
+                           json={"reason": "x", "school_id": "S1"}).status_code == 409
+        assert served.post("D1", "/api/privacy/holds/P2/lift",
+                           json={"reason": "closed", "school_id": "S2"}).status_code == 204
+        assert served.get("BD1", "/api/privacy/holds").json() == []
     finally:
         served.close()
 
