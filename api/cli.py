@@ -308,7 +308,7 @@ def erase(person_id, yes, store, data):
                 click.echo("would erase:")
                 for line in plan.lines():
                     click.echo(line)
-                if plan.hold is None:
+                if not plan.held:
                     click.echo("nothing changed: add --yes to erase")
                 else:
                     click.echo("nothing changed: the hold must be lifted before erasure")
@@ -442,7 +442,8 @@ def hold_place(person_id, reason, store, data):
 @store_option
 @data_option
 def hold_lift(person_id, reason, store, data):
-    """Lift a safeguarding hold."""
+    """Lift the safeguarding hold placed from the command line (a school's hold is its
+    safeguarding lead's to lift)."""
     from api.privacy import PrivacyError, lift_hold
     from graph.audit import os_actor
 
@@ -464,8 +465,9 @@ def hold_list(store, data):
     with _register(store, data) as register:
         who = _who(register)
         for h in holds(register):
-            click.echo(f"{who(h.person_id)}  since {h.placed_at[:10]}  by {h.placed_by}: "
-                       f"{h.reason}")
+            whose = f"school {h.school_id}" if h.school_id else "the command line"
+            click.echo(f"{who(h.person_id)}  since {h.placed_at[:10]}  by {h.placed_by} "
+                       f"({whose}): {h.reason}")
 
 
 @main.group()

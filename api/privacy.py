@@ -18,6 +18,7 @@ import html
 import json
 import logging
 import sqlite3
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from api import previews
@@ -26,18 +27,23 @@ from api.service import Register
 from graph.audit import audited_change
 from graph.mentions import Mentions
 from graph.model import Person, World
-from graph.sqlite import leave_no_copy, open_database
+from graph.sqlite import leave_no_copy, open_database, transaction
 
 log = logging.getLogger(__name__)
 
+# One hold per person and school: each school's DSL keeps their own, whoever else holds the
+# person. A hold placed from the command line has no school (NULL) and is one per person too,
+# which a primary key cannot say (SQLite lets NULLs repeat in one), so a unique index does.
 _HOLDS = """
 CREATE TABLE IF NOT EXISTS safeguarding_holds (
-    person_id TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL,
     placed_by TEXT NOT NULL,
     placed_at TEXT NOT NULL,
     reason TEXT NOT NULL,
-    school_id TEXT  -- the school whose DSL placed it; NULL from the command line
+    school_id TEXT  -- the school whose DSL placed it, NULL from the command line
 );
+CREATE UNIQUE INDEX IF NOT EXISTS safeguarding_holds_key
+    ON safeguarding_holds (person_id, IFNULL(school_id, ''));
 """
 
 
@@ -55,9 +61,26 @@ class Hold:
 
 
 def _holds_table(db: sqlite3.Connection) -> None:
-    db.executescript(_HOLDS)
-    if "school_id" not in {row[1] for row in db.execute("PRAGMA table_info(safeguarding_holds)")}:
-        db.execute("ALTER TABLE safeguarding_holds ADD COLUMN school_id TEXT")
+    """Create the table, or bring one made when a person had a single hold (person_id its
+    primary key, perhaps without school_id) to one hold per school, keeping every hold.
+    SQLite cannot change a primary key: a new table is made, filled, and put in its place,
+    all in one transaction."""
+    columns = {name: pk for _, name, _, _, _, pk in
+               db.execute("PRAGMA table_info(safeguarding_holds)")}
+    if not columns.get("person_id"):  # no table yet, or already one hold per school
+        for statement in _HOLDS.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        return
+    school = "school_id" if "school_id" in columns else "NULL"
+    table, index = _HOLDS.split(";")[:2]
+    with (nullcontext() if db.in_transaction else transaction(db)):
+        db.execute(table.replace("safeguarding_holds", "safeguarding_holds_new"))
+        db.execute("INSERT INTO safeguarding_holds_new SELECT person_id, placed_by, placed_at, "
+                   f"reason, {school} FROM safeguarding_holds")
+        db.execute("DROP TABLE safeguarding_holds")
+        db.execute("ALTER TABLE safeguarding_holds_new RENAME TO safeguarding_holds")
+        db.execute(index)
 
 
 def holds(register: Register) -> list[Hold]:
@@ -68,8 +91,15 @@ def holds(register: Register) -> list[Hold]:
             "ORDER BY placed_at")]
 
 
-def hold_on(register: Register, person_id: str) -> Hold | None:
-    return next((h for h in holds(register) if h.person_id == person_id), None)
+def holds_on(register: Register, person_id: str) -> list[Hold]:
+    """Every school's hold on the person (and the command line's): while any stands, no
+    one erases them."""
+    return [h for h in holds(register) if h.person_id == person_id]
+
+
+def school_hold_on(register: Register, person_id: str, school_id: str | None) -> Hold | None:
+    """The hold that `school_id`'s DSL placed on the person (None: the command line's)."""
+    return next((h for h in holds_on(register, person_id) if h.school_id == school_id), None)
 
 
 def _known(register: Register, person_id: str) -> Person:
@@ -83,13 +113,16 @@ def _known(register: Register, person_id: str) -> Person:
 def place_hold(register: Register, actor: str, person_id: str, reason: str,
                client: str | None = None, *, school_id: str | None = None) -> Hold:
     """A safeguarding lead keeps the person's records from erasure while a concern stands;
-    the hold belongs to `school_id`, the school of the DSL who placed it."""
+    the hold belongs to `school_id`, the school of the DSL who placed it (None: the command
+    line). Another school's hold on them neither stops it nor is told of."""
     _known(register, person_id)
     if not reason.strip():
         raise PrivacyError("say why the records must be kept: a hold needs a reason")
-    if hold_on(register, person_id) is not None:
-        raise PrivacyError(f"{person_id} is already held: the safeguarding lead who placed "
-                           f"the hold must lift it before another is placed")
+    if school_hold_on(register, person_id, school_id) is not None:
+        raise PrivacyError(f"your school already holds {person_id}: lift that hold before "
+                           f"placing another" if school_id is not None else
+                           f"{person_id} already has a hold placed from the command line: lift "
+                           f"it before placing another")
     placed = Hold(person_id, actor, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                   reason.strip(), school_id)
     with register.writing():
@@ -98,21 +131,24 @@ def place_hold(register: Register, actor: str, person_id: str, reason: str,
                              placed.school_id))
         register.audit.record(actor=actor, action="hold.place", object_kind="person",
                               object_id=person_id, subjects=[person_id], client=client,
-                              reason=placed.reason)
+                              reason=placed.reason, school_id=school_id)
     return placed
 
 
 def lift_hold(register: Register, actor: str, person_id: str, reason: str,
-              client: str | None = None) -> None:
-    if hold_on(register, person_id) is None:
+              client: str | None = None, *, school_id: str | None = None) -> None:
+    """Lift `school_id`'s hold on the person (None: the command line's); any other school's
+    hold stays."""
+    if school_hold_on(register, person_id, school_id) is None:
         raise PrivacyError(f"there is no safeguarding hold on {person_id}")
     if not reason.strip():
         raise PrivacyError("say why the hold is lifted")
     with register.writing():
-        register.db.execute("DELETE FROM safeguarding_holds WHERE person_id = ?", (person_id,))
+        register.db.execute("DELETE FROM safeguarding_holds WHERE person_id = ? "
+                            "AND school_id IS ?", (person_id, school_id))
         register.audit.record(actor=actor, action="hold.lift", object_kind="person",
                               object_id=person_id, subjects=[person_id], client=client,
-                              reason=reason.strip())
+                              reason=reason.strip(), school_id=school_id)
 
 
 # -- erasure ------------------------------------------------------------------------------
@@ -126,7 +162,7 @@ class ErasurePlan:
     accounts: list[str]  # usernames of the service accounts bound to the person
     cases: list[str]  # findings of the cases where they are a party
     audit_entries: int  # entries whose details name them
-    hold: Hold | None
+    holds: list[Hold]  # every school's: while any stands, the person is not erased
     previews: int = 0  # import previews kept aside, all discarded (any may name them)
     others_words: World = field(default_factory=World)  # others' facts naming them, reworded
 
@@ -146,10 +182,14 @@ class ErasurePlan:
                  f"  import previews waiting to be imported, discarded: {self.previews}",
                  f"  others' declarations and reports that name them, the name replaced by "
                  f"[erased]: {reworded}"]
-        if self.hold is not None:  # never why: the reason is the safeguarding lead's to see
+        if self.held:  # never why: the reason is the safeguarding lead's to see
             lines.append("  HELD for safeguarding: the records are kept until the safeguarding "
                          "lead who placed the hold lifts it")
         return lines
+
+    @property
+    def held(self) -> bool:
+        return bool(self.holds)
 
 
 def plan_erasure(register: Register, person_id: str) -> ErasurePlan:
@@ -162,7 +202,7 @@ def plan_erasure(register: Register, person_id: str) -> ErasurePlan:
             "SELECT COUNT(*) FROM audit_subjects WHERE person_id = ?", (person_id,)).fetchone()[0]
         return ErasurePlan(person, register.store.facts_about(person_id), accounts,
                            register.cases.of_party(person_id), audit_entries,
-                           hold_on(register, person_id), previews.count(register),
+                           holds_on(register, person_id), previews.count(register),
                            register.store.others_words_naming(person_id, names))
 
 
@@ -177,7 +217,7 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
         raise PrivacyError("you cannot erase your own person while signed in as them: ask "
                            "another trust admin")
     plan = plan_erasure(register, person_id)
-    if plan.hold is not None:
+    if plan.held:
         raise PrivacyError(f"{person_id} is held for safeguarding: the records are kept until "
                            f"the safeguarding lead who placed the hold lifts it")
     mentions = Mentions(_names_of(register, plan.person))
@@ -373,7 +413,9 @@ def retention(register: Register, actor: str, as_of: dt.date, *, apply: bool = F
                     escalated[party] = day
         everyone = due_for_erasure(register.store.export_world(), as_of, register.data_dir,
                                    escalated=escalated)
-    kept = {h.person_id: h for h in holds(register)}
+    kept: dict[str, Hold] = {}  # the first hold placed on each person held
+    for h in holds(register):
+        kept.setdefault(h.person_id, h)
     due = [d for d in everyone if d.person_id not in kept]
     held = [(d, kept[d.person_id]) for d in everyone if d.person_id in kept]
     erased = []

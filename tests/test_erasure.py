@@ -300,3 +300,64 @@ def test_the_erasure_preview_says_a_person_is_held_never_why(tmp_path):
     assert refused.returncode == 1 and "held for safeguarding" in refused.stderr
     for said in (shown, refused):
         assert "LADO" not in said.stdout + said.stderr and "uncle" not in said.stdout + said.stderr
+
+
+@pytest.mark.parametrize("old_table", [
+    # as a register made before holds had a school kept them
+    "CREATE TABLE safeguarding_holds (person_id TEXT PRIMARY KEY, placed_by TEXT NOT NULL, "
+    "placed_at TEXT NOT NULL, reason TEXT NOT NULL)",
+    # as one made while a person had a single hold, of one school
+    "CREATE TABLE safeguarding_holds (person_id TEXT PRIMARY KEY, placed_by TEXT NOT NULL, "
+    "placed_at TEXT NOT NULL, reason TEXT NOT NULL, school_id TEXT)"])
+def test_an_old_register_keeps_its_holds_and_the_commands_hold_beside_a_schools(tmp_path,
+                                                                                old_table):
+    """A register whose holds table was one hold per person opens with every hold kept;
+    then a command-line hold stands beside a school's, and `relreg hold` places, lists and
+    lifts only the command line's."""
+    import sqlite3
+
+    from graph.intake.exchange import write_folder
+    from graph.sqlite import SERVICE_DATABASE_NAME
+    from tests.scenarios import school
+
+    data = tmp_path / "data"
+    write_folder(school().connect("T1", "P1").build(), tmp_path / "trust")
+    assert relreg("import", tmp_path / "trust", "--data", data).returncode == 0
+    assert relreg("hold", "list", "--data", data).returncode == 0  # the service database
+    db = sqlite3.connect(data / SERVICE_DATABASE_NAME)
+    with db:
+        db.execute("DROP TABLE safeguarding_holds")
+        db.execute(old_table)
+        db.execute("INSERT INTO safeguarding_holds (person_id, placed_by, placed_at, reason) "
+                   "VALUES ('P1', 'account:dsl', '2026-01-05T10:00:00+00:00', 'LADO referral')")
+        db.execute("INSERT INTO safeguarding_holds (person_id, placed_by, placed_at, reason) "
+                   "VALUES ('T1', 'os:it', '2026-01-06T10:00:00+00:00', 'allegation')")
+        if "school_id" in old_table:
+            db.execute("UPDATE safeguarding_holds SET school_id = 'S1' WHERE person_id = 'P1'")
+    db.close()
+
+    listed = relreg("hold", "list", "--data", data)
+    assert listed.returncode == 0, listed.stderr
+    assert "LADO referral" in listed.stdout and "allegation" in listed.stdout
+    assert relreg("erase", "T1", "--yes", "--data", data).returncode == 1
+
+    # the command line's hold on T1 is one per person; lifting it leaves T1 erasable
+    twice = relreg("hold", "place", "T1", "--reason", "again", "--data", data)
+    assert twice.returncode == 1 and "already has a hold placed from the command line" \
+        in twice.stderr
+    assert relreg("hold", "lift", "T1", "--reason", "closed", "--data", data).returncode == 0
+    assert relreg("erase", "T1", "--yes", "--data", data).returncode == 0
+
+    if "school_id" not in old_table:
+        return  # P1's hold came without a school: it is the command line's
+    # P1: the command line places its own hold beside S1's, and lifts only its own
+    assert relreg("hold", "place", "P1", "--reason", "police request",
+                  "--data", data).returncode == 0
+    both = relreg("hold", "list", "--data", data).stdout
+    assert "(school S1): LADO referral" in both and "(the command line): police request" in both
+    assert relreg("hold", "lift", "P1", "--reason", "done", "--data", data).returncode == 0
+    assert relreg("hold", "lift", "P1", "--reason", "done", "--data", data).returncode == 1
+    left = relreg("hold", "list", "--data", data).stdout
+    assert "LADO referral" in left and "police request" not in left
+    held = relreg("erase", "P1", "--yes", "--data", data)
+    assert held.returncode == 1 and "held for safeguarding" in held.stderr

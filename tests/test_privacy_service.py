@@ -300,5 +300,82 @@ def test_where_the_profile_reaches_the_trust_a_dsl_keeps_the_trusts_holds(tmp_pa
         assert served.get("L1", "/api/people/P2").status_code == 404, "a leader: own school"
         assert served.post("D1", "/api/privacy/holds/P2/lift",
                            json={"reason": "referral closed"}).status_code == 204
+
+        # keeping two schools' holds on P2, D1 lifts their own unless they name another
+        for dsl, why in (("BD1", "second referral"), ("D1", "S1's own concern")):
+            assert served.post(dsl, "/api/privacy/holds",
+                               json={"person_id": "P2", "reason": why}).status_code == 201
+        assert len(served.get("D1", "/api/privacy/holds").json()) == 2
+        assert served.post("D1", "/api/privacy/holds/P2/lift",
+                           json={"reason": "ours closed"}).status_code == 204
+        [left] = served.get("D1", "/api/privacy/holds").json()
+        assert (left["school_id"], left["reason"]) == ("S2", "second referral")
+        assert served.post("D1", "/api/privacy/holds/P2/lift",
+                           json={"reason": "x", "school_id": "S1"}).status_code == 409
+        assert served.post("D1", "/api/privacy/holds/P2/lift",
+                           json={"reason": "closed", "school_id": "S2"}).status_code == 204
+        assert served.get("BD1", "/api/privacy/holds").json() == []
+    finally:
+        served.close()
+
+
+# -- one hold per school: two schools may each hold the same child ----------------------------
+
+def test_two_schools_each_hold_the_same_child_and_neither_learns_of_the_other(tmp_path,
+                                                                              monkeypatch):
+    """P1 is a pupil at S1 and S2 (dual registration). Each school's DSL places, sees and
+    lifts their own hold; the child stays unerasable while either stands."""
+    import datetime as dt
+
+    import api.identity.accounts
+    from api.identity import AccountRole
+    from graph.model import Membership, Role
+    from tests.api_world import FAST_HASHER, ServiceUnderTest, small_trust
+
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
+    world = small_trust()
+    world.memberships.append(Membership("P1", "S2", Role.PUPIL, None, dt.date(2024, 9, 1), None))
+    served = ServiceUnderTest(tmp_path, world)
+    try:
+        account_for(served, "BD1", AccountRole.DSL, "BD1", "S2")
+        first = served.post("BD1", "/api/privacy/holds",
+                            json={"person_id": "P1", "reason": "S2: LADO referral"})
+        assert first.status_code == 201, first.text
+        placed = served.post("D1", "/api/privacy/holds",
+                             json={"person_id": "P1", "reason": "S1: section 47 enquiry"})
+        assert placed.status_code == 201, placed.text
+        assert placed.json()["school_id"] == "S1"
+        again = served.post("D1", "/api/privacy/holds",
+                            json={"person_id": "P1", "reason": "a second concern"})
+        assert again.status_code == 409 and "your school already holds P1" in again.text
+
+        # each DSL sees only their own school's hold, on the API and on the page
+        [own] = served.get("D1", "/api/privacy/holds").json()
+        [theirs] = served.get("BD1", "/api/privacy/holds").json()
+        assert (own["school_id"], own["reason"]) == ("S1", "S1: section 47 enquiry")
+        assert (theirs["school_id"], theirs["reason"]) == ("S2", "S2: LADO referral")
+        assert "LADO" not in text(Browser(served, "D1").get("/privacy").text)
+        assert "section 47" not in text(Browser(served, "BD1").get("/privacy").text)
+
+        # S1 lifts theirs: S2's still stands, so no one erases P1
+        assert served.post("D1", "/api/privacy/holds/P1/lift",
+                           json={"reason": "enquiry closed"}).status_code == 204
+        assert served.get("D1", "/api/privacy/holds").json() == []
+        assert served.get("BD1", "/api/privacy/holds").json() == [theirs]
+        assert served.get("admin", "/api/privacy/people/P1/erasure").json()["held"] is True
+        refused = served.post("admin", "/api/privacy/people/P1/erasure")
+        assert refused.status_code == 409 and "LADO" not in refused.text
+        assert served.register.store.person("P1") is not None
+        # lifting S1's hold again is lifting no hold, as for someone never held
+        again = served.post("D1", "/api/privacy/holds/P1/lift", json={"reason": "x"})
+        never = served.post("D1", "/api/privacy/holds/T1/lift", json={"reason": "x"})
+        assert (again.status_code, again.text) == (never.status_code,
+                                                   never.text.replace("T1", "P1"))
+
+        [lifted] = served.register.audit.entries(action="hold.lift", limit=10)
+        assert (lifted.details["reason"], lifted.details["school_id"]) == ("enquiry closed", "S1")
+        assert served.post("BD1", "/api/privacy/holds/P1/lift",
+                           json={"reason": "referral closed"}).status_code == 204
+        assert served.post("admin", "/api/privacy/people/P1/erasure").status_code == 200
     finally:
         served.close()

@@ -17,7 +17,7 @@ from graph.model import Role
 from api.deps import ActorDep, CurrentSession, RegisterDep
 from api.pages.common import messages_of, page, page_headers, see_other
 from api.pages.people import _family_of, family_words, known_at
-from api.routes.privacy import lift_as, visible_holds
+from api.routes.privacy import OWN_HOLD, lift_as, visible_holds
 from api.privacy import (
     PrivacyError,
     erase,
@@ -170,10 +170,14 @@ def post_hold(request: Request, register: RegisterDep, session: CurrentSession,
 
 @router.post("/privacy/holds/{person_id}/lift")
 def post_lift(request: Request, register: RegisterDep, session: CurrentSession,
-              actor: ActorDep, person_id: str, reason: Annotated[str, Form(max_length=2000)] = ""):
+              actor: ActorDep, person_id: str, reason: Annotated[str, Form(max_length=2000)] = "",
+              school_id: Annotated[str | None, Form(max_length=64)] = None):
+    """Lift the hold of the row's school (`school_id`, empty for the command line's; left
+    out, as lift_as chooses)."""
     _allowed(session, DSL)
+    whose = OWN_HOLD if school_id is None else school_id or None
     try:
-        lift_as(register, session.account, actor, person_id, reason)
+        lift_as(register, session.account, actor, person_id, reason, whose)
     except PrivacyError as error:
         return _refused(request, register, session, error)
     return see_other("/privacy", done="lifted")

@@ -18,7 +18,7 @@ from api.privacy import (
     PrivacyError,
     erase,
     holds,
-    hold_on,
+    holds_on,
     lift_hold,
     place_hold,
     plan_erasure,
@@ -65,6 +65,11 @@ class HoldPlace(BaseModel):
 
 class HoldLift(BaseModel):
     reason: Reason
+    school_id: str | None = Field(
+        default=None, max_length=64,
+        description="Whose hold: a DSL whose school's profile reaches the trust may keep "
+                    "several schools' holds on one person, and null names one placed from "
+                    "the command line. Left out: your school's, or the only one you keep")
 
 
 class HoldPublic(BaseModel):
@@ -106,7 +111,7 @@ def preview_of(plan: ErasurePlan) -> ErasurePreview:
         service_accounts=plan.accounts, cases=len(plan.cases),
         audit_entries=plan.audit_entries, import_previews=plan.previews,
         others_words=len(plan.others_words.declarations) + len(plan.others_words.approaches),
-        held=plan.hold is not None)
+        held=plan.held)
 
 
 def check_administers(register: Register, account: Account, person_id: str) -> None:
@@ -184,14 +189,26 @@ def place(body: HoldPlace, register: RegisterDep, keeper: HoldKeeper,
         raise as_http(error, body.person_id) from None
 
 
+OWN_HOLD = object()  # no school named: the keeper's own school's hold, or the only one they keep
+
+
 def lift_as(register: Register, keeper: Account, actor: Actor, person_id: str,
-            reason: str) -> None:
-    """Lift the hold if `keeper`'s school placed it; any other hold is answered as no hold
-    at all. Audited with the reason."""
-    hold = hold_on(register, person_id)
-    if hold is None or not keeps_hold(keeper, register.store, hold):
+            reason: str, school_id: str | None | object = OWN_HOLD) -> None:
+    """Lift a hold `keeper` keeps (api/access.py keeps_hold): `school_id`'s, or unnamed,
+    their own school's or else the only one they keep. Any hold they do not keep is
+    answered as no hold at all. Audited with the reason."""
+    kept = [h for h in holds_on(register, person_id) if keeps_hold(keeper, register.store, h)]
+    if school_id is OWN_HOLD:
+        chosen = [h for h in kept if h.school_id == keeper.school_id] or kept
+    else:
+        chosen = [h for h in kept if h.school_id == school_id]
+    if not chosen:
         raise PrivacyError(f"there is no safeguarding hold on {person_id}")
-    lift_hold(register, actor.name, person_id, reason, actor.client)
+    if len(chosen) > 1:
+        raise PrivacyError(f"you keep more than one hold on {person_id}: say whose school's "
+                           f"hold you lift")
+    lift_hold(register, actor.name, person_id, reason, actor.client,
+              school_id=chosen[0].school_id)
 
 
 @router.post("/holds/{person_id}/lift", status_code=status.HTTP_204_NO_CONTENT)
@@ -199,7 +216,8 @@ def lift(person_id: PersonId, body: HoldLift, register: RegisterDep, keeper: Hol
          actor: ActorDep) -> None:
     """Lift a hold your school placed, saying why (audited)."""
     try:
-        lift_as(register, keeper, actor, person_id, body.reason)
+        lift_as(register, keeper, actor, person_id, body.reason,
+                body.school_id if "school_id" in body.model_fields_set else OWN_HOLD)
     except PrivacyError as error:
         raise as_http(error, person_id) from None
 
