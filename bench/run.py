@@ -213,8 +213,9 @@ def serve_times(data: str) -> tuple[float, float]:
                                "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
     first = None
+    deadline = started + 900  # a refresh that never ends fails the run instead of hanging it
     try:
-        while True:
+        while time.perf_counter() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health",
                                             timeout=5) as answer:
@@ -226,6 +227,7 @@ def serve_times(data: str) -> tuple[float, float]:
                 if server.poll() is not None:
                     raise RuntimeError(server.stderr.read().strip().splitlines()[-1]) from None
             time.sleep(0.02)
+        raise RuntimeError("serve did not say its findings were current within 15 minutes")
     finally:
         server.terminate()
         server.wait()
