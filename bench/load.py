@@ -92,23 +92,25 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(data: Path, port: int) -> tuple[subprocess.Popen, dict[str, str]]:
-    """`relreg serve --demo`; answers the process and the demo passwords by username."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--demo", "--data", str(data),
-         "--host", HOST, "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    passwords = {}
-    deadline = time.monotonic() + 120
+def start_server(data: Path, port: int,
+                 store: str | None = None) -> tuple[subprocess.Popen, dict[str, str]]:
+    """`relreg serve --demo [--store URI]`, answering once it accepts connections, with the
+    demo's passwords by username."""
+    command = [sys.executable, "-m", "api.cli", "serve", "--demo", "--data", str(data),
+               "--host", HOST, "--port", str(port)] + (["--store", store] if store else [])
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    passwords: dict[str, str] = {}
+    deadline = time.monotonic() + 300
     for line in server.stdout:
         parts = line.split()
         if len(parts) == 3 and parts[1].startswith("demo-"):
             passwords[parts[1]] = parts[2]
-        if len(passwords) == 6:
-            break
-        if time.monotonic() > deadline:
+        if len(passwords) == 6 or time.monotonic() > deadline:
             break
     while time.monotonic() < deadline:
+        if server.poll() is not None:
+            break
         try:
             with socket.create_connection((HOST, port), timeout=1):
                 return server, passwords
@@ -139,17 +141,28 @@ def school_people(data: Path) -> tuple[str, list[str], list[str]]:
 
 
 async def make_staff_accounts(port: int, admin: str, school: str, staff: list[str],
-                              clients: int) -> list[str]:
-    tokens = []
-    for n in range(clients):
+                         count: int) -> list[tuple[str, str]]:
+    """(username, token) of `count` staff accounts, made for the school's staff in turn and
+    skipping anyone the service refuses (not on the staff today)."""
+    accounts: list[tuple[str, str]] = []
+    usable = list(staff)
+    for n in range(count + len(staff)):  # bounded: each refusal drops one person
+        if len(accounts) == count or not usable:
+            break
         username = f"load-staff-{n}"
         status, body = await call(port, "POST", "/api/accounts", admin, {
             "username": username, "password": PASSWORD, "role": "staff",
-            "person_id": staff[n % len(staff)], "school_id": school})
+            "person_id": usable[n % len(usable)], "school_id": school})
+        if status == 422:
+            usable.remove(usable[n % len(usable)])
+            continue
         if status not in (201, 409):
             raise SystemExit(f"could not make {username}: {status} {body[:200]!r}")
-        tokens.append(await sign_in(port, username, PASSWORD))
-    return tokens
+        accounts.append((username, await sign_in(port, username, PASSWORD)))
+    if len(accounts) < count:
+        raise SystemExit("too few staff who may hold an account")
+    return accounts
+
 
 
 # -- the load -----------------------------------------------------------------------------------
@@ -211,7 +224,8 @@ async def run(args, data: Path) -> int:
     try:
         admin = await sign_in(port, "demo-trust-admin", passwords["demo-trust-admin"])
         school, staff, pupils = school_people(data)
-        tokens = await make_staff_accounts(port, admin, school, staff, args.clients)
+        tokens = [token for _, token in
+                  await make_staff_accounts(port, admin, school, staff, args.clients)]
         results: list = []
         acknowledged: list[str] = []
         per_client = -(-args.requests // args.clients)

@@ -31,7 +31,6 @@ import math
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,46 +41,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.load import (  # noqa: E402  (the register's root on the path first)
-    HOST,
     PASSWORD,
     ROOT,
     Connection,
-    call,
     free_port,
+    make_staff_accounts,
     percentile,
     school_people,
     sign_in,
+    start_server,
 )
 
 LEADER = "demo-senior-leader"
 WRITE_P99_MS, READ_P99_MS = 200, 300
-
-
-def start_server(data: Path, port: int, store: str | None) -> tuple[subprocess.Popen, dict]:
-    """`relreg serve --demo [--store URI]`, answering once it accepts connections, with the
-    demo's passwords by username (bench.load's start_server, which has no --store)."""
-    command = [sys.executable, "-m", "api.cli", "serve", "--demo", "--data", str(data),
-               "--host", HOST, "--port", str(port)] + (["--store", store] if store else [])
-    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
-    passwords: dict[str, str] = {}
-    deadline = time.monotonic() + 300
-    for line in server.stdout:
-        parts = line.split()
-        if len(parts) == 3 and parts[1].startswith("demo-"):
-            passwords[parts[1]] = parts[2]
-        if len(passwords) == 6 or time.monotonic() > deadline:
-            break
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            break
-        try:
-            with socket.create_connection((HOST, port), timeout=1):
-                return server, passwords
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("the server did not start")
 
 
 @dataclass
@@ -178,31 +150,6 @@ async def leader(run: Run, token: str, rng: random.Random, decides: bool) -> Non
         connection[0].close()
 
 
-async def staff_accounts(port: int, admin: str, school: str, staff: list[str],
-                         count: int) -> list[tuple[str, str]]:
-    """(username, token) of `count` staff accounts, made for the school's staff in turn and
-    skipping anyone the service refuses (not on the staff today): bench.load's
-    make_staff_accounts stops at the first refusal."""
-    accounts: list[tuple[str, str]] = []
-    usable = list(staff)
-    for n in range(count + len(staff)):  # bounded: each refusal drops one person
-        if len(accounts) == count or not usable:
-            break
-        username = f"load-staff-{n}"
-        status, body = await call(port, "POST", "/api/accounts", admin, {
-            "username": username, "password": PASSWORD, "role": "staff",
-            "person_id": usable[n % len(usable)], "school_id": school})
-        if status == 422:
-            usable.remove(usable[n % len(usable)])
-            continue
-        if status not in (201, 409):
-            raise SystemExit(f"could not make {username}: {status} {body[:200]!r}")
-        accounts.append((username, await sign_in(port, username, PASSWORD)))
-    if len(accounts) < count:
-        raise SystemExit("too few staff who may hold an account")
-    return accounts
-
-
 async def _sign_in_again(run: Run, username: str, password: str | None) -> str:
     for _ in range(50):  # bounded: the server may still be starting
         try:
@@ -272,7 +219,7 @@ async def drive(args, data: Path) -> int:
         school, staff, pupils = school_people(data)
         readers = max(1, args.clients // 10)
         writers = max(1, args.clients - readers)
-        accounts = await staff_accounts(port, admin, school, staff, writers)
+        accounts = await make_staff_accounts(port, admin, school, staff, writers)
         leaders = [await sign_in(port, LEADER, passwords[LEADER]) for _ in range(readers)]
         started = time.monotonic()
         run = Run(port, started, started + args.seconds, passwords)
