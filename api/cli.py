@@ -321,6 +321,17 @@ def erase(person_id, yes, store, data):
         click.echo(line)
 
 
+def _with_reasons(items, what: str, option: str) -> dict[str, str]:
+    """{WHAT: WHY} of options given as WHAT=WHY, each with a reason."""
+    given = {}
+    for item in items:
+        which, _, why = item.partition("=")
+        if not why.strip():
+            raise click.BadParameter(f"{item!r} is not {what}=WHY", param_hint=option)
+        given[which.strip()] = why
+    return given
+
+
 @main.command(name="subject-access")
 @click.argument("person_id", metavar="PERSON")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
@@ -340,18 +351,8 @@ def subject_access_command(person_id, out_dir, reveal, release, store, data):
     from api.privacy import PrivacyError, subject_access, subject_access_html
     from graph.audit import os_actor
 
-    reasons = {}
-    for item in reveal:
-        other, _, why = item.partition("=")
-        if not why.strip():
-            raise click.BadParameter(f"{item!r} is not PERSON=WHY", param_hint="--reveal")
-        reasons[other.strip()] = why
-    released = {}
-    for item in release:
-        which, _, why = item.partition("=")
-        if not why.strip():
-            raise click.BadParameter(f"{item!r} is not ITEM=WHY", param_hint="--release")
-        released[which.strip()] = why
+    reasons = _with_reasons(reveal, "PERSON", "--reveal")
+    released = _with_reasons(release, "ITEM", "--release")
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
         raise click.ClickException(f"{out} is not empty: name a new or empty folder")
