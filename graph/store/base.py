@@ -42,6 +42,16 @@ class FindingsSince:
     touched: set[str] | None
     mark: object  # to give back on the next call
 
+    @classmethod
+    def of_touched(cls, touched, present: dict[str, Finding], mark: object) -> FindingsSince | None:
+        """The findings a store's TouchedLog (graph/rules.py) says were touched since
+        `mark`, of those `present`; None where the log cannot tell (every finding, then)."""
+        next_mark, ids = touched.since(mark)
+        if ids is None:
+            return None
+        return cls(sorted((present[i] for i in ids if i in present), key=Finding.sort_key),
+                   ids, next_mark)
+
 
 class Store(abc.ABC):
     @abc.abstractmethod

@@ -469,12 +469,9 @@ class EmbeddedStore(Store):
         however many findings there are; otherwise every finding."""
         evaluation = self._evaluation
         if evaluation is not None and evaluation.as_of == as_of:
-            next_mark, touched = evaluation.touched.since(mark)
-            if touched is not None:
-                present = evaluation.findings
-                found = sorted((present[i] for i in touched if i in present),
-                               key=Finding.sort_key)
-                return FindingsSince(found, touched, next_mark)
+            since = FindingsSince.of_touched(evaluation.touched, evaluation.findings, mark)
+            if since is not None:
+                return since
         findings = self.findings(as_of)
         evaluation = self._evaluation
         if evaluation is None or evaluation.as_of != as_of:

@@ -420,11 +420,9 @@ class Neo4jStore(Store):
         known = self._known
         if known is not None and known.as_of == as_of \
                 and known.version == self._status()["version"]:
-            next_mark, touched = known.touched.since(mark)
-            if touched is not None:
-                found = sorted((known.findings[i] for i in touched if i in known.findings),
-                               key=Finding.sort_key)
-                return FindingsSince(found, touched, next_mark)
+            since = FindingsSince.of_touched(known.touched, known.findings, mark)
+            if since is not None:
+                return since
         findings = self.findings(as_of)
         known = self._known
         return FindingsSince(findings, None, known.touched.since(None)[0])
