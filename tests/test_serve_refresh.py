@@ -179,6 +179,10 @@ def test_a_decision_made_while_refreshing_is_not_lost(tmp_path):
                             json={"to_state": "in_review", "reason": "looking into it"})
         assert moved.status_code == 200, moved.text
         assert moved.headers["Findings-State"] == "refreshing"
+        # X1 turned 18 overnight: the refresh resolves her case, after this move of it.
+        x1 = cases_by_counterpart(started)["X1"]["finding_id"]
+        assert started.api("POST", f"/api/cases/{x1}/moves", json={
+            "to_state": "in_review", "reason": "asking the teacher"}).status_code == 200
 
         started.finish_refresh()
 
@@ -186,6 +190,9 @@ def test_a_decision_made_while_refreshing_is_not_lost(tmp_path):
         assert case["state"] == "in_review"
         assert [(e["to_state"], e["reason"]) for e in case["history"]
                 if e["kind"] == "moved"] == [("in_review", "looking into it")]
+        x1_history = started.api("GET", f"/api/cases/{x1}").json()["history"]
+        assert [e["to_state"] for e in x1_history][-2:] == ["in_review", "resolved"], \
+            "the refresh brought in line the case as moved, not as it was read before"
         # The day's re-evaluation happened after it, and took nothing back.
         assert started.api("GET", "/api/health").json()["findings"]["state"] == "current"
     finally:
