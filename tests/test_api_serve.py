@@ -57,14 +57,20 @@ def demo_server(tmp_path):
         except OSError:
             time.sleep(0.1)
     yield base, "".join(lines), tmp_path
+    stop(server)
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop a served register as an operator would (SIGTERM), killing it if it hangs."""
     server.send_signal(signal.SIGTERM)
     try:
-        server.wait(timeout=10)
+        server.wait(timeout=20)
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
-    server.stdout.close()
-    server.stderr.close()
+    for stream in (server.stdout, server.stderr):
+        if stream is not None:
+            stream.close()
 
 
 def test_serve_demo_seeds_a_trust_and_prints_one_sign_in_per_role(demo_server):

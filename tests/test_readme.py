@@ -27,10 +27,9 @@ def test_ci_runs_the_readme_test_command():
 def test_readme_run_command_starts_the_register_with_demo_sign_ins(tmp_path):
     """The README's first command, as typed (less the install), with a data directory and
     port of the test's own: the service answers and prints a sign-in per role."""
-    import signal
     import time
 
-    from tests.test_api_serve import free_port, http
+    from tests.test_api_serve import free_port, http, stop
 
     run, _ = readme_commands()
     relreg_part = run.split("&&")[-1].split()
@@ -58,8 +57,7 @@ def test_readme_run_command_starts_the_register_with_demo_sign_ins(tmp_path):
         for role in ("staff", "senior_leader", "headteacher", "dsl", "trust_admin", "auditor"):
             assert re.search(rf"^\s+{role}\s+\S+\s+\S+$", text, flags=re.MULTILINE), role
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=20)
+        stop(server)
 
 
 def test_every_setting_is_in_the_readme_settings_table():

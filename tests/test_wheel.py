@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.test_api_serve import free_port
+from tests.test_api_serve import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_FOLDERS = ("graph", "api", "cypher", "seed")
@@ -148,10 +147,4 @@ def _signed_in_page(relreg: Path, tmp_path: Path) -> None:
             assert "Sign out" in answer.text or "sign-out" in answer.text
             assert "/sign-in" not in str(answer.url)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        server.stdout.close()
+        stop(server)
