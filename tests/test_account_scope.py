@@ -12,23 +12,12 @@ tied to no school: the whole register's.
 
 from __future__ import annotations
 
-import pytest
-
-import api.identity.accounts
 from api.identity import AccountRole, SessionKind
-from tests.api_world import FAST_HASHER, PASSWORD
-from tests.test_scope_table import ISSUER, ThreeSchools
+from tests.api_world import PASSWORD
+from tests.test_scope_table import ISSUER, three  # noqa: F401 (a fixture)
 
 STRANGER, NOBODY = "Given FamilyCT1", "Given FamilyZZ9"  # S3's teacher; no one at all
 TRUSTS = {"t1-user", "l1-user", "h1-user", "d1-user", "admin-user", "subject-s1", "subject-s2"}
-
-
-@pytest.fixture
-def three(tmp_path, monkeypatch):
-    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
-    served = ThreeSchools(tmp_path)
-    yield served
-    served.close()
 
 
 def whole_register_admin(three) -> str:
