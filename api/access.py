@@ -122,10 +122,16 @@ def may_see_person(account: Account, store: Store, person_id: str | None) -> boo
         and not person_in(store, person_id, {s.school_id for s in store.schools()})
 
 
+def in_reach(account: Account, store: Store, person_id: str) -> bool:
+    """Whether the person is there and the account may see them: what every answer that
+    must not tell "not yours" from "not there" asks."""
+    return store.person(person_id) is not None and may_see_person(account, store, person_id)
+
+
 def check_names_person(account: Account, store: Store, person_id: str, field: str) -> None:
     """A form that names a person: someone out of reach gets exactly the answer of
     someone who does not exist, so an id teaches nothing."""
-    if store.person(person_id) is None or not may_see_person(account, store, person_id):
+    if not in_reach(account, store, person_id):
         raise invalid(field, f"no person {person_id}")
 
 

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse
 
-from api.access import check_places_hold, may_see_person, reach
+from api.access import check_places_hold, in_reach, may_see_person, reach
 from api.identity import AccountRole
 from graph.model import Role
 from api.deps import ActorDep, CurrentSession, RegisterDep
@@ -86,7 +86,7 @@ def _privacy_page(request, register, session, *, problems=None, status_code=200,
     name = request.query_params.get("name", "")[:100]
     found, cut = find_people(register, account, name) if name else (None, False)
     chosen = register.store.person(person_id.strip()) \
-        if person_id and reachable(register, account, person_id.strip()) else None
+        if person_id and in_reach(account, register.store, person_id.strip()) else None
     others = []
     if chosen is not None and account.role is ADMIN:  # whom a SAR could name
         others = sorted(((p, names.person(p)) for p in
@@ -101,11 +101,6 @@ def _privacy_page(request, register, session, *, problems=None, status_code=200,
         "is_admin": session.account.role is ADMIN, "is_dsl": session.account.role is DSL,
         "privacy_notice": NOTICES.get(request.query_params.get("done", "")),
     }, session=session, status_code=status_code)
-
-
-def reachable(register, account, person_id: str) -> bool:
-    return register.store.person(person_id) is not None \
-        and may_see_person(account, register.store, person_id)
 
 
 def _no_one(person_id: str) -> PrivacyError:
@@ -128,7 +123,7 @@ def privacy_page(request: Request, register: RegisterDep, session: CurrentSessio
     them, and a trust admin sees what erasing them would remove."""
     _allowed(session, ADMIN, DSL)
     plan = None
-    if person_id and not reachable(register, session.account, person_id.strip()):
+    if person_id and not in_reach(session.account, register.store, person_id.strip()):
         return _refused(request, register, session, _no_one(person_id.strip()))
     if person_id and session.account.role is ADMIN:
         try:
@@ -143,7 +138,7 @@ def post_erase(request: Request, register: RegisterDep, session: CurrentSession,
                actor: ActorDep, person_id: Annotated[str, Form(max_length=64)]):
     _allowed(session, ADMIN)
     try:
-        if not reachable(register, session.account, person_id):
+        if not in_reach(session.account, register.store, person_id):
             raise _no_one(person_id)
         erase(register, actor.name, person_id, client=actor.client,
               own_person_id=session.account.person_id)
@@ -158,7 +153,7 @@ def post_hold(request: Request, register: RegisterDep, session: CurrentSession,
               reason: Annotated[str, Form(max_length=2000)] = ""):
     _allowed(session, DSL)
     try:
-        if not reachable(register, session.account, person_id.strip()):
+        if not in_reach(session.account, register.store, person_id.strip()):
             raise _no_one(person_id.strip())
         check_places_hold(session.account, register.store, person_id.strip())
         place_hold(register, actor.name, person_id.strip(), reason, actor.client,
@@ -198,7 +193,7 @@ def post_subject_access(request: Request, register: RegisterDep, session: Curren
     release = {item: release_why for item in release_items.split()}
     try:
         for someone in (person_id.strip(), *reveal):
-            if not reachable(register, session.account, someone):
+            if not in_reach(session.account, register.store, someone):
                 raise _no_one(someone)
         report = subject_access(register, actor.name, person_id.strip(), reveal=reveal,
                                 release=release, client=actor.client)

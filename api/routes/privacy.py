@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, Field
 
-from api.access import check_places_hold, keeps_hold, may_see_person
+from api.access import check_places_hold, in_reach, keeps_hold, may_see_person
 from api.identity import Account, AccountRole
 from api.deps import ActorDep, RegisterDep, TrustAdmin, _role_in
 from api.errors import conflict, not_found
@@ -116,8 +116,7 @@ def preview_of(plan: ErasurePlan) -> ErasurePreview:
 
 def check_administers(register: Register, account: Account, person_id: str) -> None:
     """A trust admin reaches only the people of their trust: anyone else is not there."""
-    if register.store.person(person_id) is None \
-            or not may_see_person(account, register.store, person_id):
+    if not in_reach(account, register.store, person_id):
         raise not_found("person", person_id)
 
 
