@@ -339,10 +339,8 @@ _ACCOUNT_TABLES = ("account_contacts", "notice_items", "outbox", "totp_secrets",
 
 
 def _forget_account_details(register: Register, account_id: int) -> None:
-    existing = {name for (name,) in register.db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table'")}
     for table in _ACCOUNT_TABLES:
-        if table in existing:
+        if _has_table(register.db, table):
             register.db.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))
 
 
@@ -363,7 +361,6 @@ def _forget_identity(data_dir, person_id: str) -> None:
     birth dates, contacts, preferred names, proposals, and the
     merge and import records that hold their facts."""
     from graph.intake.identity import IDENTITY_DATABASE
-    from graph.sqlite import open_database, transaction
 
     path = data_dir / IDENTITY_DATABASE
     if not path.exists():
@@ -374,7 +371,7 @@ def _forget_identity(data_dir, person_id: str) -> None:
             db.execute("DELETE FROM identifiers WHERE person_id = ?", (person_id,))
             db.execute("DELETE FROM proposals WHERE ? IN (person_a, person_b)", (person_id,))
             db.execute("DELETE FROM merges WHERE instr(record, ?) > 0", (json.dumps(person_id),))
-            if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'link_details'").fetchone():
+            if _has_table(db, "link_details"):
                 # (an earlier release's table, until it is carried onto the family links)
                 db.execute("DELETE FROM link_details WHERE ? IN (person_id, relative_id)",
                            (person_id,))
