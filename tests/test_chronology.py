@@ -133,3 +133,14 @@ def test_the_case_network_and_own_pages_link_to_the_chronology(school):
     assert 'href="/people/P1/chronology"' in Browser(school, "D1").get(
         "/network", params={"person": "P1"}).text
     assert 'href="/people/T1/chronology"' in Browser(school, "T1").get("/my").text
+
+
+def test_a_trust_admin_sees_memberships_but_not_a_teachers_connections_or_declarations(school):
+    Browser(school, "T1").post("/my/declarations", {"counterpart_id": "T2",
+                                                    "basis": "prior_friendship"})
+    kinds = {kind for _, kind, _, _ in rows(Browser(school, "admin").get(
+        "/people/T1/chronology").text)}
+    assert "Membership" in kinds
+    assert not kinds & {"Declaration", "Connection", "Finding", "Decision"}
+    assert {kind for _, kind, _, _ in rows(Browser(school, "L1").get(
+        "/people/T1/chronology").text)} >= {"Declaration", "Connection"}, "a leader does"
