@@ -108,5 +108,7 @@ def _role(m: Membership) -> str:
 
 
 def _family_links(store: Store, person_id: str) -> list[FamilyLink]:
-    world = store.network(person_id, 1, max_people=200)
+    # One step out, uncapped in practice: a teacher followed by hundreds must not lose a
+    # family link to the cap.
+    world = store.network(person_id, 1, max_people=1_000_000)
     return [link for link in world.family_links if person_id in (link.person_id, link.relative_id)]

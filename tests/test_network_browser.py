@@ -131,6 +131,12 @@ def test_the_lead_finds_a_person_and_sees_their_neighbourhood_and_a_path(served,
                                     "Sarah Morgan. Type more of the name.")
     lead.page.get_by_role("button", name="Clear the highlight").click()
     assert lead.highlighted() == set()
+    lead.person.shot("network-tools")
+    lead.page.get_by_role("link", name="Chronology of Ella Morgan").click()
+    assert lead.page.locator("h1").inner_text() == "Chronology of Ella Morgan"
+    assert "Sarah Morgan is the parent of Ella Morgan" in \
+        lead.page.get_by_role("region", name="Family links").inner_text()
+    lead.person.shot("chronology")
     lead.leaves()
 
 
@@ -166,4 +172,5 @@ def test_a_school_of_four_hundred_is_drawn_responsively_showing_n_of_m(big_schoo
     assert said.startswith("Given FamilyP000 is linked directly to Given FamilyM000, "
                            "Given FamilyT1.")
     assert lead.highlighted() == {"P000", "M000", "T1"}
+    lead.person.shot("network-of-a-school")
     lead.leaves()
