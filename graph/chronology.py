@@ -31,6 +31,8 @@ class Event:
     text: str  # with people and schools by id
     source: Membership | FamilyLink | Declaration | Connection | ApproachReport | Case
     others: tuple[str, ...] = ()  # the other people the line names
+    reason: str = ""  # a reviewer's reason for a decision, kept apart from `text`
+    actor: str = ""  # who took a decision: an account ("account:7") or "register"
 
     @property
     def order(self) -> tuple:
@@ -94,10 +96,10 @@ def chronology(store: Store, cases: CaseBook, person_id: str) -> list[Event]:
                                     f"Finding raised: {case.finding['explanation']}", case,
                                     others))
                 continue
-            moved = f" to {event.to_state.replace('_', ' ')}" if event.to_state else ""
-            reason = f": {event.reason}" if event.reason else ""
-            events.append(Event(at.date(), at, "decision",
-                                f"Case {event.kind}{moved}{reason}", case, others))
+            moved = f" to {event.to_state.replace('_', ' ')}" \
+                if event.kind == "moved" and event.to_state else ""
+            events.append(Event(at.date(), at, "decision", f"Case {event.kind}{moved}", case,
+                                others, reason=event.reason, actor=event.actor))
     dated = sorted((e for e in events if e.on is not None), key=lambda e: e.order,
                    reverse=True)
     return dated + [e for e in events if e.on is None]

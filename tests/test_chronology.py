@@ -70,7 +70,8 @@ def test_a_chronology_lists_each_kind_of_event_newest_first_with_links(school):
     assert days == sorted(days, reverse=True), "newest first"
     when, _, details, link = lines[0]
     assert (when, details, link) == ("2026-10-20T11:15:00+01:00",
-                                     "Case moved to in review: talking to Tom",
+                                     "Case moved to in review by Liam Brennan (Senior leader): "
+                                     "talking to Tom",
                                      f"/cases/{case_id}"), "UK summer time, the case linked"
     assert "20 October 2026, 11:15" in text(page.text)
     by_kind = {kind: (details, link) for _, kind, details, link in reversed(lines)}

@@ -15,7 +15,8 @@ from api.access import (check_sees_approach, check_sees_connection, check_sees_d
 from api.deps import ActorDep, CurrentSession, RegisterDep, RegisterUser
 from api.errors import not_found
 from api.identity import Account, AccountRole
-from api.pages.common import page
+from api.pages.common import account_words, page
+from api.service import Register
 from graph.chronology import Event, chronology
 from graph.model import ApproachReport, Connection, Declaration
 from graph.review import Case
@@ -42,7 +43,7 @@ def chronology_page(request: Request, register: RegisterDep, session: CurrentSes
                   if _may_see(account, store, e)]
         network_of = person_id if _sees_network(account, store, person_id) else None
         names = register.names()
-        lines = [_line(names, account, e, network_of) for e in events]
+        lines = [_line(register, names, account, e, network_of) for e in events]
     register.record(actor, "person.chronology.view", "person", object_id=person_id,
                     subjects=[person_id], lines=len(lines))
     return page(request, "chronology.html", {
@@ -79,13 +80,23 @@ def _sees_network(account: Account, store, person_id: str) -> bool:
     return True
 
 
-def _line(names: Names, account: Account, event: Event, network_of: str | None) -> dict:
-    text = event.text
-    if isinstance(event.source, Case) and event.kind == "decision" \
-            and not is_reviewer(account) and account.role is not AccountRole.TRUST_ADMIN:
-        text = text.partition(":")[0]  # the person it is about sees the outcome, not the reasons
-    return {"on": event.on, "at": event.at, "kind": KIND_NAMES[event.kind],
-            "text": names.text(text), "link": _link(account, event, network_of)}
+def _line(register: Register, names: Names, account: Account, event: Event,
+          network_of: str | None) -> dict:
+    text = names.text(event.text)
+    # The reviewers see who decided and why; the person it is about, only the outcome.
+    if event.kind == "decision" and account.role is not AccountRole.STAFF:
+        text += f" by {_actor_words(register, event.actor)}"
+        if event.reason:
+            text += f": {names.text(event.reason)}"
+    return {"on": event.on, "at": event.at, "kind": KIND_NAMES[event.kind], "text": text,
+            "link": _link(account, event, network_of)}
+
+
+def _actor_words(register: Register, actor: str) -> str:
+    if not actor.startswith("account:"):
+        return "the register"
+    holder = register.accounts.get(int(actor.partition(":")[2]))
+    return account_words(holder, register) if holder else "an account since removed"
 
 
 def _link(account: Account, event: Event, network_of: str | None) -> tuple[str, str] | None:
