@@ -242,3 +242,33 @@ def test_a_friend_is_to_be_removed_as_a_friend(store):
                              file_name="facebook.zip")
     [ella] = check_download(store, "T1", download, ON).matches
     assert ella.actions == ("On Facebook: remove them as a friend",)
+
+
+# -- shown in the command's output ----------------------------------------------------------
+
+def test_the_command_shows_each_files_counts_kinds_and_what_to_do(store, tmp_path):
+    from click.testing import CliRunner
+
+    from api.cli import main
+
+    csv = linkedin_connections([("Rachel", "Morgan", "")]).decode() + \
+        ",,https://www.linkedin.com/in/hidden,,Acme,Teacher,18 Sep 2026\n"
+    path = tmp_path / "linkedin.zip"
+    path.write_bytes(zipped({"Connections.csv": csv.encode(), "Invitations.csv":
+                             linkedin_invitations([("Sarah Jenkins", "Ella Morgan", "OUTGOING")])}))
+    result = CliRunner().invoke(main, ["check-download", str(path), "--person", "T1",
+                                       "--as-of", AS_OF, "--data", str(tmp_path / "data")],
+                                env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    assert "2 entries read and 1 skipped from LinkedIn" in result.output
+    assert "1 (hidden name)" in result.output
+    assert "Ella Morgan (request sent)" in result.output
+    printed = CliRunner().invoke(main, ["check-download", str(path), "--person", "T1",
+                                        "--as-of", AS_OF, "--format", "json",
+                                        "--data", str(tmp_path / "data")])
+    shown = json.loads(printed.output)
+    assert {m["name"]: m["what_to_do"] for m in shown["matches"]}["Ella Morgan"] == [
+        "On LinkedIn: withdraw the request you sent them"]
+    files = {f["file"]: f for f in shown["files"]}
+    assert files["Connections.csv"]["skipped"] == {"hidden name": 1}
+    assert files["Invitations.csv"]["read"] == 1
