@@ -272,3 +272,16 @@ def test_the_command_shows_each_files_counts_kinds_and_what_to_do(store, tmp_pat
     files = {f["file"]: f for f in shown["files"]}
     assert files["Connections.csv"]["skipped"] == {"hidden name": 1}
     assert files["Invitations.csv"]["read"] == 1
+
+
+def test_a_meta_page_saved_under_another_name_says_which_platform_and_what_to_ask():
+    page = instagram_html("Followers", ["ellamorgan"])
+    with pytest.raises(DownloadError) as refused:
+        read_download(page, file_name="my followers.html")
+    assert "looks like a download from Instagram" in str(refused.value)
+    assert "Format: JSON" in str(refused.value)
+
+
+def test_a_tiktok_list_saved_twice_by_the_browser_is_still_read():
+    download = read_download(tiktok_txt(["mia.khan"]), file_name="Following (1).txt")
+    assert kinds(download) == [("mia.khan", "following")]

@@ -90,6 +90,13 @@ def _looks_from(bundle: Bundle) -> str | None:
     for platform, signs in _SIGNS.items():
         if any(sign in name for name in names for sign in signs):
             return platform
+    if isinstance(bundle, FileBundle):  # one page saved from a download: whose links it has
+        start = bundle.read(bundle.names[0])[:65536].lower()
+        if b"<html" in start:
+            if b"instagram.com" in start:
+                return "instagram"
+            if b"facebook.com" in start or b"_a6-g" in start:
+                return "facebook"
     return None
 
 

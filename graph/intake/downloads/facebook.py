@@ -118,19 +118,19 @@ def _html_date(text: str) -> dt.date | None:
 def _read_html(bundle: Bundle, name: str, counts: Counts) -> list[Entry]:
     _keys, relation = _kind(name, None)
     page = html_document(bundle.read(name), name)
-    blocks = page.select("div._a6-g") or [s for s in page.find_all("section") if s.find("h2")]
+    blocks = page.css("div._a6-g") or [s for s in page.css("section") if s.css_first("h2")]
     if not blocks:
         raise FormatError(f"{name} holds no list of people that the register can read")
     entries = []
     for block in blocks:
-        heading = block.select_one("._a6-h") or block.find("h2")
-        person = heading.get_text(" ", strip=True) if heading is not None else ""
+        heading = block.css_first("._a6-h") or block.css_first("h2")
+        person = " ".join(heading.text(separator=" ").split()) if heading is not None else ""
         if not person:
             counts.skip(name, PLATFORM, EMPTY_ROW)
             continue
-        date = block.select_one("._a72d")
+        date = block.css_first("._a72d")
         entries.append(Entry(PLATFORM, relation, name=person,
-                             since=_html_date(date.get_text(" ", strip=True)) if date else None))
+                             since=_html_date(date.text(separator=" ")) if date else None))
         counts.entry(name, PLATFORM)
     return entries
 

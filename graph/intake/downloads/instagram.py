@@ -134,14 +134,15 @@ def _account(href: str) -> str:
 
 
 def _read_html(bundle: Bundle, name: str, relation: Relation, counts: Counts) -> list[Entry]:
-    page = html_document(bundle.read(name), name)
+    data = bundle.read(name)
+    page = html_document(data, name)
     entries = []
-    for link in page.find_all("a", href=True):
-        handle = _account(link["href"])
+    for link in page.css("a[href]"):
+        handle = _account(link.attributes.get("href") or "")
         if handle:
             entries.append(Entry(PLATFORM, relation, handle=handle.lstrip("@")))
             counts.entry(name, PLATFORM)
-    if not entries and page.find(string=re.compile("instagram", re.IGNORECASE)) is None:
+    if not entries and b"instagram" not in data.lower():
         raise FormatError(f"{name} is not an Instagram page")
     return entries
 

@@ -47,7 +47,8 @@ JSON_FILES = ["user_data.json", "user_data_tiktok.json"]
 # the name of a TXT list, without part number and .txt -> what it holds
 TXT_FILES = {"follower": Relation.FOLLOWER, "follower list": Relation.FOLLOWER,
              "following": Relation.FOLLOWING, "following list": Relation.FOLLOWING}
-_TXT = re.compile(r"(?:^|/)([^/]+?)(?:[_ ]\d+)?\.txt$", re.IGNORECASE)
+# "Following.txt", "Following_2.txt", and "Following (1).txt" as a browser saves a copy
+_TXT = re.compile(r"(?:^|/)([^/]+?)(?:[_ ]\d+)?(?: ?\(\d+\))?\.txt$", re.IGNORECASE)
 
 
 def _txt_kind(name: str) -> Relation | None:
