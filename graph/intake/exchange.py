@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
-import datetime as dt
 import enum
 import gc
 import itertools
@@ -21,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from graph.dates import parse_date as _date  # every date column: YYYY-MM-DD only
 from graph.model import (
     AccountAdmin,
     ApproachReport,
@@ -139,15 +139,6 @@ def _enum(kind: type[enum.Enum]) -> Callable[[str], object]:
             raise ValueError(f"{text!r} is not one of {', '.join(allowed)}") from None
 
     return parse
-
-
-def _date(text: str) -> dt.date:
-    if len(text) != 10:
-        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)")
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date that exists (YYYY-MM-DD)") from None
 
 
 def _text(text: str) -> str:
