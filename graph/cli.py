@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from graph.intake.exchange import ExchangeError, read_folder, write_folder
+from graph.dates import DateError, parse_date
 from graph.facts import FactGraph
 from graph.model import Role, World
 from graph.profiles import SETTING_NAMES, SHIPPED, load_profile
@@ -43,9 +44,9 @@ def _date(_ctx, _param, value: str | None) -> dt.date:
     if value is None:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        return parse_date(value)
+    except DateError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def _read(folder: str) -> World:
