@@ -51,6 +51,10 @@ _KIN_WORDS = {
     FamilyKind.SPOUSE: "spouse", FamilyKind.PARTNER: "partner",
     FamilyKind.OTHER_RELATIVE: "relative",
 }
+# How sure a match must be to be called likely; the rest reported (from MIN_CONFIDENCE) are
+# possible: bench/download_matching.py measures each band's precision.
+LIKELY_FROM = 0.85
+LIKELY, POSSIBLE = "likely", "possible"
 _SEVERITY_ORDER = ("pupil-contact", "ex-pupil-contact", "parent-contact", "declaration-required")
 
 
@@ -92,6 +96,11 @@ class Match:
     policy: Policy
 
     @property
+    def band(self) -> str:
+        """'likely' (act on it) or 'possible' (check who it is before doing anything)."""
+        return band_of(self.confidence)
+
+    @property
     def channels(self) -> tuple[str, ...]:
         return tuple(sorted({e.platform for e in self.entries}))
 
@@ -103,6 +112,7 @@ class Match:
             "matched": [{"platform": e.platform, "relation": str(e.relation), "as": e.label}
                         for e in self.entries],
             "confidence": self.confidence,
+            "band": self.band,
             "why": list(self.reasons),
             "suggested": self.policy.suggested,
             "rule": self.policy.rule,
@@ -124,6 +134,10 @@ class CheckResult:
         return {"person_id": self.person_id, "as_of": self.as_of.isoformat(),
                 "platforms": list(self.platforms), "entries_read": self.entries_read,
                 "matches": [m.to_json() for m in self.matches], "notes": list(self.notes)}
+
+
+def band_of(confidence: float) -> str:
+    return LIKELY if confidence >= LIKELY_FROM else POSSIBLE
 
 
 # -- who the download is checked against ------------------------------------------------
