@@ -36,7 +36,7 @@ MIN_CONFIDENCE = 0.7
 # How sure, from the given-name evidence ...
 EXACT = 0.99
 SAME_NAMES = 0.95  # the same given and family names, a middle name the school holds or not
-SHORT_FORM = 0.88
+SHORT_FORM = 0.9
 MIDDLE_AS_FIRST = 0.85
 ALL_INITIALS = 0.9  # J. B. Smith, jbsmith: every given name's initial, two or more
 ONE_INITIAL = 0.75  # J. Smith, jsmith
@@ -284,15 +284,22 @@ def _given_side(words: list[str], named: Named, where: str) -> _Given | None:
     kinds, parts = [], []
     for word in words:
         title = f"'{word.title()}' {where}"
-        if word == given[0] or (len(given) > 1 and word == joined):
+        if word == given[0]:
             kinds.append("first")
-            parts.append(f"{title} is their given name '{' '.join(shown) if word == joined and len(given) > 1 else shown[0]}'")
+            parts.append(f"{title} is their given name '{shown[0]}'")
+        elif len(given) > 1 and word == joined:
+            kinds.append("first")
+            parts.append(f"{title} is their given names '{' '.join(shown)}' run together")
         elif word in given[1:]:
             kinds.append("middle")
             parts.append(f"{title} is their middle name '{shown[given.index(word)]}'")
         elif word in short_forms(given[0]):
             kinds.append("short")
             parts.append(f"{title} is a short form of their given name '{shown[0]}'")
+        elif len(given) > 1 and word == "".join(g[0] for g in given):
+            kinds += ["initial"] * len(word)
+            parts += [f"'{letter.upper()}' {where} is the initial of their given name '{name}'"
+                      for letter, name in zip(word, shown)]
         elif len(word) == 1 and any(g[0] == word for g in given):
             kinds.append("initial")
             parts.append(f"'{word.upper()}' {where} is the initial of their given name "
@@ -308,9 +315,10 @@ def _given_side(words: list[str], named: Named, where: str) -> _Given | None:
         middle = words[kinds.index("middle")]
         return _Given(MIDDLE_AS_FIRST, f"goes by {middle.title()}, a middle name in the "
                                        f"school's records", tuple(parts))
-    if words == [g[0] for g in given] and len(given) > 1:
+    initials = "".join(words)
+    if initials == "".join(g[0] for g in given) and len(given) > 1:
         return _Given(ALL_INITIALS, "the initials of all their given names", tuple(parts))
-    if words == [given[0][0]]:
+    if initials == given[0][0]:
         return _Given(ONE_INITIAL, "the initial of their given name only", tuple(parts))
     return None
 
