@@ -306,11 +306,13 @@ def check_download(store: Store, person_id: str, download: Download, as_of: dt.d
     matched = set(by_person)
     results = []
     for other_id, found in by_person.items():
-        best = max((m for _, m in found), key=lambda m: m.confidence)
-        best = with_family_bonus(best, len(people[other_id].family & matched))
+        best_alone = max((m for _, m in found), key=lambda m: m.confidence)
+        best = with_family_bonus(best_alone, len(people[other_id].family & matched))
         if best.confidence < MIN_CONFIDENCE:
             continue
-        entries = tuple(e for e, _ in found)
+        # An entry only possibly theirs stays out of a match that other entries make likely.
+        entries = tuple(e for e, m in found
+                        if band_of(m.confidence) == band_of(best_alone.confidence))
         channel_policies = []
         for channel in sorted({e.platform for e in entries}):
             relations = {e.relation for e in entries if e.platform == channel}

@@ -49,6 +49,7 @@ UNKNOWN_MIDDLE = 0.05  # Ella Rose Morgan, where the school holds no middle name
 UNKNOWN_MIDDLE_IN_HANDLE = 0.15  # ellarosemorgan: where the middle ends is a guess
 IN_A_HANDLE = 0.05
 AMBIGUOUS_PENALTY = 0.1
+FITS_ANOTHER_BETTER = 0.15
 FAMILY_BONUS = 0.05
 
 # Short forms common in England that the nicknames list lacks (it is American in origin).
@@ -169,8 +170,8 @@ def short_form_of(a: str, b: str) -> bool:
 
 @lru_cache(maxsize=20_000)
 def looks_given(word: str) -> bool:
-    """Whether a family name is also a common given name (Thomas, James, Scott), so that
-    'Thomas James' may as well be someone called Thomas."""
+    """Whether a word is a common given name (Thomas, James, Scott), by the nicknames list:
+    a family name that is one makes 'Thomas James' as likely someone called Thomas."""
     namer = _namer()
     return (len(namer.nicknames_of(word)) + len(namer.canonicals_of(word)) >= 2
             or word in EXTRA_SHORT_FORMS)
@@ -196,6 +197,7 @@ class NameMatch:
     person_id: str
     confidence: float
     reasons: tuple[str, ...]
+    others_fit: bool = False  # someone else at the school fits the name as well or better
 
 
 def _shown(original: str, folded: tuple[str, ...]) -> tuple[str, ...]:
@@ -212,6 +214,7 @@ class NameIndex:
         (lower case) the school holds, each with its person."""
         self.people: dict[str, Named] = {}
         self.by_family: dict[str, list[Named]] = defaultdict(list)
+        self.given_names: set[str] = set()  # every given name of theirs: so a word may be one
         for person_id, given_name, family_name in people:
             given, family = tuple(tokens(given_name)), tuple(tokens(family_name))
             if not given or not family:
@@ -219,6 +222,7 @@ class NameIndex:
             named = Named(person_id, given, family, _shown(given_name, given),
                           family_name.strip())
             self.people[person_id] = named
+            self.given_names.update(given)
             for key in set(named.essential_family) | {"".join(family)}:
                 self.by_family[key].append(named)
         self.emails = emails or {}
@@ -234,7 +238,7 @@ class NameIndex:
             return []  # a first name alone: never
         found: dict[str, NameMatch] = {}
         for named in {n.person_id: n for w in words for n in self.by_family.get(w, ())}.values():
-            scored = _score_words(groups, named)
+            scored = _score_words(groups, named, self.is_given)
             if scored is not None:
                 found[named.person_id] = NameMatch(named.person_id, *scored)
         return _penalise_ambiguity(found)
@@ -252,10 +256,14 @@ class NameIndex:
                 people.update((n.person_id, n) for n in self.by_family.get(key, ()))
         found: dict[str, NameMatch] = {}
         for named in people.values():
-            scored = _score_handle(words, letters, named)
+            scored = _score_handle(words, letters, named, self.is_given)
             if scored is not None:
                 found[named.person_id] = NameMatch(named.person_id, *scored)
         return _penalise_ambiguity(found)
+
+    def is_given(self, word: str) -> bool:
+        """Whether a (folded) word is a given name: someone's at the school, or a common one."""
+        return word in self.given_names or looks_given(word)
 
     def match_email(self, email: str) -> list[NameMatch]:
         person_id = self.emails.get(normal_email(email) or "")
@@ -345,7 +353,7 @@ def _family_side(words: list[str], named: Named, where: str) -> tuple[bool, str]
     return None
 
 
-def _score_words(groups: list[tuple[str, ...]], named: Named) -> tuple[float, tuple[str, ...]] | None:
+def _score_words(groups: list[tuple[str, ...]], named: Named, is_given) -> tuple[float, tuple[str, ...]] | None:
     """The best reading of a written name as the person's: given names, then perhaps middle
     names the school does not hold, then the family name; or the family name first. Word
     groups joined by a hyphen stay on one side. None if no reading accounts for every word."""
@@ -364,14 +372,16 @@ def _score_words(groups: list[tuple[str, ...]], named: Named) -> tuple[float, tu
                 else:
                     given_words, middle, family_words = words[:i], words[i:j], words[j:]
                 scored = _reading(given_words, middle, family_words, family_first, named,
-                                  "in the download", words)
+                                  "in the download", words, is_given)
                 if scored and (best is None or scored[0] > best[0]):
                     best = scored
     return best
 
 
 def _reading(given_words, middle, family_words, family_first, named, where, all_words,
-             in_handle=False):
+             is_given, in_handle=False):
+    """How sure the reading of the written words as the person's given names, unrecorded
+    middle names and family name is, and why; None if it is no reading of their name."""
     given = _given_side(given_words, named, where)
     if given is None:
         return None
@@ -396,7 +406,7 @@ def _reading(given_words, middle, family_words, family_first, named, where, all_
         headline = "the username spells the name: " + headline
     notes = []
     if family_first:
-        if any(looks_given(p) for p in named.essential_family):
+        if any(is_given(w) for w in family_words):
             confidence -= FAMILY_FIRST_LOOKS_GIVEN
             notes.append(f"written family name first, and '{named.family_shown}' is a given "
                          f"name too: it may be someone called {named.family_shown}")
@@ -415,7 +425,7 @@ def _reading(given_words, middle, family_words, family_first, named, where, all_
     return confidence, (headline, *given.parts, family_reason, *notes)
 
 
-def _score_handle(words: list[str], letters: str, named: Named) -> tuple[float, tuple[str, ...]] | None:
+def _score_handle(words: list[str], letters: str, named: Named, is_given) -> tuple[float, tuple[str, ...]] | None:
     """The best reading of a username as the person's name: its letters are given-name parts
     and family-name parts (either first), with perhaps a middle name between."""
     vocabulary = set(named.given) | {"".join(named.given)} | short_forms(named.given[0]) \
@@ -427,7 +437,7 @@ def _score_handle(words: list[str], letters: str, named: Named) -> tuple[float, 
                 first, second = pieces[:cut], pieces[cut:]
                 given_side, family_side = (second, first) if family_first else (first, second)
                 scored = _reading(given_side, [], family_side, family_first, named,
-                                  "in the username", pieces, in_handle=True)
+                                  "in the username", pieces, is_given, in_handle=True)
                 if scored and (best is None or scored[0] > best[0]):
                     best = scored
     if best is None:  # a middle name the school does not hold: given + middle + family
@@ -437,7 +447,7 @@ def _score_handle(words: list[str], letters: str, named: Named) -> tuple[float, 
                 if len(middle) < 2:
                     continue
                 scored = _reading([g], [middle], [f], False, named, "in the username",
-                                  [g, middle, f], in_handle=True)
+                                  [g, middle, f], is_given, in_handle=True)
                 if scored and (best is None or scored[0] > best[0]):
                     best = scored
     return best
@@ -476,22 +486,25 @@ def _suffixes(letters: str, named: Named) -> list[str]:
 
 
 def _penalise_ambiguity(found: dict[str, NameMatch]) -> list[NameMatch]:
-    """Several people fit as well: each is less sure, and the reason says so."""
+    """Several people fit as well: each is less sure, and the reason says so; so is
+    each who fits less well than another."""
     matches = sorted(found.values(), key=lambda m: (-m.confidence, m.person_id))
     if len(matches) < 2:
         return matches
     best = matches[0].confidence
     tied = sum(1 for m in matches if m.confidence == best)
-    if tied < 2:
-        return matches
     return [NameMatch(m.person_id, round(m.confidence - AMBIGUOUS_PENALTY, 2),
-                      m.reasons + (f"{tied} people at your school fit this name as well",))
-            if m.confidence == best else m for m in matches]
+                      m.reasons + (f"{tied} people at your school fit this name as well",), True)
+            if m.confidence == best and tied > 1 else
+            NameMatch(m.person_id, round(m.confidence - FITS_ANOTHER_BETTER, 2),
+                      m.reasons + ("someone else at your school fits this name better",), True)
+            if m.confidence < best else m for m in matches]
 
 
 def with_family_bonus(match: NameMatch, also_matched_family: int) -> NameMatch:
-    """More sure when the person's family is in the same download."""
-    if also_matched_family == 0:
+    """More sure when the person's family is in the same download; not when others at the
+    school fit the name as well (their family may be in it too: namesakes often are family)."""
+    if also_matched_family == 0 or match.others_fit:
         return match
     return NameMatch(match.person_id, min(EXACT, round(match.confidence + FAMILY_BONUS, 2)),
                      match.reasons + ("their family is in your download too",))
