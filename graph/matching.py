@@ -48,8 +48,7 @@ FAMILY_FIRST_LOOKS_GIVEN = 0.2  # Thomas James for James Thomas: as likely a str
 UNKNOWN_MIDDLE = 0.05  # Ella Rose Morgan, where the school holds no middle name
 UNKNOWN_MIDDLE_IN_HANDLE = 0.15  # ellarosemorgan: where the middle ends is a guess
 IN_A_HANDLE = 0.05
-AMBIGUOUS_PENALTY = 0.1
-FITS_ANOTHER_BETTER = 0.15
+OTHERS_FIT = 0.15  # someone else at the school fits the name as well or better: possible
 FAMILY_BONUS = 0.05
 
 # Short forms common in England that the nicknames list lacks (it is American in origin).
@@ -493,10 +492,10 @@ def _penalise_ambiguity(found: dict[str, NameMatch]) -> list[NameMatch]:
         return matches
     best = matches[0].confidence
     tied = sum(1 for m in matches if m.confidence == best)
-    return [NameMatch(m.person_id, round(m.confidence - AMBIGUOUS_PENALTY, 2),
+    return [NameMatch(m.person_id, round(m.confidence - OTHERS_FIT, 2),
                       m.reasons + (f"{tied} people at your school fit this name as well",), True)
             if m.confidence == best and tied > 1 else
-            NameMatch(m.person_id, round(m.confidence - FITS_ANOTHER_BETTER, 2),
+            NameMatch(m.person_id, round(m.confidence - OTHERS_FIT, 2),
                       m.reasons + ("someone else at your school fits this name better",), True)
             if m.confidence < best else m for m in matches]
 

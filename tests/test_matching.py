@@ -11,9 +11,9 @@ import pytest
 
 from graph.download_check import LIKELY, POSSIBLE, band_of, check_download
 from graph.intake.downloads import read_download
-from graph.matching import MIN_CONFIDENCE, NameIndex
+from graph.matching import MIN_CONFIDENCE, NameIndex, with_family_bonus
 from graph.store.embedded import EmbeddedStore
-from tests.download_world import AS_OF, facebook_zip, school_world
+from tests.download_world import AS_OF, facebook_zip, instagram_followers, school_world, zipped
 
 PEOPLE = [
     ("P1", "Ella", "Morgan"), ("P2", "An", "Nguyen"), ("P3", "Jacob", "Smith"),
@@ -145,3 +145,28 @@ def test_the_check_bands_each_match_and_the_stranger_is_not_a_likely_pupil(tmp_p
     assert set(found) == {"P1", "P3"}
     assert [e.name for e in found["P1"].entries] == ["Morgan Ella"]
     assert found["P1"].band == LIKELY and found["P1"].to_json()["band"] == LIKELY
+
+
+def test_someone_who_fits_a_name_less_well_or_as_well_as_another_is_only_possible():
+    index = NameIndex([("A", "Ella", "Morgan"), ("B", "Ella Rose", "Morgan"),
+                       ("C", "Oliver", "Hughes"), ("D", "Oliver", "Hughes")])
+    matches = index.match_name("Ella Morgan")
+    assert likely(matches) == ["A"] and reported(matches) == ["A", "B"]
+    assert "someone else at your school fits this name better" in matches[1].reasons
+    namesakes = index.match_name("Oliver Hughes")
+    assert likely(namesakes) == [] and reported(namesakes) == ["C", "D"]
+    # their family in the download does not lift a namesake back to likely
+    assert band_of(with_family_bonus(namesakes[0], 1).confidence) == POSSIBLE
+
+
+def test_an_entry_only_possibly_theirs_does_not_ride_in_a_likely_match(tmp_path):
+    """'@e.morgan' (an initial) is only possibly Ella: listing it under her likely match
+    would tell the teacher to remove a stranger's connection."""
+    with EmbeddedStore(tmp_path / "data") as store:
+        store.import_world(school_world())
+        download = read_download(zipped({
+            "connections/followers_and_following/followers_1.json":
+                instagram_followers(["ella.morgan13", "e.morgan"])}), file_name="i.zip")
+        ella = check_download(store, "T1", download, dt.date.fromisoformat(AS_OF)).matches[0]
+    assert ella.person_id == "P1" and ella.band == LIKELY
+    assert [e.handle for e in ella.entries] == ["ella.morgan13"]
