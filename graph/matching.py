@@ -185,6 +185,7 @@ class Named:
     family: tuple[str, ...]  # folded family name parts
     given_shown: tuple[str, ...]  # the given names as the school writes them
     family_shown: str
+    given_words: frozenset[str]  # every word a written name of theirs may give them by
 
     @property
     def essential_family(self) -> frozenset[str]:
@@ -218,8 +219,10 @@ class NameIndex:
             given, family = tuple(tokens(given_name)), tuple(tokens(family_name))
             if not given or not family:
                 continue
+            initials = "".join(g[0] for g in given)
+            words = set(given) | short_forms(given[0]) | {"".join(given), initials, initials[0]}
             named = Named(person_id, given, family, _shown(given_name, given),
-                          family_name.strip())
+                          family_name.strip(), frozenset(words))
             self.people[person_id] = named
             self.given_names.update(given)
             for key in set(named.essential_family) | {"".join(family)}:
@@ -237,6 +240,8 @@ class NameIndex:
             return []  # a first name alone: never
         found: dict[str, NameMatch] = {}
         for named in {n.person_id: n for w in words for n in self.by_family.get(w, ())}.values():
+            if named.given_words.isdisjoint(words):
+                continue
             scored = _score_words(groups, named, self.is_given)
             if scored is not None:
                 found[named.person_id] = NameMatch(named.person_id, *scored)
