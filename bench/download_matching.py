@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import random
 import re
 import sys
@@ -88,7 +87,8 @@ ISSUE_ENTRIES = [
     ("issue: short form", "name", "Lisa Price", 8),
     ("issue: pronouns", "name", "Lisa Wood (she/her) 🌿", 1),
 ]
-CREDENTIALS = [", MBA", ", SPHR", " PhD", " Jr", ", CIPD", " (he/him)", " (she/her)", " ✨", " 🇬🇧"]
+CREDENTIALS = [", MBA", ", SPHR", " PhD", " Jr", ", CIPD", " (he/him)", " (she/her)", " ✨",
+               " 🇬🇧"]
 
 
 def letters(text: str) -> str:
@@ -133,7 +133,8 @@ class Writer:
                  ("family name first, capitals", f"{family.upper()} {first}"),
                  ("family name first, comma", f"{family}, {given}"),
                  ("unrecorded middle name", f"{first} {rng.choice(GIVEN)} {family}"),
-                 ("credential, suffix, pronouns or emoji", f"{given} {family}{rng.choice(CREDENTIALS)}"),
+                 ("credential, suffix, pronouns or emoji",
+                  f"{given} {family}{rng.choice(CREDENTIALS)}"),
                  ("title", f"{rng.choice(['Mrs', 'Mr', 'Dr', 'Ms'])} {first} {family}")]
         if fold(given + family) != (given + family).lower():
             names.append(("accents dropped", fold(f"{given} {family}").title()))
@@ -144,11 +145,13 @@ class Writer:
         if shorts:
             names.append(("short form", f"{rng.choice(shorts).title()} {family}"))
         if "-" in family:
-            names.append(("one part of a double surname", f"{first} {rng.choice(family.split('-'))}"))
+            part = rng.choice(family.split("-"))
+            names.append(("one part of a double surname", f"{first} {part}"))
         g, f = letters(first), letters(family)
         n = rng.choice(["", str(rng.randint(1, 99)), str(rng.randint(2005, 2015))])
-        handles = [("username given.family", f"{g}.{f}{n}"), ("username family_given", f"{f}_{g}{n}"),
-                   ("username camel case", f"{first.title()}{family.title()}".replace("-", "").replace(" ", "")),
+        camel = re.sub(r"[\s'-]", "", f"{first.title()}{family.title()}")
+        handles = [("username given.family", f"{g}.{f}{n}"),
+                   ("username family_given", f"{f}_{g}{n}"), ("username camel case", camel),
                    ("username run together", f"{g}{f}{n}"),
                    ("username with filler words", f"the.real.{g}{f}")]
         if middles:
@@ -168,20 +171,24 @@ class Writer:
         other_given = rng.choice([x for x in GIVEN if letters(x) != letters(first)])
         similar = [x for x in GIVEN if letters(x)[:2] == letters(first)[:2]
                    and letters(x) != letters(first)]
-        containing = [x for x in GIVEN if letters(first) in letters(x) and letters(x) != letters(first)]
+        containing = [x for x in GIVEN
+                      if letters(first) in letters(x) and letters(x) != letters(first)]
         containing_family = [x for x in FAMILY if letters(family) in letters(x)
                              and letters(x) != letters(family)] or [family + "son", family + "s"]
         near = [("stranger: their family name, another given name", f"{other_given} {family}"),
                 ("stranger: their given name, another family name", f"{first} {other_family}"),
                 ("stranger: their name and a third name", f"{first} {family} {other_family}"
                                                          f"{rng.choice(['', ', SPHR', ', MBA'])}"),
-                ("stranger: their name in a double surname", f"{first} {rng.choice([family + '-' + other_family, other_family + '-' + family])}"),
-                ("stranger: a family name containing theirs", f"{first} {rng.choice(containing_family)}")]
+                ("stranger: their name in a double surname",
+                 f"{first} {rng.choice([f'{family}-{other_family}', f'{other_family}-{family}'])}"),
+                ("stranger: a family name containing theirs",
+                 f"{first} {rng.choice(containing_family)}")]
         if similar:
             near.append(("stranger: a similar given name", f"{rng.choice(similar)} {family}"))
         if containing:
             near.append(("stranger: a given name containing theirs",
-                         f"{rng.choice(containing)} {rng.choice([family, other_family + '-' + family])}"))
+                         f"{rng.choice(containing)} "
+                         f"{rng.choice([family, other_family + '-' + family])}"))
         if letters(family) in {letters(x) for x in GIVEN}:
             near.append(("stranger: the two names swapped, both given names", f"{family} {first}"))
         handles = [("stranger: username of their given and another family name",
@@ -189,14 +196,14 @@ class Writer:
         if self.writes_someone(first, other_family):
             handles = []
         handles += [
-                   ("stranger: username of their name and a third", f"{letters(first)}{letters(family)}{letters(other_family)}")]
+                   ("stranger: username of their name and a third",
+                    f"{letters(first)}{letters(family)}{letters(other_family)}")]
         if containing:
             longer = rng.choice(containing)
             if not self.writes_someone(longer, family):
                 handles.append(("stranger: username of a given name containing theirs",
                                 f"{letters(longer)}{letters(family)}"))
-        others = [x for x in GIVEN if letters(x)[0] == letters(first)[0] and letters(x) != letters(first)]
-        if others:
+        if any(letters(x)[0] == letters(first)[0] and letters(x) != letters(first) for x in GIVEN):
             handles.append(("stranger: username of one initial and their family name",
                             f"{letters(first)[0]}{letters(family)}"))
         for kind, written in rng.sample(near, 2):
@@ -262,7 +269,8 @@ def main() -> None:
         with EmbeddedStore(data) as store:
             store.import_world(world)
             school = candidates(store, teacher, AS_OF)
-            people = sorted((p, c.person.given_name, c.person.family_name) for p, c in school.items())
+            people = sorted((p, c.person.given_name, c.person.family_name)
+                            for p, c in school.items())
             writer = Writer(rng, people)
             for kind, how, written, whom in ISSUE_ENTRIES:
                 writer.add(kind, how, written, None if whom is None else renamed[whom])
@@ -289,12 +297,14 @@ def check(store, teacher: str, entries, rng: random.Random):
     facebook = [e for e in names if e not in set(linkedin)]
     instagram, tiktok = handles[: len(handles) // 2], handles[len(handles) // 2:]
     downloads = [
-        ("facebook", "facebook.zip", zipped({"connections/friends/your_friends.json":
-                                             facebook_friends([e[2] for e in facebook])}), facebook),
+        ("facebook", "facebook.zip", zipped({
+            "connections/friends/your_friends.json": facebook_friends([e[2] for e in facebook])}),
+         facebook),
         ("linkedin", "Connections.csv", linkedin_connections(
             [(e[2].split()[0], " ".join(e[2].split()[1:]), "") for e in linkedin]), linkedin),
-        ("instagram", "instagram.zip", zipped({"connections/followers_and_following/followers_1.json":
-                                               instagram_followers([e[2] for e in instagram])}), instagram),
+        ("instagram", "instagram.zip", zipped({
+            "connections/followers_and_following/followers_1.json":
+                instagram_followers([e[2] for e in instagram])}), instagram),
         ("tiktok", "user_data.json", tiktok_user_data([e[2] for e in tiktok], []), tiktok),
     ]
     counts: dict[str, Counter] = defaultdict(Counter)

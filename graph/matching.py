@@ -161,12 +161,6 @@ def short_forms(name: str) -> frozenset[str]:
     return frozenset(f for f in found if f != name and len(f) > 1)
 
 
-def short_form_of(a: str, b: str) -> bool:
-    """Whether two (folded) given names are one a short form of the other (Alex and
-    Alexander, Liz and Elizabeth, Sam and Sammy)."""
-    return a != b and (b in _forms(a) or a in _forms(b))
-
-
 @lru_cache(maxsize=20_000)
 def looks_given(word: str) -> bool:
     """Whether a word is a common given name (Thomas, James, Scott), by the nicknames list:
@@ -209,7 +203,8 @@ class NameIndex:
     """The people to match against, indexed by family name part and by family name run
     together."""
 
-    def __init__(self, people: Iterable[tuple[str, str, str]], emails: dict[str, str] | None = None):
+    def __init__(self, people: Iterable[tuple[str, str, str]],
+                 emails: dict[str, str] | None = None):
         """`people` are (person_id, given_name, family_name); `emails` are e-mail addresses
         (lower case) the school holds, each with its person."""
         self.people: dict[str, Named] = {}
@@ -357,7 +352,10 @@ def _family_side(words: list[str], named: Named, where: str) -> tuple[bool, str]
     return None
 
 
-def _score_words(groups: list[tuple[str, ...]], named: Named, is_given) -> tuple[float, tuple[str, ...]] | None:
+Scored = tuple[float, tuple[str, ...]]  # how sure, and why
+
+
+def _score_words(groups: list[tuple[str, ...]], named: Named, is_given) -> Scored | None:
     """The best reading of a written name as the person's: given names, then perhaps middle
     names the school does not hold, then the family name; or the family name first. Word
     groups joined by a hyphen stay on one side. None if no reading accounts for every word."""
@@ -429,7 +427,7 @@ def _reading(given_words, middle, family_words, family_first, named, where, all_
     return confidence, (headline, *given.parts, family_reason, *notes)
 
 
-def _score_handle(words: list[str], letters: str, named: Named, is_given) -> tuple[float, tuple[str, ...]] | None:
+def _score_handle(words: list[str], letters: str, named: Named, is_given) -> Scored | None:
     """The best reading of a username as the person's name: its letters are given-name parts
     and family-name parts (either first), with perhaps a middle name between."""
     vocabulary = set(named.given) | {"".join(named.given)} | short_forms(named.given[0]) \
