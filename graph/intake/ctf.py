@@ -418,8 +418,14 @@ class _Reader:
         )
         address = _address(node.first("Address"))
         contacts = tuple(self._contact(c, address) for c in node.all("Contacts/Contact"))
+        surname = either("Surname")
+        if not surname and (basic.value("PreferredSurname") or node.value("PreferredSurname")):
+            # No legal surname written: the one the pupil is known by, said in the preview.
+            surname = basic.value("PreferredSurname") or node.value("PreferredSurname")
+            self.warnings.append(f"{self.name}:{node.line}: Pupil/Surname: none given; the "
+                                 f"pupil's PreferredSurname is used as their surname")
         return CTFPupil(
-            node.line, upn, either("Forename"), either("Surname"), birth,
+            node.line, upn, either("Forename"), surname, birth,
             _sex(either("Sex") or either("Gender")), contacts, history,
             former_upn=former if former != upn else None,
             preferred_given_name=basic.value("PreferredForename"),
