@@ -51,6 +51,10 @@ _KIN_WORDS = {
     FamilyKind.SPOUSE: "spouse", FamilyKind.PARTNER: "partner",
     FamilyKind.OTHER_RELATIVE: "relative",
 }
+# How sure a match must be to be called likely; the rest reported (from MIN_CONFIDENCE) are
+# possible: bench/download_matching.py measures each band's precision.
+LIKELY_FROM = 0.85
+LIKELY, POSSIBLE = "likely", "possible"
 # What to do on the platform to end each kind of connection, most binding first.
 ACTIONS = {
     Relation.FRIEND: "remove them as a friend",
@@ -103,6 +107,11 @@ class Match:
     actions: tuple[str, ...] = ()  # what to do on each platform: "On Facebook: unfollow them"
 
     @property
+    def band(self) -> str:
+        """'likely' (act on it) or 'possible' (check who it is before doing anything)."""
+        return band_of(self.confidence)
+
+    @property
     def channels(self) -> tuple[str, ...]:
         return tuple(sorted({e.platform for e in self.entries}))
 
@@ -115,6 +124,7 @@ class Match:
                         for e in self.entries],
             "what_to_do": list(self.actions),
             "confidence": self.confidence,
+            "band": self.band,
             "why": list(self.reasons),
             "suggested": self.policy.suggested,
             "rule": self.policy.rule,
@@ -143,6 +153,10 @@ class CheckResult:
                 "entries_skipped": self.entries_skipped,
                 "files": [f.to_json() for f in self.files],
                 "matches": [m.to_json() for m in self.matches], "notes": list(self.notes)}
+
+
+def band_of(confidence: float) -> str:
+    return LIKELY if confidence >= LIKELY_FROM else POSSIBLE
 
 
 # -- who the download is checked against ------------------------------------------------
@@ -311,11 +325,13 @@ def check_download(store: Store, person_id: str, download: Download, as_of: dt.d
     matched = set(by_person)
     results = []
     for other_id, found in by_person.items():
-        best = max((m for _, m in found), key=lambda m: m.confidence)
-        best = with_family_bonus(best, len(people[other_id].family & matched))
+        best_alone = max((m for _, m in found), key=lambda m: m.confidence)
+        best = with_family_bonus(best_alone, len(people[other_id].family & matched))
         if best.confidence < MIN_CONFIDENCE:
             continue
-        entries = tuple(e for e, _ in found)
+        # An entry only possibly theirs stays out of a match that other entries make likely.
+        entries = tuple(e for e, m in found
+                        if band_of(m.confidence) == band_of(best_alone.confidence))
         channel_policies = []
         for channel in sorted({e.platform for e in entries}):
             relations = {e.relation for e in entries if e.platform == channel}
