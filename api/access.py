@@ -36,7 +36,7 @@ from graph.profiles import Scope, load_profile
 from graph.review import Case, CaseNotFound, EscalationTarget
 from graph.routing import ADMINISTRATORS
 from graph.rules import approval_needed
-from graph.store.base import Store
+from graph.store.base import Store, world_among
 
 
 # The roles of a trust rather than a school: tied to a school or a person, they reach the
@@ -106,6 +106,14 @@ def people_in(world: World, schools: frozenset[str] | set[str]) -> set[str]:
     return {m.person_id for m in world.memberships if m.school_id in schools} \
         | {link.person_id for link in world.family_links if link.relative_id in pupils} \
         | {link.relative_id for link in world.family_links if link.person_id in pupils}
+
+
+def world_within_reach(account: Account, store: Store, world: World) -> World:
+    """`world` without the people the account may not see: a link to someone beyond reach
+    is not drawn or returned, and nothing says it was there."""
+    reached = people_in(world, reach(account, store))
+    seen = [p for p in world.people if p in reached or may_see_person(account, store, p)]
+    return world_among(world, seen) if len(seen) < len(world.people) else world
 
 
 def may_see_person(account: Account, store: Store, person_id: str | None) -> bool:

@@ -206,9 +206,9 @@ class NetworkPublic(BaseModel):
     declarations: list[DeclarationPublic]
 
     @classmethod
-    def of(cls, person_id: str, depth: int, world: World, max_people: int) -> NetworkPublic:
+    def of(cls, person_id: str, depth: int, world: World, truncated: bool) -> NetworkPublic:
         return cls(
-            person_id=person_id, depth=depth, truncated=len(world.people) >= max_people,
+            person_id=person_id, depth=depth, truncated=truncated,
             people=[PersonPublic.of(p) for p in world.people.values()],
             memberships=[MembershipPublic.of(m) for m in world.memberships],
             family_links=[FamilyLinkPublic(person_id=f.person_id, relative_id=f.relative_id,

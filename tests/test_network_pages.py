@@ -60,3 +60,20 @@ def test_each_link_carries_its_kind_for_the_filters(story):
     filters = region(page, "picture-heading")
     assert "Family links" in filters and "Connections" in filters
     assert 'data-kind="declaration"' not in page, "no filter for a kind not drawn"
+
+
+def test_the_network_api_leaves_out_whom_the_reader_may_not_see(story):
+    """The API answers the same question as the picture: Tom's connection to a pupil of a
+    school the DSL does not reach is not theirs to see, through either door."""
+    network = story.get("D1", "/api/people/T1/network", params={"depth": 1})
+    assert network.status_code == 200, network.text
+    body = network.text
+    assert "P2" not in body and "Okoro" not in body
+    assert "P1" in body, "the reader's own pupil is still there"
+
+
+def test_the_case_pages_small_network_leaves_out_whom_the_reader_may_not_see(story):
+    case = story.case_of("pupil-contact", "T1", "P1", who="D1")
+    page = Browser(story, "D1").get(f"/cases/{case['finding_id']}").text
+    assert "Fairweather" in page, "the case's own people are drawn"
+    assert "Okoro" not in page and '"P2"' not in page

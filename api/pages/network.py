@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.access import may_see_person, people_in, reach
+from api.access import world_within_reach
 from api.deps import ActorDep, CurrentSession, RegisterDep, ReviewerAccount
 from api.identity import Account
 from api.pages.common import RULE_NAMES, STATIC_DIR, VIS_DIR, page, templates
@@ -28,7 +28,6 @@ from api.pages.picture import (
 )
 from api.service import Register
 from graph.model import World
-from graph.store.base import world_among
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,24 +52,13 @@ def firing_findings(register: Register, people) -> list[dict]:
     return list(found.values())
 
 
-def within_reach(register: Register, account: Account, world: World) -> World:
-    """`world` without the people the account may not see (api/access.py): a link to
-    someone beyond reach is not drawn, and nothing says it was there."""
-    store = register.store
-    reached = people_in(world, reach(account, store))
-    seen = [p for p in world.people
-            if p in reached or may_see_person(account, store, p)]
-    return world_among(world, seen) if len(seen) < len(world.people) else world
-
-
 def _picture(register, account, actor, person_id, depth, cap, school, rule, action):
-    walked = view_network(register, account, actor, person_id, depth, cap, action,
-                          school=school or None, rule=rule or None)
-    world = within_reach(register, account, walked)
+    world, capped = view_network(register, account, actor, person_id, depth, cap, action,
+                                  school=school or None, rule=rule or None)
     findings = firing_findings(register, world.people)
     shown = filter_world(world, person_id, findings, school or None, rule or None)
     picture = draw(shown, [person_id], findings, register.today(), register.preferred_names())
-    return world, picture, len(walked.people) >= cap
+    return world, picture, capped
 
 
 def people_within(register: Register, account: Account, person_id: str, depth: int,
@@ -80,7 +68,7 @@ def people_within(register: Register, account: Account, person_id: str, depth: i
     if not capped:
         return len(world.people)
     whole = register.store.network(person_id, depth, max_people=COUNT_CEILING)
-    return len(within_reach(register, account, whole).people)
+    return len(world_within_reach(account, register.store, whole).people)
 
 
 def _cap(register: Register, cap: int | None) -> int:
