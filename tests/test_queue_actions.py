@@ -244,3 +244,14 @@ def test_a_one_step_decision_on_another_schools_case_is_answered_as_no_case(serv
     assert refused.status_code == missing.status_code == 404
     assert refused.text == missing.text.replace("F-0000000000000000", theirs)
     assert service.register.cases.get(theirs).state == "open"
+
+
+def test_the_queues_forms_need_the_csrf_token(service):
+    leader = Browser(service, "L1")
+    ella = service.case_of("pupil-contact", "T1", "P1")["finding_id"]
+    bulk = leader.post("/cases/bulk", {"finding_id": ella, "bulk_action": "decide",
+                                       "decision": "accepted", "reason": "fine"}, csrf=False)
+    one = leader.post(f"/cases/{ella}/decide", {"decision": "accepted", "reason": "fine"},
+                      csrf=False)
+    assert bulk.status_code == one.status_code == 403
+    assert len(history(service, ella)) == 1, "nothing recorded"
