@@ -137,7 +137,7 @@ def test_the_queue_groups_the_cases_an_import_opened(service, tmp_path):
 def test_bulk_decide_records_one_decision_per_case_with_the_reason(service):
     leader = Browser(service, "L1")
     page = leader.get("/cases", params={"group": "adult"}).text
-    tom = re.search(r'name="group_key" value="(adult:[^"]+)"[^>]*> <label[^>]*>All 2 in this '
+    tom = re.search(r'name="group_key" value="(adult:[^"]+)"[^>]*><label[^>]*>All 2 in this '
                     r"group \(Tom Fairweather\)", page).group(1)
     done = leader.post("/cases/bulk", {"group_key": tom, "bulk_action": "decide",
                                        "decision": "dismissed",
@@ -162,7 +162,7 @@ def test_bulk_needs_a_reason_and_says_so_beside_the_field(service):
     refused = leader.post("/cases/bulk", {"finding_id": case_id, "bulk_action": "decide",
                                           "decision": "accepted", "reason": " "})
     assert refused.status_code == 422
-    assert re.search(r'<p class="field-error" id="bulk-reason-error" role="alert">Reason: '
+    assert re.search(r'<p class="field-error error-summary" id="bulk-reason-error" role="alert">Reason: '
                      r"fill this in", refused.text)
     assert 'aria-describedby="bulk-reason-error" autofocus' in refused.text
     assert service.register.cases.get(case_id).state == "open", "nothing was decided"
@@ -229,9 +229,10 @@ def test_a_one_step_decision_without_a_reason_is_announced_beside_the_row(servic
     assert refused.status_code == 422
     row = refused.text[refused.text.index(f'action="/cases/{ella}/decide"'):]
     row = row[:row.index("</form>")]
-    assert re.search(rf'id="decision-{ella}" name="decision" aria-invalid="true" '
-                     rf'aria-describedby="error-{ella}" autofocus', row)
-    assert re.search(rf'<p class="field-error" id="error-{ella}" role="alert">Reason', row)
+    assert re.search(rf'id="reason-{ella}" name="reason" placeholder="Reason" value="" '
+                     rf'aria-invalid="true" aria-describedby="error-{ella}" autofocus', row)
+    assert 'name="decision" aria-invalid' not in row, "only the field at fault is marked"
+    assert re.search(rf'<p class="field-error error-summary" id="error-{ella}" role="alert">Reason', row)
     assert service.register.cases.get(ella).state == "open"
 
 

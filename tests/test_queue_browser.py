@@ -25,8 +25,9 @@ def test_a_leader_clears_the_queue_from_the_queue_page(served, browser, tmp_path
     ella = page.get_by_role("form", name="Decide Personal contact with a pupil: "
                                           "Tom Fairweather and Ella Morgan")
     assert "Reason" in ella.get_by_role("alert").inner_text()
-    focused = page.evaluate("document.activeElement.getAttribute('aria-describedby')")
-    assert focused and focused.startswith("error-")
+    focused = page.evaluate("[document.activeElement.name, "
+                            "document.activeElement.getAttribute('aria-describedby')]")
+    assert focused[0] == "reason" and focused[1].startswith("error-"), focused
     leader.shot("queue-01-one-step-error")
     ella.get_by_label("Reason for the decision on Tom Fairweather and Ella Morgan").fill(
         "Dana should see this before the parents' evening")

@@ -68,9 +68,12 @@ def post_queue_decision(request: Request, register: RegisterDep, session: Curren
     except CaseNotFound:
         raise not_found("case", finding_id) from None
     except (ValidationError, HTTPException, CaseError) as error:
+        messages = messages_of(error, MOVE_LABELS)
+        # The field the problem is about is the one marked and focused.
+        wrong = "reason" if any(m.startswith("Reason") for m in messages) else "decision"
         return render_queue(request, register, session, account, **filters, extra={
-            "errors": {finding_id: messages_of(error, MOVE_LABELS)},
-            "values": {finding_id: {"decision": decision, "reason": reason}},
+            "errors": {finding_id: messages},
+            "values": {finding_id: {"decision": decision, "reason": reason, "wrong": wrong}},
         }, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     return see_other("/cases", "moved", **filters)
 
