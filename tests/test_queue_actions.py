@@ -256,3 +256,20 @@ def test_the_queues_forms_need_the_csrf_token(service):
                       csrf=False)
     assert bulk.status_code == one.status_code == 403
     assert len(history(service, ella)) == 1, "nothing recorded"
+
+
+def test_an_existing_case_database_gains_the_record_of_imports(tmp_path):
+    """A service database made before cases noted their import gains the table on opening,
+    and its cases are simply not from an import."""
+    import sqlite3
+
+    from graph.review import CaseBook
+
+    db = sqlite3.connect(tmp_path / "service.sqlite3", isolation_level=None)
+    CaseBook(db)
+    db.execute("DROP TABLE case_imports")  # as a database from before it was made
+    book = CaseBook(db)
+    assert book.opened_by_imports() == {}
+    book.note_opened_by_import(["F-1"], "an-import", "mis")
+    assert book.opened_by_imports()["F-1"][:2] == ("an-import", "mis")
+    db.close()
