@@ -23,7 +23,7 @@ from graph.sqlite import open_service_db
 from api import previews
 from api.errors import install_error_handlers, route_template
 from api.guards import BodyLimit, SecurityHeaders, WriteLimit, install_guards
-from api.pages import install_pages
+from api.pages import install_pages, queue_actions
 from api.identity.security_pages import install as install_sign_in_pages
 from api.routes import api_router
 from api.service import Register
@@ -78,6 +78,7 @@ def create_app(store: Store, service_db: str | os.PathLike, *, settings: Setting
     install_error_handlers(app)
     install_guards(app)
     install_pages(app)
+    app.include_router(queue_actions.router)  # bulk and one-step decisions from the queue
     install_sign_in_pages(app)  # provider, one-time codes, resets, notifications
 
     app.add_middleware(WriteLimit)

@@ -205,13 +205,20 @@ class Register:
                      upsert: World | None = None, remove_connection: str | None = None,
                      import_world: World | None = None,
                      replace: tuple[World, World] | None = None,
-                     then: Callable[[], None] | None = None, **details) -> None:
+                     then: Callable[[], None] | None = None,
+                     opened_by_import: tuple[str, str] | None = None, **details) -> None:
         """Write a change to the facts, audit it, and bring the cases in line; `then`
-        writes anything else that goes with it in the same service-database transaction."""
+        writes anything else that goes with it in the same service-database transaction.
+        `opened_by_import` (import id, kind): the cases this change opens are noted as that
+        import's, for the queue's view by import."""
         def follow() -> None:
             if then is not None:
                 then()
-            self._sync(cause)
+            changes = self._sync(cause)
+            if opened_by_import is not None:
+                self.cases.note_opened_by_import(
+                    [c.finding_id for c in changes if c.kind in ("raised", "reopened")],
+                    *opened_by_import)
 
         with self.lock:
             self.keep_current(now=True)  # so that what the new day changed is not put down to this

@@ -217,6 +217,15 @@ CREATE TABLE IF NOT EXISTS case_events (
     reason TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS case_events_by_case ON case_events (finding_id, event_id);
+-- Which import opened (or reopened) a case, for the queue's "by import" view. Created
+-- where missing, so an existing database gains it; cases opened before have no row.
+CREATE TABLE IF NOT EXISTS case_imports (
+    finding_id TEXT PRIMARY KEY REFERENCES cases (finding_id),
+    import_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    opened_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS case_imports_by_import ON case_imports (import_id);
 -- The one change history allows: an erasure blanks a reason that named the erased person.
 DROP TRIGGER IF EXISTS case_events_are_never_changed;
 CREATE TRIGGER case_events_are_never_changed BEFORE UPDATE ON case_events
@@ -441,6 +450,22 @@ class CaseBook:
         if where:
             sql += " WHERE " + " AND ".join(where)
         return self.db.execute(sql, params).fetchall()
+
+    # -- which import opened a case ----------------------------------------------------
+
+    def note_opened_by_import(self, finding_ids: Iterable[str], import_id: str,
+                              kind: str) -> None:
+        """Record that the import `import_id` (of `kind`: ctf, mis, folder) opened these
+        cases; a later import that reopens one takes it over."""
+        at = _now()
+        self.db.executemany(
+            "INSERT OR REPLACE INTO case_imports (finding_id, import_id, kind, opened_at) "
+            "VALUES (?, ?, ?, ?)", [(f, import_id, kind, at) for f in finding_ids])
+
+    def opened_by_imports(self) -> dict[str, tuple[str, str, str]]:
+        """finding id -> (import id, kind, opened at) for every case an import opened."""
+        return {finding_id: (import_id, kind, at) for finding_id, import_id, kind, at in
+                self.db.execute("SELECT finding_id, import_id, kind, opened_at FROM case_imports")}
 
     # -- erasure (api/privacy.py) -------------------------------------------------------
 

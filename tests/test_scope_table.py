@@ -298,6 +298,13 @@ SCOPE: dict[tuple[str, str], Entry] = {
     ("POST", "/cases/{finding_id}/assignment"): entry(
         lambda t: ("post", f"/cases/{t['case']}/assignment", {"data": {
             "assignee_id": t["leader"]}}), DECIDERS, nobody_in_path="case"),
+    ("POST", "/cases/{finding_id}/decide"): entry(
+        lambda t: ("post", f"/cases/{t['case']}/decide", {"data": {
+            "decision": "in_review", **REASON}}), DECIDERS, moved=422, nobody_in_path="case"),
+    ("POST", "/cases/bulk"): entry(
+        lambda t: ("post", "/cases/bulk", {"data": {
+            "finding_id": t["case"], "bulk_action": "decide", "decision": "in_review",
+            **REASON}}), DECIDERS, moved=422, same_as_nobody="finding_id"),
     ("POST", "/declarations/{declaration_id}"): entry(
         lambda t: ("post", f"/declarations/{t['declaration']}", {"data": {
             "decision": "rejected", **REASON}}), DECIDERS, moved=422),

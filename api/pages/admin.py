@@ -31,7 +31,14 @@ from api.schemas import (
     SchoolUpdate,
 )
 from graph.intake.exchange import ExchangeError
-from graph.intake.importing import UndoPlan, import_path, plan_undo, undo_last_import
+from graph.intake.importing import (
+    MANY_FINDINGS,
+    UndoPlan,
+    import_path,
+    many_findings_warning,
+    plan_undo,
+    undo_last_import,
+)
 from graph.model import Person, Role
 from graph.profiles import SHIPPED, load_profile
 
@@ -142,9 +149,11 @@ def post_import(request: Request, register: RegisterDep, session: CurrentSession
         if kept is None:
             kept = _keep_upload(register, file)
         if kept.suffix == ".zip":
-            result = import_zip(register, admin, actor, kept, preview=preview)
+            opening = []
+            result = import_zip(register, admin, actor, kept, preview=preview, opening=opening)
         else:
-            result = _import_school_file(register, admin, actor, kept, preview, options)
+            result, opening = _import_school_file(register, admin, actor, kept, preview,
+                                                  options)
     except HTTPException as error:
         # Each problem is already FILE:LINE: column: what is wrong.
         context["problems"] = [p["msg"] for p in error.detail] if isinstance(error.detail, list) \
@@ -155,6 +164,8 @@ def post_import(request: Request, register: RegisterDep, session: CurrentSession
                     status_code=error.status_code)
     if result.previewed:
         context.update(preview=result, pending=kept.name)
+        if opening is not None:
+            context["queue_effect"] = _queue_effect(register, opening)
         if not (result.counts or result.changes):  # nothing to import: nothing kept
             kept.unlink(missing_ok=True)
     else:
@@ -172,14 +183,15 @@ def _import_school_file(register, admin, actor, kept, preview: bool,
     def write(facts, report):
         register.change_facts(actor, "import", "import", import_world=facts,
                               counts=dict(report.changes), file_kind=report.kind,
-                              cause=f"a {report.kind} file was imported")
+                              cause=f"a {report.kind} file was imported",
+                              opened_by_import=(report.import_id, report.kind))
 
     try:
         with register.lock:  # what it reads of the facts stays what its write changes
             report = import_path(
                 register.unlocked_store, kept, school_id=options["school"] or None,
                 source=options["source"] or None, data_dir=register.data_dir,
-                dry_run=preview, skip_bad=bool(options["skip_bad"]),
+                dry_run=preview, skip_bad=bool(options["skip_bad"]), as_of=register.today(),
                 full_roll=bool(options["full_roll"]),
                 confirm_ending=bool(options["confirm_ending"]), write=write,
                 check=lambda existing, facts, school_id: import_beyond_reach(
@@ -197,7 +209,19 @@ def _import_school_file(register, admin, actor, kept, preview: bool,
     return ImportResult(imported=dict(report.changes), counts=dict(report.changes),
                         changes=[d.replace(kept.name, "the file") for d in report.details]
                         + [n.replace(kept.name, "the file") for n in notes],
-                        previewed=preview)
+                        previewed=preview), report.findings_opened
+
+
+def _queue_effect(register, findings_opened: list[str]) -> dict:
+    """How many findings the previewed import would raise, and of their cases how many
+    would be new and how many reopened (a finding whose case is closed or resolved)."""
+    with register.lock:
+        known = {row[0] for row in register.cases.find_rows()}  # each row's finding id
+    reopened = sum(f in known for f in findings_opened)
+    count = len(findings_opened)
+    return {"findings": count, "new_cases": count - reopened, "reopened": reopened,
+            "many": count > MANY_FINDINGS,
+            "warning": many_findings_warning(count) if count > MANY_FINDINGS else ""}
 
 
 def _keep_upload(register, file: UploadFile):

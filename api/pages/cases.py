@@ -6,6 +6,7 @@ and the decisions, each with a reason). The pages call the API's own route funct
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Annotated
 from urllib.parse import urlencode
@@ -35,7 +36,7 @@ from api.schemas import ID_PATTERN, CaseAssign, CaseMove, CasePublic, Declaratio
 from graph.intake.exchange import spreadsheet_safe
 from graph.model import World
 from graph.profiles import load_profile
-from graph.review import REVIEWER_MOVES, CaseError, CaseNotFound
+from graph.review import DECISIONS, REVIEWER_MOVES, CaseError, CaseNotFound, CaseState
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,19 +54,47 @@ def _names(register, person_ids) -> dict[str, str]:
 
 
 QUEUE_PAGE = 50
+GROUPINGS = {"adult": "By adult", "import": "By import"}
+IMPORT_KINDS = {"mis": "MIS export", "ctf": "common transfer file", "folder": "exchange folder"}
+# What the queue's own forms may decide: (state, escalated to, words). From open, a
+# decision also starts the review, with the same reason: one step, two recorded moves.
+# Requiring action needs an action and a date: that is done on the case page.
+QUEUE_CHOICES = {
+    "in_review": ("in_review", None, "Start the review"),
+    "accepted": ("accepted", None, "Accept"),
+    "dismissed": ("dismissed", None, "Dismiss"),
+    "escalated_dsl": ("escalated", "dsl", "Escalate to the DSL"),
+    "escalated_lado": ("escalated", "lado", "Escalate to the LADO"),
+    "closed": ("closed", None, "Close"),
+    "open": ("open", None, "Reopen"),
+}
 
 
-def _queue(register, account, school: str, rule: str, severity: str, state: str, q: str):
+def queue_choices(state: str) -> dict[str, str]:
+    """The queue's choices for a case in `state`: the moves allowed from it, and from open
+    the decisions too."""
+    state = CaseState(state)
+    return {key: words for key, (to_state, _, words) in QUEUE_CHOICES.items()
+            if CaseState(to_state) in REVIEWER_MOVES[state]
+            or (state is CaseState.OPEN and CaseState(to_state) in DECISIONS)}
+
+
+def _queue(register, account, school: str, rule: str, severity: str, state: str, q: str,
+           mine: str = ""):
     """The cases the queue shows for these filters (unknown values are ignored: they come
-    from the form's own lists), with the names of the people in them."""
+    from the form's own lists), with the names of the people in them. `mine`: only the
+    cases assigned to the account's holder."""
     school = school if school in {s.school_id for s in register.store.schools()} else ""
     rule = rule if rule in RULE_NAMES else ""
     severity = severity if severity in SEVERITIES else ""
     state = state if state in STATE_NAMES else ""
+    mine = "1" if mine and account.person_id else ""
     today = register.today()
     cases = [CasePublic.of(c, today) for c in visible_cases(
         register, account, school_id=school or None, rule=rule or None,
         severity=severity or None, state=state or None)]
+    if mine:
+        cases = [c for c in cases if c.assignee_id == account.person_id]
     names = _names(register, {p for c in cases
                               for p in (c.finding.adult_id, c.finding.counterpart_id)})
     q = q.strip()
@@ -73,31 +102,86 @@ def _queue(register, account, school: str, rule: str, severity: str, state: str,
         wanted = q.casefold()
         cases = [c for c in cases if any(wanted in names.get(p, "").casefold() for p in
                                          (c.finding.adult_id, c.finding.counterpart_id) if p)]
-    filters = {"school": school, "rule": rule, "severity": severity, "state": state, "q": q}
+    filters = {"school": school, "rule": rule, "severity": severity, "state": state, "q": q,
+               "mine": mine}
     return cases, names, filters
+
+
+def _groups(register, cases, names, grouping: str) -> list[dict]:
+    """The cases in groups, in the queue's order within each: by adult (their name), or by
+    the import that opened them (its kind and day; never its number or file name)."""
+    groups: dict[str, dict] = {}
+    opened_by = {}
+    if grouping == "import":
+        with register.lock:
+            opened_by = register.cases.opened_by_imports()
+    for case in cases:
+        if grouping == "adult":
+            key = case.finding.adult_id or ""
+            label = names.get(key, "") or "No adult named"
+        else:
+            import_id, kind, at = opened_by.get(case.finding_id, ("", "", ""))
+            key = import_id
+            day = dt.date.fromisoformat(at[:10]) if import_id else None
+            label = (f"{IMPORT_KINDS.get(kind, 'import')} imported on "
+                     f"{day.day} {day:%B %Y}" if day else "Not opened by an import")
+        group = groups.setdefault(key, {"key": f"{grouping}:{key}", "label": label,
+                                        "cases": [], "overdue": 0})
+        group["cases"].append(case)
+        group["overdue"] += case.overdue
+    # The group with most overdue first, then the biggest; the cases of no group last.
+    return sorted(groups.values(), key=lambda g: (g["key"].endswith(":"), -g["overdue"],
+                                                  -len(g["cases"]), g["label"]))
+
+
+def group_cases(register, cases, names, grouping: str, key: str) -> list:
+    """The cases of one group (its `key`, as the page gives it), among `cases`."""
+    return next((g["cases"] for g in _groups(register, cases, names, grouping)
+                 if g["key"] == key), [])
+
+
+def render_queue(request: Request, register, session, account, *, school: str = "",
+                 rule: str = "", severity: str = "", state: str = "", q: str = "",
+                 mine: str = "", group: str = "", page_number: int = 1,
+                 extra: dict | None = None, status_code: int = 200):
+    """The review queue page, as filtered and grouped; the queue's forms show it again
+    with what they did (`extra`: their results and errors)."""
+    cases, names, filters = _queue(register, account, school, rule, severity, state, q, mine)
+    group = group if group in GROUPINGS else ""
+    filters["group"] = group
+    pages = 1 if group else max(1, -(-len(cases) // QUEUE_PAGE))
+    page_number = min(page_number, pages)
+    shown = cases if group else cases[(page_number - 1) * QUEUE_PAGE:page_number * QUEUE_PAGE]
+    schools = {s.school_id: s.name for s in register.store.schools()
+               if s.school_id in {account.school_id, filters["school"]}
+               | {c.finding.school_id for c in cases}}
+    query = {k: v for k, v in filters.items() if v}
+    routed = _names(register, {p for c in cases for p in c.finding.route_to})
+    names.update(routed)
+    return page(request, "queue.html", {
+        "title": "Review queue", "cases": shown, "total": len(cases), "names": names,
+        "schools": schools, "filters": filters, "severities": SEVERITIES,
+        "overdue_count": sum(c.overdue for c in cases), "page_number": page_number,
+        "pages": pages, "first_shown": (page_number - 1) * QUEUE_PAGE + 1,
+        "query": urlencode({k: v for k, v in query.items() if k != "group"}),
+        "page_link": lambda n: "/cases?" + urlencode({**query, "page": n}),
+        "groupings": GROUPINGS, "groups": _groups(register, cases, names, group) if group else [],
+        "choices": queue_choices, "all_choices": {k: w for k, (_, _, w) in QUEUE_CHOICES.items()},
+        "assignees": routed, "may_be_mine": bool(account.person_id),
+        "errors": {}, "values": {}, "results": None, **(extra or {}),
+    }, session=session, status_code=status_code)
 
 
 @router.get("/cases")
 def review_queue(request: Request, register: RegisterDep, session: CurrentSession,
                  account: CaseAccount, school: str = "", rule: str = "",
                  severity: str = "", state: str = "", q: Annotated[str, Query(max_length=100)] = "",
+                 mine: Annotated[str, Query(max_length=1)] = "",
+                 group: Annotated[str, Query(max_length=10)] = "",
                  page_number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1):
-    cases, names, filters = _queue(register, account, school, rule, severity, state, q)
-    pages = max(1, -(-len(cases) // QUEUE_PAGE))
-    page_number = min(page_number, pages)
-    shown = cases[(page_number - 1) * QUEUE_PAGE:page_number * QUEUE_PAGE]
-    schools = {s.school_id: s.name for s in register.store.schools()
-               if s.school_id in {account.school_id, filters["school"]}
-               | {c.finding.school_id for c in cases}}
-    query = {k: v for k, v in filters.items() if v}
-    return page(request, "queue.html", {
-        "title": "Review queue", "cases": shown, "total": len(cases), "names": names,
-        "schools": schools, "filters": filters, "severities": SEVERITIES,
-        "overdue_count": sum(c.overdue for c in cases), "page_number": page_number,
-        "pages": pages, "first_shown": (page_number - 1) * QUEUE_PAGE + 1,
-        "query": urlencode(query),
-        "page_link": lambda n: "/cases?" + urlencode({**query, "page": n}),
-    }, session=session)
+    return render_queue(request, register, session, account, school=school, rule=rule,
+                        severity=severity, state=state, q=q, mine=mine, group=group,
+                        page_number=page_number)
 
 
 EXPORT_COLUMNS = ("Due by", "Overdue", "Finding", "Adult", "About", "Severity", "State",
@@ -107,9 +191,10 @@ EXPORT_COLUMNS = ("Due by", "Overdue", "Finding", "Adult", "About", "Severity", 
 @router.get("/cases.csv")
 def export_queue(register: RegisterDep, account: ReviewerAccount, actor: ActorDep,
                  school: str = "", rule: str = "", severity: str = "", state: str = "",
-                 q: Annotated[str, Query(max_length=100)] = ""):
+                 q: Annotated[str, Query(max_length=100)] = "",
+                 mine: Annotated[str, Query(max_length=1)] = ""):
     """The whole queue as the filters choose it, as a CSV file a spreadsheet opens."""
-    cases, names, filters = _queue(register, account, school, rule, severity, state, q)
+    cases, names, filters = _queue(register, account, school, rule, severity, state, q, mine)
     schools = {s.school_id: s.name for s in register.store.schools()}
     out = io.StringIO()
     writer = csv.writer(out)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import tempfile
+import uuid
 import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Annotated
@@ -19,7 +20,13 @@ from api.errors import invalid
 from api.schemas import ImportResult
 from graph.intake.exchange import ExchangeError, read_folder
 from graph.intake.identity import IdentityTable
-from graph.intake.importing import ImportReport, describe, only_changed, replaced
+from graph.intake.importing import (
+    ImportReport,
+    describe,
+    findings_it_would_open,
+    only_changed,
+    replaced,
+)
 from graph.intake.zips import MAX_RATIO, MemberDamaged, ZipBomb, inflate
 from graph.profiles import SHIPPED
 
@@ -48,9 +55,11 @@ def import_folder(register: RegisterDep, admin: TrustAdmin, actor: ActorDep,
         return import_zip(register, admin, actor, packed, preview=preview)
 
 
-def import_zip(register, admin, actor, packed: Path, *, preview: bool = False) -> ImportResult:
+def import_zip(register, admin, actor, packed: Path, *, preview: bool = False,
+               opening: list[str] | None = None) -> ImportResult:
     """The exchange folder in the zip at `packed`, previewed or imported (and audited): a
-    folder naming a school or person beyond `admin`'s trust is refused whole."""
+    folder naming a school or person beyond `admin`'s trust is refused whole. `opening`,
+    in a preview: filled with the findings the import would open."""
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         _unpack(packed, folder, register.settings.max_import_unpacked_bytes)
@@ -69,6 +78,9 @@ def import_zip(register, admin, actor, packed: Path, *, preview: bool = False) -
         changed = only_changed(existing, world)
         describe(existing, changed, report)
         if preview:
+            if opening is not None:
+                opening.extend(f.id for f in findings_it_would_open(existing, changed,
+                                                                    register.today()))
             return ImportResult(imported=world.counts(), changes=report.details,
                                 counts=dict(report.changes), previewed=True)
         for school in world.schools.values():
@@ -77,7 +89,10 @@ def import_zip(register, admin, actor, packed: Path, *, preview: bool = False) -
         changed = only_changed(existing, world)
         register.change_facts(actor, "import", "import", import_world=world,
                               counts=world.counts(), changes=dict(report.changes),
-                              cause="an exchange folder was imported")
+                              cause="an exchange folder was imported",
+                              # the import is logged after its facts: the queue's key
+                              # for it is one of its own
+                              opened_by_import=(uuid.uuid4().hex, "folder"))
         if report.changed:  # so that `relreg undo-import` can take it back
             with IdentityTable(register.data_dir) as identity:
                 identity.log_import(None, "folder", "a zip from the admin page",

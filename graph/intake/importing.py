@@ -50,13 +50,17 @@ from graph.intake.identity import (
     propose_matches,
 )
 from graph.intake.mis import MISContact, MISError, load_mapping, read_mis, read_mis_contacts
-from graph.model import FamilyLink, LinkSource, Membership, Person, Role, World
+from graph.facts import FactGraph
+from graph.model import FamilyLink, Finding, LinkSource, Membership, Person, Role, World
 from graph.names import normal_name
+from graph.rules import evaluate
 from graph.store.base import Store
 
 # Ending more than this share of a school's roll in one import needs an explicit yes.
 CONFIRM_ENDING_SHARE = 0.10
 MAX_DETAILS = 2000  # changes listed one by one; past that, counted
+# A preview that would open more findings than this warns that they land in the queue.
+MANY_FINDINGS = 20
 
 
 @dataclass
@@ -77,6 +81,9 @@ class ImportReport:
     partial: bool = False
     dry_run: bool = False
     import_id: str | None = None
+    # In a preview: the findings the import would raise that do not fire now, each a case
+    # for the review queue (evaluated on the import's as-of date, nothing written).
+    findings_opened: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -109,6 +116,9 @@ class ImportReport:
         lines += [f"possible same person: {p.person_id} and {p.other_id} ({p.reason})"
                   for p in self.proposals]
         if self.dry_run:
+            lines.append(findings_sentence(len(self.findings_opened)))
+            if len(self.findings_opened) > MANY_FINDINGS:
+                lines.append(f"warning: {many_findings_warning(len(self.findings_opened))}")
             lines.append("nothing was changed: this was a preview")
         elif self.import_id and self.changed:
             lines.append(f"import {self.import_id}: `relreg undo-import` undoes it while it is "
@@ -166,6 +176,8 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
             for pid, name in sorted(plan.matched.items()) if pid in existing.people]
         report.dry_run = dry_run
         if dry_run:
+            report.findings_opened = [f.id for f in findings_it_would_open(
+                existing, plan.facts, as_of or dt.date.today())]
             report.proposals = _proposals(lambda: existing.merged(plan.facts), identity,
                                           plan.found, plan.extra_proposals, save=False)
             return report
@@ -185,6 +197,25 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
         report.proposals = _proposals(store.export_world, identity, plan.found,
                                       plan.extra_proposals, save=True)
     return report
+
+
+def findings_it_would_open(existing: World, facts: World, as_of: dt.date) -> list[Finding]:
+    """The findings that would fire on `as_of` once `facts` are imported and do not fire
+    now: each opens (or reopens) a case. The rules run on copies; nothing is written."""
+    firing = {f.id for f in evaluate(FactGraph(existing), as_of)}
+    return [f for f in evaluate(FactGraph(existing.merged(facts)), as_of) if f.id not in firing]
+
+
+def findings_sentence(count: int) -> str:
+    if not count:
+        return "it would raise no new finding: nothing new for the review queue"
+    return (f"it would raise {count:,} new finding{'s' if count != 1 else ''}, each a case "
+            "for the review queue")
+
+
+def many_findings_warning(count: int) -> str:
+    return (f"{count:,} cases would land in the review queue at once: check the file is the "
+            "one you meant, and plan who reviews them (the queue groups them by import)")
 
 
 @dataclass
