@@ -70,3 +70,31 @@ def test_the_sign_in_page_of_a_new_register_shows_the_command_until_an_account_e
                 assert "add-account" not in later
         finally:
             register.close()
+
+
+def test_the_demo_passwords_stay_the_same_from_one_start_to_the_next(tmp_path):
+    """Printed at each start and the same each time, kept sealed in the demo folder (never
+    as plain text), and they sign in after a restart."""
+    from api.demo import DEMO_PASSWORDS, demo_sign_ins, seed_demo_trust
+
+    data = tmp_path / "data"
+
+    def start():
+        with EmbeddedStore(data) as store:
+            seed_demo_trust(store, data, people=400)
+            app = create_app(store, data / "service.sqlite3")
+            try:
+                sign_ins = demo_sign_ins(app.state.register)
+                with TestClient(app) as client:
+                    for _, username, password in sign_ins:
+                        assert client.post("/api/auth/token", data={
+                            "username": username, "password": password}).status_code == 200
+            finally:
+                app.state.register.close()
+        return sign_ins
+
+    first, second = start(), start()
+    assert len(first) == 6 and first == second
+    kept = (data / DEMO_PASSWORDS).read_text()
+    assert all(password not in kept for _, _, password in first)
+    assert kept.count("sealed:") == 6
