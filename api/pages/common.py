@@ -106,6 +106,8 @@ def nav_for(role: AccountRole) -> list[tuple[str, str]]:
         items += [("/cases", "Review queue"), ("/declarations", "Declarations"),
                   ("/network", "Network explorer")]
     if role is AccountRole.TRUST_ADMIN:
+        # The queue shows them only the cases no one at a school was free to review.
+        items += [("/cases", "Review queue")]
         items += [("/admin/import", "Import"), ("/admin/accounts", "Accounts"),
                   ("/admin/schools", "Schools"), ("/admin/sign-in", "Sign-in")]
     if role in (AccountRole.TRUST_ADMIN, AccountRole.DSL):
