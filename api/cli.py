@@ -275,18 +275,16 @@ def service_settings():
 def notify(dry_run, store, data):
     """Send the e-mail notifications due now: what happened since the last run, and today's
     digest if it has not gone (the service does this by itself as it runs). Mail settings:
-    RELREG_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD, _FROM."""
+    the trust admin's Mail page, or RELREG_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD,
+    _FROM (which win)."""
     from api.identity.local_sign_in import install
     from graph.secret_key import SecretKeyError
     from api.notify.notifier import Notifier
-    from api.notify import mail_problems
+    from api.notify import mail_problems, mail_settings
     from api.service import Register
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
 
     settings = service_settings()
-    problems = mail_problems(settings)
-    if problems and not dry_run:
-        raise click.ClickException(" ".join(problems) + " (Or try --dry-run.)")
     with open_store(store, data) as opened:
         data_dir = _service_data_dir(opened, data)
         register = Register(opened, open_service_db(data_dir / SERVICE_DATABASE_NAME), settings,
@@ -296,6 +294,9 @@ def notify(dry_run, store, data):
                 install(register)
             except SecretKeyError as error:
                 raise click.ClickException(str(error)) from None
+            problems = mail_problems(mail_settings(register))  # the environment, then the page
+            if problems and not dry_run:
+                raise click.ClickException(" ".join(problems) + " (Or try --dry-run.)")
             notifier = Notifier(register)
             report = notifier.run(digest=notifier.digest_due(), dry_run=dry_run)
             usernames = {a.account_id: a.username for a in register.accounts.all()}

@@ -46,22 +46,22 @@ def test_the_date_range_is_read_in_uk_time(service):
 
 def test_the_person_filter_finds_entries_about_them_by_name(busy):
     auditor = Browser(busy, "auditor")
-    about = auditor.get("/audit", params={"person": "familyq011",
+    about = auditor.get("/audit", params={"about": "familyq011",
                                           "action": "case.raised"}).text
     assert "Entries about Given FamilyQ011." in text(about)
     assert "1 entry match" in text(about)
-    nobody = text(auditor.get("/audit", params={"person": "Nobody Atall"}).text)
+    nobody = text(auditor.get("/audit", params={"about": "Nobody Atall"}).text)
     assert "nobody named “Nobody Atall” appears" in nobody and "0 entries match" in nobody
 
 
 def test_the_name_search_reaches_no_one_beyond_the_auditors_trust(three):
     tied = auditor_of(three, "trust-auditor", "S1")
     assert "Entries about Given FamilyCP1." in three.get("auditor", "/audit",
-                                                         params={"person": "FamilyCP1"}).text
-    outside = three.get(tied, "/audit", params={"person": "FamilyCP1"}).text
+                                                         params={"about": "FamilyCP1"}).text
+    outside = three.get(tied, "/audit", params={"about": "FamilyCP1"}).text
     assert "Given FamilyCP1" not in outside.replace("“FamilyCP1”", "")
     assert "0 entries match" in text(outside)
-    inside = text(three.get(tied, "/audit", params={"person": "FamilyBP1"}).text)
+    inside = text(three.get(tied, "/audit", params={"about": "FamilyBP1"}).text)
     assert "Entries about Given FamilyBP1." in inside and "0 entries match" not in inside
 
 
@@ -69,10 +69,10 @@ def test_the_filtered_view_downloads_newest_first_runs_no_formula_and_is_audited
     busy.register.audit.record(actor="register", action="=cmd|' /C calc'!A0",
                                object_kind="test")
     auditor = Browser(busy, "auditor")
-    page = auditor.get("/audit?action=case.raised&person=familyq01").text
-    assert 'href="/audit.csv?action=case.raised&amp;person=familyq01"' in page
+    page = auditor.get("/audit?action=case.raised&about=familyq01").text
+    assert 'href="/audit.csv?action=case.raised&amp;about=familyq01"' in page
     response = auditor.get("/audit.csv", params={"action": "case.raised",
-                                                 "person": "familyq01"})
+                                                 "about": "familyq01"})
     assert response.headers["content-type"].startswith("text/csv")
     table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert table[0] == ["Number", "When (UK time)", "Who", "Action", "What", "Details"]

@@ -19,10 +19,27 @@ from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, 
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api.access import POSITION_WORDS, import_beyond_reach, may_see_case, reach
+from api.access import (
+    POSITION_WORDS,
+    administers_register,
+    import_beyond_reach,
+    may_see_case,
+    reach,
+)
 from api import previews
 from api.identity import AccountRole
 from api.deps import ActorDep, Auditor, CurrentSession, RegisterDep, TrustAdmin
+from api.notify import (
+    BadAddress,
+    Contacts,
+    MailError,
+    Mailer,
+    has_control_characters,
+    mail_problems,
+    mail_settings,
+    normal_address,
+)
+from api.notify.mail import MAIL_FIELDS, save_mail_settings, set_outside, stored_mail_settings
 from api.pages.bulk_accounts import COLUMNS, bulk_create, bulk_preview
 from api.pages.common import ROLE_NAMES, account_words, messages_of, page, see_other
 from api.routes.accounts import create_account, get_account, list_accounts, update_account
@@ -290,6 +307,7 @@ def _accounts_page(request, register, session, admin, *, errors=None, values=Non
         "errors": errors or [], "values": values, "name": name, "found": found, "cut": cut,
         "chosen": chosen[0] if chosen else None, "chosen_id": person_id if chosen else "",
         "bulk": bulk or {}, "bulk_columns": COLUMNS,
+        "mail_problems": mail_problems(mail_settings(register)),
     }, session=session, status_code=status_code)
 
 
@@ -451,6 +469,123 @@ def post_school_profile(register: RegisterDep, admin: TrustAdmin, actor: ActorDe
     return see_other("/admin/schools", "profile")
 
 
+# -- the mail server, set in the page -------------------------------------------------------
+
+MAIL_LABELS = {"smtp_host": "Mail server", "smtp_port": "Port", "smtp_security": "Security",
+               "smtp_from": "Sender address", "smtp_user": "User name",
+               "smtp_password": "Password"}
+SECURITY_CHOICES = {"starttls": "STARTTLS (usually port 587)", "tls": "TLS (usually port 465)",
+                    "none": "None: unencrypted (usually port 25)"}
+
+
+def _mail_page(request, register, session, admin, *, errors=None, values=None,
+               test_error=None, status_code=200):
+    with register.lock:
+        kept = stored_mail_settings(register.db, register.sealer)
+        contact = Contacts(register.db).get(admin.account_id)
+    effective = mail_settings(register)
+    outside = set_outside(register.settings)
+    shown = {field: ("" if field == "smtp_password" else str(getattr(effective, field) or ""))
+             for field in MAIL_FIELDS}
+    shown["smtp_security"] = effective.smtp_security
+    return page(request, "admin_mail.html", {
+        "title": "Mail", "labels": MAIL_LABELS, "env": MAIL_FIELDS, "outside": outside,
+        "values": {**shown, **(values or {})}, "errors": errors or [],
+        "password_kept": bool(kept.get("smtp_password")) or "smtp_password" in outside,
+        "security_choices": SECURITY_CHOICES, "mail_problems": mail_problems(effective),
+        "may_change": administers_register(admin), "test_error": test_error,
+        "test_to": contact.email if contact else "",
+    }, session=session, status_code=status_code)
+
+
+@router.get("/admin/mail")
+def mail_page(request: Request, register: RegisterDep, session: CurrentSession,
+              admin: TrustAdmin):
+    return _mail_page(request, register, session, admin)
+
+
+@router.post("/admin/mail")
+def post_mail(request: Request, register: RegisterDep, session: CurrentSession,
+              admin: TrustAdmin, actor: ActorDep,
+              smtp_host: Annotated[str, Form(max_length=253)] = "",
+              smtp_port: Annotated[str, Form(max_length=5)] = "",
+              smtp_security: Annotated[str, Form(max_length=10)] = "starttls",
+              smtp_from: Annotated[str, Form(max_length=254)] = "",
+              smtp_user: Annotated[str, Form(max_length=254)] = "",
+              smtp_password: Annotated[str, Form(max_length=500)] = "",
+              forget_password: Annotated[str, Form(max_length=3)] = ""):
+    """Save the mail server; what the environment sets is left as it is (it wins)."""
+    if not administers_register(admin):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only the register's administrator (a "
+                            "trust admin tied to no school) sets the mail server every trust "
+                            "shares")
+    given = {"smtp_host": smtp_host.strip(), "smtp_port": smtp_port.strip(),
+             "smtp_security": smtp_security, "smtp_from": smtp_from.strip(),
+             "smtp_user": smtp_user.strip()}
+    errors = []
+    if has_control_characters(given["smtp_host"]) or " " in given["smtp_host"]:
+        errors.append("Mail server: enter the server's name, like smtp.office365.com")
+    if given["smtp_port"] and not (given["smtp_port"].isdigit()
+                                   and 0 < int(given["smtp_port"]) < 65536):
+        errors.append("Port: enter a number from 1 to 65535, or leave it empty for the usual "
+                      "one")
+    if given["smtp_security"] not in SECURITY_CHOICES:
+        errors.append("Security: choose one from the list")
+    if given["smtp_from"]:
+        try:
+            given["smtp_from"] = normal_address(given["smtp_from"])
+        except BadAddress:
+            errors.append("Sender address: enter one e-mail address, like "
+                          "register@trust.org.uk")
+    elif given["smtp_host"]:
+        errors.append("Sender address: enter the address the register's messages come from")
+    if given["smtp_user"] and given["smtp_security"] == "none":
+        errors.append("Security: choose STARTTLS or TLS, or the password would cross the "
+                      "network unencrypted")
+    if errors:
+        return _mail_page(request, register, session, admin, errors=errors, values=given,
+                          status_code=status.HTTP_400_BAD_REQUEST)
+    if smtp_password:
+        given["smtp_password"] = smtp_password
+    elif forget_password or not given["smtp_user"]:
+        given["smtp_password"] = ""
+    outside = set_outside(register.settings)
+    given = {field: value for field, value in given.items() if field not in outside}
+    with register.writing():
+        before = stored_mail_settings(register.db, register.sealer)
+        save_mail_settings(register.db, register.sealer, given)
+        changed = sorted(f for f, v in given.items() if (before.get(f) or "") != v)
+        # The password is named as changed, never written down.
+        register.audit.record(actor=actor.name, action="mail_settings.change",
+                              object_kind="mail_settings", client=actor.client,
+                              changed=changed)
+    return see_other("/admin/mail", "mail-saved")
+
+
+@router.post("/admin/mail/test")
+def post_mail_test(request: Request, register: RegisterDep, session: CurrentSession,
+                   admin: TrustAdmin, actor: ActorDep,
+                   to: Annotated[str, Form(max_length=254)] = ""):
+    """Send a test message through the settings as they are now, and say what happened."""
+    try:
+        address = normal_address(to)
+    except BadAddress as error:
+        return _mail_page(request, register, session, admin, test_error=f"Send to: {error}",
+                          status_code=status.HTTP_400_BAD_REQUEST)
+    try:
+        Mailer(register=register).send(
+            address, "Relationship register: a test message",
+            "Hello,\n\nThis is a test message from the relationship register: its mail "
+            "settings work.\n", register.accounts.clock())
+    except MailError as error:
+        register.record(actor, "notification.test", "notification", outcome="failed",
+                        error=str(error))
+        return _mail_page(request, register, session, admin, test_error=str(error),
+                          status_code=status.HTTP_502_BAD_GATEWAY)
+    register.record(actor, "notification.test", "notification")
+    return see_other("/admin/mail", "mail-test-sent")
+
+
 # -- the audit trail, for the auditor ----------------------------------------------------
 
 AUDIT_PAGE = 200
@@ -473,7 +608,7 @@ class AuditView:
 
 
 def _audit_view(register, auditor, *, action: str, actor: str, since: str, until: str,
-                person: str) -> AuditView:
+                about: str) -> AuditView:
     scope = AuditScope(register, auditor)
     where, params = scope.where()
     with register.lock:
@@ -509,18 +644,18 @@ def _audit_view(register, auditor, *, action: str, actor: str, since: str, until
         where += " AND e.at < ?"
         params.append(_utc_start_of(days["until"] + dt.timedelta(days=1)))
     people: dict[str, str] = {}
-    person = person.strip()
-    if person:
-        people = _people_named_in_trail(register, scope, person)
+    about = about.strip()
+    if about:
+        people = _people_named_in_trail(register, scope, about)
         if not people:
-            problems.append(f"Person: nobody named “{person}” appears in the part of the "
+            problems.append(f"About whom: nobody named “{about}” appears in the part of the "
                             f"trail you may read")
         # Nobody found is no entry, never every entry.
         where += " AND e.seq IN (SELECT seq FROM audit_subjects WHERE person_id IN " \
                  "(SELECT value FROM json_each(?)))"
         params.append(json.dumps(sorted(people)))
     return AuditView(where, params, {
-        "action": action, "actor": actor, "person": person,
+        "action": action, "actor": actor, "about": about,
         "since": days["since"].isoformat() if days["since"] else "",
         "until": days["until"].isoformat() if days["until"] else ""},
         people, problems, {a: action_words(a) for a in actions},
@@ -593,13 +728,13 @@ AuditQuery = Annotated[str, Query(max_length=64)]
 def audit_page(request: Request, register: RegisterDep, session: CurrentSession,
                auditor: Auditor, action: AuditQuery = "", actor: AuditQuery = "",
                since: AuditQuery = "", until: AuditQuery = "",
-               person: Annotated[str, Query(max_length=100)] = "",
+               about: Annotated[str, Query(max_length=100)] = "",
                page_number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1):
     """The audit trail, newest first, a page at a time, filtered by date, person, action
     and who did it: the part of it the auditor may read (api/routes/audit.py AuditScope),
     counted, listed and exported alike."""
     view = _audit_view(register, auditor, action=action, actor=actor, since=since,
-                       until=until, person=person)
+                       until=until, about=about)
     entries = _audit_rows(register, view, limit=AUDIT_PAGE,
                           offset=(page_number - 1) * AUDIT_PAGE)
     with register.lock:
@@ -627,11 +762,11 @@ def audit_page(request: Request, register: RegisterDep, session: CurrentSession,
 @router.get("/audit.csv")
 def export_audit(register: RegisterDep, auditor: Auditor, actor_of: ActorDep,
                  action: AuditQuery = "", actor: AuditQuery = "", since: AuditQuery = "",
-                 until: AuditQuery = "", person: Annotated[str, Query(max_length=100)] = ""):
+                 until: AuditQuery = "", about: Annotated[str, Query(max_length=100)] = ""):
     """The filtered trail, every matching entry newest first, as a file a spreadsheet
     opens; the export is itself audited (with the filters, and whom the search found)."""
     view = _audit_view(register, auditor, action=action, actor=actor, since=since,
-                       until=until, person=person)
+                       until=until, about=about)
     entries = _audit_rows(register, view, limit=None)
     names = register.names()
     out = io.StringIO()
@@ -644,7 +779,7 @@ def export_audit(register: RegisterDep, auditor: Auditor, actor_of: ActorDep,
             view.actions.get(e.action, e.action), what,
             "erased" if e.details is None else details)])
     register.record(actor_of, "audit.export", "audit_trail", count=len(entries),
-                    filters={k: v for k, v in view.filters.items() if v and k != "person"},
+                    filters={k: v for k, v in view.filters.items() if v and k != "about"},
                     subjects=sorted(view.people))
     return Response(out.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"',
