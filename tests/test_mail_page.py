@@ -112,6 +112,7 @@ def test_only_the_registers_administrator_changes_the_mail_server(served):
                                                 "smtp_from": "r@trust.example.org"})
     assert refused.status_code == 403
     assert mail_settings(served.register).smtp_host is None
+    assert school_admin.post("/admin/mail/test", {"to": "x@example.org"}).status_code == 403
 
 
 def test_without_mail_the_reset_page_answers_every_address_alike_and_says_why(served):

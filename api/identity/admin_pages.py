@@ -284,11 +284,11 @@ def notification_troubles(request: Request, register: RegisterDep, session: Curr
         usernames = {a.account_id: a.username for a in register.accounts.all()
                      if may_see_account(admin, register.unlocked_store, a)}
     troubles = Notifier(register).troubles(to_accounts=usernames)  # theirs, then the latest
+    settings = mail_settings(register)  # the environment's, then the Mail page's
     return page(request, "admin_notifications.html", {
         "title": "Notifications not sent", "troubles": troubles, "usernames": usernames,
         "kind_names": {**KIND_NAMES, "password_reset": "Password reset link"}, "when": _when,
-        "mail_problems": mail_problems(mail_settings(register)),
-        "settings": mail_settings(register),
+        "mail_problems": mail_problems(settings), "settings": settings,
         "errors": [error] if error else []}, session=session)
 
 

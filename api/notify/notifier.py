@@ -468,6 +468,8 @@ def start_notifier(register: Register, every_seconds: float | None = None) -> th
                 notifier.run(digest=hour >= settings.notify_digest_hour
                              and notifier.digest_due())
             except Exception:  # the next run tries again; the reason is in the log
+                if stop.is_set():  # stopped mid-run, as the service closes: nothing to say
+                    return
                 log.exception("sending notifications failed")
 
     threading.Thread(target=loop, name="notifications", daemon=True).start()

@@ -566,7 +566,12 @@ def post_mail(request: Request, register: RegisterDep, session: CurrentSession,
 def post_mail_test(request: Request, register: RegisterDep, session: CurrentSession,
                    admin: TrustAdmin, actor: ActorDep,
                    to: Annotated[str, Form(max_length=254)] = ""):
-    """Send a test message through the settings as they are now, and say what happened."""
+    """Send a test message through the settings as they are now, and say what happened.
+    To any address: the register's administrator's (others test on the Notifications page,
+    to their own address)."""
+    if not administers_register(admin):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only the register's administrator "
+                            "sends a test message to any address")
     try:
         address = normal_address(to)
     except BadAddress as error:
