@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Annotated
 from urllib.parse import urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile, status
 from fastapi.responses import Response
@@ -54,6 +53,8 @@ from api.schemas import (
     SchoolUpdate,
 )
 from graph.audit import AuditEntry
+from graph.chronology import SCHOOL_TIME  # the trail itself keeps UTC
+from graph.dates import DateError, parse_date
 from graph.intake.exchange import ExchangeError, spreadsheet_safe
 from graph.review import CaseNotFound
 from graph.intake.importing import UndoPlan, import_path, plan_undo, undo_last_import
@@ -594,7 +595,6 @@ def post_mail_test(request: Request, register: RegisterDep, session: CurrentSess
 # -- the audit trail, for the auditor ----------------------------------------------------
 
 AUDIT_PAGE = 200
-LONDON = ZoneInfo("Europe/London")  # the schools' time: the trail itself keeps UTC
 AUDIT_CSV_COLUMNS = ["Number", "When (UK time)", "Who", "Action", "What", "Details"]
 
 
@@ -638,8 +638,8 @@ def _audit_view(register, auditor, *, action: str, actor: str, since: str, until
     days = {}
     for key, value, words in (("since", since, "From"), ("until", until, "To")):
         try:
-            days[key] = dt.date.fromisoformat(value) if value else None
-        except ValueError:
+            days[key] = parse_date(value) if value else None
+        except DateError:
             problems.append(f"{words}: enter a date like 2026-11-23")
             days[key] = None
     if days["since"]:
@@ -669,7 +669,7 @@ def _audit_view(register, auditor, *, action: str, actor: str, since: str, until
 
 def _utc_start_of(day: dt.date) -> str:
     """Midnight in the UK on `day`, as the trail writes its times (UTC, ISO 8601)."""
-    return dt.datetime.combine(day, dt.time(), LONDON).astimezone(dt.UTC).isoformat(
+    return dt.datetime.combine(day, dt.time(), SCHOOL_TIME).astimezone(dt.UTC).isoformat(
         timespec="microseconds")
 
 
@@ -708,7 +708,7 @@ def _audit_rows(register, view: AuditView, *, limit: int | None, offset: int = 0
 
 def uk_time(at: str) -> str:
     """An entry's time as read in an English school: 23 Nov 2026 09:30:05 (UK time)."""
-    when = dt.datetime.fromisoformat(at).astimezone(LONDON)
+    when = dt.datetime.fromisoformat(at).astimezone(SCHOOL_TIME)
     return f"{when.day} {when:%b %Y %H:%M:%S}"
 
 
