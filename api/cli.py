@@ -57,6 +57,46 @@ def demo(people, data):
 def serve(demo, host, port, store, data):
     """Start the review service: the API under /api, its docs at /docs. Cases, accounts and
     the audit trail live in service.sqlite3 in the data directory."""
+    # The port first: a busy one is a plain error before anything is written or announced.
+    listening = _listening_socket(host, port)
+    try:
+        _serve(listening, demo, host, store, data)
+    finally:
+        listening.close()
+
+
+def _listening_socket(host: str, port: int):
+    """The service's socket, bound (not yet listening): uvicorn is handed it."""
+    import errno
+    import socket
+
+    def refuse(message: str):
+        click.echo(f"Error: {message}", err=True)
+        sys.exit(2)
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror:
+        refuse(f"{host} is not an address of this machine: choose another with --host")
+    listening = socket.socket(family, kind, proto)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind(address)
+    except OSError as error:
+        listening.close()
+        if error.errno == errno.EADDRINUSE:
+            refuse(f"port {port} is already in use: choose another with --port")
+        if error.errno == errno.EACCES:
+            refuse(f"port {port} needs more privileges than this user has: choose one above "
+                   f"1023 with --port")
+        refuse(f"cannot listen on {host} port {port} ({error.strerror}): choose another "
+               f"with --host or --port")
+    listening.set_inheritable(True)
+    return listening
+
+
+def _serve(listening, demo, host, store, data):
     import gc
     import logging
 
@@ -64,9 +104,11 @@ def serve(demo, host, port, store, data):
 
     from graph.sqlite import SERVICE_DATABASE_NAME
     from api.demo import NotTheDemo, demo_sign_ins, seed_demo_trust
+    from api.identity.sign_in_page import FIRST_ADMIN_COMMAND, no_account_yet
     from api.main import create_app
     from graph.store.embedded import EmbeddedStore
 
+    port = listening.getsockname()[1]
     opened = open_store(store, data)
     data_dir = _service_data_dir(opened, data)
     try:
@@ -97,6 +139,10 @@ def serve(demo, host, port, store, data):
         click.echo("demo sign-ins (username  password):")
         for role, username, password in demo_sign_ins(app.state.register):
             click.echo(f"  {role:<14} {username:<18} {password}")
+    elif no_account_yet(app.state.register):
+        where = f" --data {data_dir}" if data else ""
+        click.echo(f"no account yet: make the first trust admin with `{FIRST_ADMIN_COMMAND}"
+                   f"{where}` (it asks for a password), then sign in at {url}")
     sys.stdout.flush()
     # The embedded store keeps the garbage collector off the facts it loads itself.
     # Otherwise what is loaded so far lives as long as the process: keep the collector from
@@ -111,8 +157,9 @@ def serve(demo, host, port, store, data):
     stop_notifier = start_notifier(app.state.register)  # immediate ones, and the daily digest
     try:
         # The app reads proxy headers itself, from RELREG_TRUSTED_PROXIES only.
-        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info",
-                    proxy_headers=False)
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, access_log=False,
+                                      log_level="info", proxy_headers=False)
+                       ).run(sockets=[listening])
     finally:
         stop_notifier.set()
         stop_daily_run.set()
@@ -228,18 +275,16 @@ def service_settings():
 def notify(dry_run, store, data):
     """Send the e-mail notifications due now: what happened since the last run, and today's
     digest if it has not gone (the service does this by itself as it runs). Mail settings:
-    RELREG_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD, _FROM."""
+    the trust admin's Mail page, or RELREG_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD,
+    _FROM (which win)."""
     from api.identity.local_sign_in import install
     from graph.secret_key import SecretKeyError
     from api.notify.notifier import Notifier
-    from api.notify import mail_problems
+    from api.notify import mail_problems, mail_settings
     from api.service import Register
     from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
 
     settings = service_settings()
-    problems = mail_problems(settings)
-    if problems and not dry_run:
-        raise click.ClickException(" ".join(problems) + " (Or try --dry-run.)")
     with open_store(store, data) as opened:
         data_dir = _service_data_dir(opened, data)
         register = Register(opened, open_service_db(data_dir / SERVICE_DATABASE_NAME), settings,
@@ -249,6 +294,9 @@ def notify(dry_run, store, data):
                 install(register)
             except SecretKeyError as error:
                 raise click.ClickException(str(error)) from None
+            problems = mail_problems(mail_settings(register))  # the environment, then the page
+            if problems and not dry_run:
+                raise click.ClickException(" ".join(problems) + " (Or try --dry-run.)")
             notifier = Notifier(register)
             report = notifier.run(digest=notifier.digest_due(), dry_run=dry_run)
             usernames = {a.account_id: a.username for a in register.accounts.all()}

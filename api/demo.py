@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from pathlib import Path
 
@@ -11,12 +12,15 @@ from api.notify import Contacts
 from api.service import Register
 from graph.intake.exchange import read_folder, write_folder
 from graph.model import Position, Role
+from graph.secret_key import SecretKeyError
 from graph.store.base import Store
 
 DEMO_PEOPLE = 3000
 
 
 DEMO_MARK = "demo-trust/THIS-IS-THE-DEMO"
+# The demo accounts' passwords, sealed with the register's key as its other secrets are.
+DEMO_PASSWORDS = "demo-trust/demo-passwords.sealed.json"
 
 
 class NotTheDemo(Exception):
@@ -53,9 +57,30 @@ def rewrite_demo_files(store: Store, data_dir: Path) -> None:
         write_folder(store.export_world(), Path(data_dir) / "demo-trust")
 
 
+def demo_passwords(register: Register, usernames: list[str]) -> dict[str, str]:
+    """The demo accounts' passwords: made once for a demo folder and kept in it, sealed, so
+    that each start prints (and sets) the same ones and a bookmark or a note keeps working."""
+    path = Path(register.data_dir) / DEMO_PASSWORDS
+    kept: dict[str, str] = {}
+    if path.exists():
+        try:
+            kept = {username: register.sealer.open(sealed)
+                    for username, sealed in json.loads(path.read_text()).items()}
+        except (ValueError, AttributeError, SecretKeyError):  # unreadable: make new ones
+            kept = {}
+    passwords = {username: kept.get(username) or secrets.token_urlsafe(12)
+                 for username in usernames}
+    if passwords != kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({username: register.sealer.seal(password)
+                                    for username, password in passwords.items()}, indent=1))
+        path.chmod(0o600)
+    return passwords
+
+
 def demo_sign_ins(register: Register) -> list[tuple[AccountRole, str, str]]:
-    """(role, username, password) for one account per role at the first school, made anew
-    (fresh passwords, unlocked) each time: a demo only."""
+    """(role, username, password) for one account per role at the first school, set again
+    (the demo folder's passwords, unlocked, enabled) at each start: a demo only."""
     store = register.store
     today = register.today()
     school_id = store.schools()[0].school_id
@@ -80,11 +105,12 @@ def demo_sign_ins(register: Register) -> list[tuple[AccountRole, str, str]]:
         AccountRole.TRUST_ADMIN: None,
         AccountRole.AUDITOR: None,
     }
+    usernames = {role: f"demo-{role.replace('_', '-')}" for role in people}
+    passwords = demo_passwords(register, list(usernames.values()))
     sign_ins = []
     with register.writing():
         for role, person_id in people.items():
-            username = f"demo-{role.replace('_', '-')}"
-            password = secrets.token_urlsafe(12)
+            username, password = usernames[role], passwords[usernames[role]]
             school = school_id if person_id else None
             account = register.accounts.by_username(username)
             if account is None:

@@ -298,8 +298,9 @@ def test_without_mail_settings_the_service_sends_nothing_and_says_why(tmp_path, 
 
     monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
     service = ServiceUnderTest(tmp_path)
+    stop = start_notifier(service.register, every_seconds=0.05)
     try:
-        start_notifier(service.register, every_seconds=0.05)
         assert "no notifications are sent: No mail server is set" in caplog.text
     finally:
+        stop.set()  # it keeps looking for a server set on the Mail page until stopped
         service.close()

@@ -713,14 +713,18 @@ def test_the_auditor_pages_back_and_forth_and_filters_the_trail(busy, monkeypatc
     monkeypatch.setattr(api.pages.admin, "AUDIT_PAGE", 50)
     auditor = Browser(busy, "auditor")
     raised = auditor.get("/audit?action=case.raised").text
-    assert "120 entries match; 50 shown here" in text(raised)
-    later = re.search(r'href="/audit\?([^"]+)" rel="next"', raised).group(1)
-    second = auditor.get("/audit?" + html.unescape(later)).text
-    assert "Earlier entries" in text(second)
+    assert "120 entries match; 50 shown here, newest first (page 1 of 3)" in text(raised)
+    first = [int(n) for n in re.findall(r'<th scope="row">(\d+)</th>', raised)]
+    assert first == sorted(first, reverse=True), "newest first"
+    assert first[0] == max(e.seq for e in busy.register.audit.entries(action="case.raised",
+                                                                       limit=1000))
+    earlier = re.search(r'href="/audit\?([^"]+)" rel="next">Earlier entries', raised).group(1)
+    second = auditor.get("/audit?" + html.unescape(earlier)).text
+    assert "Later entries" in text(second)
     seqs = [int(n) for n in re.findall(r'<th scope="row">(\d+)</th>', second)]
-    assert len(seqs) == 50 and seqs == sorted(seqs)
-    earlier = re.search(r'href="/audit\?([^"]+)" rel="prev"', second).group(1)
-    back = auditor.get("/audit?" + html.unescape(earlier)).text
+    assert len(seqs) == 50 and seqs == sorted(seqs, reverse=True) and seqs[0] < first[-1]
+    later = re.search(r'href="/audit\?([^"]+)" rel="prev">Later entries', second).group(1)
+    back = auditor.get("/audit?" + html.unescape(later)).text
     assert re.findall(r'<th scope="row">(\d+)</th>', back) == \
         re.findall(r'<th scope="row">(\d+)</th>', raised), "back to the first page"
     Browser(busy, "L1")  # signs in: an entry of theirs

@@ -26,7 +26,8 @@ from api.identity.routes import seen_link
 from api.identity import AccountRole
 from api.deps import ActorDep, CurrentSession, RegisterDep, TrustAdmin
 from api.notify.notifier import KIND_NAMES, Notifier
-from api.notify import BadAddress, Contacts, MailError, Mailer, mail_problems, normal_address
+from api.notify import (BadAddress, Contacts, MailError, Mailer, mail_problems, mail_settings,
+                          normal_address)
 from api.pages.bulk_accounts import find_staff_member
 from api.pages.common import NOTICES, ROLE_NAMES, messages_of, page, see_other
 from api.routes.accounts import create_account
@@ -283,10 +284,11 @@ def notification_troubles(request: Request, register: RegisterDep, session: Curr
         usernames = {a.account_id: a.username for a in register.accounts.all()
                      if may_see_account(admin, register.unlocked_store, a)}
     troubles = Notifier(register).troubles(to_accounts=usernames)  # theirs, then the latest
+    settings = mail_settings(register)  # the environment's, then the Mail page's
     return page(request, "admin_notifications.html", {
         "title": "Notifications not sent", "troubles": troubles, "usernames": usernames,
         "kind_names": {**KIND_NAMES, "password_reset": "Password reset link"}, "when": _when,
-        "mail_problems": mail_problems(register.settings), "settings": register.settings,
+        "mail_problems": mail_problems(settings), "settings": settings,
         "errors": [error] if error else []}, session=session)
 
 
@@ -313,7 +315,7 @@ def send_test(request: Request, register: RegisterDep, session: CurrentSession,
                                      "Give your own account an e-mail address first (on the "
                                      "sign-in settings page).")
     try:
-        Mailer(register.settings).send(
+        Mailer(register=register).send(
             contact.email, "Relationship register: a test message",
             "Hello,\n\nThis is a test message from the relationship register: its mail "
             "settings work.\n", register.accounts.clock())

@@ -284,7 +284,7 @@ def send_reset(register: Register, address: str, token: str) -> None:
     ])
     now = register.accounts.clock()
     try:
-        Mailer(register.settings).send(address, "Relationship register: set a new password",
+        Mailer(register=register).send(address, "Relationship register: set a new password",
                                        body, now)
         outcome, why = "ok", None
     except MailError as error:

@@ -29,7 +29,7 @@ from api.identity import (
 )
 from api.identity.cookies import over_https, plain_http_from_elsewhere, set_session_cookie
 from api.deps import ActorDep, CurrentSession, RegisterDep
-from api.notify import Contacts, Mode
+from api.notify import Contacts, Mode, mail_problems, mail_settings
 from api.pages.common import NOTICES, home_for, page, see_other, templates
 from api.identity.sign_in_page import SECOND_STEP_COOKIE, _safe_next
 from api.schemas import Password
@@ -41,6 +41,8 @@ OIDC_COOKIE = "relreg_oidc_state"
 NOTICES.update({
     "reset-sent": "If an account matches, we have sent a link to its e-mail address. It "
                   "works once, for 30 minutes.",
+    "reset-no-mail": "The register cannot send e-mail yet, so no link can be sent: ask your "
+                     "trust admin to set a new password for you.",
     "password-set": "Your new password is set. Sign in with it.",
     "notifications": "Your choice is saved.",
     "second-factor": "Your one-time code is set up: you will be asked for it when you sign in.",
@@ -188,7 +190,9 @@ def reset_request(request: Request, register: RegisterDep, background: Backgroun
     link = local_sign_in.request_reset(register, who, _client(request))
     if link is not None:  # sent after the answer: the answer is the same either way
         background.add_task(local_sign_in.send_reset, register, *link)
-    return see_other("/sign-in", "reset-sent")
+    # Whether mail can go is the register's, not the account's: the same for every address.
+    return see_other("/sign-in", "reset-no-mail" if mail_problems(mail_settings(register))
+                     else "reset-sent")
 
 
 @router.get("/reset/{token}")

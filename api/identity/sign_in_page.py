@@ -35,6 +35,16 @@ from api.pages.common import home_for, page, see_other
 router = APIRouter(include_in_schema=False)
 
 SIGN_IN_COOKIE = "relreg_sign_in"
+
+# What makes the first trust admin of a new data folder, who then makes the other accounts.
+FIRST_ADMIN_COMMAND = "relreg add-account USERNAME --role trust_admin"
+
+
+def no_account_yet(register) -> bool:
+    """A new data folder: nobody can sign in until the first trust admin is made."""
+    with register.lock:
+        return register.db.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is None
+
 SECOND_STEP_COOKIE = "relreg_second_step"
 
 
@@ -53,7 +63,8 @@ def _sign_in_page(request: Request, register, *, next_path: str | None, username
     ended = request.query_params.get("ended") == "1"
     response = page(request, "sign_in.html", {
         "sign_in_token": token, "next": next_path or "", "username": username, "error": error,
-        "ended": ended, "unencrypted": plain_http_from_elsewhere(request)},
+        "ended": ended, "unencrypted": plain_http_from_elsewhere(request),
+        "first_admin_command": FIRST_ADMIN_COMMAND if no_account_yet(register) else None},
         status_code=status_code)
     response.set_cookie(SIGN_IN_COOKIE, token, httponly=True, secure=over_https(request),
                         samesite="strict", max_age=3600, path="/sign-in")

@@ -14,8 +14,10 @@ from api.notify.mail import (
     create_tables,
     has_control_characters,
     mail_problems,
+    mail_settings,
     normal_address,
 )
 
 __all__ = ["BadAddress", "Contact", "Contacts", "MailError", "Mailer", "Mode", "create_tables",
-           "has_control_characters", "mail_problems", "normal_address"]
+           "has_control_characters", "mail_problems", "mail_settings",
+           "normal_address"]

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
+from pydantic import SecretStr
+
 from api.settings import Settings
 
 
@@ -55,6 +57,8 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
 CREATE TABLE IF NOT EXISTS notify_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+_MAIL_SETTINGS_TABLE = ("CREATE TABLE IF NOT EXISTS mail_settings "
+                        "(field TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
 def create_tables(db) -> None:
@@ -147,7 +151,7 @@ def mail_problems(settings: Settings) -> list[str]:
     """What is wrong with the mail settings, each as a sentence saying what to set."""
     if not settings.smtp_host:
         return ["No mail server is set: set RELREG_SMTP_HOST (and RELREG_SMTP_FROM) to send "
-                "notifications."]
+                "notifications, or a trust admin sets it on the Mail page."]
     problems = []
     if not settings.smtp_from:
         problems.append("Set RELREG_SMTP_FROM to the address the register's messages come "
@@ -169,20 +173,80 @@ def mail_problems(settings: Settings) -> list[str]:
     return problems
 
 
+# -- mail settings set in the pages ----------------------------------------------------------
+
+# What a trust admin may set on the Mail page; a setting in the service's environment wins.
+MAIL_FIELDS = {"smtp_host": "RELREG_SMTP_HOST", "smtp_port": "RELREG_SMTP_PORT",
+               "smtp_security": "RELREG_SMTP_SECURITY", "smtp_from": "RELREG_SMTP_FROM",
+               "smtp_user": "RELREG_SMTP_USER", "smtp_password": "RELREG_SMTP_PASSWORD"}
+
+
+def set_outside(settings: Settings) -> set[str]:
+    """The mail settings given where the service runs (its environment): the page cannot
+    change them."""
+    return {field for field in MAIL_FIELDS if field in settings.model_fields_set}
+
+
+def stored_mail_settings(db, sealer) -> dict[str, str]:
+    """What the Mail page saved, the password opened (the caller holds the lock)."""
+    db.execute(_MAIL_SETTINGS_TABLE)
+    stored = dict(db.execute("SELECT field, value FROM mail_settings"))
+    if stored.get("smtp_password"):
+        stored["smtp_password"] = sealer.open(stored["smtp_password"])
+    return stored
+
+
+def save_mail_settings(db, sealer, values: dict[str, str | None]) -> None:
+    """Keep the page's settings (None or "" forgets one); the password sealed as the
+    register's other secrets are. The caller holds `writing()`."""
+    db.execute(_MAIL_SETTINGS_TABLE)
+    for field, value in values.items():
+        if field not in MAIL_FIELDS:
+            raise ValueError(field)
+        if value in (None, ""):
+            db.execute("DELETE FROM mail_settings WHERE field = ?", (field,))
+        else:
+            kept = sealer.seal(value) if field == "smtp_password" else value
+            db.execute("INSERT INTO mail_settings VALUES (?, ?) ON CONFLICT (field) "
+                       "DO UPDATE SET value = excluded.value", (field, kept))
+
+
+def mail_settings(register) -> Settings:
+    """The settings mail goes out with: the environment's, then the Mail page's for what
+    the environment leaves unset."""
+    settings = register.settings
+    with register.lock:
+        stored = stored_mail_settings(register.db, register.sealer)
+    outside = set_outside(settings)
+    update = {}
+    for field, value in stored.items():
+        if field in outside or field not in MAIL_FIELDS:
+            continue
+        update[field] = int(value) if field == "smtp_port" else \
+            SecretStr(value) if field == "smtp_password" else value
+    return settings.model_copy(update=update) if update else settings
+
+
 class Mailer:
-    def __init__(self, settings: Settings):
-        self.settings = settings
+    """Sends through the settings given, or, given the register, through the settings as
+    they are at each message (the Mail page may change them while the service runs)."""
+
+    def __init__(self, settings: Settings | None = None, *, register=None):
+        self._settings, self._register = settings, register
+
+    @property
+    def settings(self) -> Settings:
+        return mail_settings(self._register) if self._register is not None else self._settings
 
     @property
     def port(self) -> int:
-        return self.settings.smtp_port or {"none": 25, "starttls": 587,
-                                           "tls": 465}[self.settings.smtp_security]
+        return port_of(self.settings)
 
     def send(self, to: str, subject: str, body: str, now: float) -> None:
-        problems = mail_problems(self.settings)
+        s = self.settings
+        problems = mail_problems(s)
         if problems:
             raise MailError(" ".join(problems))
-        s = self.settings
         message = EmailMessage()
         message["From"] = s.smtp_from
         message["To"] = to
@@ -191,14 +255,15 @@ class Mailer:
         message["Message-ID"] = make_msgid(domain=s.smtp_from.rpartition("@")[2])
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(body)
-        where = f"{s.smtp_host}:{self.port}"
+        port = port_of(s)
+        where = f"{s.smtp_host}:{port}"
         context = ssl.create_default_context()
         try:
             if s.smtp_security == "tls":
-                server = smtplib.SMTP_SSL(s.smtp_host, self.port, timeout=s.smtp_timeout_seconds,
+                server = smtplib.SMTP_SSL(s.smtp_host, port, timeout=s.smtp_timeout_seconds,
                                           context=context)
             else:
-                server = smtplib.SMTP(s.smtp_host, self.port, timeout=s.smtp_timeout_seconds)
+                server = smtplib.SMTP(s.smtp_host, port, timeout=s.smtp_timeout_seconds)
             with server:
                 if s.smtp_security == "starttls":
                     server.starttls(context=context)
@@ -236,3 +301,7 @@ class Mailer:
                 else type(error).__name__
             raise MailError(f"Could not reach the mail server at {where} ({what}): check "
                             f"RELREG_SMTP_HOST and RELREG_SMTP_PORT.") from None
+
+
+def port_of(settings: Settings) -> int:
+    return settings.smtp_port or {"none": 25, "starttls": 587, "tls": 465}[settings.smtp_security]

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from api.access import routed_to_administrators
 from api.identity import REVIEWER_ROLES, SCHOOL_ROLES, Account, AccountRole
 from api.identity.oidc import waiting_requests
-from api.notify.mail import Contacts, MailError, Mailer, Mode, create_tables, mail_problems
+from api.notify.mail import (Contacts, MailError, Mailer, Mode, create_tables, mail_problems,
+                             mail_settings)
 from api.service import Register
 from graph.review import AWAITING_DECISION, CaseNotFound, add_school_days
 from graph.routing import ADMINISTRATORS
@@ -137,7 +138,7 @@ class Notifier:
         self.register = register
         self.db = register.db
         self.settings = register.settings
-        self.mailer = mailer or Mailer(register.settings)
+        self.mailer = mailer or Mailer(register=register)
         from api.pages.confirmations import YearlyConfirmations
 
         with register.lock:  # executescript commits by itself: no transaction around it
@@ -453,19 +454,22 @@ def start_notifier(register: Register, every_seconds: float | None = None) -> th
     digest once a day from `notify_digest_hour`. Set the returned event to stop."""
     settings = register.settings
     stop = threading.Event()
-    problems = mail_problems(settings)
-    if problems:
+    problems = mail_problems(mail_settings(register))
+    if problems:  # until a trust admin sets the mail server on the Mail page
         log.warning("no notifications are sent: %s", " ".join(problems))
-        return stop
     notifier = Notifier(register)
 
     def loop():
         while not stop.wait(every_seconds or settings.notify_every_seconds):
             try:
+                if mail_problems(mail_settings(register)):
+                    continue
                 hour = dt.datetime.fromtimestamp(notifier.now()).hour
                 notifier.run(digest=hour >= settings.notify_digest_hour
                              and notifier.digest_due())
             except Exception:  # the next run tries again; the reason is in the log
+                if stop.is_set():  # stopped mid-run, as the service closes: nothing to say
+                    return
                 log.exception("sending notifications failed")
 
     threading.Thread(target=loop, name="notifications", daemon=True).start()

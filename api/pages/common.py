@@ -79,6 +79,8 @@ ROLE_NAMES = {
 }
 # Shown after a form has done its work (the code is in the address, never free text).
 NOTICES = {
+    "mail-saved": "The mail settings are saved. Send a test message to check them.",
+    "mail-test-sent": "The test message was sent: check that it arrived.",
     "declared": "Your declaration is recorded. A senior leader will review it.",
     "connected": "Your connection is recorded.",
     "reported": "Your approach report is recorded.",
@@ -106,8 +108,11 @@ def nav_for(role: AccountRole) -> list[tuple[str, str]]:
         items += [("/cases", "Review queue"), ("/declarations", "Declarations"),
                   ("/network", "Network explorer")]
     if role is AccountRole.TRUST_ADMIN:
+        # The queue shows them only the cases no one at a school was free to review.
+        items += [("/cases", "Review queue")]
         items += [("/admin/import", "Import"), ("/admin/accounts", "Accounts"),
-                  ("/admin/schools", "Schools"), ("/admin/sign-in", "Sign-in")]
+                  ("/admin/schools", "Schools"), ("/admin/sign-in", "Sign-in"),
+                  ("/admin/mail", "Mail")]
     if role in (AccountRole.TRUST_ADMIN, AccountRole.DSL):
         items += [("/privacy", "Data protection")]
     if role is AccountRole.AUDITOR:

@@ -1,0 +1,100 @@
+"""First steps as a newcomer takes them: a new data folder says how to make the first trust
+admin (in `serve`'s output and on the sign-in page), a busy port is a plain one-line error
+before anything happens, and the demo's sign-ins stay the same from one start to the next."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from graph.store.embedded import EmbeddedStore
+from tests.test_api_serve import ROOT, free_port, stop
+from tests.test_pages import text
+
+
+def test_a_busy_port_is_one_plain_line_and_nothing_is_written_or_announced(tmp_path):
+    data = tmp_path / "data"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = subprocess.run(
+            [sys.executable, "-m", "api.cli", "serve", "--demo", "--data", str(data),
+             "--port", str(port)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        f"Error: port {port} is already in use: choose another with --port"]
+    assert refused.stdout == "", "nothing announced as serving"
+    assert not data.exists(), "nothing written to the data folder"
+
+
+def test_a_new_data_folder_says_how_to_make_the_first_trust_admin(tmp_path):
+    data = tmp_path / "data"
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--data", str(data), "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        printed = [server.stdout.readline() for _ in range(2)]
+    finally:
+        stop(server)
+    assert printed[0].startswith(f"relreg review service on http://127.0.0.1:{port}")
+    assert printed[1].strip() == (
+        f"no account yet: make the first trust admin with `relreg add-account USERNAME "
+        f"--role trust_admin --data {data}` (it asks for a password), then sign in at "
+        f"http://127.0.0.1:{port}")
+
+
+def test_the_sign_in_page_of_a_new_register_shows_the_command_until_an_account_exists(
+        tmp_path):
+    with EmbeddedStore(tmp_path / "data") as store:
+        app = create_app(store, tmp_path / "data" / "service.sqlite3")
+        register = app.state.register
+        try:
+            with TestClient(app) as client:
+                first = text(client.get("/", follow_redirects=True).text)
+                assert "No account yet" in first
+                assert "relreg add-account USERNAME --role trust_admin" in first
+                from api.identity import AccountRole
+
+                with register.writing():
+                    register.accounts.create("first-admin", "a long enough password",
+                                             AccountRole.TRUST_ADMIN, None, None)
+                later = text(client.get("/sign-in").text)
+                assert "Sign in" in later and "No account yet" not in later
+                assert "add-account" not in later
+        finally:
+            register.close()
+
+
+def test_the_demo_passwords_stay_the_same_from_one_start_to_the_next(tmp_path):
+    """Printed at each start and the same each time, kept sealed in the demo folder (never
+    as plain text), and they sign in after a restart."""
+    from api.demo import DEMO_PASSWORDS, demo_sign_ins, seed_demo_trust
+
+    data = tmp_path / "data"
+
+    def start():
+        with EmbeddedStore(data) as store:
+            seed_demo_trust(store, data, people=400)
+            app = create_app(store, data / "service.sqlite3")
+            try:
+                sign_ins = demo_sign_ins(app.state.register)
+                with TestClient(app) as client:
+                    for _, username, password in sign_ins:
+                        assert client.post("/api/auth/token", data={
+                            "username": username, "password": password}).status_code == 200
+            finally:
+                app.state.register.close()
+        return sign_ins
+
+    first, second = start(), start()
+    assert len(first) == 6 and first == second
+    kept = (data / DEMO_PASSWORDS).read_text()
+    assert all(password not in kept for _, _, password in first)
+    assert kept.count("sealed:") == 6
