@@ -667,7 +667,7 @@ def _school_of(ctf: CTFFile, school_id: str | None, numbers: dict[str, str],
 def _plan_mis(existing: World, identity: IdentityTable, path: Path, source: str,
               school_id: str | None, data_dir, skip_bad: bool, full_roll: bool,
               confirm_ending: bool, as_of: dt.date) -> _Plan:
-    mapping = load_mapping(data_dir, source)
+    mapping = load_mapping(data_dir, source, school_id)
     if school_id is not None:
         if "school" in mapping.columns or (mapping.school_id and mapping.school_id != school_id):
             raise MISError([f"{path.name}:1: -: the mapping of {source!r} already says which "
