@@ -48,9 +48,11 @@ def import_folder(register: RegisterDep, admin: TrustAdmin, actor: ActorDep,
         return import_zip(register, admin, actor, packed, preview=preview)
 
 
-def import_zip(register, admin, actor, packed: Path, *, preview: bool = False) -> ImportResult:
+def import_zip(register, admin, actor, packed: Path, *, preview: bool = False,
+               name: str = "a zip from the admin page") -> ImportResult:
     """The exchange folder in the zip at `packed`, previewed or imported (and audited): a
-    folder naming a school or person beyond `admin`'s trust is refused whole."""
+    folder naming a school or person beyond `admin`'s trust is refused whole. `name`: the
+    zip as its admin knows it, for the import log."""
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         _unpack(packed, folder, register.settings.max_import_unpacked_bytes)
@@ -80,7 +82,7 @@ def import_zip(register, admin, actor, packed: Path, *, preview: bool = False) -
                               cause="an exchange folder was imported")
         if report.changed:  # so that `relreg undo-import` can take it back
             with IdentityTable(register.data_dir) as identity:
-                identity.log_import(None, "folder", "a zip from the admin page",
+                identity.log_import(None, "folder", name,
                                     dict(report.changes), removed=replaced(existing, changed),
                                     added=changed)
     return ImportResult(imported=world.counts(), changes=report.details,
