@@ -12,12 +12,13 @@ import secrets
 import shutil
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from zoneinfo import ZoneInfo
 
-from api.access import reach
+from api.routes.schools import list_schools
 from graph.intake.importing import STAGES
 from graph.intake.mis import (
     CONTACT_FIELDS,
@@ -67,10 +68,10 @@ assert set(FIELD_WORDS) == set(FIELDS)
 
 
 def schools_to_choose(register, admin) -> list[tuple[str, str]]:
-    """(id, name) of the schools `admin` may import into, by name."""
-    reached = reach(admin, register.store)
-    return sorted(((s.school_id, s.name) for s in register.store.schools()
-                   if s.school_id in reached), key=lambda s: (s[1].casefold(), s[0]))
+    """(id, name) of the schools `admin` may import into (api/access.py's reach, as the
+    schools route applies it), by name."""
+    return sorted(((s.school_id, s.name) for s in list_schools(register, admin)),
+                  key=lambda s: (s[1].casefold(), s[0]))
 
 
 def sources_to_choose(data_dir: Path) -> dict[str, str]:
@@ -181,6 +182,7 @@ def mapping_problems(step: MappingStep, mapping: ColumnMapping) -> list[str]:
 # An upload at least this large is imported in the background while the page shows how far
 # it has got; a smaller one is done before the page answers.
 BACKGROUND_BYTES = 2 * 1024 * 1024
+KEEP_SECONDS = 3600
 
 
 @dataclass
@@ -194,6 +196,7 @@ class ImportJob:
     steps: int = len(STAGES)
     what: str = "starting"
     done: bool = False
+    finished_at: float = 0.0
     result: dict = field(default_factory=dict)
 
     def stage(self, what: str) -> None:
@@ -213,16 +216,21 @@ class ImportJobs:
         self._lock = threading.Lock()
 
     def start(self, account_id: int, file_name: str, work) -> str:
-        """Run `work(job)` in the background; it returns the page's context."""
+        """Run `work(job)` in the background; it returns the page's context. A result
+        nobody came back for is dropped after KEEP_SECONDS (it names people)."""
         token = secrets.token_urlsafe(16)
         job = ImportJob(account_id, file_name)
         with self._lock:
+            stale = time.monotonic() - KEEP_SECONDS
+            for old in [t for t, j in self._jobs.items() if j.done and j.finished_at < stale]:
+                del self._jobs[old]
             self._jobs[token] = job
 
         def run():
             try:
                 job.result = work(job)
             finally:
+                job.finished_at = time.monotonic()
                 job.done = True
 
         threading.Thread(target=run, name="import", daemon=True).start()
