@@ -242,3 +242,16 @@ def test_import_times_are_in_the_schools_time():
     assert when("2026-07-01T10:05:00+00:00") == "1 July 2026 at 11:05", "summer time"
     assert when("2026-12-01T10:05:00+00:00") == "1 December 2026 at 10:05"
     assert when("") == ""
+
+
+def test_an_import_logged_under_its_hash_before_is_not_named_by_it(service):
+    """Imports made before the page kept uploads' names were logged under the file's hash."""
+    from graph.intake.identity import IdentityTable
+    from graph.model import World
+
+    with IdentityTable(service.register.data_dir) as identity:
+        identity.log_import("S1", "ctf", "ab" * 32 + ".xml", {"people_added": 0},
+                            removed=World(), added=World())
+    page = service.get("admin", "/admin/import").text
+    assert "The last import was a file uploaded in this page" in words(page)
+    no_internal_ids(page)

@@ -112,6 +112,7 @@ class UndoPreview:
     comes_back: list[tuple[str, int]]  # (what, how many) it replaced
     people: list[str]  # the people it added or changed, by name
     when: str  # when it was imported, in the school's time
+    name: str  # the file, as it was uploaded
 
 
 def _undo_preview(register) -> UndoPreview | None:
@@ -124,8 +125,11 @@ def _undo_preview(register) -> UndoPreview | None:
     people = sorted({names.person(p) for p in plan.added.people}
                     | {names.person(m.person_id) for m in plan.added.memberships})
     words = lambda world: [(k.replace("_", " "), n) for k, n in world.counts().items() if n]  # noqa: E731
+    # An import made before the page kept uploads' names was logged under its hash.
+    name = "a file uploaded in this page" if re.fullmatch(r"[0-9a-f]{64}\.\w+", plan.name) \
+        else plan.name
     return UndoPreview(plan, words(plan.added), words(plan.removed), people,
-                       import_time(plan.imported_at))
+                       import_time(plan.imported_at), name)
 
 
 @router.post("/admin/import/undo")
