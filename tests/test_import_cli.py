@@ -58,7 +58,9 @@ def school(tmp_path):
 def test_an_import_shows_its_steps_as_a_progress_bar_on_a_terminal(school):
     out, shown = on_a_terminal("import", school / "autumn.xml", "--school", "S1",
                                "--data", school / "data")
-    assert b"import: reading the file" in shown and b"import: writing the changes" in shown
+    # The bar is redrawn ten times a second, so a quick import may skip the middle steps.
+    assert b"import: reading the file" in shown, "the step it is at"
+    assert re.search(rb"\d/4", shown), "how many of the four steps are done"
     assert "\u2501".encode() in shown, "a bar is drawn"
     assert out.startswith(f"imported {school / 'autumn.xml'}"), "the result on stdout"
 
