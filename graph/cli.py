@@ -40,6 +40,34 @@ def progress_bar(description: str, total: int | None):
         yield lambda n: bar.advance(task, n)
 
 
+@contextlib.contextmanager
+def import_bar(steps: tuple[str, ...]):
+    """An import's progress on a terminal: which of its `steps` it is at (and, reading a
+    folder, how many people it has read); nothing at all when stderr is piped. Yields
+    (stage, advance): `stage(step)` as each step starts, `advance(n)` as people are read."""
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, disable=not err.is_terminal, transient=True,
+    ) as bar:
+        task = bar.add_task(f"import: {steps[0]}", total=len(steps))
+        people = None
+        started = []
+
+        def stage(step: str) -> None:
+            if started:
+                bar.advance(task, 1)
+            started.append(step)
+            bar.update(task, description=f"import: {step}")
+
+        def advance(n: int) -> None:
+            nonlocal people
+            if people is None:
+                people = bar.add_task("people read", total=None)
+            bar.advance(people, n)
+
+        yield stage, advance
+
+
 def _date(_ctx, _param, value: str | None) -> dt.date:
     if value is None:
         return dt.date.today()
@@ -172,15 +200,17 @@ def audited(target: Store, data: str | None, action: str, object_kind: str, **re
 def import_(path, school_id, source, dry_run, skip_bad, full_roll, confirm_ending, store, data):
     """Load an exchange folder, a DfE common transfer file (.xml) or an MIS export (.csv)
     into the store, all or nothing; --dry-run shows what would change first."""
-    from graph.intake.importing import import_path
+    from graph.intake.importing import STAGES, import_path
 
-    with open_store(store, data) as target, progress_bar(f"reading {path}", None) as advance:
+    steps = STAGES[:2] if dry_run else STAGES
+    with open_store(store, data) as target, import_bar(steps) as (stage, advance):
         def run():
             return import_path(target, path, school_id=school_id, source=source,
                                data_dir=_service_data_dir(target, data), dry_run=dry_run,
                                skip_bad=skip_bad, full_roll=full_roll,
                                confirm_ending=confirm_ending, progress=advance,
-                               list_changes=dry_run)  # an import prints counts alone
+                               list_changes=dry_run,  # an import prints counts alone
+                               stage=stage)
 
         try:
             if dry_run:
@@ -205,13 +235,16 @@ def import_(path, school_id, source, dry_run, skip_bad, full_roll, confirm_endin
 @data_option
 def undo_import(school_id, store, data):
     """Undo the last import: the facts it wrote go, the ones it replaced come back."""
-    from graph.intake.importing import undo_last_import
+    from graph.intake.importing import plan_undo, undo_last_import
 
     with open_store(store, data) as target:
         try:
             with audited(target, data, "import.undo", "import", school_id=school_id) as learned:
-                done = undo_last_import(target, _service_data_dir(target, data), school_id)
-                learned.update(object_id=done.split()[2])
+                folder = _service_data_dir(target, data)
+                plan = plan_undo(target, folder, school_id)
+                done = undo_last_import(target, folder, school_id,
+                                        expected=plan.import_id if plan else None)
+                learned.update(object_id=plan.import_id)  # the trail's, never printed
         except ExchangeError as error:
             _rejected(error, "the import log")
     click.echo(done)
@@ -255,10 +288,11 @@ def mapping(export_file, source, role, pupils_source, school_id, settings, confi
     if not confirmed_by:
         raise click.UsageError("--confirm needs --by NAME: who checked the mapping")
     try:
-        saved = save_mapping(proposed, Path(data) if data else default_data_dir(), confirmed_by)
+        save_mapping(proposed, Path(data) if data else default_data_dir(), confirmed_by)
     except MISError as error:
         _rejected(error, export_file)
-    click.echo(f"saved the mapping of {source} to {saved}")
+    click.echo(f"saved the confirmed mapping of {source}: its exports are read with it from "
+               "now on (`relreg import FILE --source " + source + "`)")
 
 
 @main.group()

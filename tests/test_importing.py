@@ -484,9 +484,9 @@ def test_the_last_import_of_a_school_can_be_undone(store, tmp_path):
     after_roll = exported(store, tmp_path / "roll")
     out = write_ctf(tmp_path / "out.xml", [CY], file_date="2026-01-12", source=OUR, dest=("XXX", "XXXX"))
     import_path(store, out)
-    assert undo_last_import(store, tmp_path / "data", "S1").startswith("undid import ")
+    assert undo_last_import(store, tmp_path / "data", "S1").startswith("undid the import of ")
     assert same_folders(after_roll, exported(store, tmp_path / "undone"))
-    assert undo_last_import(store, tmp_path / "data", "S1").startswith("undid import ")
+    assert undo_last_import(store, tmp_path / "data", "S1").startswith("undid the import of ")
     assert [m for m in store.export_world().memberships if m.role is Role.PUPIL] == []
     with pytest.raises(ExchangeError) as caught:
         undo_last_import(store, tmp_path / "data", "S1")
@@ -637,7 +637,7 @@ def test_the_command_line_previews_and_undoes(store, tmp_path):
     assert done.startswith(f"imported {path}")
     undone = subprocess.run(relreg + ["undo-import", "--school", "S1"] + data,
                             capture_output=True, text=True, check=True).stdout
-    assert undone.startswith("undid import ")
+    assert undone.startswith("undid the import of ")
     with EmbeddedStore(tmp_path / "data") as reopened:
         assert same_folders(before, exported(reopened, tmp_path / "after"))
     again = subprocess.run(relreg + ["undo-import", "--school", "S1"] + data, capture_output=True,
@@ -794,5 +794,5 @@ def test_an_import_that_prints_counts_counts_what_its_preview_lists_and_undoes_w
         "family_links_added": 1, "connections_added": 1}
     assert len(preview.details) == 15 and done.details == []
     assert done.proposals == [] and done.lines()[0].startswith(f"imported {folder} (folder): ")
-    assert undo_last_import(store, tmp_path / "data").startswith("undid import ")
+    assert undo_last_import(store, tmp_path / "data").startswith("undid the import of ")
     assert same_folders(before, exported(store, tmp_path / "undone"))

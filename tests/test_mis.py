@@ -72,9 +72,12 @@ def test_a_confirmed_mapping_is_saved_and_read_back(tmp_path, confirmed):
     assert path.name == "sims-staff.toml" and "Ada Admin" in path.read_text()
     path.write_text(path.read_text().replace('confirmed_by = "Ada Admin"\n', ""))
     assert problem_of(load_mapping, tmp_path / "data", "sims-staff") == (
-        "sims-staff.toml:1: confirmed_by: the mapping was never confirmed")
-    assert problem_of(load_mapping, tmp_path / "data", "arbor").startswith(
-        "arbor.toml:1: -: no confirmed column mapping for source 'arbor'")
+        "-:1: -: the mapping of 'sims-staff' was never confirmed: confirm it on the Import "
+        "page (or with `relreg mapping --confirm`)")
+    missing = problem_of(load_mapping, tmp_path / "data", "arbor")
+    assert missing.startswith("-:1: -: no confirmed column mapping for source 'arbor': map "
+                              "the export's columns on the Import page"), "what to do, where"
+    assert ".toml" not in missing, "no internal file named"
     assert "confirmed by someone" in problem_of(save_mapping, confirmed, tmp_path / "data", confirmed_by=" ")
 
 

@@ -816,6 +816,6 @@ def test_an_import_changed_since_is_not_undone_from_the_page(service, tmp_path):
     assert "Undo the import of" not in undo, "no button"
     refused = admin.post("/admin/import/undo", {"import_id": import_id})
     assert refused.status_code == 409
-    assert "The import of a zip from the admin page cannot be undone" in text(refused.text)
+    assert "The import of trust.zip cannot be undone" in text(refused.text), "named by its file"
     assert service.store.person("T7") is not None
     assert not service.register.audit.entries(action="import.undo")

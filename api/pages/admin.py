@@ -15,7 +15,7 @@ from typing import Annotated
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile, status
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from api.access import (
@@ -39,7 +39,22 @@ from api.notify import (
     normal_address,
 )
 from api.notify.mail import MAIL_FIELDS, save_mail_settings, set_outside, stored_mail_settings
+from api.pages import import_steps
 from api.pages.bulk_accounts import COLUMNS, bulk_create, bulk_preview
+from api.pages.import_steps import (
+    FIELD_WORDS,
+    JOBS,
+    ROLE_WORDS,
+    MappingStep,
+    mapping_of,
+    mapping_problems,
+    named_as_uploaded,
+    propose_step,
+    schools_to_choose,
+    sources_to_choose,
+    upload_name,
+)
+from api.pages.import_steps import when as import_time
 from api.pages.common import ROLE_NAMES, account_words, messages_of, page, see_other
 from api.routes.accounts import create_account, get_account, list_accounts, update_account
 from api.routes.audit import AuditScope, _as_auditors_see, verify_audit_trail
@@ -64,6 +79,7 @@ from graph.intake.importing import (
     plan_undo,
     undo_last_import,
 )
+from graph.intake.mis import MISError, check_mapping, confirmed_mapping, read_header, save_mapping
 from graph.review import CaseNotFound
 from graph.model import Person, Role
 from graph.profiles import SHIPPED, load_profile
@@ -87,11 +103,38 @@ def plain_http_warning_seen(request: Request, register: RegisterDep, _admin: Tru
 
 @router.get("/admin/import")
 def import_page(request: Request, register: RegisterDep, session: CurrentSession,
-                _admin: TrustAdmin):
+                admin: TrustAdmin, finished: Annotated[str, Query(max_length=40)] = ""):
     previews.drop_expired(register)
-    return page(request, "admin_import.html", {"title": "Import an exchange folder",
-                                               "undo": _undo_preview(register)},
-                session=session)
+    context = _import_context(register, admin, {})
+    if finished:  # a background import: its result once done, else how far it has got
+        job = JOBS.finish(finished, admin.account_id)
+        if job is not None:
+            context.update(job.result, undo=_undo_preview(register))
+            return page(request, "admin_import.html", context, session=session,
+                        status_code=job.result.get("status_code", 200))
+        running = JOBS.find(finished, admin.account_id)
+        if running is not None:
+            context.update(running={"token": finished, "job": running},
+                           file_name=running.file_name)
+    return page(request, "admin_import.html", context, session=session)
+
+
+@router.get("/admin/import/progress/{token}")
+def import_progress(admin: TrustAdmin, token: Annotated[str, Path(max_length=40)]):
+    """How far a background import has got, for its page to show (its own admin only)."""
+    job = JOBS.find(token, admin.account_id)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such import running")
+    return JSONResponse(job.status(), headers={"Cache-Control": "no-store"})
+
+
+def _import_context(register, admin, options: dict) -> dict:
+    """What every state of the Import page shows: the form (schools by name, the MIS
+    sources) and the undo of the last import, whatever happened to this file."""
+    return {"title": "Import", "options": options,
+            "schools": schools_to_choose(register, admin),
+            "sources": sources_to_choose(register.data_dir), "roles": ROLE_WORDS,
+            "field_words": FIELD_WORDS, "undo": _undo_preview(register)}
 
 
 @dataclass(frozen=True)
@@ -100,6 +143,8 @@ class UndoPreview:
     goes: list[tuple[str, int]]  # (what, how many) the import wrote
     comes_back: list[tuple[str, int]]  # (what, how many) it replaced
     people: list[str]  # the people it added or changed, by name
+    when: str  # when it was imported, in the school's time
+    name: str  # the file, as it was uploaded
 
 
 def _undo_preview(register) -> UndoPreview | None:
@@ -112,12 +157,16 @@ def _undo_preview(register) -> UndoPreview | None:
     people = sorted({names.person(p) for p in plan.added.people}
                     | {names.person(m.person_id) for m in plan.added.memberships})
     words = lambda world: [(k.replace("_", " "), n) for k, n in world.counts().items() if n]  # noqa: E731
-    return UndoPreview(plan, words(plan.added), words(plan.removed), people)
+    # An import made before the page kept uploads' names was logged under its hash.
+    name = "a file uploaded in this page" if re.fullmatch(r"[0-9a-f]{64}\.\w+", plan.name) \
+        else plan.name
+    return UndoPreview(plan, words(plan.added), words(plan.removed), people,
+                       import_time(plan.imported_at), name)
 
 
 @router.post("/admin/import/undo")
 def post_undo_import(request: Request, register: RegisterDep, session: CurrentSession,
-                     _admin: TrustAdmin, actor: ActorDep,
+                     admin: TrustAdmin, actor: ActorDep,
                      import_id: Annotated[str, Form(max_length=40)] = ""):
     """Undo the last import, the one the page showed, audited with what it took back."""
     def write(remove, add):
@@ -133,10 +182,10 @@ def post_undo_import(request: Request, register: RegisterDep, session: CurrentSe
         # The page names an import by its file, never by its number.
         problems = [re.sub(r"^import \w+ \((.*?)\)", r"the import of \1",
                            p.split(": -: ", 1)[-1]) for p in error.problems]
-        return page(request, "admin_import.html", {
-            "title": "Import an exchange folder", "undo": _undo_preview(register),
-            "undo_problems": [p[0].upper() + p[1:] + "." for p in problems]},
-            session=session, status_code=status.HTTP_409_CONFLICT)
+        context = _import_context(register, admin, {})
+        context["undo_problems"] = [p[0].upper() + p[1:] + "." for p in problems]
+        return page(request, "admin_import.html", context, session=session,
+                    status_code=status.HTTP_409_CONFLICT)
     return see_other("/admin/import", "import-undone")
 
 
@@ -150,36 +199,51 @@ def post_import(request: Request, register: RegisterDep, session: CurrentSession
                 source: Annotated[str, Form(max_length=64)] = "",
                 skip_bad: Annotated[str, Form(max_length=10)] = "",
                 full_roll: Annotated[str, Form(max_length=10)] = "",
-                confirm_ending: Annotated[str, Form(max_length=10)] = ""):
+                confirm_ending: Annotated[str, Form(max_length=10)] = "",
+                file_name: Annotated[str, Form(max_length=200)] = "",
+                role: Annotated[str, Form(max_length=20)] = "",
+                columns: Annotated[list[str] | None, Form()] = None):
     """Preview (the default button) keeps the file aside and lists every change; Import,
     from the preview or straight away, imports it. A zip is an exchange folder, an .xml a
-    common transfer file, a .csv an MIS export of a source whose mapping is confirmed."""
+    common transfer file, a .csv an MIS export: where its columns are not yet mapped for
+    the school, the page asks which field each column holds (action `map`, confirming the
+    mapping), then previews. A large file is imported in the background, the page showing
+    how far it has got."""
     options = {"school": school, "source": source, "skip_bad": skip_bad,
                "full_roll": full_roll, "confirm_ending": confirm_ending}
-    context = {"title": "Import an exchange folder", "options": options}
+    context = _import_context(register, admin, options)
     kept = previews.find(register, pending)
     if kept is None and (file is None or not file.filename):
         context["problems"] = ["Choose the file to import: a zip of an exchange folder, a "
                                "common transfer file (.xml) or an MIS export (.csv)."]
         return page(request, "admin_import.html", context, session=session,
                     status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    name = file.filename if file is not None and file.filename else "the previewed file"
-    context["file_name"] = name
+    name = upload_name(file.filename if file is not None and file.filename else file_name)
+    context["file_name"] = options["file_name"] = name
     if school and school not in reach(admin, register.store):  # another trust's: no school
         context["problems"] = [f"There is no school {school!r} in the register: choose one "
                                "of your trust's schools."]
         return page(request, "admin_import.html", context, session=session,
                     status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    preview = action == "preview"
+    preview = action in ("preview", "map")
     try:
         if kept is None:
             kept = _keep_upload(register, file)
-        if kept.suffix == ".zip":
-            opening = []
-            result = import_zip(register, admin, actor, kept, preview=preview, opening=opening)
-        else:
-            result, opening = _import_school_file(register, admin, actor, kept, preview,
-                                                  options)
+        if kept.suffix == ".csv":
+            step = _mapping_step(register, admin, actor, kept, options, action, role,
+                                 columns or [])
+            if step is not None:  # the columns to map first: the file stays aside
+                context.update(mapping=step, pending=kept.name)
+                return page(request, "admin_import.html", context, session=session,
+                            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+                            if step.problems else status.HTTP_200_OK)
+        if not preview and kept.stat().st_size >= import_steps.BACKGROUND_BYTES:
+            token = JOBS.start(admin.account_id, name, lambda job: _import_in_background(
+                register, admin, actor, kept, options, job))
+            context["running"] = {"token": token, "job": JOBS.find(token, admin.account_id)}
+            return page(request, "admin_import.html", context, session=session,
+                        status_code=status.HTTP_202_ACCEPTED)
+        result, opening = _import_kept(register, admin, actor, kept, preview, options)
     except HTTPException as error:
         # Each problem is already FILE:LINE: column: what is wrong.
         context["problems"] = [p["msg"] for p in error.detail] if isinstance(error.detail, list) \
@@ -201,8 +265,80 @@ def post_import(request: Request, register: RegisterDep, session: CurrentSession
     return page(request, "admin_import.html", context, session=session)
 
 
+def _import_kept(register, admin, actor, kept, preview: bool, options: dict,
+                 stage=None) -> tuple[ImportResult, list[str]]:
+    """The file kept aside, previewed or imported under the name it was uploaded with, and
+    (in a preview) the findings it would open."""
+    with named_as_uploaded(kept, options["file_name"]) as named:
+        if kept.suffix == ".zip":
+            opening: list[str] = []
+            return import_zip(register, admin, actor, named, preview=preview,
+                              name=options["file_name"], opening=opening), opening
+        return _import_school_file(register, admin, actor, named, preview, options, stage)
+
+
+def _import_in_background(register, admin, actor, kept, options, job) -> dict:
+    """A large import, run while its page polls how far it has got; the page's context
+    once done (what it imported, or why the file was refused)."""
+    try:
+        result, _ = _import_kept(register, admin, actor, kept, False, options, job.stage)
+    except HTTPException as error:
+        return {"problems": [p["msg"] for p in error.detail] if isinstance(error.detail, list)
+                else [str(error.detail)], "file_name": job.file_name,
+                "options": options, "status_code": error.status_code}
+    finally:
+        kept.unlink(missing_ok=True)
+    return {"imported": result.imported, "changes": result.counts, "report": result,
+            "file_name": job.file_name, "options": options}
+
+
+def _mapping_step(register, admin, actor, kept, options: dict, action: str, role: str,
+                  columns: list[str]) -> MappingStep | None:
+    """For an MIS export: the columns still to map for its school (pre-filled with the
+    ones recognised, or the admin's choice with what is wrong with it), or None once a
+    confirmed mapping reads it; `action` map confirms the admin's choice first (saved for
+    the school, as `relreg mapping --confirm` saves one, and audited)."""
+    source, school_id = options["source"], options["school"] or None
+    if not source:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            "Choose which MIS made this export (the MIS source).")
+    try:
+        header = read_header(kept)
+    except MISError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [
+            {"loc": ["body", "file"], "msg": p.replace(kept.name, options["file_name"]),
+             "type": "import"} for p in error.problems]) from None
+    if action == "map":
+        chosen = (list(columns) + [""] * len(header))[:len(header)]
+        step = MappingStep(source, header, chosen, role if role in ROLE_WORDS else "")
+        mapping = mapping_of(step, school_id)
+        step.problems = mapping_problems(step, mapping)
+        if step.problems:
+            return step
+        per_school = mapping.school_id is not None
+        save_mapping(mapping, register.data_dir, confirmed_by=admin.username,
+                     confirmed_on=register.today(), per_school=per_school)
+        register.record(actor, "mapping.confirm", "mapping", object_id=source,
+                        school_id=mapping.school_id, fields=sorted(mapping.columns))
+        return None
+    mapping = confirmed_mapping(register.data_dir, source, school_id)
+    if mapping is not None:
+        problems, _ = check_mapping(mapping, header, options["file_name"])
+        if not problems:
+            return None
+        # The export's columns have changed since the mapping was confirmed: map them again.
+        step = propose_step(kept, source, school_id)
+        by_heading = {h: f for f, headings in mapping.columns.items() for h in headings}
+        step.chosen = [by_heading.get(h, c) for h, c in zip(header, step.chosen)]
+        step.role = mapping.role or step.role
+        step.problems = ["The columns of this export are not the ones its mapping was "
+                         "confirmed with: check each column's field and confirm again."]
+        return step
+    return propose_step(kept, source, school_id)
+
+
 def _import_school_file(register, admin, actor, kept, preview: bool,
-                        options: dict) -> ImportResult:
+                        options: dict, stage=None) -> tuple[ImportResult, list[str]]:
     """A CTF or an MIS export, through the same import as `relreg import`, refused whole
     where it names a school or person beyond `admin`'s trust (a CTF's school comes from
     its DfE number, an MIS export's from its rows)."""
@@ -215,11 +351,11 @@ def _import_school_file(register, admin, actor, kept, preview: bool,
     try:
         with register.lock:  # what it reads of the facts stays what its write changes
             report = import_path(
-                register.unlocked_store, kept, school_id=options["school"] or None,
+                register.unlocked_store, kept, school_id=_school_for(register, kept, options),
                 source=options["source"] or None, data_dir=register.data_dir,
                 dry_run=preview, skip_bad=bool(options["skip_bad"]), as_of=register.today(),
                 full_roll=bool(options["full_roll"]),
-                confirm_ending=bool(options["confirm_ending"]), write=write,
+                confirm_ending=bool(options["confirm_ending"]), write=write, stage=stage,
                 check=lambda existing, facts, school_id: import_beyond_reach(
                     admin, register.unlocked_store, existing, facts, school_id, kept.name))
         register.identity_changed()  # it keeps preferred names after the facts
@@ -248,6 +384,16 @@ def _queue_effect(register, findings_opened: list[str]) -> dict:
     return {"findings": count, "new_cases": count - reopened, "reopened": reopened,
             "many": count > MANY_FINDINGS,
             "warning": many_findings_warning(count) if count > MANY_FINDINGS else ""}
+
+
+def _school_for(register, kept, options: dict) -> str | None:
+    """The school chosen, unless the export's confirmed mapping reads it from a column."""
+    school = options["school"] or None
+    if kept.suffix == ".csv" and options["source"] and school:
+        mapping = confirmed_mapping(register.data_dir, options["source"], school)
+        if mapping is not None and "school" in mapping.columns:
+            return None
+    return school
 
 
 def _keep_upload(register, file: UploadFile):

@@ -56,10 +56,12 @@ def import_folder(register: RegisterDep, admin: TrustAdmin, actor: ActorDep,
 
 
 def import_zip(register, admin, actor, packed: Path, *, preview: bool = False,
-               opening: list[str] | None = None) -> ImportResult:
+               opening: list[str] | None = None,
+               name: str = "a zip from the admin page") -> ImportResult:
     """The exchange folder in the zip at `packed`, previewed or imported (and audited): a
     folder naming a school or person beyond `admin`'s trust is refused whole. `opening`,
-    in a preview: filled with the findings the import would open."""
+    in a preview: filled with the findings the import would open. `name`: the zip as its
+    admin knows it, for the import log."""
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         _unpack(packed, folder, register.settings.max_import_unpacked_bytes)
@@ -95,7 +97,7 @@ def import_zip(register, admin, actor, packed: Path, *, preview: bool = False,
                               opened_by_import=(uuid.uuid4().hex, "folder"))
         if report.changed:  # so that `relreg undo-import` can take it back
             with IdentityTable(register.data_dir) as identity:
-                identity.log_import(None, "folder", "a zip from the admin page",
+                identity.log_import(None, "folder", name,
                                     dict(report.changes), removed=replaced(existing, changed),
                                     added=changed)
     return ImportResult(imported=world.counts(), changes=report.details,

@@ -61,6 +61,10 @@ CONFIRM_ENDING_SHARE = 0.10
 MAX_DETAILS = 2000  # changes listed one by one; past that, counted
 # A preview that would open more findings than this warns that they land in the queue.
 MANY_FINDINGS = 20
+# The steps of an import, as `import_path(stage=...)` announces them (a preview stops after
+# the second).
+STAGES = ("reading the file", "checking every change", "writing the changes",
+          "looking for people who may be the same")
 
 
 @dataclass
@@ -121,8 +125,9 @@ class ImportReport:
                 lines.append(f"warning: {many_findings_warning(len(self.findings_opened))}")
             lines.append("nothing was changed: this was a preview")
         elif self.import_id and self.changed:
-            lines.append(f"import {self.import_id}: `relreg undo-import` undoes it while it is "
-                         "the last import of its school")
+            school = f" --school {self.school_id}" if self.school_id else ""
+            lines.append(f"`relreg undo-import{school}` takes it back while it is the last "
+                         "import" + (" of its school" if school else ""))
         return lines
 
 
@@ -131,7 +136,8 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
                 max_ctf_bytes: int = MAX_CTF_BYTES, dry_run: bool = False,
                 skip_bad: bool = False, full_roll: bool = False, confirm_ending: bool = False,
                 as_of: dt.date | None = None, progress=None, write=None,
-                list_changes: bool = True, check=None) -> ImportReport:
+                list_changes: bool = True, check=None,
+                stage: Callable[[str], None] | None = None) -> ImportReport:
     """Import a folder (exchange format), an .xml (CTF) or a .csv (MIS export of `source`,
     read through its confirmed column mapping). Raises ExchangeError (CTFError, MISError)
     listing every problem; then nothing was imported. `dry_run`: plan and report only.
@@ -142,7 +148,9 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
     `list_changes=False`: the report counts the changes without listing each (a million
     lines nobody reads). `check(existing, facts, school_id)`, where given, lists why the
     planned facts may not be imported (the service's limit to a trust), refusing the file
-    whole, in its preview too."""
+    whole, in its preview too. `stage(what)`, where given, is told each step as it starts
+    (STAGES), for a progress bar."""
+    stage = stage or (lambda _what: None)
     path = Path(path)
     if data_dir is None:
         from graph.store.embedded import default_data_dir
@@ -151,6 +159,7 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
     with IdentityTable(data_dir) as identity, collector_held_off():
         if not dry_run:
             identity.carry_link_details(store)
+        stage(STAGES[0])
         existing = store.export_world()
         if path.is_dir():
             plan = _plan_folder(existing, path, progress, skip_bad)
@@ -168,6 +177,7 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
                 raise ExchangeError([f"{path.name}:1: -: not an exchange folder, a common transfer "
                                      "file (.xml) or an MIS export (.csv)"])
         report = plan.report
+        stage(STAGES[1])
         if check is not None and (problems := check(existing, plan.facts, report.school_id)):
             raise ExchangeError(problems)
         describe(existing, plan.facts, report, list_changes=list_changes)
@@ -181,6 +191,7 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
             report.proposals = _proposals(lambda: existing.merged(plan.facts), identity,
                                           plan.found, plan.extra_proposals, save=False)
             return report
+        stage(STAGES[2])
         if report.changed:
             report.import_id = identity.log_import(
                 report.school_id, report.kind, path.name, dict(report.changes),
@@ -194,6 +205,7 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
         identity.add_preferred_names(plan.preferred)
         if plan.school_number:
             identity.remember_school_number(plan.school_number, report.school_id)
+        stage(STAGES[3])
         report.proposals = _proposals(store.export_world, identity, plan.found,
                                       plan.extra_proposals, save=True)
     return report
@@ -698,7 +710,7 @@ def _school_of(ctf: CTFFile, school_id: str | None, numbers: dict[str, str],
 def _plan_mis(existing: World, identity: IdentityTable, path: Path, source: str,
               school_id: str | None, data_dir, skip_bad: bool, full_roll: bool,
               confirm_ending: bool, as_of: dt.date) -> _Plan:
-    mapping = load_mapping(data_dir, source)
+    mapping = load_mapping(data_dir, source, school_id)
     if school_id is not None:
         if "school" in mapping.columns or (mapping.school_id and mapping.school_id != school_id):
             raise MISError([f"{path.name}:1: -: the mapping of {source!r} already says which "
@@ -879,4 +891,4 @@ def undo_last_import(store: Store, data_dir: str | os.PathLike,
     with IdentityTable(data_dir) as identity:
         identity.mark_import_undone(plan.import_id)
     counts = ", ".join(f"{n} {what}" for what, n in plan.added.counts().items() if n)
-    return f"undid import {plan.import_id} ({plan.kind} {plan.name}): {counts} taken back"
+    return f"undid the import of {plan.name} ({plan.kind}): {counts} taken back"

@@ -212,8 +212,13 @@ def _check_source(source: str) -> str:
     return source
 
 
-def mapping_path(data_dir: str | os.PathLike, source: str) -> Path:
-    return Path(data_dir) / MAPPINGS_FOLDER / f"{_check_source(source)}.toml"
+def mapping_path(data_dir: str | os.PathLike, source: str, school_id: str | None = None) -> Path:
+    """Where the confirmed mapping of `source` is kept: one for every school, or (confirmed
+    in the admin page, for one school) that school's own."""
+    folder = Path(data_dir) / MAPPINGS_FOLDER
+    if school_id is not None:
+        folder = folder / "schools" / _check_source(school_id)
+    return folder / f"{_check_source(source)}.toml"
 
 
 def read_header(path: str | os.PathLike) -> list[str]:
@@ -301,8 +306,10 @@ def check_mapping(mapping: ColumnMapping, header: list[str], name: str,
 
 
 def save_mapping(mapping: ColumnMapping, data_dir: str | os.PathLike, confirmed_by: str,
-                 confirmed_on: dt.date | None = None) -> Path:
-    """Keep `mapping` as confirmed by `confirmed_by`; returns the file written."""
+                 confirmed_on: dt.date | None = None, *, per_school: bool = False) -> Path:
+    """Keep `mapping` as confirmed by `confirmed_by`; returns the file written.
+    `per_school`: kept as the mapping of its source for its school alone (the admin page's),
+    which that school's imports read before the source's own."""
     if not confirmed_by.strip():
         raise MISError(["-:1: -: a mapping is confirmed by someone: give their name"])
     mapping.confirmed_by = confirmed_by.strip()
@@ -310,23 +317,44 @@ def save_mapping(mapping: ColumnMapping, data_dir: str | os.PathLike, confirmed_
     problems, _ = check_mapping(mapping, mapping.header, f"{mapping.source}.toml")
     if problems:
         raise MISError(problems)
-    path = mapping_path(data_dir, mapping.source)
+    if per_school and not mapping.school_id:
+        raise MISError(["-:1: -: a school's own mapping names its school"])
+    path = mapping_path(data_dir, mapping.source, mapping.school_id if per_school else None)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(mapping_toml(mapping), encoding="utf-8")
     return path
 
 
-def load_mapping(data_dir: str | os.PathLike, source: str) -> ColumnMapping:
+def confirmed_mapping(data_dir: str | os.PathLike, source: str,
+                      school_id: str | None = None) -> ColumnMapping | None:
+    """The confirmed mapping an export of `source` for `school_id` is read with (the
+    school's own, else the source's, where that names no other school); None if none."""
+    try:
+        mapping = load_mapping(data_dir, source, school_id)
+    except MISError:
+        return None
+    if school_id and (mapping.school_id or school_id) != school_id:
+        return None
+    return mapping
+
+
+def load_mapping(data_dir: str | os.PathLike, source: str,
+                 school_id: str | None = None) -> ColumnMapping:
+    """The confirmed mapping of `source`: `school_id`'s own where it has one."""
     path = mapping_path(data_dir, source)
+    if school_id is not None and mapping_path(data_dir, source, school_id).is_file():
+        path = mapping_path(data_dir, source, school_id)
     if not path.is_file():
-        raise MISError([f"{path.name}:1: -: no confirmed column mapping for source {source!r}: "
-                        "propose one from an export, check it and save it first"])
+        raise MISError([f"-:1: -: no confirmed column mapping for source {source!r}: map "
+                        "the export's columns on the Import page (or with `relreg mapping`) "
+                        "and confirm them first"])
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
-        raise MISError([f"{path.name}:1: -: {error}"]) from None
+        raise MISError([f"-:1: -: the confirmed mapping of {source!r} cannot be read: {error}"]) from None
     if not data.get("confirmed_by"):
-        raise MISError([f"{path.name}:1: confirmed_by: the mapping was never confirmed"])
+        raise MISError([f"-:1: -: the mapping of {source!r} was never confirmed: confirm it on "
+                        "the Import page (or with `relreg mapping --confirm`)"])
     columns = {k: [v] if isinstance(v, str) else list(v) for k, v in data.get("columns", {}).items()}
     return ColumnMapping(
         source=data.get("source", source), columns=columns, role=data.get("role"),
