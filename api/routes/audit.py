@@ -25,7 +25,8 @@ class AuditScope:
 
     def __init__(self, register, auditor):
         with register.lock:
-            found = audit_reach(auditor, register.store, register.accounts.all())
+            found = audit_reach(auditor, register.store, register.accounts.all(),
+                                on=register.today())
         self.whole = found is None
         self.people, self.actors = found or (set(), set())
 

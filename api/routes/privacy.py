@@ -116,7 +116,7 @@ def preview_of(plan: ErasurePlan) -> ErasurePreview:
 
 def check_administers(register: Register, account: Account, person_id: str) -> None:
     """A trust admin reaches only the people of their trust: anyone else is not there."""
-    if not in_reach(account, register.store, person_id):
+    if not in_reach(account, register.store, person_id, on=register.today()):
         raise not_found("person", person_id)
 
 
@@ -167,12 +167,12 @@ def list_holds(register: RegisterDep, reader: HoldReader) -> list[HoldPublic]:
 
 
 def visible_holds(register: Register, account: Account) -> list[HoldPublic]:
-    store = register.store
+    store, today = register.store, register.today()
     if account.role is AccountRole.DSL:
         return [HoldPublic.of(h, kept=True) for h in holds(register)
-                if keeps_hold(account, store, h)]
+                if keeps_hold(account, store, h, on=today)]
     return [HoldPublic.of(h, kept=False) for h in holds(register)
-            if may_see_person(account, store, h.person_id)]
+            if may_see_person(account, store, h.person_id, on=today)]
 
 
 @router.post("/holds", response_model=HoldPublic, status_code=status.HTTP_201_CREATED)
@@ -180,7 +180,7 @@ def place(body: HoldPlace, register: RegisterDep, keeper: HoldKeeper,
           actor: ActorDep) -> HoldPublic:
     """Keep a person of your school from erasure while a safeguarding concern stands; the
     hold is your school's."""
-    check_places_hold(keeper, register.store, body.person_id)
+    check_places_hold(keeper, register.store, body.person_id, on=register.today())
     try:
         return HoldPublic.of(place_hold(register, actor.name, body.person_id, body.reason,
                                         actor.client, school_id=keeper.school_id), kept=True)
@@ -196,7 +196,8 @@ def lift_as(register: Register, keeper: Account, actor: Actor, person_id: str,
     """Lift a hold `keeper` keeps (api/access.py keeps_hold): `school_id`'s, or unnamed,
     their own school's or else the only one they keep. Any hold they do not keep is
     answered as no hold at all. Audited with the reason."""
-    kept = [h for h in holds_on(register, person_id) if keeps_hold(keeper, register.store, h)]
+    kept = [h for h in holds_on(register, person_id)
+            if keeps_hold(keeper, register.store, h, on=register.today())]
     if school_id is OWN_HOLD:
         chosen = [h for h in kept if h.school_id == keeper.school_id] or kept
     else:
