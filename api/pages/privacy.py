@@ -17,7 +17,7 @@ from graph.model import Role
 from api.deps import ActorDep, CurrentSession, RegisterDep
 from api.pages.common import messages_of, page, page_headers, see_other
 from api.pages.people import _family_of, family_words, known_at
-from api.routes.privacy import OWN_HOLD, lift_as, visible_holds
+from api.routes.privacy import OWN_HOLD, lift_as, trusts_part, visible_holds
 from api.privacy import (
     PrivacyError,
     erase,
@@ -130,7 +130,8 @@ def privacy_page(request: Request, register: RegisterDep, session: CurrentSessio
         return _refused(request, register, session, _no_one(person_id.strip()))
     if person_id and session.account.role is ADMIN:
         try:
-            plan = plan_erasure(register, person_id.strip())
+            plan = plan_erasure(register, person_id.strip(),
+                                schools=trusts_part(register, session.account))
         except PrivacyError as error:
             return _refused(request, register, session, error, person_id)
     return _privacy_page(request, register, session, plan=plan, person_id=person_id)
@@ -144,7 +145,8 @@ def post_erase(request: Request, register: RegisterDep, session: CurrentSession,
         if not in_reach(session.account, register.store, person_id, on=register.today()):
             raise _no_one(person_id)
         erase(register, actor.name, person_id, client=actor.client,
-              own_person_id=session.account.person_id)
+              own_person_id=session.account.person_id,
+              schools=trusts_part(register, session.account))
     except PrivacyError as error:
         return _refused(request, register, session, error, person_id)
     return see_other("/privacy", done="erased")
@@ -199,7 +201,8 @@ def post_subject_access(request: Request, register: RegisterDep, session: Curren
             if not in_reach(session.account, register.store, someone, on=register.today()):
                 raise _no_one(someone)
         report = subject_access(register, actor.name, person_id.strip(), reveal=reveal,
-                                release=release, client=actor.client)
+                                release=release, client=actor.client,
+                                schools=trusts_part(register, session.account))
     except PrivacyError as error:
         return _refused(request, register, session, error)
     return HTMLResponse(subject_access_html(report), headers=page_headers())

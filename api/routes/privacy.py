@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, Field
 
-from api.access import check_places_hold, in_reach, keeps_hold, may_see_person
+from api.access import check_places_hold, in_reach, keeps_hold, may_see_person, reach
 from api.identity import Account, AccountRole
 from api.deps import ActorDep, RegisterDep, TrustAdmin, _role_in
 from api.errors import conflict, not_found
@@ -120,6 +120,13 @@ def check_administers(register: Register, account: Account, person_id: str) -> N
         raise not_found("person", person_id)
 
 
+def trusts_part(register: Register, account: Account) -> frozenset[str]:
+    """The schools whose records a trust admin's erasure and subject access may reach: their
+    trust's (every school for the whole register's admin). Each trust is a controller of
+    its own (api/privacy.py)."""
+    return reach(account, register.store, on=register.today())
+
+
 def as_http(error: PrivacyError, person_id: str | None = None) -> HTTPException:
     message = str(error)
     if message.startswith("there is no person"):
@@ -137,7 +144,8 @@ def preview_erasure(person_id: PersonId, register: RegisterDep,
     """What erasing the person would remove. Changes nothing."""
     check_administers(register, admin, person_id)
     try:
-        return preview_of(plan_erasure(register, person_id))
+        return preview_of(plan_erasure(register, person_id,
+                                       schools=trusts_part(register, admin)))
     except PrivacyError as error:
         raise as_http(error, person_id) from None
 
@@ -146,7 +154,8 @@ def erase_as(register: Register, actor: Actor, person_id: str) -> ErasurePlan:
     check_administers(register, actor.account, person_id)
     try:
         return erase(register, actor.name, person_id, client=actor.client,
-                     own_person_id=actor.account.person_id if actor.account else None)
+                     own_person_id=actor.account.person_id if actor.account else None,
+                     schools=trusts_part(register, actor.account))
     except PrivacyError as error:
         raise as_http(error, person_id) from None
 
@@ -234,7 +243,8 @@ def make_subject_access(person_id: PersonId, body: SubjectAccessRequest,
         check_administers(register, admin, other)
     try:
         return subject_access(register, actor.name, person_id, reveal=body.reveal,
-                              release=body.release, client=actor.client).to_json()
+                              release=body.release, client=actor.client,
+                              schools=trusts_part(register, admin)).to_json()
     except PrivacyError as error:
         raise as_http(error, person_id) from None
 
