@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile, status
 from pydantic import ValidationError
 
-from api.access import POSITION_WORDS, import_beyond_reach, reach
+from api.access import POSITION_WORDS, administers_register, import_beyond_reach, reach
 from api import previews
 from api.identity import AccountRole
 from api.deps import ActorDep, Auditor, CurrentSession, RegisterDep, TrustAdmin
@@ -185,7 +185,9 @@ def _import_school_file(register, admin, actor, kept, preview: bool,
                 confirm_ending=bool(options["confirm_ending"]), write=write,
                 check=lambda existing, facts, school_id: import_beyond_reach(
                     admin, register.unlocked_store, existing, facts, school_id, kept.name,
-                    on=register.today()))
+                    on=register.today()),
+                schools=None if administers_register(admin)
+                else reach(admin, register.unlocked_store, on=register.today()))
         register.identity_changed()  # it keeps preferred names after the facts
     except ExchangeError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [
