@@ -73,7 +73,9 @@ def _sign_in_page(request, register, session, *, errors=None, values=None, statu
     return page(request, "admin_sign_in.html", {
         "title": "Sign-in and notifications", "policy": policy, "accounts": accounts,
         "may_change_settings": administers_register(admin),
-        "requests": oidc.requests_of(register),
+        # A waiting first sign-in holds only an e-mail address: no trust's yet, so only the
+        # whole register's admin sees and settles them.
+        "requests": oidc.requests_of(register) if administers_register(admin) else [],
         "links": [link for link in oidc.links_of(register) if link.account_id in seen_ids],
         "when": _when,
         "roles": {str(r): ROLE_NAMES[r] for r in AccountRole},
@@ -175,7 +177,7 @@ def settle(request: Request, register: RegisterDep, session: CurrentSession,
            name: Annotated[str, Form(max_length=200)] = "",
            school_id: Annotated[str, Form(max_length=64)] = ""):
     waiting = oidc.request_of(register, request_id)
-    if waiting is None or waiting.status != "waiting":
+    if waiting is None or waiting.status != "waiting" or not administers_register(admin):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "that sign-in is no longer waiting")
     if decision == "refuse":
         oidc.settle_request(register, actor, request_id, None)
