@@ -98,6 +98,8 @@ def _privacy_page(request, register, session, *, problems=None, status_code=200,
     return page(request, "privacy.html", {
         "title": "Data protection", "head": head, "holds": held,
         "hold_names": {h.person_id: names.person(h.person_id) for h in held},
+        "hold_schools": {s.school_id: s.name for s in register.store.schools()
+                         if s.school_id in {h.school_id for h in held}},
         "name": name, "found": found, "cut": cut, "chosen": chosen, "others": others,
         "problems": problems or [], "plan": plan, "person_id": person_id,
         "is_admin": session.account.role is ADMIN, "is_dsl": session.account.role is DSL,

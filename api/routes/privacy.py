@@ -180,8 +180,12 @@ def visible_holds(register: Register, account: Account) -> list[HoldPublic]:
     if account.role is AccountRole.DSL:
         return [HoldPublic.of(h, kept=True) for h in holds(register)
                 if keeps_hold(account, store, h, on=today)]
+    # Another trust's school's hold is not theirs to know of (nor is its school): such a
+    # person is another trust's too, and not theirs to erase anyway.
+    reached = reach(account, store, on=today)
     return [HoldPublic.of(h, kept=False) for h in holds(register)
-            if may_see_person(account, store, h.person_id, on=today)]
+            if may_see_person(account, store, h.person_id, on=today)
+            and (h.school_id is None or h.school_id in reached)]
 
 
 @router.post("/holds", response_model=HoldPublic, status_code=status.HTTP_201_CREATED)
