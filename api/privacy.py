@@ -49,7 +49,26 @@ CREATE UNIQUE INDEX IF NOT EXISTS safeguarding_holds_key
 
 
 class PrivacyError(Exception):
-    """A request that cannot be met, said in a sentence for the person who made it."""
+    """A request that cannot be met, said in a sentence for the person who made it: it
+    conflicts with what the register holds (a hold, a hold already placed or not there, a
+    person another trust keeps too). The subclasses say other kinds of refusal."""
+
+
+class NoSuchPerson(PrivacyError):
+    """No such person; also the answer for someone beyond the asker's reach."""
+
+    def __init__(self, person_id: str):
+        super().__init__(f"there is no person {person_id} in the register: check the id on "
+                         f"the person's page")
+        self.person_id = person_id
+
+
+class ReasonRequired(PrivacyError):
+    """A hold, a lift, a reveal or a release needs a reason, and none was given."""
+
+
+class OwnPerson(PrivacyError):
+    """Nobody erases the person of the account they are signed in with."""
 
 
 # Each trust is a controller of its own: its admin erases a person only where no other keeps
@@ -116,8 +135,7 @@ def school_hold_on(register: Register, person_id: str, school_id: str | None) ->
 def _known(register: Register, person_id: str) -> Person:
     person = register.store.person(person_id)
     if person is None:
-        raise PrivacyError(f"there is no person {person_id} in the register: check the id "
-                           f"on the person's page")
+        raise NoSuchPerson(person_id)
     return person
 
 
@@ -128,7 +146,7 @@ def place_hold(register: Register, actor: str, person_id: str, reason: str,
     line). Another school's hold on them neither stops it nor is told of."""
     _known(register, person_id)
     if not reason.strip():
-        raise PrivacyError("say why the records must be kept: a hold needs a reason")
+        raise ReasonRequired("say why the records must be kept: a hold needs a reason")
     if school_hold_on(register, person_id, school_id) is not None:
         raise PrivacyError(f"your school already holds {person_id}: lift that hold before "
                            f"placing another" if school_id is not None else
@@ -153,7 +171,7 @@ def lift_hold(register: Register, actor: str, person_id: str, reason: str,
     if school_hold_on(register, person_id, school_id) is None:
         raise PrivacyError(f"there is no safeguarding hold on {person_id}")
     if not reason.strip():
-        raise PrivacyError("say why the hold is lifted")
+        raise ReasonRequired("say why the hold is lifted")
     with register.writing():
         register.db.execute("DELETE FROM safeguarding_holds WHERE person_id = ? "
                             "AND school_id IS ?", (person_id, school_id))
@@ -236,7 +254,7 @@ def erase(register: Register, actor: str, person_id: str, *, client: str | None 
     erasing several people does it once after the last), the databases are rebuilt and
     their write-ahead logs emptied, so that no copy of what went is left on disk."""
     if own_person_id is not None and own_person_id == person_id:
-        raise PrivacyError("you cannot erase your own person while signed in as them: ask "
+        raise OwnPerson("you cannot erase your own person while signed in as them: ask "
                            "another trust admin")
     plan = plan_erasure(register, person_id, schools=schools)
     if plan.held:
@@ -505,10 +523,11 @@ def subject_access(register: Register, actor: str, person_id: str, *,
     for other, why in reveal.items():
         _known(register, other)
         if not why:
-            raise PrivacyError(f"say why {other} is shown by name: a reveal needs a reason")
+            raise ReasonRequired(f"say why {other} is shown by name: a reveal needs a reason")
     for item, why in release.items():
         if not why:
-            raise PrivacyError(f"say why item {item} is released: a release needs a reason")
+            raise ReasonRequired(f"say why item {item} is released: a release needs a "
+                                 f"reason")
     person = _known(register, person_id)
     store = register.store
     every_school = frozenset(s.school_id for s in store.schools())

@@ -17,8 +17,9 @@ from graph.model import Role
 from api.deps import ActorDep, CurrentSession, RegisterDep
 from api.pages.common import messages_of, page, page_headers, see_other
 from api.pages.people import _family_of, family_words, known_at
-from api.routes.privacy import OWN_HOLD, lift_as, trusts_part, visible_holds
+from api.routes.privacy import OWN_HOLD, lift_as, status_of, trusts_part, visible_holds
 from api.privacy import (
+    NoSuchPerson,
     PrivacyError,
     erase,
     place_hold,
@@ -109,15 +110,12 @@ def _privacy_page(request, register, session, *, problems=None, status_code=200,
 
 def _no_one(person_id: str) -> PrivacyError:
     """The answer for someone out of reach: the same as for someone not there."""
-    return PrivacyError(f"there is no person {person_id} in the register: check the id "
-                        f"on the person's page")
+    return NoSuchPerson(person_id)
 
 
 def _refused(request, register, session, error: PrivacyError, person_id=""):
-    code = status.HTTP_404_NOT_FOUND if str(error).startswith("there is no person") \
-        else status.HTTP_409_CONFLICT
     return _privacy_page(request, register, session, problems=messages_of(error),
-                         status_code=code, person_id=person_id)
+                         status_code=status_of(error), person_id=person_id)
 
 
 @router.get("/privacy")

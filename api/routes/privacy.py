@@ -15,7 +15,10 @@ from api.deps import ActorDep, RegisterDep, TrustAdmin, _role_in
 from api.errors import conflict, not_found
 from api.privacy import (
     ErasurePlan,
+    NoSuchPerson,
+    OwnPerson,
     PrivacyError,
+    ReasonRequired,
     erase,
     holds,
     holds_on,
@@ -127,15 +130,23 @@ def trusts_part(register: Register, account: Account) -> frozenset[str]:
     return reach(account, register.store, on=register.today())
 
 
-def as_http(error: PrivacyError, person_id: str | None = None) -> HTTPException:
-    message = str(error)
-    if message.startswith("there is no person"):
-        return not_found("person", person_id or "")
-    if "your own person" in message:
-        return HTTPException(status.HTTP_403_FORBIDDEN, message)
-    if "reason" in message or "say why" in message:
-        return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, message)
-    return conflict(message)
+# The status of each kind of refusal (api/privacy.py); any other PrivacyError conflicts
+# with what the register holds.
+STATUS_OF = {NoSuchPerson: status.HTTP_404_NOT_FOUND, OwnPerson: status.HTTP_403_FORBIDDEN,
+             ReasonRequired: status.HTTP_422_UNPROCESSABLE_CONTENT}
+
+
+def status_of(error: PrivacyError) -> int:
+    return next((code for kind, code in STATUS_OF.items() if isinstance(error, kind)),
+                status.HTTP_409_CONFLICT)
+
+
+def as_http(error: PrivacyError) -> HTTPException:
+    if isinstance(error, NoSuchPerson):
+        return not_found("person", error.person_id)
+    if status_of(error) == status.HTTP_409_CONFLICT:
+        return conflict(str(error))
+    return HTTPException(status_of(error), str(error))
 
 
 @router.get("/people/{person_id}/erasure", response_model=ErasurePreview)
@@ -147,7 +158,7 @@ def preview_erasure(person_id: PersonId, register: RegisterDep,
         return preview_of(plan_erasure(register, person_id,
                                        schools=trusts_part(register, admin)))
     except PrivacyError as error:
-        raise as_http(error, person_id) from None
+        raise as_http(error) from None
 
 
 def erase_as(register: Register, actor: Actor, person_id: str) -> ErasurePlan:
@@ -157,7 +168,7 @@ def erase_as(register: Register, actor: Actor, person_id: str) -> ErasurePlan:
                      own_person_id=actor.account.person_id if actor.account else None,
                      schools=trusts_part(register, actor.account))
     except PrivacyError as error:
-        raise as_http(error, person_id) from None
+        raise as_http(error) from None
 
 
 @router.post("/people/{person_id}/erasure", response_model=ErasurePreview)
@@ -198,7 +209,7 @@ def place(body: HoldPlace, register: RegisterDep, keeper: HoldKeeper,
         return HoldPublic.of(place_hold(register, actor.name, body.person_id, body.reason,
                                         actor.client, school_id=keeper.school_id), kept=True)
     except PrivacyError as error:
-        raise as_http(error, body.person_id) from None
+        raise as_http(error) from None
 
 
 OWN_HOLD = object()  # no school named: the keeper's own school's hold, or the only one they keep
@@ -232,7 +243,7 @@ def lift(person_id: PersonId, body: HoldLift, register: RegisterDep, keeper: Hol
         lift_as(register, keeper, actor, person_id, body.reason,
                 body.school_id if "school_id" in body.model_fields_set else OWN_HOLD)
     except PrivacyError as error:
-        raise as_http(error, person_id) from None
+        raise as_http(error) from None
 
 
 @router.post("/people/{person_id}/subject-access")
@@ -250,7 +261,7 @@ def make_subject_access(person_id: PersonId, body: SubjectAccessRequest,
                               release=body.release, client=actor.client,
                               schools=trusts_part(register, admin)).to_json()
     except PrivacyError as error:
-        raise as_http(error, person_id) from None
+        raise as_http(error) from None
 
 
 @router.get("/audit-head", response_model=AuditHead)
