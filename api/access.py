@@ -16,8 +16,8 @@ Underneath every row sits one rule of scope, `may_see_person`: an account reache
 people of the schools in its `reach` (a school role: its own school; a DSL whose school's
 profile gives the policy the whole trust (scope "trust"): the trust's schools; a trust
 admin: the schools of its trust). The reach is the day's (`on`, the service's clock): an
-account tied to a person follows that person's current staff memberships. Naming, reading or changing anyone else is answered as if
-they were not there. Accounts and schools follow the same reach (`may_see_account`,
+account tied to a person follows that person's current staff memberships. Naming, reading
+or changing anyone else is answered as if they were not there. Accounts and schools follow the same reach (`may_see_account`,
 `check_administers_school`): a trust admin's are their trust's. tests/test_scope_table.py
 proves it for every route that takes a person, declaration, connection, approach report,
 case, hold, account or school.
@@ -37,7 +37,7 @@ from graph.profiles import Scope, load_profile
 from graph.review import Case, CaseNotFound, EscalationTarget
 from graph.routing import ADMINISTRATORS
 from graph.rules import approval_needed
-from graph.store.base import Store
+from graph.store.base import Store, world_among
 
 
 # The roles of a trust rather than a school: tied to a school or a person, they reach the
@@ -104,6 +104,16 @@ def people_in(world: World, schools: frozenset[str] | set[str]) -> set[str]:
     return {m.person_id for m in world.memberships if m.school_id in schools} \
         | {link.person_id for link in world.family_links if link.relative_id in pupils} \
         | {link.relative_id for link in world.family_links if link.person_id in pupils}
+
+
+def world_within_reach(account: Account, store: Store, world: World, *,
+                       on: dt.date) -> World:
+    """`world` without the people the account may not see: a link to someone beyond reach
+    is not drawn or returned, and nothing says it was there."""
+    reached = people_in(world, reach(account, store, on=on))
+    seen = [p for p in world.people
+            if p in reached or may_see_person(account, store, p, on=on)]
+    return world_among(world, seen) if len(seen) < len(world.people) else world
 
 
 def may_see_person(account: Account, store: Store, person_id: str | None, *,

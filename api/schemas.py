@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from api.identity import Account, AccountRole
+from graph.dates import parse_date
 from graph.model import (
     ApproachReport,
     Basis,
@@ -40,12 +41,11 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"
 
 
 def _iso_date(value: object) -> object:
-    """Only YYYY-MM-DD: left to itself, pydantic would take a number for a Unix time."""
+    """Only YYYY-MM-DD (graph/dates.py): left to itself, pydantic would take a number for a
+    Unix time, and Python a week date or a date and time."""
     if isinstance(value, str):
-        if len(value) != 10:
-            raise ValueError("a date is YYYY-MM-DD")
-        return dt.date.fromisoformat(value)
-    if isinstance(value, dt.date):
+        return parse_date(value)  # a DateError is a ValueError: a 422 naming the field
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     raise ValueError("a date is YYYY-MM-DD")
 
@@ -206,9 +206,9 @@ class NetworkPublic(BaseModel):
     declarations: list[DeclarationPublic]
 
     @classmethod
-    def of(cls, person_id: str, depth: int, world: World, max_people: int) -> NetworkPublic:
+    def of(cls, person_id: str, depth: int, world: World, truncated: bool) -> NetworkPublic:
         return cls(
-            person_id=person_id, depth=depth, truncated=len(world.people) >= max_people,
+            person_id=person_id, depth=depth, truncated=truncated,
             people=[PersonPublic.of(p) for p in world.people.values()],
             memberships=[MembershipPublic.of(m) for m in world.memberships],
             family_links=[FamilyLinkPublic(person_id=f.person_id, relative_id=f.relative_id,

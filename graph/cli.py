@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from graph.intake.exchange import ExchangeError, read_folder, write_folder
+from graph.dates import DateError, parse_date
 from graph.facts import FactGraph
 from graph.model import Role, World
 from graph.profiles import SETTING_NAMES, SHIPPED, load_profile
@@ -43,9 +44,9 @@ def _date(_ctx, _param, value: str | None) -> dt.date:
     if value is None:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        return parse_date(value)
+    except DateError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def _read(folder: str) -> World:
@@ -582,20 +583,29 @@ def check_download_(path, person_id, platform, as_of, fmt, store, data):
 def _print_check(result) -> None:
     from graph.download_check import SUGGESTIONS, platform_names
 
-    out.print(f"[bold]{result.entries_read} entries read from {platform_names(result.platforms)}; "
+    skipped = f" and {result.entries_skipped} skipped" if result.entries_skipped else ""
+    out.print(f"[bold]{result.entries_read} entries read{skipped} from "
+              f"{platform_names(result.platforms)}; "
               f"{len(result.matches)} likely match(es) at your schools as of "
               f"{result.as_of.isoformat()}[/bold]")
     for note in result.notes:
         out.print(note)
+    if result.files:
+        files = Table("file", "entries read", "skipped, and why")
+        for f in result.files:
+            skipped = ", ".join(f"{n} ({why})" for why, n in f.skipped.items()) or "none"
+            files.add_row(f.file, str(f.read), skipped)
+        out.print(files)
     if not result.matches:
         return
     table = Table("in your download", "probably", "known as", "why", "how sure", "suggested",
                   "clause", "the policy says")
     for m in result.matches:
-        table.add_row("; ".join(e.label for e in m.entries), f"{m.name} ({m.person_id})",
-                      m.known_as, "; ".join(m.reasons), f"{m.confidence:.0%}",
-                      SUGGESTIONS[m.policy.suggested], "; ".join(m.policy.clauses) or "-",
-                      m.policy.says)
+        table.add_row("; ".join(f"{e.label} ({e.relation.words})" for e in m.entries),
+                      f"{m.name} ({m.person_id})", m.known_as, "; ".join(m.reasons),
+                      f"{m.confidence:.0%}", SUGGESTIONS[m.policy.suggested],
+                      "; ".join(m.policy.clauses) or "-",
+                      " ".join([m.policy.says, *(step + "." for step in m.actions)]))
     out.print(table)
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from graph.facts import FactGraph
-from graph.intake.downloads import PLATFORM_NAMES, Download, Entry, Relation
+from graph.intake.downloads import PLATFORM_NAMES, Download, Entry, FileCount, Relation
 from graph.matching import MIN_CONFIDENCE, NameIndex, NameMatch, with_family_bonus
 from graph.model import (
     Connection,
@@ -51,6 +51,20 @@ _KIN_WORDS = {
     FamilyKind.SPOUSE: "spouse", FamilyKind.PARTNER: "partner",
     FamilyKind.OTHER_RELATIVE: "relative",
 }
+# How sure a match must be to be called likely; the rest reported (from MIN_CONFIDENCE) are
+# possible: bench/download_matching.py measures each band's precision.
+LIKELY_FROM = 0.85
+LIKELY, POSSIBLE = "likely", "possible"
+# What to do on the platform to end each kind of connection, most binding first.
+ACTIONS = {
+    Relation.FRIEND: "remove them as a friend",
+    Relation.CLOSE_FRIEND: "take them off your close friends list",
+    Relation.FOLLOWING: "unfollow them",
+    Relation.REQUEST_SENT: "withdraw the request you sent them",
+    Relation.REQUEST_RECEIVED: "decline or ignore the request they sent you",
+    Relation.FOLLOWER: "remove them as a follower, or block them",
+}
+_CONNECTION_WORD = {"linkedin": "remove the connection"}
 _SEVERITY_ORDER = ("pupil-contact", "ex-pupil-contact", "parent-contact", "declaration-required")
 
 
@@ -90,6 +104,12 @@ class Match:
     confidence: float
     reasons: tuple[str, ...]
     policy: Policy
+    actions: tuple[str, ...] = ()  # what to do on each platform: "On Facebook: unfollow them"
+
+    @property
+    def band(self) -> str:
+        """'likely' (act on it) or 'possible' (check who it is before doing anything)."""
+        return band_of(self.confidence)
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -102,7 +122,9 @@ class Match:
             "known_as": self.known_as,
             "matched": [{"platform": e.platform, "relation": str(e.relation), "as": e.label}
                         for e in self.entries],
+            "what_to_do": list(self.actions),
             "confidence": self.confidence,
+            "band": self.band,
             "why": list(self.reasons),
             "suggested": self.policy.suggested,
             "rule": self.policy.rule,
@@ -119,11 +141,22 @@ class CheckResult:
     entries_read: int
     matches: list[Match]
     notes: tuple[str, ...]
+    files: tuple[FileCount, ...] = ()  # per file: entries read, and skipped with why
+
+    @property
+    def entries_skipped(self) -> int:
+        return sum(f.skipped_total for f in self.files)
 
     def to_json(self) -> dict:
         return {"person_id": self.person_id, "as_of": self.as_of.isoformat(),
                 "platforms": list(self.platforms), "entries_read": self.entries_read,
+                "entries_skipped": self.entries_skipped,
+                "files": [f.to_json() for f in self.files],
                 "matches": [m.to_json() for m in self.matches], "notes": list(self.notes)}
+
+
+def band_of(confidence: float) -> str:
+    return LIKELY if confidence >= LIKELY_FROM else POSSIBLE
 
 
 # -- who the download is checked against ------------------------------------------------
@@ -198,7 +231,7 @@ def _direction(relations: set[Relation]) -> Direction | None:
     """The connection the entries stand for, from the owner's side; None if removed."""
     outbound = relations & {Relation.FOLLOWING, Relation.REQUEST_SENT}
     inbound = relations & {Relation.FOLLOWER, Relation.REQUEST_RECEIVED}
-    if Relation.FRIEND in relations or (outbound and inbound):
+    if relations & {Relation.FRIEND, Relation.CLOSE_FRIEND} or (outbound and inbound):
         return Direction.MUTUAL
     if outbound:
         return Direction.OUTBOUND
@@ -292,11 +325,13 @@ def check_download(store: Store, person_id: str, download: Download, as_of: dt.d
     matched = set(by_person)
     results = []
     for other_id, found in by_person.items():
-        best = max((m for _, m in found), key=lambda m: m.confidence)
-        best = with_family_bonus(best, len(people[other_id].family & matched))
+        best_alone = max((m for _, m in found), key=lambda m: m.confidence)
+        best = with_family_bonus(best_alone, len(people[other_id].family & matched))
         if best.confidence < MIN_CONFIDENCE:
             continue
-        entries = tuple(e for e, _ in found)
+        # An entry only possibly theirs stays out of a match that other entries make likely.
+        entries = tuple(e for e, m in found
+                        if band_of(m.confidence) == band_of(best_alone.confidence))
         channel_policies = []
         for channel in sorted({e.platform for e in entries}):
             relations = {e.relation for e in entries if e.platform == channel}
@@ -305,18 +340,37 @@ def check_download(store: Store, person_id: str, download: Download, as_of: dt.d
                 policy = dataclasses.replace(policy, says=(
                     "They asked to connect with you and the policy does not allow it: decline "
                     "the request (and report it as an approach if they are a pupil)."))
+            if relations == {Relation.REQUEST_SENT} and policy.suggested == REMOVE:
+                policy = dataclasses.replace(policy, says=(
+                    "You asked to connect with them and the policy does not allow it: "
+                    "withdraw the request."))
             channel_policies.append(policy)
         policy = min(channel_policies, key=_urgency)
         candidate = people[other_id]
+        actions = what_to_do(entries) if policy.suggested == REMOVE else ()
         results.append(Match(other_id, candidate.person.name, candidate.known_as,
-                             entries, best.confidence, best.reasons, policy))
+                             entries, best.confidence, best.reasons, policy, actions))
     results.sort(key=lambda m: (_urgency(m.policy), -m.confidence, m.name, m.person_id))
     notes = []
     if "x" in download.platforms:
         notes.append("An X archive holds account numbers only, no names: its entries were "
                      "counted but none can be matched by name.")
     return CheckResult(person_id, as_of, download.platforms, len(download.entries), results,
-                       tuple(notes))
+                       tuple(notes), download.counts)
+
+
+def what_to_do(entries) -> tuple[str, ...]:
+    """For each platform, what ends the connections its entries show: 'On Facebook: withdraw
+    the request you sent them', 'On Instagram: unfollow them; remove them as a follower, or
+    block them'."""
+    steps = []
+    for platform in sorted({e.platform for e in entries}):
+        kinds = {e.relation for e in entries if e.platform == platform}
+        actions = [_CONNECTION_WORD.get(platform, text) if kind is Relation.FRIEND else text
+                   for kind, text in ACTIONS.items() if kind in kinds]
+        if actions:
+            steps.append(f"On {PLATFORM_NAMES.get(platform, platform)}: {'; '.join(actions)}")
+    return tuple(steps)
 
 
 def _urgency(policy: Policy) -> tuple[int, str]:

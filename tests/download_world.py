@@ -4,6 +4,7 @@ shapes the platforms write, for the tests of checking a download."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import io
 import json
 import zipfile
@@ -107,3 +108,65 @@ def facebook_zip(names: list[str]) -> bytes:
                    "personal_information/profile_information/profile_information.json": b"{}"})
 
 
+
+
+# -- every connection file, in the shapes public readers of these downloads quote ---------
+
+def facebook_list(key: str, names: list[str]) -> bytes:
+    """Any of Facebook's JSON lists of people: friends_v2, followers_v3, following_v3,
+    sent_requests_v2, received_requests_v2, deleted_friends_v2."""
+    return json.dumps({key: [{"name": mojibake(n), "timestamp": 1700000000 + i}
+                             for i, n in enumerate(names)]}).encode()
+
+
+def facebook_html(title: str, names: list[str]) -> bytes:
+    """A page of Facebook's HTML download: one `_a6-g` block per person, the name in its
+    heading and the date in `_a72d`."""
+    blocks = "".join(
+        f'<div class="pam _3-95 _2ph- _a6-g uiBoxWhite noborder">'
+        f'<h2 class="_2ph_ _a6-h _a6-i">{html.escape(n)}</h2>'
+        f'<div class="_2ph_ _a6-p"><div></div></div>'
+        f'<div class="_3-94 _a6-o"><div class="_a72d">Nov 14, 2023 10:13:20 pm</div></div></div>'
+        for n in names)
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8" /><title>{title}</title></head>'
+            f'<body class="_5vb_ _2yq _a7o5"><div class="clearfix _ikh"><div class="_4bl9">'
+            f'<div class="_li"><div class="_3a6h _a705"><div class="_3-8y _3-95 _a70e">'
+            f'<div class="_3b0a"><h1>{title}</h1></div></div></div><div class="_a706" '
+            f'role="main">{blocks}</div></div></div></div></body></html>').encode()
+
+
+def instagram_list(key: str | None, handles: list[str]) -> bytes:
+    """One of Instagram's JSON lists: a bare list for followers (key None), else under
+    relationships_following, relationships_follow_requests_sent, ..._received,
+    relationships_close_friends or relationships_unfollowed_users."""
+    rows = [{"title": "", "media_list_data": [], "string_list_data": [
+        {"href": f"https://www.instagram.com/{h}", "value": h, "timestamp": 1700000000}]}
+        for h in handles]
+    return json.dumps(rows if key is None else {key: rows}).encode()
+
+
+def instagram_html(title: str, handles: list[str]) -> bytes:
+    """A page of Instagram's HTML download: one block per account, a link to its profile
+    and the date under it, and the page's own links around them."""
+    blocks = "".join(
+        f'<div class="pam _3-95 _2ph- _a6-g uiBoxWhite noborder"><div class="_a6-p"><div>'
+        f'<div><a target="_blank" href="https://www.instagram.com/{h}">{h}</a></div>'
+        f'<div>Nov 14, 2023 10:13 pm</div></div></div></div>' for h in handles)
+    return (f'<html><head><title>{title}</title></head><body><div role="main">'
+            f'<h1>{title}</h1>{blocks}</div><footer><a href="https://www.instagram.com/legal/">'
+            f'Instagram</a></footer></body></html>').encode()
+
+
+def tiktok_txt(handles: list[str], eol: str = "\n") -> bytes:
+    """TikTok's TXT list (Follower.txt, Following.txt): blocks of Date and Username."""
+    return eol.join(f"Date: 2023-08-{10 + i:02d} 06:18:18 UTC{eol}Username: {h}{eol}"
+                    for i, h in enumerate(handles)).encode()
+
+
+def linkedin_invitations(rows: list[tuple[str, str, str]]) -> bytes:
+    """Invitations.csv: (from, to, OUTGOING or INCOMING)."""
+    lines = ["From,To,Sent At,Message,Direction,inviterProfileUrl,inviteeProfileUrl"]
+    lines += [f'{sender},{to},"1/29/26, 2:37 PM",,{direction},'
+              f'https://www.linkedin.com/in/a,https://www.linkedin.com/in/b'
+              for sender, to, direction in rows]
+    return ("\n".join(lines) + "\n").encode()

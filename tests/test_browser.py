@@ -363,7 +363,7 @@ def test_the_story_of_a_declaration_a_decision_and_a_network_picture(served, bro
     assert "TikTok: Jack Morgan follows Tom Fairweather (inbound-only)" in links
     legend = page.get_by_role("region", name="Legend").inner_text()
     assert "Connection a rule prohibits" in legend and "Pupil" in legend
-    page.get_by_role("link", name="Export as one HTML file").focus()
+    page.get_by_label("Declared relationships").focus()  # the picture's last tool
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.getAttribute('aria-label')") == \
         "Network picture", "the picture is reached by keyboard"

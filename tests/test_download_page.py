@@ -151,3 +151,25 @@ def test_odd_files_get_an_answer_and_their_names_stay_out_of_the_log(service, ca
     assert "/my/download-check" in logged, "the requests were logged"
     for name in ("your_friends", "friends.json", "Connections.csv"):
         assert name not in logged
+
+
+def test_the_page_counts_each_file_and_says_what_to_do_for_each_kind(service):
+    from tests.download_world import facebook_html, facebook_list
+
+    teacher = Browser(service, "T2")
+    shown = _check(teacher, zipped({
+        "connections/friends/sent_friend_requests.html": facebook_html("Sent friend requests",
+                                                                        ["Ella Morgan"]),
+        "connections/followers/who_you've_followed.json": json.dumps(
+            {"following_v3": [{"name": "Sarah Morgan", "timestamp": 1700000000}, {"name": ""}]}
+        ).encode(),
+        "connections/friends/your_friends.json": facebook_list("friends_v2", ["Sam Okoro"]),
+    }))
+    assert shown.status_code == 200, shown.text
+    words = text(shown.text)
+    assert "3 entries read and 1 skipped (see below why) from Facebook" in words
+    assert "connections/followers/who_you've_followed.json (Facebook) 1 1 (empty row)" in words
+    assert "connections/friends/sent_friend_requests.html (Facebook) 1 none" in words
+    assert "Ella Morgan (Facebook, request sent)" in words
+    assert "On Facebook: withdraw the request you sent them" in words
+    assert "On Facebook: unfollow them" in words

@@ -255,10 +255,11 @@ def test_a_bad_parental_responsibility_or_reviewer_is_named(folder):
     ]
 
 
-def test_record_key_orders_and_matches_records_as_their_key_does():
-    """An import sorts and de-duplicates by RECORD_KEY: it must agree with each record's
-    key (a membership's key holds its start date as ISO text, RECORD_KEY the date)."""
-    from graph.intake.exchange import RECORD_KEY
+def test_a_records_key_names_the_same_fact_as_its_files_key_columns():
+    """A fact without an id is told apart by its record's `key` in an import and by its
+    file's key columns in a folder and in the store's tables: the two must say "the same
+    fact" of the same records, or an import would merge what a folder keeps apart."""
+    from graph.intake.exchange import FACT_KEYS, RECORD_KEY
     from tests.builder import WorldBuilder
 
     world = (WorldBuilder().school("S1").school("S2")
@@ -272,10 +273,13 @@ def test_record_key_orders_and_matches_records_as_their_key_does():
     for name, records in (("memberships.csv", world.memberships),
                           ("family_links.csv", world.family_links),
                           ("account_admins.csv", world.account_admins)):
-        key = RECORD_KEY[name]
-        assert sorted(records, key=key) == sorted(records, key=lambda r: r.key), name
-        assert list({key(r): r for r in records}.values()) == \
-            list({r.key: r for r in records}.values()), name
+        by_columns = {}
+        for record in records:
+            by_columns.setdefault(tuple(getattr(record, c) for c in FACT_KEYS[name]),
+                                  set()).add(RECORD_KEY[name](record))
+        assert all(len(keys) == 1 for keys in by_columns.values()), name
+        assert len({RECORD_KEY[name](r) for r in records}) == len(by_columns), name
+    assert len(world.memberships) == 5 and len({m.key for m in world.memberships}) == 4
 
 
 def test_record_cells_are_each_values_cell_text():

@@ -120,7 +120,7 @@ def test_every_bad_value_is_listed_with_its_line(tmp_path, confirmed):
     with pytest.raises(MISError) as caught:
         read_mis(export(tmp_path, *rows), confirmed, {"S1"})
     assert caught.value.problems == [
-        "staff.csv:3: Date of Birth (date_of_birth): '31/02/1975' is not a date that exists",
+        "staff.csv:3: Date of Birth (date_of_birth): '31/02/1975' is not a date that exists (DD/MM/YYYY)",
         "staff.csv:4: Staff ID (external_id): duplicate id 'S001' (first on line 2)",
         "staff.csv:4: Staff Category (role): 'Caretaker' is not one of staff, governor, volunteer, "
         "contractor, visitor, pupil (add it to [values.role] of the mapping)",

@@ -304,6 +304,9 @@ SCOPE: dict[tuple[str, str], Entry] = {
     ("GET", "/network"): entry(
         lambda t: ("get", "/network", {"params": {"person": t["pupil"]}}), LEADERS,
         same_as_nobody="person"),
+    ("GET", "/people/{person_id}/chronology"): entry(
+        lambda t: ("get", f"/people/{t['pupil']}/chronology", {}), LEADERS + " trust_admin",
+        "trust_admin", nobody_in_path="pupil"),
     ("GET", "/network/export"): entry(
         lambda t: ("get", "/network/export", {"params": {"person": t["pupil"]}}), LEADERS,
         same_as_nobody="person"),

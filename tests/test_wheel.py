@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import sys
 import time
 import venv
@@ -119,12 +120,18 @@ def _signed_in_page(relreg: Path, tmp_path: Path) -> None:
                                "--port", str(port)], cwd=tmp_path, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True,
                               env={**os.environ, "PYTHONPATH": ""})
+    # A serve that prints fewer sign-ins than expected would leave the loop below waiting
+    # for a line forever: past the deadline the server is killed, the loop sees the end of
+    # its output and the assertion shows what was printed.
+    deadline = threading.Timer(180, server.kill)
+    deadline.start()
     try:
         printed = []
         for line in server.stdout:
             printed.append(line)
             if line.split()[:1] == ["auditor"] or len(printed) > 40:
                 break
+        deadline.cancel()
         sign_ins = dict(re.findall(r"^  (\w+)\s+(demo-[\w-]+)\s+\S+$", "".join(printed),
                                    re.MULTILINE))
         password = re.search(r"^  senior_leader\s+demo-[\w-]+\s+(\S+)$", "".join(printed),
@@ -147,4 +154,5 @@ def _signed_in_page(relreg: Path, tmp_path: Path) -> None:
             assert "Sign out" in answer.text or "sign-out" in answer.text
             assert "/sign-in" not in str(answer.url)
     finally:
+        deadline.cancel()
         stop(server)

@@ -219,12 +219,12 @@ def _small_network(register, account, actor, parties: list[str], finding_id: str
     parts = [view_network(register, account, actor, person_id, depth, cap, case=finding_id)
              for person_id in viewable]
     world = World()
-    for part in parts:
+    for part, _ in parts:
         world = world.merged(part)
     findings = firing_findings(register, world.people)
     picture = draw(world, parties, findings, register.today(), register.preferred_names())
     return {"shown": True, "picture": picture,
-            "capped": any(len(part.people) >= cap for part in parts)}
+            "capped": any(capped for _, capped in parts)}
 
 
 def _actor_names(register, history) -> dict[str, str]:

@@ -11,12 +11,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from api.access import world_within_reach
 from api.deps import ActorDep, CurrentSession, RegisterDep, ReviewerAccount
+from api.identity import Account
 from api.pages.common import RULE_NAMES, STATIC_DIR, VIS_DIR, page, templates
 from api.pages.people import find_people_to_name
 from api.routes.people import view_network
 from api.pages.picture import (
     CONNECTION_RULES,
+    EDGE_KINDS,
     EDGE_STYLES,
     ROLE_STYLES,
     Picture,
@@ -29,6 +32,8 @@ from graph.model import World
 router = APIRouter(include_in_schema=False)
 
 DEFAULT_CAP = 100
+# The most people a capped network is counted to, for "showing N of M".
+COUNT_CEILING = 10_000
 Depth = Annotated[int, Query(ge=1, le=3)]
 Cap = Annotated[int | None, Query(ge=2, le=10_000)]
 Filter = Annotated[str, Query(max_length=64)]
@@ -48,12 +53,22 @@ def firing_findings(register: Register, people) -> list[dict]:
 
 
 def _picture(register, account, actor, person_id, depth, cap, school, rule, action):
-    world = view_network(register, account, actor, person_id, depth, cap, action,
-                         school=school or None, rule=rule or None)
+    world, capped = view_network(register, account, actor, person_id, depth, cap, action,
+                                  school=school or None, rule=rule or None)
     findings = firing_findings(register, world.people)
     shown = filter_world(world, person_id, findings, school or None, rule or None)
-    return world, draw(shown, [person_id], findings, register.today(),
-                       register.preferred_names())
+    picture = draw(shown, [person_id], findings, register.today(), register.preferred_names())
+    return world, picture, capped
+
+
+def people_within(register: Register, account: Account, person_id: str, depth: int,
+                  world: World, capped: bool) -> int:
+    """How many people within `depth` steps the account may see: those of `world`, unless
+    the cap stopped the walk; then counted over the whole network (up to COUNT_CEILING)."""
+    if not capped:
+        return len(world.people)
+    whole = register.store.network(person_id, depth, max_people=COUNT_CEILING)
+    return len(world_within_reach(account, register.store, whole, on=register.today()).people)
 
 
 def _cap(register: Register, cap: int | None) -> int:
@@ -74,9 +89,9 @@ def network_explorer(request: Request, register: RegisterDep, session: CurrentSe
                "rules": {r: RULE_NAMES[r] for r in CONNECTION_RULES}, "role_styles": ROLE_STYLES,
                "edge_styles": EDGE_STYLES}
     if person:
-        world, picture = _picture(register, account, actor, person, depth, cap, school, rule,
-                                  "person.network.view")
-        context.update(_picture_context(register, world, picture, person, cap))
+        world, picture, capped = _picture(register, account, actor, person, depth, cap,
+                                          school, rule, "person.network.view")
+        context.update(_picture_context(register, account, world, picture, person, depth, capped))
     return page(request, "network.html", context, session=session)
 
 
@@ -87,8 +102,8 @@ def export_network(request: Request, register: RegisterDep, account: ReviewerAcc
     """The picture as one HTML file that opens anywhere, with no network: vis-network, the
     styles and the data are all inside it."""
     cap = _cap(register, cap)
-    world, picture = _picture(register, account, actor, person, depth, cap, school, rule,
-                              "person.network.export")
+    world, picture, capped = _picture(register, account, actor, person, depth, cap, school,
+                                      rule, "person.network.export")
     context = {"request": request, "depth": depth, "school": school, "rule": rule,
                "role_styles": ROLE_STYLES, "edge_styles": EDGE_STYLES,
                "exported_by": account.username, "exported_on": register.today(),
@@ -97,7 +112,8 @@ def export_network(request: Request, register: RegisterDep, account: ReviewerAcc
                "vis_css": (VIS_DIR / "vis-network.css").read_text(encoding="utf-8"),
                "app_css": (STATIC_DIR / "style.css").read_text(encoding="utf-8"),
                "network_js": (STATIC_DIR / "network.js").read_text(encoding="utf-8"),
-               **_picture_context(register, world, picture, person, cap)}
+               "network_css": (STATIC_DIR / "network.css").read_text(encoding="utf-8"),
+               **_picture_context(register, account, world, picture, person, depth, capped)}
     html = templates.get_template("network_export.html").render(context)
     file_name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"network-{person}-depth-{depth}.html")
     return HTMLResponse(html, headers={
@@ -105,11 +121,16 @@ def export_network(request: Request, register: RegisterDep, account: ReviewerAcc
         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
 
-def _picture_context(register: Register, world: World, picture: Picture, person_id: str,
-                     cap: int) -> dict:
+def _picture_context(register: Register, account: Account, world: World, picture: Picture,
+                     person_id: str, depth: int, capped: bool) -> dict:
     centre = world.people[person_id]
-    return {"centre": centre, "picture": picture, "picture_data": picture.data(),
-            "capped": len(world.people) >= cap, "reached": len(world.people),
+    data = picture.data()
+    data["centre"] = person_id
+    return {"centre": centre, "picture": picture, "picture_data": data,
+            "capped": capped,
+            "reached": people_within(register, account, person_id, depth, world, capped),
+            "edge_kinds": {k: words for k, words in EDGE_KINDS.items()
+                           if any(e["kind"] == k for e in picture.edges)},
             "schools": {s.school_id: s.name for s in sorted(world.schools.values(),
                                                               key=lambda s: s.name)},
             "as_of": register.today()}

@@ -87,6 +87,26 @@ NETWORK_OPTIONS = {
 }
 
 
+# The kinds of link a reader can show or hide in the picture, and the edge styles of each.
+EDGE_KINDS = {"family": "Family links", "connection": "Connections",
+              "declaration": "Declared relationships"}
+KIND_OF_STYLE = {"family": "family", "declaration": "declaration", "prohibited": "connection",
+                 "undeclared": "connection", "connection": "connection"}
+# From this many people on, the picture is drawn for speed: straight links without labels
+# (each link's words are in its tooltip and the table), vis-network's slower first layout
+# off, and a shorter settling.
+BIG_PICTURE = 80
+BIG_PICTURE_OPTIONS = {
+    "layout": {"randomSeed": 7, "improvedLayout": False},
+    "physics": {"solver": "forceAtlas2Based",
+                "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 100},
+                "stabilization": {"iterations": 200, "updateInterval": 50, "fit": True}},
+    "interaction": {**NETWORK_OPTIONS["interaction"], "hideEdgesOnDrag": True},
+    "nodes": NETWORK_OPTIONS["nodes"],
+    "edges": {"smooth": False},
+}
+
+
 @dataclass
 class PersonRow:
     person_id: str
@@ -220,6 +240,7 @@ def draw(world: World, centres: list[str], findings: list[dict], today: dt.date,
             rules_of.setdefault(cid, []).append(finding)
     pair_count: Counter = Counter()
     links = []
+    big = len(world.people) >= BIG_PICTURE
 
     def add(a: str, b: str, style_key: str, label: str, title: str, arrows: dict,
             dashes=None) -> None:
@@ -227,12 +248,14 @@ def draw(world: World, centres: list[str], findings: list[dict], today: dt.date,
         pair = tuple(sorted((a, b)))
         nth = pair_count[pair]
         pair_count[pair] += 1
-        smooth = {"type": "dynamic"} if nth == 0 else \
+        straight = False if big else {"type": "dynamic"}
+        smooth = straight if nth == 0 else \
             {"type": "curvedCW" if nth % 2 else "curvedCCW", "roundness": 0.25 * ((nth + 1) // 2)}
         net.add_edge(a, b, color={"color": style.colour, "highlight": style.colour,
                                   "hover": style.colour},
                      width=style.width, dashes=style.dashes if dashes is None else dashes,
-                     label=label, title=title, arrows=arrows, smooth=smooth)
+                     label="" if big else label, title=title, arrows=arrows, smooth=smooth,
+                     kind=KIND_OF_STYLE[style_key])
 
     no_arrows = {"to": {"enabled": False}}
     for link in world.family_links:
@@ -280,7 +303,8 @@ def draw(world: World, centres: list[str], findings: list[dict], today: dt.date,
 
     nodes, edges, *_ = net.get_network_data()
     shown = [key for key in ROLE_STYLES if key in set(roles.values())]
-    return Picture(nodes=nodes, edges=edges, options=NETWORK_OPTIONS, people=people,
+    return Picture(nodes=nodes, edges=edges,
+                   options=BIG_PICTURE_OPTIONS if big else NETWORK_OPTIONS, people=people,
                    links=links, roles_shown=shown)
 
 

@@ -4,7 +4,6 @@ forms call the same functions as the API's routes, so the same checks apply."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Path, Request, UploadFile, status
@@ -25,6 +24,7 @@ from api.routes.declarations import (
     withdraw_declaration,
 )
 from api.schemas import ConnectionCreate, DeclarationCreate, Withdrawal
+from graph.dates import parse_date
 
 router = APIRouter(include_in_schema=False)
 
@@ -175,7 +175,7 @@ def post_approach(request: Request, register: RegisterDep, session: CurrentSessi
         if channel not in CHANNELS:
             raise HTTPException(422, [{"loc": ["body", "channel"], "msg": "choose a channel"}])
         try:
-            occurred = dt.date.fromisoformat(occurred_on)
+            occurred = parse_date(occurred_on)
         except ValueError:
             raise HTTPException(422, [{"loc": ["body", "occurred_on"],
                                        "msg": "give the date as a day, month and year"}]) \

@@ -12,6 +12,7 @@ from api.access import (
     check_sees_person,
     may_see_person,
     reach,
+    world_within_reach,
 )
 from api.identity import Account
 from api.deps import ActorDep, RegisterDep, RegisterUser, ReviewerAccount, TrustAdmin
@@ -105,23 +106,26 @@ def get_network(register: RegisterDep, account: ReviewerAccount, actor: ActorDep
     """Everyone within `depth` family links or connections of a person, and the facts
     among them. Every view is audited."""
     max_people = register.settings.network_max_people
-    world = view_network(register, account, actor, person_id, depth, max_people)
-    return NetworkPublic.of(person_id, depth, world, max_people)
+    world, capped = view_network(register, account, actor, person_id, depth, max_people)
+    return NetworkPublic.of(person_id, depth, world, capped)
 
 
 def view_network(register: Register, account: Account, actor: Actor, person_id: str, depth: int,
-                 max_people: int, action: str = "person.network.view", **details) -> World:
-    """The network around a person, if the account may see it; every view is audited
+                 max_people: int, action: str = "person.network.view",
+                 **details) -> tuple[World, bool]:
+    """The network around a person, if the account may see it, without the people beyond
+    its reach, and whether the walk stopped at `max_people`; every view is audited
     (`action` tells a page's export from a view)."""
     _person(register, person_id)
     try:
         check_sees_network(account, register.store, person_id, on=register.today())
     except HTTPException:  # out of reach is answered as no one, not "there but not yours"
         raise not_found("person", person_id) from None
-    world = register.store.network(person_id, depth, max_people)
+    walked = register.store.network(person_id, depth, max_people)
+    world = world_within_reach(account, register.store, walked, on=register.today())
     register.record(actor, action, "person", object_id=person_id, subjects=[person_id],
                     depth=depth, cap=max_people, people=len(world.people), **details)
-    return world
+    return world, len(walked.people) >= max_people
 
 
 @router.get("/{person_id}/memberships", response_model=list[MembershipPublic])

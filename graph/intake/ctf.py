@@ -29,6 +29,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 from stdnum.gb import upn as stdnum_upn
 
 from graph.intake.exchange import ExchangeError
+from graph.dates import parse_date, parse_date_of_date_time
 from graph.model import BirthDate, FamilyKind
 
 CTF_VERSIONS = range(17, 27)  # 17 to the current one (26, for 2026 to 2027)
@@ -343,10 +344,9 @@ class _Reader:
     def _file_date(self, header: _Node) -> dt.date:
         text = header.value("DateTime")
         try:
-            return dt.datetime.fromisoformat(text).date()
-        except ValueError:
-            self.problem(header.first("DateTime") or header, "Header/DateTime",
-                         f"{text!r} is not a date and time (YYYY-MM-DDThh:mm:ss)")
+            return parse_date_of_date_time(text)  # xs:dateTime, as the CTF specification says
+        except ValueError as error:
+            self.problem(header.first("DateTime") or header, "Header/DateTime", str(error))
             return dt.date.min
 
     @staticmethod
@@ -367,9 +367,9 @@ class _Reader:
         if not text:
             return None
         try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            self.problem(node.first(path) or node, where, f"{text!r} is not a date that exists (YYYY-MM-DD)")
+            return parse_date(text)  # xs:date, as the CTF specification says: YYYY-MM-DD
+        except ValueError as error:
+            self.problem(node.first(path) or node, where, str(error))
             return None
 
     def _upn(self, node: _Node, path: str, where: str) -> str | None:
@@ -418,8 +418,14 @@ class _Reader:
         )
         address = _address(node.first("Address"))
         contacts = tuple(self._contact(c, address) for c in node.all("Contacts/Contact"))
+        surname = either("Surname")
+        if not surname and (basic.value("PreferredSurname") or node.value("PreferredSurname")):
+            # No legal surname written: the one the pupil is known by, said in the preview.
+            surname = basic.value("PreferredSurname") or node.value("PreferredSurname")
+            self.warnings.append(f"{self.name}:{node.line}: Pupil/Surname: none given; the "
+                                 f"pupil's PreferredSurname is used as their surname")
         return CTFPupil(
-            node.line, upn, either("Forename"), either("Surname"), birth,
+            node.line, upn, either("Forename"), surname, birth,
             _sex(either("Sex") or either("Gender")), contacts, history,
             former_upn=former if former != upn else None,
             preferred_given_name=basic.value("PreferredForename"),

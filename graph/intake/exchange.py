@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
-import datetime as dt
 import enum
 import gc
 import itertools
@@ -21,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from graph.dates import parse_date as _date  # every date column: YYYY-MM-DD only
 from graph.model import (
     AccountAdmin,
     ApproachReport,
@@ -141,15 +141,6 @@ def _enum(kind: type[enum.Enum]) -> Callable[[str], object]:
     return parse
 
 
-def _date(text: str) -> dt.date:
-    if len(text) != 10:
-        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)")
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date that exists (YYYY-MM-DD)") from None
-
-
 def _text(text: str) -> str:
     return text
 
@@ -263,9 +254,9 @@ _NATURAL_KEYS = {
 # What identifies one fact of each file: its id column, or its natural key.
 FACT_KEYS = {name: (id_column,) if id_column else _NATURAL_KEYS[name]
              for name, (id_column, _) in FILES.items()}
-# The natural key of a record as a function: fast (a million calls in an import), and in the
-# order of the records' `key`, whose ISO dates sort and compare as these dates do.
-RECORD_KEY = {name: operator.attrgetter(*columns) for name, columns in _NATURAL_KEYS.items()}
+# The natural key of a record of each of these files: the record's own `key` (graph/model.py),
+# the one place a membership's, a family link's or an account admin's key is written.
+RECORD_KEY = {name: operator.attrgetter("key") for name in _NATURAL_KEYS}
 
 
 def read_folder(folder: str | os.PathLike, progress: Callable[[int], None] | None = None) -> World:

@@ -20,6 +20,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graph.dates import parse_mis_date as parse_date  # DD/MM/YYYY or YYYY-MM-DD
 from graph.intake.ctf import IMPLIED_SEX, RELATIONSHIP_KINDS, Address, check_upn
 from graph.intake.exchange import ExchangeError, csv_rows
 from graph.model import BirthDate, FamilyKind, Position, Role
@@ -367,24 +368,6 @@ def mapping_toml(mapping: ColumnMapping) -> str:
 
 
 # -- reading an export ------------------------------------------------------------------
-
-
-def parse_date(text: str) -> dt.date:
-    """ISO `YYYY-MM-DD`, or `DD/MM/YYYY` as English MIS exports write dates.
-
-    >>> parse_date("03/09/2024")
-    datetime.date(2024, 9, 3)
-    """
-    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
-    try:
-        if match:
-            day, month, year = map(int, match.groups())
-            return dt.date(year, month, day)
-        if len(text) == 10:
-            return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date that exists") from None
-    raise ValueError(f"{text!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
 
 
 def _birth(text: str) -> BirthDate:

@@ -16,20 +16,38 @@ from dataclasses import dataclass
 
 from graph.intake.downloads import facebook, instagram, linkedin, tiktok, x
 from graph.intake.downloads.archive import ArchiveError, Bundle, FileBundle, open_bundle
-from graph.intake.downloads.common import Entry, FormatError, Relation, TooDeep, load_json
+from graph.intake.downloads.common import (
+    Counts,
+    Entry,
+    FileCount,
+    FormatError,
+    Relation,
+    TooDeep,
+    load_json,
+)
 
 READERS = {m.PLATFORM: m for m in (facebook, instagram, linkedin, tiktok, x)}
 PLATFORM_NAMES = {p: m.NAME for p, m in READERS.items()}
 ACCEPTED = (
-    "a Facebook download in JSON (connections/friends/your_friends.json, or the older "
+    "a Facebook download in JSON or HTML (connections/friends/your_friends.json, "
+    "connections/followers/people_who_followed_you.json, or the older "
     "friends_and_followers/friends.json or friends/friends.json), an Instagram download in "
-    "JSON (followers_1.json and following.json), LinkedIn's Connections.csv, TikTok's "
-    "user_data.json (JSON) or an X archive (data/follower.js and data/following.js); as the "
-    "zip you downloaded, the folder it unpacks to, or the file itself"
+    "JSON or HTML (followers_1.json and following.json), LinkedIn's Connections.csv and "
+    "Invitations.csv, TikTok's user_data.json or its Follower.txt and Following.txt, or an "
+    "X archive (data/follower.js and data/following.js); as the zip you downloaded, the "
+    "folder it unpacks to, or the file itself"
 )
+# Words in the names of a platform's download (its zip, its folders) that say whose it is.
+_SIGNS = {
+    "facebook": ("facebook", "your_facebook_activity"),
+    "instagram": ("instagram", "your_instagram_activity"),
+    "tiktok": ("tiktok",),
+    "linkedin": ("linkedin",),
+    "x": ("twitter", "data/manifest.js", "your archive.html"),
+}
 
-__all__ = ["ACCEPTED", "PLATFORM_NAMES", "Download", "DownloadError", "Entry", "Relation",
-           "read_download"]
+__all__ = ["ACCEPTED", "PLATFORM_NAMES", "Download", "DownloadError", "Entry", "FileCount",
+           "Relation", "read_download"]
 
 
 class DownloadError(Exception):
@@ -42,6 +60,7 @@ class Download:
     platforms: tuple[str, ...]
     entries: list[Entry]
     files: tuple[str, ...]  # the files read, by their path inside the download
+    counts: tuple[FileCount, ...] = ()  # per file: entries read, and skipped with why
 
 
 def _platform_of_single(bundle: Bundle) -> str | None:
@@ -64,9 +83,36 @@ def _platform_of_single(bundle: Bundle) -> str | None:
     return None
 
 
-def _not_a_download(label: str) -> DownloadError:
-    return DownloadError(f"{label} is not a download of friends or followers that the register "
-                         f"reads. It accepts {ACCEPTED}.")
+def _looks_from(bundle: Bundle) -> str | None:
+    """The platform a download that none of the readers could read looks like it came from,
+    by the names of the zip and its files; None if it looks like none."""
+    names = [bundle.label.lower()] + [n.lower() for n in bundle.names[:5000]]
+    for platform, signs in _SIGNS.items():
+        if any(sign in name for name in names for sign in signs):
+            return platform
+    if isinstance(bundle, FileBundle):  # one page saved from a download: whose links it has
+        start = bundle.read(bundle.names[0])[:65536].lower()
+        if b"<html" in start:
+            if b"instagram.com" in start:
+                return "instagram"
+            if b"facebook.com" in start or b"_a6-g" in start:
+                return "facebook"
+    return None
+
+
+def _ask_again(label: str, platform: str, why: str) -> DownloadError:
+    module = READERS[platform]
+    return DownloadError(f"{label} looks like a download from {module.NAME}, but {why}. Ask "
+                         f"{module.NAME} for it again: {module.ASK_FOR}.")
+
+
+def _not_a_download(bundle: Bundle) -> DownloadError:
+    platform = _looks_from(bundle)
+    if platform is not None:
+        return _ask_again(bundle.label, platform, "it holds no list of friends, followers or "
+                          "connections in a form the register reads")
+    return DownloadError(f"{bundle.label} is not a download of friends or followers that the "
+                         f"register reads. It accepts {ACCEPTED}.")
 
 
 def read_download(source: str | os.PathLike | bytes, *, file_name: str | None = None,
@@ -100,7 +146,7 @@ def _read(bundle: Bundle, platform: str | None, progress) -> Download:
         if single is not None:
             found = {single: bundle.names}
     if not found:
-        raise _not_a_download(bundle.label)
+        raise _not_a_download(bundle)
     if platform is not None and platform not in found:
         others = " and ".join(PLATFORM_NAMES[p] for p in sorted(found))
         raise DownloadError(f"{bundle.label} is a download from {others}, not from "
@@ -109,11 +155,18 @@ def _read(bundle: Bundle, platform: str | None, progress) -> Download:
     platforms = [platform] if platform is not None else sorted(found)
     entries: list[Entry] = []
     files: list[str] = []
+    counts = Counts()
     for name in platforms:
-        read = READERS[name].read(bundle, found[name])
+        try:
+            read = READERS[name].read(bundle, found[name], counts)
+        except TooDeep:
+            raise
+        except FormatError as error:
+            raise _ask_again(bundle.label, name, f"{error}, so it cannot be read") from None
         entries += read
         files += found[name]
         if progress is not None:
             progress(len(read))
-    return Download(bundle.label, tuple(platforms), entries, tuple(files))
+    return Download(bundle.label, tuple(platforms), entries, tuple(files),
+                    tuple(counts.files.values()))
 

@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 
 from graph.intake.downloads.archive import Bundle
-from graph.intake.downloads.common import Entry, FormatError, Relation, load_json
+from graph.intake.downloads.common import NOT_A_PERSON, Counts, Entry, FormatError, Relation, load_json
 
 PLATFORM = "x"
 NAME = "X (Twitter)"
+ASK_FOR = ("On X: More → Settings and privacy → Your account → Download an archive of your "
+           "data, and give the zip it sends")
 _FILE = re.compile(r"(^|/)(follower|following)(-part\d+)?\.js$", re.IGNORECASE)
 _ASSIGNMENT = re.compile(rb"^\s*window\.YTD\.(follower|following)\.part\d+\s*=\s*")
 
@@ -26,9 +28,10 @@ def files_in(bundle: Bundle) -> list[str]:
     return [n for n in bundle.names if _FILE.search(n)]
 
 
-def read(bundle: Bundle, names: list[str]) -> list[Entry]:
+def read(bundle: Bundle, names: list[str], counts: Counts) -> list[Entry]:
     entries = []
     for name in names:
+        counts.file(name, PLATFORM)
         data = bundle.read(name)
         match = _ASSIGNMENT.match(data)
         if match is None:
@@ -42,6 +45,9 @@ def read(bundle: Bundle, names: list[str]) -> list[Entry]:
             account = inner.get("accountId") if isinstance(inner, dict) else None
             if isinstance(account, (str, int)) and str(account).strip():
                 entries.append(Entry(PLATFORM, relation, account_id=str(account).strip()))
+                counts.entry(name, PLATFORM)
+            else:
+                counts.skip(name, PLATFORM, NOT_A_PERSON)
     return entries
 
 
