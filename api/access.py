@@ -15,8 +15,9 @@ sees it.
 Underneath every row sits one rule of scope, `may_see_person`: an account reaches only the
 people of the schools in its `reach` (a school role: its own school; a DSL whose school's
 profile gives the policy the whole trust (scope "trust"): the trust's schools; a trust
-admin: the schools of its trust). Naming, reading or changing anyone else is answered as if
-they were not there. Accounts and schools follow the same reach (`may_see_account`,
+admin: the schools of its trust). The reach is the day's (`on`, the service's clock): an
+account tied to a person follows that person's current staff memberships. Naming, reading
+or changing anyone else is answered as if they were not there. Accounts and schools follow the same reach (`may_see_account`,
 `check_administers_school`): a trust admin's are their trust's. tests/test_scope_table.py
 proves it for every route that takes a person, declaration, connection, approach report,
 case, hold, account or school.
@@ -57,19 +58,16 @@ def _trust_of(school: School) -> str:
     return school.trust_id or f"school:{school.school_id}"
 
 
-def reach(account: Account, store: Store) -> frozenset[str]:
-    """The schools whose people `account` may see: its own school; the whole trust only
-    for trust roles (a trust admin or auditor; a DSL where the school's profile reaches
-    the trust); a trust admin or auditor tied to no school or person reaches the whole
-    register."""
+def reach(account: Account, store: Store, *, on: dt.date) -> frozenset[str]:
+    """The schools whose people `account` may see on the day `on`: its own school; the
+    whole trust only for trust roles (a trust admin or auditor: the trusts of its
+    `account_schools`; a DSL where the school's profile reaches the trust); a trust admin
+    or auditor tied to no school or person reaches the whole register."""
     schools = {s.school_id: s for s in store.schools()}
     if account.role in TRUST_ROLES:
-        own = {account.school_id} if account.school_id else {
-            m.school_id for m in store.memberships_of(account.person_id or "")
-            if m.role is Role.STAFF}
-        own &= set(schools)
-        if not own and account.school_id is None and account.person_id is None:
+        if account.school_id is None and account.person_id is None:
             return frozenset(schools)
+        own = account_schools(store, account, on=on) & set(schools)
         trusts = {_trust_of(schools[s]) for s in own}
         return frozenset(s for s, school in schools.items() if _trust_of(school) in trusts)
     if account.role not in SCHOOL_ROLES or account.school_id not in schools:
@@ -108,21 +106,24 @@ def people_in(world: World, schools: frozenset[str] | set[str]) -> set[str]:
         | {link.relative_id for link in world.family_links if link.person_id in pupils}
 
 
-def world_within_reach(account: Account, store: Store, world: World) -> World:
+def world_within_reach(account: Account, store: Store, world: World, *,
+                       on: dt.date) -> World:
     """`world` without the people the account may not see: a link to someone beyond reach
     is not drawn or returned, and nothing says it was there."""
-    reached = people_in(world, reach(account, store))
-    seen = [p for p in world.people if p in reached or may_see_person(account, store, p)]
+    reached = people_in(world, reach(account, store, on=on))
+    seen = [p for p in world.people
+            if p in reached or may_see_person(account, store, p, on=on)]
     return world_among(world, seen) if len(seen) < len(world.people) else world
 
 
-def may_see_person(account: Account, store: Store, person_id: str | None) -> bool:
+def may_see_person(account: Account, store: Store, person_id: str | None, *,
+                   on: dt.date) -> bool:
     """THE rule of scope: every read and write of a person's data asks it first."""
     if person_id is None:
         return False
     if account.person_id is not None and person_id == account.person_id:
         return True
-    if person_in(store, person_id, reach(account, store)):
+    if person_in(store, person_id, reach(account, store, on=on)):
         return True
     # Someone of no school yet (just added, before their first membership) is no trust's:
     # a trust admin gives them their first membership.
@@ -130,42 +131,46 @@ def may_see_person(account: Account, store: Store, person_id: str | None) -> boo
         and not person_in(store, person_id, {s.school_id for s in store.schools()})
 
 
-def in_reach(account: Account, store: Store, person_id: str) -> bool:
+def in_reach(account: Account, store: Store, person_id: str, *, on: dt.date) -> bool:
     """Whether the person is there and the account may see them: what every answer that
     must not tell "not yours" from "not there" asks."""
-    return store.person(person_id) is not None and may_see_person(account, store, person_id)
+    return store.person(person_id) is not None \
+        and may_see_person(account, store, person_id, on=on)
 
 
-def check_names_person(account: Account, store: Store, person_id: str, field: str) -> None:
+def check_names_person(account: Account, store: Store, person_id: str, field: str, *,
+                       on: dt.date) -> None:
     """A form that names a person: someone out of reach gets exactly the answer of
     someone who does not exist, so an id teaches nothing."""
-    if not in_reach(account, store, person_id):
+    if not in_reach(account, store, person_id, on=on):
         raise invalid(field, f"no person {person_id}")
 
 
-def check_sees_person(account: Account, store: Store, person_id: str) -> None:
+def check_sees_person(account: Account, store: Store, person_id: str, *, on: dt.date) -> None:
     """Someone out of reach is answered as not there; within it, staff see only
     themselves."""
-    if not may_see_person(account, store, person_id):
+    if not may_see_person(account, store, person_id, on=on):
         raise not_found("person", person_id)
     if account.role is AccountRole.STAFF and person_id != account.person_id:
         raise deny("you may not see this person")
 
 
-def check_sees_network(account: Account, store: Store, person_id: str) -> None:
+def check_sees_network(account: Account, store: Store, person_id: str, *,
+                       on: dt.date) -> None:
     """A reviewer sees the network of a member of a school they reach; a pupil's parent,
     though within reach, has no membership there, and their own network is not the
     school's to see."""
-    reached = reach(account, store)
+    reached = reach(account, store, on=on)
     if is_reviewer(account) and any(m.school_id in reached
                                     for m in store.memberships_of(person_id)):
         return
     raise deny("only the senior leaders and DSL of the person's school may see their network")
 
 
-def check_lists_school(account: Account, store: Store, school_id: str) -> None:
+def check_lists_school(account: Account, store: Store, school_id: str, *,
+                       on: dt.date) -> None:
     if (is_reviewer(account) or account.role is AccountRole.TRUST_ADMIN) \
-            and school_id in reach(account, store):
+            and school_id in reach(account, store, on=on):
         return
     raise deny("you may only list people at your own school")
 
@@ -176,18 +181,21 @@ def check_is_adult_of_a_school(account: Account) -> None:
         raise deny("only staff and leaders with a person in the register may do this")
 
 
-def check_sees_declaration(account: Account, store: Store, declaration: Declaration) -> None:
+def check_sees_declaration(account: Account, store: Store, declaration: Declaration, *,
+                           on: dt.date) -> None:
     if account.person_id is not None and declaration.declarer_id == account.person_id \
             and account.role in SCHOOL_ROLES:
         return
-    if is_reviewer(account) and may_see_person(account, store, declaration.declarer_id):
+    if is_reviewer(account) \
+            and may_see_person(account, store, declaration.declarer_id, on=on):
         return
     raise deny("you may not see this declaration")
 
 
-def check_decides_declaration(account: Account, store: Store, declaration: Declaration) -> None:
+def check_decides_declaration(account: Account, store: Store, declaration: Declaration, *,
+                              on: dt.date) -> None:
     if account.role not in DECIDER_ROLES \
-            or not may_see_person(account, store, declaration.declarer_id):
+            or not may_see_person(account, store, declaration.declarer_id, on=on):
         raise deny("only a senior leader of the declarer's school may decide a declaration")
     if account.person_id in (declaration.declarer_id, declaration.counterpart_id):
         raise deny("you are a party to this declaration")
@@ -207,31 +215,34 @@ def check_accepts_declaration(account: Account, store: Store, on: dt.date) -> No
                    f"accept a declaration: ask them, or reject it with a reason")
 
 
-def check_sees_connection(account: Account, store: Store, connection: Connection) -> None:
+def check_sees_connection(account: Account, store: Store, connection: Connection, *,
+                          on: dt.date) -> None:
     parties = (connection.person_id, connection.other_id)
     if account.role in SCHOOL_ROLES and account.person_id in parties:
         return
-    if is_reviewer(account) and any(may_see_person(account, store, p) for p in parties):
+    if is_reviewer(account) and any(may_see_person(account, store, p, on=on)
+                                    for p in parties):
         return
     raise deny("you may not see this connection")
 
 
-def check_sees_approach(account: Account, store: Store, report: ApproachReport) -> None:
+def check_sees_approach(account: Account, store: Store, report: ApproachReport, *,
+                        on: dt.date) -> None:
     if account.role in SCHOOL_ROLES and account.person_id == report.adult_id:
         return
-    if is_reviewer(account) and any(may_see_person(account, store, p)
+    if is_reviewer(account) and any(may_see_person(account, store, p, on=on)
                                     for p in (report.adult_id, report.from_id)):
         return
     raise deny("you may not see this approach report")
 
 
 def may_see_finding(account: Account, store: Store, finding: dict,
-                    escalated_to_dsl: bool = False) -> bool:
+                    escalated_to_dsl: bool = False, *, on: dt.date) -> bool:
     """Staff see findings about themselves; reviewers see the findings routed to them, and
     the DSL also those escalated to the DSL at their school (unless party or recused);
     trust admins see the findings at their trust's schools that no one at the school or
     trust was free to review, which go to the register's administrators."""
-    if routed_to_administrators(account, store, finding):
+    if routed_to_administrators(account, store, finding, on=on):
         return True
     if account.person_id is None:
         return False
@@ -247,34 +258,36 @@ def may_see_finding(account: Account, store: Store, finding: dict,
             and account.person_id not in {r["person_id"] for r in finding["recused"]})
 
 
-def may_see_case(account: Account, store: Store, case: Case) -> bool:
+def may_see_case(account: Account, store: Store, case: Case, *, on: dt.date) -> bool:
     return may_see_finding(account, store, case.finding,
-                           case.escalated_to is EscalationTarget.DSL)
+                           case.escalated_to is EscalationTarget.DSL, on=on)
 
 
-def check_sees_case(account: Account, store: Store, case: Case) -> None:
+def check_sees_case(account: Account, store: Store, case: Case, *, on: dt.date) -> None:
     """A case the account may not see is answered as one that does not exist: case ids
     follow from the rule, school and people (graph/rules.py), so a different answer would
     tell anyone whether a case stands between two people."""
-    if not may_see_case(account, store, case):
+    if not may_see_case(account, store, case, on=on):
         raise CaseNotFound(case.finding_id)
 
 
-def routed_to_administrators(account: Account, store: Store, finding: dict) -> bool:
+def routed_to_administrators(account: Account, store: Store, finding: dict, *,
+                             on: dt.date) -> bool:
     """A trust admin and a finding at a school of their trust that went to the register's
     administrators, unless the admin is one of its parties or someone it passed over."""
     if account.role is not AccountRole.TRUST_ADMIN or ADMINISTRATORS not in finding["route_to"]:
         return False
-    if finding["school_id"] not in reach(account, store):
+    if finding["school_id"] not in reach(account, store, on=on):
         return False
     passed_over = {finding["adult_id"], finding["counterpart_id"],
                    *(r["person_id"] for r in finding["recused"])} - {None}
     return account.person_id not in passed_over
 
 
-def check_acts_on_case(account: Account, store: Store, case: Case) -> None:
-    check_sees_case(account, store, case)
-    if not (is_reviewer(account) or routed_to_administrators(account, store, case.finding)):
+def check_acts_on_case(account: Account, store: Store, case: Case, *, on: dt.date) -> None:
+    check_sees_case(account, store, case, on=on)
+    if not (is_reviewer(account)
+            or routed_to_administrators(account, store, case.finding, on=on)):
         raise deny("only the reviewers a case is routed to may change it")
 
 
@@ -308,7 +321,7 @@ def account_problems(store: Store, role: AccountRole, person_id: str | None,
     would be the whole register's."""
     schools = {s.school_id: s for s in store.schools()}
     if by is not None:
-        reached = reach(by, store)
+        reached = reach(by, store, on=today)
         schools = {k: s for k, s in schools.items() if k in reached}
     words = ROLE_WORDS[role]
     if role in SCHOOL_ROLES:
@@ -326,7 +339,8 @@ def account_problems(store: Store, role: AccountRole, person_id: str | None,
     if person_id is None:
         return []
     person = store.person(person_id)
-    if person is None or (by is not None and not may_see_person(by, store, person_id)):
+    if person is None or (by is not None
+                          and not may_see_person(by, store, person_id, on=today)):
         return [("person_id", f"there is no person {person_id} in the register: find the "
                               "person by name")]
     current = [m for m in store.memberships_of(person_id) if m.active_on(today)]
@@ -357,16 +371,16 @@ def account_problems(store: Store, role: AccountRole, person_id: str | None,
 
 # -- safeguarding holds ---------------------------------------------------------------------
 
-def check_places_hold(account: Account, store: Store, person_id: str) -> None:
+def check_places_hold(account: Account, store: Store, person_id: str, *, on: dt.date) -> None:
     """Only a DSL places a hold, on someone in reach; anyone else in the register is
     answered as if they were not there."""
     if account.role is not AccountRole.DSL:
         raise deny("only the designated safeguarding lead places a hold")
-    if not may_see_person(account, store, person_id):
+    if not may_see_person(account, store, person_id, on=on):
         raise not_found("person", person_id)
 
 
-def keeps_hold(account: Account, store: Store, hold) -> bool:
+def keeps_hold(account: Account, store: Store, hold, *, on: dt.date) -> bool:
     """A hold belongs to the school whose DSL placed it: only that school's DSL, or a DSL
     whose school's profile reaches the whole trust, sees its reason and may lift it. A
     hold placed from the command line (no school) is kept by the DSLs who reach the
@@ -374,8 +388,8 @@ def keeps_hold(account: Account, store: Store, hold) -> bool:
     if account.role is not AccountRole.DSL:
         return False
     if hold.school_id is None:
-        return may_see_person(account, store, hold.person_id)
-    return hold.school_id in reach(account, store)
+        return may_see_person(account, store, hold.person_id, on=on)
+    return hold.school_id in reach(account, store, on=on)
 
 
 # -- accounts and schools: a trust admin administers only their trust's ------------------
@@ -386,45 +400,50 @@ def administers_register(account: Account) -> bool:
         and account.person_id is None
 
 
-def account_schools(store: Store, subject: Account) -> frozenset[str]:
-    """The schools an account belongs to: its school; without one, the schools where its
-    person holds or held a membership; none for an account tied to neither (it is the
-    whole register's)."""
+def account_schools(store: Store, subject: Account, *, on: dt.date) -> frozenset[str]:
+    """The schools an account belongs to on the day `on`: its school; without one (a trust
+    admin or auditor tied to a person), the schools where its person is staff that day,
+    never where they were staff once; none for an account tied to neither (it is the whole
+    register's). A PERSON stays in a school after leaving (`person_in`: the school still
+    holds their records); an ACCOUNT follows its person's current memberships."""
     if subject.school_id is not None:
         return frozenset({subject.school_id})
     if subject.person_id is not None:
-        return frozenset(m.school_id for m in store.memberships_of(subject.person_id))
+        return frozenset(m.school_id for m in store.memberships_of(subject.person_id)
+                         if m.role is Role.STAFF and m.active_on(on))
     return frozenset()
 
 
-def may_see_account(by: Account, store: Store, subject: Account) -> bool:
+def may_see_account(by: Account, store: Store, subject: Account, *, on: dt.date) -> bool:
     """A trust admin sees and changes the accounts of their trust's schools; an account
     of no school (the whole register's) only an admin of the whole register does."""
     if by.role is not AccountRole.TRUST_ADMIN:
         return False
     if administers_register(by):
         return True
-    return bool(account_schools(store, subject) & reach(by, store))
+    return bool(account_schools(store, subject, on=on) & reach(by, store, on=on))
 
 
 def check_sees_account(by: Account, store: Store, subject: Account | None,
-                       account_id: int | str) -> None:
+                       account_id: int | str, *, on: dt.date) -> None:
     """Another trust's account is answered as no such account."""
-    if subject is None or not may_see_account(by, store, subject):
+    if subject is None or not may_see_account(by, store, subject, on=on):
         raise not_found("account", str(account_id))
 
 
-def check_administers_school(by: Account, store: Store, school_id: str) -> None:
+def check_administers_school(by: Account, store: Store, school_id: str, *,
+                             on: dt.date) -> None:
     """A trust admin changes only their trust's schools; another trust's school is
     answered as no such school."""
-    if by.role is not AccountRole.TRUST_ADMIN or school_id not in reach(by, store):
+    if by.role is not AccountRole.TRUST_ADMIN or school_id not in reach(by, store, on=on):
         raise not_found("school", school_id)
 
 
 # -- imports: a trust admin's touch only their trust's schools -----------------------------
 
 def import_beyond_reach(by: Account, store: Store, existing: World, incoming: World,
-                        school_id: str | None = None, file: str = "-") -> list[str]:
+                        school_id: str | None = None, file: str = "-", *,
+                        on: dt.date) -> list[str]:
     """Why a trust admin may not import `incoming` (FILE:LINE: column: what is wrong), or
     nothing: every school it names (a school, a membership's, a school account's) must be
     of their trust, and every person it changes or links already stored must be within
@@ -434,7 +453,7 @@ def import_beyond_reach(by: Account, store: Store, existing: World, incoming: Wo
     register's admin (and the command line) imports anything."""
     if administers_register(by):
         return []
-    reached = reach(by, store)
+    reached = reach(by, store, on=on)
     named = set(incoming.schools) | {m.school_id for m in incoming.memberships} \
         | {a.school_id for a in incoming.school_accounts.values()} | {school_id} - {None}
     problems = [f"{file}:1: -: there is no school {named_id!r} in the register"
@@ -457,13 +476,14 @@ def import_beyond_reach(by: Account, store: Store, existing: World, incoming: Wo
 
 # -- the audit trail: an auditor of a trust reads the trust's part -----------------------
 
-def audit_reach(auditor: Account, store: Store, accounts) -> tuple[set[str], set[str]] | None:
+def audit_reach(auditor: Account, store: Store, accounts, *,
+                on: dt.date) -> tuple[set[str], set[str]] | None:
     """(the people, the actors) of the audit entries `auditor` may read: entries about
     someone within their reach, or made by an account of their trust (or by themselves).
     None for an auditor tied to no school or person: the whole trail is theirs."""
     if auditor.school_id is None and auditor.person_id is None:
         return None
-    reached = reach(auditor, store)
+    reached = reach(auditor, store, on=on)
     people = people_in(store.export_world(), reached)
-    actors = {a.actor for a in accounts if account_schools(store, a) & reached}
+    actors = {a.actor for a in accounts if account_schools(store, a, on=on) & reached}
     return people, actors | {auditor.actor}

@@ -22,6 +22,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from api import previews
+from api.access import account_schools, person_in
 from api.demo import rewrite_demo_files
 from api.service import Register
 from graph.audit import audited_change
@@ -48,7 +49,36 @@ CREATE UNIQUE INDEX IF NOT EXISTS safeguarding_holds_key
 
 
 class PrivacyError(Exception):
-    """A request that cannot be met, said in a sentence for the person who made it."""
+    """A request that cannot be met, said in a sentence for the person who made it: it
+    conflicts with what the register holds (a hold, a hold already placed or not there, a
+    person another trust keeps too). The subclasses say other kinds of refusal."""
+
+
+class NoSuchPerson(PrivacyError):
+    """No such person; also the answer for someone beyond the asker's reach."""
+
+    def __init__(self, person_id: str):
+        super().__init__(f"there is no person {person_id} in the register: check the id on "
+                         f"the person's page")
+        self.person_id = person_id
+
+
+class ReasonRequired(PrivacyError):
+    """A hold, a lift, a reveal or a release needs a reason, and none was given."""
+
+
+class OwnPerson(PrivacyError):
+    """Nobody erases the person of the account they are signed in with."""
+
+
+# Each trust is a controller of its own: its admin erases a person only where no other keeps
+# records of them. Said without naming, or hinting at, who the other is.
+KEPT_ELSEWHERE = ("this person also has records kept by another organisation; ask the "
+                  "register's administrator")
+
+
+class KeptElsewhere(PrivacyError):
+    """The person is also of a school beyond the asking trust: not theirs to erase whole."""
 
 
 @dataclass(frozen=True)
@@ -105,8 +135,7 @@ def school_hold_on(register: Register, person_id: str, school_id: str | None) ->
 def _known(register: Register, person_id: str) -> Person:
     person = register.store.person(person_id)
     if person is None:
-        raise PrivacyError(f"there is no person {person_id} in the register: check the id "
-                           f"on the person's page")
+        raise NoSuchPerson(person_id)
     return person
 
 
@@ -117,7 +146,7 @@ def place_hold(register: Register, actor: str, person_id: str, reason: str,
     line). Another school's hold on them neither stops it nor is told of."""
     _known(register, person_id)
     if not reason.strip():
-        raise PrivacyError("say why the records must be kept: a hold needs a reason")
+        raise ReasonRequired("say why the records must be kept: a hold needs a reason")
     if school_hold_on(register, person_id, school_id) is not None:
         raise PrivacyError(f"your school already holds {person_id}: lift that hold before "
                            f"placing another" if school_id is not None else
@@ -142,7 +171,7 @@ def lift_hold(register: Register, actor: str, person_id: str, reason: str,
     if school_hold_on(register, person_id, school_id) is None:
         raise PrivacyError(f"there is no safeguarding hold on {person_id}")
     if not reason.strip():
-        raise PrivacyError("say why the hold is lifted")
+        raise ReasonRequired("say why the hold is lifted")
     with register.writing():
         register.db.execute("DELETE FROM safeguarding_holds WHERE person_id = ? "
                             "AND school_id IS ?", (person_id, school_id))
@@ -192,8 +221,17 @@ class ErasurePlan:
         return bool(self.holds)
 
 
-def plan_erasure(register: Register, person_id: str) -> ErasurePlan:
+def plan_erasure(register: Register, person_id: str, *,
+                 schools: frozenset[str] | None = None) -> ErasurePlan:
+    """What erasing the person removes. `schools`: those of the trust whose admin asks (their
+    reach); a person who is also of a school beyond them (a member, or a pupil's parent
+    there) is refused (KeptElsewhere), since another controller keeps records of them. None
+    (the command line, or the whole register's admin, whose reach is every school): anyone."""
     person = _known(register, person_id)
+    if schools is not None:
+        beyond = {s.school_id for s in register.store.schools()} - set(schools)
+        if person_in(register.store, person_id, beyond):
+            raise KeptElsewhere(KEPT_ELSEWHERE)
     names = _names_of(register, person)
     with register.lock:
         accounts = [username for (username,) in register.db.execute(
@@ -208,15 +246,17 @@ def plan_erasure(register: Register, person_id: str) -> ErasurePlan:
 
 def erase(register: Register, actor: str, person_id: str, *, client: str | None = None,
           own_person_id: str | None = None, basis: str = "request",
-          leave_no_copy_now: bool = True) -> ErasurePlan:
-    """Erase the person, or raise PrivacyError saying why not (unknown, held, or the person
-    of the account asking). Returns what went. With `leave_no_copy_now` (unless a caller
+          leave_no_copy_now: bool = True,
+          schools: frozenset[str] | None = None) -> ErasurePlan:
+    """Erase the person, or raise PrivacyError saying why not (unknown, held, the person of
+    the account asking, or also kept by a school beyond `schools`: plan_erasure). Returns
+    what went. With `leave_no_copy_now` (unless a caller
     erasing several people does it once after the last), the databases are rebuilt and
     their write-ahead logs emptied, so that no copy of what went is left on disk."""
     if own_person_id is not None and own_person_id == person_id:
-        raise PrivacyError("you cannot erase your own person while signed in as them: ask "
+        raise OwnPerson("you cannot erase your own person while signed in as them: ask "
                            "another trust admin")
-    plan = plan_erasure(register, person_id)
+    plan = plan_erasure(register, person_id, schools=schools)
     if plan.held:
         raise PrivacyError(f"{person_id} is held for safeguarding: the records are kept until "
                            f"the safeguarding lead who placed the hold lifts it")
@@ -464,24 +504,35 @@ def withheld_words(item: str) -> str:
 
 def subject_access(register: Register, actor: str, person_id: str, *,
                    reveal: dict[str, str] | None = None, release: dict[str, str] | None = None,
-                   client: str | None = None) -> SubjectAccess:
+                   client: str | None = None,
+                   schools: frozenset[str] | None = None) -> SubjectAccess:
     """Everything held about `person_id`. Other people appear as what they are ("a pupil
     of Hill School"), never by name, unless `reveal` names them with why. What others wrote
     about the person (reviewers' reasons, the details and summaries of others' declarations
     and reports) is withheld, each as an item the school may choose to `release` with why.
-    The request and each reveal and release are audited (who, when, why)."""
+    The request and each reveal and release are audited (who, when, why).
+
+    `schools`: those of the trust whose admin asks (their reach). Each trust is a controller
+    of its own, so the export is that trust's part alone: memberships of its schools; family
+    links, declarations, connections and reports with someone of its schools (or of none);
+    cases at its schools; audit entries made by its accounts, or by no account about its
+    people alone; other people described by their roles at its schools only. None (the
+    command line): everything the register holds."""
     reveal = {p: why.strip() for p, why in (reveal or {}).items()}
     release = {item.strip(): why.strip() for item, why in (release or {}).items()}
     for other, why in reveal.items():
         _known(register, other)
         if not why:
-            raise PrivacyError(f"say why {other} is shown by name: a reveal needs a reason")
+            raise ReasonRequired(f"say why {other} is shown by name: a reveal needs a reason")
     for item, why in release.items():
         if not why:
-            raise PrivacyError(f"say why item {item} is released: a release needs a reason")
+            raise ReasonRequired(f"say why item {item} is released: a release needs a "
+                                 f"reason")
     person = _known(register, person_id)
     store = register.store
-    schools = {s.school_id: s.name for s in store.schools()}
+    every_school = frozenset(s.school_id for s in store.schools())
+    ours = every_school if schools is None else every_school & schools
+    schools = {s.school_id: s.name for s in store.schools() if s.school_id in ours}
 
     def who(other_id: str | None, outside: str = "someone outside the schools") -> str:
         if other_id is None:
@@ -490,10 +541,16 @@ def subject_access(register: Register, actor: str, person_id: str, *,
             other = store.person(other_id)
             return f"{other.name} ({other_id})" if other else other_id
         roles = [f"{_ROLE_WORDS.get(str(m.role), 'a ' + str(m.role))} of "
-                 f"{schools.get(m.school_id, m.school_id)}" for m in store.memberships_of(other_id)]
+                 f"{schools[m.school_id]}" for m in store.memberships_of(other_id)
+                 if m.school_id in schools]
         return " and ".join(dict.fromkeys(roles)) or outside
 
-    facts = store.facts_about(person_id)
+    def with_ours(other_id: str | None) -> bool:
+        """A fact with `other_id` is the trust's where they are of its schools, or of none."""
+        return other_id is None or person_in(store, other_id, ours) \
+            or not person_in(store, other_id, every_school)
+
+    facts = _the_part_of(store.facts_about(person_id), person_id, ours, with_ours)
     offered: set[str] = set()
 
     def others_words(item: str, text: str | None) -> str | None:
@@ -557,6 +614,8 @@ def subject_access(register: Register, actor: str, person_id: str, *,
     with register.lock:
         for finding_id in register.cases.of_party(person_id):
             case = register.cases.get(finding_id, with_history=True)
+            if case.school_id not in ours:
+                continue
             report.cases.append({
                 "rule": case.finding.get("rule"), "school": schools.get(case.school_id),
                 "raised_on": case.raised_on.isoformat(), "outcome": str(case.state),
@@ -567,8 +626,16 @@ def subject_access(register: Register, actor: str, person_id: str, *,
                               if e.kind in ("moved", "erased")]})
         seqs = [seq for (seq,) in register.db.execute(
             "SELECT seq FROM audit_subjects WHERE person_id = ? ORDER BY seq", (person_id,))]
+        our_actors = None if ours == every_school else {
+            a.actor for a in register.accounts.all()
+            if account_schools(store, a, on=register.today()) & ours}
         for seq in seqs:
             [entry] = register.audit.entries(after=seq - 1, limit=1)
+            if our_actors is not None and entry.actor not in our_actors and (
+                    entry.actor.startswith("account:") or not all(
+                        with_ours(other) for (other,) in register.db.execute(
+                            "SELECT person_id FROM audit_subjects WHERE seq = ?", (seq,)))):
+                continue
             report.audit.append({"at": entry.at, "by": entry.actor, "action": entry.action,
                                  "outcome": entry.outcome})
     unknown = sorted(set(release) - offered)
@@ -589,6 +656,22 @@ def subject_access(register: Register, actor: str, person_id: str, *,
                                   object_kind="person", object_id=other,
                                   subjects=[person_id, other], client=client, reason=why)
     return report
+
+
+def _the_part_of(facts: World, person_id: str, ours: frozenset[str], with_ours) -> World:
+    """The facts about `person_id` that the trust of `ours` keeps."""
+    return World(
+        people=facts.people,
+        memberships=[m for m in facts.memberships if m.school_id in ours],
+        family_links=[f for f in facts.family_links
+                      if with_ours(f.relative_id if f.person_id == person_id else f.person_id)],
+        connections={i: c for i, c in facts.connections.items()
+                     if with_ours(c.other_party(person_id))},
+        declarations={i: d for i, d in facts.declarations.items()
+                      if with_ours(d.counterpart_id if d.declarer_id == person_id
+                                   else d.declarer_id)},
+        approaches={i: r for i, r in facts.approaches.items()
+                    if with_ours(r.from_id if r.adult_id == person_id else r.adult_id)})
 
 
 def subject_access_html(report: SubjectAccess) -> str:

@@ -1,7 +1,7 @@
 """A trust admin administers only their trust's accounts and schools (api/access.py
 may_see_account, reach): the lists show no other trust's, and finding staff to give an
-account (by name, in bulk, or approving a first sign-in) answers another trust's staff
-exactly as someone no one has heard of. The routes that take one account or school are
+account (by name, or in bulk) answers another trust's staff exactly as someone no one has
+heard of; a waiting first sign-in, no trust's yet, is the whole register's admin's. The routes that take one account or school are
 in the scope table (tests/test_scope_table.py).
 
 The world is the scope table's: S1 and S2 are the trust's, S3 another trust's, and the
@@ -98,25 +98,35 @@ def test_bulk_accounts_find_no_one_of_another_trust(three):
     assert made["new-bt1"].school_id == "S2" and "new-ct1" not in made
 
 
-def test_approving_a_first_sign_in_finds_no_one_of_another_trust(three):
-    with three.register.writing():  # both waiting, so each answer's page lists both
+def test_only_the_whole_registers_admin_settles_a_waiting_first_sign_in(three):
+    """A waiting first sign-in holds only an e-mail address: nothing says which trust it
+    is for, so a trust's admin neither sees the waiting addresses nor approves or refuses
+    one (answered as a sign-in no longer waiting); the whole register's admin does."""
+    with three.register.writing():
         requests = [three.register.db.execute(
             "INSERT INTO oidc_requests (issuer, subject, email, requested_at, status) "
             "VALUES (?, ?, ?, 0, 'waiting')",
             (ISSUER, f"who-{n}", f"someone-{n}@example.org")).lastrowid for n in (1, 2)]
 
-    def approve(request, name):
-        return three.post("admin", f"/admin/sign-in/requests/{request}", data={
-            "decision": "approve", "role": "staff", "name": name, "school_id": ""},
+    def settle(who, request, decision, name="Given FamilyBT1"):
+        return three.post(who, f"/admin/sign-in/requests/{request}", data={
+            "decision": decision, "role": "staff", "name": name, "school_id": ""},
             follow_redirects=False)
 
-    stranger, nobody = approve(requests[0], STRANGER), approve(requests[0], NOBODY)
-    assert stranger.status_code == 422
-    same_answer(stranger, nobody)
-    assert approve(requests[1], "Given FamilyBT1").status_code == 303, "the trust's own"
+    assert "someone-1@example.org" not in three.get("admin", "/admin/sign-in").text
+    nobody = settle("admin", 999_999, "refuse")
+    for decision in ("refuse", "approve"):
+        refused = settle("admin", requests[0], decision)
+        assert (refused.status_code, refused.text) == (nobody.status_code, nobody.text)
+    assert nobody.status_code == 404
+    waiting = dict(three.register.db.execute("SELECT request_id, status FROM oidc_requests"))
+    assert waiting[requests[0]] == "waiting", "the trust's admin changed nothing"
+    register = whole_register_admin(three)
+    assert "someone-1@example.org" in three.get(register, "/admin/sign-in").text
+    assert settle(register, requests[0], "approve").status_code == 303
+    assert settle(register, requests[1], "refuse").status_code == 303
     made = {a.username: a.person_id for a in three.register.accounts.all()}
-    assert made["someone-2@example.org"] == "BT1"
-    assert "someone-1@example.org" not in made
+    assert made["someone-1@example.org"] == "BT1" and "someone-2@example.org" not in made
 
 
 def test_a_trust_admin_sees_and_retries_only_their_trusts_failed_messages(three):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import replace
 
@@ -92,14 +93,28 @@ def test_a_ctf_whose_dfe_number_is_another_trusts_school_is_refused(three):
         identity.remember_school_number("823/5003", "S3")
         identity.remember_school_number("823/5002", "S2")
 
-    def preview(dest, action="preview"):
-        return three.post("admin", "/admin/import", data={"action": action}, files={
+    def preview(dest, action="preview", **chosen):
+        return three.post("admin", "/admin/import", data={"action": action, **chosen}, files={
             "file": ("in.xml", ctf_xml([NEWCOMER], dest=dest), "text/xml")})
 
     for action in ("preview", "import"):
         refused = preview(("823", "5003"), action)
         assert refused.status_code == 422, refused.text
-        assert "there is no school &#39;S3&#39; in the register" in refused.text
+        assert "S3" not in refused.text, "another trust's school is not named"
+        unknown = preview(("823", "5999"), action)  # a number no school has
+        assert refused.text == unknown.text.replace("823/5999", "823/5003")
+        assert "823/5003" in refused.text
     assert three.register.store.person(f"UPN:{NEWCOMER.upn}") is None, "nothing written"
+    # The trust's own school chosen: S3's number is read as a number no school has, and
+    # the file is S1's, as an unknown number's would be; S3 keeps its number.
+    mine, unknown = preview(("823", "5003"), school="S1"), preview(("823", "5999"), school="S1")
+    assert mine.status_code == 200 and "S3" not in mine.text
+    kept_as = re.compile(r"[0-9a-f]{64}\.xml")  # each preview kept aside under its own name
+    assert kept_as.sub("", mine.text) == kept_as.sub("", unknown.text).replace("823/5999",
+                                                                                "823/5003")
+    assert preview(("823", "5003"), "import", school="S1").status_code == 200
+    with IdentityTable(three.register.data_dir) as identity:
+        assert identity.school_numbers()["823/5003"] == "S3", "never taken from S3"
+    three.register.store.erase_person(f"UPN:{NEWCOMER.upn}")
     assert preview(("823", "5002"), "import").status_code == 200
     assert three.register.store.person(f"UPN:{NEWCOMER.upn}") is not None, "the trust's own"

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 import api.identity.accounts
 import tests.api_world as api_world
-from api.identity import AccountRole
+from api.identity import AccountRole, SessionKind
 from api.privacy import place_hold
 from graph.model import Connection, ConnectionSource, Direction
 from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest
@@ -345,8 +345,9 @@ SCOPE: dict[tuple[str, str], Entry] = {
     ("POST", "/admin/sign-in/requests/{request_id}"): entry(
         lambda t: ("post", f"/admin/sign-in/requests/{t['request']}", {"data": {
             "decision": "approve", "role": "staff", "name": t["teacher_name"],
-            "school_id": t["school"]}}), "trust_admin", "trust_admin",
-        same_as_nobody="school_id"),
+            "school_id": t["school"]}}), "", same_as_nobody="school_id"),
+    # (a waiting first sign-in is no trust's: only the whole register's admin settles it,
+    # tests/test_account_scope.py)
     ("POST", "/admin/schools/{school_id}"): entry(
         lambda t: ("post", f"/admin/schools/{t['school']}", {"data": {
             "name": "A school renamed", "profile": "ninestiles"}}), "trust_admin",
@@ -487,3 +488,47 @@ def test_scope(three, route):
             nobody = call(three, who, rule.request({**targets, rule.nobody_in_path: missing}))
             assert (response.status_code, response.text) == (
                 nobody.status_code, nobody.text.replace(missing, stranger)), where
+
+
+# -- an account's own schools follow its person's CURRENT memberships ---------------------
+
+def test_a_trust_admin_reaches_nothing_of_a_trust_where_their_person_was_staff_once(three):
+    """A trust admin tied to T1 (staff at S1 now, and at S3, another trust's school, until
+    last summer) reaches S1's trust, never S3's: not its people, schools or accounts. And
+    an account whose person was once staff at S1 is no longer S1's admin's. The day is the
+    service's: while T1 was still staff at S3, S3 was in reach."""
+    from graph.model import Membership, Role, World
+
+    last_summer = three.today.replace(year=three.today.year - 1, month=8, day=31)
+    three.register.store.import_world(World(memberships=[
+        Membership("T1", "S3", Role.STAFF, None, dt.date(2018, 9, 1), last_summer),
+        Membership("CT1", "S1", Role.STAFF, None, dt.date(2018, 9, 1), last_summer)]))
+    register = three.register
+    for name, person in (("t1-admin", "T1"), ("ct1-auditor", "CT1")):
+        role = AccountRole.TRUST_ADMIN if name == "t1-admin" else AccountRole.AUDITOR
+        account = register.accounts.create(name, PASSWORD, role, person, None)
+        three.tokens[name], _ = register.accounts.start_session(account, SessionKind.BEARER)
+    outside = three.targets["outside"]
+
+    def reached():
+        schools = [s["school_id"] for s in three.get("t1-admin", "/api/schools").json()]
+        accounts = {a["username"] for a in three.get("t1-admin", "/api/accounts").json()}
+        stranger = three.get("t1-admin", f"/api/people/{outside['pupil']}")
+        return schools, accounts, stranger
+
+    schools, accounts, stranger = reached()
+    assert schools == ["S1", "S2"]
+    assert "subject-s2" in accounts and "subject-s3" not in accounts
+    nobody = three.get("t1-admin", "/api/people/NOBODY9")
+    assert (stranger.status_code, stranger.text) == (
+        nobody.status_code, nobody.text.replace("NOBODY9", outside["pupil"]))
+    assert three.get("t1-admin", f"/api/accounts/{outside['account']}").status_code == 404
+    assert three.get("t1-admin", "/api/people/BP1").status_code == 200, "the trust's own"
+    # CT1 left S1 last summer: their auditor's account is S3's alone now.
+    assert "ct1-auditor" not in {a["username"] for a in three.get("admin", "/api/accounts").json()}
+
+    three.today = last_summer  # the service's clock, back when T1 was still staff at S3
+    schools, accounts, stranger = reached()
+    assert schools == ["S1", "S2", "S3"] and "subject-s3" in accounts
+    assert stranger.status_code == 200
+    assert "ct1-auditor" in {a["username"] for a in three.get("admin", "/api/accounts").json()}

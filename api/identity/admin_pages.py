@@ -68,13 +68,15 @@ def _sign_in_page(request, register, session, *, errors=None, values=None, statu
         totp = local_sign_in.Totp(register)
         admin = session.account
         seen = [a for a in register.accounts.all()
-                if may_see_account(admin, register.unlocked_store, a)]
+                if may_see_account(admin, register.unlocked_store, a, on=register.today())]
         accounts = [(a, contacts.get(a.account_id), totp.enrolled(a.account_id)) for a in seen]
     seen_ids = {a.account_id for a in seen}
     return page(request, "admin_sign_in.html", {
         "title": "Sign-in and notifications", "policy": policy, "accounts": accounts,
         "may_change_settings": administers_register(admin),
-        "requests": oidc.requests_of(register),
+        # A waiting first sign-in holds only an e-mail address: no trust's yet, so only the
+        # whole register's admin sees and settles them.
+        "requests": oidc.requests_of(register) if administers_register(admin) else [],
         "links": [link for link in oidc.links_of(register) if link.account_id in seen_ids],
         "when": _when,
         "roles": {str(r): ROLE_NAMES[r] for r in AccountRole},
@@ -176,7 +178,7 @@ def settle(request: Request, register: RegisterDep, session: CurrentSession,
            name: Annotated[str, Form(max_length=200)] = "",
            school_id: Annotated[str, Form(max_length=64)] = ""):
     waiting = oidc.request_of(register, request_id)
-    if waiting is None or waiting.status != "waiting":
+    if waiting is None or waiting.status != "waiting" or not administers_register(admin):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "that sign-in is no longer waiting")
     if decision == "refuse":
         oidc.settle_request(register, actor, request_id, None)
@@ -221,7 +223,8 @@ def set_email(request: Request, register: RegisterDep, session: CurrentSession,
               email: Annotated[str, Form(max_length=254)] = ""):
     with register.lock:
         account = register.accounts.by_username(username.strip())
-        if account and not may_see_account(admin, register.unlocked_store, account):
+        if account and not may_see_account(admin, register.unlocked_store, account,
+                                           on=register.today()):
             account = None  # another trust's: answered as no such account
     problem = None if account else f"There is no account {username.strip()!r}."
     if account:
@@ -270,7 +273,7 @@ def remove_second_factor(register: RegisterDep, admin: TrustAdmin, actor: ActorD
                          account_id: RequestId):
     with register.lock:
         check_sees_account(admin, register.unlocked_store, register.accounts.get(account_id),
-                           account_id)
+                           account_id, on=register.today())
     local_sign_in.remove_second_factor(register, actor, account_id)
     return see_other("/admin/sign-in", "second-factor-removed")
 
@@ -282,7 +285,7 @@ def notification_troubles(request: Request, register: RegisterDep, session: Curr
                           admin: TrustAdmin, error: str | None = None):
     with register.lock:
         usernames = {a.account_id: a.username for a in register.accounts.all()
-                     if may_see_account(admin, register.unlocked_store, a)}
+                     if may_see_account(admin, register.unlocked_store, a, on=register.today())}
     troubles = Notifier(register).troubles(to_accounts=usernames)  # theirs, then the latest
     settings = mail_settings(register)  # the environment's, then the Mail page's
     return page(request, "admin_notifications.html", {
@@ -299,7 +302,8 @@ def retry(register: RegisterDep, admin: TrustAdmin, actor: ActorDep, message_id:
         to = register.db.execute("SELECT account_id FROM outbox WHERE message_id = ?",
                                  (message_id,)).fetchone()
         account = register.accounts.get(to[0]) if to else None
-        seen = account is not None and may_see_account(admin, register.unlocked_store, account)
+        seen = account is not None and may_see_account(admin, register.unlocked_store, account,
+                                                       on=register.today())
     if seen and Notifier(register).retry(message_id):
         register.record(actor, "notification.retry", "notification", object_id=str(message_id))
     return see_other("/admin/notifications", "retry")

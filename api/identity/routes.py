@@ -34,7 +34,7 @@ def list_identity_links(register: RegisterDep, admin: TrustAdmin) -> list[Identi
     admin's trust."""
     with register.lock:
         seen = {a.account_id for a in register.accounts.all()
-                if may_see_account(admin, register.unlocked_store, a)}
+                if may_see_account(admin, register.unlocked_store, a, on=register.today())}
     return [IdentityLinkPublic(**vars(link)) for link in oidc.links_of(register)
             if link.account_id in seen]
 
@@ -45,7 +45,8 @@ def seen_link(register, admin, link_id: int) -> oidc.IdentityLink | None:
     link = oidc.link_of(register, link_id)
     with register.lock:
         account = register.accounts.get(link.account_id) if link else None
-        if account is None or not may_see_account(admin, register.unlocked_store, account):
+        if account is None or not may_see_account(admin, register.unlocked_store, account,
+                                                  on=register.today()):
             return None
     return link
 

@@ -309,7 +309,7 @@ class Notifier:
             for person_id in case.finding["route_to"]:
                 for account in by_person.get(person_id, ()):
                     if person_id == ADMINISTRATORS and not routed_to_administrators(
-                            account, self.register.store, case.finding):
+                            account, self.register.store, case.finding, on=self.register.today()):
                         continue  # another trust's case, or one the admin is party to
                     self._add(account.account_id, Kind.CASE_ROUTED, f"{entry.seq}")
         elif entry.action == "case.assign":

@@ -220,7 +220,8 @@ def post_import(request: Request, register: RegisterDep, session: CurrentSession
                     status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     name = upload_name(file.filename if file is not None and file.filename else file_name)
     context["file_name"] = options["file_name"] = name
-    if school and school not in reach(admin, register.store):  # another trust's: no school
+    # another trust's school: answered as no school
+    if school and school not in reach(admin, register.store, on=register.today()):
         context["problems"] = [f"There is no school {school!r} in the register: choose one "
                                "of your trust's schools."]
         return page(request, "admin_import.html", context, session=session,
@@ -357,7 +358,10 @@ def _import_school_file(register, admin, actor, kept, preview: bool,
                 full_roll=bool(options["full_roll"]),
                 confirm_ending=bool(options["confirm_ending"]), write=write, stage=stage,
                 check=lambda existing, facts, school_id: import_beyond_reach(
-                    admin, register.unlocked_store, existing, facts, school_id, kept.name))
+                    admin, register.unlocked_store, existing, facts, school_id, kept.name,
+                    on=register.today()),
+                schools=None if administers_register(admin)
+                else reach(admin, register.unlocked_store, on=register.today()))
         register.identity_changed()  # it keeps preferred names after the facts
     except ExchangeError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [
@@ -428,7 +432,7 @@ def current_staff(register, admin, person_id: str) -> list[StaffMember]:
     person = store.person(person_id)
     if person is None:
         return []
-    reached = reach(admin, store)
+    reached = reach(admin, store, on=today)
     schools = {s.school_id: s.name for s in store.schools()}
     return [StaffMember(person, m.school_id, schools.get(m.school_id, m.school_id),
                         POSITION_WORDS.get(m.position, "staff"))
@@ -444,7 +448,7 @@ def find_staff(register, admin, name: str) -> tuple[list[StaffMember], bool]:
         return [], False
     found: list[StaffMember] = []
     seen: set[str] = set()
-    reached = reach(admin, register.store)
+    reached = reach(admin, register.store, on=register.today())
     for school in register.store.schools():
         if school.school_id not in reached:
             continue
@@ -893,7 +897,7 @@ def case_link(register, viewer, entry) -> str | None:
             case = register.cases.get(finding_id)
     except CaseNotFound:
         return None
-    return f"/cases/{finding_id}" if may_see_case(viewer, register.store, case) else None
+    return f"/cases/{finding_id}" if may_see_case(viewer, register.store, case, on=register.today()) else None
 
 
 AuditQuery = Annotated[str, Query(max_length=64)]

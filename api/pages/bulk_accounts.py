@@ -54,7 +54,7 @@ class BulkPreview:
 
 def _schools_of(register, by: Account) -> list:
     """The schools whose staff `by` may make accounts for."""
-    reached = reach(by, register.store)
+    reached = reach(by, register.store, on=register.today())
     return [s for s in register.store.schools() if s.school_id in reached]
 
 

@@ -247,11 +247,12 @@ def _case_page(request: Request, register, session, account, actor, finding_id: 
     if finding.adult_id and finding.counterpart_id:
         for d in store.declarations_of(finding.adult_id):
             if d.declarer_id == finding.adult_id and d.counterpart_id == finding.counterpart_id:
-                declarations.append((d, not printing and _may_decide(account, store, d)))
+                declarations.append((d, not printing and _may_decide(account, store, d, today)))
     reasons = register.declaration_reasons([d.declaration_id for d, _ in declarations])
     try:
         with register.lock:
-            check_acts_on_case(account, register.store, register.cases.get(finding_id))
+            check_acts_on_case(account, register.store, register.cases.get(finding_id),
+                               on=register.today())
         moves = sorted(REVIEWER_MOVES[case.state], key=list(STATE_NAMES).index)
     except HTTPException:
         moves = []
@@ -275,9 +276,9 @@ def _case_page(request: Request, register, session, account, actor, finding_id: 
     }, session=session, status_code=status_code)
 
 
-def _may_decide(account, store, declaration) -> bool:
+def _may_decide(account, store, declaration, today) -> bool:
     try:
-        check_decides_declaration(account, store, declaration)
+        check_decides_declaration(account, store, declaration, on=today)
     except HTTPException:
         return False
     return declaration.status == "pending"
@@ -292,7 +293,7 @@ def _small_network(register, account, actor, parties: list[str], finding_id: str
     viewable, refused = [], []
     for person_id in parties:
         try:
-            check_sees_network(account, register.store, person_id)
+            check_sees_network(account, register.store, person_id, on=register.today())
             viewable.append(person_id)
         except HTTPException as error:
             refused.append(messages_of(error)[0])
@@ -425,7 +426,8 @@ def _declarations_page(request, register, session, account, *, errors: dict | No
         by_pair.setdefault((c.finding["adult_id"], c.finding["counterpart_id"]), c)
     cases = {d.declaration_id: by_pair[(d.declarer_id, d.counterpart_id)] for d in waiting
              if (d.declarer_id, d.counterpart_id) in by_pair}
-    decides = {d.declaration_id: _may_decide(account, store, store.declaration(d.declaration_id))
+    decides = {d.declaration_id: _may_decide(account, store, store.declaration(d.declaration_id),
+                                             today)
                for d in waiting}
     return page(request, "declarations.html", {
         "title": "Declarations waiting for a decision", "waiting": waiting, "names": names,

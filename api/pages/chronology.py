@@ -5,6 +5,7 @@ anyone beyond reach, is answered as no one. Every view is written to the audit t
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
@@ -33,15 +34,15 @@ KIND_NAMES = {"membership": "Membership", "family": "Family link", "declaration"
 @router.get("/people/{person_id}/chronology")
 def chronology_page(request: Request, register: RegisterDep, session: CurrentSession,
                     account: RegisterUser, actor: ActorDep, person_id: PersonId):
-    store = register.store
+    store, today = register.store, register.today()
     register.keep_current()
     with register.lock:
-        if not in_reach(account, store, person_id) or (
+        if not in_reach(account, store, person_id, on=today) or (
                 account.role is AccountRole.STAFF and person_id != account.person_id):
             raise not_found("person", person_id)  # not theirs is answered as not there
         events = [e for e in chronology(store, register.cases, person_id)
-                  if _may_see(account, store, e)]
-        network_of = person_id if _sees_network(account, store, person_id) else None
+                  if _may_see(account, store, e, today)]
+        network_of = person_id if _sees_network(account, store, person_id, today) else None
         names = register.names()
         lines = [_line(register, names, account, e, network_of) for e in events]
     register.record(actor, "person.chronology.view", "person", object_id=person_id,
@@ -53,9 +54,9 @@ def chronology_page(request: Request, register: RegisterDep, session: CurrentSes
         "own": person_id == account.person_id}, session=session)
 
 
-def _may_see(account: Account, store, event: Event) -> bool:
+def _may_see(account: Account, store, event: Event, today: dt.date) -> bool:
     """The line's own check (api/access.py), and every other person it names within reach."""
-    if not all(may_see_person(account, store, p) for p in event.others):
+    if not all(may_see_person(account, store, p, on=today) for p in event.others):
         return False
     source = event.source
     checks = {Declaration: check_sees_declaration, Connection: check_sees_connection,
@@ -63,18 +64,18 @@ def _may_see(account: Account, store, event: Event) -> bool:
     for kind, check in checks.items():
         if isinstance(source, kind):
             try:
-                check(account, store, source)
+                check(account, store, source, on=today)
             except HTTPException:
                 return False
             return True
     if isinstance(source, Case):
-        return may_see_case(account, store, source)
+        return may_see_case(account, store, source, on=today)
     return True  # a membership or family link of someone the reader may see
 
 
-def _sees_network(account: Account, store, person_id: str) -> bool:
+def _sees_network(account: Account, store, person_id: str, today: dt.date) -> bool:
     try:
-        check_sees_network(account, store, person_id)
+        check_sees_network(account, store, person_id, on=today)
     except HTTPException:
         return False
     return True

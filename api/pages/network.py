@@ -68,7 +68,7 @@ def people_within(register: Register, account: Account, person_id: str, depth: i
     if not capped:
         return len(world.people)
     whole = register.store.network(person_id, depth, max_people=COUNT_CEILING)
-    return len(world_within_reach(account, register.store, whole).people)
+    return len(world_within_reach(account, register.store, whole, on=register.today()).people)
 
 
 def _cap(register: Register, cap: int | None) -> int:

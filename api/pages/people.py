@@ -125,7 +125,7 @@ def nameable(register: Register, account: Account, person_id: str) -> Nameable |
     store, today = register.store, register.today()
     person = store.person(person_id)
     if person is None or person_id == account.person_id \
-            or not may_see_person(account, store, person_id):
+            or not may_see_person(account, store, person_id, on=today):
         return None
     memberships = store.memberships_of(person_id)
     if any(m.school_id == account.school_id for m in memberships):

@@ -17,8 +17,9 @@ from graph.model import Role
 from api.deps import ActorDep, CurrentSession, RegisterDep
 from api.pages.common import messages_of, page, page_headers, see_other
 from api.pages.people import _family_of, family_words, known_at
-from api.routes.privacy import OWN_HOLD, lift_as, visible_holds
+from api.routes.privacy import OWN_HOLD, lift_as, status_of, trusts_part, visible_holds
 from api.privacy import (
+    NoSuchPerson,
     PrivacyError,
     erase,
     place_hold,
@@ -52,7 +53,7 @@ def find_people(register, account, text: str) -> tuple[list[tuple[str, str, str]
     if len(text) < 2:
         return [], False
     store, today, names = register.store, register.today(), register.names()
-    reached = reach(account, store)
+    reached = reach(account, store, on=today)
     schools = [s for s in store.schools() if s.school_id in reached]
     found: dict[str, tuple[str, str, str]] = {}
     family: dict[str, tuple[str, str, str]] = {}
@@ -85,17 +86,21 @@ def _privacy_page(request, register, session, *, problems=None, status_code=200,
     names = register.names()
     name = request.query_params.get("name", "")[:100]
     found, cut = find_people(register, account, name) if name else (None, False)
+    today = register.today()
     chosen = register.store.person(person_id.strip()) \
-        if person_id and in_reach(account, register.store, person_id.strip()) else None
+        if person_id and in_reach(account, register.store, person_id.strip(), on=today) else None
     others = []
     if chosen is not None and account.role is ADMIN:  # whom a SAR could name
         others = sorted(((p, names.person(p)) for p in
                          register.store.network(chosen.person_id, 1, max_people=200).people
-                         if p != chosen.person_id and may_see_person(account, register.store, p)),
+                         if p != chosen.person_id
+                         and may_see_person(account, register.store, p, on=today)),
                         key=lambda o: o[1].casefold())
     return page(request, "privacy.html", {
         "title": "Data protection", "head": head, "holds": held,
         "hold_names": {h.person_id: names.person(h.person_id) for h in held},
+        "hold_schools": {s.school_id: s.name for s in register.store.schools()
+                         if s.school_id in {h.school_id for h in held}},
         "name": name, "found": found, "cut": cut, "chosen": chosen, "others": others,
         "problems": problems or [], "plan": plan, "person_id": person_id,
         "is_admin": session.account.role is ADMIN, "is_dsl": session.account.role is DSL,
@@ -105,15 +110,12 @@ def _privacy_page(request, register, session, *, problems=None, status_code=200,
 
 def _no_one(person_id: str) -> PrivacyError:
     """The answer for someone out of reach: the same as for someone not there."""
-    return PrivacyError(f"there is no person {person_id} in the register: check the id "
-                        f"on the person's page")
+    return NoSuchPerson(person_id)
 
 
 def _refused(request, register, session, error: PrivacyError, person_id=""):
-    code = status.HTTP_404_NOT_FOUND if str(error).startswith("there is no person") \
-        else status.HTTP_409_CONFLICT
     return _privacy_page(request, register, session, problems=messages_of(error),
-                         status_code=code, person_id=person_id)
+                         status_code=status_of(error), person_id=person_id)
 
 
 @router.get("/privacy")
@@ -123,11 +125,13 @@ def privacy_page(request: Request, register: RegisterDep, session: CurrentSessio
     them, and a trust admin sees what erasing them would remove."""
     _allowed(session, ADMIN, DSL)
     plan = None
-    if person_id and not in_reach(session.account, register.store, person_id.strip()):
+    if person_id and not in_reach(session.account, register.store, person_id.strip(),
+                                  on=register.today()):
         return _refused(request, register, session, _no_one(person_id.strip()))
     if person_id and session.account.role is ADMIN:
         try:
-            plan = plan_erasure(register, person_id.strip())
+            plan = plan_erasure(register, person_id.strip(),
+                                schools=trusts_part(register, session.account))
         except PrivacyError as error:
             return _refused(request, register, session, error, person_id)
     return _privacy_page(request, register, session, plan=plan, person_id=person_id)
@@ -138,10 +142,11 @@ def post_erase(request: Request, register: RegisterDep, session: CurrentSession,
                actor: ActorDep, person_id: Annotated[str, Form(max_length=64)]):
     _allowed(session, ADMIN)
     try:
-        if not in_reach(session.account, register.store, person_id):
+        if not in_reach(session.account, register.store, person_id, on=register.today()):
             raise _no_one(person_id)
         erase(register, actor.name, person_id, client=actor.client,
-              own_person_id=session.account.person_id)
+              own_person_id=session.account.person_id,
+              schools=trusts_part(register, session.account))
     except PrivacyError as error:
         return _refused(request, register, session, error, person_id)
     return see_other("/privacy", done="erased")
@@ -153,9 +158,9 @@ def post_hold(request: Request, register: RegisterDep, session: CurrentSession,
               reason: Annotated[str, Form(max_length=2000)] = ""):
     _allowed(session, DSL)
     try:
-        if not in_reach(session.account, register.store, person_id.strip()):
+        if not in_reach(session.account, register.store, person_id.strip(), on=register.today()):
             raise _no_one(person_id.strip())
-        check_places_hold(session.account, register.store, person_id.strip())
+        check_places_hold(session.account, register.store, person_id.strip(), on=register.today())
         place_hold(register, actor.name, person_id.strip(), reason, actor.client,
                    school_id=session.account.school_id)
     except PrivacyError as error:
@@ -193,10 +198,11 @@ def post_subject_access(request: Request, register: RegisterDep, session: Curren
     release = {item: release_why for item in release_items.split()}
     try:
         for someone in (person_id.strip(), *reveal):
-            if not in_reach(session.account, register.store, someone):
+            if not in_reach(session.account, register.store, someone, on=register.today()):
                 raise _no_one(someone)
         report = subject_access(register, actor.name, person_id.strip(), reveal=reveal,
-                                release=release, client=actor.client)
+                                release=release, client=actor.client,
+                                schools=trusts_part(register, session.account))
     except PrivacyError as error:
         return _refused(request, register, session, error)
     return HTMLResponse(subject_access_html(report), headers=page_headers())

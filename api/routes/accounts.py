@@ -36,7 +36,7 @@ def list_accounts(register: RegisterDep, admin: TrustAdmin) -> list[AccountPubli
         return [AccountPublic.of(a, register.accounts.is_locked(a.username),
                                  register.account_misfit(a))
                 for a in register.accounts.all()
-                if may_see_account(admin, register.store, a)]
+                if may_see_account(admin, register.store, a, on=register.today())]
 
 
 @router.post("", response_model=AccountPublic, status_code=status.HTTP_201_CREATED,
@@ -61,7 +61,7 @@ def create_account(register: RegisterDep, admin: TrustAdmin, actor: ActorDep,
 def get_account(register: RegisterDep, admin: TrustAdmin, account_id: AccountId) -> AccountPublic:
     with register.lock:
         account = register.accounts.get(account_id)
-        check_sees_account(admin, register.store, account, account_id)
+        check_sees_account(admin, register.store, account, account_id, on=register.today())
         return AccountPublic.of(account, register.accounts.is_locked(account.username),
                                 register.account_misfit(account))
 
@@ -74,7 +74,7 @@ def update_account(register: RegisterDep, admin: TrustAdmin, actor: ActorDep,
     changes."""
     with register.lock:
         account = register.accounts.get(account_id)
-        check_sees_account(admin, register.store, account, account_id)
+        check_sees_account(admin, register.store, account, account_id, on=register.today())
         if body.role or body.person_id or body.school_id:  # disabling one that no longer
             # fits, or a new password, needs no check
             _check_links(register, admin, body.role or account.role,

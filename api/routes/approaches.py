@@ -63,7 +63,7 @@ def list_approaches(
     elif is_reviewer(account):
         if person_id is None:
             raise invalid("person_id", "name whose reports", where="query")
-        if not may_see_person(account, register.store, person_id):
+        if not may_see_person(account, register.store, person_id, on=register.today()):
             raise deny("you may only see reports of people at your school")
         found = register.store.approaches_of(person_id)
     else:
@@ -84,7 +84,7 @@ def report_approach(
         description="the retained communication: PNG, JPEG, GIF, PDF or plain text")] = None,
 ) -> ApproachPublic:
     """Report an approach you rejected, attaching what you kept of it."""
-    check_names_person(account, register.store, from_id, "from_id")
+    check_names_person(account, register.store, from_id, "from_id", on=register.today())
     if not any(m.role is Role.PUPIL for m in register.store.memberships_of(from_id)):
         raise invalid("from_id", f"{from_id} is not a pupil or ex-pupil")
     if occurred_on > register.today():
@@ -110,7 +110,7 @@ def report_approach(
 def get_approach(register: RegisterDep, account: RegisterUser,
                  report_id: ReportId) -> ApproachPublic:
     report = _report(register, report_id)
-    check_sees_approach(account, register.store, report)
+    check_sees_approach(account, register.store, report, on=register.today())
     return _public(register, report)
 
 
@@ -146,7 +146,7 @@ def get_evidence(register: RegisterDep, account: RegisterUser, actor: ActorDep,
                  evidence_id: Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]) -> Response:
     """Download a retained communication; every view is audited."""
     report = _report(register, report_id)
-    check_sees_approach(account, register.store, report)
+    check_sees_approach(account, register.store, report, on=register.today())
     with register.lock:
         found = register.evidence.get(evidence_id)
         if found is None or found.report_id != report_id:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -25,7 +26,8 @@ class AuditScope:
 
     def __init__(self, register, auditor):
         with register.lock:
-            found = audit_reach(auditor, register.store, register.accounts.all())
+            found = audit_reach(auditor, register.store, register.accounts.all(),
+                                on=register.today())
         self.whole = found is None
         self.people, self.actors = found or (set(), set())
 
@@ -49,13 +51,62 @@ def _as_auditors_see(entry: AuditEntry) -> AuditEntry:
     return entry
 
 
+BEYOND = "[someone beyond your trust]"
+
+
+def _beyond_reach(register, scope: AuditScope, entries: list[AuditEntry]) -> dict[int, list[str]]:
+    """For each entry, the ids and names of the people it is about who are beyond the
+    auditor's reach (longest first, so a name goes before a part of it)."""
+    seqs = [e.seq for e in entries]
+    beyond: dict[int, set[str]] = {}
+    with register.lock:
+        for person_id, seq in register.db.execute(
+                "SELECT person_id, seq FROM audit_subjects WHERE seq IN (SELECT value FROM "
+                "json_each(?))", (json.dumps(seqs),)):
+            if person_id not in scope.people:
+                beyond.setdefault(seq, set()).add(person_id)
+        people = {p: register.store.person(p) for ps in beyond.values() for p in ps}
+    words = {}
+    for seq, ids in beyond.items():
+        found = set(ids)
+        for person_id in ids:
+            person = people.get(person_id)
+            if person is not None:
+                found |= {person.name, f"{person.family_name} {person.given_name}"}
+        words[seq] = sorted((w for w in found if w.strip()), key=len, reverse=True)
+    return words
+
+
+def _redacted(value, pattern: re.Pattern):
+    if isinstance(value, str):
+        return pattern.sub(BEYOND, value)
+    if isinstance(value, list):
+        return [_redacted(v, pattern) for v in value]
+    if isinstance(value, dict):
+        return {k: _redacted(v, pattern) for k, v in value.items()}
+    return value
+
+
 def scoped_entries(register, scope: AuditScope, *, after: int, limit: int,
                    action: str | None, actor: str | None) -> list[AuditEntry]:
     """The entries after `after` that `scope` holds, filtered first, then cut at `limit`,
-    as an auditor may read them."""
-    return [_as_auditors_see(entry) for entry in _entries(register, scope, after=after,
-                                                          limit=limit, action=action,
-                                                          actor=actor)]
+    as an auditor may read them: an auditor of a trust reads an entry about one of their
+    people and someone beyond their trust with the other's ids and names redacted."""
+    entries = [_as_auditors_see(entry) for entry in _entries(register, scope, after=after,
+                                                             limit=limit, action=action,
+                                                             actor=actor)]
+    if scope.whole:
+        return entries
+    beyond = _beyond_reach(register, scope, entries)
+    shown = []
+    for entry in entries:
+        words = beyond.get(entry.seq)
+        if words and entry.details:
+            pattern = re.compile(r"(?<![\w:-])(?:" + "|".join(map(re.escape, words))
+                                 + r")(?![\w:-])", re.IGNORECASE)
+            entry = dataclasses.replace(entry, details=_redacted(entry.details, pattern))
+        shown.append(entry)
+    return shown
 
 
 def _entries(register, scope: AuditScope, *, after: int, limit: int,
@@ -97,8 +148,22 @@ def read_audit_trail(
 
 
 @router.get("/verify", response_model=VerificationPublic)
-def verify_audit_trail(register: RegisterDep, _auditor: Auditor) -> VerificationPublic:
+def verify_audit_trail(register: RegisterDep, auditor: Auditor) -> VerificationPublic:
+    """Whether the whole hash chain holds. An auditor tied to nothing is told how many
+    entries it holds and where it breaks; an auditor of a trust, the verdict and the count
+    of the entries they may read, never the whole chain's count nor another's entry."""
     with register.lock:
         result = register.audit.verify()
-    return VerificationPublic(ok=result.ok, entries=result.entries, erased=result.erased,
-                              first_bad_seq=result.first_bad_seq, problem=result.problem)
+    scope = AuditScope(register, auditor)
+    if scope.whole:
+        return VerificationPublic(ok=result.ok, entries=result.entries, erased=result.erased,
+                                  first_bad_seq=result.first_bad_seq, problem=result.problem)
+    where, params = scope.where()
+    with register.lock:
+        entries, erased = register.db.execute(
+            "SELECT COUNT(*), COUNT(*) - COUNT(d.details) FROM audit_entries e LEFT JOIN "
+            f"audit_details d ON d.seq = e.seq WHERE 1{where}", params).fetchone()
+    return VerificationPublic(
+        ok=result.ok, entries=entries, erased=erased, first_bad_seq=None,
+        problem=None if result.ok else "the chain does not hold: ask the register's auditor "
+                                       "(an auditor tied to no school) for where it breaks")

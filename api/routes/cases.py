@@ -57,7 +57,7 @@ def visible_cases(register, account, *, school_id=None, rule=None, severity=None
         rows = register.cases.find_rows(school_id=school_id, rule=rule, severity=severity,
                                         state=state, adult_id=adult_id)
     found = cases_of(rows)
-    return sorted((c for c in found if may_see_case(account, register.store, c)
+    return sorted((c for c in found if may_see_case(account, register.store, c, on=register.today())
                    and (overdue is None or c.overdue(today) == overdue)),
                   key=case_order(today))
 
@@ -68,7 +68,7 @@ def get_case(register: RegisterDep, account: RegisterUser, finding_id: FindingId
     register.keep_current()
     with register.lock:
         case = register.cases.get(finding_id, with_history=True)
-    check_sees_case(account, register.store, case)
+    check_sees_case(account, register.store, case, on=register.today())
     return CasePublic.of(case, register.today())
 
 
@@ -82,7 +82,7 @@ def move_case(register: RegisterDep, account: RegisterUser, actor: ActorDep,
     register.keep_current()
     with register.writing():
         case = register.cases.get(finding_id)
-        check_acts_on_case(account, register.store, case)
+        check_acts_on_case(account, register.store, case, on=register.today())
         change = register.cases.move(
             finding_id, body.to_state, actor.name, body.reason, today=register.today(),
             review_days=register.review_days_at(case.school_id), action=body.action,
@@ -114,7 +114,7 @@ def _accept_its_declarations(register, account, actor, case, reason: str) -> Non
                 or declaration.status is not DeclarationStatus.PENDING:
             continue
         try:
-            check_decides_declaration(account, register.store, declaration)
+            check_decides_declaration(account, register.store, declaration, on=register.today())
             check_accepts_declaration(account, register.store, register.today())
         except HTTPException:
             # The DSL may accept a case but not decide a declaration; under aspire only the
@@ -150,7 +150,7 @@ def assign_case(register: RegisterDep, account: RegisterUser, actor: ActorDep,
     register.keep_current()
     with register.writing():
         case = register.cases.get(finding_id)
-        check_acts_on_case(account, register.store, case)
+        check_acts_on_case(account, register.store, case, on=register.today())
         if body.assignee_id not in case.finding["route_to"]:
             raise invalid("assignee_id", "the case is not routed to that person: choose one "
                                           "of the reviewers it is routed to")

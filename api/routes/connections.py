@@ -42,7 +42,7 @@ def list_connections(
     elif is_reviewer(account):
         if person_id is None:
             raise invalid("person_id", "name whose connections", where="query")
-        if not may_see_person(account, register.store, person_id):
+        if not may_see_person(account, register.store, person_id, on=register.today()):
             raise deny("you may only see connections of people at your school")
     else:
         raise deny("only staff and leaders see connections")
@@ -55,7 +55,7 @@ def declare_connection(register: RegisterDep, account: SchoolAccount, actor: Act
     """Declare a connection of your own with someone."""
     if body.other_id == account.person_id:
         raise invalid("other_id", "a connection joins two people")
-    check_names_person(account, register.store, body.other_id, "other_id")
+    check_names_person(account, register.store, body.other_id, "other_id", on=register.today())
     connection = Connection(f"C-{uuid.uuid4().hex[:12]}", account.person_id, body.other_id,
                             body.channel, body.direction, body.first_seen or register.today(),
                             ConnectionSource.DECLARED)
@@ -69,8 +69,8 @@ def report_connection(register: RegisterDep, account: SchoolAccount, actor: Acto
     """Report a connection you have seen between two people, both within your reach."""
     if body.person_id == body.other_id:
         raise invalid("other_id", "a connection joins two people")
-    check_names_person(account, register.store, body.person_id, "person_id")
-    check_names_person(account, register.store, body.other_id, "other_id")
+    check_names_person(account, register.store, body.person_id, "person_id", on=register.today())
+    check_names_person(account, register.store, body.other_id, "other_id", on=register.today())
     connection = Connection(f"C-{uuid.uuid4().hex[:12]}", body.person_id, body.other_id,
                             body.channel, body.direction, body.first_seen or register.today(),
                             ConnectionSource.REPORTED)
@@ -92,7 +92,7 @@ def _add(register, actor, connection: Connection, how: str, **details) -> None:
 def get_connection(register: RegisterDep, account: RegisterUser,
                    connection_id: ConnectionId) -> ConnectionPublic:
     connection = _connection(register, connection_id)
-    check_sees_connection(account, register.store, connection)
+    check_sees_connection(account, register.store, connection, on=register.today())
     return ConnectionPublic.of(connection)
 
 

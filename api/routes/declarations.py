@@ -72,7 +72,8 @@ def make_declaration(register: RegisterDep, account: SchoolAccount, actor: Actor
     leader decides it."""
     if body.counterpart_id == account.person_id:
         raise invalid("counterpart_id", "a declaration is about someone else")
-    check_names_person(account, register.store, body.counterpart_id, "counterpart_id")
+    check_names_person(account, register.store, body.counterpart_id, "counterpart_id",
+                       on=register.today())
     declaration = Declaration(
         f"D-{uuid.uuid4().hex[:12]}", account.person_id, body.counterpart_id, body.basis,
         body.details, register.today(), DeclarationStatus.PENDING, None, None)
@@ -89,7 +90,7 @@ def make_declaration(register: RegisterDep, account: SchoolAccount, actor: Actor
 def get_declaration(register: RegisterDep, account: RegisterUser,
                     declaration_id: DeclarationId) -> DeclarationPublic:
     declaration = _declaration(register, declaration_id)
-    check_sees_declaration(account, register.store, declaration)
+    check_sees_declaration(account, register.store, declaration, on=register.today())
     return _public(register, [declaration])[0]
 
 
@@ -119,7 +120,7 @@ def decide_declaration(register: RegisterDep, account: RegisterUser, actor: Acto
     with a reason."""
     with register.lock:
         declaration = _declaration(register, declaration_id)
-        check_decides_declaration(account, register.store, declaration)
+        check_decides_declaration(account, register.store, declaration, on=register.today())
         if declaration.status is not DeclarationStatus.PENDING:
             raise conflict(f"declaration {declaration_id} is {declaration.status}, not pending")
         if body.decision == DeclarationStatus.ACCEPTED:

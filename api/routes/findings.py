@@ -38,8 +38,10 @@ def evaluate_findings(
         and (rule is None or f.rule == rule)
         and (severity is None or f.severity == severity)
     ]
-    return EvaluationPublic(as_of=as_of, findings=[FindingPublic(**f) for f in shown
-                                                   if may_see_finding(account, register.store, f)])
+    today = register.today()
+    return EvaluationPublic(as_of=as_of, findings=[
+        FindingPublic(**f) for f in shown
+        if may_see_finding(account, register.store, f, on=today)])
 
 
 @router.post("/refresh", status_code=status.HTTP_204_NO_CONTENT)

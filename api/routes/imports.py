@@ -73,7 +73,8 @@ def import_zip(register, admin, actor, packed: Path, *, preview: bool = False,
                 for problem in error.problems]) from None
         report = ImportReport("the zip", "folder")
         existing = register.store.export_world()
-        if problems := import_beyond_reach(admin, register.store, existing, world):
+        if problems := import_beyond_reach(admin, register.store, existing, world,
+                                           on=register.today()):
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [
                 {"loc": ["body", "file"], "msg": problem, "type": "exchange"}
                 for problem in problems])

@@ -45,13 +45,13 @@ def _person(register, person_id: str) -> Person:
 def _administered(register, account: Account, person_id: str) -> Person:
     """The person, if the trust admin's trust reaches them; else the answer of no one."""
     person = _person(register, person_id)
-    if not may_see_person(account, register.store, person_id):
+    if not may_see_person(account, register.store, person_id, on=register.today()):
         raise not_found("person", person_id)
     return person
 
 
 def _check_school(register, account: Account, school_id: str, field: str = "school_id") -> None:
-    if school_id not in reach(account, register.store):
+    if school_id not in reach(account, register.store, on=register.today()):
         raise invalid(field, f"no school {school_id}")
 
 
@@ -69,7 +69,7 @@ def find_people(
     school_id = school_id or account.school_id
     if school_id is None:
         raise invalid("school_id", "name a school", where="query")
-    check_lists_school(account, register.store, school_id)
+    check_lists_school(account, register.store, school_id, on=register.today())
     people = register.people_named(school_id, name)
     return [PersonPublic.of(p) for p in people[offset:offset + limit]]
 
@@ -93,7 +93,7 @@ def create_person(register: RegisterDep, _admin: TrustAdmin, actor: ActorDep,
 def get_person(register: RegisterDep, account: RegisterUser,
                person_id: PersonId) -> PersonDetail:
     person = _person(register, person_id)
-    check_sees_person(account, register.store, person_id)
+    check_sees_person(account, register.store, person_id, on=register.today())
     return PersonDetail(person=PersonPublic.of(person),
                         memberships=[MembershipPublic.of(m)
                                      for m in register.store.memberships_of(person_id)])
@@ -118,11 +118,11 @@ def view_network(register: Register, account: Account, actor: Actor, person_id: 
     (`action` tells a page's export from a view)."""
     _person(register, person_id)
     try:
-        check_sees_network(account, register.store, person_id)
+        check_sees_network(account, register.store, person_id, on=register.today())
     except HTTPException:  # out of reach is answered as no one, not "there but not yours"
         raise not_found("person", person_id) from None
     walked = register.store.network(person_id, depth, max_people)
-    world = world_within_reach(account, register.store, walked)
+    world = world_within_reach(account, register.store, walked, on=register.today())
     register.record(actor, action, "person", object_id=person_id, subjects=[person_id],
                     depth=depth, cap=max_people, people=len(world.people), **details)
     return world, len(walked.people) >= max_people
@@ -132,7 +132,7 @@ def view_network(register: Register, account: Account, actor: Actor, person_id: 
 def list_memberships(register: RegisterDep, account: RegisterUser,
                      person_id: PersonId) -> list[MembershipPublic]:
     _person(register, person_id)
-    check_sees_person(account, register.store, person_id)
+    check_sees_person(account, register.store, person_id, on=register.today())
     return [MembershipPublic.of(m) for m in register.store.memberships_of(person_id)]
 
 

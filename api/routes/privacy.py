@@ -9,13 +9,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, Field
 
-from api.access import check_places_hold, in_reach, keeps_hold, may_see_person
+from api.access import check_places_hold, in_reach, keeps_hold, may_see_person, reach
 from api.identity import Account, AccountRole
 from api.deps import ActorDep, RegisterDep, TrustAdmin, _role_in
 from api.errors import conflict, not_found
 from api.privacy import (
     ErasurePlan,
+    NoSuchPerson,
+    OwnPerson,
     PrivacyError,
+    ReasonRequired,
     erase,
     holds,
     holds_on,
@@ -116,19 +119,34 @@ def preview_of(plan: ErasurePlan) -> ErasurePreview:
 
 def check_administers(register: Register, account: Account, person_id: str) -> None:
     """A trust admin reaches only the people of their trust: anyone else is not there."""
-    if not in_reach(account, register.store, person_id):
+    if not in_reach(account, register.store, person_id, on=register.today()):
         raise not_found("person", person_id)
 
 
-def as_http(error: PrivacyError, person_id: str | None = None) -> HTTPException:
-    message = str(error)
-    if message.startswith("there is no person"):
-        return not_found("person", person_id or "")
-    if "your own person" in message:
-        return HTTPException(status.HTTP_403_FORBIDDEN, message)
-    if "reason" in message or "say why" in message:
-        return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, message)
-    return conflict(message)
+def trusts_part(register: Register, account: Account) -> frozenset[str]:
+    """The schools whose records a trust admin's erasure and subject access may reach: their
+    trust's (every school for the whole register's admin). Each trust is a controller of
+    its own (api/privacy.py)."""
+    return reach(account, register.store, on=register.today())
+
+
+# The status of each kind of refusal (api/privacy.py); any other PrivacyError conflicts
+# with what the register holds.
+STATUS_OF = {NoSuchPerson: status.HTTP_404_NOT_FOUND, OwnPerson: status.HTTP_403_FORBIDDEN,
+             ReasonRequired: status.HTTP_422_UNPROCESSABLE_CONTENT}
+
+
+def status_of(error: PrivacyError) -> int:
+    return next((code for kind, code in STATUS_OF.items() if isinstance(error, kind)),
+                status.HTTP_409_CONFLICT)
+
+
+def as_http(error: PrivacyError) -> HTTPException:
+    if isinstance(error, NoSuchPerson):
+        return not_found("person", error.person_id)
+    if status_of(error) == status.HTTP_409_CONFLICT:
+        return conflict(str(error))
+    return HTTPException(status_of(error), str(error))
 
 
 @router.get("/people/{person_id}/erasure", response_model=ErasurePreview)
@@ -137,18 +155,20 @@ def preview_erasure(person_id: PersonId, register: RegisterDep,
     """What erasing the person would remove. Changes nothing."""
     check_administers(register, admin, person_id)
     try:
-        return preview_of(plan_erasure(register, person_id))
+        return preview_of(plan_erasure(register, person_id,
+                                       schools=trusts_part(register, admin)))
     except PrivacyError as error:
-        raise as_http(error, person_id) from None
+        raise as_http(error) from None
 
 
 def erase_as(register: Register, actor: Actor, person_id: str) -> ErasurePlan:
     check_administers(register, actor.account, person_id)
     try:
         return erase(register, actor.name, person_id, client=actor.client,
-                     own_person_id=actor.account.person_id if actor.account else None)
+                     own_person_id=actor.account.person_id if actor.account else None,
+                     schools=trusts_part(register, actor.account))
     except PrivacyError as error:
-        raise as_http(error, person_id) from None
+        raise as_http(error) from None
 
 
 @router.post("/people/{person_id}/erasure", response_model=ErasurePreview)
@@ -167,12 +187,16 @@ def list_holds(register: RegisterDep, reader: HoldReader) -> list[HoldPublic]:
 
 
 def visible_holds(register: Register, account: Account) -> list[HoldPublic]:
-    store = register.store
+    store, today = register.store, register.today()
     if account.role is AccountRole.DSL:
         return [HoldPublic.of(h, kept=True) for h in holds(register)
-                if keeps_hold(account, store, h)]
+                if keeps_hold(account, store, h, on=today)]
+    # Another trust's school's hold is not theirs to know of (nor is its school): such a
+    # person is another trust's too, and not theirs to erase anyway.
+    reached = reach(account, store, on=today)
     return [HoldPublic.of(h, kept=False) for h in holds(register)
-            if may_see_person(account, store, h.person_id)]
+            if may_see_person(account, store, h.person_id, on=today)
+            and (h.school_id is None or h.school_id in reached)]
 
 
 @router.post("/holds", response_model=HoldPublic, status_code=status.HTTP_201_CREATED)
@@ -180,12 +204,12 @@ def place(body: HoldPlace, register: RegisterDep, keeper: HoldKeeper,
           actor: ActorDep) -> HoldPublic:
     """Keep a person of your school from erasure while a safeguarding concern stands; the
     hold is your school's."""
-    check_places_hold(keeper, register.store, body.person_id)
+    check_places_hold(keeper, register.store, body.person_id, on=register.today())
     try:
         return HoldPublic.of(place_hold(register, actor.name, body.person_id, body.reason,
                                         actor.client, school_id=keeper.school_id), kept=True)
     except PrivacyError as error:
-        raise as_http(error, body.person_id) from None
+        raise as_http(error) from None
 
 
 OWN_HOLD = object()  # no school named: the keeper's own school's hold, or the only one they keep
@@ -196,7 +220,8 @@ def lift_as(register: Register, keeper: Account, actor: Actor, person_id: str,
     """Lift a hold `keeper` keeps (api/access.py keeps_hold): `school_id`'s, or unnamed,
     their own school's or else the only one they keep. Any hold they do not keep is
     answered as no hold at all. Audited with the reason."""
-    kept = [h for h in holds_on(register, person_id) if keeps_hold(keeper, register.store, h)]
+    kept = [h for h in holds_on(register, person_id)
+            if keeps_hold(keeper, register.store, h, on=register.today())]
     if school_id is OWN_HOLD:
         chosen = [h for h in kept if h.school_id == keeper.school_id] or kept
     else:
@@ -218,7 +243,7 @@ def lift(person_id: PersonId, body: HoldLift, register: RegisterDep, keeper: Hol
         lift_as(register, keeper, actor, person_id, body.reason,
                 body.school_id if "school_id" in body.model_fields_set else OWN_HOLD)
     except PrivacyError as error:
-        raise as_http(error, person_id) from None
+        raise as_http(error) from None
 
 
 @router.post("/people/{person_id}/subject-access")
@@ -233,9 +258,10 @@ def make_subject_access(person_id: PersonId, body: SubjectAccessRequest,
         check_administers(register, admin, other)
     try:
         return subject_access(register, actor.name, person_id, reveal=body.reveal,
-                              release=body.release, client=actor.client).to_json()
+                              release=body.release, client=actor.client,
+                              schools=trusts_part(register, admin)).to_json()
     except PrivacyError as error:
-        raise as_http(error, person_id) from None
+        raise as_http(error) from None
 
 
 @router.get("/audit-head", response_model=AuditHead)

@@ -36,7 +36,7 @@ def _public(school: School) -> SchoolPublic:
 def list_schools(register: RegisterDep, account: RegisterUser) -> list[SchoolPublic]:
     schools = register.store.schools()
     if account.role is AccountRole.TRUST_ADMIN:  # the schools they administer
-        reached = reach(account, register.store)
+        reached = reach(account, register.store, on=register.today())
         schools = [s for s in schools if s.school_id in reached]
     return [_public(s) for s in schools]
 
@@ -48,7 +48,7 @@ def set_school_profile(register: RegisterDep, admin: TrustAdmin, actor: ActorDep
     """Make a school follow one of the shipped policy profiles; every finding there is
     re-evaluated under it."""
     with register.lock:
-        check_administers_school(admin, register.store, school_id)
+        check_administers_school(admin, register.store, school_id, on=register.today())
         found = [s for s in register.store.schools() if s.school_id == school_id]
         school = dataclasses.replace(found[0], profile=body.profile)
         register.change_facts(actor, "school.profile.set", "school", object_id=school_id,
@@ -65,7 +65,7 @@ def update_school(register: RegisterDep, admin: TrustAdmin, actor: ActorDep,
     re-evaluated); audited with what changed."""
     changes = body.model_dump(exclude_none=True)
     with register.lock:
-        check_administers_school(admin, register.store, school_id)
+        check_administers_school(admin, register.store, school_id, on=register.today())
         found = [s for s in register.store.schools() if s.school_id == school_id]
         school = dataclasses.replace(found[0], **changes)
         if school != found[0]:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -137,7 +137,8 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
                 skip_bad: bool = False, full_roll: bool = False, confirm_ending: bool = False,
                 as_of: dt.date | None = None, progress=None, write=None,
                 list_changes: bool = True, check=None,
-                stage: Callable[[str], None] | None = None) -> ImportReport:
+                stage: Callable[[str], None] | None = None,
+                schools: Collection[str] | None = None) -> ImportReport:
     """Import a folder (exchange format), an .xml (CTF) or a .csv (MIS export of `source`,
     read through its confirmed column mapping). Raises ExchangeError (CTFError, MISError)
     listing every problem; then nothing was imported. `dry_run`: plan and report only.
@@ -149,7 +150,9 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
     lines nobody reads). `check(existing, facts, school_id)`, where given, lists why the
     planned facts may not be imported (the service's limit to a trust), refusing the file
     whole, in its preview too. `stage(what)`, where given, is told each step as it starts
-    (STAGES), for a progress bar."""
+    (STAGES), for a progress bar. `schools`, where given (a trust's), are the only schools a
+    CTF's DfE numbers are read as: another school's number is answered exactly as a number
+    no school has, and is never taken from that school."""
     stage = stage or (lambda _what: None)
     path = Path(path)
     if data_dir is None:
@@ -166,7 +169,8 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
         else:
             suffix = path.suffix.lower()
             if suffix == ".xml":
-                plan = _plan_ctf(existing, identity, path, school_id, max_ctf_bytes, skip_bad)
+                plan = _plan_ctf(existing, identity, path, school_id, max_ctf_bytes, skip_bad,
+                                 schools)
             elif suffix == ".csv":
                 if not source:
                     raise MISError([f"{path.name}:1: -: name the source of this export, so that "
@@ -203,7 +207,8 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
         # Side tables after the store: a crash in between is mended by importing again.
         identity.add(plan.found)
         identity.add_preferred_names(plan.preferred)
-        if plan.school_number:
+        if plan.school_number and (schools is None or identity.school_numbers().get(
+                plan.school_number, report.school_id) in schools):
             identity.remember_school_number(plan.school_number, report.school_id)
         stage(STAGES[3])
         report.proposals = _proposals(store.export_world, identity, plan.found,
@@ -573,9 +578,10 @@ def _sibling_proposals(seen: list[tuple[str, str, str, str | None, frozenset]]) 
 
 
 def _plan_ctf(existing: World, identity: IdentityTable, path: Path, school_id: str | None,
-              max_bytes: int, skip_bad: bool) -> _Plan:
+              max_bytes: int, skip_bad: bool, schools: Collection[str] | None) -> _Plan:
     ctf = read_ctf(path, max_bytes, skip_bad=skip_bad)
-    numbers = identity.school_numbers()
+    numbers = {number: school for number, school in identity.school_numbers().items()
+               if schools is None or school in schools}
     school_id, direction, number = _school_of(ctf, school_id, numbers, existing)
     report = ImportReport(str(path), "ctf", school_id, ctf.file_date, direction=direction,
                           partial=ctf.partial, warnings=list(ctf.warnings), skipped=list(ctf.skipped))
