@@ -57,7 +57,7 @@ from api.pages.import_steps import (
 from api.pages.import_steps import when as import_time
 from api.pages.common import ROLE_NAMES, account_words, messages_of, page, see_other
 from api.routes.accounts import create_account, get_account, list_accounts, update_account
-from api.routes.audit import AuditScope, _as_auditors_see, verify_audit_trail
+from api.routes.audit import AuditScope, as_auditor_reads, verify_audit_trail
 from api.routes.imports import _receive, import_zip
 from api.routes.schools import list_schools, set_school_profile, update_school
 from api.schemas import (
@@ -784,6 +784,7 @@ class AuditView:
     actions: dict[str, str]
     actors: dict[str, str]
     who: dict[str, str]
+    scope: AuditScope
 
 
 def _audit_view(register, auditor, *, action: str, actor: str, since: str, until: str,
@@ -838,7 +839,7 @@ def _audit_view(register, auditor, *, action: str, actor: str, since: str, until
         "since": days["since"].isoformat() if days["since"] else "",
         "until": days["until"].isoformat() if days["until"] else ""},
         people, problems, {a: action_words(a) for a in actions},
-        {a: who.get(a, a) for a in actors}, who)
+        {a: who.get(a, a) for a in actors}, who, scope)
 
 
 def _utc_start_of(day: dt.date) -> str:
@@ -874,10 +875,10 @@ def _audit_rows(register, view: AuditView, *, limit: int | None, offset: int = 0
             "e.hash FROM audit_entries e LEFT JOIN audit_details d ON d.seq = e.seq "
             f"WHERE 1 = 1{view.where} ORDER BY e.seq DESC LIMIT ? OFFSET ?",
             [*view.params, -1 if limit is None else limit, offset]).fetchall()
-    return [_as_auditors_see(AuditEntry(seq, at, who, what, kind, outcome,
-                                        json.loads(details) if details is not None else None,
-                                        entry_hash))
-            for seq, at, who, what, kind, outcome, details, entry_hash in rows]
+    return as_auditor_reads(register, view.scope, [
+        AuditEntry(seq, at, who, what, kind, outcome,
+                   json.loads(details) if details is not None else None, entry_hash)
+        for seq, at, who, what, kind, outcome, details, entry_hash in rows])
 
 
 def uk_time(at: str) -> str:
@@ -897,7 +898,8 @@ def case_link(register, viewer, entry) -> str | None:
             case = register.cases.get(finding_id)
     except CaseNotFound:
         return None
-    return f"/cases/{finding_id}" if may_see_case(viewer, register.store, case, on=register.today()) else None
+    seen = may_see_case(viewer, register.store, case, on=register.today())
+    return f"/cases/{finding_id}" if seen else None
 
 
 AuditQuery = Annotated[str, Query(max_length=64)]

@@ -92,9 +92,15 @@ def scoped_entries(register, scope: AuditScope, *, after: int, limit: int,
     """The entries after `after` that `scope` holds, filtered first, then cut at `limit`,
     as an auditor may read them: an auditor of a trust reads an entry about one of their
     people and someone beyond their trust with the other's ids and names redacted."""
-    entries = [_as_auditors_see(entry) for entry in _entries(register, scope, after=after,
-                                                             limit=limit, action=action,
-                                                             actor=actor)]
+    return as_auditor_reads(register, scope, _entries(register, scope, after=after,
+                                                      limit=limit, action=action,
+                                                      actor=actor))
+
+
+def as_auditor_reads(register, scope: AuditScope, entries: list[AuditEntry]) -> list[AuditEntry]:
+    """`entries` as the auditor of `scope` may read them: a hold's reason withheld, and for
+    an auditor of a trust, the ids and names of people beyond it redacted."""
+    entries = [_as_auditors_see(entry) for entry in entries]
     if scope.whole:
         return entries
     beyond = _beyond_reach(register, scope, entries)
