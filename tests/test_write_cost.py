@@ -1,0 +1,83 @@
+"""A write costs the same whatever the number of findings, on both stores: one connection
+report re-evaluates the same people, hands the cases the same findings and changes the
+same cases in a school with 10 findings as in one with 1,000 that it does not touch."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+import graph.store.neo4j as neo4j
+from graph.model import Connection, ConnectionSource, Direction, World
+from graph.review import CaseBook
+from graph.rules import Evaluation
+from graph.store.embedded import EmbeddedStore
+from tests.scenarios import AS_OF
+from tests.test_incremental import _school_of, five_days, follow
+
+REPORT = World(connections={"NEW": Connection("NEW", "T1", "P", "facebook", Direction.MUTUAL,
+                                              None, ConnectionSource.REPORTED)})
+
+
+def _spy_on_evaluation(store, monkeypatch) -> list:
+    """What the store evaluates again: pairs (embedded) or people (Neo4j)."""
+    evaluated = []
+    if isinstance(store, EmbeddedStore):
+        original = Evaluation._adult_findings
+
+        def pairs(self, adult, other, connections):
+            evaluated.append((adult, other))
+            return original(self, adult, other, connections)
+
+        monkeypatch.setattr(Evaluation, "_adult_findings", pairs)
+    else:
+        detect, detect_for_people = neo4j._detect, neo4j._detect_for_people
+
+        def full(tx, values):
+            evaluated.append("everyone" if values["people"] is None else tuple(values["people"]))
+            return detect(tx, values)
+
+        def people(tx, values):
+            evaluated.append(tuple(values["people"]))
+            return detect_for_people(tx, values)
+
+        monkeypatch.setattr(neo4j, "_detect", full)
+        monkeypatch.setattr(neo4j, "_detect_for_people", people)
+    return evaluated
+
+
+def _cost_of_one_report(store, pupils: int, monkeypatch) -> tuple:
+    """(findings there are, what was evaluated, findings handed to the cases, cases
+    changed) for one connection report between a teacher and a pupil in a school where
+    another teacher already has a finding with each of `pupils` pupils."""
+    store.replace_world(_school_of(pupils).build())
+    book = CaseBook(sqlite3.connect(":memory:", isolation_level=None))
+    follow(book, store, "start")
+    with monkeypatch.context() as patched:
+        evaluated = _spy_on_evaluation(store, patched)
+        store.upsert(REPORT)
+        since = store.findings_since(AS_OF, book.findings_mark)
+        changes = book.sync(since.findings, AS_OF, "reported", five_days, since.touched)
+        book.findings_mark = since.mark
+    return (len(store.findings(AS_OF)), sorted(evaluated), len(since.findings),
+            [(c.kind, c.subjects) for c in changes])
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def any_store(request, tmp_path):
+    if request.param == "neo4j":
+        yield request.getfixturevalue("neo4j_store")
+    else:
+        with EmbeddedStore(tmp_path / "data") as store:
+            yield store
+
+
+def test_one_report_costs_the_same_with_ten_findings_as_with_a_thousand(any_store, monkeypatch):
+    few = _cost_of_one_report(any_store, 10, monkeypatch)
+    many = _cost_of_one_report(any_store, 1000, monkeypatch)
+    assert few[0] < 20 and many[0] > 1000  # the second school has far more findings...
+    # ...yet the report evaluates the same, and the cases see and raise the same
+    assert few[1:] == many[1:]
+    assert "everyone" not in many[1]
+    assert many[3] == [("raised", ("T1", "P"))]
