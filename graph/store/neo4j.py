@@ -51,6 +51,7 @@ from graph.model import (
     FRIEND_BASES,
     PARENTAL_KINDS,
     ApproachReport,
+    Basis,
     BirthDate,
     Connection,
     Declaration,
@@ -240,7 +241,7 @@ class Neo4jStore(Store):
         return self._execute_read(load("store/status").body)[0]
 
     def _count_write(self) -> None:
-        self._execute_write(load("store/next-version").body)
+        self._execute_write(load("store/next-version").body, {"ends_import": False})
 
     def _check_finished(self) -> None:
         if self._status()["unfinished_import"]:
@@ -639,7 +640,7 @@ def _erase(tx: ManagedTransaction, person_id: str, mentions: Mentions) -> None:
                                   for i, d in words.declarations.items()],
            reports_reworded=[{"report_id": i, "summary": r.summary}
                              for i, r in words.approaches.items()]).consume()
-    tx.run(load("store/next-version").body).consume()
+    tx.run(load("store/next-version").body, ends_import=False).consume()
 
 
 def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str | None,
@@ -682,13 +683,14 @@ def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str
     for file_name, rows in added.items():
         if rows:
             tx.run(load(f"import/{_stem(file_name)}").body, rows=rows).consume()
-    # Again after the change only if it can draw family edges or add people: a connection
-    # alone leaves everyone's family as it was (a removal never refreshes: degree is None).
-    if degree is not None and (add.people or add.family_links or add.declarations):
+    # Again after the change only if it can draw family edges or add people: a connection,
+    # or a declaration other than of family, leaves everyone's family as it was or smaller
+    # (a removal never refreshes: degree is None).
+    if degree is not None and (add.people or add.family_links or any(
+            d.basis is Basis.FAMILY_MEMBER for d in add.declarations.values())):
         circle()
-    if ends_import:
-        tx.run(load("store/end-import").body).consume()
-    version = tx.run(load("store/next-version").body).single()["version"]
+    version = tx.run(load("store/next-version").body,
+                     ends_import=ends_import).single()["version"]
     return version, touched, accounts, positions_held
 
 
