@@ -8,11 +8,15 @@ import sqlite3
 
 import pytest
 
+import api.service
 import graph.store.neo4j as neo4j
+from api.service import Actor
 from graph.model import Connection, ConnectionSource, Direction, World
 from graph.review import CaseBook
 from graph.rules import Evaluation
 from graph.store.embedded import EmbeddedStore
+from tests.api_world import service  # noqa: F401  (a fixture)
+from tests.builder import WorldBuilder
 from tests.scenarios import AS_OF
 from tests.test_incremental import _school_of, five_days, follow
 
@@ -81,3 +85,31 @@ def test_one_report_costs_the_same_with_ten_findings_as_with_a_thousand(any_stor
     assert few[1:] == many[1:]
     assert "everyone" not in many[1]
     assert many[3] == [("raised", ("T1", "P"))]
+
+
+def test_a_report_leaves_whether_accounts_fit_as_it_was_and_a_membership_does_not(
+        service, monkeypatch):
+    """Whether each account still fits its holder is asked on every request; a connection
+    report or a declaration (most writes) cannot change it and does not make every
+    request work it out again, from the store, under the service's lock. A membership
+    that ends does."""
+    worked_out = []
+    original = api.service.account_problems
+    monkeypatch.setattr(api.service, "account_problems",
+                        lambda store, role, person_id, *rest, **kw:
+                        worked_out.append(person_id) or original(store, role, person_id,
+                                                                 *rest, **kw))
+    for number in range(3):
+        assert service.post("T2", "/api/connections/reports", json={
+            "person_id": "T1", "other_id": "P1", "channel": f"x{number}"}).status_code == 201
+        assert service.post("T2", "/api/declarations", json={
+            "counterpart_id": "P1", "basis": "other"}).status_code == 201
+        assert service.get("L1", "/api/cases").status_code == 200
+    assert sorted(set(worked_out)) == ["L1", "T2"] and len(worked_out) == 2
+    ended = WorldBuilder().staff("T2", "S1", start="2019-09-01", end="2026-11-01").build()
+    ended.people.clear()
+    service.register.change_facts(Actor(None), "membership.end", "membership",
+                                  cause="left", upsert=ended)
+    answer = service.post("T2", "/api/declarations", json={"counterpart_id": "P1",
+                                                           "basis": "other"})
+    assert answer.status_code == 403 and "can no longer be used" in answer.json()["detail"]

@@ -25,7 +25,8 @@ while the count is the same, nobody changed the facts and they are answered agai
 are. After a small change of its own, the store re-evaluates only the people the change
 can reach (within the profiles' family degree of the people it is about, as the embedded
 store does), with each rule's per-person form ($people), which starts from those people
-by index instead of scanning the database.
+by index instead of scanning the database: every rule at once, as one query, in the write's
+own transaction, so that a write costs a few round trips however many findings there are.
 """
 
 from __future__ import annotations
