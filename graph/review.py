@@ -457,6 +457,7 @@ class CaseBook:
         A reason in any other case that holds one of `names` (the person's names) is
         blanked too. The caller holds a transaction."""
         changes = []
+        _shared_finding.cache_clear()  # no copy of the person's findings stays in memory
         for name in {n for n in names if n.strip()}:
             self.db.execute("UPDATE case_events SET reason = 'erased' "
                             "WHERE instr(reason, ?) > 0", (name,))

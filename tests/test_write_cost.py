@@ -12,6 +12,7 @@ import api.service
 import graph.store.neo4j as neo4j
 from api.service import Actor
 from graph.model import Connection, ConnectionSource, Direction, World
+from graph import review
 from graph.review import CaseBook
 from graph.rules import Evaluation
 from graph.store.embedded import EmbeddedStore
@@ -113,3 +114,20 @@ def test_a_report_leaves_whether_accounts_fit_as_it_was_and_a_membership_does_no
     answer = service.post("T2", "/api/declarations", json={"counterpart_id": "P1",
                                                            "basis": "other"})
     assert answer.status_code == 403 and "can no longer be used" in answer.json()["detail"]
+
+
+
+def test_the_queue_parses_each_finding_once_and_keeps_none_past_an_erasure(tmp_path):
+    """The queue's lists share each finding parsed once (a read does not parse every open
+    case again); an erasure leaves no parsed copy of anyone's findings in memory."""
+    with EmbeddedStore(tmp_path / "data") as store:
+        store.import_world(_school_of(3).build())
+        book = CaseBook(sqlite3.connect(":memory:", isolation_level=None))
+        follow(book, store, "start")
+        first, again = book.find(state="open"), book.find(state="open")
+        assert len(first) == 3 and all(a.finding is b.finding for a, b in zip(first, again))
+        book.db.execute("BEGIN")
+        book.erase_party("P1", "register")
+        book.db.execute("COMMIT")
+        assert review._shared_finding.cache_info().currsize == 0
+        assert {c.finding["counterpart_id"] for c in book.find(state="open")} == {"P0", "P2"}
