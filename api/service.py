@@ -105,6 +105,13 @@ class Actor:
         return self.account.actor if self.account else "anonymous"
 
 
+def _ties_only(world: World) -> bool:
+    """Whether `world` holds only ties between people (connections, declarations, approach
+    reports): it moves no one's memberships, names or schools."""
+    return not (world.people or world.memberships or world.schools or world.family_links
+                or world.school_accounts or world.account_admins)
+
+
 class LockedStore:
     """The store, one caller at a time: each method call holds the service's lock. What
     the store returns is frozen records and fresh lists, safe to use after."""
@@ -175,8 +182,10 @@ class Register:
         # each raises a SignInError to refuse. Installed by api.identity.local_sign_in.
         self.sign_in_guards: list[Callable[[Account, str | None], None]] = []
         # Whether each account still fits its holder's memberships, as of a day and a
-        # state of the facts (bumped whenever the cases follow a change): asked on every
-        # request, worked out again only when either moves on, or after a minute.
+        # state of the facts (bumped whenever the cases follow a change that may move who
+        # someone is or where they belong: not a connection, declaration or approach
+        # report, which are most writes): asked on every request, worked out again only
+        # when either moves on, or after a minute.
         self._facts_version = 0
         self._fits: dict[tuple, tuple[tuple, float, str | None]] = {}
         self._names: tuple[int, dict] | None = None
@@ -214,7 +223,9 @@ class Register:
         def follow() -> None:
             if then is not None:
                 then()
-            changes = self._sync(cause)
+            changes = self._sync(cause, people_moved=not (
+                import_world is None and replace is None
+                and (upsert is None or _ties_only(upsert))))
             if opened_by_import is not None:
                 self.cases.note_opened_by_import(
                     [c.finding_id for c in changes if c.kind in ("raised", "reopened")],
@@ -349,8 +360,12 @@ class Register:
                               client=actor.client)
             self._sync(f"re-evaluated on demand as of {self.today().isoformat()}")
 
-    def _sync(self, cause: str, as_of: dt.date | None = None) -> list[CaseChange]:
-        self._facts_version += 1  # every change to the facts ends here
+    def _sync(self, cause: str, as_of: dt.date | None = None, *,
+              people_moved: bool = True) -> list[CaseChange]:
+        """Bring the cases in line with the findings; `people_moved`: the change may have
+        moved who someone is, where they belong or what the schools are."""
+        if people_moved:
+            self._facts_version += 1
         today = self.today()
         as_of = as_of or today
         review_days = self._review_days()

@@ -23,7 +23,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import holidays
 
@@ -482,6 +482,7 @@ class CaseBook:
         A reason in any other case that holds one of `names` (the person's names) is
         blanked too. The caller holds a transaction."""
         changes = []
+        _shared_finding.cache_clear()  # no copy of the person's findings stays in memory
         for name in {n for n in names if n.strip()}:
             self.db.execute("UPDATE case_events SET reason = 'erased' "
                             "WHERE instr(reason, ?) > 0", (name,))
@@ -515,14 +516,23 @@ def _without_person(value, person_id: str):
 
 
 def cases_of(rows: Iterable[tuple]) -> list[Case]:
-    return [_case(row) for row in rows]
+    """The cases of `find_rows`. Their findings are shared with other lists of cases (read
+    them, never change them): the queue is read twice a second by each leader, and parsing
+    every open case's finding again each time made each read, and every write waiting
+    behind it for the interpreter, cost more the more cases were open."""
+    return [_case(row, _shared_finding) for row in rows]
 
 
-def _case(row) -> Case:
+@lru_cache(maxsize=10_000)
+def _shared_finding(text: str) -> dict:
+    return json.loads(text)
+
+
+def _case(row, parse: Callable[[str], dict] = json.loads) -> Case:
     (finding_id, state, finding, fires, raised_on, due_on, assignee_id, escalated_to, action,
      action_due, conditions) = row
     return Case(
-        finding_id=finding_id, state=CaseState(state), finding=json.loads(finding),
+        finding_id=finding_id, state=CaseState(state), finding=parse(finding),
         fires=bool(fires), raised_on=dt.date.fromisoformat(raised_on),
         due_on=dt.date.fromisoformat(due_on), assignee_id=assignee_id,
         escalated_to=escalated_to and EscalationTarget(escalated_to), action=action,

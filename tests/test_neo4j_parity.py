@@ -284,20 +284,28 @@ def _afresh(store, as_of: dt.date = AS_OF) -> str:
 
 
 class _Evaluations:
-    """Counts the Neo4j store's full evaluations and the people of its per-person ones."""
+    """Counts the Neo4j store's full evaluations and the people of its per-person ones
+    (in a read of its own, or in the transaction of the write that asks for them)."""
 
     def __init__(self, store, monkeypatch):
-        self.full, self.people = 0, []
-        evaluate = store._evaluate
+        import graph.store.neo4j as neo4j
 
-        def counted(as_of, people, profiles=None):
-            if people is None:
+        self.full, self.people = 0, []
+        detect, detect_for_people = neo4j._detect, neo4j._detect_for_people
+
+        def counted(tx, values):
+            if values["people"] is None:
                 self.full += 1
             else:
-                self.people.append(set(people))
-            return evaluate(as_of, people, profiles)
+                self.people.append(set(values["people"]))
+            return detect(tx, values)
 
-        monkeypatch.setattr(store, "_evaluate", counted)
+        def counted_for_people(tx, values):
+            self.people.append(set(values["people"]))
+            return detect_for_people(tx, values)
+
+        monkeypatch.setattr(neo4j, "_detect", counted)
+        monkeypatch.setattr(neo4j, "_detect_for_people", counted_for_people)
 
 
 def _far_family():

@@ -1,9 +1,17 @@
 // query: next-version
-// parameters: none
+// parameters: $ends_import
 // returns: version
 // Count one more write, in the writing transaction itself: `version` is the count after
-// it. Writers queue on this one node, so no two of them get the same number.
+// it. Writers queue on this one node, so no two of them get the same number. With
+// $ends_import, also take away the mark of an unfinished import (an import run again ends
+// it), in the same round trip.
 
 MERGE (mark:FactsVersion {id: 0})
 SET mark.version = coalesce(mark.version, 0) + 1
+WITH mark
+CALL () {
+  MATCH (unfinished:UnfinishedImport)
+  WHERE $ends_import
+  DELETE unfinished
+}
 RETURN mark.version AS version

@@ -25,7 +25,8 @@ while the count is the same, nobody changed the facts and they are answered agai
 are. After a small change of its own, the store re-evaluates only the people the change
 can reach (within the profiles' family degree of the people it is about, as the embedded
 store does), with each rule's per-person form ($people), which starts from those people
-by index instead of scanning the database.
+by index instead of scanning the database: every rule at once, as one query, in the write's
+own transaction, so that a write costs a few round trips however many findings there are.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from graph.model import (
     FRIEND_BASES,
     PARENTAL_KINDS,
     ApproachReport,
+    Basis,
     BirthDate,
     Connection,
     Declaration,
@@ -240,7 +242,7 @@ class Neo4jStore(Store):
         return self._execute_read(load("store/status").body)[0]
 
     def _count_write(self) -> None:
-        self._execute_write(load("store/next-version").body)
+        self._execute_write(load("store/next-version").body, {"ends_import": False})
 
     def _check_finished(self) -> None:
         if self._status()["unfinished_import"]:
@@ -369,17 +371,17 @@ class Neo4jStore(Store):
             or _size(remove))
         degree = max((p.family_degree for p in known.profiles.by_school.values()), default=0) \
             if refresh else None
+        values = self._rule_values(known.as_of, None, known.profiles) if refresh else None
         with self._session() as session:
-            version, touched, accounts, positions_held = session.execute_write(
-                _apply, add, remove, connection_id, degree, ends_import)
-        # Someone else wrote meanwhile, or a membership that held a position was replaced.
-        if not refresh or known.version != version - 1 or positions_held:
+            version, touched, accounts, detected = session.execute_write(
+                _apply_and_detect, add, remove, connection_id, degree, ends_import,
+                known.version if refresh else None, values)
+        # Not refreshed: someone else wrote meanwhile, or a membership that held a position
+        # was replaced.
+        if detected is None:
             self._known = None
             return
-        found, read_at = self._evaluate(known.as_of, sorted(touched), known.profiles)
-        if read_at != version:
-            self._known = None
-            return
+        found = self._findings_of(*detected, known.profiles)
         known.touched.note(f.id for f in known.forget(touched, accounts))
         known.add(found)
         known.touched.note(f.id for f in found)
@@ -527,7 +529,15 @@ class Neo4jStore(Store):
         about an account one of them administers (a school with no leaders is looked at only
         when `people` is None)."""
         profiles = profiles if profiles is not None else self._profiles()
-        values = {
+        with self._session() as session:
+            rows, routes, version = session.execute_read(
+                _detect, self._rule_values(as_of, people, profiles))
+        return self._findings_of(rows, routes, profiles), version
+
+    @staticmethod
+    def _rule_values(as_of: dt.date, people: list[str] | None, profiles: _Profiles) -> dict:
+        """The rules' parameters."""
+        return {
             "as_of": as_of,
             "profiles": profiles.parameter,
             "people": people,
@@ -535,11 +545,13 @@ class Neo4jStore(Store):
             "parental_kinds": sorted(str(k) for k in PARENTAL_KINDS),
             "reviewer_positions": [str(p) for p in REVIEWER_POSITIONS],
         }
-        with self._session() as session:
-            rows, routes, version = session.execute_read(_detect, values)
+
+    @staticmethod
+    def _findings_of(rows: list[dict], routes: dict[tuple, dict],
+                     profiles: _Profiles) -> list[Finding]:
         findings = [_finding(row, routes[_route_request(row)], profiles.by_school[row["school_id"]])
                     for row in rows]
-        return sorted(findings, key=Finding.sort_key), version
+        return sorted(findings, key=Finding.sort_key)
 
 
 @dataclass(frozen=True)
@@ -629,7 +641,7 @@ def _erase(tx: ManagedTransaction, person_id: str, mentions: Mentions) -> None:
                                   for i, d in words.declarations.items()],
            reports_reworded=[{"report_id": i, "summary": r.summary}
                              for i, r in words.approaches.items()]).consume()
-    tx.run(load("store/next-version").body).consume()
+    tx.run(load("store/next-version").body, ends_import=False).consume()
 
 
 def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str | None,
@@ -672,14 +684,53 @@ def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str
     for file_name, rows in added.items():
         if rows:
             tx.run(load(f"import/{_stem(file_name)}").body, rows=rows).consume()
-    # Again after the change only if it can draw family edges or add people: a connection
-    # alone leaves everyone's family as it was (a removal never refreshes: degree is None).
-    if degree is not None and (add.people or add.family_links or add.declarations):
+    # Again after the change only if it can draw family edges or add people: a connection,
+    # or a declaration other than of family, leaves everyone's family as it was or smaller
+    # (a removal never refreshes: degree is None).
+    if degree is not None and (add.people or add.family_links or any(
+            d.basis is Basis.FAMILY_MEMBER for d in add.declarations.values())):
         circle()
-    if ends_import:
-        tx.run(load("store/end-import").body).consume()
-    version = tx.run(load("store/next-version").body).single()["version"]
+    version = tx.run(load("store/next-version").body,
+                     ends_import=ends_import).single()["version"]
     return version, touched, accounts, positions_held
+
+
+def _apply_and_detect(tx: ManagedTransaction, add: World, remove: World,
+                      connection_id: str | None, degree: int | None, ends_import: bool,
+                      known_version: int | None, values: dict | None
+                      ) -> tuple[int, set[str], set[str], tuple | None]:
+    """`_apply`, then, in the same transaction, the findings of everyone the change can
+    reach (`_detect_for_people`) when `values` are given, the findings known were those of
+    the version before this write (`known_version`) and no position moved: one transaction
+    and a few round trips a write, where a second transaction read the version again and
+    ran each rule on its own. Returns (version, touched people, touched accounts, (rows,
+    routes) or None when not refreshed)."""
+    version, touched, accounts, positions_held = _apply(tx, add, remove, connection_id, degree,
+                                                        ends_import)
+    if values is None or positions_held or known_version != version - 1:
+        return version, touched, accounts, None
+    return version, touched, accounts, _detect_for_people(tx, {**values,
+                                                               "people": sorted(touched)})
+
+
+def _rules_at_once() -> tuple[str, tuple[str, ...]]:
+    """Every rule in one query, each a subquery whose row becomes a map (the rules return
+    different columns), and the parameters they take: a write's refresh asks the server
+    once instead of once a rule."""
+    parts, parameters = [], set()
+    for rule_id in RULE_IDS:
+        rule = load_rule(rule_id)
+        parameters.update(rule.parameters)
+        columns = ", ".join(f"{column}: {column}" for column in rule.returns)
+        parts.append(f"CALL () {{\n{rule.body}}}\nRETURN {{{columns}}} AS finding")
+    return "\nUNION ALL\n".join(parts), tuple(sorted(parameters))
+
+
+def _detect_for_people(tx: ManagedTransaction, values: dict) -> tuple[list[dict], dict]:
+    """What `_detect` finds for `values["people"]`, with every rule run as one query."""
+    text, parameters = _rules_at_once()
+    rows = [record["finding"] for record in tx.run(text, {p: values[p] for p in parameters})]
+    return rows, _routes(tx, values, rows)
 
 
 def _records(result) -> list[dict]:
@@ -697,14 +748,21 @@ def _detect(tx: ManagedTransaction, values: dict) -> tuple[list[dict], dict[tupl
     for rule_id in RULE_IDS:
         rule = load_rule(rule_id)
         rows += _records(tx.run(rule.body, _parameters(rule, values)))
+    return rows, _routes(tx, values, rows), version
+
+
+def _routes(tx: ManagedTransaction, values: dict, rows: list[dict]) -> dict[tuple, dict]:
+    """The routing of each finding's request (`_route_request`)."""
     # Findings with the same school, parties and DSL notice are routed alike.
     requests = list(dict.fromkeys(_route_request(row) for row in rows))
+    if not requests:
+        return {}
     route = load("routing/route")
     routed = tx.run(route.body, _parameters(route, {**values, "findings": [
         {"key": key, "school_id": school_id, "parties": list(parties), "notify_dsl": notify_dsl}
         for key, (school_id, parties, notify_dsl) in enumerate(requests)
     ]}))
-    return rows, {requests[row["key"]]: row for row in _records(routed)}, version
+    return {requests[row["key"]]: row for row in _records(routed)}
 
 
 class _ById(dict):

@@ -1,0 +1,133 @@
+"""A write costs the same whatever the number of findings, on both stores: one connection
+report re-evaluates the same people, hands the cases the same findings and changes the
+same cases in a school with 10 findings as in one with 1,000 that it does not touch."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+import api.service
+import graph.store.neo4j as neo4j
+from api.service import Actor
+from graph.model import Connection, ConnectionSource, Direction, World
+from graph import review
+from graph.review import CaseBook
+from graph.rules import Evaluation
+from graph.store.embedded import EmbeddedStore
+from tests.api_world import service  # noqa: F401  (a fixture)
+from tests.builder import WorldBuilder
+from tests.scenarios import AS_OF
+from tests.test_incremental import _school_of, five_days, follow
+
+REPORT = World(connections={"NEW": Connection("NEW", "T1", "P", "facebook", Direction.MUTUAL,
+                                              None, ConnectionSource.REPORTED)})
+
+
+def _spy_on_evaluation(store, monkeypatch) -> list:
+    """What the store evaluates again: pairs (embedded) or people (Neo4j)."""
+    evaluated = []
+    if isinstance(store, EmbeddedStore):
+        original = Evaluation._adult_findings
+
+        def pairs(self, adult, other, connections):
+            evaluated.append((adult, other))
+            return original(self, adult, other, connections)
+
+        monkeypatch.setattr(Evaluation, "_adult_findings", pairs)
+    else:
+        detect, detect_for_people = neo4j._detect, neo4j._detect_for_people
+
+        def full(tx, values):
+            evaluated.append("everyone" if values["people"] is None else tuple(values["people"]))
+            return detect(tx, values)
+
+        def people(tx, values):
+            evaluated.append(tuple(values["people"]))
+            return detect_for_people(tx, values)
+
+        monkeypatch.setattr(neo4j, "_detect", full)
+        monkeypatch.setattr(neo4j, "_detect_for_people", people)
+    return evaluated
+
+
+def _cost_of_one_report(store, pupils: int, monkeypatch) -> tuple:
+    """(findings there are, what was evaluated, findings handed to the cases, cases
+    changed) for one connection report between a teacher and a pupil in a school where
+    another teacher already has a finding with each of `pupils` pupils."""
+    store.replace_world(_school_of(pupils).build())
+    book = CaseBook(sqlite3.connect(":memory:", isolation_level=None))
+    follow(book, store, "start")
+    with monkeypatch.context() as patched:
+        evaluated = _spy_on_evaluation(store, patched)
+        store.upsert(REPORT)
+        since = store.findings_since(AS_OF, book.findings_mark)
+        changes = book.sync(since.findings, AS_OF, "reported", five_days, since.touched)
+        book.findings_mark = since.mark
+    return (len(store.findings(AS_OF)), sorted(evaluated), len(since.findings),
+            [(c.kind, c.subjects) for c in changes])
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def any_store(request, tmp_path):
+    if request.param == "neo4j":
+        yield request.getfixturevalue("neo4j_store")
+    else:
+        with EmbeddedStore(tmp_path / "data") as store:
+            yield store
+
+
+def test_one_report_costs_the_same_with_ten_findings_as_with_a_thousand(any_store, monkeypatch):
+    few = _cost_of_one_report(any_store, 10, monkeypatch)
+    many = _cost_of_one_report(any_store, 1000, monkeypatch)
+    assert few[0] < 20 and many[0] > 1000  # the second school has far more findings...
+    # ...yet the report evaluates the same, and the cases see and raise the same
+    assert few[1:] == many[1:]
+    assert "everyone" not in many[1]
+    assert many[3] == [("raised", ("T1", "P"))]
+
+
+def test_a_report_leaves_whether_accounts_fit_as_it_was_and_a_membership_does_not(
+        service, monkeypatch):
+    """Whether each account still fits its holder is asked on every request; a connection
+    report or a declaration (most writes) cannot change it and does not make every
+    request work it out again, from the store, under the service's lock. A membership
+    that ends does."""
+    worked_out = []
+    original = api.service.account_problems
+    monkeypatch.setattr(api.service, "account_problems",
+                        lambda store, role, person_id, *rest, **kw:
+                        worked_out.append(person_id) or original(store, role, person_id,
+                                                                 *rest, **kw))
+    for number in range(3):
+        assert service.post("T2", "/api/connections/reports", json={
+            "person_id": "T1", "other_id": "P1", "channel": f"x{number}"}).status_code == 201
+        assert service.post("T2", "/api/declarations", json={
+            "counterpart_id": "P1", "basis": "other"}).status_code == 201
+        assert service.get("L1", "/api/cases").status_code == 200
+    assert sorted(set(worked_out)) == ["L1", "T2"] and len(worked_out) == 2
+    ended = WorldBuilder().staff("T2", "S1", start="2019-09-01", end="2026-11-01").build()
+    ended.people.clear()
+    service.register.change_facts(Actor(None), "membership.end", "membership",
+                                  cause="left", upsert=ended)
+    answer = service.post("T2", "/api/declarations", json={"counterpart_id": "P1",
+                                                           "basis": "other"})
+    assert answer.status_code == 403 and "can no longer be used" in answer.json()["detail"]
+
+
+
+def test_the_queue_parses_each_finding_once_and_keeps_none_past_an_erasure(tmp_path):
+    """The queue's lists share each finding parsed once (a read does not parse every open
+    case again); an erasure leaves no parsed copy of anyone's findings in memory."""
+    with EmbeddedStore(tmp_path / "data") as store:
+        store.import_world(_school_of(3).build())
+        book = CaseBook(sqlite3.connect(":memory:", isolation_level=None))
+        follow(book, store, "start")
+        first, again = book.find(state="open"), book.find(state="open")
+        assert len(first) == 3 and all(a.finding is b.finding for a, b in zip(first, again))
+        book.db.execute("BEGIN")
+        book.erase_party("P1", "register")
+        book.db.execute("COMMIT")
+        assert review._shared_finding.cache_info().currsize == 0
+        assert {c.finding["counterpart_id"] for c in book.find(state="open")} == {"P0", "P2"}
