@@ -105,7 +105,11 @@ def ties_between(facts: FactGraph, adult: str, other: str, school_id: str, as_of
     declarations = [d for d in facts.declarations_between(adult, circle, as_of)
                     if d.basis is not Basis.OTHER or other in (d.declarer_id, d.counterpart_id)]
     live = [d for d in declarations if d.status_on(as_of) is not DeclarationStatus.REJECTED]
-    approvers = lambda d: facts.holders_of(school_id, profile.declaration_approvers, d.decided_on)
+
+    def accepted_by_approver(d) -> bool:
+        return d.status_on(as_of) is DeclarationStatus.ACCEPTED and d.decided_by in \
+            facts.holders_of(school_id, profile.declaration_approvers, d.decided_on)
+
     bases = {d.basis for d in live if d.basis is not Basis.FAMILY_MEMBER}
     if adult in circle:
         bases.add(Basis.FAMILY_MEMBER)
@@ -114,9 +118,7 @@ def ties_between(facts: FactGraph, adult: str, other: str, school_id: str, as_of
         # (a path of records holds whatever the date: only declarations come and go)
         family_in_records=adult in circle and adult in facts.family_distances(
             other, profile.family_degree, records_only=True),
-        accepted=frozenset(
-            d.basis for d in live
-            if d.status_on(as_of) is DeclarationStatus.ACCEPTED and d.decided_by in approvers(d)),
+        accepted=frozenset(d.basis for d in live if accepted_by_approver(d)),
         declared=tuple(sorted((d.declaration_id, str(d.basis), str(d.status_on(as_of)))
                               for d in live)),
     )

@@ -5,7 +5,7 @@
 // returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, channels, school_name, shown_family, shown_declarations
 // A covered adult is connected with an ex-pupil they had a staff/pupil relationship with,
 // who is under the profile's age limit on $as_of (every ex-pupil where there is none), and
-// the two are neither family nor friends. An unknown date of birth counts as under 18.
+// no relationship of a basis the profile's exemptions accept for the rule joins them. An unknown date of birth counts as under 18.
 // The networkx twin is Evaluation._adult_findings in graph/rules.py.
 
 // Two people joined by connections, once each way round: either may be the adult.

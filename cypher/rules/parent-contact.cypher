@@ -4,8 +4,8 @@
 // parameters: $as_of, $profiles, $people, $friend_bases, $parental_kinds
 // returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, channels, school_name
 // A covered adult is connected, on a channel the profile's parent_contact_channels names,
-// with the parent of a current pupil in scope, and nothing else joins them: not family, no
-// declared friendship or other basis, the parent is no colleague or governor there, and
+// with the parent of a current pupil in scope, and nothing else joins them: no family,
+// declared friendship or other basis that the profile's exemptions accept for the rule, the parent is no colleague or governor there, and
 // (unless the profile asks for a prior relationship) the adult is no parent there either;
 // and the parent is no pupil or ex-pupil of the adult whom another rule protects.
 // The networkx twin is Evaluation._parent_rule in graph/rules.py.

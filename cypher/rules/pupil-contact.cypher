@@ -4,8 +4,9 @@
 // parameters: $as_of, $profiles, $people
 // returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, channels, school_name, shown_family, shown_declarations
 // A covered adult is connected with a current pupil they have a staff/pupil relationship
-// with, and the two are neither family nor friends. One finding for each adult, pupil and
-// school. The networkx twin is Evaluation._adult_findings in graph/rules.py.
+// with, and no relationship of a basis the profile's exemptions accept for the rule joins
+// them (under great-chart, none does); those that do not count are shown to the reviewer.
+// One finding for each adult, pupil and school. The networkx twin is Evaluation._adult_findings in graph/rules.py.
 
 // Two people joined by connections, once each way round: either may be the adult.
 CALL () {
