@@ -592,7 +592,7 @@ def explain_approaches(adult: str, pupil: str, open_reports: int, recent: int, w
 
 def explain_account(account: SchoolAccount, admins: int, not_employed: Iterable[str],
                     unauthorised: list[tuple[str, str | None]], authorisers: Iterable[str],
-                    required: int = 2) -> str:
+                    required: int) -> str:
     problems = []
     if admins < required:
         fewer = "fewer than two" if required == 2 else f"fewer than {required}"

@@ -1280,11 +1280,29 @@ def declaration_accepted_by_another_leader():
 @scenario("school-account-oversight S1 - - account=A1",
           explains={"school-account-oversight S1 - - account=A1": (
               "School account @A1 (x): H1 authorised themself, and no one decides about "
-              "themself.")})
+              "themself; T1 was authorised by L1, who was not the headteacher.")})
 def headteacher_who_authorised_themself():
     """Issue 24 item 1: the headteacher may authorise personnel (mowbray 6.2.1), but not
-    themself: a party cannot decide about themself."""
-    return school("mowbray").account("A1").admin("A1", "H1", "H1").admin("A1", "T1", "H1").build()
+    themself: a party cannot decide about themself. (The other administrator's permission,
+    from a senior leader, is no headteacher's either: both are said.)"""
+    return school("mowbray").account("A1").admin("A1", "H1", "H1").admin("A1", "T1", "L1").build()
+
+
+@scenario("school-account-oversight S1 - - account=A1",
+          explains={"school-account-oversight S1 - - account=A1": (
+              "School account @A1 (x): V1 was authorised by D1, who was not the headteacher or "
+              "a senior leader.")})
+def ninestiles_volunteer_administrator_without_a_leaders_permission():
+    """ninestiles 5.1 asks for a school leader's permission and sets no number of
+    administrators, so whether the volunteer is on the staff is not what the finding says."""
+    return school().member("V1", "S1", "volunteer").account("A1").admin("A1", "V1", "D1").build()
+
+
+@scenario("approach-reported S1 T1 P9")
+def approach_from_a_pupil_who_starts_on_as_of():
+    """A pupil whose membership starts on the evaluation date is a pupil that day."""
+    return (school().pupil("P9", start="2026-11-22")
+            .approach("T1", "P9", "2026-11-22").build())
 
 
 @scenario("school-account-oversight S1 - - account=A1")
