@@ -378,14 +378,17 @@ def check_places_hold(account: Account, store: Store, person_id: str, *, on: dt.
         raise deny("only the designated safeguarding lead places a hold")
     if not may_see_person(account, store, person_id, on=on):
         raise not_found("person", person_id)
+    if account.person_id == person_id:
+        raise deny("no one decides about themself: another DSL places a hold on you")
 
 
 def keeps_hold(account: Account, store: Store, hold, *, on: dt.date) -> bool:
     """A hold belongs to the school whose DSL placed it: only that school's DSL, or a DSL
     whose school's profile reaches the whole trust, sees its reason and may lift it. A
     hold placed from the command line (no school) is kept by the DSLs who reach the
-    person. A trust admin sees that someone is held, never why, and cannot lift it."""
-    if account.role is not AccountRole.DSL:
+    person. A trust admin sees that someone is held, never why, and cannot lift it; no one
+    keeps a hold on themself."""
+    if account.role is not AccountRole.DSL or account.person_id == hold.person_id:
         return False
     if hold.school_id is None:
         return may_see_person(account, store, hold.person_id, on=on)

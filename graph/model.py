@@ -280,12 +280,23 @@ class Declaration:
     decided_by: str | None
     decided_on: dt.date | None
 
+    @property
+    def self_decided(self) -> bool:
+        """Whether one of the declaration's own parties decided it: no one decides about
+        themselves, so such a decision never takes effect. The declarer's own rejection is
+        their withdrawal of it, which does: it takes a basis away, never gives one."""
+        if self.status is DeclarationStatus.REJECTED and self.decided_by == self.declarer_id:
+            return False
+        return self.decided_by is not None and self.decided_by in (self.declarer_id,
+                                                                   self.counterpart_id)
+
     def status_on(self, on: dt.date) -> DeclarationStatus | None:
         """What the declaration is on `on`: None before it was made, pending until the day
-        it was decided (or for good, when no decision date is recorded), then its decision."""
+        it was decided (or for good, when no decision date is recorded, or when one of its
+        own parties decided it), then its decision."""
         if self.declared_on > on:
             return None
-        if self.decided_on is None or self.decided_on > on:
+        if self.decided_on is None or self.decided_on > on or self.self_decided:
             return DeclarationStatus.PENDING
         return self.status
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from graph.model import Position, Role
+from graph.model import Basis, Position, Role
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 SHIPPED = ("ninestiles", "millfields", "aspire", "great-chart", "mowbray")
@@ -79,6 +79,10 @@ class Profile:
     approach_window_days: int
     account_admin_authorisers: frozenset[Position]
     declaration_approvers: tuple[Position, ...]  # whose acceptance makes a relationship open
+    # the bases of a relationship that permit a connection the rule would otherwise forbid
+    # (family_member: a family path, from the records or declared), by rule id
+    exemptions: dict[str, frozenset[Basis]]
+    account_admins_required: int  # authorised personnel each school account needs
     rule_clauses: dict[str, tuple[str, ...]]  # rule id -> clauses; a rule absent does not apply
     clause_texts: dict[str, str]
     settings: dict[str, Setting]  # every value above with the clause it comes from
@@ -121,7 +125,18 @@ SETTING_NAMES = (
     "approach_window_days",
     "account_admin_authorisers",
     "declaration_approvers",
+    "pupil_contact_exemptions",
+    "parent_contact_exemptions",
+    "account_admins_required",
 )
+
+# Settings a profile file written before they existed may leave out: the value the register
+# read then, so such a file keeps its meaning.
+EARLIER_READINGS = {
+    "pupil_contact_exemptions": ["family_member", "family_friend", "prior_friendship"],
+    "parent_contact_exemptions": ["family_member", "family_friend", "prior_friendship", "other"],
+    "account_admins_required": 2,
+}
 
 
 def load_profile(name_or_path: str) -> Profile:
@@ -156,6 +171,11 @@ def _profile_from(data: dict) -> Profile:
     clause_texts = dict(data["clauses"])
     settings = {}
     for name in SETTING_NAMES:
+        if name not in data and name in EARLIER_READINGS:
+            settings[name] = Setting(EARLIER_READINGS[name], None,
+                                     "the profile file does not give it; the register's earlier "
+                                     "reading, which the file was written for")
+            continue
         entry = data[name]
         if ("clause" in entry) == ("default" in entry):
             raise ValueError(f"{name}: give either the clause that states the value or, where no "
@@ -208,6 +228,12 @@ def _profile_from(data: dict) -> Profile:
         ),
         declaration_approvers=tuple(sorted(
             {Position(p) for p in value("declaration_approvers")}, key=list(Position).index)),
+        exemptions={
+            "pupil-contact": frozenset(Basis(b) for b in value("pupil_contact_exemptions")),
+            "ex-pupil-contact": frozenset(Basis(b) for b in value("pupil_contact_exemptions")),
+            "parent-contact": frozenset(Basis(b) for b in value("parent_contact_exemptions")),
+        },
+        account_admins_required=int(value("account_admins_required")),
         rule_clauses=rule_clauses,
         clause_texts=clause_texts,
         settings=settings,

@@ -45,6 +45,9 @@ SEVERITY = {
 # Findings of these rules are about a child, so the DSL is notified when they are high.
 ABOUT_A_CHILD = {"pupil-contact", "ex-pupil-contact"}
 # The rules whose findings are about the connections between a pair of people.
+# The rules that protect a pupil or ex-pupil, whose findings show a reviewer the
+# relationships recorded between the two that the policy does not accept as a basis.
+PUPIL_RULES = {"pupil-contact", "ex-pupil-contact"}
 CONNECTION_RULES = {"pupil-contact", "ex-pupil-contact", "parent-contact", "declaration-required"}
 _LOGS = itertools.count(1)  # tells one TouchedLog's marks from another's
 
@@ -60,16 +63,35 @@ def finding_id(rule: str, school_id: str, adult_id: str | None, counterpart_id: 
 class Ties:
     """What joins an adult to a person on a date, apart from the connection itself."""
 
-    family: bool  # a path of family links within the profile's degree
-    family_in_records: bool  # such a path made of the school's own records
-    friend: bool  # a pending or accepted friendship with the person or their family
-    other_declared: bool  # a pending or accepted declaration of another basis
-    accepted: bool  # a declaration accepted by someone the profile names covers it
+    # the bases of the relationships between them, pending or accepted: family_member for a
+    # path of family links within the profile's degree, a friendship with the person or their
+    # family, another basis declared with the person
+    bases: frozenset[Basis]
+    family_in_records: bool  # a family path made of the school's own records
+    accepted: frozenset[Basis]  # the bases declared and accepted by someone the profile names
+    # the declarations behind `bases`: (id, basis, status on the date), in id order
+    declared: tuple[tuple[str, str, str], ...]
 
-    def open_and_transparent(self, profile: Profile) -> bool:
-        return self.accepted or (
-            self.family_in_records and not profile.family_link_from_records_needs_declaration
+    @property
+    def family(self) -> bool:
+        return Basis.FAMILY_MEMBER in self.bases
+
+    def permit(self, exempting: frozenset[Basis]) -> bool:
+        """Whether a relationship of a basis the profile accepts (its exemptions for the
+        rule) joins them, pending or accepted."""
+        return bool(self.bases & exempting)
+
+    def open_and_transparent(self, profile: Profile, exempting: frozenset[Basis]) -> bool:
+        return bool(self.accepted & exempting) or (
+            self.family_in_records and Basis.FAMILY_MEMBER in exempting
+            and not profile.family_link_from_records_needs_declaration
         )
+
+    def not_exempting(self, exempting: frozenset[Basis]) -> list[str]:
+        """The relationships between them that the profile does not accept for the rule, as a
+        finding shows them to its reviewer."""
+        return describe_unexcused(self.family and Basis.FAMILY_MEMBER not in exempting,
+                                  [d for d in self.declared if d[1] not in exempting])
 
 
 def ties_between(facts: FactGraph, adult: str, other: str, school_id: str, as_of: dt.date) -> Ties:
@@ -79,29 +101,33 @@ def ties_between(facts: FactGraph, adult: str, other: str, school_id: str, as_of
     `declaration_approvers` positions at the school on that day."""
     profile = facts.profile_of(school_id)
     circle = facts.family_distances(other, profile.family_degree, as_of)
-    family = adult in circle
-    declarations = facts.declarations_between(adult, circle, as_of)
+    # a declaration of "other" is about the two people it names, not their families
+    declarations = [d for d in facts.declarations_between(adult, circle, as_of)
+                    if d.basis is not Basis.OTHER or other in (d.declarer_id, d.counterpart_id)]
     live = [d for d in declarations if d.status_on(as_of) is not DeclarationStatus.REJECTED]
 
-    def about_other(d) -> bool:
-        return other in (d.declarer_id, d.counterpart_id)
-
     def accepted_by_approver(d) -> bool:
-        return d.status_on(as_of) is DeclarationStatus.ACCEPTED and d.decided_by in facts.holders_of(
-            school_id, profile.declaration_approvers, d.decided_on)
+        return d.status_on(as_of) is DeclarationStatus.ACCEPTED and d.decided_by in \
+            facts.holders_of(school_id, profile.declaration_approvers, d.decided_on)
 
+    bases = {d.basis for d in live if d.basis is not Basis.FAMILY_MEMBER}
+    if adult in circle:
+        bases.add(Basis.FAMILY_MEMBER)
     return Ties(
-        family=family,
+        bases=frozenset(bases),
         # (a path of records holds whatever the date: only declarations come and go)
-        family_in_records=family and adult in facts.family_distances(
+        family_in_records=adult in circle and adult in facts.family_distances(
             other, profile.family_degree, records_only=True),
-        friend=any(d.basis in FRIEND_BASES for d in live),
-        other_declared=any(d.basis is Basis.OTHER and about_other(d) for d in live),
-        accepted=any(
-            accepted_by_approver(d) and (about_other(d) or d.basis is not Basis.OTHER)
-            for d in declarations
-        ),
+        accepted=frozenset(d.basis for d in live if accepted_by_approver(d)),
+        declared=tuple(sorted((d.declaration_id, str(d.basis), str(d.status_on(as_of)))
+                              for d in live)),
     )
+
+
+def describe_unexcused(family: bool, declared: Iterable[tuple[str, str, str]]) -> list[str]:
+    """Relationships a finding shows its reviewer though they permit nothing under the
+    policy: `family` for a family path, and each declaration as "ID (basis, status)"."""
+    return (["family"] if family else []) + [f"{i} ({basis}, {status})" for i, basis, status in declared]
 
 
 class TouchedLog:
@@ -291,17 +317,20 @@ class Evaluation:
             return []
         # (rule, school) -> connections; one finding each
         found: dict[tuple[str, str], list[Connection]] = {}
+        ties_at: dict[str, Ties] = {}
         for school_id in bound_at:
             profile = facts.profile_of(school_id)
-            ties = ties_between(facts, adult, other, school_id, as_of)
+            ties = ties_at[school_id] = ties_between(facts, adult, other, school_id, as_of)
             scope = facts.schools_in_scope(school_id)
             taught_in_scope = [m for m in covered if m.school_id in scope]
             rule = self._pupil_rule(taught_in_scope, pupil_memberships, scope, other, profile)
             if rule is not None:
                 # A pupil or ex-pupil of theirs is never "solely" a parent to them.
-                if not (ties.family or ties.friend):
+                exempting = profile.exemptions[rule]
+                if not ties.permit(exempting):
                     found[(rule, school_id)] = connections
-                elif not ties.open_and_transparent(profile) and profile.applies("declaration-required"):
+                elif not ties.open_and_transparent(profile, exempting) \
+                        and profile.applies("declaration-required"):
                     found[("declaration-required", school_id)] = connections
             elif profile.applies("parent-contact") and facts.is_parent_at(other, scope, as_of):
                 channels = profile.parent_contact_channels
@@ -311,7 +340,7 @@ class Evaluation:
                     if rule is not None:
                         found[(rule, school_id)] = relevant
         return [
-            self._contact_finding(rule, school_id, adult, other, used)
+            self._contact_finding(rule, school_id, adult, other, used, ties_at[school_id])
             for (rule, school_id), used in sorted(found.items())
         ]
 
@@ -350,34 +379,37 @@ class Evaluation:
         }
         known_to_school = bool(adult_roles & (profile.covered_roles | {Role.GOVERNOR}))
         co_parent = facts.is_parent_at(adult, scope, as_of)
-        personal = ties.family or ties.friend or ties.other_declared
+        exempting = profile.exemptions["parent-contact"]
+        personal = ties.permit(exempting)
         if profile.parent_contact is ParentContact.APPROVAL:
             has_basis = personal or known_to_school or co_parent
             if not has_basis:
                 return "parent-contact"
-            return None if ties.accepted else self._declaration_rule(profile)
+            return None if ties.accepted & exempting else self._declaration_rule(profile)
         if profile.parent_contact is ParentContact.PRIOR_RELATIONSHIP_ONLY:
             co_parent = False  # being a parent at the same school is no prior relationship
         if not (personal or known_to_school or co_parent):
             return "parent-contact"
         if not (personal or co_parent):
             return None  # a colleague or fellow governor: the school knows the relationship
-        return None if ties.open_and_transparent(profile) else self._declaration_rule(profile)
+        return None if ties.open_and_transparent(profile, exempting) \
+            else self._declaration_rule(profile)
 
     @staticmethod
     def _declaration_rule(profile: Profile) -> str | None:
         return "declaration-required" if profile.applies("declaration-required") else None
 
     def _contact_finding(self, rule: str, school_id: str, adult: str, other: str,
-                         connections: list[Connection]) -> Finding:
+                         connections: list[Connection], ties: Ties) -> Finding:
         profile = self.facts.profile_of(school_id)
         advisory = profile.inbound_only_is_advisory and all(
             c.only_followed_by_other(adult) for c in connections
         )
         channels = sorted({c.channel for c in connections})
         school = self.facts.world.schools[school_id].name
+        unexcused = ties.not_exempting(profile.exemptions[rule]) if rule in PUPIL_RULES else []
         explanation = explain_contact(rule, adult, other, channels, school, advisory,
-                                      approval_needed(profile))
+                                      approval_needed(profile), unexcused)
         return self._finding(rule, school_id, adult=adult, counterpart=other,
                              connections=connections, advisory=advisory, explanation=explanation)
 
@@ -427,11 +459,16 @@ class Evaluation:
         ]
         if not open_reports:
             return []
+        # The pupils whose approaches count: pupils and ex-pupils of a school where the adult is
+        # bound (of any school of the trust under a trust-wide profile), whether or not the adult
+        # taught them. An approach from anyone else is kept but raises nothing.
+        pupil_of = {m.school_id for m in facts.pupil_memberships(pupil) if m.start_date <= as_of}
         schools = sorted({
             m.school_id for m in facts.memberships_of.get(adult, ())
             if m.role is not Role.PUPIL and m.active_on(as_of)
             and m.role in facts.profile_of(m.school_id).covered_roles
             and facts.profile_of(m.school_id).applies("approach-reported")
+            and pupil_of.intersection(facts.schools_in_scope(m.school_id))
         })
         findings = []
         for school_id in schools:
@@ -459,22 +496,30 @@ class Evaluation:
             a for a in facts.admins_of.get(account_id, ())
             if a.authorised_on is None or a.authorised_on <= as_of
         ]
-        # "Authorised personnel" are employees: only current staff of the school count.
-        not_employed = sorted(a.person_id for a in admins
-                              if not facts.is_employee(a.person_id, account.school_id, as_of))
+        # "Authorised personnel" are employees: only current staff of the school count (of any
+        # school of the trust, where the profile reads "school" trust-wide: mowbray 1).
+        scope = facts.schools_in_scope(account.school_id)
+        required = profile.account_admins_required
+        not_employed = sorted(
+            a.person_id for a in admins
+            if not any(facts.is_employee(a.person_id, school_id, as_of) for school_id in scope)
+        ) if required else []
         authorisers = profile.account_admin_authorisers
+        # No one authorises themself: such an administrator is not authorised, whatever
+        # position they hold.
         unauthorised = [
             (admin.person_id, admin.authorised_by)
             for admin in sorted(admins, key=lambda a: a.person_id)
-            if admin.authorised_by not in facts.holders_of(
-                account.school_id, authorisers, admin.authorised_on or as_of)
+            if admin.authorised_by == admin.person_id or admin.authorised_by not in
+            facts.holders_of(account.school_id, authorisers, admin.authorised_on or as_of)
         ]
         counted = len(admins) - len(not_employed)
-        if counted >= 2 and not unauthorised:
+        if counted >= required and not unauthorised:
             return []
         return [self._finding(
             "school-account-oversight", account.school_id, account=account_id,
-            explanation=explain_account(account, counted, not_employed, unauthorised, authorisers),
+            explanation=explain_account(account, counted, not_employed, unauthorised, authorisers,
+                                        required),
         )]
 
 
@@ -495,7 +540,7 @@ POSITION_NAMES = {
 
 
 def explain_contact(rule: str, adult: str, other: str, channels: Iterable[str], school: str,
-                    advisory: bool, approvers: str) -> str:
+                    advisory: bool, approvers: str, unexcused: Iterable[str] = ()) -> str:
     on = ", ".join(sorted(channels))
     sentence = {
         "pupil-contact": f"{adult} is connected with {other} ({on}), a current pupil they have a "
@@ -510,6 +555,10 @@ def explain_contact(rule: str, adult: str, other: str, channels: Iterable[str], 
                                 f"relationship that is not yet declared and accepted by "
                                 f"{approvers} of {school}",
     }[rule]
+    unexcused = list(unexcused)
+    if unexcused:
+        sentence += (f"; recorded between them, but no basis the policy accepts for it: "
+                     f"{', '.join(unexcused)}")
     if rule == "parent-contact":
         sentence += (f"; only another relationship, declared and accepted by {approvers} of "
                      f"{school}, would permit it")
@@ -542,14 +591,20 @@ def explain_approaches(adult: str, pupil: str, open_reports: int, recent: int, w
 
 
 def explain_account(account: SchoolAccount, admins: int, not_employed: Iterable[str],
-                    unauthorised: list[tuple[str, str | None]], authorisers: Iterable[str]) -> str:
+                    unauthorised: list[tuple[str, str | None]], authorisers: Iterable[str],
+                    required: int) -> str:
     problems = []
-    if admins < 2:
-        problems.append(f"it has {admins} authorised administrator(s) on its staff, fewer than two")
+    if admins < required:
+        fewer = "fewer than two" if required == 2 else f"fewer than {required}"
+        problems.append(f"it has {admins} authorised administrator(s) on its staff, {fewer}")
     for person_id in not_employed:
         problems.append(f"{person_id} is not on the school's staff now, so does not count")
     who = " or ".join(POSITION_NAMES[p] for p in sorted(authorisers, key=list(POSITION_NAMES).index))
     for person_id, authorised_by in unauthorised:
+        if authorised_by == person_id:
+            problems.append(f"{person_id} authorised themself, and no one decides about "
+                            f"themself")
+            continue
         problems.append(f"{person_id} was authorised by {authorised_by or 'no one recorded'}, "
                         f"who was not {who}")
     return f"School account {account.handle} ({account.channel}): " + "; ".join(problems) + "."

@@ -177,11 +177,108 @@ def rejected_declaration_gives_no_basis():
     return school().declare("T1", "M1", "family_friend", "rejected", "H1").connect("T1", "P1").build()
 
 
-@scenario("pupil-contact S1 T1 P1")
-def other_basis_is_not_family_or_friend():
-    """Trap: a declaration of an "other" basis, even accepted, does not make a pupil
-    family or friend."""
+@scenario()
+def other_basis_accepted_ninestiles():
+    """ninestiles 8.3.1: contact is allowed "where other appropriate relationships exist. As
+    examples, a pupil who is also a family member or a family friend": the list is examples,
+    so an accepted declaration of another basis makes the contact open and transparent."""
     return school().declare("T1", "P1", "other", "accepted", "H1").connect("T1", "P1").build()
+
+
+@scenario("declaration-required S1 T1 P1",
+          explains={"declaration-required S1 T1 P1": "not yet declared and accepted by the "
+                                                     "headteacher or a senior leader of School S1"})
+def other_basis_pending_ninestiles():
+    """The same "other" relationship while it is pending: a basis, not yet open; the finding
+    says whose acceptance it awaits."""
+    return school().declare("T1", "P1", "other").connect("T1", "P1").build()
+
+
+@scenario()
+def other_basis_accepted_mowbray():
+    """mowbray 6.5.4's relationships are "including" family and friends: any basis accepted by
+    the headteacher makes the contact open and transparent."""
+    return school("mowbray").declare("T1", "P1", "other", "accepted", "H1").connect("T1", "P1").build()
+
+
+@scenario("declaration-required S1 T1 P1",
+          explains={"declaration-required S1 T1 P1": "accepted by the headteacher of School S1"})
+def other_basis_accepted_by_a_senior_leader_mowbray():
+    """Trap: under mowbray only the headteacher's acceptance opens it (6.5.4)."""
+    return school("mowbray").declare("T1", "P1", "other", "accepted", "L1").connect("T1", "P1").build()
+
+
+@scenario("pupil-contact S1 T1 P1",
+          explains={"pupil-contact S1 T1 P1": "no basis the policy accepts for it: D1 (other, "
+                                              "accepted)."})
+def other_basis_is_no_exception_millfields():
+    """Trap: millfields names no relationship but family and friends (the register's reading):
+    an accepted "other" declaration permits nothing, and the finding shows it to the reviewer."""
+    return (school("millfields").declare("T1", "P1", "other", "accepted", "H1", declaration_id="D1")
+            .connect("T1", "P1").build())
+
+
+@scenario("parent-contact S1 T1 M1")
+def other_basis_with_the_pupil_is_none_with_the_parent_mowbray():
+    """Trap: an "other" relationship declared and accepted with the pupil is one with the pupil
+    only, not with the pupil's mother."""
+    return school("mowbray").declare("T1", "P1", "other", "accepted", "H1").connect("T1", "M1").build()
+
+
+# -- great-chart: no declaration excuses contact with a pupil ----------------------------------
+
+@scenario("pupil-contact S1 T1 P1",
+          explains={"pupil-contact S1 T1 P1": "no basis the policy accepts for it: family, D1 "
+                                              "(family_member, accepted)."})
+def great_chart_family_member_accepted_is_still_a_finding():
+    """great-chart: "Staff are not permitted to follow or engage with current or prior
+    pupils/students of the school on any personal social media network account", with no
+    family or friend exception: an accepted family declaration is shown but silences nothing."""
+    return (school("great-chart").declare("T1", "P1", "family_member", "accepted", "H1",
+                                          declaration_id="D1")
+            .connect("T1", "P1").build())
+
+
+@scenario("pupil-contact S1 T1 P1",
+          explains={"pupil-contact S1 T1 P1": "no basis the policy accepts for it: D1 "
+                                              "(family_friend, pending)."})
+def great_chart_pending_family_friend_is_still_a_finding():
+    """great-chart staff: a pending friendship with the pupil's mother is shown to the
+    reviewer; the contact is a finding all the same."""
+    return (school("great-chart").declare("T1", "M1", "family_friend", declaration_id="D1")
+            .connect("T1", "P1").build())
+
+
+@scenario("pupil-contact S1 T1 P1",
+          explains={"pupil-contact S1 T1 P1": "no basis the policy accepts for it: family."})
+def great_chart_aunt_through_records_is_still_a_finding():
+    """great-chart staff: even family by the school's own records is no exception."""
+    return school("great-chart").family("T1", "sibling", "M1").connect("T1", "P1").build()
+
+
+@scenario("ex-pupil-contact S1 T1 X1",
+          explains={"ex-pupil-contact S1 T1 X1": "no basis the policy accepts for it: D1 "
+                                                 "(prior_friendship, accepted)."})
+def great_chart_prior_pupil_friend_is_still_a_finding():
+    """great-chart staff: "current or prior pupils", at any age, whatever is declared."""
+    return (ex_pupil("great-chart", born="1990-01-01")
+            .declare("T1", "X1", "prior_friendship", "accepted", "H1", declaration_id="D1").build())
+
+
+@scenario()
+def great_chart_parent_with_a_prior_friendship_declared():
+    """great-chart parents: a prior relationship still permits contact with a parent; only the
+    pupil rules have no exception."""
+    return (school("great-chart").declare("T1", "M1", "prior_friendship", "accepted", "H1")
+            .connect("T1", "M1").build())
+
+
+@scenario("pupil-contact S1 T1 P1",
+          explains={"pupil-contact S1 T1 P1": "relationship gives a basis for it."})
+def rejected_declaration_is_not_shown():
+    """Trap: a rejected declaration is no relationship: nothing to show the reviewer."""
+    return (school("great-chart").declare("T1", "P1", "family_member", "rejected", "H1")
+            .connect("T1", "P1").build())
 
 
 @scenario("declaration-required S1 T1 P1")
@@ -335,10 +432,27 @@ def millfields_parent_on_personal_phone():
 
 # -- covered roles and scope --------------------------------------------------------------
 
-@scenario()
-def volunteer_ninestiles_not_covered():
-    """Trap: ninestiles binds staff only; a volunteer is outside it."""
+@scenario("pupil-contact S1 V1 P1")
+def volunteer_ninestiles_covered():
+    """ninestiles 11.2 binds "other members of staff who are not employees (volunteers)": a
+    volunteer is covered."""
     return school().member("V1", "S1", "volunteer").connect("V1", "P1").build()
+
+
+@scenario()
+def contractor_ninestiles_not_covered():
+    """Trap: ninestiles names volunteers, not contractors or visitors: a contractor is outside
+    it."""
+    return (school().member("K1", "S1", "contractor").member("K2", "S1", "visitor")
+            .connect("K1", "P1").connect("K2", "P1").build())
+
+
+@scenario("pupil-contact S1 V1 P1")
+def volunteer_great_chart_not_covered():
+    """Trap: great-chart binds its employees; a volunteer there is not bound, however long
+    they helped (a staff member with the same pupil is)."""
+    return (school("great-chart").member("V1", "S1", "volunteer").member("V1", "S1", "staff")
+            .member("V2", "S1", "volunteer").connect("V1", "P1").connect("V2", "P1").build())
 
 
 @scenario("pupil-contact S1 V1 P1")
@@ -466,9 +580,69 @@ def approaches_not_in_aspire():
 
 
 @scenario()
-def approach_to_uncovered_volunteer_ninestiles():
-    """Trap: ninestiles binds staff only, so a volunteer's report raises no finding there."""
+def approach_to_uncovered_contractor_ninestiles():
+    """Trap: ninestiles binds staff and volunteers only, so a contractor's report raises no
+    finding there."""
+    return school().member("K1", "S1", "contractor").approach("K1", "P1").build()
+
+
+@scenario("approach-reported S1 V1 P1")
+def approach_to_a_volunteer_ninestiles():
+    """ninestiles 11.2: a volunteer is bound, so the approach they report is a finding."""
     return school().member("V1", "S1", "volunteer").approach("V1", "P1").build()
+
+
+@scenario("approach-reported S1 T9 X9")
+def approach_from_an_ex_pupil_the_adult_never_taught():
+    """ninestiles 8.3.2 speaks of "approaches" from "pupils or ex-pupils", not only those the
+    adult taught: an ex-pupil who left before the teacher came still counts."""
+    return (school_with_leaders().staff("T9", start="2024-09-01")
+            .pupil("X9", start="2012-09-01", end="2019-07-20", born="2001-05-05")
+            .approach("T9", "X9").build())
+
+
+@scenario()
+def approach_from_a_parent_raises_nothing():
+    """Trap: a parent's approach is kept in the record but is no approach from a pupil: no
+    finding, three of them tell no DSL."""
+    return (school().approach("T1", "M1", "2026-11-01").approach("T1", "M1", "2026-11-10")
+            .approach("T1", "M1", "2026-11-20").build())
+
+
+@scenario()
+def approach_from_someone_with_no_membership_raises_nothing():
+    """Trap: a stranger who holds no membership anywhere is no pupil or ex-pupil."""
+    return school().person("Z1").approach("T1", "Z1").build()
+
+
+@scenario()
+def approach_from_a_pupil_of_another_school_ninestiles():
+    """Trap: under ninestiles the approach counts from a pupil of a school where the adult is
+    bound; a pupil of another school of the trust is not one."""
+    builder = school_with_leaders("ninestiles", trust="TR1").school("S2", "ninestiles", "TR1")
+    return add_leaders(builder, "S2", prefix="B").pupil("P2", "S2").approach("T1", "P2").build()
+
+
+@scenario("approach-reported S1 T1 P2")
+def approach_from_a_pupil_of_another_school_mowbray():
+    """mowbray 1: "school" is any of the trust's establishments, so a pupil of another school
+    of the trust counts (6.5.5)."""
+    builder = school_with_leaders("mowbray", trust="TR1").school("S2", "mowbray", "TR1")
+    return add_leaders(builder, "S2", prefix="B").pupil("P2", "S2").approach("T1", "P2").build()
+
+
+@scenario()
+def approach_from_a_pupil_who_has_not_started_yet():
+    """Trap: someone whose pupil membership starts after the evaluation date is no pupil yet."""
+    return school().pupil("P9", start="2027-01-04").approach("T1", "P9").build()
+
+
+@scenario("approach-reported S1 T1 P1", routes={"approach-reported S1 T1 P1": (["H1", "L1"], [])})
+def a_parents_approaches_do_not_count_toward_the_dsl():
+    """Trap: one approach from the pupil and two from the pupil's mother: the mother's are no
+    pupil's, so the pupil made one, and the DSL is not told."""
+    return (school().approach("T1", "P1", "2026-11-01").approach("T1", "M1", "2026-11-10")
+            .approach("T1", "M1", "2026-11-20").build())
 
 
 @scenario("data-quality S1 - X1")
@@ -510,9 +684,61 @@ def account_admin_authorised_by_senior_leader_great_chart():
 
 
 @scenario()
-def account_rule_not_in_ninestiles():
-    """Trap: ninestiles says nothing about administrators of school accounts."""
+def ninestiles_sets_no_number_of_administrators():
+    """Trap: ninestiles 5.1 asks for a leader's permission, not for two administrators: one,
+    authorised by the headteacher, is no finding."""
     return school().account("A1").admin("A1", "T1", "H1").build()
+
+
+@scenario()
+def ninestiles_administrator_authorised_by_a_senior_leader():
+    """ninestiles 5.1: "explicit permission ... by a school leader": a senior leader is one."""
+    return school().account("A1").admin("A1", "T1", "L1").build()
+
+
+@scenario("school-account-oversight S1 - - account=A1",
+          explains={"school-account-oversight S1 - - account=A1": (
+              "School account @A1 (x): T1 was authorised by D1, who was not the headteacher or "
+              "a senior leader.")})
+def ninestiles_administrator_authorised_by_someone_who_is_no_leader():
+    """ninestiles 5.1: "Staff must be given explicit permission to use social media on behalf
+    of their school by a school leader": the DSL who holds no leader's position is not one."""
+    return school().account("A1").admin("A1", "T1", "D1").admin("A1", "L1", "H1").build()
+
+
+@scenario("school-account-oversight S1 - - account=A1")
+def ninestiles_administrator_authorised_by_a_leader_of_another_school():
+    """Trap: the leader who gave permission leads another school, not this one."""
+    builder = school().school("S2", "ninestiles")
+    return add_leaders(builder, "S2", prefix="B").account("A1").admin("A1", "T1", "BH1").build()
+
+
+@scenario("school-account-oversight S1 - - account=A1")
+def ninestiles_administrator_authorised_before_the_leader_was_one():
+    """Trap: the person who gave permission became a senior leader only after the day."""
+    return (school().staff("L9", position="senior_leader", start="2025-09-01").account("A1")
+            .admin("A1", "T1", "L9", on="2025-01-01").build())
+
+
+@scenario()
+def mowbray_administrator_on_the_staff_of_another_school_of_the_trust():
+    """mowbray 1: "'school' means any of our educational establishments and the wider Trust":
+    an employee of another school of the trust, authorised by the headteacher, is authorised
+    personnel for this school's account."""
+    builder = school_with_leaders("mowbray", trust="TR1").school("S2", "mowbray", "TR1")
+    return (add_leaders(builder, "S2", prefix="B").account("A1")
+            .admin("A1", "T1", "H1").admin("A1", "BT1", "H1").build())
+
+
+@scenario("school-account-oversight S1 - - account=A1",
+          explains={"school-account-oversight S1 - - account=A1":
+                    "BT1 is not on the school's staff now, so does not count."})
+def great_chart_administrator_on_the_staff_of_another_school():
+    """Trap: great-chart reads "school" as itself: an employee of another school of the same
+    trust is not on its staff."""
+    builder = school_with_leaders("great-chart", trust="TR1").school("S2", "great-chart", "TR1")
+    return (add_leaders(builder, "S2", prefix="B").account("A1")
+            .admin("A1", "T1", "H1").admin("A1", "BT1", "H1").build())
 
 
 # -- data-quality -----------------------------------------------------------------------------
@@ -1005,3 +1231,81 @@ def third_approach_made_and_reported_on_as_of():
     """The third approach, made and reported on the evaluation date, brings in the DSL."""
     return (school().approach("T1", "P1", "2026-11-01").approach("T1", "P1", "2026-11-10", "reviewed")
             .approach("T1", "P1", "2026-11-22", "reviewed").build())
+
+
+# -- no one decides about themselves ----------------------------------------------------------
+
+@scenario("declaration-required S1 L1 P1",
+          explains={"declaration-required S1 L1 P1": "not yet declared and accepted by"})
+def declaration_accepted_by_its_own_declarer():
+    """Issue 24 item 1: a senior leader who declared a friendship with a pupil's mother and
+    accepted it themself has decided about themself: it stays pending, so a declaration is
+    still required."""
+    return (school().declare("L1", "M1", "family_friend", "accepted", "L1")
+            .connect("L1", "P1").build())
+
+
+@scenario("declaration-required S1 T1 P1")
+def declaration_accepted_by_the_person_it_names():
+    """Trap: the headteacher is the pupil's parent and accepted the teacher's declaration of
+    friendship with themself: a party to it cannot accept it; it stays pending."""
+    return (school().family("H1", "parent", "P1").declare("T1", "H1", "family_friend", "accepted", "H1")
+            .connect("T1", "P1").build())
+
+
+@scenario("declaration-required S1 T1 P1")
+def declaration_rejected_by_the_person_it_names():
+    """Trap: the pupil's mother, the headteacher, rejected the teacher's declaration of
+    friendship with herself: a party cannot decide it, so it stays pending, a basis awaiting
+    someone else's decision."""
+    return (school().family("H1", "parent", "P1").declare("T1", "H1", "family_friend", "rejected", "H1")
+            .connect("T1", "P1").build())
+
+
+@scenario("pupil-contact S1 L1 P1")
+def declaration_withdrawn_by_its_declarer():
+    """The declarer's own rejection is their withdrawal of it, which takes effect: it only
+    takes a basis away, so the contact is a finding again."""
+    return (school().declare("L1", "M1", "family_friend", "rejected", "L1")
+            .connect("L1", "P1").build())
+
+
+@scenario()
+def declaration_accepted_by_another_leader():
+    """The same declaration accepted by the headteacher, who is no party to it: open."""
+    return (school().declare("L1", "M1", "family_friend", "accepted", "H1")
+            .connect("L1", "P1").build())
+
+
+@scenario("school-account-oversight S1 - - account=A1",
+          explains={"school-account-oversight S1 - - account=A1": (
+              "School account @A1 (x): H1 authorised themself, and no one decides about "
+              "themself; T1 was authorised by L1, who was not the headteacher.")})
+def headteacher_who_authorised_themself():
+    """Issue 24 item 1: the headteacher may authorise personnel (mowbray 6.2.1), but not
+    themself: a party cannot decide about themself. (The other administrator's permission,
+    from a senior leader, is no headteacher's either: both are said.)"""
+    return school("mowbray").account("A1").admin("A1", "H1", "H1").admin("A1", "T1", "L1").build()
+
+
+@scenario("school-account-oversight S1 - - account=A1",
+          explains={"school-account-oversight S1 - - account=A1": (
+              "School account @A1 (x): V1 was authorised by D1, who was not the headteacher or "
+              "a senior leader.")})
+def ninestiles_volunteer_administrator_without_a_leaders_permission():
+    """ninestiles 5.1 asks for a school leader's permission and sets no number of
+    administrators, so whether the volunteer is on the staff is not what the finding says."""
+    return school().member("V1", "S1", "volunteer").account("A1").admin("A1", "V1", "D1").build()
+
+
+@scenario("approach-reported S1 T1 P9")
+def approach_from_a_pupil_who_starts_on_as_of():
+    """A pupil whose membership starts on the evaluation date is a pupil that day."""
+    return (school().pupil("P9", start="2026-11-22")
+            .approach("T1", "P9", "2026-11-22").build())
+
+
+@scenario("school-account-oversight S1 - - account=A1")
+def ninestiles_senior_leader_who_gave_themself_permission():
+    """ninestiles 5.1: a senior leader giving themself permission is no permission."""
+    return school().account("A1").admin("A1", "L1", "L1").build()

@@ -73,7 +73,7 @@ def test_docs_show_every_profile_value_and_where_it_comes_from(name):
     for setting in SETTING_NAMES:
         source = profile.settings[setting]
         value = source.value
-        value = ", ".join(value) if isinstance(value, list) else \
+        value = (", ".join(value) or "none") if isinstance(value, list) else \
             str(value).lower() if isinstance(value, bool) else str(value)
         where = f"`{source.clause}`" if source.clause else f"register's default: {source.default}"
         assert f"| `{setting}` | {value} | {where} |" in docs.split(f"### {name}:")[1].split("###")[0]
@@ -193,3 +193,69 @@ def test_a_finding_its_own_leaders_review_says_nothing_of_the_chain():
     assert finding.explanation.endswith(
         "It goes to the chair of governors (the school's senior leaders: all recused; "
         "the trust's leaders: none in post).")
+
+
+def test_each_profile_says_which_relationships_exempt_which_rule_with_its_clause():
+    """Issue 24: which declarations exempt which rules is a setting of each profile, with its
+    clause, not one exemption written into the rules."""
+    great_chart = load_profile("great-chart")
+    assert great_chart.exemptions["pupil-contact"] == great_chart.exemptions["ex-pupil-contact"] \
+        == frozenset()
+    assert great_chart.settings["pupil_contact_exemptions"].clause == "great-chart staff"
+    assert "Staff are not permitted to follow or engage with current or prior pupils/students " \
+           "of the school on any personal social media network account" \
+           in great_chart.clause_texts["great-chart staff"]
+    for name, clause, words in (
+            ("ninestiles", "ninestiles 8.3.1", "As examples, a pupil who is also a family member "
+                                               "or a family friend"),
+            ("mowbray", "mowbray 6.5.4", "including a student who is also a family member or a "
+                                         "family friend")):
+        profile = load_profile(name)
+        assert {str(b) for b in profile.exemptions["pupil-contact"]} == {
+            "family_member", "family_friend", "prior_friendship", "other"}
+        assert profile.settings["pupil_contact_exemptions"].clause == clause
+        assert words in profile.clause_texts[clause]
+    assert "other" not in {str(b) for b in load_profile("millfields").exemptions["pupil-contact"]}
+
+
+def test_covered_roles_follow_each_scope_clause():
+    """ninestiles 11.2 binds "other members of staff who are not employees (volunteers)"."""
+    covered = {name: sorted(str(r) for r in load_profile(name).covered_roles) for name in SHIPPED}
+    assert covered == {"ninestiles": ["staff", "volunteer"],
+                       "millfields": ["contractor", "governor", "staff", "volunteer"],
+                       "aspire": ["staff"], "great-chart": ["staff"],
+                       "mowbray": ["contractor", "governor", "staff", "visitor", "volunteer"]}
+    ninestiles = load_profile("ninestiles")
+    assert ninestiles.settings["covered_roles"].clause == "ninestiles 11.2"
+    assert "other members of staff who are not employees (volunteers)" in \
+        ninestiles.clause_texts["ninestiles 11.2"]
+
+
+def test_ninestiles_asks_a_school_leaders_permission_for_each_account_administrator():
+    """ninestiles 5.1: "Staff must be given explicit permission to use social media on behalf
+    of their school by a school leader"; it sets no number of administrators."""
+    ninestiles = load_profile("ninestiles")
+    assert ninestiles.clauses("school-account-oversight") == ("ninestiles 5.1",)
+    assert sorted(map(str, ninestiles.account_admin_authorisers)) == ["headteacher", "senior_leader"]
+    assert ninestiles.account_admins_required == 0
+    assert ninestiles.settings["account_admins_required"].clause is None
+    assert "explicit permission to use social media on behalf of their school by a school " \
+           "leader" in ninestiles.clause_texts["ninestiles 5.1"]
+    assert "has no such rule" not in DOCS.read_text()
+    assert {load_profile(n).account_admins_required for n in ("great-chart", "mowbray")} == {2}
+
+
+def test_a_profile_file_without_the_newer_settings_keeps_its_earlier_reading(tmp_path):
+    import re
+
+    source = (PROFILE_DIR / "mowbray.toml").read_text()
+    earlier = re.sub(r"\[(pupil_contact_exemptions|parent_contact_exemptions|"
+                     r"account_admins_required)\]\n(.*\n)*?\n", "", source)
+    assert "pupil_contact_exemptions" not in earlier
+    path = tmp_path / "earlier.toml"
+    path.write_text(earlier)
+    profile = load_profile(str(path))
+    assert {str(b) for b in profile.exemptions["pupil-contact"]} == {
+        "family_member", "family_friend", "prior_friendship"}
+    assert profile.account_admins_required == 2
+    assert profile.settings["account_admins_required"].clause is None

@@ -6,7 +6,8 @@
 // A declaration of a family member also draws a family edge between the two people, as a
 // family link would (graph/facts.py), marked with its declaration_id so that it follows the
 // declaration when that is replaced, and with the days it holds from (declared_on) and, if
-// it was rejected, until (rejected_on): a rule asks which edges hold on its date.
+// it was rejected, until (rejected_on): a rule asks which edges hold on its date. A
+// rejection by the person it names never takes effect (Declaration.self_decided).
 
 UNWIND $rows AS row
 MATCH (declarer:Person {person_id: row.declarer_id})
@@ -32,5 +33,7 @@ WITH row, declarer, counterpart
 WHERE row.basis = 'family_member' AND declarer <> counterpart
 CREATE (declarer)-[:IS_RELATIVE_OF {
   declaration_id: row.declaration_id, declared_on: row.declared_on,
-  rejected_on: CASE WHEN row.status = 'rejected' THEN row.decided_on END
+  rejected_on: CASE WHEN row.status = 'rejected'
+                    AND NOT coalesce(row.decided_by = row.counterpart_id, false)
+                   THEN row.decided_on END
 }]->(counterpart)

@@ -97,28 +97,31 @@ WITH adult, other, connections, school, profile, scope, relevant, parent_here,
        MATCH path = SHORTEST 1 (adult)(()-[:IS_RELATIVE_OF {source: 'records'}]-())*(other)
        WHERE length(path) <= profile.family_degree
      } AS family_in_records,
-     // a live friendship declared with the other or anyone of their family
-     EXISTS {
+     // the bases of the live friendships declared with the other or anyone of their family
+     COLLECT {
        MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(friend:Person)
        WHERE declaration.basis IN $friend_bases AND {{live-declaration}}
          AND EXISTS {
            MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(other)
            WHERE length(path) <= profile.family_degree
          }
-     } AS friend,
+       RETURN DISTINCT declaration.basis AS basis
+     } AS friend_bases,
      // a live declaration of another basis between the two
      EXISTS {
        MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(other)
        WHERE declaration.basis = 'other' AND {{live-declaration}}
      } AS other_declared,
-     // a declaration with the other, or of family or friendship with their family, accepted
-     // by $as_of by someone who held one of the profile's declaration_approvers positions at
-     // the school on the day they decided it
-     EXISTS {
+     // the bases of the declarations with the other, or of family or friendship with their
+     // family, accepted by $as_of by someone who held one of the profile's
+     // declaration_approvers positions at the school on the day they decided it
+     COLLECT {
        MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(declared:Person)
        WHERE declaration.status = 'accepted' AND declaration.declared_on <= $as_of
          AND declaration.decided_on <= $as_of
          AND (declared = other OR declaration.basis <> 'other')
+         // (no one accepts what they declared or what names them)
+         AND NOT EXISTS { (declaration)-[:DECLARES|ABOUT]-(:Person {person_id: declaration.decided_by}) }
          AND EXISTS {
            MATCH (:Person {person_id: declaration.decided_by})-[:HOLDS]->(approver:Membership)
                  -[:AT]->(school)
@@ -130,7 +133,8 @@ WITH adult, other, connections, school, profile, scope, relevant, parent_here,
            MATCH path = SHORTEST 1 (declared)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(other)
            WHERE length(path) <= profile.family_degree
          }
-     } AS accepted,
+       RETURN DISTINCT declaration.basis AS basis
+     } AS accepted_bases,
      // an active adult membership of the other in scope, in a covered role or as a governor
      EXISTS {
        MATCH (other)-[:HOLDS]->(held:Membership)-[:AT]->(held_at:School)
@@ -145,19 +149,32 @@ WITH adult, other, connections, school, profile, scope, relevant, parent_here,
        WHERE link.kind IN $parental_kinds AND child_school IN scope
          AND child.start_date <= $as_of AND (child.end_date IS NULL OR child.end_date >= $as_of)
      } AS co_parent
+// Which of those bases the profile accepts, for the pupil rules and for parent-contact (its
+// exemptions; graph.rules.Ties.permit and open_and_transparent).
 WITH adult, other, connections, school, profile, relevant, parent_here, protected_pupil,
-     family OR friend AS family_or_friend,
-     family OR friend OR other_declared AS personal,
-     known_to_school, co_parent, accepted,
-     accepted OR (family_in_records AND NOT profile.family_link_from_records_needs_declaration)
-       AS open_and_transparent
+     known_to_school, co_parent, family_in_records, accepted_bases,
+     CASE WHEN family THEN ['family_member'] ELSE [] END + friend_bases
+       + CASE WHEN other_declared THEN ['other'] ELSE [] END AS bases,
+     profile.exemptions['pupil-contact'] AS pupil_exempting,
+     profile.exemptions['parent-contact'] AS parent_exempting
+WITH adult, other, connections, school, profile, relevant, parent_here, protected_pupil,
+     known_to_school, co_parent,
+     any(basis IN bases WHERE basis IN pupil_exempting) AS pupil_permitted,
+     any(basis IN accepted_bases WHERE basis IN pupil_exempting)
+       OR (family_in_records AND 'family_member' IN pupil_exempting
+           AND NOT profile.family_link_from_records_needs_declaration) AS pupil_open,
+     any(basis IN bases WHERE basis IN parent_exempting) AS personal,
+     any(basis IN accepted_bases WHERE basis IN parent_exempting) AS accepted,
+     any(basis IN accepted_bases WHERE basis IN parent_exempting)
+       OR (family_in_records AND 'family_member' IN parent_exempting
+           AND NOT profile.family_link_from_records_needs_declaration) AS parent_open
 WITH adult, other, connections, school, profile, relevant,
-     protected_pupil AND family_or_friend AND NOT open_and_transparent AS pupil_side,
+     protected_pupil AND pupil_permitted AND NOT pupil_open AS pupil_side,
      // a pupil or ex-pupil of the adult is never "solely" a parent to them
      parent_here AND NOT protected_pupil AND size(relevant) > 0 AND
        CASE profile.parent_contact
          WHEN 'approval' THEN (personal OR known_to_school OR co_parent) AND NOT accepted
-         ELSE (personal OR co_parent) AND NOT open_and_transparent
+         ELSE (personal OR co_parent) AND NOT parent_open
        END AS parent_side
 WHERE pupil_side OR parent_side
 // The parent side's connections are among the pupil side's: all of them when that applies.

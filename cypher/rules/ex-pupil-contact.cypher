@@ -1,11 +1,11 @@
 // rule: ex-pupil-contact
 // severity: high
 // clauses: ninestiles 8.3; great-chart staff; mowbray 6.5.3
-// parameters: $as_of, $profiles, $people, $friend_bases
-// returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, channels, school_name
+// parameters: $as_of, $profiles, $people
+// returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, channels, school_name, shown_family, shown_declarations
 // A covered adult is connected with an ex-pupil they had a staff/pupil relationship with,
 // who is under the profile's age limit on $as_of (every ex-pupil where there is none), and
-// the two are neither family nor friends. An unknown date of birth counts as under 18.
+// no relationship of a basis the profile's exemptions accept for the rule joins them. An unknown date of birth counts as under 18.
 // The networkx twin is Evaluation._adult_findings in graph/rules.py.
 
 // Two people joined by connections, once each way round: either may be the adult.
@@ -63,20 +63,39 @@ OPTIONAL CALL (pupil) {
 }
 WITH adult, pupil, connections, school, profile, age
 WHERE (profile.ex_pupil_age_limit IS NULL OR age IS NULL OR age < profile.ex_pupil_age_limit)
-// Not family: no path of family edges within the profile's degree ...
-AND NOT EXISTS {
-  MATCH path = SHORTEST 1 (adult)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(pupil)
-  WHERE length(path) <= profile.family_degree
-}
-// ... and not friends: no live friendship declared with the ex-pupil or anyone of their family.
-AND NOT EXISTS {
-  MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(friend:Person)
-  WHERE declaration.basis IN $friend_bases AND {{live-declaration}}
-    AND EXISTS {
-      MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(pupil)
-      WHERE length(path) <= profile.family_degree
-    }
-}
+// Not permitted by a relationship the profile accepts for the rule (its exemptions,
+// graph.rules.Ties.permit): a family path, a friendship with the ex-pupil or their family, or
+// another basis declared with the ex-pupil, pending or accepted. The others are shown to the
+// reviewer (Ties.not_exempting).
+WITH adult, pupil, connections, school, profile, 'ex-pupil-contact' AS rule
+WITH adult, pupil, connections, school, profile,
+     // the relationships between them, pending or accepted (graph.rules.ties_between): a
+     // family path, and each standing declaration with the pupil or their family (or of
+     // another basis with the pupil) as [id, basis, status on $as_of], in id order
+     profile.exemptions[rule] AS exempting,
+     EXISTS {
+       MATCH path = SHORTEST 1 (adult)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(pupil)
+       WHERE length(path) <= profile.family_degree
+     } AS family,
+     COLLECT {
+       MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(declared:Person)
+       WHERE {{live-declaration}} AND (declared = pupil OR declaration.basis <> 'other')
+         AND EXISTS {
+           MATCH path = SHORTEST 1 (declared)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(pupil)
+           WHERE length(path) <= profile.family_degree
+         }
+       WITH DISTINCT declaration
+       RETURN [declaration.declaration_id, declaration.basis,
+               CASE WHEN declaration.status = 'accepted' AND declaration.decided_on <= $as_of
+                         AND NOT EXISTS { (declaration)-[:DECLARES|ABOUT]-(:Person {person_id: declaration.decided_by}) }
+                    THEN 'accepted' ELSE 'pending' END] AS entry
+       ORDER BY declaration.declaration_id
+     } AS declared
+WITH adult, pupil, connections, school, profile, exempting, declared,
+     family AND NOT 'family_member' IN exempting AS shown_family,
+     CASE WHEN family THEN ['family_member'] ELSE [] END
+       + [entry IN declared WHERE entry[1] <> 'family_member' | entry[1]] AS bases
+WHERE NOT any(basis IN bases WHERE basis IN exempting)
 
 RETURN 'ex-pupil-contact' AS rule, school.school_id AS school_id, adult.person_id AS adult_id,
        pupil.person_id AS counterpart_id, null AS account_id,
@@ -87,4 +106,5 @@ RETURN 'ex-pupil-contact' AS rule, school.school_id AS school_id, adult.person_i
                  c.direction = CASE WHEN startNode(c) = adult THEN 'inbound' ELSE 'outbound' END)
          AS advisory,
        true AS notify_dsl,
-       [c IN connections | c.channel] AS channels, school.name AS school_name
+       [c IN connections | c.channel] AS channels, school.name AS school_name,
+       shown_family, [entry IN declared WHERE NOT entry[1] IN exempting] AS shown_declarations

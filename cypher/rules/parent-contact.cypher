@@ -4,8 +4,8 @@
 // parameters: $as_of, $profiles, $people, $friend_bases, $parental_kinds
 // returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, channels, school_name
 // A covered adult is connected, on a channel the profile's parent_contact_channels names,
-// with the parent of a current pupil in scope, and nothing else joins them: not family, no
-// declared friendship or other basis, the parent is no colleague or governor there, and
+// with the parent of a current pupil in scope, and nothing else joins them: no family,
+// declared friendship or other basis that the profile's exemptions accept for the rule, the parent is no colleague or governor there, and
 // (unless the profile asks for a prior relationship) the adult is no parent there either;
 // and the parent is no pupil or ex-pupil of the adult whom another rule protects.
 // The networkx twin is Evaluation._parent_rule in graph/rules.py.
@@ -95,24 +95,26 @@ AND (profile.parent_contact = 'prior-relationship-only' OR NOT EXISTS {
   WHERE link.kind IN $parental_kinds AND child_school IN scope
     AND child.start_date <= $as_of AND (child.end_date IS NULL OR child.end_date >= $as_of)
 })
-// Not family: no path of family edges within the profile's degree ...
-AND NOT EXISTS {
+// Not family, no live friendship declared with the parent or anyone of their family, and no
+// live declaration of another basis between the two: none, that is, of the bases the
+// profile's exemptions accept for parent-contact (graph.rules.Ties.permit).
+AND NOT ('family_member' IN profile.exemptions['parent-contact'] AND EXISTS {
   MATCH path = SHORTEST 1 (adult)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(parent)
   WHERE length(path) <= profile.family_degree
-}
-// ... not friends: no live friendship declared with the parent or anyone of their family ...
+})
 AND NOT EXISTS {
   MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(friend:Person)
-  WHERE declaration.basis IN $friend_bases AND {{live-declaration}}
+  WHERE declaration.basis IN $friend_bases AND declaration.basis IN profile.exemptions['parent-contact']
+    AND {{live-declaration}}
     AND EXISTS {
       MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(parent)
       WHERE length(path) <= profile.family_degree
     }
 }
-// ... and no live declaration of another basis between the two.
 AND NOT EXISTS {
   MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(parent)
-  WHERE declaration.basis = 'other' AND {{live-declaration}}
+  WHERE declaration.basis = 'other' AND 'other' IN profile.exemptions['parent-contact']
+    AND {{live-declaration}}
 }
 
 RETURN 'parent-contact' AS rule, school.school_id AS school_id, adult.person_id AS adult_id,

@@ -1,10 +1,11 @@
 // rule: school-account-oversight
 // severity: medium
-// clauses: great-chart accounts; mowbray 5.2.4; mowbray 6.2.1
+// clauses: ninestiles 5.1; great-chart accounts; mowbray 5.2.4; mowbray 6.2.1
 // parameters: $as_of, $profiles, $people
 // returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, handle, channel, admins, not_employed, unauthorised, authorisers
-// An official school account has fewer than two administrators authorised by $as_of who are
-// on the school's staff that day (authorised personnel are employees), or
+// An official school account has fewer administrators authorised by $as_of who are on the
+// school's staff that day (authorised personnel are employees) than the profile's
+// account_admins_required (two, or none where the policy sets no number), or
 // one authorised by someone who held none of the profile's account_admin_authorisers
 // positions at the school on the day (on $as_of when the day is not known). A finding
 // about an account names no person; with $people, only the accounts one of them administers
@@ -31,12 +32,17 @@ WITH account, school, profile, COLLECT {
   RETURN {
     person_id: admin.person_id,
     authorised_by: administers.authorised_by,
-    // authorised personnel are employees: on the school's staff on $as_of
-    employee: EXISTS {
-      MATCH (admin)-[:HOLDS]->(job:Membership {role: 'staff'})-[:AT]->(school)
+    // authorised personnel are employees: on the school's staff on $as_of (on the staff of
+    // any school of its trust, where the profile's scope is the trust: mowbray 1); where the
+    // profile asks for no number of them, no one is counted
+    employee: profile.account_admins_required = 0 OR EXISTS {
+      MATCH (admin)-[:HOLDS]->(job:Membership {role: 'staff'})-[:AT]->(job_school:School)
       WHERE job.start_date <= $as_of AND (job.end_date IS NULL OR job.end_date >= $as_of)
+        AND (job_school = school OR (profile.scope = 'trust'
+             AND EXISTS { (school)-[:PART_OF]->(:Trust)<-[:PART_OF]-(job_school) }))
     },
-    authorised: EXISTS {
+    // no one authorises themself
+    authorised: coalesce(administers.authorised_by <> admin.person_id, true) AND EXISTS {
       MATCH (:Person {person_id: administers.authorised_by})-[:HOLDS]->(held:Membership)
             -[:AT]->(school)
       WHERE held.position IN profile.account_admin_authorisers
@@ -51,7 +57,7 @@ WITH account, school, profile, admins,
        AS unauthorised
 WITH account, school, profile, not_employed, unauthorised,
      size(admins) - size(not_employed) AS counted
-WHERE counted < 2 OR size(unauthorised) > 0
+WHERE counted < profile.account_admins_required OR size(unauthorised) > 0
 RETURN 'school-account-oversight' AS rule, school.school_id AS school_id, null AS adult_id,
        null AS counterpart_id, account.account_id AS account_id, [] AS connection_ids,
        false AS advisory, false AS notify_dsl,

@@ -259,8 +259,11 @@ FACT_KEYS = {name: (id_column,) if id_column else _NATURAL_KEYS[name]
 RECORD_KEY = {name: operator.attrgetter("key") for name in _NATURAL_KEYS}
 
 
-def read_folder(folder: str | os.PathLike, progress: Callable[[int], None] | None = None) -> World:
-    """Read and check a whole exchange folder; raise ExchangeError listing every problem."""
+def read_folder(folder: str | os.PathLike, progress: Callable[[int], None] | None = None,
+                notices: list[str] | None = None) -> World:
+    """Read and check a whole exchange folder; raise ExchangeError listing every problem.
+    Facts that are well formed but that a rule cannot take as they stand are read, and, given
+    `notices`, each is reported there with its file and line (see self_decided_notices)."""
     folder = Path(folder)
     problems: list[str] = []
     if not folder.is_dir():
@@ -326,7 +329,27 @@ def read_folder(folder: str | os.PathLike, progress: Callable[[int], None] | Non
 
     if problems:
         raise ExchangeError(problems)
+    if notices is not None:
+        notices.extend(self_decided_notices(rows["declarations.csv"]))
     return _world_from(rows)
+
+
+def self_decided_notices(rows: Iterable[tuple[int, dict]]) -> list[str]:
+    """A data-quality notice, "declarations.csv:LINE: decided_by: ...", for each declaration
+    decided by one of its own parties: no one decides about themself, so the rules read it
+    as pending (graph.model.Declaration.self_decided). The declarer's own rejection is their
+    withdrawal, and takes effect. The notice names no one."""
+    found = []
+    for line, values in rows:
+        decided_by = values.get("decided_by")
+        if decided_by is None:
+            continue
+        withdrawn = str(values.get("status")) == "rejected" and decided_by == values.get("declarer_id")
+        if not withdrawn and decided_by in (values.get("declarer_id"), values.get("counterpart_id")):
+            found.append(f"declarations.csv:{line}: decided_by: data-quality: decided by one of "
+                         f"its own parties; no one decides about themself, so it stays pending "
+                         f"until someone else decides it")
+    return found
 
 
 def _profile_in(folder: Path, name: str) -> Path | None:

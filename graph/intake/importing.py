@@ -420,8 +420,8 @@ def only_changed(existing: World, incoming: World) -> World:
 
 
 def _plan_folder(existing: World, folder: Path, progress=None, skip_bad: bool = False) -> _Plan:
-    world = read_folder(folder, progress=progress)
     report = ImportReport(str(folder), "folder")
+    world = read_folder(folder, progress=progress, notices=report.warnings)
     if skip_bad:
         report.warnings.append("an exchange folder is imported all or nothing: --skip-bad "
                                "leaves nothing out of it")

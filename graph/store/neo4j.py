@@ -71,6 +71,7 @@ from graph.rules import (
     SEVERITY,
     TouchedLog,
     approval_needed,
+    describe_unexcused,
     explain_account,
     explain_approaches,
     explain_contact,
@@ -145,6 +146,9 @@ def profile_parameter(profile: Profile) -> dict:
         "approach_window_days": profile.approach_window_days,
         "account_admin_authorisers": sorted(str(p) for p in profile.account_admin_authorisers),
         "declaration_approvers": [str(p) for p in profile.declaration_approvers],
+        "exemptions": {rule: sorted(str(b) for b in bases)
+                       for rule, bases in profile.exemptions.items()},
+        "account_admins_required": profile.account_admins_required,
     }
 
 
@@ -828,7 +832,9 @@ def _explanation(row: dict, profile: Profile) -> str:
     rule = row["rule"]
     if rule in CONTACT_RULES:
         return explain_contact(rule, row["adult_id"], row["counterpart_id"], set(row["channels"]),
-                               row["school_name"], row["advisory"], approval_needed(profile))
+                               row["school_name"], row["advisory"], approval_needed(profile),
+                               describe_unexcused(row.get("shown_family", False),
+                                                  row.get("shown_declarations") or ()))
     if rule == "data-quality":
         if row["detail"] == "date_of_birth":
             return explain_missing_birth_date(row["counterpart_id"])
@@ -844,5 +850,5 @@ def _explanation(row: dict, profile: Profile) -> str:
         account = SchoolAccount(row["account_id"], row["school_id"], row["channel"], row["handle"])
         unauthorised = [(person_id, authorised_by) for person_id, authorised_by in row["unauthorised"]]
         return explain_account(account, row["admins"], row["not_employed"], unauthorised,
-                               row["authorisers"])
+                               row["authorisers"], profile.account_admins_required)
     raise StoreError(f"no explanation for rule {rule!r}")
