@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from graph.facts import FactGraph
 from graph.model import (
-    FRIEND_BASES,
     Basis,
     Connection,
     DeclarationStatus,
