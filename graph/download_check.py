@@ -22,6 +22,7 @@ from graph.facts import FactGraph
 from graph.intake.downloads import PLATFORM_NAMES, Download, Entry, FileCount, Relation
 from graph.matching import MIN_CONFIDENCE, NameIndex, NameMatch, with_family_bonus
 from graph.model import (
+    Basis,
     Connection,
     ConnectionSource,
     DeclarationStatus,
@@ -33,6 +34,7 @@ from graph.model import (
 from graph.profiles import Scope, load_profile
 from graph.rules import evaluate, ties_between
 from graph.store.base import Store
+from graph.words import BASIS_NAMES
 
 DECLARE_FAMILY = "declare_family"
 DECLARE_FRIEND = "declare_friend"
@@ -270,18 +272,16 @@ def policy_for(store: Store, person_id: str, other_id: str, channel: str,
     if finding.rule in ("pupil-contact", "ex-pupil-contact"):
         what = "a current pupil" if finding.rule == "pupil-contact" else \
             "an ex-pupil the policy still protects"
-        says = (f"The policy does not allow a personal connection with {what} without a family "
-                f"or friendship basis: remove it (or, if you are family or friends outside "
-                f"school, declare that).")
+        says = _remove_unless_declared(f"a personal connection with {what}",
+                                       profile.exemptions[finding.rule])
         if finding.advisory:
             says = ("Only they follow you: block or remove them, and report the approach if "
                     "they contacted you.")
         return Policy(REMOVE, finding.rule, clauses, finding.school_id, says)
     if finding.rule == "parent-contact":
-        return Policy(REMOVE, finding.rule, clauses, finding.school_id,
-                      "The policy does not allow a personal connection whose only basis is "
-                      "that they are a parent at the school: remove it, or declare the "
-                      "friendship if you knew them before.")
+        return Policy(REMOVE, finding.rule, clauses, finding.school_id, _remove_unless_declared(
+            "a personal connection whose only basis is that they are a parent at the school",
+            profile.exemptions[finding.rule]))
     ties = ties_between(facts, person_id, other_id, finding.school_id, as_of)
     # As of the check's date, as the rules read declarations (made by then, standing then).
     circle = facts.family_distances(other_id, profile.family_degree, as_of)
@@ -298,6 +298,20 @@ def policy_for(store: Store, person_id: str, other_id: str, channel: str,
     return Policy(DECLARE_FRIEND, finding.rule, clauses, finding.school_id,
                   "The policy asks you to declare the relationship that explains this "
                   "connection.")
+
+
+def _remove_unless_declared(what: str, exempting: frozenset[Basis]) -> str:
+    """The advice for a connection the policy forbids, offering a declaration only where
+    the school's policy lets an accepted one make the connection open and transparent."""
+    if not exempting:
+        return (f"The policy does not allow {what}, whatever relationship you have with "
+                f"them: remove it.")
+    if Basis.OTHER in exempting:  # any relationship, once accepted
+        return (f"The policy does not allow {what} unless you declare your relationship "
+                f"with them: remove it, or declare the relationship if you have one.")
+    bases = " or ".join(BASIS_NAMES[b].lower() for b in sorted(exempting))
+    return (f"The policy does not allow {what} without a relationship it accepts ({bases}): "
+            f"remove it, or declare the relationship if you have one.")
 
 
 # -- the check --------------------------------------------------------------------------------

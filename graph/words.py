@@ -17,6 +17,13 @@ from graph.model import Membership, Person, School, World
 # A word that may be an id: letters, digits, _ . - inside.
 _TOKEN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*[A-Za-z0-9_]|[A-Za-z0-9_]")
 
+# A declaration's basis as a person reads it.
+BASIS_NAMES = {
+    "family_member": "Family member",
+    "family_friend": "Family friend",
+    "prior_friendship": "Friendship from before",
+    "other": "Other",
+}
 POSITION_WORDS = {"headteacher": "headteacher", "senior_leader": "senior leader",
                   "dsl": "designated safeguarding lead",
                   "chair_of_governors": "chair of governors", "trust_ceo": "trust CEO"}

@@ -254,6 +254,24 @@ def test_the_suggestion_follows_the_profile_and_nothing_is_stored(tmp_path):
             assert not any(c.startswith("hypothetical") for c in reopened.export_world().connections)
 
 
+def test_where_no_declaration_excuses_contact_the_advice_offers_none(tmp_path):
+    """great-chart: "Staff are not permitted to follow or engage with current or prior
+    pupils/students of the school on any personal social media network account", with no
+    family or friend exception: the check must not tell a teacher that declaring a
+    friendship would do, even for a pupil they have declared one with."""
+    world = school_world()
+    world.schools["S1"] = dataclasses.replace(world.schools["S1"], profile="great-chart")
+    with EmbeddedStore(tmp_path / "great-chart") as store:
+        store.import_world(world)
+        download = read_download(facebook_zip(["Ella Morgan", "Mia Khan"]), file_name="f.zip")
+        found = _by_person(check_download(store, "T1", download, ON))
+    for pupil in ("P1", "P4"):
+        policy = found[pupil].policy
+        assert (policy.suggested, policy.rule) == (REMOVE, "pupil-contact"), pupil
+        assert "declare" not in policy.says, policy.says
+        assert "whatever relationship" in policy.says
+
+
 def test_an_ex_pupil_who_has_turned_18_needs_nothing(store):
     download = read_download(facebook_zip(["Zoë Wiśniewska"]), file_name="f.zip")
     later = check_download(store, "T1", download, dt.date(2027, 6, 2)).matches[0]

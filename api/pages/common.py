@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from api.identity import REVIEWER_ROLES, SCHOOL_ROLES, AccountRole, Session
 from api.service import REFRESH_STEPS
-from graph.words import CHANNEL_NAMES as CHANNELS, shown_name
+from graph.words import BASIS_NAMES, CHANNEL_NAMES as CHANNELS, shown_name
 from jinja2 import pass_context
 
 HERE = Path(__file__).resolve().parent
@@ -56,12 +56,6 @@ MOVE_NAMES = {
     "dismissed": "Dismiss",
     "closed": "Close",
     "open": "Reopen",
-}
-BASIS_NAMES = {
-    "family_member": "Family member",
-    "family_friend": "Family friend",
-    "prior_friendship": "Friendship from before",
-    "other": "Other",
 }
 # Seen from the person declaring: the connection's person_id is them.
 DIRECTION_NAMES = {
