@@ -556,7 +556,7 @@ def profiles():
         for setting in SETTING_NAMES:
             value = profile.settings[setting].value
             if isinstance(value, list):
-                value = ", ".join(value)
+                value = ", ".join(value) or "none"
             table.add_row(setting, str(value).lower() if isinstance(value, bool) else str(value),
                           profile.settings[setting].source)
         for rule, clauses in profile.rule_clauses.items():

@@ -100,6 +100,15 @@ def test_profiles_mark_the_registers_defaults_apart_from_clauses():
     assert "declaration_approvers headteacher, chair_of_governors aspire c" in listing
 
 
+def test_profiles_say_none_where_a_list_is_empty():
+    """great-chart's list of relationships that excuse contact with a pupil is empty: the
+    listing says so in a word instead of leaving the cell blank."""
+    listing = relreg("profiles").stdout
+    great_chart = listing[listing.index("great-chart"):listing.index("mowbray")]
+    row = next(line for line in great_chart.splitlines() if "pupil_contact_exemptions" in line)
+    assert row.split()[1] == "none", row
+
+
 def test_long_work_shows_progress_on_a_terminal(trust, tmp_path):
     """Trap: the same command that is silent when piped must show its progress to a person
     at a terminal."""
