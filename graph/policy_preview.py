@@ -27,7 +27,8 @@ class Change:
 
     @property
     def finding(self) -> Finding:
-        return self.after if self.after is not None else self.before
+        """The finding as it is today, or the one that would appear."""
+        return self.before if self.before is not None else self.after
 
 
 @dataclass(frozen=True)
