@@ -16,7 +16,7 @@ import api.identity.accounts
 import tests.api_world
 from api.identity import AccountRole
 from api.pages.policy import SETTINGS
-from graph.profiles import load_profile, profile_data
+from graph.profiles import SHIPPED, load_profile, profile_data, save_own_profile
 from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest
 from tests.pages_world import story_world
 from tests.test_pages import Browser, region, text
@@ -256,3 +256,12 @@ def test_another_trusts_admin_gets_the_answer_for_a_school_that_does_not_exist(s
     mine = outsider.post("/admin/schools/S2/policy", policy_form("ninestiles"))
     assert "0 findings would appear, 0 would disappear" in region(mine.text, "effect-heading")
     assert Browser(service, "L1").get(POLICY).status_code == 403, "trust admins only"
+
+
+def test_every_shipped_profile_saved_as_a_schools_own_reads_back_the_same(tmp_path):
+    for name in SHIPPED:
+        path = save_own_profile(tmp_path, "S1", profile_data(load_profile(name)))
+        assert path.parent == (tmp_path / "profiles").resolve()
+        assert load_profile(str(path)) == load_profile(name), name
+        again = save_own_profile(tmp_path, "S1", profile_data(load_profile(name)))
+        assert again == path, "named by its content: the same settings, the same file"

@@ -247,13 +247,14 @@ def _token(school_id: str, data: dict) -> str:
 
 
 def _base(school, start: str) -> tuple[str, dict]:
-    """Where the form starts: a shipped profile chosen, or the school's own today."""
-    if start in SHIPPED:
-        data = profile_data(load_profile(start))
-        data["title"] = f"{school.name}'s policy"
+    """Where the form starts: a shipped profile chosen, or the school's profile today. A
+    shipped profile's name and title become the school's, as the policy will be its own."""
+    start = start if start in SHIPPED else ""
+    data = profile_data(load_profile(start or school.profile))
+    if start or school.profile in SHIPPED:
         data["name"] = f"{school.school_id}-own"
-        return start, data
-    return "", profile_data(load_profile(school.profile))
+        data["title"] = f"{school.name}'s policy"
+    return start, data
 
 
 def _effect_words(register, admin, effect, world: World) -> dict:
