@@ -125,6 +125,9 @@ class LockedStore:
         if not callable(attribute):
             return attribute
 
+        if name in getattr(self._store, "READS_WITHOUT_LOCK", ()):
+            return attribute  # safe beside a write: see the store's READS_WITHOUT_LOCK
+
         def locked(*args, **kwargs):
             if name not in getattr(self._store, "READS_WITHOUT_FACTS", ()):
                 # A read that needs the facts waits for a load under way (the refresh at
@@ -189,6 +192,7 @@ class Register:
         self._facts_version = 0
         self._fits: dict[tuple, tuple[tuple, float, str | None]] = {}
         self._names: tuple[int, dict] | None = None
+        self._review_days_known: tuple[int, float, dict[str, int]] | None = None
 
     @contextlib.contextmanager
     def writing(self):
@@ -298,9 +302,11 @@ class Register:
         row = self.db.execute("SELECT as_of, facts_version FROM findings_held").fetchone()
         return (dt.date.fromisoformat(row[0]), row[1]) if row else (None, None)
 
-    def _hold(self, as_of: dt.date) -> None:
-        """Note, in the transaction that brought the cases in line, what they now hold."""
-        facts_version = self.unlocked_store.facts_version()
+    def _hold(self, as_of: dt.date, facts_version: int | None = None) -> None:
+        """Note, in the transaction that brought the cases in line, what they now hold:
+        findings of `facts_version` (read from the store when not given)."""
+        if facts_version is None:
+            facts_version = self.unlocked_store.facts_version()
         self.db.execute("DELETE FROM findings_held")
         self.db.execute("INSERT INTO findings_held VALUES (?, ?)",
                         (as_of.isoformat(), facts_version))
@@ -374,7 +380,7 @@ class Register:
         since = self.unlocked_store.findings_since(as_of, self.cases.findings_mark)
         changes = self.cases.sync(since.findings, as_of, cause, review_days, since.touched)
         self.cases.findings_mark = since.mark
-        self._hold(as_of)
+        self._hold(as_of, since.facts_version)
         for change in changes:
             self.audit.record(
                 actor=REGISTER, action=f"case.{change.kind}", object_kind="case",
@@ -385,13 +391,17 @@ class Register:
         return changes
 
     def _review_days(self) -> Callable[[str], int]:
-        profiles: dict[str, int] = {}
-
+        """Each school's days to review a case, by its profile: read from the store when
+        first asked after a change that may move the schools (or after a minute)."""
         def days(school_id: str) -> int:
-            if not profiles:
-                profiles.update({s.school_id: load_profile(s.profile).review_days
-                                 for s in self.unlocked_store.schools()})
-            return profiles[school_id]
+            now = self.accounts.clock()
+            known = self._review_days_known
+            if known is None or known[0] != self._facts_version or known[1] <= now \
+                    or school_id not in known[2]:
+                known = self._review_days_known = (self._facts_version, now + 60, {
+                    s.school_id: load_profile(s.profile).review_days
+                    for s in self.unlocked_store.schools()})
+            return known[2][school_id]
 
         return days
 

@@ -131,3 +131,84 @@ def test_the_queue_parses_each_finding_once_and_keeps_none_past_an_erasure(tmp_p
         book.db.execute("COMMIT")
         assert review._shared_finding.cache_info().currsize == 0
         assert {c.finding["counterpart_id"] for c in book.find(state="open")} == {"P0", "P2"}
+
+
+@pytest.fixture
+def neo4j_service(neo4j_store, tmp_path, monkeypatch):
+    """The small trust served from Neo4j (argon2 made cheap, as the `service` fixture does)."""
+    from tests.api_world import FAST_HASHER, ServiceUnderTest
+
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
+    served = ServiceUnderTest(tmp_path, store=neo4j_store)
+    yield served
+    served.close()
+
+
+def _report(service, channel: str, reporter: str = "T2", person: str = "T1",
+            other: str = "P1") -> None:
+    assert service.post(reporter, "/api/connections/reports", json={
+        "person_id": person, "other_id": other, "channel": channel}).status_code == 201
+
+
+@pytest.mark.neo4j
+def test_a_write_on_neo4j_asks_the_database_again_for_neither_version_nor_schools(
+        neo4j_service, monkeypatch):
+    """While a write holds the service's lock, Neo4j is asked for the write itself: the
+    cases follow it with the count of writes read in its transaction and the schools'
+    review days as they were; the case still carries the new evidence."""
+    _report(neo4j_service, "first")  # the start's evaluation, and schools read once
+    asked = []
+    for name in ("_status", "schools"):
+        original = getattr(neo4j.Neo4jStore, name)
+        monkeypatch.setattr(neo4j.Neo4jStore, name,
+                            lambda self, *a, _name=name, _original=original, **kw:
+                            asked.append(_name) or _original(self, *a, **kw))
+    original_change = api.service.Register.change_facts
+    in_write = []
+
+    def change_facts(self, *args, **kwargs):
+        before = len(asked)
+        original_change(self, *args, **kwargs)
+        in_write.extend(asked[before:])
+
+    monkeypatch.setattr(api.service.Register, "change_facts", change_facts)
+    _report(neo4j_service, "second")
+    _report(neo4j_service, "third")
+    assert in_write == []
+    case = neo4j_service.case_of("pupil-contact", "T1", "P1")
+    assert neo4j_service.register.findings_label().facts_version \
+        == neo4j_service.store.facts_version()
+    assert case["state"] == "open"
+
+
+@pytest.mark.neo4j
+def test_a_write_to_neo4j_by_someone_else_reaches_the_cases_with_the_next_write(
+        neo4j_service, neo4j_uri):
+    """Another process writing to the same database (an import beside the service) is
+    not missed for the version read the service no longer makes after its own write."""
+    from graph.store.neo4j import Neo4jStore
+
+    _report(neo4j_service, "first")
+    with pytest.raises(ValueError):
+        neo4j_service.case_of("pupil-contact", "T2", "P1")
+    elsewhere = Neo4jStore(neo4j_uri)
+    elsewhere.upsert(World(connections={"ELSEWHERE": Connection(
+        "ELSEWHERE", "T2", "P1", "facebook", Direction.MUTUAL, None,
+        ConnectionSource.REPORTED)}))
+    _report(neo4j_service, "second")
+    assert neo4j_service.case_of("pupil-contact", "T2", "P1")["state"] == "open"
+
+
+@pytest.mark.neo4j
+def test_an_access_check_on_neo4j_does_not_wait_for_a_write_holding_the_lock(neo4j_service):
+    """Reading someone's memberships (every access check does) is one query the database
+    keeps apart from a write: it answers while another request holds the service's lock."""
+    import threading
+
+    answered = []
+    reader = threading.Thread(target=lambda: answered.append(
+        neo4j_service.register.store.memberships_of("T1")))
+    with neo4j_service.register.lock:
+        reader.start()
+        reader.join(timeout=30)
+        assert [m.school_id for m in answered[0]] == ["S1"]

@@ -41,6 +41,9 @@ class FindingsSince:
     findings: list[Finding]
     touched: set[str] | None
     mark: object  # to give back on the next call
+    # The count of writes of the facts they were found in, where the store knows it
+    # without asking again (Store.facts_version otherwise).
+    facts_version: int | None = None
 
     @classmethod
     def of_touched(cls, touched, present: dict[str, Finding], mark: object) -> FindingsSince | None:

@@ -216,11 +216,21 @@ def _read_all(tx: ManagedTransaction, query: str, parameters: dict) -> list[dict
 
 
 class Neo4jStore(Store):
+    # Reads that are one query and touch nothing this object keeps in memory: the database
+    # isolates each from a write under way, so the service lets them run beside a write
+    # instead of waiting for its lock (an access check costs a round trip or two).
+    READS_WITHOUT_LOCK = frozenset({
+        "person", "schools", "memberships_of", "people_at", "declaration", "declarations_of",
+        "connection", "connections_of", "approach", "approaches_of"})
+
     def __init__(self, uri: str, user: str | None = None, password: str | None = None,
                  database: str = "neo4j"):
         self.uri = uri
         self.database = database
         self._known: _Known | None = None
+        # The count of writes this store's own last write made, read in its transaction,
+        # until the findings of that write are asked for (_version_now).
+        self._written_version: int | None = None
         self._driver = driver_for(uri, user, password)
         try:
             self._driver.verify_connectivity()
@@ -262,12 +272,12 @@ class Neo4jStore(Store):
             self._change(world, ends_import=True)
             return
         self._check_references(world)
-        self._known = None
+        self._known = self._written_version = None
         self._write(world, progress, into_empty=self.is_empty())
 
     def replace_world(self, world: World, progress: Progress | None = None) -> None:
         _refuse_unknown(world, missing=None)  # what the database holds is about to go
-        self._known = None
+        self._known = self._written_version = None
         self._begin_import()
         with self._session() as session:
             for name in ("store/clear-edges", "store/clear"):
@@ -349,7 +359,7 @@ class Neo4jStore(Store):
         """In one transaction, not by rewriting the whole store as the generic way would:
         others' words that name the person are read, and rewritten, in it."""
         about = self.facts_about(person_id)
-        self._known = None
+        self._known = self._written_version = None
         with self._session() as session:
             session.execute_write(_erase, person_id, Mentions(names))
         return about
@@ -369,7 +379,7 @@ class Neo4jStore(Store):
         by re-evaluating only the people it can reach, or forget them where it reaches
         further: a school, an account or a position changes who reviews findings
         school-wide, and forgetting facts (a merge of people) can move anything."""
-        known = self._known
+        known, self._written_version = self._known, None
         refresh = known is not None and not (
             add.schools or add.school_accounts or any(m.position for m in add.memberships)
             or _size(remove))
@@ -389,7 +399,7 @@ class Neo4jStore(Store):
         known.touched.note(f.id for f in known.forget(touched, accounts))
         known.add(found)
         known.touched.note(f.id for f in found)
-        known.version = version
+        known.version = self._written_version = version
 
     def _check_references(self, world: World) -> None:
         """Refuse a world naming ids that neither it nor the database holds (_refuse_unknown)."""
@@ -424,14 +434,21 @@ class Neo4jStore(Store):
         """Only the findings re-evaluated since `mark` while no one else has written, so
         that the cases follow a change in its own time; otherwise every finding."""
         known = self._known
-        if known is not None and known.as_of == as_of \
-                and known.version == self._status()["version"]:
+        if known is not None and known.as_of == as_of and known.version == self._version_now():
             since = FindingsSince.of_touched(known.touched, known.findings, mark)
             if since is not None:
-                return since
+                return dataclasses.replace(since, facts_version=known.version)
         findings = self.findings(as_of)
         known = self._known
-        return FindingsSince(findings, None, known.touched.since(None)[0])
+        return FindingsSince(findings, None, known.touched.since(None)[0], known.version)
+
+    def _version_now(self) -> int:
+        """The count of writes of the facts. Right after this store's own write it is the
+        count that write read in its transaction, not asked again: a write by someone else
+        since then is found as it would be a moment later (the next write's transaction
+        sees the count it did not expect, and the next findings are worked out afresh)."""
+        version, self._written_version = self._written_version, None
+        return version if version is not None else self._status()["version"]
 
     # -- reading by person and school: indexed queries, not the whole world ---------------
 
