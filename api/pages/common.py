@@ -32,7 +32,8 @@ RULE_NAMES = {
     "pupil-contact": "Personal contact with a pupil",
     "ex-pupil-contact": "Personal contact with an ex-pupil",
     "parent-contact": "Personal contact with a parent",
-    "declaration-required": "Relationship not yet declared",
+    # The rule fires in two states, named apart where a finding is shown (finding_name).
+    "declaration-required": "Relationship without an accepted declaration",
     "approach-reported": "Approach reported",
     "school-account-oversight": "School account oversight",
     "data-quality": "Missing or contradictory data",
@@ -142,6 +143,26 @@ def account_words(account, register) -> str:
     return f"{name or account.username} ({ROLE_NAMES[account.role]})"
 
 
+DECLARATION_STATE_NAMES = {
+    "pending": "Relationship declared, awaiting a decision",
+    "undeclared": "Relationship not declared",
+}
+
+
+@pass_context
+def finding_name(context, finding) -> str:
+    """A finding's title as its state is: a declaration-required finding says whether the
+    relationship is declared and awaiting a decision or not declared at all."""
+    get = finding.get if isinstance(finding, dict) else (lambda key: getattr(finding, key))
+    if get("rule") != "declaration-required":
+        return RULE_NAMES[get("rule")]
+    pair = {get("adult_id"), get("counterpart_id")}
+    store = context["request"].app.state.register.store
+    pending = any({d.declarer_id, d.counterpart_id} == pair and d.status == "pending"
+                  for d in store.declarations_of(get("adult_id")))
+    return DECLARATION_STATE_NAMES["pending" if pending else "undeclared"]
+
+
 @pass_context
 def shown(context, person) -> str:
     """A person as the pages name them: 'Alexander (Alex) Smith' (graph/words.py)."""
@@ -155,7 +176,7 @@ templates.env.filters["shown"] = shown
 templates.env.globals.update(RULE_NAMES=RULE_NAMES, STATE_NAMES=STATE_NAMES,
                              BASIS_NAMES=BASIS_NAMES, DIRECTION_NAMES=DIRECTION_NAMES,
                              CHANNELS=CHANNELS, ROLE_NAMES=ROLE_NAMES, MOVE_NAMES=MOVE_NAMES,
-                             ESCALATION_NAMES=ESCALATION_NAMES)
+                             ESCALATION_NAMES=ESCALATION_NAMES, finding_name=finding_name)
 
 
 def page(request: Request, template: str, context: dict | None = None, *,
