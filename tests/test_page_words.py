@@ -1,0 +1,71 @@
+"""Words and places people expect (issue 28 item 6), through the pages: every page a role
+can open names itself in its title, before the register's name."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from fastapi.routing import APIRoute
+
+from tests.test_pages import Browser, service  # noqa: F401 (the story's school, served)
+
+ROLES = ["T2", "L1", "H1", "D1", "admin", "auditor"]
+
+
+def page_addresses(service, browser) -> list[str]:
+    """Every GET page of the app (not the API, not downloads), with a path parameter filled
+    by a case or person this role may see: the pages a person reaches from the menus."""
+    case_id = service.case_of("pupil-contact", "T1", "P1")["finding_id"]
+    fill = {"finding_id": case_id, "person_id": "P1", "account_id": "admin-user"}
+    addresses = []
+    for path in get_paths(service.app.routes):
+        if path.startswith(("/api", "/docs", "/openapi", "/redoc", "/static")):
+            continue
+        names = re.findall(r"{(\w+)}", path)
+        if any(name not in fill for name in names):
+            continue
+        addresses.append(re.sub(r"{(\w+)}", lambda m: fill[m.group(1)], path))
+    assert {"/my", "/cases", "/audit", "/sign-in", "/admin/accounts"} <= set(addresses)
+    return sorted(set(addresses))
+
+
+def get_paths(routes, prefix: str = ""):
+    """The paths of the GET routes, through included routers (FastAPI keeps an included
+    router whole, with its prefix beside it)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from get_paths(included.routes, prefix + route.include_context.prefix)
+        elif isinstance(route, APIRoute) and "GET" in route.methods:
+            yield prefix + route.path
+
+
+def title_of(page: str) -> str:
+    found = re.search(r"<title>(.*?)</title>", page, re.S)
+    return found.group(1).strip() if found else ""
+
+
+def test_the_pages_before_signing_in_are_named_in_their_titles(service):  # noqa: F811
+    signed_out = TestClient(service.app, base_url="https://testserver")
+    assert title_of(signed_out.get("/sign-in").text) == "Sign in – Relationship register"
+    assert title_of(signed_out.get("/reset").text) == \
+        "Forgotten your password? – Relationship register"
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_every_page_a_role_opens_names_itself_in_its_title(service, who):  # noqa: F811
+    browser = Browser(service, who)
+    opened, unnamed = 0, []
+    for address in page_addresses(service, browser):
+        answer = browser.get(address, follow_redirects=False)
+        if answer.status_code != 200 or "text/html" not in answer.headers.get("content-type", ""):
+            continue
+        opened += 1
+        title = title_of(answer.text)
+        before, dash, after = title.partition(" – ")
+        if not (dash and before.strip() and after == "Relationship register"):
+            unnamed.append((address, title))
+    assert unnamed == [], f"pages whose title names no page, as {who}"
+    assert opened >= 3, f"{who} opened only {opened} pages"
