@@ -69,3 +69,32 @@ def test_every_page_a_role_opens_names_itself_in_its_title(service, who):  # noq
             unnamed.append((address, title))
     assert unnamed == [], f"pages whose title names no page, as {who}"
     assert opened >= 3, f"{who} opened only {opened} pages"
+
+
+def test_an_error_is_summarised_linked_to_its_field_and_shown_beside_it(service):  # noqa: F811
+    leader = Browser(service, "L1")
+    case_id = service.case_of("pupil-contact", "T1", "P1")["finding_id"]
+    refused = leader.post(f"/cases/{case_id}/moves", {"to_state": "in_review", "reason": ""})
+    assert refused.status_code == 422
+    page = refused.text
+    summary = re.search(r'<div class="error-summary" role="alert" tabindex="-1" autofocus>'
+                        r'(.*?)</div>', page, re.S)
+    assert summary, "announced, and focused when the page opens"
+    assert '<a href="#reason">Reason: fill this in</a>' in summary.group(1)
+    field = re.search(r'<textarea id="reason"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in field
+    assert 'aria-describedby="reason-hint reason-error"' in field
+    assert re.search(r'<p class="field-error" id="reason-error">Reason: fill this in</p>', page)
+    assert page.count("autofocus") == 1
+
+
+def test_the_sign_in_error_sits_beside_the_username(service):  # noqa: F811
+    signed_out = TestClient(service.app, base_url="https://testserver")
+    form = signed_out.get("/sign-in").text
+    token = re.search(r'name="sign_in_token" value="([^"]*)"', form).group(1)
+    refused = signed_out.post("/sign-in", data={"username": "l1-user", "password": "wrong",
+                                                "sign_in_token": token}).text
+    assert '<li><a href="#username">' in refused
+    username = re.search(r'<input id="username"[^>]*>', refused).group(0)
+    assert 'aria-invalid="true"' in username and "autofocus" not in username
+    assert 'id="sign-in-problem"' in refused

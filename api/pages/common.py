@@ -213,9 +213,30 @@ def see_other(path: str, notice: str | None = None, **query) -> RedirectResponse
     return RedirectResponse(path + (f"?{urlencode(query)}" if query else ""), status_code=303)
 
 
-def messages_of(error: Exception, labels: dict[str, str] | None = None) -> list[str]:
+class Problem(str):
+    """One line of what went wrong, and the form field it is about ("" for the whole form):
+    the page shows it in the summary, linked to the field, and beside the field."""
+
+    field: str
+
+    def __new__(cls, text: str, field: str = "") -> "Problem":
+        made = super().__new__(cls, text)
+        made.field = field
+        return made
+
+
+def about_field(messages, name: str) -> list[str]:
+    """The lines of `messages` about the field `name` (a template filter)."""
+    return [m for m in messages or () if getattr(m, "field", "") == name]
+
+
+templates.env.filters["about_field"] = about_field
+
+
+def messages_of(error: Exception, labels: dict[str, str] | None = None) -> list[Problem]:
     """What went wrong, in words a person can act on: one line per field the service or
-    the form's model named (HTTPException details, pydantic ValidationErrors)."""
+    the form's model named (HTTPException details, pydantic ValidationErrors), each a
+    Problem that knows its field."""
     labels = labels or {}
     if isinstance(error, ValidationError):
         problems = [(e["loc"][-1] if e["loc"] else "", _plain(e)) for e in error.errors()]
@@ -225,8 +246,9 @@ def messages_of(error: Exception, labels: dict[str, str] | None = None) -> list[
         problems = [("", str(error.detail))]
     else:
         problems = [("", str(error))]
-    return [f"{labels.get(str(field), str(field).replace('_', ' ').capitalize())}: {message}"
-            if field not in ("", "body") else message for field, message in problems]
+    return [Problem(f"{labels.get(str(field), str(field).replace('_', ' ').capitalize())}: "
+                    f"{message}", str(field))
+            if field not in ("", "body") else Problem(message) for field, message in problems]
 
 
 def _plain(problem: dict) -> str:
