@@ -73,6 +73,8 @@ def pages_of(page, base) -> list[str]:
             chronology = page.locator("a[href*='/chronology']").first
             if chronology.count():
                 addresses.append(chronology.get_attribute("href"))
+    if "/network" in addresses:
+        addresses.append("/network?person=P1")
     if "/my/declare" in addresses:
         addresses.append("/my/declare?name=Morgan")
     return list(dict.fromkeys(addresses + ["/my/second-factor"]))
@@ -95,6 +97,12 @@ def test_axe_finds_no_critical_or_serious_problem_on_any_page(served, browser): 
     for address in ("/sign-in", "/reset"):
         page.goto(f"{base}{address}")
         found[f"signed out {address}"] = serious_problems(page)
+    page.goto(f"{base}/sign-in")
+    page.get_by_label("Username").fill("liam.brennan")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("alert").is_visible()
+    found["signed out, a sign-in refused"] = serious_problems(page)
     context.close()
     scanned = 0
     for username in USERS:
