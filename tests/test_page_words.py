@@ -98,3 +98,27 @@ def test_the_sign_in_error_sits_beside_the_username(service):  # noqa: F811
     username = re.search(r'<input id="username"[^>]*>', refused).group(0)
     assert 'aria-invalid="true"' in username and "autofocus" not in username
     assert 'id="sign-in-problem"' in refused
+
+
+def test_a_case_history_is_in_the_school_time_zone(service):  # noqa: F811
+    # A decision at 09:45 UTC on 23 November is 09:45 in London (winter); its <time> keeps
+    # the UTC moment, its words the school's. In summer the hour would differ.
+    leader = Browser(service, "L1")
+    case_id = service.case_of("pupil-contact", "T1", "P1")["finding_id"]
+    assert leader.post(f"/cases/{case_id}/moves", {"to_state": "in_review",
+                                                   "reason": "looking"}).status_code == 303
+    history = leader.get(f"/cases/{case_id}").text
+    moments = re.findall(r'<time datetime="([^"]+)">([^<]+)</time>', history)
+    assert moments and "UTC" not in history
+    from graph.clock import school_time
+    for at, words in moments:
+        local = school_time(at)
+        assert words == f"{local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+def test_times_are_read_in_london_time():
+    from api.pages.common import uk_time
+    assert uk_time("2026-07-01T10:05:00+00:00") == "1 July 2026 at 11:05", "summer"
+    assert uk_time("2026-12-01T10:05:00+00:00") == "1 December 2026 at 10:05", "winter"
+    assert uk_time(1782900300.0, seconds=True) == "1 July 2026 at 11:05:00"
+    assert uk_time(None) == ""

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from api.identity import REVIEWER_ROLES, SCHOOL_ROLES, AccountRole, Session
 from api.service import REFRESH_STEPS
+from graph.clock import school_time
 from graph.words import BASIS_NAMES, CHANNEL_NAMES as CHANNELS, shown_name
 from jinja2 import pass_context
 
@@ -131,6 +132,16 @@ def long_date(value: dt.date | str | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def uk_time(moment: str | float | dt.datetime | None, seconds: bool = False) -> str:
+    """A moment the register keeps in UTC as the school reads it, in its own time zone
+    (graph/clock.py): '1 July 2026 at 11:05' for 10:05 UTC in summer."""
+    if moment is None or moment == "":
+        return ""
+    local = school_time(moment)
+    return f"{local.day} {local:%B %Y} at {local:%H:%M:%S}" if seconds else \
+        f"{local.day} {local:%B %Y} at {local:%H:%M}"
+
+
 def in_words(text: str, register) -> str:
     """A sentence of the register's (which names people and schools by id, so that the
     findings JSON holds no names) as a person reads it (graph/words.py)."""
@@ -173,6 +184,7 @@ def shown(context, person) -> str:
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.filters["long_date"] = long_date
 templates.env.filters["shown"] = shown
+templates.env.filters["uk_time"] = uk_time
 templates.env.globals.update(RULE_NAMES=RULE_NAMES, STATE_NAMES=STATE_NAMES,
                              BASIS_NAMES=BASIS_NAMES, DIRECTION_NAMES=DIRECTION_NAMES,
                              CHANNELS=CHANNELS, ROLE_NAMES=ROLE_NAMES, MOVE_NAMES=MOVE_NAMES,
