@@ -135,3 +135,14 @@ def test_times_are_read_in_london_time():
     assert uk_time("2026-12-01T10:05:00+00:00") == "1 December 2026 at 10:05", "winter"
     assert uk_time(1782900300.0, seconds=True) == "1 July 2026 at 11:05:00"
     assert uk_time(None) == ""
+
+
+def test_a_case_title_names_the_state_of_its_declaration(service):  # noqa: F811
+    teacher = Browser(service, "T2")
+    teacher.post("/my/declarations", {"counterpart_id": "M1", "basis": "family_friend"})
+    teacher.post("/my/connections", {"other_id": "M1", "channel": "facebook",
+                                     "direction": "mutual"})
+    case_id = service.case_of("declaration-required", "T2", "M1")["finding_id"]
+    page = Browser(service, "L1").get(f"/cases/{case_id}").text
+    assert title_of(page) == \
+        "Relationship declared, awaiting a decision: case – Relationship register"
