@@ -7,6 +7,8 @@ path to a profile file of its own in the same shape.
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -258,3 +260,83 @@ def _checks(table: dict, clause_texts: dict[str, str]) -> dict[str, tuple[str, .
                              f"text in [clauses]")
         checks[name] = (Setting(True, entry.get("clause"), entry.get("default")).source,)
     return checks
+
+
+# -- a school's own profile, made in the pages from a shipped one -------------------------
+
+# Where a school's own profile files live, inside the data folder.
+OWN_PROFILES = "profiles"
+_DEFAULT_PREFIX = "register's default: "
+
+
+def profile_data(profile: Profile) -> dict:
+    """The profile as the data of its file (the shape load_profile reads)."""
+    data: dict = {"name": profile.name, "title": profile.title}
+    for name, setting in profile.settings.items():
+        data[name] = {"value": setting.value, **(
+            {"clause": setting.clause} if setting.clause is not None
+            else {"default": setting.default})}
+    rules: dict = {rule: list(clauses) for rule, clauses in profile.rule_clauses.items()
+                   if rule != "data-quality"}
+    if "data-quality" in profile.rule_clauses or profile.checks:
+        rules["data-quality"] = {
+            check: ({"clause": source} if source in profile.clause_texts
+                    else {"default": source.removeprefix(_DEFAULT_PREFIX)})
+            for check, (source, *_) in profile.checks.items()}
+    data["rules"] = rules
+    data["clauses"] = dict(profile.clause_texts)
+    return data
+
+
+def profile_from_data(data: dict) -> Profile:
+    """A profile from the data of a file not yet written (ProfileError if it is not one)."""
+    try:
+        return _profile_from(data)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ProfileError(str(error)) from error
+
+
+def profile_toml(data: dict) -> str:
+    """The text of a profile file holding `data` (strings, numbers, yes/no and lists)."""
+    def value(v) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int):
+            return str(v)
+        if isinstance(v, str):
+            return json.dumps(v)  # JSON's escapes are all TOML's too
+        if isinstance(v, (list, tuple, frozenset, set)):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{json.dumps(k)} = {value(x)}" for k, x in v.items()) + " }"
+        raise TypeError(f"a profile holds no {type(v).__name__}")
+
+    lines = [f"name = {value(data['name'])}", f"title = {value(data['title'])}"]
+    for name in SETTING_NAMES:
+        lines += ["", f"[{name}]"] + [f"{k} = {value(v)}" for k, v in data[name].items()]
+    lines += ["", "[rules]"] + [f"{json.dumps(rule)} = {value(clauses)}"
+                                for rule, clauses in data["rules"].items() if rule != "data-quality"]
+    if "data-quality" in data["rules"]:
+        lines += ["", '[rules."data-quality"]'] + [
+            f"{check} = {value(entry)}" for check, entry in data["rules"]["data-quality"].items()]
+    lines += ["", "[clauses]"] + [f"{json.dumps(k)} = {value(v)}"
+                                  for k, v in data["clauses"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def save_own_profile(data_dir: Path, school_id: str, data: dict) -> Path:
+    """Write a school's own profile file in the data folder and return its path. The file
+    is named by its content, so a saved file never changes under a school that follows it
+    (and the loaded profiles, cached by path, stay true)."""
+    text = profile_toml(data)
+    profile_from_data(tomllib.loads(text))  # what is written reads back as a profile
+    folder = Path(data_dir) / OWN_PROFILES
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    stem = school_id if school_id.replace("-", "").replace("_", "").isalnum() else "school"
+    path = folder / f"{stem}-{digest}.toml"
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    return path.resolve()

@@ -34,6 +34,7 @@ from graph.model import Connection, ConnectionSource, Direction
 from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest
 from tests.ctf_factory import FakePupil, ctf_xml, make_upn
 from tests.builder import WorldBuilder, add_leaders
+from tests.test_policy_page import policy_form
 
 PLACES = {"own": ("", "S1"), "trust": ("B", "S2"), "outside": ("C", "S3")}
 ROLES = {"staff": "T1", "senior_leader": "L1", "headteacher": "H1", "dsl": "D1",
@@ -355,6 +356,12 @@ SCOPE: dict[tuple[str, str], Entry] = {
     ("POST", "/admin/schools/{school_id}/profile"): entry(
         lambda t: ("post", f"/admin/schools/{t['school']}/profile", {"data": {
             "profile": "mowbray"}}), "trust_admin", "trust_admin"),
+    ("GET", "/admin/schools/{school_id}/policy"): entry(
+        lambda t: ("get", f"/admin/schools/{t['school']}/policy", {}), "trust_admin",
+        "trust_admin"),
+    ("POST", "/admin/schools/{school_id}/policy"): entry(
+        lambda t: ("post", f"/admin/schools/{t['school']}/policy", {
+            "data": policy_form("ninestiles")}), "trust_admin", "trust_admin"),
     ("POST", "/admin/import"): entry(
         lambda t: ("post", "/admin/import", {"data": {
             "action": "preview", "school": t["school"]}, "files": {"file": (

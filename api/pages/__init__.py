@@ -19,7 +19,7 @@ from starlette.routing import Match
 
 from api.identity import SessionKind
 from api.deps import COOKIE_NAME
-from api.pages import admin, cases, chronology, downloads, network, privacy, staff
+from api.pages import admin, cases, chronology, downloads, network, policy, privacy, staff
 from api.pages.common import STATIC_DIR, VIS_DIR, messages_of, page
 from api.pages.confirmations import YearlyConfirmations
 
@@ -33,7 +33,7 @@ def is_page(path: str) -> bool:
 def install_pages(app: FastAPI) -> None:
     """Mount the pages and their static files; make errors on a page a page (the API's
     errors stay JSON). Call it after the API's error handlers are installed."""
-    for module in (staff, downloads, cases, network, chronology, admin, privacy):
+    for module in (staff, downloads, cases, network, chronology, admin, privacy, policy):
         app.include_router(module.router)
     app.mount("/static/vis-network", StaticFiles(directory=VIS_DIR), name="vis-network")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
