@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
+from graph.clock import SCHOOL_TIME
 from graph.model import (ApproachReport, Connection, Declaration, DeclarationStatus, FamilyLink,
                          Membership)
 from graph.review import Case, CaseBook
 from graph.store.base import Store
 
-SCHOOL_TIME = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)

@@ -256,7 +256,7 @@ def test_the_story_of_a_declaration_a_decision_and_a_network_picture(served, bro
     assert "Sarah Morgan" in declarations and "Family friend" in declarations
     assert "Pending" in declarations
     connections = page.get_by_role("region", name="My connections").inner_text()
-    assert "Facebook" in connections and "Relationship not yet declared" in connections
+    assert "Facebook" in connections and "Relationship declared, awaiting a decision" in connections
     teacher.shot("04-staff-my-relationships")
 
     # ...and one made by mistake, withdrawn with a reason.
@@ -281,9 +281,9 @@ def test_the_story_of_a_declaration_a_decision_and_a_network_picture(served, bro
     assert [("Overdue" in row, row.split("\t")[1].splitlines()[0]) for row in rows] == [
         (True, "Personal contact with a pupil"),
         (True, "Personal contact with a pupil"),
-        (False, "Relationship not yet declared"),
+        (False, "Relationship declared, awaiting a decision"),
     ], "overdue first"
-    row = page.get_by_role("row", name=re.compile("Relationship not yet declared"))
+    row = page.get_by_role("row", name=re.compile("Relationship declared, awaiting a decision"))
     assert "Priya Shah" in row.inner_text() and "Sarah Morgan" in row.inner_text()
     leader.shot("05-leader-review-queue")
     page.get_by_label("Name of someone in the case").fill("Shah")
@@ -292,13 +292,13 @@ def test_the_story_of_a_declaration_a_decision_and_a_network_picture(served, bro
     with page.expect_download() as waiting:
         page.get_by_role("link", name=re.compile("as a spreadsheet")).click()
     queue_csv = waiting.value.path().read_text(encoding="utf-8-sig")
-    assert "Relationship not yet declared,Priya Shah,Sarah Morgan" in queue_csv
+    assert "Relationship without an accepted declaration,Priya Shah,Sarah Morgan" in queue_csv
     # The declarations waiting for a decision, with the case each goes with.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Declarations").click()
     waiting_list = page.get_by_role("main").inner_text()
     assert "Priya Shah declared on 23 November 2026: family friend of Sarah Morgan" in \
         waiting_list and "Jack Morgan" not in waiting_list, "withdrawn: not waiting"
-    page.get_by_role("link", name="Relationship not yet declared").click()
+    page.get_by_role("link", name="Relationship declared, awaiting a decision").click()
     page.get_by_label("Give the case to").select_option(label="Liam Brennan")
     page.get_by_role("button", name="Assign the case").click()
     assert page.get_by_role("status").inner_text() == "The case is given to the reviewer you chose."

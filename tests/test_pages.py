@@ -164,8 +164,10 @@ def test_staff_declare_a_relationship_and_a_connection_and_see_the_finding(servi
     assert "Sarah Morgan Family friend choir friends 23 November 2026 Pending" in \
         region(page, "declarations-heading")
     assert "Sarah Morgan Facebook We follow each other 23 November 2026 Declared " \
-           "Relationship not yet declared Open" in region(page, "connections-heading")
-    assert "Relationship not yet declared Sarah Morgan Low" in region(page, "findings-heading")
+           "Relationship declared, awaiting a decision Open" in region(page, "connections-heading")
+    assert "Relationship declared, awaiting a decision Sarah Morgan Low" in \
+        region(page, "findings-heading")
+    assert "not yet declared" not in text(page), "a declared relationship is called declared"
 
 
 def test_a_bad_declaration_is_shown_on_the_form_and_nothing_is_stored(service):
@@ -681,7 +683,7 @@ def test_leaders_list_every_declaration_waiting_even_one_that_raised_no_finding(
     words = text(page)
     assert "1 declaration waiting." in words
     assert "Priya Shah declared on 23 November 2026: family friend of Sarah Morgan" in words
-    assert "The register found nothing about these two" in words
+    assert "No case is about either of them" in words
     action = re.search(r'action="(/declarations/[^"]+)"', page).group(1)
     refused = leader.post(action, {"decision": "accepted", "reason": ""})
     assert refused.status_code == 422 and "Reason: fill this in" in text(refused.text)
@@ -691,6 +693,38 @@ def test_leaders_list_every_declaration_waiting_even_one_that_raised_no_finding(
     [declaration] = service.store.declarations_of("T2")
     assert declaration.status == "accepted"
     assert Browser(service, "T1").get("/declarations").status_code == 403
+
+
+def test_a_declaration_without_its_own_case_links_the_cases_about_its_people(service):
+    teacher = Browser(service, "T1")
+    # Tom Fairweather's connection with Ella is a case; he declares a friendship with her
+    # mother, which raises nothing of its own.
+    teacher.post("/my/declarations", {"counterpart_id": "M1", "basis": "family_friend"})
+    page = Browser(service, "L1").get("/declarations").text
+    case_id = service.case_of("pupil-contact", "T1", "P1")["finding_id"]
+    words = text(page)
+    assert "No case is about these two together, but cases are about one of them:" in words
+    assert "Personal contact with a pupil: Tom Fairweather and Ella Morgan" in words
+    assert "Personal contact with a pupil: Tom Fairweather and Jack Morgan" in words
+    assert f'href="/cases/{case_id}"' in page
+    assert "No case is about either of them" not in words
+
+
+def test_an_undeclared_relationship_is_called_not_declared(service):
+    # Without a declaration the same rule's finding says the relationship is not declared.
+    teacher = Browser(service, "T2")
+    teacher.post("/my/declarations", {"counterpart_id": "M1", "basis": "family_friend"})
+    teacher.post("/my/connections", {"other_id": "M1", "channel": "facebook",
+                                     "direction": "mutual"})
+    case_id = service.case_of("declaration-required", "T2", "M1")["finding_id"]
+    leader = Browser(service, "L1")
+    assert "Relationship declared, awaiting a decision" in text(leader.get(f"/cases/{case_id}").text)
+    [declaration] = service.store.declarations_of("T2")
+    assert leader.post(f"/cases/{case_id}/declarations/{declaration.declaration_id}",
+                       {"decision": "rejected", "reason": "no basis given"}).status_code == 303
+    shown = text(leader.get(f"/cases/{case_id}").text)
+    assert "Relationship not declared" in shown
+    assert "Relationship declared, awaiting a decision" not in shown
 
 
 def test_a_case_prints_without_forms_or_picture_and_the_print_is_audited(service):

@@ -158,10 +158,10 @@ def test_changing_great_charts_exemptions_shows_what_would_appear_disappear_and_
     # Great Chart permits no contact with a pupil: Tom's declared friendship with Ella no
     # longer makes it a relationship to declare (low) but personal contact with a pupil.
     changed = region(as_shipped.text, "effect-declaration-required")
-    assert "Change severity Tom Fairweather Ella Morgan Low (Relationship not yet declared) " \
-           "High (Personal contact with a pupil)" in changed
-    assert "Change severity Tom Fairweather Jack Morgan Low, advisory (Relationship not yet " \
-           "declared) High, advisory (Personal contact with a pupil)" in changed, \
+    assert "Change severity Tom Fairweather Ella Morgan Low (Relationship without an accepted " \
+           "declaration) High (Personal contact with a pupil)" in changed
+    assert "Change severity Tom Fairweather Jack Morgan Low, advisory (Relationship without an " \
+           "accepted declaration) High, advisory (Personal contact with a pupil)" in changed, \
         "a friend of Ella's family: Jack's unreturned follow too"
     exempt = preview(admin, as_shipped.text,
                      value__pupil_contact_exemptions=["family_member", "family_friend"],

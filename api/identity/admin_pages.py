@@ -12,7 +12,6 @@ trust's staff."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import re
 import secrets
 from typing import Annotated
@@ -29,7 +28,7 @@ from api.notify.notifier import KIND_NAMES, Notifier
 from api.notify import (BadAddress, Contacts, MailError, Mailer, mail_problems, mail_settings,
                           normal_address)
 from api.pages.bulk_accounts import find_staff_member
-from api.pages.common import NOTICES, ROLE_NAMES, messages_of, page, see_other
+from api.pages.common import NOTICES, ROLE_NAMES, messages_of, page, see_other, uk_time
 from api.routes.accounts import create_account
 from api.routes.schools import list_schools
 from api.schemas import AccountCreate
@@ -55,10 +54,7 @@ RequestId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 def _when(timestamp: float | None) -> str:
-    if timestamp is None:
-        return ""
-    moment = dt.datetime.fromtimestamp(timestamp, dt.UTC)
-    return f"{moment.day} {moment:%B %Y, %H:%M} UTC"
+    return uk_time(timestamp)
 
 
 def _sign_in_page(request, register, session, *, errors=None, values=None, status_code=200):

@@ -55,7 +55,7 @@ from api.pages.import_steps import (
     upload_name,
 )
 from api.pages.import_steps import when as import_time
-from api.pages.common import ROLE_NAMES, account_words, messages_of, page, see_other
+from api.pages.common import ROLE_NAMES, account_words, messages_of, page, see_other, uk_time
 from api.routes.accounts import create_account, get_account, list_accounts, update_account
 from api.routes.audit import AuditScope, as_auditor_reads, verify_audit_trail
 from api.routes.imports import _receive, import_zip
@@ -68,7 +68,7 @@ from api.schemas import (
     SchoolUpdate,
 )
 from graph.audit import AuditEntry
-from graph.chronology import SCHOOL_TIME  # the trail itself keeps UTC
+from graph.clock import SCHOOL_TIME  # the trail itself keeps UTC
 from graph.dates import DateError, parse_date
 from graph.intake.exchange import ExchangeError, spreadsheet_safe
 from graph.intake.importing import (
@@ -881,12 +881,6 @@ def _audit_rows(register, view: AuditView, *, limit: int | None, offset: int = 0
         for seq, at, who, what, kind, outcome, details, entry_hash in rows])
 
 
-def uk_time(at: str) -> str:
-    """An entry's time as read in an English school: 23 Nov 2026 09:30:05 (UK time)."""
-    when = dt.datetime.fromisoformat(at).astimezone(SCHOOL_TIME)
-    return f"{when.day} {when:%b %Y %H:%M:%S}"
-
-
 def case_link(register, viewer, entry) -> str | None:
     """The case page of an entry about a case, when the viewer may open that case (by
     api/access.py: an auditor may open none, so theirs show as plain text)."""
@@ -925,7 +919,7 @@ def audit_page(request: Request, register: RegisterDep, session: CurrentSession,
     query = {k: v for k, v in view.filters.items() if v}
     pages = max(1, -(-total // AUDIT_PAGE))
     names = register.names()
-    rows = [(e, uk_time(e.at), case_link(register, auditor, e), *_audit_words(e, names))
+    rows = [(e, uk_time(e.at, seconds=True), case_link(register, auditor, e), *_audit_words(e, names))
             for e in entries]
     return page(request, "audit.html", {
         "title": "Audit trail", "rows": rows, "who": view.who, "total": total,
@@ -956,7 +950,7 @@ def export_audit(register: RegisterDep, auditor: Auditor, actor_of: ActorDep,
     for e in entries:
         what, details = _audit_words(e, names)
         writer.writerow([spreadsheet_safe(str(v)) for v in (
-            e.seq, uk_time(e.at), view.who.get(e.actor, e.actor),
+            e.seq, uk_time(e.at, seconds=True), view.who.get(e.actor, e.actor),
             view.actions.get(e.action, e.action), what,
             "erased" if e.details is None else details)])
     register.record(actor_of, "audit.export", "audit_trail", count=len(entries),

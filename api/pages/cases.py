@@ -426,12 +426,18 @@ def _declarations_page(request, register, session, account, *, errors: dict | No
         by_pair.setdefault((c.finding["adult_id"], c.finding["counterpart_id"]), c)
     cases = {d.declaration_id: by_pair[(d.declarer_id, d.counterpart_id)] for d in waiting
              if (d.declarer_id, d.counterpart_id) in by_pair}
+    # No case about the pair, but one about either of them: the page says so, with links.
+    about = {d.declaration_id: [c for pair, c in by_pair.items()
+                                if {d.declarer_id, d.counterpart_id} & set(pair)]
+             for d in waiting if d.declaration_id not in cases}
+    names |= _names(register, {c.finding.get(key) for found in about.values() for c in found
+                               for key in ("adult_id", "counterpart_id")} - set(names))
     decides = {d.declaration_id: _may_decide(account, store, store.declaration(d.declaration_id),
                                              today)
                for d in waiting}
     return page(request, "declarations.html", {
         "title": "Declarations waiting for a decision", "waiting": waiting, "names": names,
-        "known_as": known_as, "cases": cases, "decides": decides, "errors": errors or {},
+        "known_as": known_as, "cases": cases, "about": about, "decides": decides, "errors": errors or {},
         "values": values or {},
     }, session=session, status_code=status_code)
 

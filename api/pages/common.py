@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from api.identity import REVIEWER_ROLES, SCHOOL_ROLES, AccountRole, Session
 from api.service import REFRESH_STEPS
+from graph.clock import school_time
 from graph.words import BASIS_NAMES, CHANNEL_NAMES as CHANNELS, shown_name
 from jinja2 import pass_context
 
@@ -32,7 +33,8 @@ RULE_NAMES = {
     "pupil-contact": "Personal contact with a pupil",
     "ex-pupil-contact": "Personal contact with an ex-pupil",
     "parent-contact": "Personal contact with a parent",
-    "declaration-required": "Relationship not yet declared",
+    # The rule fires in two states, named apart where a finding is shown (finding_name).
+    "declaration-required": "Relationship without an accepted declaration",
     "approach-reported": "Approach reported",
     "school-account-oversight": "School account oversight",
     "data-quality": "Missing or contradictory data",
@@ -130,6 +132,16 @@ def long_date(value: dt.date | str | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def uk_time(moment: str | float | dt.datetime | None, seconds: bool = False) -> str:
+    """A moment the register keeps in UTC as the school reads it, in its own time zone
+    (graph/clock.py): '1 July 2026 at 11:05' for 10:05 UTC in summer."""
+    if moment is None or moment == "":
+        return ""
+    local = school_time(moment)
+    return f"{local.day} {local:%B %Y} at {local:%H:%M:%S}" if seconds else \
+        f"{local.day} {local:%B %Y} at {local:%H:%M}"
+
+
 def in_words(text: str, register) -> str:
     """A sentence of the register's (which names people and schools by id, so that the
     findings JSON holds no names) as a person reads it (graph/words.py)."""
@@ -142,6 +154,26 @@ def account_words(account, register) -> str:
     return f"{name or account.username} ({ROLE_NAMES[account.role]})"
 
 
+DECLARATION_STATE_NAMES = {
+    "pending": "Relationship declared, awaiting a decision",
+    "undeclared": "Relationship not declared",
+}
+
+
+@pass_context
+def finding_name(context, finding) -> str:
+    """A finding's title as its state is: a declaration-required finding says whether the
+    relationship is declared and awaiting a decision or not declared at all."""
+    get = finding.get if isinstance(finding, dict) else (lambda key: getattr(finding, key))
+    if get("rule") != "declaration-required":
+        return RULE_NAMES[get("rule")]
+    pair = {get("adult_id"), get("counterpart_id")}
+    store = context["request"].app.state.register.store
+    pending = any({d.declarer_id, d.counterpart_id} == pair and d.status == "pending"
+                  for d in store.declarations_of(get("adult_id")))
+    return DECLARATION_STATE_NAMES["pending" if pending else "undeclared"]
+
+
 @pass_context
 def shown(context, person) -> str:
     """A person as the pages name them: 'Alexander (Alex) Smith' (graph/words.py)."""
@@ -152,10 +184,11 @@ def shown(context, person) -> str:
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.filters["long_date"] = long_date
 templates.env.filters["shown"] = shown
+templates.env.filters["uk_time"] = uk_time
 templates.env.globals.update(RULE_NAMES=RULE_NAMES, STATE_NAMES=STATE_NAMES,
                              BASIS_NAMES=BASIS_NAMES, DIRECTION_NAMES=DIRECTION_NAMES,
                              CHANNELS=CHANNELS, ROLE_NAMES=ROLE_NAMES, MOVE_NAMES=MOVE_NAMES,
-                             ESCALATION_NAMES=ESCALATION_NAMES)
+                             ESCALATION_NAMES=ESCALATION_NAMES, finding_name=finding_name)
 
 
 def page(request: Request, template: str, context: dict | None = None, *,
@@ -192,9 +225,30 @@ def see_other(path: str, notice: str | None = None, **query) -> RedirectResponse
     return RedirectResponse(path + (f"?{urlencode(query)}" if query else ""), status_code=303)
 
 
-def messages_of(error: Exception, labels: dict[str, str] | None = None) -> list[str]:
+class Problem(str):
+    """One line of what went wrong, and the form field it is about ("" for the whole form):
+    the page shows it in the summary, linked to the field, and beside the field."""
+
+    field: str
+
+    def __new__(cls, text: str, field: str = "") -> "Problem":
+        made = super().__new__(cls, text)
+        made.field = field
+        return made
+
+
+def about_field(messages, name: str) -> list[str]:
+    """The lines of `messages` about the field `name` (a template filter)."""
+    return [m for m in messages or () if getattr(m, "field", "") == name]
+
+
+templates.env.filters["about_field"] = about_field
+
+
+def messages_of(error: Exception, labels: dict[str, str] | None = None) -> list[Problem]:
     """What went wrong, in words a person can act on: one line per field the service or
-    the form's model named (HTTPException details, pydantic ValidationErrors)."""
+    the form's model named (HTTPException details, pydantic ValidationErrors), each a
+    Problem that knows its field."""
     labels = labels or {}
     if isinstance(error, ValidationError):
         problems = [(e["loc"][-1] if e["loc"] else "", _plain(e)) for e in error.errors()]
@@ -204,8 +258,9 @@ def messages_of(error: Exception, labels: dict[str, str] | None = None) -> list[
         problems = [("", str(error.detail))]
     else:
         problems = [("", str(error))]
-    return [f"{labels.get(str(field), str(field).replace('_', ' ').capitalize())}: {message}"
-            if field not in ("", "body") else message for field, message in problems]
+    return [Problem(f"{labels.get(str(field), str(field).replace('_', ' ').capitalize())}: "
+                    f"{message}", str(field))
+            if field not in ("", "body") else Problem(message) for field, message in problems]
 
 
 def _plain(problem: dict) -> str:

@@ -5,7 +5,6 @@ import in words, and a long import run in the background with its progress to po
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import secrets
@@ -16,7 +15,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from zoneinfo import ZoneInfo
+from api.pages.common import uk_time
 
 from api.routes.schools import list_schools
 from graph.intake.importing import STAGES
@@ -32,7 +31,6 @@ from graph.intake.mis import (
 )
 from graph.model import Role
 
-LONDON = ZoneInfo("Europe/London")  # the schools' time; the import log keeps UTC
 
 # The MIS a school is likely to export from, as the page offers them; a source confirmed
 # before (on the command line too) is offered as well.
@@ -104,13 +102,7 @@ def named_as_uploaded(kept: Path, name: str):
 
 def when(imported_at: str) -> str:
     """An import log time (UTC) as the school reads it: '7 December 2026 at 09:15'."""
-    if not imported_at:
-        return ""
-    moment = dt.datetime.fromisoformat(imported_at)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    local = moment.astimezone(LONDON)
-    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+    return uk_time(imported_at)
 
 
 # -- the mapping step ---------------------------------------------------------------------

@@ -19,6 +19,7 @@
   // vis-network makes its frame focusable (arrow keys move, + and - zoom): say what it is.
   var frame = container.querySelector(".vis-network");
   if (frame) {
+    frame.setAttribute("role", "group");  // aria-label is not allowed on a plain div
     frame.setAttribute("aria-label", "Network picture");
     frame.setAttribute("aria-describedby", "picture-help");
   }
