@@ -2,6 +2,8 @@
 
 import csv
 import json
+import os
+import pty
 import re
 import shutil
 import subprocess
@@ -109,15 +111,11 @@ def test_profiles_say_none_where_a_list_is_empty():
     assert row.split()[1] == "none", row
 
 
-def test_long_work_shows_progress_on_a_terminal(trust, tmp_path):
-    """Trap: the same command that is silent when piped must show its progress to a person
-    at a terminal."""
-    import os
-    import pty
-
+def on_a_terminal(*args) -> tuple[str, bytes]:
+    """(stdout, what stderr showed) of a relreg command whose stderr is a terminal."""
     controller, terminal = pty.openpty()
-    process = subprocess.Popen([RELREG, "import", str(trust), "--data", str(tmp_path / "data")],
-                               stdout=subprocess.PIPE, stderr=terminal, text=True)
+    process = subprocess.Popen([RELREG, *map(str, args)], stdout=subprocess.PIPE,
+                               stderr=terminal, text=True)
     os.close(terminal)
     shown = b""
     while True:
@@ -128,9 +126,16 @@ def test_long_work_shows_progress_on_a_terminal(trust, tmp_path):
         if not chunk:
             break
         shown += chunk
-    process.wait()
+    out = process.stdout.read()
+    assert process.wait() == 0, shown
     os.close(controller)
-    assert process.returncode == 0
+    return out, shown
+
+
+def test_long_work_shows_progress_on_a_terminal(trust, tmp_path):
+    """Trap: the same command that is silent when piped must show its progress to a person
+    at a terminal."""
+    _, shown = on_a_terminal("import", trust, "--data", tmp_path / "data")
     assert b"reading" in shown or b"storing people" in shown
 
 

@@ -4,8 +4,6 @@ never an internal import id."""
 
 from __future__ import annotations
 
-import os
-import pty
 import re
 import shutil
 import subprocess
@@ -15,6 +13,7 @@ import pytest
 from graph.intake.exchange import write_folder
 from tests.builder import school_with_leaders
 from tests.ctf_factory import FakePupil, ctf_xml, make_upn
+from tests.test_cli import on_a_terminal
 
 RELREG = shutil.which("relreg")
 pytestmark = pytest.mark.skipif(RELREG is None, reason="the relreg console script is not installed")
@@ -23,27 +22,6 @@ INTERNAL_ID = re.compile(r"\b[0-9a-f]{12}\b")
 
 def relreg(*args):
     return subprocess.run([RELREG, *map(str, args)], capture_output=True, text=True, check=True)
-
-
-def on_a_terminal(*args) -> tuple[str, bytes]:
-    """(stdout, what stderr showed) of a command whose stderr is a terminal."""
-    controller, terminal = pty.openpty()
-    process = subprocess.Popen([RELREG, *map(str, args)], stdout=subprocess.PIPE,
-                               stderr=terminal, text=True)
-    os.close(terminal)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(controller, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    out = process.stdout.read()
-    assert process.wait() == 0, shown
-    os.close(controller)
-    return out, shown
 
 
 @pytest.fixture
