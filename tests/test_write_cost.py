@@ -19,7 +19,7 @@ from graph.store.embedded import EmbeddedStore
 from tests.api_world import service  # noqa: F401  (a fixture)
 from tests.builder import WorldBuilder
 from tests.scenarios import AS_OF
-from tests.test_incremental import _school_of, five_days, follow
+from tests.test_incremental import _school_of, any_store, five_days, follow  # noqa: F401  (any_store: a fixture)
 
 REPORT = World(connections={"NEW": Connection("NEW", "T1", "P", "facebook", Direction.MUTUAL,
                                               None, ConnectionSource.REPORTED)})
@@ -67,15 +67,6 @@ def _cost_of_one_report(store, pupils: int, monkeypatch) -> tuple:
         book.findings_mark = since.mark
     return (len(store.findings(AS_OF)), sorted(evaluated), len(since.findings),
             [(c.kind, c.subjects) for c in changes])
-
-
-@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def any_store(request, tmp_path):
-    if request.param == "neo4j":
-        yield request.getfixturevalue("neo4j_store")
-    else:
-        with EmbeddedStore(tmp_path / "data") as store:
-            yield store
 
 
 def test_one_report_costs_the_same_with_ten_findings_as_with_a_thousand(any_store, monkeypatch):
