@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from graph.clock import SCHOOL_TIME
+from graph.clock import school_time
 from graph.model import (ApproachReport, Connection, Declaration, DeclarationStatus, FamilyLink,
                          Membership)
 from graph.review import Case, CaseBook
@@ -89,7 +89,7 @@ def chronology(store: Store, cases: CaseBook, person_id: str) -> list[Event]:
         case = cases.get(finding_id, with_history=True)
         others = tuple(p for p in case.parties() if p != person_id)
         for event in case.history:
-            at = dt.datetime.fromisoformat(event.at).astimezone(SCHOOL_TIME)
+            at = school_time(event.at)
             if event.kind == "raised":
                 events.append(Event(at.date(), at, "finding",
                                     f"Finding raised: {case.finding['explanation']}", case,
