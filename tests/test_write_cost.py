@@ -37,18 +37,18 @@ def _spy_on_evaluation(store, monkeypatch) -> list:
 
         monkeypatch.setattr(Evaluation, "_adult_findings", pairs)
     else:
-        detect, detect_for_people = neo4j._detect, neo4j._detect_for_people
+        detect, detect_in_reach = neo4j._detect, neo4j._detect_in_reach
 
         def full(tx, values):
             evaluated.append("everyone" if values["people"] is None else tuple(values["people"]))
             return detect(tx, values)
 
-        def people(tx, values):
-            evaluated.append(tuple(values["people"]))
-            return detect_for_people(tx, values)
+        def in_reach(tx, values, reach):
+            evaluated.extend([tuple(sorted(reach.people)), *sorted(reach.pairs)])
+            return detect_in_reach(tx, values, reach)
 
         monkeypatch.setattr(neo4j, "_detect", full)
-        monkeypatch.setattr(neo4j, "_detect_for_people", people)
+        monkeypatch.setattr(neo4j, "_detect_in_reach", in_reach)
     return evaluated
 
 

@@ -727,8 +727,10 @@ def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str
         if rows:
             tx.run(load(f"import/{_stem(file_name)}").body, rows=rows).consume()
     if ties is not None:
-        found = tx.run(load("store/reach-of-ties").body, connections=sorted(ties[0]),
-                       declarations=sorted(ties[1]), degree=degree).single()
+        found = tx.run(load("store/reach-of-ties").body,
+                       connections=[list(pair) for pair in sorted(ties[0])] or [[_NO_ONE, _NO_ONE]],
+                       declarations=[list(pair) for pair in sorted(ties[1])] or [[_NO_ONE, _NO_ONE]],
+                       degree=degree).single()
         if found["people"]:  # a reviewer's tie: their recusal reaches further than pairs
             circle()
         else:
@@ -753,8 +755,9 @@ def _ties_before(tx: ManagedTransaction, add: World, remove: World
             or add.schools or add.school_accounts or add.account_admins \
             or any(d.basis is Basis.FAMILY_MEMBER for d in add.declarations.values()):
         return None
-    before = tx.run(load("store/tie-pairs").body, connection_ids=sorted(add.connections),
-                    declaration_ids=sorted(add.declarations)).single()
+    before = tx.run(load("store/tie-pairs").body,
+                    connection_ids=sorted(add.connections) or [_NO_ONE],
+                    declaration_ids=sorted(add.declarations) or [_NO_ONE]).single()
     if before["family"]:
         return None
     connections = {(c.person_id, c.other_id) for c in add.connections.values()}
@@ -768,7 +771,7 @@ def _apply_and_detect(tx: ManagedTransaction, add: World, remove: World,
                       known_version: int | None, values: dict | None
                       ) -> tuple[int, _Reach, tuple | None]:
     """`_apply`, then, in the same transaction, the findings the change can reach
-    (`_detect_for_people`) when `values` are given, the findings known were those of the
+    (`_detect_in_reach`) when `values` are given, the findings known were those of the
     version before this write (`known_version`) and no position moved: one transaction and a
     few round trips a write, where a second transaction read the version again and ran each
     rule on its own. Returns (version, whose findings, (rows, routes) or None when not
@@ -776,16 +779,22 @@ def _apply_and_detect(tx: ManagedTransaction, add: World, remove: World,
     version, reach, positions_held = _apply(tx, add, remove, connection_id, degree, ends_import)
     if values is None or positions_held or known_version != version - 1:
         return version, reach, None
-    return version, reach, _detect_for_people(tx, {
-        **values, "people": sorted(reach.people), "pairs": sorted(reach.pairs)})
+    return version, reach, _detect_in_reach(tx, values, reach)
 
 
-def _rules_at_once() -> tuple[str, tuple[str, ...]]:
-    """Every rule in one query, each a subquery whose row becomes a map (the rules return
-    different columns), and the parameters they take: a write's refresh asks the server
-    once instead of once a rule."""
+# No person has an empty id, so a list of it alone asks for no one. The server plans a query
+# again for each new type of its parameters, and an empty list is of another type than a
+# list of ids: the write path's queries never take one, as a plan of the rules takes seconds.
+_NO_ONE = ""
+
+
+@functools.cache
+def _rules_at_once(rule_ids: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The rules `rule_ids` in one query, each a subquery whose row becomes a map (the rules
+    return different columns), and the parameters they take: a write's refresh asks the
+    server once instead of once a rule."""
     parts, parameters = [], set()
-    for rule_id in RULE_IDS:
+    for rule_id in rule_ids:
         rule = load_rule(rule_id)
         parameters.update(rule.parameters)
         columns = ", ".join(f"{column}: {column}" for column in rule.returns)
@@ -793,9 +802,17 @@ def _rules_at_once() -> tuple[str, tuple[str, ...]]:
     return "\nUNION ALL\n".join(parts), tuple(sorted(parameters))
 
 
-def _detect_for_people(tx: ManagedTransaction, values: dict) -> tuple[list[dict], dict]:
-    """What `_detect` finds for `values["people"]`, with every rule run as one query."""
-    text, parameters = _rules_at_once()
+def _detect_in_reach(tx: ManagedTransaction, values: dict, reach: _Reach
+                     ) -> tuple[list[dict], dict]:
+    """What `_detect` finds about `reach.people` and, of the connection rules, between the
+    two people of each of `reach.pairs` (with no people, only those rules run), as one
+    query."""
+    if not reach.people and not reach.pairs:
+        return [], {}
+    rule_ids = RULE_IDS if reach.people else tuple(r for r in RULE_IDS if r in CONNECTION_RULES)
+    text, parameters = _rules_at_once(rule_ids)
+    values = {**values, "people": sorted(reach.people) or [_NO_ONE],
+              "pairs": [list(pair) for pair in sorted(reach.pairs)] or [[_NO_ONE, _NO_ONE]]}
     rows = [record["finding"] for record in tx.run(text, {p: values[p] for p in parameters})]
     return rows, _routes(tx, values, rows)
 
