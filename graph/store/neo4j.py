@@ -37,6 +37,7 @@ import datetime as dt
 import functools
 import itertools
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -231,6 +232,8 @@ class Neo4jStore(Store):
         # The count of writes this store's own last write made, read in its transaction,
         # until the findings of that write are asked for (_version_now).
         self._written_version: int | None = None
+        self._planned = False  # whether load() had the server plan the write path
+        self._planning = threading.Lock()
         self._driver = driver_for(uri, user, password)
         try:
             self._driver.verify_connectivity()
@@ -238,6 +241,22 @@ class Neo4jStore(Store):
                 self._execute_write(statement)
         except (ServiceUnavailable, AuthError, Neo4jError, OSError) as error:
             raise StoreError(f"Neo4j at {uri} (database {database}): {error}") from error
+
+    def load(self) -> None:
+        """Have the server plan the queries a write runs before the first write waits for
+        them under the service's lock (a plan of the rules takes seconds): once a process,
+        by one caller; another that finds it under way goes on without it."""
+        if self._planned or not self._planning.acquire(blocking=False):
+            return
+        try:
+            if not self._planned:
+                # Any day: only the types of the parameters decide which plan is used.
+                values = self._rule_values(dt.date(2000, 1, 1), None, self._profiles())
+                with self._session() as session:
+                    session.execute_read(_plan_write_path, values)
+                self._planned = True
+        finally:
+            self._planning.release()
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -692,13 +711,17 @@ def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str
     other than of family, the pairs they join (`_reach_of_ties`), else everyone within
     `degree` family edges of the people the change is about and the school accounts those
     people administer; and whether a membership replaced held a position."""
-    _refuse_unknown(add, missing=lambda outside: tx.run(
-        load("store/missing-references").body, outside).single())
+    def missing(outside: dict[str, list[str]]) -> dict[str, list[str]]:
+        not_held = tx.run(_write_path("store/missing-references"),
+                          {key: ids or _NOBODY for key, ids in outside.items()}).single()
+        return {key: [i for i in not_held[key] if i != _NO_ONE] for key in outside}
+
+    _refuse_unknown(add, missing=missing)
     involved = add.people_involved() | remove.people_involved()
     reach = _Reach()
     ties = _ties_before(tx, add, remove) if degree is not None else None
     if connection_id is not None:
-        removed = tx.run(load("store/remove-connection").body,
+        removed = tx.run(_write_path("store/remove-connection"),
                          connection_id=connection_id).single()
         if not removed["removed"]:
             raise StoreError(f"no connection {connection_id}")
@@ -708,7 +731,7 @@ def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str
             ties[0].add(tuple(removed["person_ids"]))
 
     def circle() -> None:
-        found = tx.run(load("store/family-circle").body, person_ids=sorted(involved),
+        found = tx.run(_write_path("store/family-circle"), person_ids=sorted(involved),
                        degree=degree).single()
         reach.people.update(found["person_ids"])
         reach.accounts.update(found["account_ids"])
@@ -716,20 +739,20 @@ def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str
     if degree is not None and ties is None:
         circle()
     if _size(remove):
-        tx.run(load("store/forget").body, {
+        tx.run(_write_path("store/forget"), {
             _stem(file_name): _row_maps(file_name, rows)
             for file_name, rows in record_rows(remove).items()
         }).consume()
     added = {file_name: _row_maps(file_name, rows) for file_name, rows in record_rows(add).items()}
     positions_held = bool(added["memberships.csv"]) and tx.run(
-        load("store/positions-held").body, rows=added["memberships.csv"]).single()["held"]
+        _write_path("store/positions-held"), rows=added["memberships.csv"]).single()["held"]
     for file_name, rows in added.items():
         if rows:
-            tx.run(load(f"import/{_stem(file_name)}").body, rows=rows).consume()
+            tx.run(_write_path(f"import/{_stem(file_name)}"), rows=rows).consume()
     if ties is not None:
-        found = tx.run(load("store/reach-of-ties").body,
-                       connections=[list(pair) for pair in sorted(ties[0])] or [[_NO_ONE, _NO_ONE]],
-                       declarations=[list(pair) for pair in sorted(ties[1])] or [[_NO_ONE, _NO_ONE]],
+        found = tx.run(_write_path("store/reach-of-ties"),
+                       connections=[list(pair) for pair in sorted(ties[0])] or _NO_PAIR,
+                       declarations=[list(pair) for pair in sorted(ties[1])] or _NO_PAIR,
                        degree=degree).single()
         if found["people"]:  # a reviewer's tie: their recusal reaches further than pairs
             circle()
@@ -741,7 +764,7 @@ def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str
     elif degree is not None and (add.people or add.family_links or any(
             d.basis is Basis.FAMILY_MEMBER for d in add.declarations.values())):
         circle()
-    version = tx.run(load("store/next-version").body,
+    version = tx.run(_write_path("store/next-version"),
                      ends_import=ends_import).single()["version"]
     return version, reach, positions_held
 
@@ -755,9 +778,9 @@ def _ties_before(tx: ManagedTransaction, add: World, remove: World
             or add.schools or add.school_accounts or add.account_admins \
             or any(d.basis is Basis.FAMILY_MEMBER for d in add.declarations.values()):
         return None
-    before = tx.run(load("store/tie-pairs").body,
-                    connection_ids=sorted(add.connections) or [_NO_ONE],
-                    declaration_ids=sorted(add.declarations) or [_NO_ONE]).single()
+    before = tx.run(_write_path("store/tie-pairs"),
+                    connection_ids=sorted(add.connections) or _NOBODY,
+                    declaration_ids=sorted(add.declarations) or _NOBODY).single()
     if before["family"]:
         return None
     connections = {(c.person_id, c.other_id) for c in add.connections.values()}
@@ -782,24 +805,50 @@ def _apply_and_detect(tx: ManagedTransaction, add: World, remove: World,
     return version, reach, _detect_in_reach(tx, values, reach)
 
 
+@functools.cache
+def _write_path(name: str) -> str:
+    """The text of the query `name` as the write path runs it: with `replan=skip`, the
+    server keeps its plan however far its statistics of the facts move. Neo4j plans a query
+    again when they move (they do, write after write, on a register being filled), which
+    for the rules takes seconds under the service's lock. Every query here starts from ids
+    found by index, so a plan made on fewer facts does not grow worse with more."""
+    return "CYPHER replan=skip\n" + load(name).body
+
+
 # No person has an empty id, so a list of it alone asks for no one. The server plans a query
 # again for each new type of its parameters, and an empty list is of another type than a
 # list of ids: the write path's queries never take one, as a plan of the rules takes seconds.
 _NO_ONE = ""
+_NOBODY, _NO_PAIR = [_NO_ONE], [[_NO_ONE, _NO_ONE]]
+_CONNECTION_RULE_IDS = tuple(rule_id for rule_id in RULE_IDS if rule_id in CONNECTION_RULES)
+
+
+def _plan_write_path(tx: ManagedTransaction, values: dict) -> None:
+    """Run the write path's queries that only read, about no one, with parameters of the
+    types a write gives them: the server plans each and keeps the plan (`_write_path`)."""
+    for rule_ids in (RULE_IDS, _CONNECTION_RULE_IDS):
+        text, parameters = _rules_at_once(rule_ids)
+        given = {**values, "people": _NOBODY, "pairs": _NO_PAIR}
+        tx.run(text, {p: given[p] for p in parameters}).consume()
+    tx.run(_write_path("store/tie-pairs"), connection_ids=_NOBODY,
+           declaration_ids=_NOBODY).consume()
+    tx.run(_write_path("store/reach-of-ties"), connections=_NO_PAIR, declarations=_NO_PAIR,
+           degree=0).consume()
+    tx.run(_write_path("store/family-circle"), person_ids=_NOBODY, degree=0).consume()
 
 
 @functools.cache
 def _rules_at_once(rule_ids: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     """The rules `rule_ids` in one query, each a subquery whose row becomes a map (the rules
     return different columns), and the parameters they take: a write's refresh asks the
-    server once instead of once a rule."""
+    server once instead of once a rule. Planned once, as `_write_path`'s queries are."""
     parts, parameters = [], set()
     for rule_id in rule_ids:
         rule = load_rule(rule_id)
         parameters.update(rule.parameters)
         columns = ", ".join(f"{column}: {column}" for column in rule.returns)
         parts.append(f"CALL () {{\n{rule.body}}}\nRETURN {{{columns}}} AS finding")
-    return "\nUNION ALL\n".join(parts), tuple(sorted(parameters))
+    return "CYPHER replan=skip\n" + "\nUNION ALL\n".join(parts), tuple(sorted(parameters))
 
 
 def _detect_in_reach(tx: ManagedTransaction, values: dict, reach: _Reach
@@ -809,10 +858,9 @@ def _detect_in_reach(tx: ManagedTransaction, values: dict, reach: _Reach
     query."""
     if not reach.people and not reach.pairs:
         return [], {}
-    rule_ids = RULE_IDS if reach.people else tuple(r for r in RULE_IDS if r in CONNECTION_RULES)
-    text, parameters = _rules_at_once(rule_ids)
-    values = {**values, "people": sorted(reach.people) or [_NO_ONE],
-              "pairs": [list(pair) for pair in sorted(reach.pairs)] or [[_NO_ONE, _NO_ONE]]}
+    text, parameters = _rules_at_once(RULE_IDS if reach.people else _CONNECTION_RULE_IDS)
+    values = {**values, "people": sorted(reach.people) or _NOBODY,
+              "pairs": [list(pair) for pair in sorted(reach.pairs)] or _NO_PAIR}
     rows = [record["finding"] for record in tx.run(text, {p: values[p] for p in parameters})]
     return rows, _routes(tx, values, rows)
 
@@ -842,7 +890,7 @@ def _routes(tx: ManagedTransaction, values: dict, rows: list[dict]) -> dict[tupl
     if not requests:
         return {}
     route = load("routing/route")
-    routed = tx.run(route.body, _parameters(route, {**values, "findings": [
+    routed = tx.run(_write_path("routing/route"), _parameters(route, {**values, "findings": [
         {"key": key, "school_id": school_id, "parties": list(parties), "notify_dsl": notify_dsl}
         for key, (school_id, parties, notify_dsl) in enumerate(requests)
     ]}))
