@@ -19,6 +19,7 @@ from graph.model import Basis, Connection, ConnectionSource, Declaration, Declar
 from graph.review import CaseBook
 from graph.rules import Evaluation, evaluate
 from graph.store.embedded import EmbeddedStore
+from graph.store.neo4j import Neo4jStore
 from tests.builder import WorldBuilder
 from tests.scenarios import AS_OF
 from tests.strategies import CHANNELS, worlds
@@ -86,24 +87,45 @@ def test_after_any_sequence_of_writes_findings_and_cases_equal_a_full_evaluation
     steps = data.draw(changes(world))
     with tempfile.TemporaryDirectory() as folder, EmbeddedStore(folder) as store:
         store.import_world(world)
-        incremental = CaseBook(sqlite3.connect(":memory:", isolation_level=None))
-        reference = CaseBook(sqlite3.connect(":memory:", isolation_level=None))
-        follow(incremental, store, "start")
-        reference.sync(evaluate(FactGraph(world), AS_OF), AS_OF, "start", five_days)
-        for number, (kind, change) in enumerate(steps):
-            if kind == "withdraw":
-                held = sorted(store.facts.world.connections)
-                if not held:
-                    continue
-                store.remove_connection(held[change % len(held)])
-            else:
-                store.upsert(change)
-            cause = f"write {number}"
-            follow(incremental, store, cause)
-            reference.sync(evaluate(FactGraph(store.export_world()), AS_OF), AS_OF, cause,
-                           five_days)
-            assert store.findings(AS_OF) == evaluate(FactGraph(store.export_world()), AS_OF)
-            assert cases(incremental) == cases(reference)
+        _replay(store, steps)
+
+
+@pytest.mark.neo4j
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(worlds(), st.data())
+def test_on_neo4j_after_any_sequence_of_writes_findings_and_cases_equal_a_full_evaluation(
+        neo4j_uri, world, data):
+    """The same on Neo4j, which refreshes by its own queries (a connection or declaration
+    by the pairs it can reach, anything else by the family circle of its people)."""
+    steps = data.draw(changes(world))
+    with Neo4jStore(neo4j_uri) as store:
+        store.replace_world(world)
+        _replay(store, steps)
+
+
+def _replay(store, steps: list[tuple[str, object]]) -> None:
+    """Make each write of `steps`, following it with the cases as the service does and
+    with a reference case book fed a full evaluation; both and the findings must agree."""
+    incremental = CaseBook(sqlite3.connect(":memory:", isolation_level=None))
+    reference = CaseBook(sqlite3.connect(":memory:", isolation_level=None))
+    follow(incremental, store, "start")
+    reference.sync(evaluate(FactGraph(store.export_world()), AS_OF), AS_OF, "start", five_days)
+    for number, (kind, change) in enumerate(steps):
+        if kind == "withdraw":
+            held = sorted(store.export_world().connections)
+            if not held:
+                continue
+            store.remove_connection(held[change % len(held)])
+        else:
+            store.upsert(change)
+        cause = f"write {number}"
+        follow(incremental, store, cause)
+        full = evaluate(FactGraph(store.export_world()), AS_OF)
+        reference.sync(full, AS_OF, cause, five_days)
+        assert store.findings(AS_OF) == full
+        assert cases(incremental) == cases(reference)
 
 
 def _school_of(pupils: int) -> WorldBuilder:

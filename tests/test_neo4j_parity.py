@@ -285,13 +285,14 @@ def _afresh(store, as_of: dt.date = AS_OF) -> str:
 
 class _Evaluations:
     """Counts the Neo4j store's full evaluations and the people of its per-person ones
-    (in a read of its own, or in the transaction of the write that asks for them)."""
+    (in a read of its own, or in the transaction of the write that asks for them: there the
+    people of the pairs it evaluates count too)."""
 
     def __init__(self, store, monkeypatch):
         import graph.store.neo4j as neo4j
 
         self.full, self.people = 0, []
-        detect, detect_for_people = neo4j._detect, neo4j._detect_for_people
+        detect, detect_in_reach = neo4j._detect, neo4j._detect_in_reach
 
         def counted(tx, values):
             if values["people"] is None:
@@ -300,12 +301,12 @@ class _Evaluations:
                 self.people.append(set(values["people"]))
             return detect(tx, values)
 
-        def counted_for_people(tx, values):
-            self.people.append(set(values["people"]))
-            return detect_for_people(tx, values)
+        def counted_in_reach(tx, values, reach):
+            self.people.append(reach.people | {p for pair in reach.pairs for p in pair})
+            return detect_in_reach(tx, values, reach)
 
         monkeypatch.setattr(neo4j, "_detect", counted)
-        monkeypatch.setattr(neo4j, "_detect_for_people", counted_for_people)
+        monkeypatch.setattr(neo4j, "_detect_in_reach", counted_in_reach)
 
 
 def _far_family():

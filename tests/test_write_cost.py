@@ -11,7 +11,8 @@ import pytest
 import api.service
 import graph.store.neo4j as neo4j
 from api.service import Actor
-from graph.model import Connection, ConnectionSource, Direction, World
+from graph.model import Basis, Connection, ConnectionSource, Declaration, DeclarationStatus, \
+    Direction, World
 from graph import review
 from graph.review import CaseBook
 from graph.rules import Evaluation
@@ -37,18 +38,18 @@ def _spy_on_evaluation(store, monkeypatch) -> list:
 
         monkeypatch.setattr(Evaluation, "_adult_findings", pairs)
     else:
-        detect, detect_for_people = neo4j._detect, neo4j._detect_for_people
+        detect, detect_in_reach = neo4j._detect, neo4j._detect_in_reach
 
         def full(tx, values):
             evaluated.append("everyone" if values["people"] is None else tuple(values["people"]))
             return detect(tx, values)
 
-        def people(tx, values):
-            evaluated.append(tuple(values["people"]))
-            return detect_for_people(tx, values)
+        def in_reach(tx, values, reach):
+            evaluated.extend([tuple(sorted(reach.people)), *sorted(reach.pairs)])
+            return detect_in_reach(tx, values, reach)
 
         monkeypatch.setattr(neo4j, "_detect", full)
-        monkeypatch.setattr(neo4j, "_detect_for_people", people)
+        monkeypatch.setattr(neo4j, "_detect_in_reach", in_reach)
     return evaluated
 
 
@@ -203,3 +204,37 @@ def test_an_access_check_on_neo4j_does_not_wait_for_a_write_holding_the_lock(neo
         reader.start()
         reader.join(timeout=30)
         assert [m.school_id for m in answered[0]] == ["S1"]
+
+
+@pytest.mark.neo4j
+def test_neo4j_writes_keep_to_the_plans_the_server_made_once(neo4j_store, monkeypatch):
+    """A write on Neo4j asks its queries with `replan=skip` and never with an empty list:
+    the server would plan a query again when its statistics move (write after write) or
+    for each new type of a parameter (an empty list is one), seconds for the rules, under
+    the service's lock. The plans are made before the first write (`load`)."""
+    from neo4j import ManagedTransaction
+
+    store = neo4j_store
+    store.replace_world(_school_of(5).build())
+    store.findings(AS_OF)
+    asked = []
+    original = ManagedTransaction.run
+
+    def run(self, query, parameters=None, **kwargs):
+        asked.append((query, {**(parameters or {}), **kwargs}))
+        return original(self, query, parameters, **kwargs)
+
+    monkeypatch.setattr(ManagedTransaction, "run", run)
+    store.load()
+    planned = {query for query, _ in asked}
+    store.upsert(REPORT)
+    store.upsert(World(declarations={"DF": Declaration(
+        "DF", "T0", "M1", Basis.FAMILY_FRIEND, "", AS_OF, DeclarationStatus.PENDING, None,
+        None)}))
+    store.remove_connection("NEW")
+    written = asked[len(planned):]
+    assert written and all(query.startswith("CYPHER replan=skip") for query, _ in written)
+    assert [(query[:80], name) for query, values in written
+            for name, value in values.items() if value == []] == []
+    rules = [query for query, _ in written if "pupil-contact" in query]
+    assert rules and set(rules) <= planned

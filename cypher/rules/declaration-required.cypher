@@ -1,7 +1,7 @@
 // rule: declaration-required
 // severity: low
 // clauses: ninestiles 4.2.1; ninestiles 8.3.1; ninestiles 8.4.1; millfields open and transparent; millfields own family; aspire c; mowbray 6.1.4; mowbray 6.5.4
-// parameters: $as_of, $profiles, $people, $friend_bases, $parental_kinds
+// parameters: $as_of, $profiles, $people, $pairs, $friend_bases, $parental_kinds
 // returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, channels, school_name
 // A relationship permits the connection but it is not yet open and transparent. Either
 // (pupil side) the adult and a pupil or ex-pupil whom pupil-contact or ex-pupil-contact

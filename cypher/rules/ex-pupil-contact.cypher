@@ -1,7 +1,7 @@
 // rule: ex-pupil-contact
 // severity: high
 // clauses: ninestiles 8.3; great-chart staff; mowbray 6.5.3
-// parameters: $as_of, $profiles, $people
+// parameters: $as_of, $profiles, $people, $pairs
 // returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, channels, school_name, shown_family, shown_declarations
 // A covered adult is connected with an ex-pupil they had a staff/pupil relationship with,
 // who is under the profile's age limit on $as_of (every ex-pupil where there is none), and

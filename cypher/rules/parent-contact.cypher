@@ -1,7 +1,7 @@
 // rule: parent-contact
 // severity: medium
 // clauses: ninestiles 8.4; millfields personal phone and e-mail; aspire c; great-chart parents; mowbray 6.5.6
-// parameters: $as_of, $profiles, $people, $friend_bases, $parental_kinds
+// parameters: $as_of, $profiles, $people, $pairs, $friend_bases, $parental_kinds
 // returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, channels, school_name
 // A covered adult is connected, on a channel the profile's parent_contact_channels names,
 // with the parent of a current pupil in scope, and nothing else joins them: no family,

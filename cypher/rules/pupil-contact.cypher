@@ -1,7 +1,7 @@
 // rule: pupil-contact
 // severity: high
 // clauses: ninestiles 8.3; millfields never friend a pupil; aspire c; great-chart staff; mowbray 6.5.3
-// parameters: $as_of, $profiles, $people
+// parameters: $as_of, $profiles, $people, $pairs
 // returns: rule, school_id, adult_id, counterpart_id, account_id, connection_ids, advisory, notify_dsl, channels, school_name, shown_family, shown_declarations
 // A covered adult is connected with a current pupil they have a staff/pupil relationship
 // with, and no relationship of a basis the profile's exemptions accept for the rule joins

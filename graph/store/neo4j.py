@@ -37,6 +37,7 @@ import datetime as dt
 import functools
 import itertools
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -68,6 +69,7 @@ from graph.model import (
 from graph.profiles import RULE_IDS, Profile, load_profile
 from graph.routing import ADMINISTRATORS, REVIEWER_POSITIONS, escalation
 from graph.rules import (
+    CONNECTION_RULES,
     SEVERITY,
     TouchedLog,
     approval_needed,
@@ -97,7 +99,6 @@ IMPORT_WRITERS = int(os.environ.get("RELREG_NEO4J_IMPORT_WRITERS", 2))
 # (cypher/import/empty/) instead of merging them: nothing is there to match.
 _CREATED_WHEN_EMPTY = ("people.csv", "memberships.csv", "family_links.csv", "connections.csv")
 FILES_COLUMNS = {name: [column.name for column in columns] for name, (_, columns) in FILES.items()}
-CONTACT_RULES = ("pupil-contact", "ex-pupil-contact", "parent-contact", "declaration-required")
 
 # One driver per server and credentials for the whole process, as the driver wants.
 _drivers: dict[tuple[str, tuple[str, str] | None], Driver] = {}
@@ -231,6 +232,8 @@ class Neo4jStore(Store):
         # The count of writes this store's own last write made, read in its transaction,
         # until the findings of that write are asked for (_version_now).
         self._written_version: int | None = None
+        self._planned = False  # whether load() had the server plan the write path
+        self._planning = threading.Lock()
         self._driver = driver_for(uri, user, password)
         try:
             self._driver.verify_connectivity()
@@ -238,6 +241,22 @@ class Neo4jStore(Store):
                 self._execute_write(statement)
         except (ServiceUnavailable, AuthError, Neo4jError, OSError) as error:
             raise StoreError(f"Neo4j at {uri} (database {database}): {error}") from error
+
+    def load(self) -> None:
+        """Have the server plan the queries a write runs before the first write waits for
+        them under the service's lock (a plan of the rules takes seconds): once a process,
+        by one caller; another that finds it under way goes on without it."""
+        if self._planned or not self._planning.acquire(blocking=False):
+            return
+        try:
+            if not self._planned:
+                # Any day: only the types of the parameters decide which plan is used.
+                values = self._rule_values(dt.date(2000, 1, 1), None, self._profiles())
+                with self._session() as session:
+                    session.execute_read(_plan_write_path, values)
+                self._planned = True
+        finally:
+            self._planning.release()
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -387,7 +406,7 @@ class Neo4jStore(Store):
             if refresh else None
         values = self._rule_values(known.as_of, None, known.profiles) if refresh else None
         with self._session() as session:
-            version, touched, accounts, detected = session.execute_write(
+            version, reach, detected = session.execute_write(
                 _apply_and_detect, add, remove, connection_id, degree, ends_import,
                 known.version if refresh else None, values)
         # Not refreshed: someone else wrote meanwhile, or a membership that held a position
@@ -396,7 +415,7 @@ class Neo4jStore(Store):
             self._known = None
             return
         found = self._findings_of(*detected, known.profiles)
-        known.touched.note(f.id for f in known.forget(touched, accounts))
+        known.touched.note(f.id for f in known.forget(reach.people, reach.accounts, reach.pairs))
         known.add(found)
         known.touched.note(f.id for f in found)
         known.version = self._written_version = version
@@ -562,6 +581,7 @@ class Neo4jStore(Store):
             "as_of": as_of,
             "profiles": profiles.parameter,
             "people": people,
+            "pairs": None,
             "friend_bases": sorted(str(b) for b in FRIEND_BASES),
             "parental_kinds": sorted(str(k) for k in PARENTAL_KINDS),
             "reviewer_positions": [str(p) for p in REVIEWER_POSITIONS],
@@ -610,9 +630,17 @@ class _Known:
                           *(self._about.get(("account", a), ()) for a in accounts))
         return [self.findings[i] for i in ids]
 
-    def forget(self, people: Iterable[str], accounts: Iterable[str] = ()) -> list[Finding]:
-        """Forget the findings about any of `people` or `accounts`; those forgotten."""
+    def forget(self, people: Iterable[str], accounts: Iterable[str] = (),
+               pairs: Iterable[tuple[str, str]] = ()) -> list[Finding]:
+        """Forget the findings about any of `people` or `accounts`, and the connection
+        findings between the two people of each of `pairs`; those forgotten."""
         forgotten = self.involving(people, accounts)
+        for one, other in pairs:
+            about_both = self._about.get(("person", one), set()) & self._about.get(
+                ("person", other), set())
+            forgotten += [self.findings[i] for i in about_both
+                          if self.findings[i].rule in CONNECTION_RULES and one != other]
+        forgotten = list({f.id: f for f in forgotten}.values())
         for finding in forgotten:
             del self.findings[finding.id]
             for key in self._keys(finding):
@@ -665,91 +693,174 @@ def _erase(tx: ManagedTransaction, person_id: str, mentions: Mentions) -> None:
     tx.run(load("store/next-version").body, ends_import=False).consume()
 
 
+@dataclass
+class _Reach:
+    """Whose findings a change can move: every finding about `people` or `accounts`, and
+    the connection findings between the two people of each of `pairs`."""
+    people: set[str] = field(default_factory=set)
+    accounts: set[str] = field(default_factory=set)
+    pairs: set[tuple[str, str]] = field(default_factory=set)
+
+
 def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str | None,
-           degree: int | None, ends_import: bool) -> tuple[int, set[str], set[str], bool]:
+           degree: int | None, ends_import: bool) -> tuple[int, _Reach, bool]:
     """Forget `remove`, forget the connection `connection_id` and write `add`, in one
     transaction; count the write, and take away the mark of an unfinished import if it
-    `ends_import` (an import run again). Returns the count and, when `degree` is given, everyone
-    within that many family edges of the people the change is about, before or after it, and
-    the school accounts those people administer; and whether a membership replaced held a
-    position."""
-    _refuse_unknown(add, missing=lambda outside: tx.run(
-        load("store/missing-references").body, outside).single())
+    `ends_import` (an import run again). Returns the count; when `degree` is given, whose
+    findings the change can move, before or after it: for connections and declarations
+    other than of family, the pairs they join (`_reach_of_ties`), else everyone within
+    `degree` family edges of the people the change is about and the school accounts those
+    people administer; and whether a membership replaced held a position."""
+    def missing(outside: dict[str, list[str]]) -> dict[str, list[str]]:
+        not_held = tx.run(_write_path("store/missing-references"),
+                          {key: ids or _NOBODY for key, ids in outside.items()}).single()
+        return {key: [i for i in not_held[key] if i != _NO_ONE] for key in outside}
+
+    _refuse_unknown(add, missing=missing)
     involved = add.people_involved() | remove.people_involved()
-    touched: set[str] = set()
-    accounts: set[str] = set()
+    reach = _Reach()
+    ties = _ties_before(tx, add, remove) if degree is not None else None
     if connection_id is not None:
-        removed = tx.run(load("store/remove-connection").body,
+        removed = tx.run(_write_path("store/remove-connection"),
                          connection_id=connection_id).single()
         if not removed["removed"]:
             raise StoreError(f"no connection {connection_id}")
         involved.update(removed["person_ids"])
-        touched.update(removed["person_ids"])
+        reach.people.update(removed["person_ids"])
+        if ties is not None:
+            ties[0].add(tuple(removed["person_ids"]))
 
     def circle() -> None:
-        found = tx.run(load("store/family-circle").body, person_ids=sorted(involved),
+        found = tx.run(_write_path("store/family-circle"), person_ids=sorted(involved),
                        degree=degree).single()
-        touched.update(found["person_ids"])
-        accounts.update(found["account_ids"])
+        reach.people.update(found["person_ids"])
+        reach.accounts.update(found["account_ids"])
 
-    if degree is not None:
+    if degree is not None and ties is None:
         circle()
     if _size(remove):
-        tx.run(load("store/forget").body, {
+        tx.run(_write_path("store/forget"), {
             _stem(file_name): _row_maps(file_name, rows)
             for file_name, rows in record_rows(remove).items()
         }).consume()
     added = {file_name: _row_maps(file_name, rows) for file_name, rows in record_rows(add).items()}
     positions_held = bool(added["memberships.csv"]) and tx.run(
-        load("store/positions-held").body, rows=added["memberships.csv"]).single()["held"]
+        _write_path("store/positions-held"), rows=added["memberships.csv"]).single()["held"]
     for file_name, rows in added.items():
         if rows:
-            tx.run(load(f"import/{_stem(file_name)}").body, rows=rows).consume()
+            tx.run(_write_path(f"import/{_stem(file_name)}"), rows=rows).consume()
+    if ties is not None:
+        found = tx.run(_write_path("store/reach-of-ties"),
+                       connections=[list(pair) for pair in sorted(ties[0])] or _NO_PAIR,
+                       declarations=[list(pair) for pair in sorted(ties[1])] or _NO_PAIR,
+                       degree=degree).single()
+        if found["people"]:  # a reviewer's tie: their recusal reaches further than pairs
+            circle()
+        else:
+            reach = _Reach(pairs={tuple(pair) for pair in found["pairs"] if pair[0] != pair[1]})
     # Again after the change only if it can draw family edges or add people: a connection,
     # or a declaration other than of family, leaves everyone's family as it was or smaller
     # (a removal never refreshes: degree is None).
-    if degree is not None and (add.people or add.family_links or any(
+    elif degree is not None and (add.people or add.family_links or any(
             d.basis is Basis.FAMILY_MEMBER for d in add.declarations.values())):
         circle()
-    version = tx.run(load("store/next-version").body,
+    version = tx.run(_write_path("store/next-version"),
                      ends_import=ends_import).single()["version"]
-    return version, touched, accounts, positions_held
+    return version, reach, positions_held
+
+
+def _ties_before(tx: ManagedTransaction, add: World, remove: World
+                 ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]] | None:
+    """For a change that only writes connections and declarations other than of family:
+    the pairs each joins, before and after it, as (connections, declarations); None for any
+    other change (graph.store.embedded's _ties_changed, the twin)."""
+    if _size(remove) or add.people or add.memberships or add.family_links or add.approaches \
+            or add.schools or add.school_accounts or add.account_admins \
+            or any(d.basis is Basis.FAMILY_MEMBER for d in add.declarations.values()):
+        return None
+    before = tx.run(_write_path("store/tie-pairs"),
+                    connection_ids=sorted(add.connections) or _NOBODY,
+                    declaration_ids=sorted(add.declarations) or _NOBODY).single()
+    if before["family"]:
+        return None
+    connections = {(c.person_id, c.other_id) for c in add.connections.values()}
+    declarations = {(d.declarer_id, d.counterpart_id) for d in add.declarations.values()}
+    return (connections | {tuple(pair) for pair in before["connections"]},
+            declarations | {tuple(pair) for pair in before["declarations"]})
 
 
 def _apply_and_detect(tx: ManagedTransaction, add: World, remove: World,
                       connection_id: str | None, degree: int | None, ends_import: bool,
                       known_version: int | None, values: dict | None
-                      ) -> tuple[int, set[str], set[str], tuple | None]:
-    """`_apply`, then, in the same transaction, the findings of everyone the change can
-    reach (`_detect_for_people`) when `values` are given, the findings known were those of
-    the version before this write (`known_version`) and no position moved: one transaction
-    and a few round trips a write, where a second transaction read the version again and
-    ran each rule on its own. Returns (version, touched people, touched accounts, (rows,
-    routes) or None when not refreshed)."""
-    version, touched, accounts, positions_held = _apply(tx, add, remove, connection_id, degree,
-                                                        ends_import)
+                      ) -> tuple[int, _Reach, tuple | None]:
+    """`_apply`, then, in the same transaction, the findings the change can reach
+    (`_detect_in_reach`) when `values` are given, the findings known were those of the
+    version before this write (`known_version`) and no position moved: one transaction and a
+    few round trips a write, where a second transaction read the version again and ran each
+    rule on its own. Returns (version, whose findings, (rows, routes) or None when not
+    refreshed)."""
+    version, reach, positions_held = _apply(tx, add, remove, connection_id, degree, ends_import)
     if values is None or positions_held or known_version != version - 1:
-        return version, touched, accounts, None
-    return version, touched, accounts, _detect_for_people(tx, {**values,
-                                                               "people": sorted(touched)})
+        return version, reach, None
+    return version, reach, _detect_in_reach(tx, values, reach)
 
 
-def _rules_at_once() -> tuple[str, tuple[str, ...]]:
-    """Every rule in one query, each a subquery whose row becomes a map (the rules return
-    different columns), and the parameters they take: a write's refresh asks the server
-    once instead of once a rule."""
+@functools.cache
+def _write_path(name: str) -> str:
+    """The text of the query `name` as the write path runs it: with `replan=skip`, the
+    server keeps its plan however far its statistics of the facts move. Neo4j plans a query
+    again when they move (they do, write after write, on a register being filled), which
+    for the rules takes seconds under the service's lock. Every query here starts from ids
+    found by index, so a plan made on fewer facts does not grow worse with more."""
+    return "CYPHER replan=skip\n" + load(name).body
+
+
+# No person has an empty id, so a list of it alone asks for no one. The server plans a query
+# again for each new type of its parameters, and an empty list is of another type than a
+# list of ids: the write path's queries never take one, as a plan of the rules takes seconds.
+_NO_ONE = ""
+_NOBODY, _NO_PAIR = [_NO_ONE], [[_NO_ONE, _NO_ONE]]
+_CONNECTION_RULE_IDS = tuple(rule_id for rule_id in RULE_IDS if rule_id in CONNECTION_RULES)
+
+
+def _plan_write_path(tx: ManagedTransaction, values: dict) -> None:
+    """Run the write path's queries that only read, about no one, with parameters of the
+    types a write gives them: the server plans each and keeps the plan (`_write_path`)."""
+    for rule_ids in (RULE_IDS, _CONNECTION_RULE_IDS):
+        text, parameters = _rules_at_once(rule_ids)
+        given = {**values, "people": _NOBODY, "pairs": _NO_PAIR}
+        tx.run(text, {p: given[p] for p in parameters}).consume()
+    tx.run(_write_path("store/tie-pairs"), connection_ids=_NOBODY,
+           declaration_ids=_NOBODY).consume()
+    tx.run(_write_path("store/reach-of-ties"), connections=_NO_PAIR, declarations=_NO_PAIR,
+           degree=0).consume()
+    tx.run(_write_path("store/family-circle"), person_ids=_NOBODY, degree=0).consume()
+
+
+@functools.cache
+def _rules_at_once(rule_ids: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The rules `rule_ids` in one query, each a subquery whose row becomes a map (the rules
+    return different columns), and the parameters they take: a write's refresh asks the
+    server once instead of once a rule. Planned once, as `_write_path`'s queries are."""
     parts, parameters = [], set()
-    for rule_id in RULE_IDS:
+    for rule_id in rule_ids:
         rule = load_rule(rule_id)
         parameters.update(rule.parameters)
         columns = ", ".join(f"{column}: {column}" for column in rule.returns)
         parts.append(f"CALL () {{\n{rule.body}}}\nRETURN {{{columns}}} AS finding")
-    return "\nUNION ALL\n".join(parts), tuple(sorted(parameters))
+    return "CYPHER replan=skip\n" + "\nUNION ALL\n".join(parts), tuple(sorted(parameters))
 
 
-def _detect_for_people(tx: ManagedTransaction, values: dict) -> tuple[list[dict], dict]:
-    """What `_detect` finds for `values["people"]`, with every rule run as one query."""
-    text, parameters = _rules_at_once()
+def _detect_in_reach(tx: ManagedTransaction, values: dict, reach: _Reach
+                     ) -> tuple[list[dict], dict]:
+    """What `_detect` finds about `reach.people` and, of the connection rules, between the
+    two people of each of `reach.pairs` (with no people, only those rules run), as one
+    query."""
+    if not reach.people and not reach.pairs:
+        return [], {}
+    text, parameters = _rules_at_once(RULE_IDS if reach.people else _CONNECTION_RULE_IDS)
+    values = {**values, "people": sorted(reach.people) or _NOBODY,
+              "pairs": [list(pair) for pair in sorted(reach.pairs)] or _NO_PAIR}
     rows = [record["finding"] for record in tx.run(text, {p: values[p] for p in parameters})]
     return rows, _routes(tx, values, rows)
 
@@ -779,7 +890,7 @@ def _routes(tx: ManagedTransaction, values: dict, rows: list[dict]) -> dict[tupl
     if not requests:
         return {}
     route = load("routing/route")
-    routed = tx.run(route.body, _parameters(route, {**values, "findings": [
+    routed = tx.run(_write_path("routing/route"), _parameters(route, {**values, "findings": [
         {"key": key, "school_id": school_id, "parties": list(parties), "notify_dsl": notify_dsl}
         for key, (school_id, parties, notify_dsl) in enumerate(requests)
     ]}))
@@ -847,7 +958,7 @@ def _finding(row: dict, routing: dict, profile: Profile) -> Finding:
 
 def _explanation(row: dict, profile: Profile) -> str:
     rule = row["rule"]
-    if rule in CONTACT_RULES:
+    if rule in CONNECTION_RULES:
         return explain_contact(rule, row["adult_id"], row["counterpart_id"], set(row["channels"]),
                                row["school_name"], row["advisory"], approval_needed(profile),
                                describe_unexcused(row.get("shown_family", False),
