@@ -36,10 +36,11 @@ from graph.model import (
 from graph.profiles import SHIPPED
 from graph.rules import Evaluation, evaluate
 from seed.generator import generate_trust
+from tests.builder import WorldBuilder
 from tests.scenarios import AS_OF
 from tests.strategies import CHANNELS, TERM_STARTS, worlds
 
-KINDS = ("pupil", "staff", "family", "connect", "reconnect", "end", "position", "declare",
+KINDS = ("pupil", "staff", "family", "kin", "connect", "reconnect", "end", "position", "declare",
          "birth", "admin", "profile")
 
 
@@ -53,12 +54,18 @@ def an_import(world: World, rng: random.Random, kinds=KINDS) -> World:
     """A few changes of the kinds a school's imports bring, against `world`: new pupils and
     staff (with their families and connections), family links, connections made or moved
     between other people, memberships ended, positions given or taken, declarations,
-    dates of birth corrected or lost, account administrators and a school's profile."""
+    dates of birth corrected or lost, account administrators and a school's profile. A
+    "kin" link joins a relative of one party of a connection with a relative of the other:
+    their families' paths, not the parties, change what the connection is."""
     people = sorted(world.people)
     schools = sorted(world.schools)
     memberships = {m.key: m for m in world.memberships}
     links = {f.key: f for f in world.family_links}
     admins = {a.key: a for a in world.account_admins}
+    relatives = {p: {p} for p in people}
+    for f in world.family_links:
+        relatives[f.person_id].add(f.relative_id)
+        relatives[f.relative_id].add(f.person_id)
     facts = World()
     added_memberships, added_links, added_admins = {}, {}, {}
 
@@ -97,6 +104,9 @@ def an_import(world: World, rng: random.Random, kinds=KINDS) -> World:
                 connect(rng.choice(people), person_id)
         elif kind == "family" and people:
             link(someone(), someone())
+        elif kind == "kin" and world.connections:
+            c = world.connections[rng.choice(sorted(world.connections))]
+            link(rng.choice(sorted(relatives[c.person_id])), rng.choice(sorted(relatives[c.other_id])))
         elif kind == "connect" and people:
             connect(someone(), someone())
         elif kind == "reconnect" and world.connections:
@@ -173,6 +183,20 @@ def test_on_a_seeded_trust_each_kind_of_import_opens_what_a_whole_evaluation_ope
         opened_any += bool(expected)
     if kind in ("pupil", "staff", "connect", None):
         assert opened_any, "these imports open findings: the comparison must not be vacuous"
+
+
+def test_a_link_between_two_families_reaches_the_connection_between_their_members():
+    """Teacher T is connected with pupil P. Linking T's sibling Z with P's parent W puts T
+    within three links of P's family: the connection no longer breaks the rule, but the
+    school's policy wants the family tie declared. Neither T nor P is in the import."""
+    world = (WorldBuilder().school("S1", profile="aspire").staff("H1", position="headteacher")
+             .staff("T").pupil("P").person("Z").person("W")
+             .family("Z", "sibling", "T").family("W", "parent", "P").connect("T", "P")).build()
+    facts = World(family_links=[FamilyLink("Z", "W", FamilyKind.SIBLING, LinkSource.RECORDS)])
+    opened = findings_it_would_open(world, facts, AS_OF)
+    assert [(f.rule, f.adult_id, f.counterpart_id) for f in opened] == \
+        [("declaration-required", "T", "P")]
+    assert opened == opened_by_whole_evaluation(world, facts, AS_OF)
 
 
 def test_a_schools_profile_changed_is_evaluated_whole_and_opens_what_it_would(trust):
