@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph.facts import FactGraph
-from graph.intake.exchange import read_folder
-from graph.intake.importing import findings_it_would_open
+from graph.intake.exchange import read_folder, write_folder
+from graph.intake.importing import findings_it_would_open, import_path
 from graph.model import (
     AccountAdmin,
     Basis,
@@ -35,6 +35,7 @@ from graph.model import (
 )
 from graph.profiles import SHIPPED
 from graph.rules import Evaluation, evaluate
+from graph.store.embedded import EmbeddedStore
 from seed.generator import generate_trust
 from tests.builder import WorldBuilder
 from tests.scenarios import AS_OF
@@ -211,6 +212,20 @@ def test_a_schools_profile_changed_is_evaluated_whole_and_opens_what_it_would(tr
             opened_by_whole_evaluation(trust, facts, AS_OF)
 
 
+def a_new_pupil_followed_by_a_teacher(trust: World) -> tuple[str, World]:
+    """(a teacher of the trust, an import of a new pupil at their school they follow)."""
+    teacher = next(m for m in trust.memberships
+                   if m.role is Role.STAFF and m.position is None and m.end_date is None
+                   and m.start_date <= AS_OF)
+    facts = World(
+        people={"IP": Person("IP", "New", "Pupil", BirthDate(2012, 3, 4))},
+        memberships=[Membership("IP", teacher.school_id, Role.PUPIL, None,
+                                dt.date(2026, 9, 1), None)],
+        connections={"IC": Connection("IC", teacher.person_id, "IP", "instagram",
+                                      Direction.MUTUAL, None, ConnectionSource.MONITORING)})
+    return teacher.person_id, facts
+
+
 def test_a_pupils_import_is_not_evaluated_whole(trust, monkeypatch):
     """The point of the reach: a new pupil connected with a teacher has the findings of a
     handful of people evaluated again, not the whole trust's connections."""
@@ -222,17 +237,28 @@ def test_a_pupils_import_is_not_evaluated_whole(trust, monkeypatch):
         return original(self, a, b, connections)
 
     firing = evaluate(FactGraph(trust), AS_OF)
-    teacher = next(m for m in trust.memberships
-                   if m.role is Role.STAFF and m.position is None and m.end_date is None
-                   and m.start_date <= AS_OF)
-    facts = World(
-        people={"IP": Person("IP", "New", "Pupil", BirthDate(2012, 3, 4))},
-        memberships=[Membership("IP", teacher.school_id, Role.PUPIL, None,
-                                dt.date(2026, 9, 1), None)],
-        connections={"IC": Connection("IC", teacher.person_id, "IP", "instagram",
-                                      Direction.MUTUAL, None, ConnectionSource.MONITORING)})
+    teacher, facts = a_new_pupil_followed_by_a_teacher(trust)
     monkeypatch.setattr(Evaluation, "_connection_findings", counted)
     opened = findings_it_would_open(trust, facts, AS_OF, firing)
     assert [(f.rule, f.adult_id, f.counterpart_id) for f in opened] == \
-        [("pupil-contact", teacher.person_id, "IP")]
+        [("pupil-contact", teacher, "IP")]
     assert len(pairs) < len(trust.connections) / 20, len(pairs)
+
+
+def test_the_command_line_preview_starts_from_the_findings_the_store_saved(trust, tmp_path,
+                                                                         monkeypatch):
+    """`relreg import --dry-run` on a store whose findings for the day were saved reads
+    them back instead of evaluating the register before, and opens the same findings."""
+    teacher, facts = a_new_pupil_followed_by_a_teacher(trust)
+    facts = facts.merged(an_import(trust, random.Random("saved"), ("connect", "end", "position")))
+    write_folder(trust.merged(facts), tmp_path / "folder")
+    with EmbeddedStore(tmp_path / "data") as store:
+        store.import_world(trust)
+        store.findings(AS_OF)  # evaluated and saved, as `relreg detect` leaves them
+    with EmbeddedStore(tmp_path / "data") as store:
+        assert store.findings_at_hand(AS_OF)
+        monkeypatch.setattr("graph.intake.importing.evaluate", lambda *_: pytest.fail(
+            "the register was evaluated whole though its findings were at hand"))
+        report = import_path(store, tmp_path / "folder", dry_run=True, as_of=AS_OF)
+    expected = [f.id for f in opened_by_whole_evaluation(trust, facts, AS_OF)]
+    assert report.findings_opened == expected and expected
