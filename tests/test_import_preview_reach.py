@@ -107,7 +107,8 @@ def an_import(world: World, rng: random.Random, kinds=KINDS) -> World:
             link(someone(), someone())
         elif kind == "kin" and world.connections:
             c = world.connections[rng.choice(sorted(world.connections))]
-            link(rng.choice(sorted(relatives[c.person_id])), rng.choice(sorted(relatives[c.other_id])))
+            link(rng.choice(sorted(relatives[c.person_id])),
+                 rng.choice(sorted(relatives[c.other_id])))
         elif kind == "connect" and people:
             connect(someone(), someone())
         elif kind == "reconnect" and world.connections:
