@@ -24,6 +24,7 @@ from graph.intake.importing import (
     ImportReport,
     describe,
     findings_it_would_open,
+    findings_now,
     only_changed,
     replaced,
 )
@@ -82,8 +83,9 @@ def import_zip(register, admin, actor, packed: Path, *, preview: bool = False,
         describe(existing, changed, report)
         if preview:
             if opening is not None:
-                opening.extend(f.id for f in findings_it_would_open(existing, changed,
-                                                                    register.today()))
+                today = register.today()
+                opening.extend(f.id for f in findings_it_would_open(
+                    existing, changed, today, findings_now(register.store, today)))
             return ImportResult(imported=world.counts(), changes=report.details,
                                 counts=dict(report.changes), previewed=True)
         for school in world.schools.values():

@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -53,7 +53,7 @@ from graph.intake.mis import MISContact, MISError, load_mapping, read_mis, read_
 from graph.facts import FactGraph
 from graph.model import FamilyLink, Finding, LinkSource, Membership, Person, Role, World
 from graph.names import normal_name
-from graph.rules import evaluate
+from graph.rules import Evaluation, evaluate
 from graph.store.base import Store
 
 # Ending more than this share of a school's roll in one import needs an explicit yes.
@@ -190,8 +190,9 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
             for pid, name in sorted(plan.matched.items()) if pid in existing.people]
         report.dry_run = dry_run
         if dry_run:
+            on = as_of or dt.date.today()
             report.findings_opened = [f.id for f in findings_it_would_open(
-                existing, plan.facts, as_of or dt.date.today())]
+                existing, plan.facts, on, findings_now(store, on))]
             report.proposals = _proposals(lambda: existing.merged(plan.facts), identity,
                                           plan.found, plan.extra_proposals, save=False)
             return report
@@ -216,11 +217,75 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
     return report
 
 
-def findings_it_would_open(existing: World, facts: World, as_of: dt.date) -> list[Finding]:
+def findings_it_would_open(existing: World, facts: World, as_of: dt.date,
+                           firing: Iterable[Finding] | None = None) -> list[Finding]:
     """The findings that would fire on `as_of` once `facts` are imported and do not fire
-    now: each opens (or reopens) a case. The rules run on copies; nothing is written."""
-    firing = {f.id for f in evaluate(FactGraph(existing), as_of)}
-    return [f for f in evaluate(FactGraph(existing.merged(facts)), as_of) if f.id not in firing]
+    now: each opens (or reopens) a case. The rules run on copies; nothing is written.
+    `firing`: the findings of `existing` as of `as_of`, when the caller has them at hand
+    (`findings_now`); otherwise they are evaluated here, on the whole register.
+
+    After the import only the findings the facts can reach are evaluated again
+    (`_reach`), as the embedded store refreshes its findings after a change, so the
+    preview's cost follows the size of the import, not of the register."""
+    if firing is None:
+        firing = evaluate(FactGraph(existing), as_of)
+    firing = list(firing)
+    now = {f.id for f in firing}
+    merged = FactGraph(existing.merged(facts))
+    reach = _reach(existing, facts, merged, firing)
+    if reach is None:
+        after = evaluate(merged, as_of)
+    else:
+        evaluation = Evaluation(merged, as_of).restore(firing)
+        evaluation.refresh(*reach)
+        after = evaluation.sorted()
+    return [f for f in after if f.id not in now]
+
+
+def findings_now(store: Store, as_of: dt.date) -> list[Finding] | None:
+    """The store's findings as of `as_of` if it has them at hand (kept current as the
+    service runs, or saved for these facts), else None: nothing is loaded or evaluated."""
+    return store.findings(as_of) if store.findings_at_hand(as_of) else None
+
+
+def _reach(existing: World, facts: World, merged: FactGraph, firing: list[Finding]
+           ) -> tuple[set[str], set[str]] | None:
+    """(people, accounts): every finding an import of `facts` can make fire or stop firing
+    involves one of them, as graph/store/embedded.py's `upsert` reasons for a change; None
+    when the import changes a school, whose profile and trust decide every finding there
+    and across the trust's scope: then everything is evaluated again.
+
+    `merged` is the register after the import, `firing` its findings before. Kinship and
+    recusal run along family paths, so everyone within the largest family degree of a person
+    the facts (or the facts they replace) are about; the facts they replace name every
+    family path the import breaks, so the circles of the merged register cover those of
+    the register before. A position given, kept or taken decides who accepts declarations
+    and authorises account administrators at its schools (at every school of its trust for
+    a trust's chief executive): every finding of those schools."""
+    if facts.schools:
+        return None
+    old = replaced(existing, facts)
+    degree = max((p.family_degree for p in merged.profiles.values()), default=0)
+    people: set[str] = set()
+    for person_id in facts.people_involved() | old.people_involved():
+        people.update(merged.family_distances(person_id, degree))
+    accounts = set(facts.school_accounts) | {a.account_id for a in facts.account_admins}
+    leaders = {m.person_id for m in [*facts.memberships, *old.memberships]
+               if m.position is not None}
+    if leaders:
+        schools = set()
+        for m in facts.memberships:
+            if m.person_id in leaders:
+                trust = merged.world.schools[m.school_id].trust_id
+                schools.update(merged.schools_in_trust[trust] if trust else [m.school_id])
+        people.update(p for f in firing if f.school_id in schools
+                      for p in (f.adult_id, f.counterpart_id) if p)
+        for d in merged.world.declarations.values():
+            if d.decided_by in leaders:
+                people.update((d.declarer_id, d.counterpart_id))
+        accounts.update(a.account_id for a in merged.world.school_accounts.values()
+                        if a.school_id in schools)
+    return people, accounts
 
 
 def findings_sentence(count: int) -> str:
