@@ -54,6 +54,9 @@ def _names(register, person_ids) -> dict[str, str]:
 
 
 QUEUE_PAGE = 50
+# Grouped, the queue pages through its groups, and shows at most QUEUE_PAGE cases of each:
+# "All N in this group" still acts on every case of the group, shown or not.
+GROUPS_PAGE = 25
 GROUPINGS = {"adult": "By adult", "import": "By import"}
 IMPORT_KINDS = {"mis": "MIS export", "ctf": "common transfer file", "folder": "exchange folder"}
 # What the queue's own forms may decide: (state, escalated to, words). From open, a
@@ -149,9 +152,12 @@ def render_queue(request: Request, register, session, account, *, school: str = 
     cases, names, filters = _queue(register, account, school, rule, severity, state, q, mine)
     group = group if group in GROUPINGS else ""
     filters["group"] = group
-    pages = 1 if group else max(1, -(-len(cases) // QUEUE_PAGE))
+    groups = _groups(register, cases, names, group) if group else []
+    per_page = GROUPS_PAGE if group else QUEUE_PAGE
+    listed = groups if group else cases  # what the pages go through
+    pages = max(1, -(-len(listed) // per_page))
     page_number = min(page_number, pages)
-    shown = cases if group else cases[(page_number - 1) * QUEUE_PAGE:page_number * QUEUE_PAGE]
+    shown = listed[(page_number - 1) * per_page:page_number * per_page]
     schools = {s.school_id: s.name for s in register.store.schools()
                if s.school_id in {account.school_id, filters["school"]}
                | {c.finding.school_id for c in cases}}
@@ -159,13 +165,14 @@ def render_queue(request: Request, register, session, account, *, school: str = 
     routed = _names(register, {p for c in cases for p in c.finding.route_to})
     names.update(routed)
     return page(request, "queue.html", {
-        "title": "Review queue", "cases": shown, "total": len(cases), "names": names,
-        "schools": schools, "filters": filters, "severities": SEVERITIES,
+        "title": "Review queue", "cases": [] if group else shown, "total": len(cases),
+        "names": names, "schools": schools, "filters": filters, "severities": SEVERITIES,
         "overdue_count": sum(c.overdue for c in cases), "page_number": page_number,
-        "pages": pages, "first_shown": (page_number - 1) * QUEUE_PAGE + 1,
+        "pages": pages, "first_shown": (page_number - 1) * per_page + 1,
         "query": urlencode({k: v for k, v in query.items() if k != "group"}),
         "page_link": lambda n: "/cases?" + urlencode({**query, "page": n}),
-        "groupings": GROUPINGS, "groups": _groups(register, cases, names, group) if group else [],
+        "groupings": GROUPINGS, "groups": shown if group else [], "group_count": len(groups),
+        "group_cap": QUEUE_PAGE,
         "choices": queue_choices, "all_choices": {k: w for k, (_, _, w) in QUEUE_CHOICES.items()},
         "assignees": routed, "may_be_mine": bool(account.person_id),
         "errors": {}, "values": {}, "results": None, **(extra or {}),
