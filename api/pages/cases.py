@@ -6,7 +6,6 @@ and the decisions, each with a reason). The pages call the API's own route funct
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from typing import Annotated
 from urllib.parse import urlencode
@@ -25,6 +24,7 @@ from api.pages.common import (
     messages_of,
     page,
     see_other,
+    uk_time,
 )
 from api.pages.network import firing_findings
 from api.routes.people import view_network
@@ -34,6 +34,7 @@ from api.routes.cases import assign_case, get_case, move_case, visible_cases
 from api.routes.declarations import decide_declaration, list_declarations
 from api.schemas import ID_PATTERN, CaseAssign, CaseMove, CasePublic, DeclarationDecision
 from graph.intake.exchange import spreadsheet_safe
+from graph.intake.identity import IDENTITY_DATABASE, IdentityTable
 from graph.model import World
 from graph.profiles import load_profile
 from graph.review import DECISIONS, REVIEWER_MOVES, CaseError, CaseNotFound, CaseState
@@ -114,10 +115,11 @@ def _groups(register, cases, names, grouping: str) -> list[dict]:
     """The cases in groups, in the queue's order within each: by adult (their name), or by
     the import that opened them (its kind and day; never its number or file name)."""
     groups: dict[str, dict] = {}
-    opened_by = {}
+    opened_by, import_schools = {}, {}
     if grouping == "import":
         with register.lock:
             opened_by = register.cases.opened_by_imports()
+        import_schools = _import_schools(register)
     for case in cases:
         if grouping == "adult":
             key = case.finding.adult_id or ""
@@ -125,9 +127,9 @@ def _groups(register, cases, names, grouping: str) -> list[dict]:
         else:
             import_id, kind, at = opened_by.get(case.finding_id, ("", "", ""))
             key = import_id
-            day = dt.date.fromisoformat(at[:10]) if import_id else None
-            label = (f"{IMPORT_KINDS.get(kind, 'import')} imported on "
-                     f"{day.day} {day:%B %Y}" if day else "Not opened by an import")
+            school = import_schools.get(import_id)
+            label = (f"{IMPORT_KINDS.get(kind, 'import')}{f' for {school}' if school else ''} "
+                     f"imported on {uk_time(at)}" if import_id else "Not opened by an import")
         group = groups.setdefault(key, {"key": f"{grouping}:{key}", "label": label,
                                         "cases": [], "overdue": 0})
         group["cases"].append(case)
@@ -135,6 +137,18 @@ def _groups(register, cases, names, grouping: str) -> list[dict]:
     # The group with most overdue first, then the biggest; the cases of no group last.
     return sorted(groups.values(), key=lambda g: (g["key"].endswith(":"), -g["overdue"],
                                                   -len(g["cases"]), g["label"]))
+
+
+def _import_schools(register) -> dict[str, str]:
+    """import id -> the name of the school the import was for (a common transfer file's or
+    an MIS export's; an exchange folder is for no one school), from the import log."""
+    if not (register.data_dir / IDENTITY_DATABASE).exists():
+        return {}
+    with register.lock, IdentityTable(register.data_dir) as identity:
+        logged = {i["import_id"]: i["school_id"] for i in identity.imports()}
+    schools = {s.school_id: s.name for s in register.store.schools()}
+    return {import_id: schools[school_id] for import_id, school_id in logged.items()
+            if school_id in schools}
 
 
 def group_cases(register, cases, names, grouping: str, key: str) -> list:
