@@ -314,6 +314,7 @@ def notify(dry_run, store, data):
     if report.failed:
         sys.exit(1)
 
+
 @dataclass(frozen=True)
 class _CommandLine:
     """The actor of a command that changes the facts through the register (api/service.py

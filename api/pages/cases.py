@@ -113,7 +113,8 @@ def _queue(register, account, school: str, rule: str, severity: str, state: str,
 
 def _groups(register, cases, names, grouping: str) -> list[dict]:
     """The cases in groups, in the queue's order within each: by adult (their name), or by
-    the import that opened them (its kind and day; never its number or file name)."""
+    the import that opened them (its kind, school and time; never its number or file
+    name)."""
     groups: dict[str, dict] = {}
     opened_by, import_schools = {}, {}
     if grouping == "import":
