@@ -7,10 +7,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
+import graph.cli
 from graph.cli import (
     _date,
     _print_table,
@@ -311,6 +313,62 @@ def notify(dry_run, store, data):
                                      f"(tried again later; trust admins see them)"))
     if report.failed:
         sys.exit(1)
+
+
+@dataclass(frozen=True)
+class _CommandLine:
+    """The actor of a command that changes the facts through the register (api/service.py
+    Actor's `name` and `client`): the operating-system user who ran it."""
+
+    name: str
+    client: None = None
+
+
+@contextlib.contextmanager
+def _import_through_register(target, data, record: dict):
+    """`relreg import`'s way through the register (graph/cli.py through_service), where the
+    service has brought cases in line in this data folder: the import is written, audited
+    and followed by the cases as the import page's is (Register.change_facts), so the cases
+    it opens are noted as that import's and the queue shows them under it. Otherwise the
+    service raises them at its next start: left to that sync they could not be told from
+    what the day itself changed, and noting them here is the one path the page uses too.
+    A data folder the service never brought in line (a first import) has no queue yet:
+    the store's own import is all it needs (None), and stays as quick as it was."""
+    from api.service import Register
+    from graph.audit import os_actor
+    from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
+
+    data_dir = _service_data_dir(target, data)
+    if not (data_dir / SERVICE_DATABASE_NAME).exists():
+        yield None
+        return
+    register = Register(target, open_service_db(data_dir / SERVICE_DATABASE_NAME),
+                        service_settings(), data_dir)
+    try:
+        if register.findings_label().as_of is None:
+            yield None
+            return
+        actor = _CommandLine(os_actor())
+
+        def write(facts, report):
+            register.change_facts(
+                actor, "import", "import", import_world=facts,
+                cause=f"a {report.kind} file was imported from the command line",
+                opened_by_import=(report.import_id, report.kind), **record,
+                object_id=report.import_id, kind=report.kind, counts=dict(report.changes),
+                skipped=len(report.skipped))
+
+        with register.lock:  # what the import reads of the facts stays what it changes
+            # The day's own changes first, so that they are not put down to the import.
+            register.reevaluate(register.today(), "re-evaluated before an import from the "
+                                                  "command line")
+            yield write
+    finally:
+        register.close()
+
+
+graph.cli.through_service = _import_through_register
+
 
 @contextlib.contextmanager
 def _register(store, data, today=None):

@@ -181,6 +181,15 @@ def audited(target: Store, data: str | None, action: str, object_kind: str, **re
         db.close()
 
 
+# Where the review service has brought cases in line in the data folder, an import goes
+# through its register as the import page's does, so that the cases it opens are noted as
+# that import's (the queue's "by import" view). api/cli.py sets this, as graph/ never
+# imports api/: a context manager of (store, data, record) yielding the `write` of
+# import_path, which also audits the import with `record`, or None where the store's own
+# import and the audit entry below are what is needed.
+through_service = None
+
+
 @main.command(name="import")
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--school", "school_id", metavar="SCHOOL_ID",
@@ -203,22 +212,24 @@ def import_(path, school_id, source, dry_run, skip_bad, full_roll, confirm_endin
     from graph.intake.importing import STAGES, import_path
 
     steps = STAGES[:2] if dry_run else STAGES
+    record = {"file": Path(path).name, "school_id": school_id, "source": source}
     with open_store(store, data) as target, import_bar(steps) as (stage, advance):
-        def run():
+        def run(write=None):
             return import_path(target, path, school_id=school_id, source=source,
                                data_dir=_service_data_dir(target, data), dry_run=dry_run,
                                skip_bad=skip_bad, full_roll=full_roll,
                                confirm_ending=confirm_ending, progress=advance,
                                list_changes=dry_run,  # an import prints counts alone
-                               stage=stage)
+                               stage=stage, write=write)
 
+        service = through_service(target, data, record) if through_service and not dry_run \
+            else contextlib.nullcontext()
         try:
-            if dry_run:
-                report = run()
-            else:
+            with service as write:
+                report = run(write) if dry_run or write is not None else None
+            if report is None:
                 # The change and its entry stand or fall together.
-                with audited(target, data, "import", "import", file=Path(path).name,
-                             school_id=school_id, source=source) as learned:
+                with audited(target, data, "import", "import", **record) as learned:
                     report = run()
                     learned.update(object_id=report.import_id, kind=report.kind,
                                    counts=dict(report.changes), skipped=len(report.skipped))

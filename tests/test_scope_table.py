@@ -51,7 +51,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 # Where a route takes one of these (path, query, form or JSON body), it must have an entry.
 TAKES = {"person_id", "person", "counterpart_id", "other_id", "from_id", "assignee_id",
          "reveal_id", "reveal", "declaration_id", "connection_id", "report_id", "evidence_id",
-         "finding_id", "account_id", "username", "link_id", "school_id", "school"}
+         "finding_id", "account_id", "username", "link_id", "school_id", "school", "case"}
 ISSUER = "https://sign-in.example.org"
 
 
@@ -172,6 +172,11 @@ SCOPE: dict[tuple[str, str], Entry] = {
         "signing in names one's own account: it answers a wrong or unknown username alike, "
         "before anyone is signed in (tests/test_api_auth.py)"))
        for path in ("/api/auth/login", "/api/auth/token", "/sign-in")},
+    **{("GET", path): Entry(None, frozenset(), why_exempt=(
+        "the auditor's trail filtered to a case: the auditor alone reads it, and this table's "
+        "auditor, tied to nothing, reaches every school; an auditor of a trust is answered on "
+        "another trust's case exactly as on no case (tests/test_audit_case_links.py)"))
+       for path in ("/audit", "/audit.csv")},
     ("POST", "/api/people"): Entry(None, frozenset(), why_exempt=(
         "makes a new person: no one's data is read, and an id taken answers 409 for anyone")),
     ("POST", "/api/declarations"): entry(

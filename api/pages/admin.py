@@ -61,6 +61,7 @@ from api.routes.audit import AuditScope, as_auditor_reads, verify_audit_trail
 from api.routes.imports import _receive, import_zip
 from api.routes.schools import list_schools, set_school_profile, update_school
 from api.schemas import (
+    ID_PATTERN,
     AccountCreate,
     AccountUpdate,
     ImportResult,
@@ -788,7 +789,7 @@ class AuditView:
 
 
 def _audit_view(register, auditor, *, action: str, actor: str, since: str, until: str,
-                about: str) -> AuditView:
+                about: str, case: str = "") -> AuditView:
     scope = AuditScope(register, auditor)
     where, params = scope.where()
     with register.lock:
@@ -834,12 +835,38 @@ def _audit_view(register, auditor, *, action: str, actor: str, since: str, until
         where += " AND e.seq IN (SELECT seq FROM audit_subjects WHERE person_id IN " \
                  "(SELECT value FROM json_each(?)))"
         params.append(json.dumps(sorted(people)))
+    case = case.strip()
+    if case:
+        if not _case_within_audit_reach(register, auditor, case):
+            # Beyond reach is answered as not there: the same words, and no entry.
+            problems.append(f"Case: there is no case {case} in the part of the trail you "
+                            f"may read")
+            case_ids: list[str] = []
+        else:
+            case_ids = [case]
+        where += " AND e.object_kind = 'case' AND e.seq IN (SELECT seq FROM audit_details " \
+                 "WHERE json_extract(details, '$.object_id') IN (SELECT value FROM json_each(?)))"
+        params.append(json.dumps(case_ids))
     return AuditView(where, params, {
-        "action": action, "actor": actor, "about": about,
+        "action": action, "actor": actor, "about": about, "case": case,
         "since": days["since"].isoformat() if days["since"] else "",
         "until": days["until"].isoformat() if days["until"] else ""},
         people, problems, {a: action_words(a) for a in actions},
         {a: who.get(a, a) for a in actors}, who, scope)
+
+
+def _case_within_audit_reach(register, auditor, finding_id: str) -> bool:
+    """Whether the case exists at a school within the auditor's reach (api/access.py
+    reach: the whole register for an auditor tied to nothing). An auditor opens no case:
+    this only lets them read the trail's entries about it."""
+    if not re.fullmatch(ID_PATTERN, finding_id):
+        return False
+    try:
+        with register.lock:
+            case = register.cases.get(finding_id)
+    except CaseNotFound:
+        return False
+    return case.school_id in reach(auditor, register.store, on=register.today())
 
 
 def _utc_start_of(day: dt.date) -> str:
@@ -881,6 +908,15 @@ def _audit_rows(register, view: AuditView, *, limit: int | None, offset: int = 0
         for seq, at, who, what, kind, outcome, details, entry_hash in rows])
 
 
+def trail_of_case_link(entry) -> str | None:
+    """The trail filtered to the case an entry is about (what an auditor, who may open no
+    case, follows from its number); None for an entry about no case."""
+    finding_id = (entry.details or {}).get("object_id")
+    if entry.object_kind != "case" or not finding_id:
+        return None
+    return "/audit?" + urlencode({"case": finding_id})
+
+
 def case_link(register, viewer, entry) -> str | None:
     """The case page of an entry about a case, when the viewer may open that case (by
     api/access.py: an auditor may open none, so theirs show as plain text)."""
@@ -903,13 +939,14 @@ AuditQuery = Annotated[str, Query(max_length=64)]
 def audit_page(request: Request, register: RegisterDep, session: CurrentSession,
                auditor: Auditor, action: AuditQuery = "", actor: AuditQuery = "",
                since: AuditQuery = "", until: AuditQuery = "",
-               about: Annotated[str, Query(max_length=100)] = "",
+               about: Annotated[str, Query(max_length=100)] = "", case: AuditQuery = "",
                page_number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1):
-    """The audit trail, newest first, a page at a time, filtered by date, person, action
-    and who did it: the part of it the auditor may read (api/routes/audit.py AuditScope),
-    counted, listed and exported alike."""
+    """The audit trail, newest first, a page at a time, filtered by date, person, action,
+    who did it and case: the part of it the auditor may read (api/routes/audit.py
+    AuditScope), counted, listed and exported alike. A case beyond the auditor's reach is
+    answered as a case that does not exist."""
     view = _audit_view(register, auditor, action=action, actor=actor, since=since,
-                       until=until, about=about)
+                       until=until, about=about, case=case)
     entries = _audit_rows(register, view, limit=AUDIT_PAGE,
                           offset=(page_number - 1) * AUDIT_PAGE)
     with register.lock:
@@ -919,8 +956,8 @@ def audit_page(request: Request, register: RegisterDep, session: CurrentSession,
     query = {k: v for k, v in view.filters.items() if v}
     pages = max(1, -(-total // AUDIT_PAGE))
     names = register.names()
-    rows = [(e, uk_time(e.at, seconds=True), case_link(register, auditor, e), *_audit_words(e, names))
-            for e in entries]
+    rows = [(e, uk_time(e.at, seconds=True), case_link(register, auditor, e),
+             trail_of_case_link(e), *_audit_words(e, names)) for e in entries]
     return page(request, "audit.html", {
         "title": "Audit trail", "rows": rows, "who": view.who, "total": total,
         "entries": entries, "errors": view.problems, "people": view.people,
@@ -937,11 +974,12 @@ def audit_page(request: Request, register: RegisterDep, session: CurrentSession,
 @router.get("/audit.csv")
 def export_audit(register: RegisterDep, auditor: Auditor, actor_of: ActorDep,
                  action: AuditQuery = "", actor: AuditQuery = "", since: AuditQuery = "",
-                 until: AuditQuery = "", about: Annotated[str, Query(max_length=100)] = ""):
+                 until: AuditQuery = "", about: Annotated[str, Query(max_length=100)] = "",
+                 case: AuditQuery = ""):
     """The filtered trail, every matching entry newest first, as a file a spreadsheet
     opens; the export is itself audited (with the filters, and whom the search found)."""
     view = _audit_view(register, auditor, action=action, actor=actor, since=since,
-                       until=until, about=about)
+                       until=until, about=about, case=case)
     entries = _audit_rows(register, view, limit=None)
     names = register.names()
     out = io.StringIO()

@@ -6,7 +6,6 @@ and the decisions, each with a reason). The pages call the API's own route funct
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from typing import Annotated
 from urllib.parse import urlencode
@@ -25,6 +24,7 @@ from api.pages.common import (
     messages_of,
     page,
     see_other,
+    uk_time,
 )
 from api.pages.network import firing_findings
 from api.routes.people import view_network
@@ -34,6 +34,7 @@ from api.routes.cases import assign_case, get_case, move_case, visible_cases
 from api.routes.declarations import decide_declaration, list_declarations
 from api.schemas import ID_PATTERN, CaseAssign, CaseMove, CasePublic, DeclarationDecision
 from graph.intake.exchange import spreadsheet_safe
+from graph.intake.identity import IDENTITY_DATABASE, IdentityTable
 from graph.model import World
 from graph.profiles import load_profile
 from graph.review import DECISIONS, REVIEWER_MOVES, CaseError, CaseNotFound, CaseState
@@ -54,6 +55,9 @@ def _names(register, person_ids) -> dict[str, str]:
 
 
 QUEUE_PAGE = 50
+# Grouped, the queue pages through its groups, and shows at most QUEUE_PAGE cases of each:
+# "All N in this group" still acts on every case of the group, shown or not.
+GROUPS_PAGE = 25
 GROUPINGS = {"adult": "By adult", "import": "By import"}
 IMPORT_KINDS = {"mis": "MIS export", "ctf": "common transfer file", "folder": "exchange folder"}
 # What the queue's own forms may decide: (state, escalated to, words). From open, a
@@ -109,12 +113,14 @@ def _queue(register, account, school: str, rule: str, severity: str, state: str,
 
 def _groups(register, cases, names, grouping: str) -> list[dict]:
     """The cases in groups, in the queue's order within each: by adult (their name), or by
-    the import that opened them (its kind and day; never its number or file name)."""
+    the import that opened them (its kind, school and time; never its number or file
+    name)."""
     groups: dict[str, dict] = {}
-    opened_by = {}
+    opened_by, import_schools = {}, {}
     if grouping == "import":
         with register.lock:
             opened_by = register.cases.opened_by_imports()
+        import_schools = _import_schools(register)
     for case in cases:
         if grouping == "adult":
             key = case.finding.adult_id or ""
@@ -122,9 +128,9 @@ def _groups(register, cases, names, grouping: str) -> list[dict]:
         else:
             import_id, kind, at = opened_by.get(case.finding_id, ("", "", ""))
             key = import_id
-            day = dt.date.fromisoformat(at[:10]) if import_id else None
-            label = (f"{IMPORT_KINDS.get(kind, 'import')} imported on "
-                     f"{day.day} {day:%B %Y}" if day else "Not opened by an import")
+            school = import_schools.get(import_id)
+            label = (f"{IMPORT_KINDS.get(kind, 'import')}{f' for {school}' if school else ''} "
+                     f"imported on {uk_time(at)}" if import_id else "Not opened by an import")
         group = groups.setdefault(key, {"key": f"{grouping}:{key}", "label": label,
                                         "cases": [], "overdue": 0})
         group["cases"].append(case)
@@ -132,6 +138,18 @@ def _groups(register, cases, names, grouping: str) -> list[dict]:
     # The group with most overdue first, then the biggest; the cases of no group last.
     return sorted(groups.values(), key=lambda g: (g["key"].endswith(":"), -g["overdue"],
                                                   -len(g["cases"]), g["label"]))
+
+
+def _import_schools(register) -> dict[str, str]:
+    """import id -> the name of the school the import was for (a common transfer file's or
+    an MIS export's; an exchange folder is for no one school), from the import log."""
+    if not (register.data_dir / IDENTITY_DATABASE).exists():
+        return {}
+    with register.lock, IdentityTable(register.data_dir) as identity:
+        logged = {i["import_id"]: i["school_id"] for i in identity.imports()}
+    schools = {s.school_id: s.name for s in register.store.schools()}
+    return {import_id: schools[school_id] for import_id, school_id in logged.items()
+            if school_id in schools}
 
 
 def group_cases(register, cases, names, grouping: str, key: str) -> list:
@@ -149,9 +167,12 @@ def render_queue(request: Request, register, session, account, *, school: str = 
     cases, names, filters = _queue(register, account, school, rule, severity, state, q, mine)
     group = group if group in GROUPINGS else ""
     filters["group"] = group
-    pages = 1 if group else max(1, -(-len(cases) // QUEUE_PAGE))
+    groups = _groups(register, cases, names, group) if group else []
+    per_page = GROUPS_PAGE if group else QUEUE_PAGE
+    listed = groups if group else cases  # what the pages go through
+    pages = max(1, -(-len(listed) // per_page))
     page_number = min(page_number, pages)
-    shown = cases if group else cases[(page_number - 1) * QUEUE_PAGE:page_number * QUEUE_PAGE]
+    shown = listed[(page_number - 1) * per_page:page_number * per_page]
     schools = {s.school_id: s.name for s in register.store.schools()
                if s.school_id in {account.school_id, filters["school"]}
                | {c.finding.school_id for c in cases}}
@@ -159,13 +180,14 @@ def render_queue(request: Request, register, session, account, *, school: str = 
     routed = _names(register, {p for c in cases for p in c.finding.route_to})
     names.update(routed)
     return page(request, "queue.html", {
-        "title": "Review queue", "cases": shown, "total": len(cases), "names": names,
-        "schools": schools, "filters": filters, "severities": SEVERITIES,
+        "title": "Review queue", "cases": [] if group else shown, "total": len(cases),
+        "names": names, "schools": schools, "filters": filters, "severities": SEVERITIES,
         "overdue_count": sum(c.overdue for c in cases), "page_number": page_number,
-        "pages": pages, "first_shown": (page_number - 1) * QUEUE_PAGE + 1,
+        "pages": pages, "first_shown": (page_number - 1) * per_page + 1,
         "query": urlencode({k: v for k, v in query.items() if k != "group"}),
         "page_link": lambda n: "/cases?" + urlencode({**query, "page": n}),
-        "groupings": GROUPINGS, "groups": _groups(register, cases, names, group) if group else [],
+        "groupings": GROUPINGS, "groups": shown if group else [], "group_count": len(groups),
+        "group_cap": QUEUE_PAGE,
         "choices": queue_choices, "all_choices": {k: w for k, (_, _, w) in QUEUE_CHOICES.items()},
         "assignees": routed, "may_be_mine": bool(account.person_id),
         "errors": {}, "values": {}, "results": None, **(extra or {}),
