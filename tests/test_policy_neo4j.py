@@ -19,6 +19,8 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import api.identity.accounts
 import tests.api_world
@@ -41,6 +43,8 @@ from tests.api_world import FAST_HASHER, ServiceUnderTest
 from tests.builder import WorldBuilder
 from tests.pages_world import NAMES, story_world
 from tests.scenarios import SCENARIOS
+from tests.strategies import worlds
+from tests.test_neo4j_parity import AS_OF_DATES, store_json
 from tests.test_pages import Browser, text
 from tests.test_policy_page import form_of
 
@@ -90,6 +94,17 @@ def test_every_key_of_the_profile_parameter_is_read_by_the_cypher_rules():
             assert re.search(rf"\.{key}\b", cypher), f"no Cypher rule reads the profile's {key}"
         for rule in parameter["exemptions"]:
             assert re.search(rf"exemptions\['{rule}'\]|exemptions\[rule\]", cypher), rule
+
+
+def test_the_cypher_rules_read_nothing_of_a_profile_that_the_parameter_does_not_give():
+    """A key the Cypher reads that $profiles lacks is null there: a rule that silently
+    reads nothing."""
+    from graph.store.neo4j import profile_parameter
+
+    code = re.sub(r"//[^\n]*", "", _cypher_text())  # comments name settings in words
+    read = set(re.findall(r"(?<![\w.])profile\.(\w+)", code)) \
+        | set(re.findall(r"\$profiles\[[^\]]+\]\.(\w+)", code))
+    assert read and read <= set(profile_parameter(load_profile("ninestiles"))), read
 
 
 @pytest.mark.parametrize("setting", [s for s in SETTINGS if s not in READ_BY_THE_SERVICE])
@@ -177,13 +192,37 @@ def _changed_scenarios(setting: str, value) -> list[tuple[str, World, dt.date, s
 def test_a_changed_setting_gives_the_same_findings_on_neo4j(setting, value, neo4j_store):
     """Each setting changed as the page would change it, on scenarios whose findings it
     changes: the Cypher rules find what the Python rules find, byte for byte."""
-    from tests.test_neo4j_parity import store_json
-
     changed = _changed_scenarios(setting, value)
     assert changed, f"no scenario's findings change when {setting} is {value}: it tests nothing"
     for name, world, as_of, expected in changed:
         neo4j_store.replace_world(world)
         assert store_json(neo4j_store, as_of) == expected, (name, setting, value)
+
+
+@st.composite
+def own_profiles(draw, world: World) -> World:
+    """`world` with each school following a profile of its own: its shipped one with some
+    settings changed, as a trust admin may change any of them at once."""
+    schools = {}
+    for school_id, school in world.schools.items():
+        data = profile_data(load_profile(school.profile))
+        for setting, values in VARIANTS.items():
+            if draw(st.booleans()):
+                data[setting]["value"] = draw(st.sampled_from(values))
+        path = save_own_profile(_own_profiles(), "S", data)
+        schools[school_id] = dataclasses.replace(school, profile=str(path))
+    return dataclasses.replace(world, schools=schools)
+
+
+@pytest.mark.neo4j
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(world=worlds(max_people=20).flatmap(own_profiles), as_of=st.sampled_from(AS_OF_DATES))
+def test_random_worlds_under_profiles_of_their_own_give_byte_identical_findings(neo4j_store,
+                                                                               world, as_of):
+    """Settings changed together, on random small worlds: what no scenario combines."""
+    neo4j_store.replace_world(world)
+    assert store_json(neo4j_store, as_of) == _findings_json(world, as_of)
 
 
 # -- the policy page on each store -----------------------------------------------------------
@@ -316,6 +355,9 @@ def test_a_saved_policy_does_what_its_preview_said_on_every_store(served):
             school_id="S1") if c.state != "resolved"}
         assert waiting == {f.id: f.severity for f in after}, "the cases follow the findings"
     assert set(kinds_seen) == {"Appear", "Disappear", "Change severity"}, kinds_seen
+    saves = served.register.audit.entries(action="school.policy.own")
+    assert sorted(entry.details["reason"] for entry in saves) == \
+        [f"the governors adopted it (step {number})" for number in range(len(STEPS))]
 
 
 def test_the_saved_profile_is_the_schools_in_the_store_and_in_a_fresh_process(served):
