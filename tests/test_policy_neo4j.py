@@ -6,6 +6,7 @@ rules, so that no setting is a silent difference between the stores."""
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import datetime as dt
 import html
@@ -137,7 +138,11 @@ def test_the_settings_read_by_the_service_are_not_the_rules_business():
 
 @cache
 def _own_profiles() -> Path:
-    return Path(tempfile.mkdtemp(prefix="relreg-own-profiles-"))
+    """A folder for the profile files the tests make, for the session (hypothesis draws
+    outside any one test's tmp_path)."""
+    folder = Path(tempfile.mkdtemp(prefix="relreg-own-profiles-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 def _variant(profile: str, setting: str, value) -> str | None:
