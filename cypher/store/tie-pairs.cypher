@@ -1,10 +1,12 @@
 // query: tie-pairs
-// parameters: $connection_ids, $declaration_ids
-// returns: connections, declarations, family
+// parameters: $connection_ids, $declaration_ids, $person_ids
+// returns: connections, declarations, family, unknown
 // Before a write of connections and declarations: the pairs of people that the ones the
 // database already holds under these ids join, as [one, other], and whether one of those
-// declarations is of family (which moves family paths, so reaches further than its pair).
-// The other half of graph.store.embedded's _ties_changed, which reads the same from memory.
+// declarations is of family (which moves family paths, so reaches further than its pair);
+// the other half of graph.store.embedded's _ties_changed, which reads the same from memory.
+// And which of $person_ids, the people the write names, the database does not hold (as
+// missing-references.cypher tells, in the same round trip).
 
 RETURN COLLECT {
          UNWIND $connection_ids AS connection_id
@@ -20,4 +22,6 @@ RETURN COLLECT {
          UNWIND $declaration_ids AS declaration_id
          MATCH (declaration:Declaration {declaration_id: declaration_id})
          WHERE declaration.basis = 'family_member'
-       } AS family
+       } AS family,
+       [id IN $person_ids WHERE id <> '' AND NOT EXISTS { MATCH (:Person {person_id: id}) }]
+         AS unknown

@@ -708,9 +708,14 @@ def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str
     transaction; count the write, and take away the mark of an unfinished import if it
     `ends_import` (an import run again). Returns the count; when `degree` is given, whose
     findings the change can move, before or after it: for connections and declarations
-    other than of family, the pairs they join (`_reach_of_ties`), else everyone within
-    `degree` family edges of the people the change is about and the school accounts those
-    people administer; and whether a membership replaced held a position."""
+    other than of family, the pairs they join (`_apply_ties`), else everyone within `degree`
+    family edges of the people the change is about and the school accounts those people
+    administer; and whether a membership replaced held a position."""
+    if degree is not None and _ties_only(add, remove):
+        applied = _apply_ties(tx, add, connection_id, degree, ends_import)
+        if applied is not None:
+            return applied
+
     def missing(outside: dict[str, list[str]]) -> dict[str, list[str]]:
         not_held = tx.run(_write_path("store/missing-references"),
                           {key: ids or _NOBODY for key, ids in outside.items()}).single()
@@ -719,16 +724,9 @@ def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str
     _refuse_unknown(add, missing=missing)
     involved = add.people_involved() | remove.people_involved()
     reach = _Reach()
-    ties = _ties_before(tx, add, remove) if degree is not None else None
     if connection_id is not None:
-        removed = tx.run(_write_path("store/remove-connection"),
-                         connection_id=connection_id).single()
-        if not removed["removed"]:
-            raise StoreError(f"no connection {connection_id}")
-        involved.update(removed["person_ids"])
-        reach.people.update(removed["person_ids"])
-        if ties is not None:
-            ties[0].add(tuple(removed["person_ids"]))
+        involved.update(_remove_connection(tx, connection_id))
+        reach.people.update(involved)
 
     def circle() -> None:
         found = tx.run(_write_path("store/family-circle"), person_ids=sorted(involved),
@@ -736,7 +734,7 @@ def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str
         reach.people.update(found["person_ids"])
         reach.accounts.update(found["account_ids"])
 
-    if degree is not None and ties is None:
+    if degree is not None:
         circle()
     if _size(remove):
         tx.run(_write_path("store/forget"), {
@@ -749,19 +747,10 @@ def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str
     for file_name, rows in added.items():
         if rows:
             tx.run(_write_path(f"import/{_stem(file_name)}"), rows=rows).consume()
-    if ties is not None:
-        found = tx.run(_write_path("store/reach-of-ties"),
-                       connections=[list(pair) for pair in sorted(ties[0])] or _NO_PAIR,
-                       declarations=[list(pair) for pair in sorted(ties[1])] or _NO_PAIR,
-                       degree=degree).single()
-        if found["people"]:  # a reviewer's tie: their recusal reaches further than pairs
-            circle()
-        else:
-            reach = _Reach(pairs={tuple(pair) for pair in found["pairs"] if pair[0] != pair[1]})
     # Again after the change only if it can draw family edges or add people: a connection,
     # or a declaration other than of family, leaves everyone's family as it was or smaller
     # (a removal never refreshes: degree is None).
-    elif degree is not None and (add.people or add.family_links or any(
+    if degree is not None and (add.people or add.family_links or any(
             d.basis is Basis.FAMILY_MEMBER for d in add.declarations.values())):
         circle()
     version = tx.run(_write_path("store/next-version"),
@@ -769,24 +758,73 @@ def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str
     return version, reach, positions_held
 
 
-def _ties_before(tx: ManagedTransaction, add: World, remove: World
-                 ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]] | None:
-    """For a change that only writes connections and declarations other than of family:
-    the pairs each joins, before and after it, as (connections, declarations); None for any
-    other change (graph.store.embedded's _ties_changed, the twin)."""
-    if _size(remove) or add.people or add.memberships or add.family_links or add.approaches \
-            or add.schools or add.school_accounts or add.account_admins \
-            or any(d.basis is Basis.FAMILY_MEMBER for d in add.declarations.values()):
-        return None
+def _remove_connection(tx: ManagedTransaction, connection_id: str) -> list[str]:
+    """Forget the connection; the two people it joined."""
+    removed = tx.run(_write_path("store/remove-connection"), connection_id=connection_id).single()
+    if not removed["removed"]:
+        raise StoreError(f"no connection {connection_id}")
+    return removed["person_ids"]
+
+
+def _ties_only(add: World, remove: World) -> bool:
+    """Whether a change only writes connections and declarations other than of family (or
+    withdraws a connection): it leaves every family path as it was."""
+    return not (_size(remove) or add.people or add.memberships or add.family_links
+                or add.approaches or add.schools or add.school_accounts or add.account_admins
+                or any(d.basis is Basis.FAMILY_MEMBER for d in add.declarations.values()))
+
+
+def _apply_ties(tx: ManagedTransaction, add: World, connection_id: str | None, degree: int,
+                ends_import: bool) -> tuple[int, _Reach, bool] | None:
+    """`_apply` for a change `_ties_only` allows, in two round trips where each query on
+    its own took five: before it, the pairs that the records it replaces joined, and
+    whether one was a declaration of family, which reaches further (None then, for
+    `_apply`); then its write, the pairs it reaches and the count of writes, in one query.
+    Whose findings it can move are the connection findings of those pairs
+    (graph.store.embedded's _ties_changed and _reach, the twins), or, when one of its
+    people reviews findings, every finding of the family circle of its people."""
     before = tx.run(_write_path("store/tie-pairs"),
                     connection_ids=sorted(add.connections) or _NOBODY,
-                    declaration_ids=sorted(add.declarations) or _NOBODY).single()
+                    declaration_ids=sorted(add.declarations) or _NOBODY,
+                    person_ids=sorted(add.people_involved()) or _NOBODY).single()
     if before["family"]:
         return None
+    _refuse_unknown(add, missing=lambda outside: {
+        "person_ids": before["unknown"], "school_ids": [], "account_ids": []})
     connections = {(c.person_id, c.other_id) for c in add.connections.values()}
+    connections.update(tuple(pair) for pair in before["connections"])
     declarations = {(d.declarer_id, d.counterpart_id) for d in add.declarations.values()}
-    return (connections | {tuple(pair) for pair in before["connections"]},
-            declarations | {tuple(pair) for pair in before["declarations"]})
+    declarations.update(tuple(pair) for pair in before["declarations"])
+    if connection_id is not None:
+        connections.add(tuple(_remove_connection(tx, connection_id)))
+    written = [(file_name, rows) for file_name, rows in (
+        (file_name, _row_maps(file_name, rows)) for file_name, rows in record_rows(add).items())
+        if rows]
+    for file_name, rows in written[:-1]:
+        tx.run(_write_path(f"import/{_stem(file_name)}"), rows=rows).consume()
+    last_name, last_rows = written[-1] if written else (None, _NOBODY)
+    found = tx.run(_write_and_reach(last_name and f"import/{_stem(last_name)}"),
+                   rows=last_rows,
+                   connections=[list(pair) for pair in sorted(connections)] or _NO_PAIR,
+                   declarations=[list(pair) for pair in sorted(declarations)] or _NO_PAIR,
+                   degree=degree, ends_import=ends_import).single()
+    if found["people"]:  # a reviewer's tie: their recusal reaches further than pairs
+        involved = add.people_involved() | {p for pair in connections for p in pair}
+        circle = tx.run(_write_path("store/family-circle"), person_ids=sorted(involved),
+                        degree=degree).single()
+        reach = _Reach(set(circle["person_ids"]), set(circle["account_ids"]))
+    else:
+        reach = _Reach(pairs={tuple(pair) for pair in found["pairs"] if pair[0] != pair[1]})
+    return found["version"], reach, False
+
+
+@functools.cache
+def _write_and_reach(import_name: str | None) -> str:
+    """One query of the write path (`_write_path`): the import `import_name` writes $rows
+    (nothing without one), then reach-of-ties and next-version answer, each a subquery."""
+    names = ([import_name] if import_name else []) + ["store/reach-of-ties", "store/next-version"]
+    return "CYPHER replan=skip\n" + "\n".join(
+        f"CALL () {{\n{load(name).body}}}" for name in names) + "\nRETURN people, pairs, version"
 
 
 def _apply_and_detect(tx: ManagedTransaction, add: World, remove: World,
@@ -825,16 +863,18 @@ _CONNECTION_RULE_IDS = tuple(rule_id for rule_id in RULE_IDS if rule_id in CONNE
 
 def _plan_write_path(tx: ManagedTransaction, values: dict) -> None:
     """Run the write path's queries that only read, about no one, with parameters of the
-    types a write gives them: the server plans each and keeps the plan (`_write_path`)."""
+    types a write gives them, and EXPLAIN those that write: the server plans each and keeps
+    the plan (`_write_path`)."""
     for rule_ids in (RULE_IDS, _CONNECTION_RULE_IDS):
         text, parameters = _rules_at_once(rule_ids)
         given = {**values, "people": _NOBODY, "pairs": _NO_PAIR}
         tx.run(text, {p: given[p] for p in parameters}).consume()
-    tx.run(_write_path("store/tie-pairs"), connection_ids=_NOBODY,
-           declaration_ids=_NOBODY).consume()
-    tx.run(_write_path("store/reach-of-ties"), connections=_NO_PAIR, declarations=_NO_PAIR,
-           degree=0).consume()
+    tx.run(_write_path("store/tie-pairs"), connection_ids=_NOBODY, declaration_ids=_NOBODY,
+           person_ids=_NOBODY).consume()
     tx.run(_write_path("store/family-circle"), person_ids=_NOBODY, degree=0).consume()
+    for import_name in (None, "import/connections", "import/declarations"):  # writes: planned only
+        tx.run("EXPLAIN " + _write_and_reach(import_name), rows=[{}] if import_name else _NOBODY,
+               connections=_NO_PAIR, declarations=_NO_PAIR, degree=0, ends_import=False).consume()
 
 
 @functools.cache
