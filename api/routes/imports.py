@@ -29,7 +29,7 @@ from graph.intake.importing import (
     replaced,
 )
 from graph.intake.zips import MAX_RATIO, MemberDamaged, ZipBomb, inflate
-from graph.profiles import SHIPPED
+from graph.profiles import OWN_PROFILES, SHIPPED, own_name
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -160,7 +160,7 @@ def _unpack(packed: Path, folder: Path, max_unpacked: int) -> None:
 def _keep_profile(register, school):
     source = Path(school.profile)
     content = source.read_bytes()
-    kept = register.data_dir / "profiles" / f"{hashlib.sha256(content).hexdigest()[:16]}.toml"
+    kept = register.data_dir / OWN_PROFILES / f"{hashlib.sha256(content).hexdigest()[:16]}.toml"
     kept.parent.mkdir(parents=True, exist_ok=True)
     kept.write_bytes(content)
-    return dataclasses.replace(school, profile=str(kept))
+    return dataclasses.replace(school, profile=own_name(kept))
