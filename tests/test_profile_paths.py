@@ -22,10 +22,13 @@ from api.settings import Settings
 from graph.model import World
 from graph.profiles import load_profile, profile_data, save_own_profile, use_data_folder
 from graph.facts import FactGraph
+from graph.intake.exchange import read_folder, write_folder
 from graph.rules import evaluate, findings_json
 from graph.store.embedded import EmbeddedStore
 from tests.api_world import FAST_HASHER, ServiceUnderTest
+from tests.builder import WorldBuilder
 from tests.pages_world import story_world
+from tests.test_api_resources import zipped
 from tests.test_pages import Browser, text
 from tests.test_policy_page import form_of
 
@@ -166,3 +169,32 @@ def test_a_profile_recorded_by_absolute_path_still_reads(request, kind, tmp_path
     finally:
         if kind == "embedded":
             store.close()
+
+
+def test_a_profile_from_an_imported_folder_is_kept_in_the_data_folder_and_exported(
+        tmp_path, monkeypatch):
+    """An exchange folder's own profile file, imported as a zip, is kept in the data folder
+    and recorded by name there; an export carries the file again, so the folder reads back
+    with the school's own policy."""
+    monkeypatch.setattr(api.identity.accounts, "_hasher", FAST_HASHER)
+    volunteers = profile_data(load_profile("ninestiles"))
+    volunteers["covered_roles"] = {"value": ["volunteer"], "clause": "11.2"}
+    volunteers["clauses"]["11.2"] = "This policy applies to our volunteers only."
+    ours = save_own_profile(tmp_path / "made-elsewhere", "S1", volunteers)
+    world = (WorldBuilder().school("S1", profile=str(ours)).staff("T5", "S1").pupil("P5", "S1")
+             .connect("T5", "P5", connection_id="C5").build())
+    write_folder(world, tmp_path / "folder")
+    shutil.rmtree(tmp_path / "made-elsewhere")  # the folder carries its own copy
+    service = ServiceUnderTest(tmp_path / "service")
+    try:
+        imported = service.post("admin", "/api/imports",
+                                files={"file": ("s1.zip", zipped(tmp_path / "folder"))})
+        assert imported.status_code == 200, imported.text
+        [school] = [s for s in service.store.schools() if s.school_id == "S1"]
+        assert school.profile.startswith("own:"), "named within the data folder"
+        assert load_profile(school.profile).covered_roles == {"volunteer"}
+        write_folder(service.store.export_world(), tmp_path / "exported")
+        again = read_folder(tmp_path / "exported").schools["S1"]
+        assert load_profile(again.profile).covered_roles == {"volunteer"}
+    finally:
+        service.close()
