@@ -400,6 +400,16 @@ def profile_toml(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def keep_profile(data_dir: Path, source: Path) -> str:
+    """Keep a copy of the profile file at `source` (an exchange folder's) among the data
+    folder's own profiles, named by its content; what a school records to follow it."""
+    content = Path(source).read_bytes()
+    kept = Path(data_dir) / OWN_PROFILES / f"{hashlib.sha256(content).hexdigest()[:16]}.toml"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(content)
+    return own_name(kept)
+
+
 def save_own_profile(data_dir: Path, school_id: str, data: dict) -> Path:
     """Write a school's own profile file in the data folder and return its path (a school
     records it by `own_name`). The file
