@@ -113,6 +113,14 @@ def _serve(listening, demo, host, store, data):
     port = listening.getsockname()[1]
     opened = open_store(store, data)
     data_dir = _service_data_dir(opened, data)
+    # Before anything is served: the facts load in the background, where a school's missing
+    # profile would stop every evaluation without a word on the command line.
+    from graph.profiles import missing_profiles
+
+    problems = missing_profiles(opened.schools())
+    if problems:
+        opened.close()
+        raise graph.cli.UserError("\n".join(problems))
     try:
         if demo and seed_demo_trust(opened, data_dir):
             click.echo(f"seeded a demo trust into {data_dir}")

@@ -42,7 +42,7 @@ from api.settings import Settings
 from graph.audit import AuditTrail, audited_change
 from graph.intake.identity import IDENTITY_DATABASE, IdentityTable
 from graph.model import Person, World
-from graph.profiles import load_profile
+from graph.profiles import load_profile, use_data_folder
 from graph.review import REGISTER, CaseBook, CaseChange
 from graph.store.base import Store, sort_people
 from graph.timeline import what_happened
@@ -151,6 +151,7 @@ class Register:
         self.db = db
         self.settings = settings
         self.data_dir = Path(data_dir)
+        use_data_folder(self.data_dir)  # the schools' own profiles are read from it
         self.today = today
         with self.lock:  # each creates its tables if need be
             self.cases = CaseBook(db)

@@ -19,7 +19,7 @@ from graph.intake.exchange import ExchangeError, read_folder, write_folder
 from graph.dates import DateError, parse_date
 from graph.facts import FactGraph
 from graph.model import Role, World
-from graph.profiles import SETTING_NAMES, SHIPPED, load_profile
+from graph.profiles import SETTING_NAMES, SHIPPED, ProfileError, load_profile, use_data_folder
 from graph.rules import evaluate, findings_json
 from graph.store.base import Store, StoreError
 from graph.words import Names
@@ -93,12 +93,15 @@ def open_store(store: str | None, data: str | None) -> Store:
         if store and store.split("://")[0] in {"bolt", "neo4j", "bolt+s", "neo4j+s"}:
             from graph.store.neo4j import Neo4jStore
 
-            return Neo4jStore(store)
-        from graph.store.embedded import EmbeddedStore
+            opened: Store = Neo4jStore(store)
+        else:
+            from graph.store.embedded import EmbeddedStore
 
-        return EmbeddedStore(data or store)
+            opened = EmbeddedStore(data or store)
     except StoreError as error:
         raise click.ClickException(str(error)) from None
+    use_data_folder(_service_data_dir(opened, data))  # the schools' own profiles are there
+    return opened
 
 
 store_option = click.option(
@@ -112,7 +115,21 @@ data_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class UserError(click.ClickException):
+    """A problem the user can put right, in one line: exit code 2."""
+
+    exit_code = 2
+
+
+class _Commands(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ProfileError as error:  # a school's profile file not in this data folder
+            raise UserError(str(error)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="relationship-register", prog_name="relreg")
 def main():
     """The relationship register: staff's relationships with pupils, ex-pupils and parents,

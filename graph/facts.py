@@ -31,7 +31,7 @@ from graph.model import (
     SchoolAccount,
     World,
 )
-from graph.profiles import Profile, load_profile
+from graph.profiles import Profile, school_profile
 
 
 class _NoNodeData(nx.Graph):
@@ -171,7 +171,7 @@ class FactGraph:
         self.world.schools[school.school_id] = school
         if school.trust_id:
             self.schools_in_trust[school.trust_id].append(school.school_id)
-        self.profiles[school.school_id] = load_profile(school.profile)
+        self.profiles[school.school_id] = school_profile(school)
 
     def put_person(self, person: Person) -> None:
         self.world.people[person.person_id] = person

@@ -1,7 +1,8 @@
 """Policy profiles: what one school's policy says, as data, each value with its clause.
 
-The five shipped profiles live in `graph/profiles/<name>.toml`; a school may instead name a
-path to a profile file of its own in the same shape.
+The five shipped profiles live in `graph/profiles/<name>.toml`; a school may instead follow a
+profile file of its own in the same shape, kept in the data folder and recorded as
+`own:<file name>` (docs/rules.md, "A school's own policy").
 """
 
 from __future__ import annotations
@@ -142,15 +143,16 @@ EARLIER_READINGS = {
 
 
 def load_profile(name_or_path: str) -> Profile:
-    """A shipped profile by name, or a profile file by path.
+    """A shipped profile by name, a school's own profile by its recorded name
+    (`own:<file name>`, in this process's data folder), or a profile file by path.
 
     >>> load_profile("great-chart").ex_pupil_age_limit is None
     True
     """
     if name_or_path in SHIPPED:
         return _load_file(PROFILE_DIR / f"{name_or_path}.toml")
-    path = Path(name_or_path)
-    if not path.is_file():
+    path = profile_file(name_or_path)
+    if path is None:
         raise ProfileError(
             f"no profile {name_or_path!r}: name one of {', '.join(SHIPPED)} or a profile file"
         )
@@ -264,8 +266,13 @@ def _checks(table: dict, clause_texts: dict[str, str]) -> dict[str, tuple[str, .
 
 # -- a school's own profile, made in the pages from a shipped one -------------------------
 
-# Where a school's own profile files live, inside the data folder.
+# Where a school's own profile files live, inside the data folder: the Policy page's and
+# those an exchange folder's import keeps (api/routes/imports.py).
 OWN_PROFILES = "profiles"
+# How a school records its own profile: this and the file's name in OWN_PROFILES, so the
+# record holds wherever the data folder is restored, moved or mounted.
+OWN_PREFIX = "own:"
+
 _DEFAULT_PREFIX = "register's default: "
 
 
@@ -324,10 +331,21 @@ def profile_toml(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def keep_profile(data_dir: Path, source: Path) -> str:
+    """Keep a copy of the profile file at `source` (an exchange folder's) among the data
+    folder's own profiles, named by its content; what a school records to follow it."""
+    content = Path(source).read_bytes()
+    kept = Path(data_dir) / OWN_PROFILES / f"{hashlib.sha256(content).hexdigest()[:16]}.toml"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(content)
+    return own_name(kept)
+
+
 def save_own_profile(data_dir: Path, school_id: str, data: dict) -> Path:
-    """Write a school's own profile file in the data folder and return its path. The file
-    is named by its content, so a saved file never changes under a school that follows it
-    (and the loaded profiles, cached by path, stay true)."""
+    """Write a school's own profile file in the data folder and return its path (a school
+    records it by `own_name`). The file is named by its content, so a saved file never
+    changes under a school that follows it (and the loaded profiles, cached by path, stay
+    true)."""
     text = profile_toml(data)
     profile_from_data(tomllib.loads(text))  # what is written reads back as a profile
     folder = Path(data_dir) / OWN_PROFILES
@@ -340,3 +358,71 @@ def save_own_profile(data_dir: Path, school_id: str, data: dict) -> Path:
         partial.write_text(text, encoding="utf-8")
         partial.replace(path)
     return path.resolve()
+
+
+# -- where a school's own profile is found ---------------------------------------------
+
+# The data folder whose OWN_PROFILES an `own:` name is looked for in: the one this process
+# was started on. Every reader of a school's profile needs it (the in-memory rules, access
+# checks, Neo4j's own evaluation), and most reach it only through the Store interface,
+# which knows no data folder; so it is set where a process pairs its store with its data
+# folder: graph/cli.py open_store (every command, `serve` included) and api/service.py
+# Register (the service; the tests make one per data folder).
+_data_folder: Path | None = None
+
+
+def use_data_folder(folder: str | Path) -> None:
+    """Read schools' own profiles from `folder`'s OWN_PROFILES from now on."""
+    global _data_folder
+    _data_folder = Path(folder).resolve()
+
+
+def own_name(path: Path) -> str:
+    """What a school records to follow the own profile file at `path` (in OWN_PROFILES)."""
+    return OWN_PREFIX + Path(path).name
+
+
+def profile_file(recorded: str, data_folder: Path | None = None) -> Path | None:
+    """The file of a profile a school records, if there is one (a shipped name has none):
+    `own:<file name>` in `data_folder`'s OWN_PROFILES (this process's, by default), or a
+    path. A path recorded before the `own:` form (an absolute path into the data folder of
+    its day) that is no longer there is looked for by its file name in `data_folder`'s
+    OWN_PROFILES, so a data folder restored or moved elsewhere keeps its schools' policies."""
+    data_folder = data_folder if data_folder is not None else _data_folder
+    if recorded.startswith(OWN_PREFIX):
+        name = recorded.removeprefix(OWN_PREFIX)
+        if data_folder is None or name != Path(name).name or name.startswith("."):
+            return None
+        path = data_folder / OWN_PROFILES / name
+        return path if path.is_file() else None
+    path = Path(recorded)
+    if path.is_file():
+        return path
+    if data_folder is not None and path.is_absolute() and path.suffix == ".toml":
+        moved = data_folder / OWN_PROFILES / path.name
+        if moved.is_file():
+            return moved
+    return None
+
+
+def school_profile(school) -> Profile:
+    """The profile `school` (a graph.model.School) follows; a ProfileError, in one line
+    naming the school and what to do, when its own profile file is not here."""
+    if school.profile not in SHIPPED and profile_file(school.profile) is None:
+        where = _data_folder / OWN_PROFILES if _data_folder is not None else "the data folder"
+        raise ProfileError(
+            f"the policy profile of {school.name} is not in {where}: restore that folder's "
+            f"files from a backup of this data folder (relreg restore) or from the data "
+            f"folder it was copied from, then try again")
+    return load_profile(school.profile)
+
+
+def missing_profiles(schools) -> list[str]:
+    """The one-line error of each school whose profile cannot be read here."""
+    problems = []
+    for school in schools:
+        try:
+            school_profile(school)
+        except ProfileError as error:
+            problems.append(str(error))
+    return problems

@@ -16,7 +16,7 @@ import api.identity.accounts
 import tests.api_world
 from api.identity import AccountRole
 from api.pages.policy import SETTINGS
-from graph.profiles import SHIPPED, load_profile, profile_data, save_own_profile
+from graph.profiles import SHIPPED, load_profile, profile_data, profile_file, save_own_profile
 from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest
 from tests.pages_world import story_world
 from tests.test_pages import Browser, region, text
@@ -208,9 +208,11 @@ def test_saving_needs_a_preview_of_the_same_settings_and_a_reason_and_is_audited
     saved = admin.post(POLICY, {**form_of(shown.text), "action": "save",
                                 "reason": "the governors adopted it on 20 November"})
     assert saved.status_code == 303, text(saved.text)
-    path = Path(school_profile(service))
-    assert path.parent == (service.register.data_dir / "profiles").resolve()
-    own = load_profile(str(path))
+    recorded = school_profile(service)
+    assert recorded.startswith("own:"), "named within the data folder, wherever that is"
+    path = profile_file(recorded, service.register.data_dir)
+    assert path.parent == service.register.data_dir / "profiles"
+    own = load_profile(recorded)
     assert own.covered_roles == {"volunteer"} and own.settings["covered_roles"].clause \
         == "Our policy 1.2"
     assert own.clause_texts["Our policy 1.2"] == "This policy applies to our volunteers only."

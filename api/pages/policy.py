@@ -28,6 +28,7 @@ from graph.profiles import (
     SHIPPED,
     ProfileError,
     load_profile,
+    own_name,
     profile_data,
     profile_from_data,
     save_own_profile,
@@ -392,7 +393,7 @@ def _save(register, admin, actor, school_id, data, current, start, reason) -> No
     with register.lock:
         school = _school(register, admin, school_id)  # still theirs, now the lock is held
         path = save_own_profile(register.data_dir, school_id, data)
-        changed = dataclasses.replace(school, profile=str(path))
+        changed = dataclasses.replace(school, profile=own_name(path))
         register.change_facts(
             actor, "school.policy.own", "school", object_id=school_id, reason=reason,
             started_from=start or "the school's profile", changed=_changes(current, data),

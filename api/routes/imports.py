@@ -5,7 +5,6 @@ received and unpacked a chunk at a time, with its sizes counted as they come out
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import tempfile
 import uuid
 import zipfile
@@ -29,7 +28,7 @@ from graph.intake.importing import (
     replaced,
 )
 from graph.intake.zips import MAX_RATIO, MemberDamaged, ZipBomb, inflate
-from graph.profiles import SHIPPED
+from graph.profiles import SHIPPED, keep_profile
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -158,9 +157,5 @@ def _unpack(packed: Path, folder: Path, max_unpacked: int) -> None:
 
 
 def _keep_profile(register, school):
-    source = Path(school.profile)
-    content = source.read_bytes()
-    kept = register.data_dir / "profiles" / f"{hashlib.sha256(content).hexdigest()[:16]}.toml"
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    kept.write_bytes(content)
-    return dataclasses.replace(school, profile=str(kept))
+    return dataclasses.replace(school, profile=keep_profile(register.data_dir,
+                                                            Path(school.profile)))

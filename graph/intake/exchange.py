@@ -43,7 +43,7 @@ from graph.model import (
     SchoolAccount,
     World,
 )
-from graph.profiles import SHIPPED, ProfileError, load_profile
+from graph.profiles import SHIPPED, ProfileError, load_profile, profile_file
 
 
 # The csv module's own limit on one field (128 KiB), and ours on one physical line: a file
@@ -667,8 +667,8 @@ def _copy_profiles(world: World, folder: Path) -> dict[str, str]:
     """{profile as stored: its file name in `folder`} for every profile not shipped."""
     names: dict[str, str] = {}
     for school in world.schools.values():
-        source = Path(school.profile)
-        if school.profile in SHIPPED or school.profile in names or not source.is_file():
+        source = profile_file(school.profile) if school.profile not in SHIPPED else None
+        if source is None or school.profile in names:
             continue
         name = source.name if source.suffix == ".toml" else source.name + ".toml"
         while (folder / name).exists():

@@ -66,7 +66,7 @@ from graph.model import (
     SchoolAccount,
     World,
 )
-from graph.profiles import RULE_IDS, Profile, load_profile
+from graph.profiles import RULE_IDS, Profile, ProfileError, load_profile, school_profile
 from graph.routing import ADMINISTRATORS, REVIEWER_POSITIONS, escalation
 from graph.rules import (
     CONNECTION_RULES,
@@ -558,7 +558,12 @@ class Neo4jStore(Store):
 
     def _profiles(self) -> _Profiles:
         rows = self._execute_read(load("store/schools").body)
-        by_name = {name: load_profile(name) for name in {row["profile"] for row in rows}}
+        try:
+            by_name = {name: load_profile(name) for name in {row["profile"] for row in rows}}
+        except ProfileError:  # say which school's profile it is, as the in-memory rules do
+            for school in self.schools():
+                school_profile(school)
+            raise
         return _Profiles({row["school_id"]: by_name[row["profile"]] for row in rows},
                          {name: profile_parameter(p) for name, p in by_name.items()})
 
