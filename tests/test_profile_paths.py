@@ -198,3 +198,26 @@ def test_a_profile_from_an_imported_folder_is_kept_in_the_data_folder_and_export
         assert load_profile(again.profile).covered_roles == {"volunteer"}
     finally:
         service.close()
+
+
+def test_a_folder_imported_on_the_command_line_keeps_its_profile_in_the_data_folder(tmp_path):
+    """`relreg import FOLDER` (import_path) copies the folder's own profile into the data
+    folder and records it there: the school keeps its policy once the folder is gone."""
+    from graph.intake.importing import import_path
+
+    volunteers = profile_data(load_profile("ninestiles"))
+    volunteers["covered_roles"] = {"value": ["volunteer"], "clause": "11.2"}
+    volunteers["clauses"]["11.2"] = "This policy applies to our volunteers only."
+    ours = save_own_profile(tmp_path / "made-elsewhere", "S1", volunteers)
+    world = (WorldBuilder().school("S1", profile=str(ours)).staff("T5", "S1").pupil("P5", "S1")
+             .build())
+    write_folder(world, tmp_path / "folder")
+    shutil.rmtree(tmp_path / "made-elsewhere")
+    data = tmp_path / "data"
+    use_data_folder(data)
+    with EmbeddedStore(data) as store:
+        import_path(store, tmp_path / "folder", data_dir=data)
+        shutil.rmtree(tmp_path / "folder")
+        [school] = store.schools()
+        assert school.profile.startswith("own:")
+        assert load_profile(school.profile).covered_roles == {"volunteer"}

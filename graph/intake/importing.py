@@ -53,6 +53,7 @@ from graph.intake.mis import MISContact, MISError, load_mapping, read_mis, read_
 from graph.facts import FactGraph
 from graph.model import FamilyLink, Finding, LinkSource, Membership, Person, Role, World
 from graph.names import normal_name
+from graph.profiles import SHIPPED, keep_profile
 from graph.rules import Evaluation, evaluate
 from graph.store.base import Store
 
@@ -165,7 +166,8 @@ def import_path(store: Store, path: str | os.PathLike, *, school_id: str | None 
         stage(STAGES[0])
         existing = store.export_world()
         if path.is_dir():
-            plan = _plan_folder(existing, path, progress, skip_bad)
+            plan = _plan_folder(existing, path, progress, skip_bad,
+                                keep_profiles_in=None if dry_run else data_dir)
         else:
             suffix = path.suffix.lower()
             if suffix == ".xml":
@@ -484,9 +486,18 @@ def only_changed(existing: World, incoming: World) -> World:
 # -- exchange folders ----------------------------------------------------------------------
 
 
-def _plan_folder(existing: World, folder: Path, progress=None, skip_bad: bool = False) -> _Plan:
+def _plan_folder(existing: World, folder: Path, progress=None, skip_bad: bool = False,
+                 keep_profiles_in: str | os.PathLike | None = None) -> _Plan:
+    """The facts of an exchange folder; a profile file of its own that a school follows is
+    copied into the data folder `keep_profiles_in`, and the school follows the copy there,
+    which goes wherever the data folder goes (the folder imported may not)."""
     report = ImportReport(str(folder), "folder")
     world = read_folder(folder, progress=progress, notices=report.warnings)
+    if keep_profiles_in is not None:
+        for school in list(world.schools.values()):
+            if school.profile not in SHIPPED:
+                world.schools[school.school_id] = replace(
+                    school, profile=keep_profile(Path(keep_profiles_in), Path(school.profile)))
     if skip_bad:
         report.warnings.append("an exchange folder is imported all or nothing: --skip-bad "
                                "leaves nothing out of it")
