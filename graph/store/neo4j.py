@@ -781,8 +781,8 @@ def _ties_only(add: World, remove: World) -> bool:
 
 def _apply_ties(tx: ManagedTransaction, add: World, connection_id: str | None, degree: int,
                 ends_import: bool) -> tuple[int, _Reach, bool] | None:
-    """`_apply` for a change `_ties_only` allows, in two round trips where each query on
-    its own took five: before it, the pairs that the records it replaces joined, and
+    """`_apply` for a change `_ties_only` allows, in two round trips where the queries one
+    by one took five: before it, the pairs that the records it replaces joined, and
     whether one was a declaration of family, which reaches further (None then, for
     `_apply`); then its write, the pairs it reaches and the count of writes, in one query.
     Whose findings it can move are the connection findings of those pairs
@@ -877,6 +877,9 @@ def _plan_write_path(tx: ManagedTransaction, values: dict) -> None:
     tx.run(_write_path("store/tie-pairs"), connection_ids=_NOBODY, declaration_ids=_NOBODY,
            person_ids=_NOBODY).consume()
     tx.run(_write_path("store/family-circle"), person_ids=_NOBODY, degree=0).consume()
+    route = load("routing/route")
+    tx.run(_write_path("routing/route"), _parameters(route, {**values, "findings": [
+        {"key": 0, "school_id": _NO_ONE, "parties": _NOBODY, "notify_dsl": False}]})).consume()
     for import_name in (None, "import/connections", "import/declarations"):  # writes: planned only
         tx.run("EXPLAIN " + _write_and_reach(import_name), rows=[{}] if import_name else _NOBODY,
                connections=_NO_PAIR, declarations=_NO_PAIR, degree=0, ends_import=False).consume()
