@@ -109,3 +109,22 @@ def test_the_flat_queue_is_still_paged_by_case(many):
     words = text(leader.get("/cases").text)
     assert f"{ADULTS + LONG} cases. Showing 1 to 50, page 1 of 3." in words
     assert "groups" not in words.split("Showing")[0]
+
+
+def test_an_action_taken_on_a_later_page_comes_back_on_that_page(many):
+    """A bulk action or a decision from the second page of groups shows the second page
+    again, with its filters, where the leader was working."""
+    leader = Browser(many, "L1")
+    second = leader.get("/cases", params={"group": "adult", "page": 2}).text
+    assert 'name="page" value="2"' in second, "the forms carry the page they are on"
+    key = re.search(r'name="group_key" value="(adult:[^"]+)"', second).group(1)
+    done = leader.post("/cases/bulk", {"group_key": key, "bulk_action": "assign",
+                                       "assignee_id": "L1", "reason": "this page next",
+                                       "group": "adult", "page": "2"})
+    assert done.status_code == 200, done.text
+    assert "page 2 of 3." in text(done.text)
+    flat = leader.get("/cases", params={"page": 2}).text
+    one = re.search(r'action="/cases/([^/"]+)/decide"', flat).group(1)
+    decided = leader.post(f"/cases/{one}/decide", {"decision": "in_review",
+                                                   "reason": "looking now", "page": "2"})
+    assert decided.status_code == 303 and "page=2" in decided.headers["location"]

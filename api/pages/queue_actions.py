@@ -34,6 +34,7 @@ FindingId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
 MAX_BULK = 1000  # cases in one bulk action
 BULK_ACTIONS = {"decide": "Decide", "assign": "Assign"}
 Filter = Annotated[str, Form(max_length=100)]
+QueuePage = Annotated[int, Form(ge=1, le=10**6)]  # the page of the queue a form was on
 
 
 def decide_from_queue(register, account, actor, finding_id: str, choice: str,
@@ -59,8 +60,9 @@ def post_queue_decision(request: Request, register: RegisterDep, session: Curren
                         reason: Annotated[str, Form(max_length=4000)] = "",
                         school: Filter = "", rule: Filter = "", severity: Filter = "",
                         state: Filter = "", q: Filter = "", mine: Filter = "",
-                        group: Filter = ""):
-    """A decision from the queue's row, without opening the case."""
+                        group: Filter = "", page: QueuePage = 1):
+    """A decision from the queue's row, without opening the case; the queue comes back on
+    the page the decision was made from."""
     filters = {"school": school, "rule": rule, "severity": severity, "state": state, "q": q,
                "mine": mine, "group": group}
     try:
@@ -74,8 +76,8 @@ def post_queue_decision(request: Request, register: RegisterDep, session: Curren
         return render_queue(request, register, session, account, **filters, extra={
             "errors": {finding_id: messages},
             "values": {finding_id: {"decision": decision, "reason": reason, "wrong": wrong}},
-        }, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    return see_other("/cases", "moved", **filters)
+        }, page_number=page, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return see_other("/cases", "moved", **filters, page=page if page > 1 else None)
 
 
 @router.post("/cases/bulk")
@@ -88,11 +90,14 @@ def post_bulk(request: Request, register: RegisterDep, session: CurrentSession,
               assignee_id: Annotated[str, Form(max_length=64)] = "",
               reason: Annotated[str, Form(max_length=4000)] = "",
               school: Filter = "", rule: Filter = "", severity: Filter = "",
-              state: Filter = "", q: Filter = "", mine: Filter = "", group: Filter = ""):
+              state: Filter = "", q: Filter = "", mine: Filter = "", group: Filter = "",
+              page: QueuePage = 1):
     """The same decision or assignment, with one reason, for each case ticked and each
     case of the groups ticked (a group is read again from the queue as the account sees
     it). Each case is checked and recorded as a single action is; the page says how many
-    were done and why each other case was refused, and only counts those not found."""
+    were done and why each other case was refused, and only counts those not found. The
+    queue comes back on the page the action was taken from (or its last, if it is now
+    shorter)."""
     filters = {"school": school, "rule": rule, "severity": severity, "state": state, "q": q,
                "mine": mine, "group": group}
     values = {"bulk_action": bulk_action, "decision": decision, "assignee_id": assignee_id,
@@ -119,7 +124,7 @@ def post_bulk(request: Request, register: RegisterDep, session: CurrentSession,
     elif len(chosen) > MAX_BULK:
         errors["bulk_cases"] = [f"Cases: no more than {MAX_BULK:,} at once"]
     if errors:
-        return render_queue(request, register, session, account, **filters,
+        return render_queue(request, register, session, account, **filters, page_number=page,
                             extra={"errors": errors, "values": values},
                             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     done, refused, not_found_count = 0, [], 0
@@ -147,7 +152,7 @@ def post_bulk(request: Request, register: RegisterDep, session: CurrentSession,
                            + "; ".join(messages_of(error, MOVE_LABELS)))
     results = {"action": bulk_action, "done": done, "refused": refused,
                "not_found": not_found_count}
-    return render_queue(request, register, session, account, **filters,
+    return render_queue(request, register, session, account, **filters, page_number=page,
                         extra={"results": results},
                         status_code=status.HTTP_200_OK if done or not (refused or not_found_count)
                         else status.HTTP_422_UNPROCESSABLE_CONTENT)
