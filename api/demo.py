@@ -117,8 +117,16 @@ def demo_sign_ins(register: Register) -> list[tuple[AccountRole, str, str]]:
                 account = register.accounts.create(username, password, role, person_id, school)
                 action = "account.create"
             else:
-                register.accounts.update(account.account_id, role=role, person_id=person_id,
-                                         school_id=school, disabled=False, password=password)
+                # Only what differs, so that a restart keeps the demo's sessions signed in
+                # (a new role, person or password ends them).
+                changes = {
+                    "role": role if account.role != role else None,
+                    "person_id": person_id if account.person_id != person_id else None,
+                    "school_id": school if account.school_id != school else None,
+                    "disabled": False if account.disabled else None,
+                    "password": None if register.accounts.has_password(account.account_id, password)
+                    else password}
+                register.accounts.update(account.account_id, **changes)
                 register.accounts.unlock(username)
                 action = "account.update"
             register.audit.record(actor="register", action=action, object_kind="account",

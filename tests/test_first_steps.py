@@ -98,3 +98,43 @@ def test_the_demo_passwords_stay_the_same_from_one_start_to_the_next(tmp_path):
     kept = (data / DEMO_PASSWORDS).read_text()
     assert all(password not in kept for _, _, password in first)
     assert kept.count("sealed:") == 6
+
+
+def test_a_demo_restart_keeps_its_sign_ins_signed_in(tmp_path):
+    """Each start sets the demo accounts as the demo wants them; one that already is keeps
+    its sessions, so a browser signed in before the restart is still signed in after it.
+    A demo password changed in between is set back, and that ends its sessions."""
+    from api.demo import demo_sign_ins, seed_demo_trust
+
+    data = tmp_path / "data"
+    tokens = {}
+
+    def start(check):
+        with EmbeddedStore(data) as store:
+            seed_demo_trust(store, data, people=400)
+            app = create_app(store, data / "service.sqlite3")
+            try:
+                sign_ins = demo_sign_ins(app.state.register)
+                with TestClient(app) as client:
+                    check(app.state.register, client, sign_ins)
+            finally:
+                app.state.register.close()
+
+    def sign_in_everyone(register, client, sign_ins):
+        teacher = register.accounts.by_username("demo-staff")
+        register.accounts.update(teacher.account_id, password="changed-by-its-holder-1")
+        passwords = {username: password for _, username, password in sign_ins}
+        passwords["demo-staff"] = "changed-by-its-holder-1"
+        for username, password in passwords.items():
+            answer = client.post("/api/auth/token", data={"username": username,
+                                                           "password": password})
+            tokens[username] = answer.json()["access_token"]
+
+    def still_signed_in(register, client, sign_ins):
+        answers = {username: client.get("/api/auth/me", headers={
+            "Authorization": f"Bearer {token}"}).status_code for username, token in tokens.items()}
+        assert answers.pop("demo-staff") == 401, "its password was set back: its sessions end"
+        assert len(answers) == 5 and set(answers.values()) == {200}
+
+    start(sign_in_everyone)
+    start(still_signed_in)

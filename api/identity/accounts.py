@@ -224,6 +224,12 @@ class AccountBook:
         self._forget_sessions(account_id)  # they hold the account as it was
         return self.get(account_id)
 
+    def has_password(self, account_id: int, password: str) -> bool:
+        """Whether `password` is the account's (slow on purpose, as a sign-in's check)."""
+        row = self.db.execute("SELECT password_hash FROM accounts WHERE account_id = ?",
+                              (account_id,)).fetchone()
+        return bool(row and row[0] and verify_password(row[0], password))
+
     def is_locked(self, username: str) -> bool:
         row = self.db.execute("SELECT locked_until FROM sign_in_failures WHERE username = ?",
                               (username,)).fetchone()
