@@ -22,6 +22,7 @@ from graph.model import (
     Declaration,
     DeclarationStatus,
     FamilyLink,
+    Finding,
     LinkSource,
     Membership,
     Person,
@@ -323,6 +324,38 @@ class FactGraph:
                         reached.append(neighbour)
             frontier = reached
         return distances
+
+    def family_circle(self, people: Iterable[str]) -> set[str]:
+        """Everyone within the largest family degree of any school's profile of one of
+        `people`, by every link ever recorded or declared: kinship and recusal run along
+        family paths, so a change about `people` can move the findings of all of them."""
+        degree = max((p.family_degree for p in self.profiles.values()), default=0)
+        circle: set[str] = set()
+        for person_id in people:
+            circle.update(self.family_distances(person_id, degree))
+        return circle
+
+    def reach_of_positions(self, leaders: set[str], memberships: Iterable[Membership],
+                           findings: Iterable[Finding]) -> tuple[set[str], set[str]]:
+        """(people, accounts) whose findings a position given, kept or taken by `leaders`
+        in `memberships` can move, among `findings` (those before the change): a position
+        decides who accepts declarations and authorises account administrators at its
+        school (at every school of its trust, for a trust's chief executive), so every
+        finding of those schools, the parties of every declaration the leaders decided,
+        and those schools' accounts."""
+        schools: set[str] = set()
+        for m in memberships:
+            if m.person_id in leaders:
+                trust = self.world.schools[m.school_id].trust_id
+                schools.update(self.schools_in_trust[trust] if trust else [m.school_id])
+        people = {p for f in findings if f.school_id in schools
+                  for p in (f.adult_id, f.counterpart_id) if p}
+        for d in self.world.declarations.values():
+            if d.decided_by in leaders:
+                people.update((d.declarer_id, d.counterpart_id))
+        accounts = {a.account_id for a in self.world.school_accounts.values()
+                    if a.school_id in schools}
+        return people, accounts
 
     def connections_between(self, a: str, b: str, as_of: dt.date) -> list[Connection]:
         found = [

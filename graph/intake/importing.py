@@ -257,36 +257,22 @@ def _reach(existing: World, facts: World, merged: FactGraph, firing: list[Findin
     when the import changes a school, whose profile and trust decide every finding there
     and across the trust's scope: then everything is evaluated again.
 
-    `merged` is the register after the import, `firing` its findings before. Kinship and
-    recusal run along family paths, so everyone within the largest family degree of a person
-    the facts (or the facts they replace) are about; the facts they replace name every
-    family path the import breaks, so the circles of the merged register cover those of
-    the register before. A position given, kept or taken decides who accepts declarations
-    and authorises account administrators at its schools (at every school of its trust for
-    a trust's chief executive): every finding of those schools."""
+    `merged` is the register after the import, `firing` its findings before: the family
+    circle of everyone the facts (or the facts they replace, which name every family path
+    the import breaks) are about, and the reach of a position given, kept or taken
+    (FactGraph.reach_of_positions)."""
     if facts.schools:
         return None
     old = replaced(existing, facts)
-    degree = max((p.family_degree for p in merged.profiles.values()), default=0)
-    people: set[str] = set()
-    for person_id in facts.people_involved() | old.people_involved():
-        people.update(merged.family_distances(person_id, degree))
+    people = merged.family_circle(facts.people_involved() | old.people_involved())
     accounts = set(facts.school_accounts) | {a.account_id for a in facts.account_admins}
     leaders = {m.person_id for m in [*facts.memberships, *old.memberships]
                if m.position is not None}
     if leaders:
-        schools = set()
-        for m in facts.memberships:
-            if m.person_id in leaders:
-                trust = merged.world.schools[m.school_id].trust_id
-                schools.update(merged.schools_in_trust[trust] if trust else [m.school_id])
-        people.update(p for f in firing if f.school_id in schools
-                      for p in (f.adult_id, f.counterpart_id) if p)
-        for d in merged.world.declarations.values():
-            if d.decided_by in leaders:
-                people.update((d.declarer_id, d.counterpart_id))
-        accounts.update(a.account_id for a in merged.world.school_accounts.values()
-                        if a.school_id in schools)
+        their_people, their_accounts = merged.reach_of_positions(leaders, facts.memberships,
+                                                                 firing)
+        people |= their_people
+        accounts |= their_accounts
     return people, accounts
 
 

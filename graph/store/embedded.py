@@ -284,7 +284,7 @@ class EmbeddedStore(Store):
         self._resume()
         ties = self._ties_changed(world)
         if ties is None:
-            touched = self._family_circle(world.people_involved())
+            touched = self.facts.family_circle(world.people_involved())
             leaders = self._leaders_changed(world)
         with self._transaction():
             self._write(world, None)
@@ -296,28 +296,16 @@ class EmbeddedStore(Store):
             people, pairs = self._reach(*ties)
             evaluation.refresh(people, pairs=pairs)
             return
-        touched |= self._family_circle(world.people_involved())
+        touched |= self.facts.family_circle(world.people_involved())
         if world.schools:  # a school's profile decides every finding there
             self._evaluation = None
             return
         accounts = set(world.school_accounts) | {a.account_id for a in world.account_admins}
         if leaders:
-            # Who reviews the findings of their schools (a trust's chief executive: of every
-            # school of the trust), and whose acceptance of a declaration counts there.
-            facts = self.facts
-            schools = set()
-            for m in world.memberships:
-                if m.person_id in leaders:
-                    trust = facts.world.schools[m.school_id].trust_id
-                    schools.update(facts.schools_in_trust[trust] if trust else [m.school_id])
-            for finding in evaluation.findings.values():
-                if finding.school_id in schools:
-                    touched.update(p for p in (finding.adult_id, finding.counterpart_id) if p)
-            for d in facts.world.declarations.values():
-                if d.decided_by in leaders:
-                    touched.update((d.declarer_id, d.counterpart_id))
-            accounts.update(a.account_id for a in facts.world.school_accounts.values()
-                            if a.school_id in schools)
+            people, their_accounts = self.facts.reach_of_positions(
+                leaders, world.memberships, evaluation.findings.values())
+            touched |= people
+            accounts |= their_accounts
         evaluation.refresh(touched, accounts)
 
     def _ties_changed(self, world: World
@@ -360,7 +348,7 @@ class EmbeddedStore(Store):
                     people.add(other)
         for x, y in declarations:
             for one, other in ((x, y), (y, x)):
-                circle = self._family_circle({other})
+                circle = self.facts.family_circle({other})
                 near = facts.connections.adj.get(one, {})
                 pairs.update((one, q) for q in circle if q in near)
                 if self._holds_a_position(one):
@@ -416,13 +404,6 @@ class EmbeddedStore(Store):
         if self._evaluation is not None:
             people, pairs = self._reach({(connection.person_id, connection.other_id)}, set())
             self._evaluation.refresh(people, pairs=pairs)
-
-    def _family_circle(self, people: set[str]) -> set[str]:
-        degree = max((p.family_degree for p in self.facts.profiles.values()), default=0)
-        circle = set()
-        for person_id in people:
-            circle.update(self.facts.family_distances(person_id, degree))
-        return circle
 
     def _check_references(self, world: World) -> None:
         known_people, known_schools = self.facts.world.people, self.facts.world.schools
