@@ -4,7 +4,6 @@ received and unpacked a chunk at a time, with its sizes counted as they come out
 
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 import uuid
 import zipfile
@@ -24,11 +23,11 @@ from graph.intake.importing import (
     describe,
     findings_it_would_open,
     findings_now,
+    keep_own_profiles,
     only_changed,
     replaced,
 )
 from graph.intake.zips import MAX_RATIO, MemberDamaged, ZipBomb, inflate
-from graph.profiles import SHIPPED, keep_profile
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -87,9 +86,7 @@ def import_zip(register, admin, actor, packed: Path, *, preview: bool = False,
                     existing, changed, today, findings_now(register.store, today)))
             return ImportResult(imported=world.counts(), changes=report.details,
                                 counts=dict(report.changes), previewed=True)
-        for school in world.schools.values():
-            if school.profile not in SHIPPED:  # a profile file from the zip: keep a copy
-                world.schools[school.school_id] = _keep_profile(register, school)
+        keep_own_profiles(world, register.data_dir)  # profile files from the zip: a copy each
         changed = only_changed(existing, world)
         register.change_facts(actor, "import", "import", import_world=world,
                               counts=world.counts(), changes=dict(report.changes),
@@ -154,8 +151,3 @@ def _unpack(packed: Path, folder: Path, max_unpacked: int) -> None:
                                       "packed size: refused as a zip bomb") from None
             except MemberDamaged:
                 raise invalid("file", f"{name} cannot be read from the zip") from None
-
-
-def _keep_profile(register, school):
-    return dataclasses.replace(school, profile=keep_profile(register.data_dir,
-                                                            Path(school.profile)))

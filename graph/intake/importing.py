@@ -472,18 +472,24 @@ def only_changed(existing: World, incoming: World) -> World:
 # -- exchange folders ----------------------------------------------------------------------
 
 
+def keep_own_profiles(world: World, data_dir: str | os.PathLike) -> None:
+    """Copy each profile file of its own that a school of `world` (read from an exchange
+    folder) follows into the data folder, and have the school follow the copy there, which
+    goes wherever the data folder goes (the folder imported may not)."""
+    for school in list(world.schools.values()):
+        if school.profile not in SHIPPED:
+            world.schools[school.school_id] = replace(
+                school, profile=keep_profile(Path(data_dir), Path(school.profile)))
+
+
 def _plan_folder(existing: World, folder: Path, progress=None, skip_bad: bool = False,
                  keep_profiles_in: str | os.PathLike | None = None) -> _Plan:
-    """The facts of an exchange folder; a profile file of its own that a school follows is
-    copied into the data folder `keep_profiles_in`, and the school follows the copy there,
-    which goes wherever the data folder goes (the folder imported may not)."""
+    """The facts of an exchange folder, its schools' own profiles kept in the data folder
+    `keep_profiles_in` (`keep_own_profiles`) when it is given."""
     report = ImportReport(str(folder), "folder")
     world = read_folder(folder, progress=progress, notices=report.warnings)
     if keep_profiles_in is not None:
-        for school in list(world.schools.values()):
-            if school.profile not in SHIPPED:
-                world.schools[school.school_id] = replace(
-                    school, profile=keep_profile(Path(keep_profiles_in), Path(school.profile)))
+        keep_own_profiles(world, keep_profiles_in)
     if skip_bad:
         report.warnings.append("an exchange folder is imported all or nothing: --skip-bad "
                                "leaves nothing out of it")
