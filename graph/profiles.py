@@ -335,10 +335,8 @@ def keep_profile(data_dir: Path, source: Path) -> str:
     """Keep a copy of the profile file at `source` (an exchange folder's) among the data
     folder's own profiles, named by its content; what a school records to follow it."""
     content = Path(source).read_bytes()
-    kept = Path(data_dir) / OWN_PROFILES / f"{hashlib.sha256(content).hexdigest()[:16]}.toml"
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    kept.write_bytes(content)
-    return own_name(kept)
+    return own_name(_write_own(data_dir, f"{hashlib.sha256(content).hexdigest()[:16]}.toml",
+                               content))
 
 
 def save_own_profile(data_dir: Path, school_id: str, data: dict) -> Path:
@@ -348,14 +346,20 @@ def save_own_profile(data_dir: Path, school_id: str, data: dict) -> Path:
     true)."""
     text = profile_toml(data)
     profile_from_data(tomllib.loads(text))  # what is written reads back as a profile
-    folder = Path(data_dir) / OWN_PROFILES
-    folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     stem = school_id if school_id.replace("-", "").replace("_", "").isalnum() else "school"
-    path = folder / f"{stem}-{digest}.toml"
+    return _write_own(data_dir, f"{stem}-{digest}.toml", text.encode())
+
+
+def _write_own(data_dir: Path, file_name: str, content: bytes) -> Path:
+    """The file `file_name` among the data folder's own profiles, written whole (through a
+    partial file) unless it is there already: named by its content, it never changes."""
+    folder = Path(data_dir) / OWN_PROFILES
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / file_name
     if not path.exists():
         partial = path.with_suffix(".partial")
-        partial.write_text(text, encoding="utf-8")
+        partial.write_bytes(content)
         partial.replace(path)
     return path.resolve()
 
