@@ -49,7 +49,7 @@ from tests.scenarios import SCENARIOS
 from tests.strategies import worlds
 from tests.test_neo4j_parity import AS_OF_DATES, store_json
 from tests.test_pages import Browser, text
-from tests.test_policy_page import form_of
+from tests.test_policy_page import form_of, preview_and_save
 
 POLICY = "/admin/schools/S1/policy"
 RELREG = shutil.which("relreg")
@@ -372,14 +372,10 @@ def test_the_saved_profile_is_the_schools_in_the_store_and_in_a_fresh_process(se
     does a store opened afresh: another Neo4jStore in this process and `relreg detect` in
     a process of its own."""
     admin = Browser(served, "admin")
-    page = admin.get(POLICY).text
-    previewed = admin.post(POLICY, {**form_of(page, value__covered_roles=["volunteer"],
-                                              clause__covered_roles="Our policy 1.2",
-                                              wording__covered_roles="This policy applies to "
-                                              "our volunteers only."), "action": "preview"})
+    previewed, saved = preview_and_save(admin, "covered_roles", ["volunteer"], "Our policy 1.2",
+                                        "This policy applies to our volunteers only.")
     assert "2 would disappear" in text(previewed.text)
-    assert admin.post(POLICY, {**form_of(previewed.text), "action": "save",
-                               "reason": "the governors adopted it"}).status_code == 303
+    assert saved.status_code == 303
     [school] = [s for s in served.store.schools() if s.school_id == "S1"]
     assert school.profile.startswith("own:"), "named within the data folder, wherever that is"
     assert profile_file(school.profile, served.register.data_dir).parent \
@@ -405,14 +401,10 @@ def test_a_changed_review_time_dates_the_next_case_on_every_store(served):
     """review_days is read by the service, not by the rules: a case raised after the
     policy is saved is due that many school days later, whichever store holds the facts."""
     admin = Browser(served, "admin")
-    page = admin.get(POLICY).text
-    previewed = admin.post(POLICY, {**form_of(page, value__review_days="12",
-                                              clause__review_days="Our policy 9.1",
-                                              wording__review_days="A concern is reviewed "
-                                              "within twelve school days."), "action": "preview"})
+    previewed, saved = preview_and_save(admin, "review_days", "12", "Our policy 9.1",
+                                        "A concern is reviewed within twelve school days.")
     assert "0 findings would appear, 0 would disappear" in text(previewed.text)
-    assert admin.post(POLICY, {**form_of(previewed.text), "action": "save",
-                               "reason": "the governors adopted it"}).status_code == 303
+    assert saved.status_code == 303
     assert Browser(served, "T2").post("/my/connections", {
         "other_id": "P1", "channel": "instagram", "direction": "mutual"}).status_code in (200, 303)
     [case] = [c for c in served.register.cases.find(school_id="S1", adult_id="T2")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
@@ -89,6 +88,18 @@ def form_of(page: str, **changes) -> dict[str, list[str]]:
         else:
             form[name] = value if isinstance(value, list) else [value]
     return form
+
+
+def preview_and_save(admin, setting: str, value, clause: str, wording: str):
+    """Change one setting of S1's policy on its page, preview it and save it, as a trust
+    admin does: (the preview's page, the save's answer)."""
+    page = admin.get(POLICY).text
+    previewed = admin.post(POLICY, {**form_of(page, **{
+        f"value__{setting}": value, f"clause__{setting}": clause,
+        f"wording__{setting}": wording}), "action": "preview"})
+    saved = admin.post(POLICY, {**form_of(previewed.text), "action": "save",
+                                "reason": "the governors adopted it"})
+    return previewed, saved
 
 
 def policy_form(profile_name: str) -> dict:

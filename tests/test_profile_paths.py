@@ -30,7 +30,7 @@ from tests.builder import WorldBuilder
 from tests.pages_world import story_world
 from tests.test_api_resources import zipped
 from tests.test_pages import Browser, text
-from tests.test_policy_page import form_of
+from tests.test_policy_page import preview_and_save
 
 RELREG = shutil.which("relreg")
 POLICY = "/admin/schools/S1/policy"
@@ -71,13 +71,8 @@ def _own_policy_saved_through_the_page(request, kind, tmp_path, monkeypatch):
     service.today = TODAY
     under_ninestiles = _findings(service.store)
     admin = Browser(service, "admin")
-    page = admin.get(POLICY).text
-    previewed = admin.post(POLICY, {**form_of(page, value__covered_roles=["volunteer"],
-                                              clause__covered_roles="Our policy 1.2",
-                                              wording__covered_roles="This policy applies to "
-                                              "our volunteers only."), "action": "preview"})
-    saved = admin.post(POLICY, {**form_of(previewed.text), "action": "save",
-                                "reason": "the governors adopted it"})
+    previewed, saved = preview_and_save(admin, "covered_roles", ["volunteer"], "Our policy 1.2",
+                                        "This policy applies to our volunteers only.")
     assert saved.status_code == 303, text(saved.text)
     assert _findings(service.store) != under_ninestiles, \
         "the school's own policy changes what is found"
