@@ -23,5 +23,4 @@ RETURN COLLECT {
          MATCH (declaration:Declaration {declaration_id: declaration_id})
          WHERE declaration.basis = 'family_member'
        } AS family,
-       [id IN $person_ids WHERE id <> '' AND NOT EXISTS { MATCH (:Person {person_id: id}) }]
-         AS unknown
+       [id IN $person_ids WHERE NOT EXISTS { MATCH (:Person {person_id: id}) }] AS unknown

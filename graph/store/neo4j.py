@@ -644,7 +644,7 @@ class _Known:
             about_both = self._about.get(("person", one), set()) & self._about.get(
                 ("person", other), set())
             forgotten += [self.findings[i] for i in about_both
-                          if self.findings[i].rule in CONNECTION_RULES and one != other]
+                          if self.findings[i].rule in CONNECTION_RULES]
         forgotten = list({f.id: f for f in forgotten}.values())
         for finding in forgotten:
             del self.findings[finding.id]
@@ -795,16 +795,16 @@ def _apply_ties(tx: ManagedTransaction, add: World, connection_id: str | None, d
     if before["family"]:
         return None
     _refuse_unknown(add, missing=lambda outside: {
-        "person_ids": before["unknown"], "school_ids": [], "account_ids": []})
+        "person_ids": [i for i in before["unknown"] if i != _NO_ONE], "school_ids": [],
+        "account_ids": []})
     connections = {(c.person_id, c.other_id) for c in add.connections.values()}
     connections.update(tuple(pair) for pair in before["connections"])
     declarations = {(d.declarer_id, d.counterpart_id) for d in add.declarations.values()}
     declarations.update(tuple(pair) for pair in before["declarations"])
     if connection_id is not None:
         connections.add(tuple(_remove_connection(tx, connection_id)))
-    written = [(file_name, rows) for file_name, rows in (
-        (file_name, _row_maps(file_name, rows)) for file_name, rows in record_rows(add).items())
-        if rows]
+    added = {file_name: _row_maps(file_name, rows) for file_name, rows in record_rows(add).items()}
+    written = [(file_name, rows) for file_name, rows in added.items() if rows]
     for file_name, rows in written[:-1]:
         tx.run(_write_path(f"import/{_stem(file_name)}"), rows=rows).consume()
     last_name, last_rows = written[-1] if written else (None, _NOBODY)
