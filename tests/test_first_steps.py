@@ -7,7 +7,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -72,26 +71,37 @@ def test_the_sign_in_page_of_a_new_register_shows_the_command_until_an_account_e
             register.close()
 
 
+def start_demo(data, check) -> list:
+    """`relreg serve --demo` of the folder `data`, as far as its sign-ins: `check(register,
+    client, sign_ins)` runs against the app; the demo's sign-ins."""
+    from api.demo import demo_sign_ins, seed_demo_trust
+
+    with EmbeddedStore(data) as store:
+        seed_demo_trust(store, data, people=400)
+        app = create_app(store, data / "service.sqlite3")
+        try:
+            sign_ins = demo_sign_ins(app.state.register)
+            with TestClient(app) as client:
+                check(app.state.register, client, sign_ins)
+        finally:
+            app.state.register.close()
+    return sign_ins
+
+
 def test_the_demo_passwords_stay_the_same_from_one_start_to_the_next(tmp_path):
     """Printed at each start and the same each time, kept sealed in the demo folder (never
     as plain text), and they sign in after a restart."""
-    from api.demo import DEMO_PASSWORDS, demo_sign_ins, seed_demo_trust
+    from api.demo import DEMO_PASSWORDS
 
     data = tmp_path / "data"
 
+    def each_signs_in(register, client, sign_ins):
+        for _, username, password in sign_ins:
+            assert client.post("/api/auth/token", data={
+                "username": username, "password": password}).status_code == 200
+
     def start():
-        with EmbeddedStore(data) as store:
-            seed_demo_trust(store, data, people=400)
-            app = create_app(store, data / "service.sqlite3")
-            try:
-                sign_ins = demo_sign_ins(app.state.register)
-                with TestClient(app) as client:
-                    for _, username, password in sign_ins:
-                        assert client.post("/api/auth/token", data={
-                            "username": username, "password": password}).status_code == 200
-            finally:
-                app.state.register.close()
-        return sign_ins
+        return start_demo(data, each_signs_in)
 
     first, second = start(), start()
     assert len(first) == 6 and first == second
@@ -104,21 +114,8 @@ def test_a_demo_restart_keeps_its_sign_ins_signed_in(tmp_path):
     """Each start sets the demo accounts as the demo wants them; one that already is keeps
     its sessions, so a browser signed in before the restart is still signed in after it.
     A demo password changed in between is set back, and that ends its sessions."""
-    from api.demo import demo_sign_ins, seed_demo_trust
-
     data = tmp_path / "data"
     tokens = {}
-
-    def start(check):
-        with EmbeddedStore(data) as store:
-            seed_demo_trust(store, data, people=400)
-            app = create_app(store, data / "service.sqlite3")
-            try:
-                sign_ins = demo_sign_ins(app.state.register)
-                with TestClient(app) as client:
-                    check(app.state.register, client, sign_ins)
-            finally:
-                app.state.register.close()
 
     def sign_in_everyone(register, client, sign_ins):
         teacher = register.accounts.by_username("demo-staff")
@@ -136,5 +133,5 @@ def test_a_demo_restart_keeps_its_sign_ins_signed_in(tmp_path):
         assert answers.pop("demo-staff") == 401, "its password was set back: its sessions end"
         assert len(answers) == 5 and set(answers.values()) == {200}
 
-    start(sign_in_everyone)
-    start(still_signed_in)
+    start_demo(data, sign_in_everyone)
+    start_demo(data, still_signed_in)
