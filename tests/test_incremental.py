@@ -283,3 +283,29 @@ def test_on_every_store_the_cases_follow_only_what_each_write_touched(any_store)
     reference.sync(evaluate(FactGraph(store.export_world()), AS_OF), AS_OF, "withdrawn",
                    five_days)
     assert cases(incremental) == cases(reference)
+
+
+@pytest.mark.parametrize("record", ["a declaration of family", "an approach report"])
+def test_on_every_store_a_record_made_again_between_others_refreshes_the_people_it_leaves(
+        any_store, record):
+    """A declaration or report made again under its id between other people: the findings
+    of the people it leaves move as well as those of the people it joins. (A headteacher's
+    pending declaration that a pupil is family recuses them from the pupil's findings; made
+    again about others, the recusal goes.)"""
+    built = (WorldBuilder().school("S1").member("H1", "S1", position="headteacher")
+             .member("T1", "S1").member("T2", "S1").pupil("P1", born=None).pupil("P2"))
+    if record == "a declaration of family":
+        built.declare("H1", "P1", "family_member", declaration_id="D1")
+    else:
+        built.approach("T1", "P1", report_id="R1")
+    world = built.build()
+    any_store.import_world(world)
+    assert any_store.findings(AS_OF) == evaluate(FactGraph(any_store.export_world()), AS_OF)
+    if record == "a declaration of family":
+        moved = World(declarations={"D1": dataclasses.replace(
+            world.declarations["D1"], declarer_id="T2", counterpart_id="P2")})
+    else:
+        moved = World(approaches={"R1": dataclasses.replace(
+            world.approaches["R1"], adult_id="T2", from_id="P2")})
+    any_store.upsert(moved)
+    assert any_store.findings(AS_OF) == evaluate(FactGraph(any_store.export_world()), AS_OF)

@@ -284,7 +284,8 @@ class EmbeddedStore(Store):
         self._resume()
         ties = self._ties_changed(world)
         if ties is None:
-            touched = self.facts.family_circle(world.people_involved())
+            involved = world.people_involved() | self._people_replaced(world)
+            touched = self.facts.family_circle(involved)
             leaders = self._leaders_changed(world)
         with self._transaction():
             self._write(world, None)
@@ -296,7 +297,7 @@ class EmbeddedStore(Store):
             people, pairs = self._reach(*ties)
             evaluation.refresh(people, pairs=pairs)
             return
-        touched |= self.facts.family_circle(world.people_involved())
+        touched |= self.facts.family_circle(involved)
         if world.schools:  # a school's profile decides every finding there
             self._evaluation = None
             return
@@ -307,6 +308,20 @@ class EmbeddedStore(Store):
             touched |= people
             accounts |= their_accounts
         evaluation.refresh(touched, accounts)
+
+    def _people_replaced(self, world: World) -> set[str]:
+        """The people of the connections, declarations and approach reports held under the
+        ids `world` writes: it may give a record other people, and the findings of those it
+        leaves move too (cypher/store/people-replaced.cypher is the twin)."""
+        known = self.facts.world
+        people: set[str] = set()
+        for c in filter(None, map(known.connections.get, world.connections)):
+            people |= {c.person_id, c.other_id}
+        for d in filter(None, map(known.declarations.get, world.declarations)):
+            people |= {d.declarer_id, d.counterpart_id}
+        for r in filter(None, map(known.approaches.get, world.approaches)):
+            people |= {r.adult_id, r.from_id}
+        return people
 
     def _ties_changed(self, world: World
                       ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]] | None:

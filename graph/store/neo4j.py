@@ -728,6 +728,12 @@ def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str
 
     _refuse_unknown(add, missing=missing)
     involved = add.people_involved() | remove.people_involved()
+    if degree is not None and (add.connections or add.declarations or add.approaches):
+        involved.update(tx.run(_write_path("store/people-replaced"),
+                               connection_ids=sorted(add.connections) or _NOBODY,
+                               declaration_ids=sorted(add.declarations) or _NOBODY,
+                               report_ids=sorted(add.approaches) or _NOBODY,
+                               ).single()["person_ids"])
     reach = _Reach()
     if connection_id is not None:
         involved.update(_remove_connection(tx, connection_id))
