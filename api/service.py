@@ -161,10 +161,13 @@ class Register:
             db.execute("CREATE TABLE IF NOT EXISTS reevaluations (as_of TEXT NOT NULL, "
                        "run_at TEXT NOT NULL, changes INTEGER NOT NULL)")
             # What the cases were last brought in line with (FindingsLabel).
+            # `rules`: the store's rules_fingerprint when they were (None: unknown).
             db.execute("CREATE TABLE IF NOT EXISTS findings_held (as_of TEXT NOT NULL, "
-                       "facts_version INTEGER)")
+                       "facts_version INTEGER, rules TEXT)")
+            if "rules" not in {row[1] for row in db.execute("PRAGMA table_info(findings_held)")}:
+                db.execute("ALTER TABLE findings_held ADD COLUMN rules TEXT")
             with transaction(db):  # a register from before the table: its last re-evaluation
-                db.execute("INSERT INTO findings_held SELECT MAX(as_of), NULL FROM reevaluations "
+                db.execute("INSERT INTO findings_held (as_of) SELECT MAX(as_of) FROM reevaluations "
                            "WHERE NOT EXISTS (SELECT 1 FROM findings_held) "
                            "HAVING MAX(as_of) IS NOT NULL")
             db.execute("CREATE TABLE IF NOT EXISTS plain_http_sign_ins (on_date TEXT NOT NULL, "
@@ -191,6 +194,7 @@ class Register:
         # report, which are most writes): asked on every request, worked out again only
         # when either moves on, or after a minute.
         self._facts_version = 0
+        self._rules_known: tuple[int, str | None] | None = None  # (_facts_version, fingerprint)
         self._fits: dict[tuple, tuple[tuple, float, str | None]] = {}
         self._names: tuple[int, dict] | None = None
         self._review_days_known: tuple[int, float, dict[str, int]] | None = None
@@ -274,7 +278,7 @@ class Register:
                 # With today's findings saved for these facts, the cases come in line at
                 # once and the facts load after; else the load comes first, outside the lock.
                 with self.lock:
-                    at_hand = self.unlocked_store.findings_at_hand(self.today())
+                    at_hand = self._adopt_held() or self.unlocked_store.findings_at_hand(self.today())
                 if not at_hand:
                     self.unlocked_store.load()
                 self._refresh_step = EVALUATING
@@ -299,6 +303,24 @@ class Register:
         as_of, facts_version = self._held
         return FindingsLabel(as_of, facts_version, self._refresh_step, self.today())
 
+    def _adopt_held(self) -> bool:
+        """Hand the store the findings the cases hold when they are today's, of the facts
+        as they are and of the rules as they are, so that bringing the cases in line at
+        start evaluates nothing (a store that keeps no findings of its own, Neo4j)."""
+        as_of, facts_version = self._held
+        if as_of != self.today() or facts_version is None:
+            return False
+        held_rules = self.db.execute("SELECT rules FROM findings_held").fetchone()[0]
+        return held_rules is not None and held_rules == self._rules_fingerprint() and \
+            self.unlocked_store.adopt_findings(self.cases.live_findings(), as_of, facts_version)
+
+    def _rules_fingerprint(self) -> str | None:
+        """The store's rules_fingerprint, asked again only when a change may have moved
+        what the schools are."""
+        if self._rules_known is None or self._rules_known[0] != self._facts_version:
+            self._rules_known = (self._facts_version, self.unlocked_store.rules_fingerprint())
+        return self._rules_known[1]
+
     def _read_held(self) -> tuple[dt.date | None, int | None]:
         row = self.db.execute("SELECT as_of, facts_version FROM findings_held").fetchone()
         return (dt.date.fromisoformat(row[0]), row[1]) if row else (None, None)
@@ -309,8 +331,8 @@ class Register:
         if facts_version is None:
             facts_version = self.unlocked_store.facts_version()
         self.db.execute("DELETE FROM findings_held")
-        self.db.execute("INSERT INTO findings_held VALUES (?, ?)",
-                        (as_of.isoformat(), facts_version))
+        self.db.execute("INSERT INTO findings_held VALUES (?, ?, ?)",
+                        (as_of.isoformat(), facts_version, self._rules_fingerprint()))
         self._held = (as_of, facts_version)
 
     def run_daily(self, check_every_seconds: float = 600) -> threading.Event:

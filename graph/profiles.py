@@ -386,6 +386,13 @@ def own_name(path: Path) -> str:
     return OWN_PREFIX + Path(path).name
 
 
+def profile_source(recorded: str) -> bytes:
+    """The text of the profile a school records, for a digest of what its findings are
+    made from: a shipped profile's file or the school's own (b"missing" when gone)."""
+    path = PROFILE_DIR / f"{recorded}.toml" if recorded in SHIPPED else profile_file(recorded)
+    return path.read_bytes() if path is not None and path.is_file() else b"missing"
+
+
 def profile_file(recorded: str, data_folder: Path | None = None) -> Path | None:
     """The file of a profile a school records, if there is one (a shipped name has none):
     `own:<file name>` in `data_folder`'s OWN_PROFILES (this process's, by default), or a

@@ -271,6 +271,10 @@ class CaseBook:
         # reading of the database starts again from every finding.
         self.findings_mark: object = None
 
+    def live_findings(self) -> list[Finding]:
+        """The findings that fired when the cases were last brought in line."""
+        return [Finding.from_json(json.loads(text)) for text in self._live_text.values()]
+
     # -- keeping cases current -----------------------------------------------------
 
     def sync(self, findings: Iterable[Finding], today: dt.date, cause: str,

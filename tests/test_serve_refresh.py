@@ -23,6 +23,7 @@ from api.main import create_app
 from api.service import Register
 from api.settings import Settings
 from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
+from graph.model import World
 from graph.store.embedded import EmbeddedStore
 from tests.api_world import FAST_HASHER, PASSWORD
 from tests.builder import school_with_leaders
@@ -463,3 +464,117 @@ def test_a_days_reevaluation_rolled_back_is_done_again(tmp_path):
         days = register.db.execute("SELECT as_of FROM reevaluations ORDER BY as_of").fetchall()
         assert days[-1] == (day[0].isoformat(),), "the day was done again"
         register.close()
+
+
+# -- Neo4j keeps no findings of its own: a restart takes the cases' copy when it holds ----
+
+class CountingNeo4jStore:
+    """A Neo4jStore that counts its evaluations of every finding (made on first use, so
+    that the module imports without the driver's server)."""
+
+    def __new__(cls, uri: str):
+        from graph.store.neo4j import Neo4jStore
+
+        class Counting(Neo4jStore):
+            full_evaluations = 0
+
+            def _evaluate(self, as_of, people, profiles=None):
+                if people is None:
+                    self.full_evaluations += 1
+                return super()._evaluate(as_of, people, profiles)
+
+        return Counting(uri)
+
+
+def start_on_neo4j(uri: str, data: Path):
+    """The service started today on Neo4j, its refresh at start done: (app, store)."""
+    store = CountingNeo4jStore(uri)
+    app = create_app(store, data / SERVICE_DATABASE_NAME, settings=Settings(),
+                     today=lambda: TODAY, clock=lambda: NOW, refresh_in_background=True)
+    app.state.refresh.join(60)
+    assert not app.state.refresh.is_alive()
+    return app, store
+
+
+def world_and_p2(*, connected: bool = False):
+    """world(), with a pupil P2 whom T1 has not (yet) connected with."""
+    built = (school_with_leaders()
+             .pupil("X1", start="2016-09-01", end="2025-07-20", born="2008-12-15")
+             .pupil("P1", start="2020-09-01", end="2027-07-20", born="2012-05-05")
+             .pupil("P2", start="2020-09-01", end="2027-07-20", born="2012-06-06")
+             .connect("T1", "X1").connect("T1", "P1"))
+    return (built.connect("T1", "P2") if connected else built).build()
+
+
+def served_earlier_today(neo4j_store, data: Path) -> None:
+    neo4j_store.replace_world(world_and_p2())
+    app, store = start_on_neo4j(neo4j_store.uri, data)
+    assert store.full_evaluations == 1
+    register = app.state.register
+    register.accounts.create("l1-user", PASSWORD, AccountRole.SENIOR_LEADER, "L1", "S1")
+    register.accounts.create("t1-user", PASSWORD, AccountRole.STAFF, "T1", "S1")
+    register.close()
+
+
+def queue_and_findings(app, store) -> tuple[list[tuple], list[tuple]]:
+    """The cases whose finding fires, as a leader's queue lists them, and the findings a
+    full evaluation gives now: (id, counterpart) of each."""
+    register = app.state.register
+    token, _ = register.accounts.start_session(register.accounts.by_username("l1-user"),
+                                               SessionKind.BEARER)
+    with TestClient(app, base_url="https://testserver") as http:
+        cases = http.get("/api/cases", headers={"Authorization": f"Bearer {token}"}).json()
+    firing = sorted((case["finding"]["id"], case["finding"]["counterpart_id"])
+                    for case in cases if case["state"] != "resolved")
+    return firing, sorted((f.id, f.counterpart_id) for f in store._evaluate(TODAY, None)[0])
+
+
+@pytest.mark.neo4j
+def test_a_restart_on_neo4j_the_same_day_evaluates_nothing_and_a_change_still_raises_its_case(
+        neo4j_store, tmp_path):
+    data = tmp_path / "data"
+    served_earlier_today(neo4j_store, data)
+    app, store = start_on_neo4j(neo4j_store.uri, data)
+    register = app.state.register
+    try:
+        assert app.state.register.findings_label().state == "current"
+        assert store.full_evaluations == 0
+        token, _ = register.accounts.start_session(register.accounts.by_username("t1-user"),
+                                                   SessionKind.BEARER)
+        with TestClient(app, base_url="https://testserver") as http:
+            reported = http.post("/api/connections", headers={"Authorization": f"Bearer {token}"},
+                                 json={"other_id": "P2", "channel": "instagram"})
+        assert reported.status_code == 201, reported.text
+        assert store.full_evaluations == 0
+        firing, found = queue_and_findings(app, store)
+        assert "P2" in {counterpart for _, counterpart in firing}
+        assert firing == found
+    finally:
+        register.close()
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("while_down", ["the facts changed", "the rules changed"])
+def test_a_restart_on_neo4j_evaluates_again_when_the_cases_no_longer_hold(
+        neo4j_store, tmp_path, while_down):
+    data = tmp_path / "data"
+    served_earlier_today(neo4j_store, data)
+    if while_down == "the facts changed":  # as `relreg import` would, with the service down
+        old = set(world_and_p2().connections)
+        neo4j_store.upsert(World(connections={
+            key: connection for key, connection in world_and_p2(connected=True).connections.items()
+            if key not in old}))
+    else:  # an upgrade: the cases were brought in line by other rules
+        db = open_service_db(data / SERVICE_DATABASE_NAME)
+        with db:
+            db.execute("UPDATE findings_held SET rules = 'an earlier release'")
+        db.close()
+    app, store = start_on_neo4j(neo4j_store.uri, data)
+    try:
+        assert store.full_evaluations == 1
+        firing, found = queue_and_findings(app, store)
+        assert firing == found
+        if while_down == "the facts changed":
+            assert "P2" in {counterpart for _, counterpart in firing}
+    finally:
+        app.state.register.close()

@@ -91,6 +91,19 @@ class Store(abc.ABC):
         (they were saved for these facts and rules)."""
         return False
 
+    def rules_fingerprint(self) -> str | None:
+        """A digest of everything besides the facts that findings are made from (the rules'
+        code and the schools' profiles), for `adopt_findings`; None when the store adopts
+        no findings kept elsewhere."""
+        return None
+
+    def adopt_findings(self, findings: Iterable[Finding], as_of: dt.date, version: int) -> bool:
+        """Take `findings`, a copy kept elsewhere (the cases), as the findings as of `as_of`
+        of facts version `version` and of the rules `rules_fingerprint` names now, to use
+        while the facts stay at that version: the next change then re-evaluates only what
+        it touches instead of every finding first. Whether they were taken."""
+        return False
+
     def facts_version(self) -> int | None:
         """How many writes the facts have had: findings worked out at one version hold as
         long as it stays the same. None when the store cannot tell."""

@@ -50,7 +50,7 @@ from graph.model import (
     School,
     World,
 )
-from graph.profiles import PROFILE_DIR, SHIPPED
+from graph.profiles import profile_source
 from graph.rules import Evaluation
 from graph.sqlite import open_database, private_folder, transaction
 from graph.store.base import FindingsSince, Progress, Store, StoreError, sort_people, walk
@@ -484,9 +484,8 @@ class EmbeddedStore(Store):
             digest.update((GRAPH / name).read_bytes())
         profiles = {row[0] for row in self._db.execute("SELECT DISTINCT profile FROM schools")}
         for profile in sorted(profiles):
-            path = PROFILE_DIR / f"{profile}.toml" if profile in SHIPPED else Path(profile)
             digest.update(profile.encode() + b"\0")
-            digest.update(path.read_bytes() if path.is_file() else b"missing")
+            digest.update(profile_source(profile))
         return digest.hexdigest()
 
     def _saved_findings(self, as_of: dt.date, version: int) -> list[Finding] | None:

@@ -35,6 +35,7 @@ import atexit
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import itertools
 import os
 import threading
@@ -42,11 +43,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction, NotificationMinimumSeverity
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
-from cypher.load import Query, load, load_rule
+from cypher.load import CYPHER_DIR, Query, load, load_rule
 from graph.intake.exchange import FILES, RECORD_KEY, record_rows, world_from_cells
 from graph.mentions import Mentions
 from graph.model import (
@@ -66,7 +68,14 @@ from graph.model import (
     SchoolAccount,
     World,
 )
-from graph.profiles import RULE_IDS, Profile, ProfileError, load_profile, school_profile
+from graph.profiles import (
+    RULE_IDS,
+    Profile,
+    ProfileError,
+    load_profile,
+    profile_source,
+    school_profile,
+)
 from graph.routing import ADMINISTRATORS, REVIEWER_POSITIONS, escalation
 from graph.rules import (
     CONNECTION_RULES,
@@ -461,6 +470,20 @@ class Neo4jStore(Store):
         known = self._known
         return FindingsSince(findings, None, known.touched.since(None)[0], known.version)
 
+    def rules_fingerprint(self) -> str:
+        digest = hashlib.sha256(_code_fingerprint().encode())
+        for row in sorted(self._execute_read(load("store/schools").body),
+                          key=lambda row: row["school_id"]):
+            digest.update(f"{row['school_id']}\0{row['profile']}\0".encode())
+            digest.update(profile_source(row["profile"]))
+        return digest.hexdigest()
+
+    def adopt_findings(self, findings: Iterable[Finding], as_of: dt.date, version: int) -> bool:
+        known = _Known(as_of, version, self._profiles())
+        known.add(findings)
+        self._known = known  # (findings and findings_since look at the version first)
+        return True
+
     def _version_now(self) -> int:
         """The count of writes of the facts. Right after this store's own write it is the
         count that write read in its transaction, not asked again: a write by someone else
@@ -651,6 +674,18 @@ class _Known:
             for key in self._keys(finding):
                 self._about[key].discard(finding.id)
         return forgotten
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """A digest of the Cypher files and of the Python that turns their rows into findings."""
+    digest = hashlib.sha256()
+    graph_dir = Path(__file__).resolve().parent.parent
+    sources = sorted(CYPHER_DIR.rglob("*.cypher")) + [
+        graph_dir / name for name in ("routing.py", "model.py", "profiles.py", "store/neo4j.py")]
+    for path in sources:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _size(world: World) -> int:
