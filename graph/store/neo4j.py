@@ -39,6 +39,7 @@ import hashlib
 import itertools
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -226,9 +227,9 @@ def _read_all(tx: ManagedTransaction, query: str, parameters: dict) -> list[dict
 
 
 class Neo4jStore(Store):
-    # Reads that are one query and touch nothing this object keeps in memory: the database
-    # isolates each from a write under way, so the service lets them run beside a write
-    # instead of waiting for its lock (an access check costs a round trip or two).
+    # Reads that are one query and touch nothing this object keeps in memory but what
+    # _KeptReads guards itself: the database isolates each from a write under way, so the
+    # service lets them run beside a write instead of waiting for its lock.
     READS_WITHOUT_LOCK = frozenset({
         "person", "schools", "memberships_of", "people_at", "declaration", "declarations_of",
         "connection", "connections_of", "approach", "approaches_of"})
@@ -242,6 +243,7 @@ class Neo4jStore(Store):
         # until the findings of that write are asked for (_version_now).
         self._written_version: int | None = None
         self._planned = False  # whether load() had the server plan the write path
+        self._kept = _KeptReads()  # person, schools, memberships_of
         self._planning = threading.Lock()
         self._driver = driver_for(uri, user, password)
         try:
@@ -301,16 +303,22 @@ class Neo4jStore(Store):
             return
         self._check_references(world)
         self._known = self._written_version = None
-        self._write(world, progress, into_empty=self.is_empty())
+        try:
+            self._write(world, progress, into_empty=self.is_empty())
+        finally:
+            self._kept.forget()
 
     def replace_world(self, world: World, progress: Progress | None = None) -> None:
         _refuse_unknown(world, missing=None)  # what the database holds is about to go
         self._known = self._written_version = None
         self._begin_import()
-        with self._session() as session:
-            for name in ("store/clear-edges", "store/clear"):
-                session.run(load(name).body, batch_size=IMPORT_BATCH_SIZE).consume()
-        self._write(world, progress, into_empty=True)
+        try:
+            with self._session() as session:
+                for name in ("store/clear-edges", "store/clear"):
+                    session.run(load(name).body, batch_size=IMPORT_BATCH_SIZE).consume()
+            self._write(world, progress, into_empty=True)
+        finally:
+            self._kept.forget()
 
     def _begin_import(self) -> None:
         self._execute_write(load("store/begin-import").body,
@@ -388,8 +396,11 @@ class Neo4jStore(Store):
         others' words that name the person are read, and rewritten, in it."""
         about = self.facts_about(person_id)
         self._known = self._written_version = None
-        with self._session() as session:
-            session.execute_write(_erase, person_id, Mentions(names))
+        try:
+            with self._session() as session:
+                session.execute_write(_erase, person_id, Mentions(names))
+        finally:
+            self._kept.forget()  # the person's name goes from memory too
         return about
 
     def add_connection(self, connection: Connection, as_of: dt.date) -> list[Finding]:
@@ -414,10 +425,14 @@ class Neo4jStore(Store):
         degree = max((p.family_degree for p in known.profiles.by_school.values()), default=0) \
             if refresh else None
         values = self._rule_values(known.as_of, None, known.profiles) if refresh else None
-        with self._session() as session:
-            version, reach, detected = session.execute_write(
-                _apply_and_detect, add, remove, connection_id, degree, ends_import,
-                known.version if refresh else None, values)
+        try:
+            with self._session() as session:
+                version, reach, detected = session.execute_write(
+                    _apply_and_detect, add, remove, connection_id, degree, ends_import,
+                    known.version if refresh else None, values)
+        finally:
+            if not _ties_only(add, remove):
+                self._kept.forget()
         # Not refreshed: someone else wrote meanwhile, or a membership that held a position
         # was replaced.
         if detected is None:
@@ -495,16 +510,19 @@ class Neo4jStore(Store):
     # -- reading by person and school: indexed queries, not the whole world ---------------
 
     def person(self, person_id: str) -> Person | None:
-        return self._world(people=self._rows("read/people", person_ids=[person_id])) \
-            .people.get(person_id)
+        return self._kept.get(("person", person_id), lambda: self._world(
+            people=self._rows("read/people", person_ids=[person_id])).people.get(person_id))
 
     def schools(self) -> list[School]:
-        schools = self._world(schools=self._rows("export/schools")).schools.values()
-        return sorted(schools, key=lambda s: s.school_id)
+        return list(self._kept.get(("schools",), lambda: sorted(
+            self._world(schools=self._rows("export/schools")).schools.values(),
+            key=lambda s: s.school_id)))
 
     def memberships_of(self, person_id: str) -> list[Membership]:
-        world = self._world(memberships=self._rows("read/memberships", person_ids=[person_id]))
-        return sorted(world.memberships, key=lambda m: m.key)
+        return list(self._kept.get(("memberships", person_id), lambda: sorted(
+            self._world(memberships=self._rows("read/memberships",
+                                               person_ids=[person_id])).memberships,
+            key=lambda m: m.key)))
 
     def people_at(self, school_id: str, name: str = "") -> list[Person]:
         people = self._world(people=self._rows("read/members", school_id=school_id)).people
@@ -621,6 +639,42 @@ class Neo4jStore(Store):
         findings = [_finding(row, routes[_route_request(row)], profiles.by_school[row["school_id"]])
                     for row in rows]
         return sorted(findings, key=Finding.sort_key)
+
+
+class _KeptReads:
+    """Who someone is, where they belong and what the schools are, as read a moment ago:
+    an access check asks them several times a request, and they change far less often
+    than connections and declarations are written. This process's own writes that may
+    move them drop them at once (`forget`, after the write); a change another process
+    makes (`relreg import` beside the service) reaches them within KEEP_SECONDS."""
+
+    KEEP_SECONDS = 5.0
+    _MOST = 50_000  # entries; past it the next read starts afresh
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._values: dict[tuple, tuple[float, object]] = {}
+        self._writes = 0  # forgets so far: a read begun before one is not kept
+
+    def get(self, key: tuple, read: Callable[[], object]):
+        now = self._clock()
+        with self._lock:
+            kept, writes = self._values.get(key), self._writes
+        if kept is not None and now - kept[0] < self.KEEP_SECONDS:
+            return kept[1]
+        value = read()
+        with self._lock:
+            if writes == self._writes:
+                if len(self._values) >= self._MOST:
+                    self._values.clear()
+                self._values[key] = (now, value)
+        return value
+
+    def forget(self) -> None:
+        with self._lock:
+            self._values.clear()
+            self._writes += 1
 
 
 @dataclass(frozen=True)
