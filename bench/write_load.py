@@ -18,6 +18,7 @@ p99 read < 300 ms).
     python3 bench/write_load.py                          # 50 clients, 45 writes/s, 60 s
     python3 bench/write_load.py --seconds 20 --clients 10 --rate 10
     python3 bench/write_load.py --store bolt://127.0.0.1:7687   # an empty Neo4j
+    python3 bench/write_load.py --store bolt://127.0.0.1:7687 --warm-up 120
 
 Only loopback is contacted; every loop is bounded by the run's deadline.
 """
@@ -210,7 +211,10 @@ def report(run: Run, window: float) -> bool:
     return met
 
 
-async def drive(args, data: Path) -> int:
+async def load(args, data: Path, seconds: float, kill: bool):
+    """Start the server on `data`, sign the clients in and run them for `seconds`, killing
+    the server half-way if `kill`: (the run, the school, its staff, its pupils, writers,
+    readers)."""
     port = free_port()
     server, passwords = start_server(data, port, args.store)
     processes = [server]
@@ -222,11 +226,11 @@ async def drive(args, data: Path) -> int:
         accounts = await make_staff_accounts(port, admin, school, staff, writers)
         leaders = [await sign_in(port, LEADER, passwords[LEADER]) for _ in range(readers)]
         started = time.monotonic()
-        run = Run(port, started, started + args.seconds, passwords)
+        run = Run(port, started, started + seconds, passwords)
         rng = random.Random(args.seed)
         interval = writers / args.rate
         await asyncio.gather(
-            kill_half_way(run, processes, data, args.store),
+            *([kill_half_way(run, processes, data, args.store)] if kill else []),
             *(writer(run, username, token, staff, pupils, interval, random.Random(rng.random()))
               for username, token in accounts),
             *(leader(run, token, random.Random(rng.random()), decides=n == 0)
@@ -234,7 +238,29 @@ async def drive(args, data: Path) -> int:
     finally:
         os.kill(processes[0].pid, signal.SIGKILL)
         processes[0].wait()
+    return run, school, staff, pupils, writers, readers
+
+
+async def warm_up(args) -> None:
+    """The same load for --warm-up seconds, on a data folder of its own, then the Neo4j
+    emptied of what it wrote (it was empty before): a server that has just started runs
+    its queries slowly until its JIT has compiled them, as a long-running one does not."""
+    from graph.model import World
+    from graph.store.neo4j import Neo4jStore
+
+    with tempfile.TemporaryDirectory(prefix="relreg-write-load-warm-up-") as data:
+        await load(args, Path(data), args.warm_up, kill=False)
+    with Neo4jStore(args.store) as store:
+        store.replace_world(World())
+
+
+async def drive(args, data: Path) -> int:
+    if args.warm_up and args.store:
+        await warm_up(args)
+    run, school, staff, pupils, writers, readers = await load(args, data, args.seconds, kill=True)
     where = f"Neo4j at {args.store}" if args.store else "the embedded store"
+    if args.warm_up and args.store:
+        where += f", warmed by {args.warm_up:g} s of the same load first"
     print(f"{writers} staff writing ({args.rate:g} writes/s in all), {readers} senior leaders "
           f"reading the queue (one deciding cases), on {where} ({len(staff)} staff, "
           f"{len(pupils)} pupils at {school}), {args.seconds:g} s:")
@@ -266,6 +292,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--window", type=float, default=10, help="seconds per line of figures")
     parser.add_argument("--store", help="bolt://HOST:PORT of an empty Neo4j (default: embedded)")
+    parser.add_argument("--warm-up", type=float, default=0, metavar="SECONDS",
+                        help="with --store: run the same load this long first, then empty "
+                             "the Neo4j again (a server just started is slow until warm)")
     parser.add_argument("--data", type=Path, help="an empty data folder (default: a temporary one)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
