@@ -554,16 +554,26 @@ def test_a_restart_on_neo4j_the_same_day_evaluates_nothing_and_a_change_still_ra
 
 
 @pytest.mark.neo4j
-@pytest.mark.parametrize("while_down", ["the facts changed", "the rules changed"])
-def test_a_restart_on_neo4j_evaluates_again_when_the_cases_no_longer_hold(
-        neo4j_store, tmp_path, while_down):
+@pytest.mark.parametrize("while_down, full_evaluations", [
+    ("the facts changed", 1), ("the rules changed", 1), ("a write the cases missed", 0)])
+def test_a_restart_on_neo4j_evaluates_again_what_the_cases_no_longer_hold(
+        neo4j_store, neo4j_uri, tmp_path, while_down, full_evaluations):
+    """`relreg import` with the service down, or an upgrade: every finding is evaluated
+    again. A service killed between a write and its cases: only what the write reached."""
+    from graph.store.neo4j import Neo4jStore
+
     data = tmp_path / "data"
     served_earlier_today(neo4j_store, data)
+    old = set(world_and_p2().connections)
+    t1_and_p2 = World(connections={
+        key: connection for key, connection in world_and_p2(connected=True).connections.items()
+        if key not in old})
     if while_down == "the facts changed":  # as `relreg import` would, with the service down
-        old = set(world_and_p2().connections)
-        neo4j_store.upsert(World(connections={
-            key: connection for key, connection in world_and_p2(connected=True).connections.items()
-            if key not in old}))
+        neo4j_store.upsert(t1_and_p2)
+    elif while_down == "a write the cases missed":  # as the service writes, findings at hand
+        with Neo4jStore(neo4j_uri) as writer:
+            writer.findings(TODAY)
+            writer.upsert(t1_and_p2)
     else:  # an upgrade: the cases were brought in line by other rules
         db = open_service_db(data / SERVICE_DATABASE_NAME)
         with db:
@@ -571,10 +581,10 @@ def test_a_restart_on_neo4j_evaluates_again_when_the_cases_no_longer_hold(
         db.close()
     app, store = start_on_neo4j(neo4j_store.uri, data)
     try:
-        assert store.full_evaluations == 1
+        assert store.full_evaluations == full_evaluations
         firing, found = queue_and_findings(app, store)
         assert firing == found
-        if while_down == "the facts changed":
+        if while_down != "the rules changed":
             assert "P2" in {counterpart for _, counterpart in firing}
     finally:
         app.state.register.close()

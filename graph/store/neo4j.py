@@ -37,6 +37,7 @@ import datetime as dt
 import functools
 import hashlib
 import itertools
+import json
 import os
 import threading
 import time
@@ -494,8 +495,22 @@ class Neo4jStore(Store):
         return digest.hexdigest()
 
     def adopt_findings(self, findings: Iterable[Finding], as_of: dt.date, version: int) -> bool:
+        """Also when one write more was made than the findings are of, as when the service
+        was killed between a write and bringing its cases in line: that write noted whose
+        findings it reached (note-reach.cypher), and only those are evaluated again."""
         known = _Known(as_of, version, self._profiles())
         known.add(findings)
+        now = self._execute_read(load("store/last-reach").body)[0]
+        if now["version"] == version + 1 and now["last_reach"] is not None:
+            noted = json.loads(now["last_reach"])
+            reach = _Reach(set(noted["people"]), set(noted["accounts"]),
+                           {tuple(pair) for pair in noted["pairs"]})
+            with self._session() as session:
+                detected = session.execute_read(
+                    _detect_in_reach, self._rule_values(as_of, None, known.profiles), reach)
+            known.forget(reach.people, reach.accounts, reach.pairs)
+            known.add(self._findings_of(*detected, known.profiles))
+            known.version = now["version"]
         self._known = known  # (findings and findings_since look at the version first)
         return True
 
@@ -940,6 +955,9 @@ def _apply_and_detect(tx: ManagedTransaction, add: World, remove: World,
     version, reach, positions_held = _apply(tx, add, remove, connection_id, degree, ends_import)
     if values is None or positions_held or known_version != version - 1:
         return version, reach, None
+    tx.run(_write_path("store/note-reach"), reach=json.dumps({
+        "people": sorted(reach.people), "accounts": sorted(reach.accounts),
+        "pairs": sorted(reach.pairs)})).consume()
     return version, reach, _detect_in_reach(tx, values, reach)
 
 
