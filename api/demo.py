@@ -86,14 +86,18 @@ def demo_sign_ins(register: Register) -> list[tuple[AccountRole, str, str]]:
     school_id = store.schools()[0].school_id
     holders: dict[str, str] = {}
     teachers: list[str] = []
-    for person in store.people_at(school_id):
-        for m in store.memberships_of(person.person_id):
+    people = [person.person_id for person in store.people_at(school_id)]
+    of_each = {person_id: [] for person_id in people}
+    for m in store.memberships_of_all(people):
+        of_each[m.person_id].append(m)
+    for person_id in people:
+        for m in of_each[person_id]:
             if m.school_id != school_id or not m.active_on(today) or m.role is not Role.STAFF:
                 continue
             if m.position is None:
-                teachers.append(person.person_id)
+                teachers.append(person_id)
             else:
-                holders.setdefault(str(m.position), person.person_id)
+                holders.setdefault(str(m.position), person_id)
     # The demo teacher is one with a finding about them, so there is something to see.
     flagged = {f.adult_id for f in store.findings(today) if f.school_id == school_id}
     teacher = next((t for t in teachers if t in flagged), teachers[0] if teachers else None)

@@ -248,6 +248,9 @@ def test_reads_by_person_and_school_match_the_embedded_store(neo4j_store, world,
                          "approaches_of"):
                 same(read, person_id)
             same("network", person_id, depth, max_people)
+        same("memberships_of_all", [*world.people][:max_people] + ["NOBODY"])
+        assert embedded.memberships_of_all(world.people) == sorted(
+            world.memberships, key=lambda m: m.key)
         for read, ids in (("declaration", world.declarations), ("connection", world.connections),
                           ("approach", world.approaches)):
             for record_id in [*ids, "NONE"]:

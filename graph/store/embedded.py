@@ -26,6 +26,7 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from graph.intake.exchange import (
@@ -560,6 +561,10 @@ class EmbeddedStore(Store):
         else:
             memberships = self.facts.memberships_of.get(person_id, ())
         return sorted(memberships, key=lambda m: m.key)
+
+    def memberships_of_all(self, person_ids: Iterable[str]) -> list[Membership]:
+        return sorted((m for p in set(person_ids) for m in self.memberships_of(p)),
+                      key=lambda m: m.key)
 
     def _rows_where(self, name: str, column: str | None = None, value: str = "") -> World:
         """The rows of one table (those whose `column` holds `value`), as a world."""

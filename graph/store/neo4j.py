@@ -232,7 +232,7 @@ class Neo4jStore(Store):
     # _KeptReads guards itself: the database isolates each from a write under way, so the
     # service lets them run beside a write instead of waiting for its lock.
     READS_WITHOUT_LOCK = frozenset({
-        "person", "schools", "memberships_of", "people_at", "declaration", "declarations_of",
+        "person", "schools", "memberships_of", "memberships_of_all", "people_at", "declaration", "declarations_of",
         "connection", "connections_of", "approach", "approaches_of"})
 
     def __init__(self, uri: str, user: str | None = None, password: str | None = None,
@@ -538,6 +538,11 @@ class Neo4jStore(Store):
             self._world(memberships=self._rows("read/memberships",
                                                person_ids=[person_id])).memberships,
             key=lambda m: m.key)))
+
+    def memberships_of_all(self, person_ids: Iterable[str]) -> list[Membership]:
+        world = self._world(memberships=self._rows("read/memberships",
+                                                   person_ids=sorted(set(person_ids))))
+        return sorted(world.memberships, key=lambda m: m.key)
 
     def people_at(self, school_id: str, name: str = "") -> list[Person]:
         people = self._world(people=self._rows("read/members", school_id=school_id)).people
