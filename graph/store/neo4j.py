@@ -232,8 +232,8 @@ class Neo4jStore(Store):
     # _KeptReads guards itself: the database isolates each from a write under way, so the
     # service lets them run beside a write instead of waiting for its lock.
     READS_WITHOUT_LOCK = frozenset({
-        "person", "schools", "memberships_of", "memberships_of_all", "people_at", "declaration", "declarations_of",
-        "connection", "connections_of", "approach", "approaches_of"})
+        "person", "schools", "memberships_of", "memberships_of_all", "people_at", "declaration",
+        "declarations_of", "connection", "connections_of", "approach", "approaches_of"})
 
     def __init__(self, uri: str, user: str | None = None, password: str | None = None,
                  database: str = "neo4j"):
