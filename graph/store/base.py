@@ -8,7 +8,10 @@ import abc
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
+import hashlib
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graph.model import (
@@ -21,6 +24,8 @@ from graph.model import (
     School,
     World,
 )
+
+from graph.profiles import profile_source
 
 if TYPE_CHECKING:  # (graph.mentions folds as the identity table does, which needs Store)
     from graph.mentions import Mentions
@@ -93,8 +98,7 @@ class Store(abc.ABC):
 
     def rules_fingerprint(self) -> str | None:
         """A digest of everything besides the facts that findings are made from (the rules'
-        code and the schools' profiles), for `adopt_findings`; None when the store adopts
-        no findings kept elsewhere."""
+        code and the schools' profiles: `rules_digest`); None when the store cannot tell."""
         return None
 
     def adopt_findings(self, findings: Iterable[Finding], as_of: dt.date, version: int) -> bool:
@@ -240,6 +244,24 @@ class Store(abc.ABC):
 
     def __exit__(self, *exc):
         self.close()
+
+
+def rules_digest(code: tuple[Path, ...], profiles: Iterable[str]) -> str:
+    """A store's rules_fingerprint: a digest of the files of the rules' `code` and of the
+    text of each of the recorded `profiles` the schools name."""
+    digest = hashlib.sha256(_code_digest(code).encode())
+    for profile in sorted(set(profiles)):
+        digest.update(profile.encode() + b"\0" + profile_source(profile))
+    return digest.hexdigest()
+
+
+@functools.cache
+def _code_digest(code: tuple[Path, ...]) -> str:
+    """Read once a process: the code does not change under it."""
+    digest = hashlib.sha256()
+    for path in code:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def facts_about(world: World, person_id: str) -> World:

@@ -21,7 +21,6 @@ import copy
 import dataclasses
 import datetime as dt
 import gc
-import hashlib
 import json
 import os
 import sqlite3
@@ -51,17 +50,26 @@ from graph.model import (
     School,
     World,
 )
-from graph.profiles import profile_source
 from graph.rules import Evaluation
 from graph.sqlite import open_database, private_folder, transaction
-from graph.store.base import FindingsSince, Progress, Store, StoreError, sort_people, walk
+from graph.store.base import (
+    FindingsSince,
+    Progress,
+    Store,
+    StoreError,
+    rules_digest,
+    sort_people,
+    walk,
+)
 
 DATABASE_NAME = "register.sqlite3"
 SCHEMA_VERSION = 1
 GRAPH = Path(__file__).resolve().parent.parent
 # What findings are made from, besides the facts and the schools' profiles: a change to any
 # of these makes saved findings stale.
-_RULE_SOURCES = ("rules.py", "routing.py", "facts.py", "model.py", "profiles.py")
+# The code the findings are made from (rules_fingerprint).
+_RULE_SOURCES = tuple(GRAPH / name for name in (
+    "rules.py", "routing.py", "facts.py", "model.py", "profiles.py"))
 
 _BATCH = 5_000
 _FREEZE_FROM = 100_000  # people; a small store's objects are cheap to walk
@@ -477,17 +485,9 @@ class EmbeddedStore(Store):
 
     # -- saved findings ------------------------------------------------------------------
 
-    def _rules_fingerprint(self) -> str:
-        """A digest of everything findings are made from besides the facts: the rules'
-        code and every profile the schools name."""
-        digest = hashlib.sha256()
-        for name in _RULE_SOURCES:
-            digest.update((GRAPH / name).read_bytes())
-        profiles = {row[0] for row in self._db.execute("SELECT DISTINCT profile FROM schools")}
-        for profile in sorted(profiles):
-            digest.update(profile.encode() + b"\0")
-            digest.update(profile_source(profile))
-        return digest.hexdigest()
+    def rules_fingerprint(self) -> str:
+        return rules_digest(_RULE_SOURCES, (row[0] for row in self._db.execute(
+            "SELECT DISTINCT profile FROM schools")))
 
     def _saved_findings(self, as_of: dt.date, version: int) -> list[Finding] | None:
         """The saved findings as of `as_of` if they are those of facts version `version` and
@@ -496,7 +496,7 @@ class EmbeddedStore(Store):
             return self._saved[2]
         row = self._db.execute(
             "SELECT findings FROM saved_findings WHERE facts_version = ? AND as_of = ? "
-            "AND rules = ?", (version, as_of.isoformat(), self._rules_fingerprint())).fetchone()
+            "AND rules = ?", (version, as_of.isoformat(), self.rules_fingerprint())).fetchone()
         if row is None:
             return None
         findings = [Finding.from_json(f) for f in json.loads(row[0])]
@@ -514,7 +514,7 @@ class EmbeddedStore(Store):
         with transaction(self._db):
             self._db.execute("DELETE FROM saved_findings")
             self._db.execute("INSERT INTO saved_findings VALUES (?, ?, ?, ?)",
-                             (version, evaluation.as_of.isoformat(), self._rules_fingerprint(),
+                             (version, evaluation.as_of.isoformat(), self.rules_fingerprint(),
                               text))
         self._saved = (version, evaluation.as_of, findings)
 

@@ -35,7 +35,6 @@ import atexit
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
 import itertools
 import json
 import os
@@ -75,7 +74,6 @@ from graph.profiles import (
     Profile,
     ProfileError,
     load_profile,
-    profile_source,
     school_profile,
 )
 from graph.routing import ADMINISTRATORS, REVIEWER_POSITIONS, escalation
@@ -98,6 +96,7 @@ from graph.store.base import (
     Progress,
     Store,
     StoreError,
+    rules_digest,
     sort_people,
     walk,
     world_among,
@@ -110,6 +109,12 @@ IMPORT_WRITERS = int(os.environ.get("RELREG_NEO4J_IMPORT_WRITERS", 2))
 # (cypher/import/empty/) instead of merging them: nothing is there to match.
 _CREATED_WHEN_EMPTY = ("people.csv", "memberships.csv", "family_links.csv", "connections.csv")
 FILES_COLUMNS = {name: [column.name for column in columns] for name, (_, columns) in FILES.items()}
+
+# The code the findings are made from (rules_fingerprint): the Cypher, and the Python that
+# turns its rows into findings.
+_RULE_SOURCES = tuple(sorted(CYPHER_DIR.rglob("*.cypher"))) + tuple(
+    Path(__file__).resolve().parent.parent / name
+    for name in ("routing.py", "model.py", "profiles.py", "store/neo4j.py"))
 
 # One driver per server and credentials for the whole process, as the driver wants.
 _drivers: dict[tuple[str, tuple[str, str] | None], Driver] = {}
@@ -487,12 +492,8 @@ class Neo4jStore(Store):
         return FindingsSince(findings, None, known.touched.since(None)[0], known.version)
 
     def rules_fingerprint(self) -> str:
-        digest = hashlib.sha256(_code_fingerprint().encode())
-        for row in sorted(self._execute_read(load("store/schools").body),
-                          key=lambda row: row["school_id"]):
-            digest.update(f"{row['school_id']}\0{row['profile']}\0".encode())
-            digest.update(profile_source(row["profile"]))
-        return digest.hexdigest()
+        return rules_digest(_RULE_SOURCES, (row["profile"] for row in
+                                            self._execute_read(load("store/schools").body)))
 
     def adopt_findings(self, findings: Iterable[Finding], as_of: dt.date, version: int) -> bool:
         """Also when one write more was made than the findings are of, as when the service
@@ -748,18 +749,6 @@ class _Known:
             for key in self._keys(finding):
                 self._about[key].discard(finding.id)
         return forgotten
-
-
-@functools.cache
-def _code_fingerprint() -> str:
-    """A digest of the Cypher files and of the Python that turns their rows into findings."""
-    digest = hashlib.sha256()
-    graph_dir = Path(__file__).resolve().parent.parent
-    sources = sorted(CYPHER_DIR.rglob("*.cypher")) + [
-        graph_dir / name for name in ("routing.py", "model.py", "profiles.py", "store/neo4j.py")]
-    for path in sources:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 def _size(world: World) -> int:
