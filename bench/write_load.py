@@ -211,7 +211,7 @@ def report(run: Run, window: float) -> bool:
     return met
 
 
-async def load(args, data: Path, seconds: float, kill: bool):
+async def run_load(args, data: Path, seconds: float, kill: bool):
     """Start the server on `data`, sign the clients in and run them for `seconds`, killing
     the server half-way if `kill`: (the run, the school, its staff, its pupils, writers,
     readers)."""
@@ -249,7 +249,7 @@ async def warm_up(args) -> None:
     from graph.store.neo4j import Neo4jStore
 
     with tempfile.TemporaryDirectory(prefix="relreg-write-load-warm-up-") as data:
-        await load(args, Path(data), args.warm_up, kill=False)
+        await run_load(args, Path(data), args.warm_up, kill=False)
     with Neo4jStore(args.store) as store:
         store.replace_world(World())
 
@@ -257,7 +257,7 @@ async def warm_up(args) -> None:
 async def drive(args, data: Path) -> int:
     if args.warm_up and args.store:
         await warm_up(args)
-    run, school, staff, pupils, writers, readers = await load(args, data, args.seconds, kill=True)
+    run, school, staff, pupils, writers, readers = await run_load(args, data, args.seconds, kill=True)
     where = f"Neo4j at {args.store}" if args.store else "the embedded store"
     if args.warm_up and args.store:
         where += f", warmed by {args.warm_up:g} s of the same load first"

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from graph.model import World
+from graph.store.neo4j import Neo4jStore, _KeptReads
 from tests.builder import school_with_leaders
 
 pytestmark = pytest.mark.neo4j
@@ -16,8 +17,6 @@ pytestmark = pytest.mark.neo4j
 @pytest.fixture
 def kept(neo4j_store):
     """The store with the clock of its kept reads in the test's hands: [seconds]."""
-    from graph.store.neo4j import _KeptReads
-
     now = [0.0]
     neo4j_store._kept = _KeptReads(clock=lambda: now[0])
     neo4j_store.import_world(school_with_leaders().pupil("P1", start="2020-09-01").build())
@@ -38,8 +37,6 @@ def test_this_services_own_changes_are_seen_at_once(kept):
 
 
 def test_a_change_by_another_process_is_seen_within_the_seconds_kept(kept, neo4j_uri):
-    from graph.store.neo4j import Neo4jStore, _KeptReads
-
     store, now = kept
     (membership,) = store.memberships_of("P1")
     assert [s.school_id for s in store.schools()] == ["S1"]

@@ -25,6 +25,7 @@ from api.settings import Settings
 from graph.sqlite import SERVICE_DATABASE_NAME, open_service_db
 from graph.model import World
 from graph.store.embedded import EmbeddedStore
+from graph.store.neo4j import Neo4jStore
 from tests.api_world import FAST_HASHER, PASSWORD
 from tests.builder import school_with_leaders
 
@@ -468,22 +469,15 @@ def test_a_days_reevaluation_rolled_back_is_done_again(tmp_path):
 
 # -- Neo4j keeps no findings of its own: a restart takes the cases' copy when it holds ----
 
-class CountingNeo4jStore:
-    """A Neo4jStore that counts its evaluations of every finding (made on first use, so
-    that the module imports without the driver's server)."""
+class CountingNeo4jStore(Neo4jStore):
+    """A Neo4jStore that counts its evaluations of every finding."""
 
-    def __new__(cls, uri: str):
-        from graph.store.neo4j import Neo4jStore
+    full_evaluations = 0
 
-        class Counting(Neo4jStore):
-            full_evaluations = 0
-
-            def _evaluate(self, as_of, people, profiles=None):
-                if people is None:
-                    self.full_evaluations += 1
-                return super()._evaluate(as_of, people, profiles)
-
-        return Counting(uri)
+    def _evaluate(self, as_of, people, profiles=None):
+        if people is None:
+            self.full_evaluations += 1
+        return super()._evaluate(as_of, people, profiles)
 
 
 def start_on_neo4j(uri: str, data: Path):
@@ -560,8 +554,6 @@ def test_a_restart_on_neo4j_evaluates_again_what_the_cases_no_longer_hold(
         neo4j_store, neo4j_uri, tmp_path, while_down, full_evaluations):
     """`relreg import` with the service down, or an upgrade: every finding is evaluated
     again. A service killed between a write and its cases: only what the write reached."""
-    from graph.store.neo4j import Neo4jStore
-
     data = tmp_path / "data"
     served_earlier_today(neo4j_store, data)
     old = set(world_and_p2().connections)
