@@ -43,7 +43,7 @@ from graph.audit import AuditTrail, audited_change
 from graph.intake.identity import IDENTITY_DATABASE, IdentityTable
 from graph.model import Person, World
 from graph.profiles import load_profile, use_data_folder
-from graph.review import REGISTER, CaseBook, CaseChange
+from graph.review import REGISTER, CaseBook, CaseChange, know_bank_holidays
 from graph.store.base import Store, sort_people
 from graph.timeline import what_happened
 from graph.words import Names
@@ -153,6 +153,7 @@ class Register:
         self.data_dir = Path(data_dir)
         use_data_folder(self.data_dir)  # the schools' own profiles are read from it
         self.today = today
+        know_bank_holidays(today())
         with self.lock:  # each creates its tables if need be
             self.cases = CaseBook(db)
             self.audit = AuditTrail(db)

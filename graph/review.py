@@ -97,6 +97,13 @@ def _bank_holidays(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 
+def know_bank_holidays(today: dt.date) -> None:
+    """Work out this year's and next year's bank holidays now: the first case's deadline
+    would otherwise load the calendar's code while every write waits on the service's lock."""
+    for year in (today.year, today.year + 1):
+        _bank_holidays(year)
+
+
 def is_school_day(day: dt.date) -> bool:
     """A weekday that is not a bank holiday in England and Wales.
 
