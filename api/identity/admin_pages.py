@@ -31,9 +31,10 @@ from api.pages.bulk_accounts import find_staff_member
 from api.pages.common import NOTICES, ROLE_NAMES, messages_of, page, see_other, uk_time
 from api.routes.accounts import create_account
 from api.routes.schools import list_schools
+from api.routing import InOrderRoute
 from api.schemas import AccountCreate
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=InOrderRoute, include_in_schema=False)
 
 NOTICES.update({
     "provider": "The sign-in provider is saved and answered correctly.",

@@ -14,8 +14,10 @@ from api.access import may_see_account
 from api.deps import ActorDep, RegisterDep, TrustAdmin
 from api.errors import COMMON_RESPONSES, not_found
 from api.identity import oidc
+from api.routing import InOrderRoute
 
-router = APIRouter(prefix="/api/identity-links", tags=["accounts"], responses=COMMON_RESPONSES)
+router = APIRouter(route_class=InOrderRoute, prefix="/api/identity-links", tags=["accounts"],
+                   responses=COMMON_RESPONSES)
 
 LinkId = Annotated[int, Path(ge=1, le=2**62)]
 

@@ -32,9 +32,10 @@ from api.deps import ActorDep, CurrentSession, RegisterDep
 from api.notify import Contacts, Mode, mail_problems, mail_settings
 from api.pages.common import NOTICES, home_for, page, see_other, templates
 from api.identity.sign_in_page import SECOND_STEP_COOKIE, _safe_next
+from api.routing import InOrderRoute
 from api.schemas import Password
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=InOrderRoute, include_in_schema=False)
 
 OIDC_COOKIE = "relreg_oidc_state"
 

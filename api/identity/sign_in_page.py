@@ -29,10 +29,11 @@ from api.identity.cookies import (
     set_session_cookie,
 )
 from api.deps import AnySession, RegisterDep
+from api.routing import InOrderRoute
 from api.service import Actor
 from api.pages.common import home_for, page, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=InOrderRoute, include_in_schema=False)
 
 SIGN_IN_COOKIE = "relreg_sign_in"
 

@@ -60,6 +60,7 @@ from api.routes.accounts import create_account, get_account, list_accounts, upda
 from api.routes.audit import AuditScope, as_auditor_reads, verify_audit_trail
 from api.routes.imports import _receive, import_zip
 from api.routes.schools import list_schools, set_school_profile, update_school
+from api.routing import InOrderRoute
 from api.schemas import (
     ID_PATTERN,
     AccountCreate,
@@ -85,7 +86,7 @@ from graph.review import CaseNotFound
 from graph.model import Person, Role
 from graph.profiles import SHIPPED, load_profile
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=InOrderRoute, include_in_schema=False)
 
 ACCOUNT_LABELS = {"username": "Username", "password": "Password", "role": "Role",
                   "person_id": "Person", "school_id": "School", "disabled": "Access"}

@@ -32,6 +32,7 @@ from api.pages.people import known_at
 from api.pages.picture import EDGE_STYLES, ROLE_STYLES, draw
 from api.routes.cases import assign_case, get_case, move_case, visible_cases
 from api.routes.declarations import decide_declaration, list_declarations
+from api.routing import InOrderRoute
 from api.schemas import ID_PATTERN, CaseAssign, CaseMove, CasePublic, DeclarationDecision
 from graph.intake.exchange import spreadsheet_safe
 from graph.intake.identity import IDENTITY_DATABASE, IdentityTable
@@ -39,7 +40,7 @@ from graph.model import World
 from graph.profiles import load_profile
 from graph.review import DECISIONS, REVIEWER_MOVES, CaseError, CaseNotFound, CaseState
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=InOrderRoute, include_in_schema=False)
 
 FindingId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
 SEVERITIES = {"high": "High", "medium": "Medium", "low": "Low"}

@@ -17,13 +17,14 @@ from api.deps import ActorDep, CurrentSession, RegisterDep, RegisterUser
 from api.errors import not_found
 from api.identity import Account, AccountRole
 from api.pages.common import account_words, page
+from api.routing import InOrderRoute
 from api.service import Register
 from graph.chronology import Event, chronology
 from graph.model import ApproachReport, Connection, Declaration
 from graph.review import Case
 from graph.words import Names
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=InOrderRoute, include_in_schema=False)
 
 PersonId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 KIND_NAMES = {"membership": "Membership", "family": "Family link", "declaration": "Declaration",

@@ -24,12 +24,13 @@ from api.pages.common import BASIS_NAMES, messages_of, page
 from api.pages.people import nameable
 from api.routes.connections import withdraw_connection
 from api.routes.declarations import make_declaration
+from api.routing import InOrderRoute
 from api.schemas import DeclarationCreate
 from graph.download_check import SUGGESTIONS, CheckError, check_download, platform_names, school_emails
 from graph.intake.downloads import ACCEPTED, PLATFORM_NAMES, DownloadError, read_download
 from graph.model import ConnectionSource
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=InOrderRoute, include_in_schema=False)
 
 # What the member of staff may choose for a match; "" (leave it) and dismissing record nothing.
 CHOICES = {

@@ -26,10 +26,11 @@ from api.pages.picture import (
     draw,
     filter_world,
 )
+from api.routing import InOrderRoute
 from api.service import Register
 from graph.model import World
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=InOrderRoute, include_in_schema=False)
 
 DEFAULT_CAP = 100
 # The most people a capped network is counted to, for "showing N of M".

@@ -21,6 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from api.access import check_administers_school, person_in, reach
 from api.deps import ActorDep, CurrentSession, RegisterDep, TrustAdmin
 from api.pages.common import RULE_NAMES, page, see_other
+from api.routing import InOrderRoute
 from graph.model import World
 from graph.policy_preview import APPEARS, CHANGES, DISAPPEARS, preview_policy
 from graph.profiles import (
@@ -35,7 +36,7 @@ from graph.profiles import (
 )
 from graph.words import BASIS_NAMES, CHANNEL_NAMES, POSITION_WORDS
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=InOrderRoute, include_in_schema=False)
 
 # A preview's token is signed with a key of this process: a token cannot be made without a
 # preview, and after a restart the settings are simply previewed again.

@@ -27,8 +27,9 @@ from api.privacy import (
     subject_access,
     subject_access_html,
 )
+from api.routing import InOrderRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=InOrderRoute, include_in_schema=False)
 
 ADMIN, DSL = AccountRole.TRUST_ADMIN, AccountRole.DSL
 NOTICES = {"held": "The hold is placed: the person's records cannot be erased.",

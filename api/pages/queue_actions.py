@@ -25,10 +25,11 @@ from api.pages.cases import (
 )
 from api.pages.common import RULE_NAMES, messages_of, see_other
 from api.routes.cases import assign_case, get_case, move_case
+from api.routing import InOrderRoute
 from api.schemas import ID_PATTERN, CaseAssign, CaseMove
 from graph.review import DECISIONS, CaseError, CaseNotFound, CaseState
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=InOrderRoute, include_in_schema=False)
 
 FindingId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
 MAX_BULK = 1000  # cases in one bulk action

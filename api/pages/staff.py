@@ -16,6 +16,7 @@ from api.pages.confirmations import YearlyConfirmations
 from api.pages.people import find_people_to_name, nameable
 from api.routes.approaches import list_approaches, report_approach
 from api.routes.cases import visible_cases
+from api.routing import InOrderRoute
 from api.schemas import ID_PATTERN, CasePublic
 from api.routes.connections import declare_connection, list_connections, withdraw_connection
 from api.routes.declarations import (
@@ -26,7 +27,7 @@ from api.routes.declarations import (
 from api.schemas import ConnectionCreate, DeclarationCreate, Withdrawal
 from graph.dates import parse_date
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=InOrderRoute, include_in_schema=False)
 
 FIELD_LABELS = {"counterpart_id": "Person", "other_id": "Person", "from_id": "Person",
                 "basis": "Basis", "details": "Details", "channel": "Channel",

@@ -18,9 +18,10 @@ from api.routes import (
     privacy,
     schools,
 )
+from api.routing import InOrderRoute
 from api.schemas import FindingsLabelPublic, HealthPublic
 
-api_router = APIRouter(prefix="/api", responses=COMMON_RESPONSES)
+api_router = APIRouter(route_class=InOrderRoute, prefix="/api", responses=COMMON_RESPONSES)
 for module in (auth, accounts, people, declarations, connections, approaches, cases, findings,
                schools, imports, audit, privacy):
     api_router.include_router(module.router)

@@ -12,9 +12,10 @@ from api.access import account_problems, check_sees_account, may_see_account
 from api.identity import UsernameTaken
 from api.deps import ActorDep, RegisterDep, TrustAdmin
 from api.errors import conflict
+from api.routing import InOrderRoute
 from api.schemas import AccountCreate, AccountPublic, AccountUpdate
 
-router = APIRouter(prefix="/accounts", tags=["accounts"])
+router = APIRouter(route_class=InOrderRoute, prefix="/accounts", tags=["accounts"])
 
 AccountId = Annotated[int, Path(ge=1, le=2**62)]
 

@@ -13,10 +13,11 @@ from api.identity import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser, SchoolAccount
 from api.errors import invalid, not_found
 from api.evidence import ALLOWED_TYPES, EvidenceRejected, sniff_media_type
+from api.routing import InOrderRoute
 from api.schemas import ID_PATTERN, ApproachPublic, IsoDate
 from graph.model import ApproachReport, ApproachStatus, Role, World
 
-router = APIRouter(prefix="/approaches", tags=["approach reports"])
+router = APIRouter(route_class=InOrderRoute, prefix="/approaches", tags=["approach reports"])
 
 ReportId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
 UPLOAD_RESPONSES = {413: {"description": "The file is larger than the service accepts"}}

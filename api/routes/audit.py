@@ -12,10 +12,11 @@ from fastapi import APIRouter, Query
 
 from api.access import audit_reach
 from api.deps import Auditor, RegisterDep
+from api.routing import InOrderRoute
 from api.schemas import AuditEntryPublic, VerificationPublic
 from graph.audit import AuditEntry
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(route_class=InOrderRoute, prefix="/audit", tags=["audit"])
 
 
 class AuditScope:

@@ -24,10 +24,11 @@ from api.identity.cookies import (
     set_session_cookie,
 )
 from api.deps import AnySession, CurrentSession, RegisterDep
+from api.routing import InOrderRoute
 from api.service import Actor
 from api.schemas import AccountPublic, SessionPublic, SignIn, Token
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(route_class=InOrderRoute, prefix="/auth", tags=["auth"])
 
 SIGN_IN_RESPONSES = {
     401: {"description": "Wrong username or password"},

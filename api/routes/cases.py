@@ -18,11 +18,12 @@ from api.access import (
 from api.identity import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser
 from api.errors import invalid
+from api.routing import InOrderRoute
 from api.schemas import ID_PATTERN, CaseAssign, CaseMove, CasePublic, DeclarationDecision
 from graph.model import ApproachStatus, DeclarationStatus, World
 from graph.review import DECISIONS, CaseState, case_order, cases_of
 
-router = APIRouter(prefix="/cases", tags=["cases"])
+router = APIRouter(route_class=InOrderRoute, prefix="/cases", tags=["cases"])
 
 FindingId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
 Severity = Literal["high", "medium", "low"]

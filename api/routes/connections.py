@@ -12,10 +12,11 @@ from api.access import check_names_person, check_sees_connection, deny, is_revie
 from api.identity import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser, SchoolAccount
 from api.errors import invalid, not_found
+from api.routing import InOrderRoute
 from api.schemas import ID_PATTERN, ConnectionCreate, ConnectionPublic, ConnectionReport
 from graph.model import Connection, ConnectionSource, World
 
-router = APIRouter(prefix="/connections", tags=["connections"])
+router = APIRouter(route_class=InOrderRoute, prefix="/connections", tags=["connections"])
 
 ConnectionId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
 

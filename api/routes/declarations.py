@@ -21,6 +21,7 @@ from api.access import (
 from api.identity import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser, SchoolAccount
 from api.errors import conflict, invalid, not_found
+from api.routing import InOrderRoute
 from api.schemas import (
     ID_PATTERN,
     DeclarationCreate,
@@ -30,7 +31,7 @@ from api.schemas import (
 )
 from graph.model import Declaration, DeclarationStatus, World
 
-router = APIRouter(prefix="/declarations", tags=["declarations"])
+router = APIRouter(route_class=InOrderRoute, prefix="/declarations", tags=["declarations"])
 
 DeclarationId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
 

@@ -11,9 +11,10 @@ from api.access import deny, may_see_finding
 from api.identity import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser
 from api.errors import invalid
+from api.routing import InOrderRoute
 from api.schemas import ID_PATTERN, EvaluationPublic, FindingPublic, IsoDate
 
-router = APIRouter(prefix="/findings", tags=["findings"])
+router = APIRouter(route_class=InOrderRoute, prefix="/findings", tags=["findings"])
 
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 

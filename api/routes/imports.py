@@ -15,6 +15,7 @@ from fastapi import APIRouter, File, HTTPException, Query, UploadFile, status
 from api.access import import_beyond_reach
 from api.deps import ActorDep, RegisterDep, TrustAdmin
 from api.errors import invalid
+from api.routing import InOrderRoute
 from api.schemas import ImportResult
 from graph.intake.exchange import ExchangeError, read_folder
 from graph.intake.identity import IdentityTable
@@ -29,7 +30,7 @@ from graph.intake.importing import (
 )
 from graph.intake.zips import MAX_RATIO, MemberDamaged, ZipBomb, inflate
 
-router = APIRouter(prefix="/imports", tags=["imports"])
+router = APIRouter(route_class=InOrderRoute, prefix="/imports", tags=["imports"])
 
 
 _CHUNK = 1024 * 1024

@@ -17,6 +17,7 @@ from api.access import (
 from api.identity import Account
 from api.deps import ActorDep, RegisterDep, RegisterUser, ReviewerAccount, TrustAdmin
 from api.errors import conflict, invalid, not_found
+from api.routing import InOrderRoute
 from api.schemas import (
     ID_PATTERN,
     MembershipCreate,
@@ -30,7 +31,7 @@ from api.schemas import (
 from api.service import Actor, Register
 from graph.model import BirthDate, Membership, Person, World
 
-router = APIRouter(prefix="/people", tags=["people"])
+router = APIRouter(route_class=InOrderRoute, prefix="/people", tags=["people"])
 
 PersonId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
 

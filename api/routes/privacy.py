@@ -27,9 +27,10 @@ from api.privacy import (
     plan_erasure,
     subject_access,
 )
+from api.routing import InOrderRoute
 from api.service import Actor, Register
 
-router = APIRouter(prefix="/privacy", tags=["data protection"])
+router = APIRouter(route_class=InOrderRoute, prefix="/privacy", tags=["data protection"])
 
 PersonId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 HoldReader = Annotated[Account, Depends(_role_in({AccountRole.DSL, AccountRole.TRUST_ADMIN},

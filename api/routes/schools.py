@@ -13,6 +13,7 @@ from api.access import check_administers_school, reach
 from api.identity import AccountRole
 from api.deps import ActorDep, RegisterDep, RegisterUser, TrustAdmin
 from api.errors import not_found
+from api.routing import InOrderRoute
 from api.schemas import (
     ID_PATTERN,
     ProfilePublic,
@@ -24,7 +25,7 @@ from api.schemas import (
 from graph.model import School, World
 from graph.profiles import SHIPPED, load_profile
 
-router = APIRouter(tags=["schools and profiles"])
+router = APIRouter(route_class=InOrderRoute, tags=["schools and profiles"])
 
 
 def _public(school: School) -> SchoolPublic:
