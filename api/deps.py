@@ -76,8 +76,12 @@ AnySession = Annotated[Session, Depends(get_any_session)]
 
 async def get_current_session(register: RegisterDep, session: AnySession) -> Session:
     """The session, while its account still fits its holder's memberships as of today
-    (a leader who has left, a DSL whose position ended, are refused)."""
-    refusal = register.refusal(session.account)
+    (a leader who has left, a DSL whose position ended, are refused). Worked out in a worker
+    thread when not known: it reads the store, which would hold up every request on the
+    event loop (all of them at once after a restart)."""
+    known = register.known_refusal(session.account)
+    refusal = known[0] if known is not None else \
+        await run_in_threadpool(register.refusal, session.account)
     if refusal is not None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, refusal)
     return session

@@ -541,23 +541,35 @@ class Register:
     def account_misfit(self, account: Account) -> str | None:
         """Why the account's role no longer fits its holder's current memberships
         (api/access.py), as a trust admin reads it; None while it fits."""
-        key = (account.account_id, account.role, account.person_id, account.school_id)
-        stamp = (self.today(), self._facts_version)
-        now = self.accounts.clock()
-        known = self._fits.get(key)
-        if known is not None and known[0] == stamp and known[1] > now:
-            return known[2]
+        known = self._known_fit(account)
+        if known is not None:
+            return known[0]
+        stamp = (self.today(), self._facts_version)  # before the reads: a change meanwhile shows
         problems = account_problems(self.store, account.role, account.person_id,
                                     account.school_id, stamp[0])
         why = problems[0][1] if problems else None
-        self._fits[key] = (stamp, now + 60, why)
+        self._fits[_fit_key(account)] = (stamp, self.accounts.clock() + 60, why)
         return why
+
+    def _known_fit(self, account: Account) -> tuple[str | None] | None:
+        """(account_misfit,) as worked out within the last minute, today, and since no change
+        moved who anyone is; None when it must be worked out again. Needs no lock."""
+        known = self._fits.get(_fit_key(account))
+        if known is not None and known[0] == (self.today(), self._facts_version) \
+                and known[1] > self.accounts.clock():
+            return (known[2],)
+        return None
 
     def refusal(self, account: Account) -> str | None:
         """What its holder is told when an account no longer fits; None while it does."""
         why = self.account_misfit(account)
-        return why and (f"Your account ({ROLE_WORDS[account.role]}) can no longer be used: "
-                        f"{why}. Ask a trust admin to change your account.")
+        return why and _refusal_words(account, why)
+
+    def known_refusal(self, account: Account) -> tuple[str | None] | None:
+        """(refusal,) when the account's fit is known without reading the store; None when
+        it is not, and `refusal` must read it (in a worker thread, not the event loop)."""
+        known = self._known_fit(account)
+        return known and (known[0] and _refusal_words(account, known[0]),)
 
     def session(self, token: str, kind: SessionKind) -> Session | None:
         with self.lock:
@@ -601,3 +613,12 @@ class Register:
             self._closed = True
             self.log_head()
             self.db.close()
+
+
+def _fit_key(account: Account) -> tuple:
+    return account.account_id, account.role, account.person_id, account.school_id
+
+
+def _refusal_words(account: Account, why: str) -> str:
+    return (f"Your account ({ROLE_WORDS[account.role]}) can no longer be used: {why}. "
+            f"Ask a trust admin to change your account.")

@@ -85,3 +85,40 @@ async def test_an_answer_does_not_wait_for_the_work_of_the_requests_behind_it(
     assert answers["L1"].status_code == answers["H1"].status_code == 200
     assert calls == 2
     assert second_waited_for_it == [True]
+
+
+@pytest.mark.anyio
+async def test_working_out_whether_an_account_still_fits_does_not_hold_up_other_requests(
+        service, monkeypatch):  # noqa: F811
+    """Whether an account still fits its holder is read from the store when not known
+    (after a restart, for everyone at once). While that read waits, another request is
+    answered: the read does not hold up the event loop that every request goes through."""
+    reading, other_answered = threading.Event(), threading.Event()
+    read_waited_for_it: list[bool] = []
+    memberships_of = service.store.memberships_of
+
+    def slow_memberships_of(person_id):
+        if person_id == "T1":
+            reading.set()
+            read_waited_for_it.append(other_answered.wait(timeout=5))
+        return memberships_of(person_id)
+
+    transport = httpx.ASGITransport(app=service.app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
+        assert (await client.get("/api/auth/me", headers=service.headers("L1"))).status_code == 200
+        monkeypatch.setattr(service.store, "memberships_of", slow_memberships_of)
+        answers = {}
+
+        async def ask(who: str) -> None:
+            answers[who] = await client.get("/api/auth/me", headers=service.headers(who))
+            if who == "L1":
+                other_answered.set()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(ask, "T1")
+            while not reading.is_set():
+                await anyio.sleep(0.001)
+            group.start_soon(ask, "L1")
+
+    assert answers["T1"].status_code == answers["L1"].status_code == 200
+    assert read_waited_for_it == [True]
