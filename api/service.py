@@ -288,6 +288,7 @@ class Register:
                         self.reevaluate(self.today(), "the service started")
                 self._refresh_step = None
                 self.unlocked_store.load()  # for what needs the facts next, if not yet
+                self._know_signed_in()
             except Exception as error:  # the next request that needs the findings tries again
                 log.error("the refresh at start failed: %s at %s", type(error).__name__,
                           where(error))  # never the message: it may name someone
@@ -297,6 +298,15 @@ class Register:
         thread = threading.Thread(target=refresh, name="refreshing-findings", daemon=True)
         thread.start()
         return thread
+
+    def _know_signed_in(self) -> None:
+        """Look up the sessions that have not expired and whether each one's account still
+        fits its holder: after a restart the clients come back all at once, and each
+        would otherwise wait for the others' look-ups in the store."""
+        with self.lock:
+            accounts = self.accounts.know_live_sessions()
+        for account in accounts:
+            self.account_misfit(account)
 
     def findings_label(self) -> FindingsLabel:
         """What the cases hold and whether the refresh at start is still bringing them up

@@ -580,3 +580,46 @@ def test_a_restart_on_neo4j_evaluates_again_what_the_cases_no_longer_hold(
             assert "P2" in {counterpart for _, counterpart in firing}
     finally:
         app.state.register.close()
+
+
+def test_on_every_store_a_client_back_after_a_restart_is_answered_from_what_the_start_looked_up(
+        any_store, tmp_path, monkeypatch):
+    """Clients signed in before a restart come back all at once. The start has already
+    looked up their sessions and whether their accounts still fit: the first request of each
+    reads neither the sessions' table nor the store. A session ended before the restart
+    stays ended."""
+    any_store.import_world(world())
+    database = tmp_path / "service.sqlite3"
+    tokens = {}
+    first = create_app(any_store, database, settings=Settings(), today=lambda: TODAY,
+                       clock=lambda: NOW)
+    for who in ("T1", "L1"):
+        account = first.state.register.accounts.create(
+            f"{who.lower()}-user", PASSWORD, AccountRole.STAFF if who == "T1"
+            else AccountRole.SENIOR_LEADER, who, "S1")
+        tokens[who], _ = first.state.register.accounts.start_session(account, SessionKind.BEARER)
+    first.state.register.accounts.end_session(tokens["L1"])
+    first.state.register.close()
+
+    app = create_app(any_store, database, settings=Settings(), today=lambda: TODAY,
+                     clock=lambda: NOW, refresh_in_background=True)
+    register = app.state.register
+    try:
+        app.state.refresh.join(60)
+        looked_up = []
+        for name in ("person", "memberships_of", "schools"):
+            read = getattr(any_store, name)
+            monkeypatch.setattr(any_store, name, lambda *a, _name=name, _read=read, **k: (
+                looked_up.append(_name), _read(*a, **k))[1])
+        session = register.accounts.session
+        monkeypatch.setattr(register.accounts, "session",
+                            lambda *a: (looked_up.append("session"), session(*a))[1])
+        with TestClient(app, base_url="https://testserver") as http:
+            me = http.get("/api/auth/me", headers={"Authorization": f"Bearer {tokens['T1']}"})
+            assert me.status_code == 200, me.text
+            assert me.json()["account"]["username"] == "t1-user"
+            assert looked_up == []
+            ended = http.get("/api/auth/me", headers={"Authorization": f"Bearer {tokens['L1']}"})
+            assert ended.status_code == 401
+    finally:
+        register.close()

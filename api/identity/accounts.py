@@ -330,6 +330,20 @@ class AccountBook:
         self._known_sessions[token_hash] = (session, row[1])
         return session
 
+    def know_live_sessions(self) -> list[Account]:
+        """Look up every session that has not expired, as `session` does one at a time, and
+        return their accounts, once each. The caller holds the register's lock, so that a
+        session ended meanwhile is not taken up again."""
+        accounts: dict[int, Account] = {}
+        for row in self.db.execute(
+                "SELECT s.token_hash, s.kind, s.csrf_token, s.expires_at, a.account_id, "
+                "a.username, a.role, a.person_id, a.school_id, a.disabled FROM sessions s "
+                "JOIN accounts a USING (account_id) WHERE s.expires_at >= ? AND NOT a.disabled",
+                (self.clock(),)):
+            account = accounts.setdefault(row[4], _account(row[4:]))
+            self._known_sessions[row[0]] = (Session(account, SessionKind(row[1]), row[2]), row[3])
+        return list(accounts.values())
+
     def end_session(self, token: str) -> None:
         token_hash = _token_hash(token)
         self.db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
