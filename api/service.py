@@ -153,7 +153,6 @@ class Register:
         self.data_dir = Path(data_dir)
         use_data_folder(self.data_dir)  # the schools' own profiles are read from it
         self.today = today
-        know_bank_holidays(today())
         with self.lock:  # each creates its tables if need be
             self.cases = CaseBook(db)
             self.audit = AuditTrail(db)
@@ -276,6 +275,9 @@ class Register:
 
         def refresh():
             try:
+                # Before any case is raised: the first one's deadline would load the calendar's
+                # code under the lock while the writes of clients back after a restart wait.
+                know_bank_holidays(self.today())
                 # With today's findings saved for these facts, the cases come in line at
                 # once and the facts load after; else the load comes first, outside the lock.
                 with self.lock:
