@@ -7,8 +7,8 @@ import functools
 import inspect
 from collections.abc import Callable
 
+from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
-from starlette.concurrency import run_in_threadpool
 
 
 class InOrderRoute(APIRoute):

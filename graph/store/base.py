@@ -24,7 +24,6 @@ from graph.model import (
     School,
     World,
 )
-
 from graph.profiles import profile_source
 
 if TYPE_CHECKING:  # (graph.mentions folds as the identity table does, which needs Store)

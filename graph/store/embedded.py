@@ -65,9 +65,8 @@ from graph.store.base import (
 DATABASE_NAME = "register.sqlite3"
 SCHEMA_VERSION = 1
 GRAPH = Path(__file__).resolve().parent.parent
-# What findings are made from, besides the facts and the schools' profiles: a change to any
-# of these makes saved findings stale.
-# The code the findings are made from (rules_fingerprint).
+# The code findings are made from, besides the facts and the schools' profiles: a change to
+# any of these makes saved findings stale (rules_fingerprint).
 _RULE_SOURCES = tuple(GRAPH / name for name in (
     "rules.py", "routing.py", "facts.py", "model.py", "profiles.py"))
 
