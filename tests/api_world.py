@@ -49,6 +49,16 @@ def small_trust() -> World:
     return builder.build()
 
 
+def app_routes(routes):
+    """The routes of the app (FastAPI's own included routers opened), each as it answers:
+    with its full path."""
+    for route in routes:
+        if hasattr(route, "effective_route_contexts"):  # an included router
+            yield from route.effective_route_contexts()
+        elif hasattr(route, "dependant"):
+            yield route
+
+
 class ServiceUnderTest:
     """The app on a fresh embedded store, a clock the test can move, and a bearer token
     per account (made directly: signing in itself is tested in test_api_auth.py)."""

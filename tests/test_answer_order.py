@@ -9,25 +9,15 @@ import threading
 import anyio
 import httpx
 import pytest
-from fastapi.routing import APIRoute
 
 import api.routes.cases
-from tests.api_world import service  # noqa: F401  (fixture)
-
-
-def _leaves(routes):
-    for route in routes:
-        if hasattr(route, "effective_route_contexts"):  # an included router
-            yield from (getattr(leaf, "original_route", leaf)
-                        for leaf in route.effective_route_contexts())
-        else:
-            yield route
+from tests.api_world import app_routes, service  # noqa: F401  (fixture)
 
 
 def test_every_route_answers_from_the_event_loop(service):  # noqa: F811
     """Every route's work runs in a worker thread from a coroutine, so that its answer is
     checked and sent on the event loop, not after another turn in the threads' queue."""
-    routes = [route for route in _leaves(service.app.routes) if isinstance(route, APIRoute)]
+    routes = list(app_routes(service.app.routes))
     assert len(routes) > 100, "the routes were read"
     plain = sorted(f"{sorted(route.methods)} {route.path}" for route in routes
                    if not inspect.iscoroutinefunction(route.dependant.call))

@@ -31,7 +31,7 @@ import tests.api_world as api_world
 from api.identity import AccountRole, SessionKind
 from api.privacy import place_hold
 from graph.model import Connection, ConnectionSource, Direction
-from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest
+from tests.api_world import FAST_HASHER, PASSWORD, ServiceUnderTest, app_routes
 from tests.ctf_factory import FakePupil, ctf_xml, make_upn
 from tests.builder import WorldBuilder, add_leaders
 from tests.test_policy_page import policy_form
@@ -398,14 +398,6 @@ SCOPE: dict[tuple[str, str], Entry] = {
 
 # -- the route table ---------------------------------------------------------------------
 
-def _leaves(routes):
-    for route in routes:
-        if hasattr(route, "effective_route_contexts"):  # an included router
-            yield from route.effective_route_contexts()
-        elif hasattr(route, "dependant"):
-            yield route
-
-
 def _fields(dependant) -> set[str]:
     found = set()
     for param in dependant.path_params + dependant.query_params + dependant.body_params:
@@ -420,7 +412,7 @@ def _fields(dependant) -> set[str]:
 
 def routes_taking_a_target(app) -> dict[tuple[str, str], set[str]]:
     return {(method, route.path): taken
-            for route in _leaves(app.routes)
+            for route in app_routes(app.routes)
             if (taken := _fields(route.dependant) & TAKES)
             for method in route.methods}
 
