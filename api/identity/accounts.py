@@ -318,31 +318,35 @@ class AccountBook:
             return None
         return known[0]
 
+    # A session with its account, as `_keep` takes it.
+    _SESSION_ROWS = ("SELECT s.token_hash, s.kind, s.csrf_token, s.expires_at, a.account_id, "
+                     "a.username, a.role, a.person_id, a.school_id, a.disabled FROM sessions s "
+                     "JOIN accounts a USING (account_id)")
+
     def session(self, token: str, kind: SessionKind) -> Session | None:
-        token_hash = _token_hash(token)
-        row = self.db.execute(
-            "SELECT s.csrf_token, s.expires_at, a.account_id, a.username, a.role, a.person_id, "
-            "a.school_id, a.disabled FROM sessions s JOIN accounts a USING (account_id) "
-            "WHERE s.token_hash = ? AND s.kind = ?", (token_hash, str(kind))).fetchone()
-        if row is None or row[1] < self.clock() or row[7]:
+        row = self.db.execute(f"{self._SESSION_ROWS} WHERE s.token_hash = ? AND s.kind = ?",
+                              (_token_hash(token), str(kind))).fetchone()
+        if row is None or row[3] < self.clock() or row[9]:
             return None
-        session = Session(_account(row[2:]), kind, row[0])
-        self._known_sessions[token_hash] = (session, row[1])
-        return session
+        return self._keep(row)
 
     def know_live_sessions(self) -> list[Account]:
         """Look up every session that has not expired, as `session` does one at a time, and
         return their accounts, once each. The caller holds the register's lock, so that a
         session ended meanwhile is not taken up again."""
         accounts: dict[int, Account] = {}
-        for row in self.db.execute(
-                "SELECT s.token_hash, s.kind, s.csrf_token, s.expires_at, a.account_id, "
-                "a.username, a.role, a.person_id, a.school_id, a.disabled FROM sessions s "
-                "JOIN accounts a USING (account_id) WHERE s.expires_at >= ? AND NOT a.disabled",
-                (self.clock(),)):
-            account = accounts.setdefault(row[4], _account(row[4:]))
-            self._known_sessions[row[0]] = (Session(account, SessionKind(row[1]), row[2]), row[3])
+        for row in self.db.execute(f"{self._SESSION_ROWS} WHERE s.expires_at >= ? "
+                                   "AND NOT a.disabled", (self.clock(),)):
+            session = self._keep(row)
+            accounts[session.account.account_id] = session.account
         return list(accounts.values())
+
+    def _keep(self, row) -> Session:
+        """The session of a row of _SESSION_ROWS, kept for `known_session`."""
+        token_hash, kind, csrf_token, expires_at = row[:4]
+        session = Session(_account(row[4:]), SessionKind(kind), csrf_token)
+        self._known_sessions[token_hash] = (session, expires_at)
+        return session
 
     def end_session(self, token: str) -> None:
         token_hash = _token_hash(token)
