@@ -21,7 +21,7 @@ import datetime as dt
 import enum
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -167,13 +167,6 @@ class Case:
 
     def recused(self) -> set[str]:
         return {r["person_id"] for r in self.finding["recused"]}
-
-
-def case_order(today: dt.date):
-    """Overdue first, then by due date, severity and finding id."""
-    severity_rank = {"high": 0, "medium": 1, "low": 2}
-    return lambda case: (not case.overdue(today), case.due_on,
-                         severity_rank[case.finding["severity"]], case.finding_id)
 
 
 def _finding_text(finding: Finding) -> str:
@@ -442,15 +435,23 @@ class CaseBook:
              severity: str | None = None, state: str | None = None,
              adult_id: str | None = None) -> list[Case]:
         """Cases matching every filter given, unsorted."""
-        return cases_of(self.find_rows(school_id=school_id, rule=rule, severity=severity,
-                                       state=state, adult_id=adult_id))
+        return list(cases_of(self.find_rows(school_id=school_id, rule=rule,
+                                            severity=severity, state=state,
+                                            adult_id=adult_id)))
+
+    # The queue's order: overdue first, then by due date, severity and finding id.
+    _QUEUE_ORDER = (
+        " ORDER BY NOT (state IN ({}) AND due_on < ?), due_on,"
+        " CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, finding_id"
+    ).format(", ".join(f"'{s.value}'" for s in sorted(AWAITING_DECISION)))
 
     def find_rows(self, *, school_id: str | None = None, rule: str | None = None,
                   severity: str | None = None, state: str | None = None,
-                  adult_id: str | None = None) -> list[tuple]:
-        """The rows of `find`, not yet made cases: a reader that holds the register's lock
-        takes these and makes the cases (`cases_of`) after letting go, so that writes do not
-        wait while thousands of findings are parsed."""
+                  adult_id: str | None = None, queue_on: dt.date | None = None) -> list[tuple]:
+        """The rows of `find`, not yet made cases, in the queue's order on `queue_on` if
+        given: a reader that holds the register's lock takes these and makes the cases
+        (`cases_of`) after letting go, as many as it shows, so that writes do not wait while
+        thousands of findings are parsed."""
         where, params = [], []
         for column, value in (("school_id", school_id), ("rule", rule), ("severity", severity),
                               ("state", state), ("adult_id", adult_id)):
@@ -460,6 +461,9 @@ class CaseBook:
         sql = f"SELECT {self._COLUMNS} FROM cases"
         if where:
             sql += " WHERE " + " AND ".join(where)
+        if queue_on is not None:
+            sql += self._QUEUE_ORDER
+            params.append(queue_on.isoformat())
         return self.db.execute(sql, params).fetchall()
 
     # -- which import opened a case ----------------------------------------------------
@@ -526,12 +530,12 @@ def _without_person(value, person_id: str):
     return None if value == person_id else value
 
 
-def cases_of(rows: Iterable[tuple]) -> list[Case]:
-    """The cases of `find_rows`. Their findings are shared with other lists of cases (read
+def cases_of(rows: Iterable[tuple]) -> Iterator[Case]:
+    """The cases of `find_rows`, made one by one as they are read. Their findings are shared with other lists of cases (read
     them, never change them): the queue is read twice a second by each leader, and parsing
     every open case's finding again each time made each read, and every write waiting
     behind it for the interpreter, cost more the more cases were open."""
-    return [_case(row, _shared_finding) for row in rows]
+    return (_case(row, _shared_finding) for row in rows)
 
 
 @lru_cache(maxsize=10_000)

@@ -2,6 +2,7 @@
 the findings as the facts change."""
 
 import datetime as dt
+import json
 import sqlite3
 
 import pytest
@@ -15,7 +16,6 @@ from graph.review import (
     MissingDetail,
     MoveNotAllowed,
     add_school_days,
-    case_order,
     is_school_day,
 )
 from graph.store.embedded import EmbeddedStore
@@ -223,13 +223,22 @@ def test_a_book_reopened_from_disk_remembers_what_fires(tmp_path, store):
     db.close()
 
 
-def test_overdue_cases_come_first():
-    from graph.review import Case
-
+def test_the_queue_lists_overdue_cases_first_then_by_due_date_severity_and_id(book):
     def case(finding_id, due, severity, state=CaseState.OPEN):
-        return Case(finding_id, state, {"severity": severity}, True, d("2026-11-01"), d(due))
+        book.db.execute(
+            "INSERT INTO cases (finding_id, school_id, rule, severity, state, fires, finding, "
+            "raised_on, due_on) VALUES (?, 'S1', 'pupil-contact', ?, ?, 1, ?, '2026-11-01', ?)",
+            (finding_id, severity, state, json.dumps({"severity": severity}), due))
 
-    cases = [case("a", "2026-12-01", "high"), case("b", "2026-11-20", "low"),
-             case("c", "2026-11-10", "low", CaseState.ACCEPTED), case("d", "2026-11-21", "high")]
-    ordered = sorted(cases, key=case_order(TODAY))
-    assert [c.finding_id for c in ordered] == ["b", "d", "c", "a"]
+    case("a", "2026-12-01", "high")
+    case("b", "2026-11-20", "low")
+    case("c", "2026-11-10", "low", CaseState.ACCEPTED)  # decided: past its date, not overdue
+    case("d", "2026-11-21", "high", CaseState.IN_REVIEW)
+    case("e", "2026-12-01", "low")
+    case("f", "2026-12-01", "medium")
+    case("0", "2026-12-01", "high")
+    case("g", "2026-11-23", "high")  # due today: not overdue yet
+    queue = [row[0] for row in book.find_rows(queue_on=TODAY)]
+    assert queue == ["b", "d", "c", "g", "0", "a", "f", "e"]
+    assert [row[0] for row in book.find_rows(state="open", queue_on=TODAY)] == [
+        "b", "g", "0", "a", "f", "e"]

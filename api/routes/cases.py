@@ -4,6 +4,8 @@ reviewers it is routed to."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from itertools import islice
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query
@@ -21,7 +23,7 @@ from api.errors import invalid
 from api.routing import InOrderRoute
 from api.schemas import ID_PATTERN, CaseAssign, CaseMove, CasePublic, DeclarationDecision
 from graph.model import ApproachStatus, DeclarationStatus, World
-from graph.review import DECISIONS, CaseState, case_order, cases_of
+from graph.review import DECISIONS, Case, CaseState, cases_of
 
 router = APIRouter(route_class=InOrderRoute, prefix="/cases", tags=["cases"])
 
@@ -45,22 +47,21 @@ def list_cases(
     visible = visible_cases(register, account, school_id=school_id, rule=rule,
                             severity=severity, state=state, overdue=overdue)
     today = register.today()
-    return [CasePublic.of(c, today) for c in visible[offset:offset + limit]]
+    return [CasePublic.of(c, today) for c in islice(visible, offset, offset + limit)]
 
 
 def visible_cases(register, account, *, school_id=None, rule=None, severity=None, state=None,
-                  overdue=None) -> list:
-    """Every case `account` may see that matches, in the queue's order (no cap)."""
+                  overdue=None) -> Iterator[Case]:
+    """Every case `account` may see that matches, in the queue's order (no cap), each made
+    when it is reached: a page of the queue makes the cases up to its end, not every one."""
     register.keep_current()
     today = register.today()
     adult_id = account.person_id if account.role is AccountRole.STAFF else None
     with register.lock:
         rows = register.cases.find_rows(school_id=school_id, rule=rule, severity=severity,
-                                        state=state, adult_id=adult_id)
-    found = cases_of(rows)
-    return sorted((c for c in found if may_see_case(account, register.store, c, on=register.today())
-                   and (overdue is None or c.overdue(today) == overdue)),
-                  key=case_order(today))
+                                        state=state, adult_id=adult_id, queue_on=today)
+    return (c for c in cases_of(rows) if may_see_case(account, register.store, c, on=today)
+            and (overdue is None or c.overdue(today) == overdue))
 
 
 @router.get("/{finding_id}", response_model=CasePublic)
