@@ -531,10 +531,10 @@ def _without_person(value, person_id: str):
 
 
 def cases_of(rows: Iterable[tuple]) -> Iterator[Case]:
-    """The cases of `find_rows`, made one by one as they are read. Their findings are shared with other lists of cases (read
-    them, never change them): the queue is read twice a second by each leader, and parsing
-    every open case's finding again each time made each read, and every write waiting
-    behind it for the interpreter, cost more the more cases were open."""
+    """The cases of `find_rows`, each made as it is reached. Their findings are shared with
+    other lists of cases (read them, never change them): the queue is read twice a second by
+    each leader, and parsing every open case's finding again each time made each read, and
+    every write waiting behind it for the interpreter, cost more the more cases were open."""
     return (_case(row, _shared_finding) for row in rows)
 
 
