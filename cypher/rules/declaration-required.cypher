@@ -80,6 +80,15 @@ OPTIONAL CALL (other) {
   {{age-on}}
 }
 
+// The other and everyone of their family within the profile's degree, found once: a search
+// from each of the adult's declarations made a write cost more the more they had declared.
+WITH adult, other, connections, school, profile, scope, relevant, parent_here, taught,
+     current_pupil, age,
+     COLLECT {
+       MATCH path = SHORTEST 1 (other)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(relative)
+       WHERE length(path) <= profile.family_degree
+       RETURN relative
+     } AS family_of_other
 // What joins the two apart from the connections (graph.rules.Ties).
 WITH adult, other, connections, school, profile, scope, relevant, parent_here,
      // a pupil-contact or ex-pupil-contact case, were there no basis
@@ -88,10 +97,7 @@ WITH adult, other, connections, school, profile, scope, relevant, parent_here,
                           AND (profile.ex_pupil_age_limit IS NULL OR age IS NULL
                                OR age < profile.ex_pupil_age_limit) END AS protected_pupil,
      // family: a path of family edges within the profile's degree
-     EXISTS {
-       MATCH path = SHORTEST 1 (adult)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(other)
-       WHERE length(path) <= profile.family_degree
-     } AS family,
+     adult IN family_of_other AS family,
      // a family path made of the school's own records alone
      EXISTS {
        MATCH path = SHORTEST 1 (adult)(()-[:IS_RELATIVE_OF {source: 'records'}]-())*(other)
@@ -100,11 +106,8 @@ WITH adult, other, connections, school, profile, scope, relevant, parent_here,
      // the bases of the live friendships declared with the other or anyone of their family
      COLLECT {
        MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(friend:Person)
-       WHERE declaration.basis IN $friend_bases AND {{live-declaration}}
-         AND EXISTS {
-           MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(other)
-           WHERE length(path) <= profile.family_degree
-         }
+       WHERE friend IN family_of_other AND declaration.basis IN $friend_bases
+         AND {{live-declaration}}
        RETURN DISTINCT declaration.basis AS basis
      } AS friend_bases,
      // a live declaration of another basis between the two
@@ -117,7 +120,8 @@ WITH adult, other, connections, school, profile, scope, relevant, parent_here,
      // declaration_approvers positions at the school on the day they decided it
      COLLECT {
        MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(declared:Person)
-       WHERE declaration.status = 'accepted' AND declaration.declared_on <= $as_of
+       WHERE declared IN family_of_other
+         AND declaration.status = 'accepted' AND declaration.declared_on <= $as_of
          AND declaration.decided_on <= $as_of
          AND (declared = other OR declaration.basis <> 'other')
          // (no one accepts what they declared or what names them)
@@ -128,10 +132,6 @@ WITH adult, other, connections, school, profile, scope, relevant, parent_here,
            WHERE approver.position IN profile.declaration_approvers
              AND approver.start_date <= declaration.decided_on
              AND (approver.end_date IS NULL OR approver.end_date >= declaration.decided_on)
-         }
-         AND EXISTS {
-           MATCH path = SHORTEST 1 (declared)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(other)
-           WHERE length(path) <= profile.family_degree
          }
        RETURN DISTINCT declaration.basis AS basis
      } AS accepted_bases,

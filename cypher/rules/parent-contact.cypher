@@ -95,21 +95,23 @@ AND (profile.parent_contact = 'prior-relationship-only' OR NOT EXISTS {
   WHERE link.kind IN $parental_kinds AND child_school IN scope
     AND child.start_date <= $as_of AND (child.end_date IS NULL OR child.end_date >= $as_of)
 })
+// The parent and everyone of their family within the profile's degree, found once: a search
+// from each of the adult's declarations made a write cost more the more they had declared.
+WITH adult, parent, school, profile, relevant,
+     COLLECT {
+       MATCH path = SHORTEST 1 (parent)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(relative)
+       WHERE length(path) <= profile.family_degree
+       RETURN relative
+     } AS family_of_parent
 // Not family, no live friendship declared with the parent or anyone of their family, and no
 // live declaration of another basis between the two: none, that is, of the bases the
 // profile's exemptions accept for parent-contact (graph.rules.Ties.permit).
-AND NOT ('family_member' IN profile.exemptions['parent-contact'] AND EXISTS {
-  MATCH path = SHORTEST 1 (adult)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(parent)
-  WHERE length(path) <= profile.family_degree
-})
+WHERE NOT ('family_member' IN profile.exemptions['parent-contact'] AND adult IN family_of_parent)
 AND NOT EXISTS {
   MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(friend:Person)
-  WHERE declaration.basis IN $friend_bases AND declaration.basis IN profile.exemptions['parent-contact']
+  WHERE friend IN family_of_parent
+    AND declaration.basis IN $friend_bases AND declaration.basis IN profile.exemptions['parent-contact']
     AND {{live-declaration}}
-    AND EXISTS {
-      MATCH path = SHORTEST 1 (friend)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(parent)
-      WHERE length(path) <= profile.family_degree
-    }
 }
 AND NOT EXISTS {
   MATCH (adult)-[:DECLARES|ABOUT]-(declaration:Declaration)-[:DECLARES|ABOUT]-(parent)
