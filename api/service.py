@@ -290,12 +290,17 @@ class Register:
                         self.reevaluate(self.today(), "the service started")
                 self._refresh_step = None
                 self.unlocked_store.load()  # for what needs the facts next, if not yet
-                self._know_signed_in()
             except Exception as error:  # the next request that needs the findings tries again
                 log.error("the refresh at start failed: %s at %s", type(error).__name__,
                           where(error))  # never the message: it may name someone
+                return
             finally:
                 self._refresh_step = None
+            try:
+                self._know_signed_in()
+            except Exception as error:  # each client's first request looks it up instead
+                log.error("looking up the signed-in sessions at start failed: %s at %s",
+                          type(error).__name__, where(error))
 
         thread = threading.Thread(target=refresh, name="refreshing-findings", daemon=True)
         thread.start()

@@ -57,3 +57,20 @@ def test_a_failed_refresh_or_daily_run_logs_no_personal_data(service, caplog, mo
     assert "the refresh at start failed" in caplog.text
     assert "RuntimeError" in caplog.text and "fails" in caplog.text, "the type and where"
     assert NAME not in caplog.text and "P1" not in caplog.text
+
+
+def test_a_failed_look_up_of_signed_in_sessions_is_not_logged_as_a_failed_refresh(
+        service, caplog, monkeypatch):
+    """The findings are in line: an operator reading the log is told what failed."""
+    register = service.register
+
+    def fails():
+        raise RuntimeError(f"no session for {NAME} (P1)")
+
+    monkeypatch.setattr(register.accounts, "know_live_sessions", fails)
+    caplog.set_level(logging.INFO)
+    register.start_refresh().join(timeout=30)
+    assert "looking up the signed-in sessions at start failed: RuntimeError" in caplog.text
+    assert "the refresh at start failed" not in caplog.text
+    assert register.findings_label().state == "current"
+    assert NAME not in caplog.text and "P1" not in caplog.text
