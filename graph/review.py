@@ -27,7 +27,7 @@ from functools import cache, lru_cache
 
 import holidays
 
-from graph.model import Finding
+from graph.model import Finding, Severity
 
 
 class CaseState(enum.StrEnum):
@@ -439,11 +439,12 @@ class CaseBook:
                                             severity=severity, state=state,
                                             adult_id=adult_id)))
 
-    # The queue's order: overdue first, then by due date, severity and finding id.
+    # The queue's order: overdue first, then by due date, severity (Severity.rank) and
+    # finding id.
     _QUEUE_ORDER = (
-        " ORDER BY NOT (state IN ({}) AND due_on < ?), due_on,"
-        " CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, finding_id"
-    ).format(", ".join(f"'{s.value}'" for s in sorted(AWAITING_DECISION)))
+        " ORDER BY NOT (state IN ({}) AND due_on < ?), due_on, CASE severity {} END, finding_id"
+    ).format(", ".join(f"'{s.value}'" for s in sorted(AWAITING_DECISION)),
+             " ".join(f"WHEN '{s.value}' THEN {s.rank}" for s in Severity))
 
     def find_rows(self, *, school_id: str | None = None, rule: str | None = None,
                   severity: str | None = None, state: str | None = None,
