@@ -80,8 +80,8 @@ OPTIONAL CALL (other) {
   {{age-on}}
 }
 
-// The other and everyone of their family within the profile's degree, found once: a search
-// from each of the adult's declarations made a write cost more the more they had declared.
+// The other and everyone of their family within the profile's degree, found once (the
+// circle of graph.rules.ties_between): the adult's declarations count with those in it.
 WITH adult, other, connections, school, profile, scope, relevant, parent_here, taught,
      current_pupil, age,
      COLLECT {

@@ -68,8 +68,8 @@ WHERE (profile.ex_pupil_age_limit IS NULL OR age IS NULL OR age < profile.ex_pup
 // another basis declared with the ex-pupil, pending or accepted. The others are shown to the
 // reviewer (Ties.not_exempting).
 WITH adult, pupil, connections, school, profile, 'ex-pupil-contact' AS rule
-// The ex-pupil and everyone of their family within the profile's degree, found once: a search
-// from each of the adult's declarations made a write cost more the more they had declared.
+// The ex-pupil and everyone of their family within the profile's degree, found once (the
+// circle of graph.rules.ties_between): the adult's declarations count with those in it.
 WITH adult, pupil, connections, school, profile, rule,
      COLLECT {
        MATCH path = SHORTEST 1 (pupil)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(relative)

@@ -95,8 +95,8 @@ AND (profile.parent_contact = 'prior-relationship-only' OR NOT EXISTS {
   WHERE link.kind IN $parental_kinds AND child_school IN scope
     AND child.start_date <= $as_of AND (child.end_date IS NULL OR child.end_date >= $as_of)
 })
-// The parent and everyone of their family within the profile's degree, found once: a search
-// from each of the adult's declarations made a write cost more the more they had declared.
+// The parent and everyone of their family within the profile's degree, found once (the
+// circle of graph.rules.ties_between): the adult's declarations count with those in it.
 WITH adult, parent, school, profile, relevant,
      COLLECT {
        MATCH path = SHORTEST 1 (parent)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(relative)

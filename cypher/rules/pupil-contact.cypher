@@ -59,8 +59,8 @@ WHERE EXISTS {
 // another basis declared with the pupil, pending or accepted. The others are shown to the
 // reviewer (Ties.not_exempting).
 WITH adult, pupil, connections, school, profile, 'pupil-contact' AS rule
-// The pupil and everyone of their family within the profile's degree, found once: a search
-// from each of the adult's declarations made a write cost more the more they had declared.
+// The pupil and everyone of their family within the profile's degree, found once (the
+// circle of graph.rules.ties_between): the adult's declarations count with those in it.
 WITH adult, pupil, connections, school, profile, rule,
      COLLECT {
        MATCH path = SHORTEST 1 (pupil)(()-[kin:IS_RELATIVE_OF]-() WHERE {{family-edge}})*(relative)
