@@ -304,9 +304,9 @@ class _Evaluations:
                 self.people.append(set(values["people"]))
             return detect(tx, values)
 
-        def counted_in_reach(tx, values, reach):
+        def counted_in_reach(tx, values, reach, **options):
             self.people.append(reach.people | {p for pair in reach.pairs for p in pair})
-            return detect_in_reach(tx, values, reach)
+            return detect_in_reach(tx, values, reach, **options)
 
         monkeypatch.setattr(neo4j, "_detect", counted)
         monkeypatch.setattr(neo4j, "_detect_in_reach", counted_in_reach)

@@ -506,8 +506,8 @@ class Neo4jStore(Store):
             noted = json.loads(now["last_reach"])
             reach = _Reach(set(noted["people"]), set(noted["accounts"]),
                            {tuple(pair) for pair in noted["pairs"]})
-            with self._session() as session:
-                detected = session.execute_read(
+            with self._session() as session:  # (a write transaction, noting nothing)
+                detected = session.execute_write(
                     _detect_in_reach, self._rule_values(as_of, None, known.profiles), reach)
             known.forget(reach.people, reach.accounts, reach.pairs)
             known.add(self._findings_of(*detected, known.profiles))
@@ -949,10 +949,7 @@ def _apply_and_detect(tx: ManagedTransaction, add: World, remove: World,
     version, reach, positions_held = _apply(tx, add, remove, connection_id, degree, ends_import)
     if values is None or positions_held or known_version != version - 1:
         return version, reach, None
-    tx.run(_write_path("store/note-reach"), reach=json.dumps({
-        "people": sorted(reach.people), "accounts": sorted(reach.accounts),
-        "pairs": sorted(reach.pairs)})).consume()
-    return version, reach, _detect_in_reach(tx, values, reach)
+    return version, reach, _detect_in_reach(tx, values, reach, note=True)
 
 
 @functools.cache
@@ -970,6 +967,7 @@ def _write_path(name: str) -> str:
 # list of ids: the write path's queries never take one, as a plan of the rules takes seconds.
 _NO_ONE = ""
 _NOBODY, _NO_PAIR = [_NO_ONE], [[_NO_ONE, _NO_ONE]]
+_NOT_NOTED = ""  # (note-reach.cypher's $reach: a string, as the reach noted is)
 _CONNECTION_RULE_IDS = tuple(rule_id for rule_id in RULE_IDS if rule_id in CONNECTION_RULES)
 
 
@@ -977,10 +975,10 @@ def _plan_write_path(tx: ManagedTransaction, values: dict) -> None:
     """Run the write path's queries that only read, about no one, with parameters of the
     types a write gives them, and EXPLAIN those that write: the server plans each and keeps
     the plan (`_write_path`)."""
-    for rule_ids in (RULE_IDS, _CONNECTION_RULE_IDS):
+    given = {**values, "people": _NOBODY, "pairs": _NO_PAIR, "reach": _NOT_NOTED}
+    for rule_ids in (RULE_IDS, _CONNECTION_RULE_IDS):  # they may note: planned only
         text, parameters = _rules_at_once(rule_ids)
-        given = {**values, "people": _NOBODY, "pairs": _NO_PAIR}
-        tx.run(text, {p: given[p] for p in parameters}).consume()
+        tx.run("EXPLAIN " + text, {p: given[p] for p in parameters}).consume()
     tx.run(_write_path("store/tie-pairs"), connection_ids=_NOBODY, declaration_ids=_NOBODY,
            person_ids=_NOBODY).consume()
     tx.run(_write_path("store/family-circle"), person_ids=_NOBODY, degree=0).consume()
@@ -996,26 +994,37 @@ def _plan_write_path(tx: ManagedTransaction, values: dict) -> None:
 def _rules_at_once(rule_ids: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     """The rules `rule_ids` in one query, each a subquery whose row becomes a map (the rules
     return different columns), and the parameters they take: a write's refresh asks the
-    server once instead of once a rule. Planned once, as `_write_path`'s queries are."""
+    server once instead of once a rule. Planned once, as `_write_path`'s queries are. The
+    query first notes $reach (note-reach.cypher) in the same round trip, unless it is
+    _NOT_NOTED: so it runs in a write transaction."""
     parts, parameters = [], set()
     for rule_id in rule_ids:
         rule = load_rule(rule_id)
         parameters.update(rule.parameters)
         columns = ", ".join(f"{column}: {column}" for column in rule.returns)
         parts.append(f"CALL () {{\n{rule.body}}}\nRETURN {{{columns}}} AS finding")
-    return "CYPHER replan=skip\n" + "\nUNION ALL\n".join(parts), tuple(sorted(parameters))
+    parameters.update(load("store/note-reach").parameters)
+    return (f"CYPHER replan=skip\nCALL () {{\n{load('store/note-reach').body}}}\n"
+            "CALL () {\n" + "\nUNION ALL\n".join(parts) + "\n}\nRETURN finding",
+            tuple(sorted(parameters)))
 
 
-def _detect_in_reach(tx: ManagedTransaction, values: dict, reach: _Reach
+def _detect_in_reach(tx: ManagedTransaction, values: dict, reach: _Reach, note: bool = False
                      ) -> tuple[list[dict], dict]:
     """What `_detect` finds about `reach.people` and, of the connection rules, between the
     two people of each of `reach.pairs` (with no people, only those rules run), as one
-    query."""
+    query; with `note`, which also notes the reach (note-reach.cypher) for a service killed
+    before its cases are in line."""
+    noted = json.dumps({"people": sorted(reach.people), "accounts": sorted(reach.accounts),
+                        "pairs": sorted(reach.pairs)})
     if not reach.people and not reach.pairs:
+        if note:
+            tx.run(_write_path("store/note-reach"), reach=noted).consume()
         return [], {}
     text, parameters = _rules_at_once(RULE_IDS if reach.people else _CONNECTION_RULE_IDS)
     values = {**values, "people": sorted(reach.people) or _NOBODY,
-              "pairs": [list(pair) for pair in sorted(reach.pairs)] or _NO_PAIR}
+              "pairs": [list(pair) for pair in sorted(reach.pairs)] or _NO_PAIR,
+              "reach": noted if note else _NOT_NOTED}
     rows = [record["finding"] for record in tx.run(text, {p: values[p] for p in parameters})]
     return rows, _routes(tx, values, rows)
 
