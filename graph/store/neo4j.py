@@ -503,9 +503,7 @@ class Neo4jStore(Store):
         known.add(findings)
         now = self._execute_read(load("store/last-reach").body)[0]
         if now["version"] == version + 1 and now["last_reach"] is not None:
-            noted = json.loads(now["last_reach"])
-            reach = _Reach(set(noted["people"]), set(noted["accounts"]),
-                           {tuple(pair) for pair in noted["pairs"]})
+            reach = _Reach.from_note(now["last_reach"])
             with self._session() as session:  # (a write transaction, noting nothing)
                 detected = session.execute_write(
                     _detect_in_reach, self._rule_values(as_of, None, known.profiles), reach)
@@ -804,6 +802,17 @@ class _Reach:
     accounts: set[str] = field(default_factory=set)
     pairs: set[tuple[str, str]] = field(default_factory=set)
 
+    def note(self) -> str:
+        """As note-reach.cypher keeps it, for a restart after a kill (`from_note`)."""
+        return json.dumps({"people": sorted(self.people), "accounts": sorted(self.accounts),
+                           "pairs": sorted(self.pairs)})
+
+    @classmethod
+    def from_note(cls, noted: str) -> _Reach:
+        fields = json.loads(noted)
+        return cls(set(fields["people"]), set(fields["accounts"]),
+                   {tuple(pair) for pair in fields["pairs"]})
+
 
 def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str | None,
            degree: int | None, ends_import: bool) -> tuple[int, _Reach, bool]:
@@ -1003,8 +1012,9 @@ def _rules_at_once(rule_ids: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
         parameters.update(rule.parameters)
         columns = ", ".join(f"{column}: {column}" for column in rule.returns)
         parts.append(f"CALL () {{\n{rule.body}}}\nRETURN {{{columns}}} AS finding")
-    parameters.update(load("store/note-reach").parameters)
-    return (f"CYPHER replan=skip\nCALL () {{\n{load('store/note-reach').body}}}\n"
+    note = load("store/note-reach")
+    parameters.update(note.parameters)
+    return (f"CYPHER replan=skip\nCALL () {{\n{note.body}}}\n"
             "CALL () {\n" + "\nUNION ALL\n".join(parts) + "\n}\nRETURN finding",
             tuple(sorted(parameters)))
 
@@ -1015,16 +1025,14 @@ def _detect_in_reach(tx: ManagedTransaction, values: dict, reach: _Reach, note: 
     two people of each of `reach.pairs` (with no people, only those rules run), as one
     query; with `note`, which also notes the reach (note-reach.cypher) for a service killed
     before its cases are in line."""
-    noted = json.dumps({"people": sorted(reach.people), "accounts": sorted(reach.accounts),
-                        "pairs": sorted(reach.pairs)})
     if not reach.people and not reach.pairs:
         if note:
-            tx.run(_write_path("store/note-reach"), reach=noted).consume()
+            tx.run(_write_path("store/note-reach"), reach=reach.note()).consume()
         return [], {}
     text, parameters = _rules_at_once(RULE_IDS if reach.people else _CONNECTION_RULE_IDS)
     values = {**values, "people": sorted(reach.people) or _NOBODY,
               "pairs": [list(pair) for pair in sorted(reach.pairs)] or _NO_PAIR,
-              "reach": noted if note else _NOT_NOTED}
+              "reach": reach.note() if note else _NOT_NOTED}
     rows = [record["finding"] for record in tx.run(text, {p: values[p] for p in parameters})]
     return rows, _routes(tx, values, rows)
 
