@@ -178,8 +178,15 @@ def test_an_import_cut_short_is_refused_until_it_is_run_again(neo4j_store):
     assert [summary(f) for f in neo4j_store.findings(AS_OF)] == ["pupil-contact S1 T1 P1"]
 
 
-def test_a_fact_about_an_unknown_person_is_refused_and_nothing_is_written(neo4j_store):
+@pytest.mark.parametrize("findings_known", [False, True],
+                         ids=["before any findings", "with findings kept up to date"])
+def test_a_fact_about_an_unknown_person_is_refused_and_nothing_is_written(neo4j_store,
+                                                                         findings_known):
+    """With findings known, a new connection is written, refreshed and counted in one query,
+    which must write nothing when someone it names is not held."""
     neo4j_store.import_world(school().build())
+    if findings_known:
+        neo4j_store.findings(AS_OF)
     unknown = WorldBuilder().connect("T1", "NOBODY").build().connections
     with pytest.raises(StoreError, match="unknown person, school or account: NOBODY"):
         neo4j_store.upsert(World(connections=unknown))
@@ -337,12 +344,16 @@ def _changes():
                                 declaration_id="DF").build()
     approach = WorldBuilder().approach("T1", "P1").build()
     approach.people.clear()
+    moved = WorldBuilder().connect("T1", "M1", connection_id="C1").build()
+    moved.people.clear()
     return [
         ("a family link far from both parties makes the teacher a great-aunt",
          _link("G2", "parent", "M1")),
         ("a family link makes the DSL family of the teacher (recusal)", dsl_is_family),
         ("a friendship declared and accepted", World(declarations=accepted.declarations)),
         ("an approach reported", World(approaches=approach.approaches)),
+        ("a connection written again under its id, now between other people",
+         World(connections=moved.connections)),
         ("a pupil leaves: an ex-pupil now", membership_ends),
         ("a new headteacher (a position)",
          WorldBuilder().staff("H2", position="headteacher", start="2026-09-01").build()),

@@ -6,7 +6,8 @@
 // declarations is of family (which moves family paths, so reaches further than its pair);
 // the other half of graph.store.embedded's _ties_changed, which reads the same from memory.
 // And which of $person_ids, the people the write names, the database does not hold (as
-// missing-references.cypher tells, in the same round trip).
+// missing-references.cypher tells, in the same round trip). A write of new connections and
+// declarations runs it as the first part of its own query (Neo4jStore's _write_and_reach).
 
 RETURN COLLECT {
          UNWIND $connection_ids AS connection_id

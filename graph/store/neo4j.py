@@ -46,7 +46,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction, NotificationMinimumSeverity
+from neo4j import Driver, GraphDatabase, ManagedTransaction, NotificationMinimumSeverity, Record
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from cypher.load import CYPHER_DIR, Query, load, load_rule
@@ -894,38 +894,48 @@ def _ties_only(add: World, remove: World) -> bool:
 
 def _apply_ties(tx: ManagedTransaction, add: World, connection_id: str | None, degree: int,
                 ends_import: bool) -> tuple[int, _Reach, bool] | None:
-    """`_apply` for a change `_ties_only` allows, in two round trips where the queries one
-    by one took five: before it, the pairs that the records it replaces joined, and
-    whether one was a declaration of family, which reaches further (None then, for
-    `_apply`); then its write, the pairs it reaches and the count of writes, in one query.
-    Whose findings it can move are the connection findings of those pairs
+    """`_apply` for a change `_ties_only` allows, in one round trip where the queries one
+    by one took five: the pairs that the records it replaces joined, and whether one was a
+    declaration of family, which reaches further (None then, for `_apply`); its write; the
+    pairs it reaches; the count of writes. A change that withdraws a connection, writes
+    more than one file or replaces a record asks for the pairs replaced first, on their
+    own (the single query writes nothing then, nor when someone named is not held). Whose
+    findings it can move are the connection findings of those pairs
     (graph.store.embedded's _ties_changed and _reach, the twins), or, when one of its
     people reviews findings, every finding of the family circle of its people."""
-    before = tx.run(_write_path("store/tie-pairs"),
-                    connection_ids=sorted(add.connections) or _NOBODY,
-                    declaration_ids=sorted(add.declarations) or _NOBODY,
-                    person_ids=sorted(add.people_involved()) or _NOBODY).single()
-    if before["family"]:
-        return None
-    _refuse_unknown(add, missing=lambda outside: {
-        "person_ids": [i for i in before["unknown"] if i != _NO_ONE], "school_ids": [],
-        "account_ids": []})
     connections = {(c.person_id, c.other_id) for c in add.connections.values()}
-    connections.update(tuple(pair) for pair in before["connections"])
     declarations = {(d.declarer_id, d.counterpart_id) for d in add.declarations.values()}
-    declarations.update(tuple(pair) for pair in before["declarations"])
-    if connection_id is not None:
-        connections.add(tuple(_remove_connection(tx, connection_id)))
     added = {file_name: _row_maps(file_name, rows) for file_name, rows in record_rows(add).items()}
     written = [(file_name, rows) for file_name, rows in added.items() if rows]
-    for file_name, rows in written[:-1]:
-        tx.run(_write_path(f"import/{_stem(file_name)}"), rows=rows).consume()
-    last_name, last_rows = written[-1] if written else (None, _NOBODY)
-    found = tx.run(_write_and_reach(last_name and f"import/{_stem(last_name)}"),
-                   rows=last_rows,
-                   connections=[list(pair) for pair in sorted(connections)] or _NO_PAIR,
-                   declarations=[list(pair) for pair in sorted(declarations)] or _NO_PAIR,
-                   degree=degree, ends_import=ends_import).single()
+    replaced_by = {"connection_ids": sorted(add.connections) or _NOBODY,
+                   "declaration_ids": sorted(add.declarations) or _NOBODY,
+                   "person_ids": sorted(add.people_involved()) or _NOBODY}
+
+    def write_and_reach(file_name: str | None, rows: list, first_new: bool) -> Record | None:
+        return tx.run(_write_and_reach(file_name and f"import/{_stem(file_name)}", first_new),
+                      rows=rows,
+                      connections=[list(pair) for pair in sorted(connections)] or _NO_PAIR,
+                      declarations=[list(pair) for pair in sorted(declarations)] or _NO_PAIR,
+                      degree=degree, ends_import=ends_import,
+                      **(replaced_by if first_new else {})).single()
+
+    found = None
+    if connection_id is None and len(written) == 1:
+        found = write_and_reach(*written[0], first_new=True)
+    if found is None:
+        before = tx.run(_write_path("store/tie-pairs"), replaced_by).single()
+        if before["family"]:
+            return None
+        _refuse_unknown(add, missing=lambda outside: {
+            "person_ids": [i for i in before["unknown"] if i != _NO_ONE], "school_ids": [],
+            "account_ids": []})
+        connections.update(tuple(pair) for pair in before["connections"])
+        declarations.update(tuple(pair) for pair in before["declarations"])
+        if connection_id is not None:
+            connections.add(tuple(_remove_connection(tx, connection_id)))
+        for file_name, rows in written[:-1]:
+            tx.run(_write_path(f"import/{_stem(file_name)}"), rows=rows).consume()
+        found = write_and_reach(*(written[-1] if written else (None, _NOBODY)), first_new=False)
     if found["people"]:  # a reviewer's tie: their recusal reaches further than pairs
         involved = add.people_involved() | {p for pair in connections for p in pair}
         circle = tx.run(_write_path("store/family-circle"), person_ids=sorted(involved),
@@ -937,12 +947,20 @@ def _apply_ties(tx: ManagedTransaction, add: World, connection_id: str | None, d
 
 
 @functools.cache
-def _write_and_reach(import_name: str | None) -> str:
+def _write_and_reach(import_name: str | None, first_new: bool) -> str:
     """One query of the write path (`_write_path`): the import `import_name` writes $rows
-    (nothing without one), then reach-of-ties and next-version answer, each a subquery."""
+    (nothing without one), then reach-of-ties and next-version answer, each a subquery.
+    With `first_new`, tie-pairs first, in the same query: it goes on only when the write
+    replaces nothing and everyone it names is held, and otherwise writes nothing and
+    answers no row."""
+    head = [f"CALL () {{\n{load('store/tie-pairs').body}}}",
+            "WITH connections, declarations, family, unknown\n"
+            "WHERE connections = [] AND declarations = [] AND NOT family\n"
+            f"  AND none(id IN unknown WHERE id <> '{_NO_ONE}')"] if first_new else []
     names = ([import_name] if import_name else []) + ["store/reach-of-ties", "store/next-version"]
-    return "CYPHER replan=skip\n" + "\n".join(
-        f"CALL () {{\n{load(name).body}}}" for name in names) + "\nRETURN people, pairs, version"
+    return "\n".join(["CYPHER replan=skip", *head,
+                      *(f"CALL () {{\n{load(name).body}}}" for name in names),
+                      "RETURN people, pairs, version"])
 
 
 def _apply_and_detect(tx: ManagedTransaction, add: World, remove: World,
@@ -994,9 +1012,14 @@ def _plan_write_path(tx: ManagedTransaction, values: dict) -> None:
     route = load("routing/route")
     tx.run(_write_path("routing/route"), _parameters(route, {**values, "findings": [
         {"key": 0, "school_id": _NO_ONE, "parties": _NOBODY, "notify_dsl": False}]})).consume()
-    for import_name in (None, "import/connections", "import/declarations"):  # writes: planned only
-        tx.run("EXPLAIN " + _write_and_reach(import_name), rows=[{}] if import_name else _NOBODY,
-               connections=_NO_PAIR, declarations=_NO_PAIR, degree=0, ends_import=False).consume()
+    replaced_by = {"connection_ids": _NOBODY, "declaration_ids": _NOBODY, "person_ids": _NOBODY}
+    for import_name, first_new in ((None, False), ("import/connections", False),
+                                   ("import/declarations", False), ("import/connections", True),
+                                   ("import/declarations", True)):  # writes: planned only
+        tx.run("EXPLAIN " + _write_and_reach(import_name, first_new),
+               rows=[{}] if import_name else _NOBODY, connections=_NO_PAIR,
+               declarations=_NO_PAIR, degree=0, ends_import=False,
+               **(replaced_by if first_new else {})).consume()
 
 
 @functools.cache
