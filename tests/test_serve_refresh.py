@@ -27,7 +27,7 @@ from graph.model import World
 from graph.store.embedded import EmbeddedStore
 from graph.store.neo4j import Neo4jStore
 from tests.api_world import FAST_HASHER, PASSWORD
-from tests.builder import school_with_leaders
+from tests.builder import WorldBuilder, school_with_leaders
 
 ROOT = Path(__file__).resolve().parent.parent
 # X1 left in 2025 and turns 18 on 15 December 2026: their case fires on the 14th, not after.
@@ -549,7 +549,8 @@ def test_a_restart_on_neo4j_the_same_day_evaluates_nothing_and_a_change_still_ra
 
 @pytest.mark.neo4j
 @pytest.mark.parametrize("while_down, full_evaluations", [
-    ("the facts changed", 1), ("the rules changed", 1), ("a write the cases missed", 0)])
+    ("the facts changed", 1), ("the rules changed", 1), ("a write the cases missed", 0),
+    ("a write the cases missed, which reached no one", 0)])
 def test_a_restart_on_neo4j_evaluates_again_what_the_cases_no_longer_hold(
         neo4j_store, neo4j_uri, tmp_path, while_down, full_evaluations):
     """`relreg import` with the service down, or an upgrade: every finding is evaluated
@@ -566,6 +567,11 @@ def test_a_restart_on_neo4j_evaluates_again_what_the_cases_no_longer_hold(
         with Neo4jStore(neo4j_uri) as writer:
             writer.findings(TODAY)
             writer.upsert(t1_and_p2)
+    elif while_down.startswith("a write the cases missed, "):  # a declaration, no connection
+        declared = WorldBuilder().declare("T1", "P2", "prior_friendship", declaration_id="D9")
+        with Neo4jStore(neo4j_uri) as writer:
+            writer.findings(TODAY)
+            writer.upsert(World(declarations=declared.build().declarations))
     else:  # an upgrade: the cases were brought in line by other rules
         db = open_service_db(data / SERVICE_DATABASE_NAME)
         with db:
@@ -576,7 +582,7 @@ def test_a_restart_on_neo4j_evaluates_again_what_the_cases_no_longer_hold(
         assert store.full_evaluations == full_evaluations
         firing, found = queue_and_findings(app, store)
         assert firing == found
-        if while_down != "the rules changed":
+        if while_down in ("the facts changed", "a write the cases missed"):
             assert "P2" in {counterpart for _, counterpart in firing}
     finally:
         app.state.register.close()

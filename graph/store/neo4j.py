@@ -801,6 +801,8 @@ class _Reach:
     people: set[str] = field(default_factory=set)
     accounts: set[str] = field(default_factory=set)
     pairs: set[tuple[str, str]] = field(default_factory=set)
+    # Already noted (note-reach.cypher) by the query that wrote: a write that reaches no one.
+    noted: bool = False
 
     def note(self) -> str:
         """As note-reach.cypher keeps it, for a restart after a kill (`from_note`)."""
@@ -916,7 +918,7 @@ def _apply_ties(tx: ManagedTransaction, add: World, connection_id: str | None, d
                       rows=rows,
                       connections=[list(pair) for pair in sorted(connections)] or _NO_PAIR,
                       declarations=[list(pair) for pair in sorted(declarations)] or _NO_PAIR,
-                      degree=degree, ends_import=ends_import,
+                      degree=degree, ends_import=ends_import, reach=_Reach().note(),
                       **(replaced_by if first_new else {})).single()
 
     found = None
@@ -942,17 +944,19 @@ def _apply_ties(tx: ManagedTransaction, add: World, connection_id: str | None, d
                         degree=degree).single()
         reach = _Reach(set(circle["person_ids"]), set(circle["account_ids"]))
     else:
-        reach = _Reach(pairs={tuple(pair) for pair in found["pairs"] if pair[0] != pair[1]})
+        pairs = {tuple(pair) for pair in found["pairs"] if pair[0] != pair[1]}
+        reach = _Reach(pairs=pairs, noted=not pairs)
     return found["version"], reach, False
 
 
 @functools.cache
 def _write_and_reach(import_name: str | None, first_new: bool) -> str:
     """One query of the write path (`_write_path`): the import `import_name` writes $rows
-    (nothing without one), then reach-of-ties and next-version answer, each a subquery.
-    With `first_new`, tie-pairs first, in the same query: it goes on only when the write
-    replaces nothing and everyone it names is held, and otherwise writes nothing and
-    answers no row."""
+    (nothing without one), then reach-of-ties and next-version answer, each a subquery; a
+    write that reaches no one notes $reach, the empty reach, for a restart after a kill
+    (note-reach.cypher), where it took a round trip of its own. With `first_new`,
+    tie-pairs first, in the same query: it goes on only when the write replaces nothing
+    and everyone it names is held, and otherwise writes nothing and answers no row."""
     head = [f"CALL () {{\n{load('store/tie-pairs').body}}}",
             "WITH connections, declarations, family, unknown\n"
             "WHERE connections = [] AND declarations = [] AND NOT family\n"
@@ -960,6 +964,9 @@ def _write_and_reach(import_name: str | None, first_new: bool) -> str:
     names = ([import_name] if import_name else []) + ["store/reach-of-ties", "store/next-version"]
     return "\n".join(["CYPHER replan=skip", *head,
                       *(f"CALL () {{\n{load(name).body}}}" for name in names),
+                      "CALL (people, pairs) {\n"
+                      "WITH * WHERE people = [] AND all(pair IN pairs WHERE pair[0] = pair[1])\n"
+                      f"{load('store/note-reach').body}}}",
                       "RETURN people, pairs, version"])
 
 
@@ -976,7 +983,7 @@ def _apply_and_detect(tx: ManagedTransaction, add: World, remove: World,
     version, reach, positions_held = _apply(tx, add, remove, connection_id, degree, ends_import)
     if values is None or positions_held or known_version != version - 1:
         return version, reach, None
-    return version, reach, _detect_in_reach(tx, values, reach, note=True)
+    return version, reach, _detect_in_reach(tx, values, reach, note=not reach.noted)
 
 
 @functools.cache
@@ -1018,7 +1025,7 @@ def _plan_write_path(tx: ManagedTransaction, values: dict) -> None:
                                    ("import/declarations", True)):  # writes: planned only
         tx.run("EXPLAIN " + _write_and_reach(import_name, first_new),
                rows=[{}] if import_name else _NOBODY, connections=_NO_PAIR,
-               declarations=_NO_PAIR, degree=0, ends_import=False,
+               declarations=_NO_PAIR, degree=0, ends_import=False, reach=_NOT_NOTED,
                **(replaced_by if first_new else {})).consume()
 
 
