@@ -36,7 +36,7 @@ from api.identity import (
     SignInSlowed,
     verify_password,
 )
-from graph.sqlite import transaction
+from graph.sqlite import open_reader, transaction
 from api.evidence import EvidenceBox
 from api.settings import Settings
 from graph.audit import AuditTrail, audited_change
@@ -181,6 +181,11 @@ class Register:
                 with IdentityTable(self.data_dir) as identity:  # an earlier release's side table
                     identity.carry_link_details(store)
         self._synced_on: dt.date | None = None
+        # Read-only connections to the service database, one for each thread that reads
+        # the queue (`queue_rows`); none for a database in memory.
+        self._database_file = db.execute("PRAGMA database_list").fetchone()[2] or None
+        self._readers = threading.local()
+        self._reader_connections: list[sqlite3.Connection] = []
         self._held = self._read_held()
         # What the refresh at start is doing (a step of REFRESH_STEPS); None when none runs.
         self._refresh_step: str | None = None
@@ -263,6 +268,8 @@ class Register:
             return
         if now:  # wait for a load under way without the lock, so that others go on meanwhile
             self.unlocked_store.load()
+        if self._synced_on == self.today():  # (asked on every request: no lock to find so)
+            return
         with self.lock:
             if self._synced_on != self.today():
                 self.reevaluate(self.today(), "the service started" if self._synced_on is None else None)
@@ -588,6 +595,20 @@ class Register:
         known = self._known_fit(account)
         return known and (known[0] and _refusal_words(account, known[0]),)
 
+    def queue_rows(self, **filters) -> list[tuple]:
+        """`CaseBook.find_rows`, read without the lock on a read-only connection of this
+        thread's own: the queue's order needs every open case of a school, and a read of
+        them all does not hold up the writes that wait for the lock. It sees every write
+        committed before it."""
+        if self._database_file is None:  # in memory: the one connection, under the lock
+            with self.lock:
+                return self.cases.find_rows(**filters)
+        reader = getattr(self._readers, "db", None)
+        if reader is None:
+            reader = self._readers.db = open_reader(self._database_file)
+            self._reader_connections.append(reader)
+        return self.cases.find_rows(db=reader, **filters)
+
     def session(self, token: str, kind: SessionKind) -> Session | None:
         with self.lock:
             return self.accounts.session(token, kind)
@@ -629,6 +650,8 @@ class Register:
         with self.lock:
             self._closed = True
             self.log_head()
+            for reader in self._reader_connections:
+                reader.close()
             self.db.close()
 
 

@@ -448,11 +448,12 @@ class CaseBook:
 
     def find_rows(self, *, school_id: str | None = None, rule: str | None = None,
                   severity: str | None = None, state: str | None = None,
-                  adult_id: str | None = None, queue_on: dt.date | None = None) -> list[tuple]:
+                  adult_id: str | None = None, queue_on: dt.date | None = None,
+                  db: sqlite3.Connection | None = None) -> list[tuple]:
         """The rows of `find`, not yet made cases, in the queue's order on `queue_on` if
-        given: a reader that holds the register's lock takes these and makes the cases
-        (`cases_of`) after letting go, as many as it shows, so that writes do not wait while
-        thousands of findings are parsed."""
+        given, read on `db` (default: the book's own): a reader takes these and makes the
+        cases (`cases_of`) as many as it shows, so that writes do not wait while thousands
+        of findings are parsed."""
         where, params = [], []
         for column, value in (("school_id", school_id), ("rule", rule), ("severity", severity),
                               ("state", state), ("adult_id", adult_id)):
@@ -465,7 +466,7 @@ class CaseBook:
         if queue_on is not None:
             sql += self._QUEUE_ORDER
             params.append(queue_on.isoformat())
-        return self.db.execute(sql, params).fetchall()
+        return (db or self.db).execute(sql, params).fetchall()
 
     # -- which import opened a case ----------------------------------------------------
 

@@ -67,6 +67,14 @@ def leave_no_copy(db: sqlite3.Connection) -> bool:
     return rebuilt and not busy
 
 
+def open_reader(path: str | os.PathLike) -> sqlite3.Connection:
+    """A read-only connection to a database in WAL mode that another connection writes:
+    each statement reads the last commit, and neither waits for the other. Any thread may
+    use it, one at a time."""
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True,
+                           check_same_thread=False)
+
+
 @contextlib.contextmanager
 def transaction(db: sqlite3.Connection):
     """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error: all or nothing."""

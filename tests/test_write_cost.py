@@ -239,3 +239,25 @@ def test_neo4j_writes_keep_to_the_plans_the_server_made_once(neo4j_store, monkey
             for name, value in values.items() if value == []] == []
     rules = [query for query, _ in written if "pupil-contact" in query]
     assert rules and set(rules) <= planned
+
+
+@pytest.mark.neo4j
+def test_a_leaders_queue_does_not_wait_for_a_write_holding_the_lock(neo4j_service):
+    """A read of the queue sorts every open case of the school (its order needs them all):
+    it reads the last commit on a database connection of its own instead of holding the
+    service's lock, for which every write waits; and it shows a write committed before."""
+    import threading
+
+    before = neo4j_service.get("L1", "/api/cases?state=open").json()
+    _report(neo4j_service, "seen", person="T2")  # T2 and P1: a case of their own
+    answered = []
+    reader = threading.Thread(target=lambda: answered.append(
+        neo4j_service.get("L1", "/api/cases?state=open")))
+    with neo4j_service.register.lock:
+        reader.start()
+        reader.join(timeout=30)
+        assert answered, "the queue waited for the lock"
+    assert answered[0].status_code == 200
+    raised = {case["finding_id"] for case in answered[0].json()} - \
+        {case["finding_id"] for case in before}
+    assert raised, "the case the report raised is in the queue"

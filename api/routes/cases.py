@@ -57,9 +57,8 @@ def visible_cases(register, account, *, school_id=None, rule=None, severity=None
     register.keep_current()
     today = register.today()
     adult_id = account.person_id if account.role is AccountRole.STAFF else None
-    with register.lock:
-        rows = register.cases.find_rows(school_id=school_id, rule=rule, severity=severity,
-                                        state=state, adult_id=adult_id, queue_on=today)
+    rows = register.queue_rows(school_id=school_id, rule=rule, severity=severity, state=state,
+                               adult_id=adult_id, queue_on=today)
     return (c for c in cases_of(rows) if may_see_case(account, register.store, c, on=today)
             and (overdue is None or c.overdue(today) == overdue))
 
