@@ -182,8 +182,8 @@ class Register:
                     identity.carry_link_details(store)
         self._synced_on: dt.date | None = None
         # Read-only connections to the service database, one for each thread that reads
-        # the queue (`queue_rows`); none for a database in memory.
-        self._database_file = db.execute("PRAGMA database_list").fetchone()[2] or None
+        # the queue (`queue_rows`).
+        self._database_file = db.execute("PRAGMA database_list").fetchone()[2]
         self._readers = threading.local()
         self._reader_connections: list[sqlite3.Connection] = []
         self._held = self._read_held()
@@ -600,9 +600,6 @@ class Register:
         thread's own: the queue's order needs every open case of a school, and a read of
         them all does not hold up the writes that wait for the lock. It sees every write
         committed before it."""
-        if self._database_file is None:  # in memory: the one connection, under the lock
-            with self.lock:
-                return self.cases.find_rows(**filters)
         reader = getattr(self._readers, "db", None)
         if reader is None:
             reader = self._readers.db = open_reader(self._database_file)

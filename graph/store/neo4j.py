@@ -816,6 +816,9 @@ class _Reach:
                    {tuple(pair) for pair in fields["pairs"]})
 
 
+_NOTHING_REACHED = _Reach().note()  # what a write that reaches no one notes
+
+
 def _apply(tx: ManagedTransaction, add: World, remove: World, connection_id: str | None,
            degree: int | None, ends_import: bool) -> tuple[int, _Reach, bool]:
     """Forget `remove`, forget the connection `connection_id` and write `add`, in one
@@ -918,7 +921,7 @@ def _apply_ties(tx: ManagedTransaction, add: World, connection_id: str | None, d
                       rows=rows,
                       connections=[list(pair) for pair in sorted(connections)] or _NO_PAIR,
                       declarations=[list(pair) for pair in sorted(declarations)] or _NO_PAIR,
-                      degree=degree, ends_import=ends_import, reach=_Reach().note(),
+                      degree=degree, ends_import=ends_import, reach=_NOTHING_REACHED,
                       **(replaced_by if first_new else {})).single()
 
     found = None
